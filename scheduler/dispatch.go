@@ -1,0 +1,35 @@
+package scheduler
+
+import (
+	"context"
+
+	"automl/trial"
+)
+
+// Inbound is an event with the means to acknowledge it. The scheduler calls
+// Ack only after the event's effects are committed to the store, so an
+// event is never lost to a scheduler crash (it is delivered again, and
+// applying it twice is a no-op).
+type Inbound struct {
+	Event trial.Event
+	Ack   func()
+}
+
+// Dispatcher hands jobs to workers and brings their events back.
+// Implementations: backends/natsbus (the product: JetStream), backends/local
+// (in-process, for tests and library users). Methods are safe for
+// concurrent use.
+type Dispatcher interface {
+	// Dispatch queues jobs durably: when it returns nil, every spec will
+	// reach a worker even if this process dies. Delivery is at least once;
+	// a spec dispatched twice with the same Key is queued once.
+	Dispatch(ctx context.Context, specs []trial.Spec) error
+	// Withdraw removes a queued, not yet finished job of the given trial
+	// (any attempt), so a recovering scheduler can queue a fresh attempt.
+	Withdraw(ctx context.Context, study string, id int) error
+	// Stop asks the worker running the attempt to stop it (best effort).
+	Stop(ctx context.Context, key trial.Key) error
+	// Events delivers worker events, at least once, in no particular order
+	// across trials. The channel is closed when the dispatcher is closed.
+	Events() <-chan Inbound
+}

@@ -1,0 +1,120 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"automl/trial"
+)
+
+// Study is a study's stored configuration: the space file as written and
+// what the scheduler decided when it created the study (the seed) or was
+// told since (a raised trial budget).
+type Study struct {
+	Name string `json:"name"`
+	// SpaceFile is the path the space was read from; SpaceText its contents.
+	SpaceFile string `json:"space_file"`
+	SpaceText []byte `json:"space_text"`
+	// Metric and Direction of the objective, Algorithm's name: copied from
+	// the space so listings need not parse it.
+	Metric    string `json:"metric"`
+	Direction string `json:"direction"`
+	Algorithm string `json:"algorithm"`
+	// Seed of the study's rng (from the file, --seed, or chosen at creation).
+	Seed uint64 `json:"seed"`
+	// Trials is the trial budget in force (the file's, or --trials); 0: none.
+	Trials int `json:"trials,omitempty"`
+	// Timeout is the wall-time budget over all runs; Elapsed is what runs used so far.
+	Timeout time.Duration `json:"timeout,omitempty"`
+	Elapsed time.Duration `json:"elapsed,omitempty"`
+	// Slots is the parallelism of the last run (for reports).
+	Slots   int         `json:"slots,omitempty"`
+	Status  StudyStatus `json:"status"`
+	Reason  string      `json:"reason,omitempty"`
+	Created time.Time   `json:"created"`
+	Updated time.Time   `json:"updated"`
+}
+
+// StudyStatus is where a study stands.
+type StudyStatus string
+
+const (
+	// StudyRunning: a scheduler is (or was, until it died) running it.
+	StudyRunning StudyStatus = "running"
+	// StudyInterrupted: stopped by the user before its budget; resumable.
+	StudyInterrupted StudyStatus = "interrupted"
+	// StudyDone: budget used, space exhausted or searcher finished.
+	StudyDone StudyStatus = "done"
+	// StudyFailed: too many failed trials.
+	StudyFailed StudyStatus = "failed"
+)
+
+// Snapshot is the searcher's and the scheduler's policy state, committed
+// with the trial records of the same step so a crash leaves both or neither.
+type Snapshot struct {
+	Version  int    `json:"version"`
+	Searcher []byte `json:"searcher,omitempty"`
+	Rng      []byte `json:"rng,omitempty"`
+	NextID   int    `json:"next_id"`
+}
+
+// SnapshotVersion is the version of Snapshot this code writes.
+const SnapshotVersion = 1
+
+// Report is one intermediate report of a trial.
+type Report struct {
+	ID      int           `json:"id"`
+	Attempt int           `json:"attempt"`
+	Step    float64       `json:"step"`
+	Metrics trial.Metrics `json:"metrics"`
+	Time    time.Time     `json:"time"`
+}
+
+// StudyState is everything stored about a study. Study is nil when the
+// study does not exist yet.
+type StudyState struct {
+	Study    *Study
+	Snapshot Snapshot
+	// Trials in id order.
+	Trials []trial.Record
+}
+
+// Change is one scheduler step's writes, committed atomically.
+type Change struct {
+	Study    *Study
+	Snapshot *Snapshot
+	Trials   []trial.Record // upserts by id
+	Reports  []Report       // upserts by (id, step)
+}
+
+// Empty reports whether the change writes nothing.
+func (c *Change) Empty() bool {
+	return c.Study == nil && c.Snapshot == nil && len(c.Trials) == 0 && len(c.Reports) == 0
+}
+
+// StudyInfo summarises a study for listings.
+type StudyInfo struct {
+	Study
+	Counts map[trial.State]int `json:"counts"`
+	// Best is the best completed trial's id and value, when HasBest.
+	BestID  int     `json:"best_id,omitempty"`
+	Best    float64 `json:"best,omitempty"`
+	HasBest bool    `json:"has_best"`
+}
+
+// Store persists studies. Implementations: backends/bolt (the product),
+// backends/memory (tests). Commit is atomic: all of a Change or none of it.
+// A Store is safe for concurrent use; Load and the readers see committed
+// state only.
+type Store interface {
+	Load(ctx context.Context, study string) (StudyState, error)
+	Commit(ctx context.Context, study string, c Change) error
+	Studies(ctx context.Context) ([]StudyInfo, error)
+	// Reports returns a trial's intermediate reports in step order.
+	Reports(ctx context.Context, study string, id int) ([]Report, error)
+	Close() error
+}
+
+// ErrStudyNotFound is returned by readers asked for a study that does not exist.
+var ErrStudyNotFound = errors.New("study not found")

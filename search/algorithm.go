@@ -1,0 +1,262 @@
+package search
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+)
+
+// Sampler proposes configurations. It is a pure function of its arguments:
+// all randomness comes from rng and all knowledge from the space and the
+// history (which includes pending trials). Implementations keep no mutable
+// state between calls, so a study resumes exactly from its trials and its
+// rng state.
+type Sampler interface {
+	Sample(space *Space, h *History, rng *rand.Rand) (Point, error)
+}
+
+// BatchSampler is implemented by samplers that choose n points jointly (for
+// n free slots) better than one at a time.
+type BatchSampler interface {
+	SampleBatch(space *Space, h *History, rng *rand.Rand, n int) ([]Point, error)
+}
+
+// ErrExhausted is returned by a sampler that has no new point to give (a
+// finished grid). The study then ends with that reason.
+var ErrExhausted = errors.New("search space exhausted")
+
+// SampleN draws n points, each seeing the ones before it as pending.
+func SampleN(s Sampler, space *Space, h *History, rng *rand.Rand, n int) ([]Point, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	if b, ok := s.(BatchSampler); ok {
+		return b.SampleBatch(space, h, rng, n)
+	}
+	base := len(h.Trials)
+	defer func() { h.Trials = h.Trials[:base] }()
+	out := make([]Point, 0, n)
+	for i := 0; i < n; i++ {
+		p, err := s.Sample(space, h, rng)
+		if err != nil {
+			if errors.Is(err, ErrExhausted) && len(out) > 0 {
+				return out, nil
+			}
+			return out, err
+		}
+		out = append(out, p)
+		h.Trials = append(h.Trials, Observation{ID: -1 - i, Point: p, Status: Pending})
+	}
+	return out, nil
+}
+
+// Budget of a new job, in units of the study's resource. Zero To means "the
+// trainer's own full budget" (no multi-fidelity).
+type Span struct {
+	From, To float64
+}
+
+// Action is what a searcher asks the scheduler to do.
+type Action struct {
+	Kind ActionKind
+	// ID of the trial: new for a Create of a new configuration (from
+	// Context.NewID), existing for a promotion or a Stop.
+	ID int
+	// Point of a new trial (nil for a promotion: the trial keeps its point).
+	Point Point
+	// Span of training for a Create.
+	Span Span
+	// Reason, for Done and Stop.
+	Reason string
+}
+
+// ActionKind enumerates actions.
+type ActionKind uint8
+
+const (
+	// Create runs (or continues, for an existing ID) a trial over Span.
+	Create ActionKind = iota + 1
+	// Stop ends a running trial early (pruned).
+	Stop
+	// Done ends the study: the searcher has nothing more to propose.
+	Done
+)
+
+// EventKind enumerates what a searcher observes.
+type EventKind uint8
+
+const (
+	// Reported: an intermediate value at Step (a trial's learning curve).
+	Reported EventKind = iota + 1
+	// Exited: a job ended (a trial finished, failed, was pruned or paused at its Span.To).
+	Exited
+)
+
+// Event is what happened to a trial, in search terms.
+type Event struct {
+	Kind    EventKind
+	ID      int
+	Step    float64
+	Loss    float64 // the objective as a loss (see Objective.Loss)
+	HasLoss bool
+	Status  Status // for Exited
+}
+
+// Context is what a searcher may use in one call. Want is how many new
+// jobs the scheduler can take now (free slots within the budget); a
+// searcher returns at most Want Creates.
+type Context struct {
+	Space   *Space
+	History *History
+	Rng     *rand.Rand
+	Want    int
+	// NewID allocates the next trial id (deterministic, saved by the scheduler).
+	NewID func() int
+}
+
+// Searcher is a deterministic, side-effect-free policy: same snapshot and
+// same events, same actions. It does no I/O and starts no goroutines.
+// Observe must treat a duplicate event as a no-op.
+type Searcher interface {
+	Start(c Context) ([]Action, error)
+	Observe(c Context, ev Event) ([]Action, error)
+	// Next is called when the scheduler has free capacity (c.Want > 0)
+	// without a new event (after a resume or a raised budget).
+	Next(c Context) ([]Action, error)
+	Snapshot() ([]byte, error)
+	Restore(b []byte) error
+}
+
+// Algorithm registration: each algorithm package registers itself, so the
+// space file is validated against the algorithms compiled in.
+
+// OptionKind is the type of an algorithm option.
+type OptionKind uint8
+
+const (
+	OptFloat OptionKind = iota + 1
+	OptInt
+	OptString
+	OptBool
+)
+
+// Option describes one algorithm-specific key of the `algorithm:` section.
+type Option struct {
+	Kind OptionKind
+	// Choices limits a string option; Min bounds a number option (inclusive) when HasMin.
+	Choices []string
+	Min     float64
+	HasMin  bool
+	Doc     string
+}
+
+// AlgorithmSpec describes a registered algorithm.
+type AlgorithmSpec struct {
+	Name    string
+	Aliases []string
+	Doc     string
+	Options map[string]Option
+	// Validate checks the parsed space beyond option types (e.g. grid needs
+	// every float to have grid: or points:). Optional.
+	Validate func(s *Space) []error
+	// New builds the searcher for a validated space.
+	New func(s *Space) (Searcher, error)
+}
+
+var registry = struct {
+	sync.RWMutex
+	byName map[string]*AlgorithmSpec
+}{byName: map[string]*AlgorithmSpec{}}
+
+// Register makes an algorithm available to space files. It panics on a
+// duplicate name: a programming error found at init.
+func Register(a AlgorithmSpec) {
+	registry.Lock()
+	defer registry.Unlock()
+	for _, n := range append([]string{a.Name}, a.Aliases...) {
+		if _, dup := registry.byName[n]; dup {
+			panic(fmt.Sprintf("search: algorithm %q registered twice", n))
+		}
+		spec := a
+		registry.byName[n] = &spec
+	}
+}
+
+// Lookup returns a registered algorithm by name or alias.
+func Lookup(name string) (*AlgorithmSpec, bool) {
+	registry.RLock()
+	defer registry.RUnlock()
+	a, ok := registry.byName[name]
+	return a, ok
+}
+
+// AlgorithmNames lists registered names and aliases, sorted.
+func AlgorithmNames() []string {
+	registry.RLock()
+	defer registry.RUnlock()
+	out := make([]string, 0, len(registry.byName))
+	for n := range registry.byName {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// NewSearcher builds the searcher the space's algorithm section asks for.
+func NewSearcher(s *Space) (Searcher, error) {
+	a, ok := Lookup(s.Algorithm.Name)
+	if !ok {
+		return nil, fmt.Errorf("unknown algorithm %q", s.Algorithm.Name)
+	}
+	return a.New(s)
+}
+
+// TrainerSpec describes a built-in trainer, registered by its package so the
+// space file's trainer section is checked against what is compiled in.
+type TrainerSpec struct {
+	Name    string
+	Aliases []string
+	// Check validates the trainer config and the parameters against what the
+	// trainer understands; errors should name the key (see Space.ConfigError).
+	Check func(s *Space) []error
+}
+
+var trainers = struct {
+	sync.RWMutex
+	byName map[string]*TrainerSpec
+}{byName: map[string]*TrainerSpec{}}
+
+// RegisterTrainer makes a built-in trainer name valid in space files.
+func RegisterTrainer(t TrainerSpec) {
+	trainers.Lock()
+	defer trainers.Unlock()
+	for _, n := range append([]string{t.Name}, t.Aliases...) {
+		if _, dup := trainers.byName[n]; dup {
+			panic(fmt.Sprintf("search: trainer %q registered twice", n))
+		}
+		spec := t
+		trainers.byName[n] = &spec
+	}
+}
+
+// LookupTrainer returns a registered trainer by name or alias.
+func LookupTrainer(name string) (*TrainerSpec, bool) {
+	trainers.RLock()
+	defer trainers.RUnlock()
+	t, ok := trainers.byName[name]
+	return t, ok
+}
+
+// TrainerNames lists registered trainer names and aliases, sorted.
+func TrainerNames() []string {
+	trainers.RLock()
+	defer trainers.RUnlock()
+	out := make([]string, 0, len(trainers.byName))
+	for n := range trainers.byName {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,1038 @@
+package search
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ParseFile reads and validates a space file. On failure the error is an
+// ErrorList holding every mistake found, each with file:line:column.
+func ParseFile(path string) (*Space, error) {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, ErrorList{{File: path, Msg: "no such file"}}
+	case err != nil:
+		return nil, ErrorList{{File: path, Msg: err.Error()}}
+	case info.IsDir():
+		return nil, ErrorList{{File: path, Msg: "is a directory, not a space file"}}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, ErrorList{{File: path, Msg: err.Error()}}
+	}
+	return Parse(path, data)
+}
+
+// Parse validates a space file's contents; name is used in messages and for
+// the default study name.
+func Parse(name string, data []byte) (s *Space, err error) {
+	p := &parser{file: name}
+	defer func() {
+		// The YAML library is third-party code; a panic on hostile input must
+		// still come back as an error, never crash the CLI.
+		if r := recover(); r != nil {
+			s, err = nil, ErrorList{{File: name, Pos: Pos{1, 1}, Msg: fmt.Sprintf("malformed YAML: %v", r)}}
+		}
+	}()
+	s = p.parse(data)
+	if len(p.errs) > 0 {
+		p.errs.sort()
+		return nil, p.errs
+	}
+	return s, nil
+}
+
+type parser struct {
+	file string
+	errs ErrorList
+}
+
+func (p *parser) errorf(pos Pos, where, format string, args ...any) {
+	p.errs = append(p.errs, &Error{File: p.file, Pos: pos, Where: where, Msg: fmt.Sprintf(format, args...)})
+}
+
+func posOf(n *yaml.Node) Pos { return Pos{n.Line, n.Column} }
+
+var (
+	studyRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	nameRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,127}$`)
+	yamlLn  = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+)
+
+var topKeys = []string{"study", "description", "objective", "budget", "algorithm", "resource", "trainer", "parameters"}
+
+func (p *parser) parse(data []byte) *Space {
+	if len(strings.TrimSpace(string(data))) == 0 {
+		p.errorf(Pos{1, 1}, "", "the file is empty; a space file needs objective, trainer and parameters (see the README's \"Space file\" section)")
+		return nil
+	}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	if err := dec.Decode(&doc); err != nil {
+		p.yamlError(err)
+		return nil
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		p.errorf(posOf(&extra), "", "the file holds more than one YAML document; a space file is one document")
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		if root.Kind == 0 || (root.Kind == yaml.ScalarNode && root.Tag == "!!null") {
+			p.errorf(Pos{1, 1}, "", "the file is empty; a space file needs objective, trainer and parameters (see the README's \"Space file\" section)")
+		} else {
+			p.errorf(posOf(root), "", "a space file is a mapping of sections (%s), got %s", strings.Join(topKeys, ", "), kindName(root))
+		}
+		return nil
+	}
+
+	s := &Space{File: p.file, Resource: "epochs", Algorithm: Algorithm{Name: "random"}}
+	fields := p.fields(root, "", topKeys)
+	need := map[string]bool{"objective": true, "trainer": true, "parameters": true}
+	for _, f := range fields {
+		delete(need, f.key)
+		switch f.key {
+		case "study":
+			if v, ok := p.str(f.val, "study"); ok {
+				if !studyRe.MatchString(v) {
+					p.errorf(posOf(f.val), "study", "name %q must be 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit (it becomes part of NATS subjects)", v)
+				}
+				s.Study = v
+			}
+		case "description":
+			p.str(f.val, "description")
+		case "objective":
+			p.objective(f.val, s)
+		case "budget":
+			p.budget(f.val, s)
+		case "algorithm":
+			p.algorithm(f.val, s)
+		case "resource":
+			if v, ok := p.str(f.val, "resource"); ok {
+				if !nameRe.MatchString(v) {
+					p.errorf(posOf(f.val), "resource", "%q is not a valid name (letters, digits, '_', '.', '-')", v)
+				}
+				s.Resource = v
+			}
+		case "trainer":
+			p.trainer(f.val, s)
+		case "parameters":
+			p.parameters(f.val, s)
+		}
+	}
+	for _, k := range topKeys {
+		if need[k] {
+			p.errorf(posOf(root), "", "missing required section %q%s", k, sectionHint[k])
+		}
+	}
+	if s.Study == "" {
+		s.Study = defaultStudyName(p.file)
+	}
+	if len(p.errs) > 0 {
+		return nil
+	}
+	p.crossCheck(s)
+	if len(p.errs) > 0 {
+		return nil
+	}
+	return s
+}
+
+var sectionHint = map[string]string{
+	"objective":  ", e.g. objective: {metric: val_loss, direction: minimize}",
+	"trainer":    ", e.g. trainer: {plugin: funcs, config: {function: branin}}",
+	"parameters": ", e.g. parameters: {lr: {type: float, low: 1.0e-4, high: 0.1, log: true}}",
+}
+
+func (p *parser) yamlError(err error) {
+	msg := err.Error()
+	line := 1
+	for _, l := range strings.Split(msg, "\n") {
+		l = strings.TrimSpace(l)
+		if m := yamlLn.FindStringSubmatch(l); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = m[2]
+			break
+		}
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	p.errorf(Pos{line, 1}, "", "malformed YAML: %s", msg)
+}
+
+// defaultStudyName derives a valid study name from the file name.
+func defaultStudyName(file string) string {
+	base := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	var b strings.Builder
+	for _, r := range strings.ToLower(base) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	n := strings.Trim(b.String(), "-_")
+	if n == "" {
+		n = "study"
+	}
+	if len(n) > 64 {
+		n = n[:64]
+	}
+	return n
+}
+
+type field struct {
+	key     string
+	keyNode *yaml.Node
+	val     *yaml.Node
+}
+
+// fields walks a mapping, reporting duplicated keys and keys not in allowed
+// (with a did-you-mean). allowed == nil accepts any key.
+func (p *parser) fields(n *yaml.Node, where string, allowed []string) []field {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode {
+		p.errorf(posOf(n), where, "want a mapping (key: value), got %s", kindName(n))
+		return nil
+	}
+	seen := map[string]Pos{}
+	var out []field
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			p.errorf(posOf(k), where, "a key must be a plain word, got %s", kindName(k))
+			continue
+		}
+		if prev, dup := seen[k.Value]; dup {
+			p.errorf(posOf(k), joinWhere(where, k.Value), "duplicate key (first at line %d)", prev.Line)
+			continue
+		}
+		seen[k.Value] = posOf(k)
+		if allowed != nil && !contains(allowed, k.Value) {
+			hint := ""
+			if s := didYouMean(k.Value, allowed); s != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			p.errorf(posOf(k), where, "unknown key %q%s; allowed: %s", k.Value, hint, strings.Join(allowed, ", "))
+			continue
+		}
+		out = append(out, field{key: k.Value, keyNode: k, val: v})
+	}
+	return out
+}
+
+func joinWhere(where, key string) string {
+	if where == "" {
+		return key
+	}
+	return where + "." + key
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "nothing"
+}
+
+func (p *parser) str(n *yaml.Node, where string) (string, bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" || n.Value == "" {
+		p.errorf(posOf(n), where, "want a text value, got %s", kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (p *parser) num(n *yaml.Node, where string) (float64, bool) {
+	if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float" || (n.Tag == "!!str" && n.Style == 0)) {
+		if x, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
+			return x, true
+		}
+	}
+	p.errorf(posOf(n), where, "want a finite number, got %s", kindName(n))
+	return 0, false
+}
+
+func (p *parser) integer(n *yaml.Node, where string) (int64, bool) {
+	x, ok := p.num(n, where)
+	if !ok {
+		return 0, false
+	}
+	if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
+		p.errorf(posOf(n), where, "want a whole number, got %s", n.Value)
+		return 0, false
+	}
+	return int64(x), true
+}
+
+func (p *parser) boolean(n *yaml.Node, where string) (bool, bool) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+		var b bool
+		if err := n.Decode(&b); err == nil {
+			return b, true
+		}
+	}
+	p.errorf(posOf(n), where, "want true or false, got %s", kindName(n))
+	return false, false
+}
+
+func (p *parser) duration(n *yaml.Node, where string) (time.Duration, bool) {
+	if n.Kind == yaml.ScalarNode {
+		if d, err := time.ParseDuration(n.Value); err == nil {
+			if d <= 0 {
+				p.errorf(posOf(n), where, "must be > 0, got %s", n.Value)
+				return 0, false
+			}
+			return d, true
+		}
+	}
+	p.errorf(posOf(n), where, "want a duration such as 90s, 30m or 2h, got %s", kindName(n))
+	return 0, false
+}
+
+// scalarValue converts a YAML scalar to a Value (number, string or bool).
+func (p *parser) scalarValue(n *yaml.Node, where string) (Value, bool) {
+	n = deref(n)
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		p.errorf(posOf(n), where, "want a number, text or true/false, got %s", kindName(n))
+		return Value{}, false
+	}
+	switch n.Tag {
+	case "!!bool":
+		var b bool
+		_ = n.Decode(&b)
+		return Bool(b), true
+	case "!!int":
+		if i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64); err == nil {
+			return Int(i), true
+		}
+		if x, err := strconv.ParseFloat(n.Value, 64); err == nil {
+			return Float(x), true
+		}
+	case "!!float":
+		if x, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
+			return Float(x), true
+		}
+		p.errorf(posOf(n), where, "want a finite number, got %s", n.Value)
+		return Value{}, false
+	}
+	return String(n.Value), true
+}
+
+func (p *parser) objective(n *yaml.Node, s *Space) {
+	fs := p.fields(n, "objective", []string{"metric", "direction"})
+	if fs == nil && deref(n).Kind != yaml.MappingNode {
+		return
+	}
+	got := map[string]bool{}
+	for _, f := range fs {
+		got[f.key] = true
+		switch f.key {
+		case "metric":
+			if v, ok := p.str(f.val, "objective.metric"); ok {
+				if !nameRe.MatchString(v) {
+					p.errorf(posOf(f.val), "objective.metric", "%q is not a valid metric name (letters, digits, '_', '.', '-')", v)
+				}
+				s.Objective.Metric = v
+			}
+		case "direction":
+			v, ok := p.str(f.val, "objective.direction")
+			if !ok {
+				continue
+			}
+			switch v {
+			case "minimize":
+				s.Objective.Direction = Minimize
+			case "maximize":
+				s.Objective.Direction = Maximize
+			default:
+				hint := ""
+				if h := didYouMean(v, []string{"minimize", "maximize"}); h != "" {
+					hint = fmt.Sprintf(" (did you mean %q?)", h)
+				}
+				p.errorf(posOf(f.val), "objective.direction", "must be minimize or maximize, got %q%s", v, hint)
+			}
+		}
+	}
+	for _, k := range []string{"metric", "direction"} {
+		if !got[k] {
+			p.errorf(posOf(deref(n)), "objective", "missing required key %q, e.g. objective: {metric: val_loss, direction: minimize}", k)
+		}
+	}
+}
+
+func (p *parser) budget(n *yaml.Node, s *Space) {
+	fs := p.fields(n, "budget", []string{"trials", "timeout", "max_resource_total"})
+	if deref(n).Kind != yaml.MappingNode {
+		return
+	}
+	if len(fs) == 0 && len(deref(n).Content) == 0 {
+		p.errorf(posOf(deref(n)), "budget", "give at least one of trials, timeout, max_resource_total")
+	}
+	for _, f := range fs {
+		where := "budget." + f.key
+		switch f.key {
+		case "trials":
+			if v, ok := p.integer(f.val, where); ok {
+				if v <= 0 {
+					p.errorf(posOf(f.val), where, "must be > 0, got %d", v)
+				} else {
+					s.Budget.Trials = int(v)
+				}
+			}
+		case "timeout":
+			if d, ok := p.duration(f.val, where); ok {
+				s.Budget.Timeout = d
+			}
+		case "max_resource_total":
+			if v, ok := p.num(f.val, where); ok {
+				if v <= 0 {
+					p.errorf(posOf(f.val), where, "must be > 0, got %v", v)
+				} else {
+					s.Budget.MaxResourceTotal = v
+				}
+			}
+		}
+	}
+}
+
+func (p *parser) algorithm(n *yaml.Node, s *Space) {
+	n = deref(n)
+	s.Algorithm.Pos = posOf(n)
+	if n.Kind == yaml.ScalarNode { // `algorithm: sobol` shorthand
+		s.Algorithm.Name = n.Value
+		p.checkAlgorithmName(n, s.Algorithm.Name)
+		return
+	}
+	fs := p.fields(n, "algorithm", nil)
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	var nameNode *yaml.Node
+	for _, f := range fs {
+		if f.key == "name" {
+			nameNode = f.val
+		}
+	}
+	if nameNode == nil {
+		p.errorf(posOf(n), "algorithm", "missing required key \"name\" (one of %s)", strings.Join(AlgorithmNames(), ", "))
+		return
+	}
+	name, ok := p.str(nameNode, "algorithm.name")
+	if !ok {
+		return
+	}
+	s.Algorithm.Name = name
+	spec := p.checkAlgorithmName(nameNode, name)
+	if spec == nil {
+		return
+	}
+	allowed := []string{"name", "seed"}
+	for k := range spec.Options {
+		allowed = append(allowed, k)
+	}
+	sortStrings(allowed[2:])
+	s.Algorithm.Options = map[string]Value{}
+	for _, f := range fs {
+		where := "algorithm." + f.key
+		switch f.key {
+		case "name":
+		case "seed":
+			if v, ok := p.integer(f.val, where); ok {
+				if v < 0 {
+					p.errorf(posOf(f.val), where, "must be >= 0, got %d", v)
+				} else {
+					s.Algorithm.Seed, s.Algorithm.HasSeed = uint64(v), true
+				}
+			}
+		default:
+			opt, ok := spec.Options[f.key]
+			if !ok {
+				hint := ""
+				if h := didYouMean(f.key, allowed); h != "" {
+					hint = fmt.Sprintf(" (did you mean %q?)", h)
+				}
+				p.errorf(posOf(f.keyNode), "algorithm", "unknown key %q for algorithm %s%s; allowed: %s", f.key, name, hint, strings.Join(allowed, ", "))
+				continue
+			}
+			if v, ok := p.option(f.val, where, opt); ok {
+				s.Algorithm.Options[f.key] = v
+			}
+		}
+	}
+}
+
+func (p *parser) checkAlgorithmName(n *yaml.Node, name string) *AlgorithmSpec {
+	spec, ok := Lookup(name)
+	if !ok {
+		hint := ""
+		if h := didYouMean(name, AlgorithmNames()); h != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", h)
+		}
+		p.errorf(posOf(n), "algorithm.name", "unknown algorithm %q%s; known: %s", name, hint, strings.Join(AlgorithmNames(), ", "))
+		return nil
+	}
+	return spec
+}
+
+func (p *parser) option(n *yaml.Node, where string, o Option) (Value, bool) {
+	var v Value
+	switch o.Kind {
+	case OptFloat:
+		x, ok := p.num(n, where)
+		if !ok {
+			return v, false
+		}
+		v = Float(x)
+	case OptInt:
+		x, ok := p.integer(n, where)
+		if !ok {
+			return v, false
+		}
+		v = Int(x)
+	case OptBool:
+		b, ok := p.boolean(n, where)
+		if !ok {
+			return v, false
+		}
+		v = Bool(b)
+	case OptString:
+		str, ok := p.str(n, where)
+		if !ok {
+			return v, false
+		}
+		if len(o.Choices) > 0 && !contains(o.Choices, str) {
+			hint := ""
+			if h := didYouMean(str, o.Choices); h != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", h)
+			}
+			p.errorf(posOf(n), where, "unknown value %q%s; one of %s", str, hint, strings.Join(o.Choices, ", "))
+			return v, false
+		}
+		v = String(str)
+	}
+	if o.HasMin {
+		if x, ok := v.Float(); ok && x < o.Min {
+			p.errorf(posOf(n), where, "must be >= %v, got %v", o.Min, x)
+			return v, false
+		}
+	}
+	return v, true
+}
+
+var trainerKeys = []string{"plugin", "config", "reuse", "pool", "sha256", "timeout"}
+var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+func (p *parser) trainer(n *yaml.Node, s *Space) {
+	n = deref(n)
+	s.Trainer.Pos = posOf(n)
+	fs := p.fields(n, "trainer", trainerKeys)
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	hasPlugin := false
+	for _, f := range fs {
+		where := "trainer." + f.key
+		switch f.key {
+		case "plugin":
+			hasPlugin = true
+			v, ok := p.str(f.val, where)
+			if !ok {
+				continue
+			}
+			s.Trainer.Plugin = v
+			if isPath(v) {
+				continue
+			}
+			if _, ok := LookupTrainer(v); !ok {
+				hint := ""
+				if h := didYouMean(v, TrainerNames()); h != "" {
+					hint = fmt.Sprintf(" (did you mean %q?)", h)
+				}
+				p.errorf(posOf(f.val), where, "unknown trainer %q%s; built-in: %s, or a path to a plugin binary (./my-plugin)", v, hint, strings.Join(TrainerNames(), ", "))
+			}
+		case "config":
+			if f.val.Kind != yaml.MappingNode {
+				p.errorf(posOf(f.val), where, "want a mapping of the trainer's settings, got %s", kindName(f.val))
+				continue
+			}
+			cfg := map[string]any{}
+			if err := f.val.Decode(&cfg); err != nil {
+				p.errorf(posOf(f.val), where, "%v", err)
+				continue
+			}
+			s.Trainer.Config = cfg
+			s.Trainer.ConfigPos = map[string]Pos{}
+			for i := 0; i+1 < len(f.val.Content); i += 2 {
+				s.Trainer.ConfigPos[f.val.Content[i].Value] = posOf(f.val.Content[i+1])
+			}
+		case "reuse":
+			if b, ok := p.boolean(f.val, where); ok {
+				s.Trainer.Reuse = &b
+			}
+		case "pool":
+			if v, ok := p.str(f.val, where); ok {
+				if !studyRe.MatchString(v) {
+					p.errorf(posOf(f.val), where, "%q must be 1-64 lowercase letters, digits, '-' or '_'", v)
+				}
+				s.Trainer.Pool = v
+			}
+		case "sha256":
+			if v, ok := p.str(f.val, where); ok {
+				if !sha256Re.MatchString(strings.ToLower(v)) {
+					p.errorf(posOf(f.val), where, "want 64 hexadecimal digits (sha256sum of the plugin binary), got %q", v)
+				}
+				s.Trainer.SHA256 = strings.ToLower(v)
+			}
+		case "timeout":
+			if d, ok := p.duration(f.val, where); ok {
+				s.Trainer.Timeout = d
+			}
+		}
+	}
+	if !hasPlugin {
+		p.errorf(posOf(n), "trainer", "missing required key \"plugin\" (%s, or a path to a plugin binary)", strings.Join(TrainerNames(), ", "))
+	}
+}
+
+// isPath tells a plugin binary path from a built-in trainer name.
+func isPath(s string) bool {
+	return strings.ContainsRune(s, filepath.Separator) || strings.ContainsRune(s, '/')
+}
+
+var (
+	numericKeys     = []string{"type", "low", "high", "log", "step", "grid", "points", "when"}
+	categoricalKeys = []string{"type", "choices", "when"}
+	allParamKeys    = []string{"type", "low", "high", "log", "step", "choices", "grid", "points", "when"}
+	paramTypes      = []string{"float", "int", "categorical"}
+)
+
+func (p *parser) parameters(n *yaml.Node, s *Space) {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode {
+		p.errorf(posOf(n), "parameters", "want a mapping of parameter names to definitions, got %s", kindName(n))
+		return
+	}
+	if len(n.Content) == 0 {
+		p.errorf(posOf(n), "parameters", "no parameters: define at least one, e.g. lr: {type: float, low: 1.0e-4, high: 0.1, log: true}")
+		return
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			p.errorf(posOf(k), "parameters", "a parameter name must be a plain word, got %s", kindName(k))
+			continue
+		}
+		name := k.Value
+		where := fmt.Sprintf("parameter %q", name)
+		if line, dup := seen[name]; dup {
+			p.errorf(posOf(k), where, "duplicate parameter name (first defined at line %d)", line)
+			continue
+		}
+		seen[name] = k.Line
+		if !nameRe.MatchString(name) {
+			p.errorf(posOf(k), where, "name must start with a letter or '_' and hold only letters, digits, '_', '.', '-'")
+		}
+		if prm, ok := p.param(name, k, v, where); ok {
+			s.Params = append(s.Params, prm)
+		}
+	}
+}
+
+func (p *parser) param(name string, k, n *yaml.Node, where string) (Param, bool) {
+	prm := Param{Name: name, Pos: posOf(k)}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(posOf(n), where, "want a definition such as {type: float, low: 0, high: 1}, got %s", kindName(n))
+		return prm, false
+	}
+	before := len(p.errs)
+	// The type decides which keys are allowed, so read it first.
+	var typeNode *yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "type" {
+			typeNode = deref(n.Content[i+1])
+		}
+	}
+	allowed := allParamKeys
+	if typeNode == nil {
+		p.errorf(posOf(n), where, "missing required key \"type\" (float, int or categorical)")
+	} else if t, ok := p.str(typeNode, where+": type"); ok {
+		switch t {
+		case "float":
+			prm.Type, allowed = FloatParam, numericKeys
+		case "int":
+			prm.Type, allowed = IntParam, numericKeys
+		case "categorical":
+			prm.Type, allowed = CategoricalParam, categoricalKeys
+		default:
+			hint := ""
+			if h := didYouMean(t, paramTypes); h != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", h)
+			}
+			p.errorf(posOf(typeNode), where, "unknown type %q%s; one of float, int, categorical", t, hint)
+		}
+	}
+	fs := p.fieldsFor(n, where, allowed, prm.Type)
+	got := map[string]*yaml.Node{}
+	for _, f := range fs {
+		got[f.key] = f.val
+		switch f.key {
+		case "low", "high", "step":
+			x, ok := p.num(f.val, where+": "+f.key)
+			if !ok {
+				continue
+			}
+			if prm.Type == IntParam && x != math.Trunc(x) {
+				p.errorf(posOf(f.val), where, "%s of an int parameter must be a whole number, got %s", f.key, f.val.Value)
+				continue
+			}
+			switch f.key {
+			case "low":
+				prm.Low = x
+			case "high":
+				prm.High = x
+			case "step":
+				if x <= 0 {
+					p.errorf(posOf(f.val), where, "step must be > 0, got %s", f.val.Value)
+					continue
+				}
+				prm.Step = x
+			}
+		case "log":
+			if b, ok := p.boolean(f.val, where+": log"); ok {
+				prm.Log = b
+			}
+		case "points":
+			if v, ok := p.integer(f.val, where+": points"); ok {
+				if v < 2 {
+					p.errorf(posOf(f.val), where, "points must be >= 2, got %d", v)
+					continue
+				}
+				prm.Points = int(v)
+			}
+		case "choices":
+			prm.Choices = p.valueList(f.val, where, "choices")
+		case "grid":
+			prm.Grid = p.valueList(f.val, where, "grid")
+		case "when":
+			prm.When = p.when(f.val, where)
+		}
+	}
+	if len(p.errs) > before {
+		return prm, false
+	}
+	switch prm.Type {
+	case FloatParam, IntParam:
+		ok := true
+		for _, key := range []string{"low", "high"} {
+			if got[key] == nil {
+				p.errorf(posOf(n), where, "missing required key %q for a %s parameter", key, prm.Type)
+				ok = false
+			}
+		}
+		if !ok {
+			return prm, false
+		}
+		p.checkRange(&prm, got, where)
+	case CategoricalParam:
+		if got["choices"] == nil {
+			p.errorf(posOf(n), where, "missing required key \"choices\", e.g. choices: [adam, sgd]")
+		}
+	}
+	return prm, len(p.errs) == before
+}
+
+// fieldsFor is fields() with a clearer message for a key that belongs to
+// another parameter type (low on a categorical, choices on a float).
+func (p *parser) fieldsFor(n *yaml.Node, where string, allowed []string, t ParamType) []field {
+	var fs []field
+	for _, f := range p.fields(n, where, allParamKeys) {
+		if !contains(allowed, f.key) {
+			p.errorf(posOf(f.keyNode), where, "key %q does not apply to a %s parameter; allowed: %s", f.key, t, strings.Join(allowed, ", "))
+			continue
+		}
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+func (p *parser) checkRange(prm *Param, got map[string]*yaml.Node, where string) {
+	at := func(key string) Pos { return posOf(got[key]) }
+	if prm.Low >= prm.High {
+		p.errorf(at("low"), where, "low must be below high, got low %v >= high %v", prm.Low, prm.High)
+		return
+	}
+	if prm.Log && prm.Low <= 0 {
+		p.errorf(at("low"), where, "log scale needs low > 0, got %v", prm.Low)
+		return
+	}
+	if prm.Step > 0 {
+		switch {
+		case prm.Log && prm.Type == FloatParam:
+			p.errorf(at("step"), where, "step cannot be combined with log: true; use one or the other")
+			return
+		case prm.Log && prm.Type == IntParam && prm.Step != 1:
+			p.errorf(at("step"), where, "a log-scale int takes every integer; step must be 1 or absent, got %v", prm.Step)
+			return
+		}
+		k := (prm.High - prm.Low) / prm.Step
+		if math.Abs(k-math.Round(k)) > 1e-9*math.Max(1, k) {
+			lo := prm.Low + math.Floor(k)*prm.Step
+			p.errorf(at("step"), where, "step %v does not divide the range [%v, %v]; make high %v or %v, or change the step", prm.Step, prm.Low, prm.High, trimFloat(lo), trimFloat(lo+prm.Step))
+			return
+		}
+	}
+	if len(prm.Grid) > 0 && prm.Points > 0 {
+		p.errorf(at("points"), where, "give grid: [...] or points: N, not both")
+		return
+	}
+	for i, g := range prm.Grid {
+		x, ok := g.Float()
+		if !ok || g.kind == BoolValue {
+			p.errorf(at("grid"), where, "grid value %v is not a number", g)
+			continue
+		}
+		if prm.Type == IntParam && x != math.Trunc(x) {
+			p.errorf(at("grid"), where, "grid value %v of an int parameter is not a whole number", g)
+			continue
+		}
+		if x < prm.Low || x > prm.High {
+			p.errorf(at("grid"), where, "grid value %v is outside [low, high] = [%v, %v]", g, prm.Low, prm.High)
+		}
+		if prm.Type == IntParam {
+			prm.Grid[i] = Int(int64(x))
+		} else {
+			prm.Grid[i] = Float(x)
+		}
+	}
+	if prm.Type == IntParam && prm.Step == 0 && !prm.Log {
+		prm.Step = 1
+	}
+}
+
+func trimFloat(x float64) string { return strconv.FormatFloat(x, 'g', 12, 64) }
+
+func (p *parser) valueList(n *yaml.Node, where, key string) []Value {
+	n = deref(n)
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(posOf(n), where, "%s must be a list such as [a, b, c], got %s", key, kindName(n))
+		return nil
+	}
+	if len(n.Content) == 0 {
+		p.errorf(posOf(n), where, "%s is empty; list at least one value", key)
+		return nil
+	}
+	var out []Value
+	for _, c := range n.Content {
+		v, ok := p.scalarValue(c, where+": "+key)
+		if !ok {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			if o.Equal(v) {
+				p.errorf(posOf(deref(c)), where, "%s lists %v twice", key, v)
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (p *parser) when(n *yaml.Node, where string) []Condition {
+	fs := p.fields(n, where+": when", nil)
+	if deref(n).Kind == yaml.MappingNode && len(fs) == 0 && len(deref(n).Content) == 0 {
+		p.errorf(posOf(deref(n)), where, "when: is empty; name a parent parameter and its values, e.g. when: {optimizer: momentum}")
+	}
+	var out []Condition
+	for _, f := range fs {
+		c := Condition{Parent: f.key, Pos: posOf(f.keyNode)}
+		if f.val.Kind == yaml.SequenceNode {
+			c.Values = p.valueList(f.val, where, "when."+f.key)
+		} else if v, ok := p.scalarValue(f.val, where+": when."+f.key); ok {
+			c.Values = []Value{v}
+		}
+		if len(c.Values) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// crossCheck validates what spans parameters: conditions, then the
+// algorithm's and the trainer's own checks.
+func (p *parser) crossCheck(s *Space) {
+	s.index = make(map[string]int, len(s.Params))
+	names := make([]string, len(s.Params))
+	for i, prm := range s.Params {
+		s.index[prm.Name] = i
+		names[i] = prm.Name
+	}
+	for i := range s.Params {
+		prm := &s.Params[i]
+		where := fmt.Sprintf("parameter %q", prm.Name)
+		for _, c := range prm.When {
+			j, ok := s.index[c.Parent]
+			if !ok {
+				hint := ""
+				if h := didYouMean(c.Parent, names); h != "" {
+					hint = fmt.Sprintf(" (did you mean %q?)", h)
+				}
+				p.errorf(c.Pos, where, "when: names parameter %q, which is not defined%s", c.Parent, hint)
+				continue
+			}
+			if j == i {
+				p.errorf(c.Pos, where, "when: a parameter cannot depend on itself")
+				continue
+			}
+			parent := &s.Params[j]
+			if parent.Type == FloatParam && len(parent.Grid) == 0 {
+				p.errorf(c.Pos, where, "when: parent %q is a continuous float; condition on a categorical or int parameter", c.Parent)
+				continue
+			}
+			for _, v := range c.Values {
+				if !parent.Contains(v) {
+					p.errorf(c.Pos, where, "when: %s = %v can never hold: %s", c.Parent, v, describeDomain(parent))
+				}
+			}
+		}
+	}
+	if len(p.errs) > 0 {
+		return
+	}
+	order, cycle := topoOrder(s)
+	if cycle != nil {
+		prm := &s.Params[cycle[0]]
+		path := make([]string, len(cycle))
+		for i, j := range cycle {
+			path[i] = s.Params[j].Name
+		}
+		p.errorf(prm.Pos, fmt.Sprintf("parameter %q", prm.Name), "conditions form a cycle: %s -> %s; a parameter cannot (indirectly) depend on itself", strings.Join(path, " -> "), path[0])
+		return
+	}
+	s.order = order
+	if a, ok := Lookup(s.Algorithm.Name); ok && a.Validate != nil {
+		for _, err := range a.Validate(s) {
+			p.addError(err, s.Algorithm.Pos, "algorithm")
+		}
+	}
+	if t, ok := LookupTrainer(s.Trainer.Plugin); ok && t.Check != nil {
+		for _, err := range t.Check(s) {
+			p.addError(err, s.Trainer.Pos, "trainer")
+		}
+	}
+}
+
+// addError adopts an error from an algorithm or trainer check; an *Error
+// keeps its own place, any other error is placed at the section.
+func (p *parser) addError(err error, pos Pos, where string) {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.File == "" {
+			e.File = p.file
+		}
+		p.errs = append(p.errs, e)
+		return
+	}
+	p.errorf(pos, where, "%v", err)
+}
+
+func describeDomain(prm *Param) string {
+	switch {
+	case prm.Type == CategoricalParam:
+		return fmt.Sprintf("%q takes one of %s", prm.Name, formatValues(prm.Choices))
+	case len(prm.Grid) > 0:
+		return fmt.Sprintf("%q takes one of %s", prm.Name, formatValues(prm.Grid))
+	case prm.Step > 0 && !prm.Log:
+		return fmt.Sprintf("%q takes values in [%v, %v] in steps of %v", prm.Name, prm.Low, prm.High, prm.Step)
+	}
+	return fmt.Sprintf("%q takes values in [%v, %v]", prm.Name, prm.Low, prm.High)
+}
+
+// topoOrder orders parameters parents-first, keeping file order where it
+// can; it returns a cycle (as parameter indices) when there is one.
+func topoOrder(s *Space) ([]int, []int) {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := make([]int, len(s.Params))
+	var order, stack []int
+	var cycle []int
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		color[i] = grey
+		stack = append(stack, i)
+		for _, c := range s.Params[i].When {
+			j := s.index[c.Parent]
+			switch color[j] {
+			case grey:
+				for k := len(stack) - 1; k >= 0; k-- {
+					if stack[k] == j {
+						cycle = append([]int(nil), stack[k:]...)
+						break
+					}
+				}
+				return false
+			case white:
+				if !visit(j) {
+					return false
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[i] = black
+		order = append(order, i)
+		return true
+	}
+	for i := range s.Params {
+		if color[i] == white && !visit(i) {
+			return nil, cycle
+		}
+	}
+	return order, nil
+}

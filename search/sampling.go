@@ -1,0 +1,71 @@
+package search
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// SamplerSearcher is the searcher of single-fidelity algorithms (random,
+// grid, Sobol, GP, TPE): whenever the scheduler has room for Want new
+// trials, it asks the sampler for that many points. It creates trials only
+// in proportion to free capacity, never per event, so duplicate events
+// cannot create duplicate trials. Its only state is whether the sampler
+// has run out of points.
+type SamplerSearcher struct {
+	Sampler Sampler
+	done    bool
+	reason  string
+}
+
+// NewSamplerSearcher wraps a sampler.
+func NewSamplerSearcher(s Sampler) *SamplerSearcher { return &SamplerSearcher{Sampler: s} }
+
+func (s *SamplerSearcher) Start(c Context) ([]Action, error) { return s.Next(c) }
+
+func (s *SamplerSearcher) Observe(c Context, _ Event) ([]Action, error) { return s.Next(c) }
+
+// Next proposes c.Want new trials, or Done when the sampler is exhausted.
+func (s *SamplerSearcher) Next(c Context) ([]Action, error) {
+	if s.done {
+		return []Action{{Kind: Done, Reason: s.reason}}, nil
+	}
+	if c.Want <= 0 {
+		return nil, nil
+	}
+	points, err := SampleN(s.Sampler, c.Space, c.History, c.Rng, c.Want)
+	if err != nil && !errors.Is(err, ErrExhausted) {
+		return nil, err
+	}
+	acts := make([]Action, 0, len(points)+1)
+	for _, p := range points {
+		acts = append(acts, Action{Kind: Create, ID: c.NewID(), Point: p})
+	}
+	if errors.Is(err, ErrExhausted) {
+		s.done, s.reason = true, ErrExhausted.Error()
+		acts = append(acts, Action{Kind: Done, Reason: s.reason})
+	}
+	return acts, nil
+}
+
+type samplerSnapshot struct {
+	Version int    `json:"v"`
+	Done    bool   `json:"done,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+func (s *SamplerSearcher) Snapshot() ([]byte, error) {
+	return json.Marshal(samplerSnapshot{Version: 1, Done: s.done, Reason: s.reason})
+}
+
+func (s *SamplerSearcher) Restore(b []byte) error {
+	var snap samplerSnapshot
+	if err := json.Unmarshal(b, &snap); err != nil {
+		return fmt.Errorf("restore sampler searcher: %w", err)
+	}
+	if snap.Version != 1 {
+		return fmt.Errorf("restore sampler searcher: unknown snapshot version %d", snap.Version)
+	}
+	s.done, s.reason = snap.Done, snap.Reason
+	return nil
+}

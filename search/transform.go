@@ -1,0 +1,159 @@
+package search
+
+import (
+	"math"
+)
+
+// The unit-cube transform: every parameter is one coordinate in [0, 1], so
+// samplers work on plain vectors and never switch on parameter types.
+//
+//   float, linear:   u = (x - low) / (high - low)
+//   float, log:      u = (ln x - ln low) / (ln high - ln low)
+//   int:             the n allowed values split [0, 1] into n equal cells
+//                    (in log space for log ints, over [low-0.5, high+0.5]);
+//                    a value encodes to its cell's centre
+//   categorical:     k choices split [0, 1] into k cells; choice i -> (i+0.5)/k
+//   explicit grid:   like a categorical over the grid values
+//
+// Decode(Encode(p)) == p for every point of the space; Encode(Decode(u))
+// lands in the same cell as u.
+
+// Encode maps a point to the unit cube. Inactive parameters encode to NaN.
+func (s *Space) Encode(p Point) []float64 {
+	u := make([]float64, len(s.Params))
+	for i := range s.Params {
+		if i >= len(p) || p[i].IsAbsent() {
+			u[i] = math.NaN()
+			continue
+		}
+		u[i] = s.Params[i].encode(p[i])
+	}
+	return u
+}
+
+// Decode maps a unit-cube vector to a point of the space. Coordinates outside
+// [0, 1] are clamped; parameters whose conditions do not hold are Absent,
+// whatever their coordinate (NaN included).
+func (s *Space) Decode(u []float64) Point {
+	p := make(Point, len(s.Params))
+	act := make([]bool, len(s.Params))
+	for _, i := range s.order {
+		if !s.conditionsHold(i, p, act) {
+			continue
+		}
+		act[i] = true
+		x := 0.5
+		if i < len(u) && !math.IsNaN(u[i]) {
+			x = u[i]
+		}
+		p[i] = s.Params[i].decode(clamp01(x))
+	}
+	return p
+}
+
+// Levels is the number of distinct values a parameter takes, or 0 when it is
+// continuous. Samplers that need a discrete view (grid, TPE) use it.
+func (p *Param) Levels() int {
+	switch {
+	case p.Type == CategoricalParam:
+		return len(p.Choices)
+	case len(p.Grid) > 0:
+		return len(p.Grid)
+	case p.Type == IntParam && !p.Log:
+		return int(math.Round((p.High-p.Low)/p.step())) + 1
+	case p.Type == IntParam && p.Log:
+		return int(p.High-p.Low) + 1
+	case p.Step > 0:
+		return int(math.Round((p.High-p.Low)/p.Step)) + 1
+	}
+	return 0
+}
+
+func (p *Param) step() float64 {
+	if p.Step > 0 {
+		return p.Step
+	}
+	if p.Type == IntParam {
+		return 1
+	}
+	return 0
+}
+
+func (p *Param) encode(v Value) float64 {
+	if p.Type == CategoricalParam {
+		return cellCentre(p.choiceIndex(v), len(p.Choices))
+	}
+	if len(p.Grid) > 0 {
+		for i, g := range p.Grid {
+			if g.Equal(v) {
+				return cellCentre(i, len(p.Grid))
+			}
+		}
+		return 0.5
+	}
+	x, _ := v.Float()
+	lo, hi := p.Low, p.High
+	if p.Type == IntParam {
+		lo, hi = lo-0.5*p.step(), hi+0.5*p.step()
+	}
+	if p.Log {
+		return clamp01((math.Log(x) - math.Log(lo)) / (math.Log(hi) - math.Log(lo)))
+	}
+	return clamp01((x - lo) / (hi - lo))
+}
+
+func (p *Param) decode(u float64) Value {
+	switch {
+	case p.Type == CategoricalParam:
+		return p.Choices[cell(u, len(p.Choices))]
+	case len(p.Grid) > 0:
+		return p.Grid[cell(u, len(p.Grid))]
+	}
+	lo, hi := p.Low, p.High
+	if p.Type == IntParam {
+		lo, hi = lo-0.5*p.step(), hi+0.5*p.step()
+	}
+	var x float64
+	if p.Log {
+		x = math.Exp(math.Log(lo) + u*(math.Log(hi)-math.Log(lo)))
+	} else {
+		x = lo + u*(hi-lo)
+	}
+	if st := p.step(); st > 0 {
+		x = p.Low + math.Round((x-p.Low)/st)*st
+	}
+	x = math.Max(p.Low, math.Min(p.High, x))
+	if p.Type == IntParam {
+		return Int(int64(math.Round(x)))
+	}
+	return Float(x)
+}
+
+// cell maps u in [0, 1] to one of n equal cells.
+func cell(u float64, n int) int {
+	i := int(u * float64(n))
+	if i >= n {
+		i = n - 1
+	}
+	if i < 0 {
+		i = 0
+	}
+	return i
+}
+
+func cellCentre(i, n int) float64 {
+	if i < 0 {
+		return 0.5
+	}
+	return (float64(i) + 0.5) / float64(n)
+}
+
+func clamp01(x float64) float64 {
+	if x < 0 {
+		return 0
+	}
+	if x > 1 {
+		return 1
+	}
+	return x
+}

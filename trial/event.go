@@ -1,0 +1,194 @@
+package trial
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"automl/search"
+)
+
+// Metrics are named numbers a trainer reports. NaN and infinities, which
+// JSON cannot hold, travel as the strings "NaN", "+Inf" and "-Inf".
+type Metrics map[string]float64
+
+// MarshalJSON writes keys sorted, so equal metrics encode equally.
+func (m Metrics) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return []byte("null"), nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		x := m[k]
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			b.WriteString(strconv.Quote(strconv.FormatFloat(x, 'g', -1, 64)))
+		} else {
+			b.Write(strconv.AppendFloat(nil, x, 'g', -1, 64))
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON accepts numbers and the NaN/Inf strings.
+func (m *Metrics) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	if raw == nil {
+		*m = nil
+		return nil
+	}
+	out := make(Metrics, len(raw))
+	for k, v := range raw {
+		var x float64
+		if err := json.Unmarshal(v, &x); err != nil {
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				return err
+			}
+			if x, err = strconv.ParseFloat(s, 64); err != nil {
+				return err
+			}
+		}
+		out[k] = x
+	}
+	*m = out
+	return nil
+}
+
+// Finite reports the first metric that is NaN or infinite, if any.
+func (m Metrics) Finite() (string, bool) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if math.IsNaN(m[k]) || math.IsInf(m[k], 0) {
+			return k, false
+		}
+	}
+	return "", true
+}
+
+// Result is how an attempt ended, as its worker saw it.
+type Result struct {
+	Outcome Outcome `json:"outcome"`
+	// Metrics are the final metrics (the objective's metric among them).
+	Metrics Metrics `json:"metrics,omitempty"`
+	// Step is the resource reached (e.g. the last epoch trained).
+	Step float64 `json:"step,omitempty"`
+	// Checkpoint names the stored checkpoint at Step, if the trainer saved one.
+	Checkpoint string `json:"checkpoint,omitempty"`
+	// Error explains a Crashed or Lost outcome.
+	Error string `json:"error,omitempty"`
+}
+
+// EventKind says what an event reports.
+type EventKind uint8
+
+const (
+	// Started: a worker took the job and launched the trainer.
+	Started EventKind = iota + 1
+	// Reported: intermediate metrics at a step.
+	Reported
+	// Exited: the attempt ended; Result says how.
+	Exited
+)
+
+var eventNames = [...]string{"", "started", "reported", "exited"}
+
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) && k != 0 {
+		return eventNames[k]
+	}
+	return "event(?)"
+}
+
+func (k EventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+func (k *EventKind) UnmarshalText(b []byte) error {
+	for i, n := range eventNames {
+		if n == string(b) && i > 0 {
+			*k = EventKind(i)
+			return nil
+		}
+	}
+	return &json.UnsupportedValueError{Str: string(b)}
+}
+
+// Event is what a worker tells the scheduler about an attempt. Delivery is
+// the fencing token: the transport's delivery count of the job, which grows
+// each time the job is handed to a worker; the scheduler accepts events only
+// from the newest delivery it has seen start, so a late result from a worker
+// thought dead is discarded. Seq numbers the events of one delivery, so a
+// duplicate is recognised.
+type Event struct {
+	Key      Key       `json:"key"`
+	Delivery int       `json:"delivery"`
+	Seq      int       `json:"seq"`
+	Kind     EventKind `json:"kind"`
+	Time     time.Time `json:"time"`
+	Worker   string    `json:"worker,omitempty"`
+	GPUs     []string  `json:"gpus,omitempty"`
+	Step     float64   `json:"step,omitempty"`
+	Metrics  Metrics   `json:"metrics,omitempty"`
+	Result   *Result   `json:"result,omitempty"`
+}
+
+// Record is the stored state of a trial: what the store keeps and the
+// leaderboard shows.
+type Record struct {
+	ID     int           `json:"id"`
+	State  State         `json:"state"`
+	Params search.Values `json:"params"`
+	// Attempt is the current attempt (the Key's); Delivery the newest delivery
+	// seen started for it (the fencing token).
+	Attempt  int `json:"attempt"`
+	Delivery int `json:"delivery,omitempty"`
+	// Failures counts code failures (against the failure budget); Lost counts
+	// infrastructure failures (retried freely up to a separate budget).
+	Failures int `json:"failures,omitempty"`
+	Lost     int `json:"lost,omitempty"`
+	// Span of the current or last job, and the resource reached.
+	From     float64 `json:"from,omitempty"`
+	To       float64 `json:"to,omitempty"`
+	Resource float64 `json:"resource,omitempty"`
+	// Value is the objective's value, when HasValue.
+	Value    float64 `json:"value,omitempty"`
+	HasValue bool    `json:"has_value,omitempty"`
+	Metrics  Metrics `json:"metrics,omitempty"`
+	// Reports counts intermediate reports stored for the trial.
+	Reports    int    `json:"reports,omitempty"`
+	Checkpoint string `json:"checkpoint,omitempty"`
+	Error      string `json:"error,omitempty"`
+	// Note says why a trial was stopped, pruned, paused or promoted.
+	Note     string    `json:"note,omitempty"`
+	Worker   string    `json:"worker,omitempty"`
+	GPUs     []string  `json:"gpus,omitempty"`
+	Created  time.Time `json:"created"`
+	Started  time.Time `json:"started,omitzero"`
+	Finished time.Time `json:"finished,omitzero"`
+	// Busy is the summed wall time of the trial's attempts on workers.
+	Busy time.Duration `json:"busy,omitempty"`
+}
+
+// Key returns the key of the record's current attempt.
+func (r *Record) Key(study string) Key { return Key{Study: study, ID: r.ID, Attempt: r.Attempt} }

@@ -1,0 +1,117 @@
+// Package trial defines what a trial is and how one runs: its identity
+// (Key), the job a worker receives (Spec), its lifecycle (State and the
+// legal transitions), how a run ends (Outcome, Result), what workers tell
+// the scheduler (Event), the stored record (Record), and the Runner and
+// Reporter interfaces that trainers, plugin clients and fakes implement.
+package trial
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"automl/search"
+)
+
+// Key identifies one attempt of one trial of one study. The attempt grows
+// each time the scheduler dispatches the trial again (a retry, a resume
+// after a crash, a promotion), so events of a superseded attempt are
+// recognised and dropped.
+type Key struct {
+	Study   string `json:"study"`
+	ID      int    `json:"id"`
+	Attempt int    `json:"attempt"`
+}
+
+func (k Key) String() string { return fmt.Sprintf("%s/%d/%d", k.Study, k.ID, k.Attempt) }
+
+// Trainer is the trainer section of a spec: what to run.
+type Trainer struct {
+	Plugin  string         `json:"plugin"`
+	Config  map[string]any `json:"config,omitempty"`
+	Reuse   *bool          `json:"reuse,omitempty"`
+	SHA256  string         `json:"sha256,omitempty"`
+	Timeout time.Duration  `json:"timeout,omitempty"`
+}
+
+// Objective names the metric that is the trial's value.
+type Objective struct {
+	Metric    string `json:"metric"`
+	Direction string `json:"direction"` // minimize | maximize
+}
+
+// Spec is a job: everything a worker needs to run one attempt. It travels
+// as JSON, so it holds plain data only.
+type Spec struct {
+	Key       Key           `json:"key"`
+	Params    search.Values `json:"params"`
+	Trainer   Trainer       `json:"trainer"`
+	Objective Objective     `json:"objective"`
+	// Resource names the fidelity (epochs); From and To bound this job's
+	// training in that unit. To == 0 means the trainer's own full budget.
+	Resource string  `json:"resource,omitempty"`
+	From     float64 `json:"from,omitempty"`
+	To       float64 `json:"to,omitempty"`
+	// Checkpoint names the stored checkpoint to resume from (empty: start fresh).
+	Checkpoint string `json:"checkpoint,omitempty"`
+	// Seed for the trainer's own randomness (derived from the study seed and the trial id).
+	Seed uint64 `json:"seed"`
+	Pool string `json:"pool,omitempty"`
+}
+
+// Validate checks what a worker relies on before running a spec.
+func (s *Spec) Validate() error {
+	switch {
+	case s.Key.Study == "":
+		return errors.New("spec: no study")
+	case s.Key.ID < 0:
+		return fmt.Errorf("spec %v: negative trial id", s.Key)
+	case s.Trainer.Plugin == "":
+		return fmt.Errorf("spec %v: no trainer plugin", s.Key)
+	case s.To != 0 && s.To < s.From:
+		return fmt.Errorf("spec %v: resource to %v < from %v", s.Key, s.To, s.From)
+	}
+	return nil
+}
+
+// Directive is the scheduler's answer to a report.
+type Directive uint8
+
+const (
+	// Continue training.
+	Continue Directive = iota
+	// Stop training now: the trial is pruned (or aborted); return promptly.
+	Stop
+)
+
+// Reporter receives a running trial's intermediate metrics. Report may be
+// called from one goroutine at a time; the step is in the study's resource
+// unit (an epoch number, say) and grows monotonically.
+type Reporter interface {
+	Report(ctx context.Context, step float64, metrics Metrics) (Directive, error)
+}
+
+// Runner runs one attempt of a trial. It returns when training ends, is
+// stopped (ctx cancelled or a Stop directive), or fails. A returned error
+// fails the trial with that message; wrap ErrLost for failures of the
+// infrastructure rather than of the training code (they are retried
+// without counting against the trial's failure budget).
+type Runner interface {
+	Run(ctx context.Context, spec Spec, rep Reporter) (Result, error)
+}
+
+// RunnerFunc adapts a function to Runner.
+type RunnerFunc func(ctx context.Context, spec Spec, rep Reporter) (Result, error)
+
+func (f RunnerFunc) Run(ctx context.Context, spec Spec, rep Reporter) (Result, error) {
+	return f(ctx, spec, rep)
+}
+
+// ErrLost marks an infrastructure failure: a worker died or was preempted,
+// a plugin process could not start. The trial is retried without counting
+// against its failure budget.
+var ErrLost = errors.New("lost")
+
+// ErrNoMetrics is a run that ended without reporting any metric.
+var ErrNoMetrics = errors.New("no metrics")
