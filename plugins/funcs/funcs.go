@@ -1,0 +1,202 @@
+// Package funcs is the `funcs` trainer: it evaluates a benchmark function
+// of search/benchfn at the trial's parameters, for demos, tests and
+// benchmarks of the search itself. Over a resource span it reports a fake
+// learning curve that converges to the function's value, so multi-fidelity
+// code can be exercised without training anything.
+//
+// Config keys:
+//
+//	function      branin | hartmann6 | rosenbrock4 | ackley5 | levy4 | styblinski_tang4 | mixed (required)
+//	sleep         wall time per trial, e.g. 10ms (default 0), to simulate training
+//	noise         standard deviation of Gaussian noise added to the value (default 0)
+//	max_resource  the resource at which the fake curve reaches the value (default: the job's To)
+//
+// The trainer reports the metric "value".
+package funcs
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"time"
+
+	"automl/search"
+	"automl/search/benchfn"
+	"automl/trial"
+)
+
+// Metric is the name of the metric the trainer reports.
+const Metric = "value"
+
+var configKeys = []string{"function", "sleep", "noise", "max_resource"}
+
+// Config is the trainer's parsed config.
+type Config struct {
+	Function    *benchfn.Function
+	Sleep       time.Duration
+	Noise       float64
+	MaxResource float64
+}
+
+// ParseConfig reads the trainer config of a spec or a space file.
+func ParseConfig(cfg map[string]any) (Config, error) {
+	var c Config
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := cfg[k]
+		switch k {
+		case "function":
+			name, _ := v.(string)
+			f, ok := benchfn.Get(name)
+			if !ok {
+				return c, fmt.Errorf("function: unknown function %v; one of %s", v, strings.Join(benchfn.Names(), ", "))
+			}
+			c.Function = f
+		case "sleep":
+			s, _ := v.(string)
+			d, err := time.ParseDuration(s)
+			if err != nil || d < 0 {
+				return c, fmt.Errorf("sleep: want a duration such as 10ms, got %v", v)
+			}
+			c.Sleep = d
+		case "noise":
+			x, ok := number(v)
+			if !ok || x < 0 {
+				return c, fmt.Errorf("noise: want a number >= 0, got %v", v)
+			}
+			c.Noise = x
+		case "max_resource":
+			x, ok := number(v)
+			if !ok || x <= 0 {
+				return c, fmt.Errorf("max_resource: want a number > 0, got %v", v)
+			}
+			c.MaxResource = x
+		default:
+			return c, fmt.Errorf("%s: unknown key; the funcs trainer takes %s", k, strings.Join(configKeys, ", "))
+		}
+	}
+	if c.Function == nil {
+		return c, fmt.Errorf("function: missing; one of %s", strings.Join(benchfn.Names(), ", "))
+	}
+	return c, nil
+}
+
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	}
+	return 0, false
+}
+
+// Runner evaluates benchmark functions. It is stateless and safe for
+// concurrent use.
+type Runner struct{}
+
+// Run evaluates the function at the spec's parameters.
+func (Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
+	cfg, err := ParseConfig(spec.Trainer.Config)
+	if err != nil {
+		return trial.Result{}, fmt.Errorf("funcs trainer config: %w", err)
+	}
+	f, err := cfg.Function.Eval(spec.Params)
+	if err != nil {
+		return trial.Result{}, err
+	}
+	rng := rand.New(rand.NewPCG(spec.Seed, uint64(spec.Key.ID)))
+	if cfg.Noise > 0 {
+		f += cfg.Noise * rng.NormFloat64()
+	}
+	if spec.To <= 0 {
+		if err := sleep(ctx, cfg.Sleep); err != nil {
+			return trial.Result{Outcome: trial.ExitAborted}, nil
+		}
+		return trial.Result{Outcome: trial.ExitDone, Metrics: trial.Metrics{Metric: f}}, nil
+	}
+	// A fake learning curve over the span: starts high, reaches f at max_resource.
+	maxR := cfg.MaxResource
+	if maxR == 0 {
+		maxR = spec.To
+	}
+	curve := func(t float64) float64 { return f + (1+math.Abs(f))*(math.Exp(-3*t/maxR)-math.Exp(-3)) }
+	steps := math.Ceil(spec.To - spec.From)
+	var last float64
+	for t := spec.From + 1; t <= spec.To+1e-9; t++ {
+		if err := sleep(ctx, time.Duration(float64(cfg.Sleep)/math.Max(1, steps))); err != nil {
+			return trial.Result{Outcome: trial.ExitAborted, Step: t - 1}, nil
+		}
+		last = curve(t)
+		d, err := rep.Report(ctx, t, trial.Metrics{Metric: last})
+		if err != nil {
+			return trial.Result{}, err
+		}
+		if d == trial.Stop {
+			return trial.Result{Outcome: trial.ExitPruned, Step: t, Metrics: trial.Metrics{Metric: last}}, nil
+		}
+	}
+	return trial.Result{Outcome: trial.ExitDone, Step: spec.To, Metrics: trial.Metrics{Metric: last}}, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// check validates a space file's funcs trainer section: a known function,
+// exactly its parameters, and the metric it reports.
+func check(s *search.Space) []error {
+	var errs []error
+	cfg, err := ParseConfig(s.Trainer.Config)
+	if err != nil {
+		key, _, _ := strings.Cut(err.Error(), ":")
+		return []error{s.ConfigError(key, "%s", strings.TrimPrefix(err.Error(), key+": "))}
+	}
+	want := map[string]bool{}
+	for _, nv := range cfg.Function.Argmin {
+		want[nv.Name] = true
+		if _, ok := s.Param(nv.Name); !ok {
+			errs = append(errs, s.ConfigError("function", "%s needs parameter %q; define it under parameters", cfg.Function.Name, nv.Name))
+		}
+	}
+	for _, p := range s.Params {
+		if !want[p.Name] {
+			errs = append(errs, s.ParamError(p.Name, "the funcs trainer's %s does not take this parameter (it takes %s)", cfg.Function.Name, names(cfg.Function.Argmin)))
+		}
+	}
+	if s.Objective.Metric != Metric {
+		errs = append(errs, s.ConfigError("function", "the funcs trainer reports the metric %q; set objective.metric: %s", Metric, Metric))
+	}
+	return errs
+}
+
+func names(vs search.Values) string {
+	n := make([]string, len(vs))
+	for i, v := range vs {
+		n[i] = v.Name
+	}
+	return strings.Join(n, ", ")
+}
+
+func init() {
+	search.RegisterTrainer(search.TrainerSpec{Name: "funcs", Aliases: []string{"func"}, Check: check})
+}

@@ -1,0 +1,7 @@
+// Package algorithms links every search algorithm into a program: import it
+// (for its side effect of registering them) where space files are parsed.
+package algorithms
+
+import (
+	_ "automl/search/random"
+)
