@@ -55,6 +55,11 @@ type Spec struct {
 	To       float64 `json:"to,omitempty"`
 	// Checkpoint names the stored checkpoint to resume from (empty: start fresh).
 	Checkpoint string `json:"checkpoint,omitempty"`
+	// CheckpointDir is a local directory, set by the worker (never by the
+	// scheduler), where the trainer finds the checkpoint to resume from (when
+	// From > 0) and saves its own; the worker moves its contents to and from
+	// shared storage, so any worker can resume any trial.
+	CheckpointDir string `json:"checkpoint_dir,omitempty"`
 	// Seed for the trainer's own randomness (derived from the study seed and the trial id).
 	Seed uint64 `json:"seed"`
 	Pool string `json:"pool,omitempty"`
