@@ -158,6 +158,11 @@ type AlgorithmSpec struct {
 	Aliases []string
 	Doc     string
 	Options map[string]Option
+	// Prefetch says the algorithm's proposals do not depend on results
+	// (random, grid, Sobol), so the scheduler may queue jobs ahead of free
+	// slots to keep workers busy; model-based algorithms propose only when a
+	// slot is free, so every proposal sees the latest results.
+	Prefetch bool
 	// Validate checks the parsed space beyond option types (e.g. grid needs
 	// every float to have grid: or points:). Optional.
 	Validate func(s *Space) []error

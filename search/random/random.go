@@ -24,8 +24,9 @@ func (Sampler) Sample(space *search.Space, _ *search.History, rng *rand.Rand) (s
 
 func init() {
 	search.Register(search.AlgorithmSpec{
-		Name: "random",
-		Doc:  "uniform random search",
+		Name:     "random",
+		Doc:      "uniform random search",
+		Prefetch: true,
 		New: func(*search.Space) (search.Searcher, error) {
 			return search.NewSamplerSearcher(Sampler{}), nil
 		},
