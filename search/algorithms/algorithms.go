@@ -3,5 +3,7 @@
 package algorithms
 
 import (
+	_ "automl/search/grid"
 	_ "automl/search/random"
+	_ "automl/search/sobol"
 )
