@@ -95,9 +95,9 @@ func countString(n uint64) string {
 
 func init() {
 	search.Register(search.AlgorithmSpec{
-		Name: "grid",
+		Name:     "grid",
 		Prefetch: true,
-		Doc:  "every combination of the parameters' values, once each, in a seeded shuffled order; ends when exhausted",
+		Doc:      "every combination of the parameters' values, once each, in a seeded shuffled order; ends when exhausted",
 		Validate: func(s *search.Space) []error {
 			_, errs := build(s)
 			return errs

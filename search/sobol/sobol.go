@@ -82,9 +82,9 @@ func scrambleOption(space *search.Space) bool {
 
 func init() {
 	search.Register(search.AlgorithmSpec{
-		Name: "sobol",
+		Name:     "sobol",
 		Prefetch: true,
-		Doc:  "scrambled Sobol quasi-random sequence (Joe-Kuo direction numbers, up to 1024 parameters)",
+		Doc:      "scrambled Sobol quasi-random sequence (Joe-Kuo direction numbers, up to 1024 parameters)",
 		Options: map[string]search.Option{
 			"scramble": {Kind: search.OptBool, Doc: "randomise the sequence by the seed (linear matrix scrambling + digital shift); default true"},
 		},
