@@ -1,0 +1,117 @@
+package bolt
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"go.etcd.io/bbolt"
+)
+
+// schemaVersion is the layout this code reads and writes. A variable only
+// so tests can exercise the migration machinery with a test migration.
+var schemaVersion = 1
+
+// migration upgrades a store by one version inside the open transaction.
+type migration struct {
+	name string
+	up   func(tx *bbolt.Tx) error
+}
+
+// migrations[v] upgrades a version-v store to v+1. Each comes with a test
+// that opens an old-schema fixture.
+var migrations = map[int]migration{}
+
+var (
+	// ErrNewerSchema: the file was written by a newer automl.
+	ErrNewerSchema = errors.New("written by a newer automl")
+	// ErrNotStore: the file is a bbolt database but not an automl store.
+	ErrNotStore = errors.New("not an automl store")
+	// ErrOldSchema: a read-only open found a store that needs a migration.
+	ErrOldSchema = errors.New("written by an older automl")
+)
+
+// readVersion returns the store's schema version; 0 with ok false when the
+// file holds no buckets at all (a new, empty database).
+func readVersion(tx *bbolt.Tx) (v int, ok bool, err error) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		empty := true
+		err := tx.ForEach(func([]byte, *bbolt.Bucket) error { empty = false; return nil })
+		if err != nil {
+			return 0, false, err
+		}
+		if empty {
+			return 0, false, nil
+		}
+		return 0, false, fmt.Errorf("%w: no %s bucket", ErrNotStore, bucketMeta)
+	}
+	raw := meta.Get(keySchemaVersion)
+	v, err = strconv.Atoi(string(raw))
+	if err != nil || v < 1 {
+		return 0, false, fmt.Errorf("%w: schema_version %q", ErrNotStore, raw)
+	}
+	return v, true, nil
+}
+
+func writeVersion(tx *bbolt.Tx, v int) error {
+	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return err
+	}
+	return meta.Put(keySchemaVersion, []byte(strconv.Itoa(v)))
+}
+
+// initStore lays out an empty store at the current version.
+func initStore(tx *bbolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists(bucketStudies); err != nil {
+		return err
+	}
+	return writeVersion(tx, schemaVersion)
+}
+
+// upgrade brings a store opened for writing to schemaVersion: it lays out
+// an empty file, refuses a newer one and runs the migrations of an older
+// one, all in one transaction so a failed migration changes nothing.
+func upgrade(tx *bbolt.Tx) error {
+	v, ok, err := readVersion(tx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return initStore(tx)
+	}
+	if v > schemaVersion {
+		return newerError(v)
+	}
+	for ; v < schemaVersion; v++ {
+		m, found := migrations[v]
+		if !found {
+			return fmt.Errorf("no migration from schema version %d to %d", v, v+1)
+		}
+		if err := m.up(tx); err != nil {
+			return fmt.Errorf("migrate schema %d -> %d (%s): %w", v, v+1, m.name, err)
+		}
+	}
+	return writeVersion(tx, schemaVersion)
+}
+
+// checkReadable is upgrade's read-only counterpart: the store must be at
+// the current version (or empty).
+func checkReadable(tx *bbolt.Tx) error {
+	v, ok, err := readVersion(tx)
+	switch {
+	case err != nil:
+		return err
+	case !ok || v == schemaVersion:
+		return nil
+	case v > schemaVersion:
+		return newerError(v)
+	}
+	return fmt.Errorf("schema version %d was %w; open it once for writing (automl search) to migrate it to version %d",
+		v, ErrOldSchema, schemaVersion)
+}
+
+func newerError(v int) error {
+	return fmt.Errorf("schema version %d was %w (this one reads up to version %d); upgrade automl", v, ErrNewerSchema, schemaVersion)
+}
