@@ -115,13 +115,18 @@ func quoteList(words []string) string {
 func formatValues(vs []Value) string {
 	s := make([]string, len(vs))
 	for i, v := range vs {
-		if v.kind == StringValue {
-			s[i] = fmt.Sprintf("%q", v.str)
-		} else {
-			s[i] = v.String()
-		}
+		s[i] = formatValue(v)
 	}
 	return "[" + strings.Join(s, ", ") + "]"
+}
+
+// formatValue writes a value for a message, quoting text so that "true"
+// and true, or "64" and 64, read differently.
+func formatValue(v Value) string {
+	if v.kind == StringValue {
+		return fmt.Sprintf("%q", v.str)
+	}
+	return v.String()
 }
 
 func sortStrings(s []string) { sort.Strings(s) }

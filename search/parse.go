@@ -1,8 +1,10 @@
 package search
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -23,26 +26,41 @@ func ParseFile(path string) (*Space, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, ErrorList{{File: path, Msg: "no such file"}}
 	case err != nil:
-		return nil, ErrorList{{File: path, Msg: err.Error()}}
+		return nil, ErrorList{{File: path, Msg: "cannot read: " + pathErrText(err)}}
 	case info.IsDir():
 		return nil, ErrorList{{File: path, Msg: "is a directory, not a space file"}}
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, ErrorList{{File: path, Msg: err.Error()}}
+		return nil, ErrorList{{File: path, Msg: "cannot read: " + pathErrText(err)}}
 	}
 	return Parse(path, data)
+}
+
+// pathErrText is an I/O error without the path, which the message already names.
+func pathErrText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // Parse validates a space file's contents; name is used in messages and for
 // the default study name.
 func Parse(name string, data []byte) (s *Space, err error) {
-	p := &parser{file: name}
+	p := &parser{file: name, guessed: map[string]bool{}}
 	defer func() {
-		// The YAML library is third-party code; a panic on hostile input must
-		// still come back as an error, never crash the CLI.
+		// A last resort: every mistake in a file is reported as an error by
+		// the code above, so a panic here is a bug (ours, a registered
+		// algorithm's or trainer's check, or the YAML library's). It still
+		// comes back as an error rather than crashing the CLI. The fuzz test
+		// turns this off so that such bugs crash and get fixed.
+		if noRecover.Load() {
+			return
+		}
 		if r := recover(); r != nil {
-			s, err = nil, ErrorList{{File: name, Pos: Pos{1, 1}, Msg: fmt.Sprintf("malformed YAML: %v", r)}}
+			s, err = nil, ErrorList{{File: name, Pos: Pos{1, 1}, Msg: fmt.Sprintf("internal error while checking the file (please report this bug): %v", r)}}
 		}
 	}()
 	s = p.parse(data)
@@ -53,9 +71,15 @@ func Parse(name string, data []byte) (s *Space, err error) {
 	return s, nil
 }
 
+// noRecover, when set, lets a panic in Parse through (tests only).
+var noRecover atomic.Bool
+
 type parser struct {
 	file string
 	errs ErrorList
+	// guessed holds "where.key" for every key suggested by a did-you-mean,
+	// so a misspelt required key is reported once, not also as missing.
+	guessed map[string]bool
 }
 
 func (p *parser) errorf(pos Pos, where, format string, args ...any) {
@@ -67,36 +91,31 @@ func posOf(n *yaml.Node) Pos { return Pos{n.Line, n.Column} }
 var (
 	studyRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 	nameRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,127}$`)
-	yamlLn  = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	yamlLn  = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
 )
 
 var topKeys = []string{"study", "description", "objective", "budget", "algorithm", "resource", "trainer", "parameters"}
 
 func (p *parser) parse(data []byte) *Space {
-	if len(strings.TrimSpace(string(data))) == 0 {
-		p.errorf(Pos{1, 1}, "", "the file is empty; a space file needs objective, trainer and parameters (see the README's \"Space file\" section)")
+	docs, err := decodeDocs(data)
+	if err != nil {
+		p.yamlError(data, err)
 		return nil
 	}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
-	if err := dec.Decode(&doc); err != nil {
-		p.yamlError(err)
-		return nil
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		p.errorf(posOf(&extra), "", "the file holds more than one YAML document; a space file is one document")
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		root = root.Content[0]
-	}
-	if root.Kind != yaml.MappingNode {
-		if root.Kind == 0 || (root.Kind == yaml.ScalarNode && root.Tag == "!!null") {
-			p.errorf(Pos{1, 1}, "", "the file is empty; a space file needs objective, trainer and parameters (see the README's \"Space file\" section)")
-		} else {
-			p.errorf(posOf(root), "", "a space file is a mapping of sections (%s), got %s", strings.Join(topKeys, ", "), kindName(root))
+	if len(docs) == 0 {
+		what := "the file is empty"
+		if len(bytes.TrimSpace(data)) > 0 {
+			what = "the file holds no settings, only comments or blank lines"
 		}
+		p.errorf(Pos{1, 1}, "", "%s; a space file needs objective, trainer and parameters (see the README's \"Space file\" section)", what)
+		return nil
+	}
+	if len(docs) > 1 {
+		p.errorf(posOf(docs[1]), "", "a second YAML document starts here; a space file is one document (remove this '---' and merge the settings)")
+	}
+	root := docs[0].Content[0]
+	if root.Kind != yaml.MappingNode {
+		p.errorf(posOf(root), "", "a space file is a mapping of sections (%s), got %s", strings.Join(topKeys, ", "), kindName(root))
 		return nil
 	}
 
@@ -135,7 +154,7 @@ func (p *parser) parse(data []byte) *Space {
 		}
 	}
 	for _, k := range topKeys {
-		if need[k] {
+		if need[k] && !p.guessed[k] {
 			p.errorf(posOf(root), "", "missing required section %q%s", k, sectionHint[k])
 		}
 	}
@@ -158,19 +177,99 @@ var sectionHint = map[string]string{
 	"parameters": ", e.g. parameters: {lr: {type: float, low: 1.0e-4, high: 0.1, log: true}}",
 }
 
-func (p *parser) yamlError(err error) {
-	msg := err.Error()
-	line := 1
-	for _, l := range strings.Split(msg, "\n") {
-		l = strings.TrimSpace(l)
-		if m := yamlLn.FindStringSubmatch(l); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = m[2]
-			break
+// decodeDocs reads every YAML document of data, leaving out empty ones (a
+// trailing '---', a document of comments).
+func decodeDocs(data []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*yaml.Node
+	for {
+		doc := new(yaml.Node)
+		err := dec.Decode(doc)
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return docs, err
+		}
+		if len(doc.Content) == 0 {
+			continue
+		}
+		if c := doc.Content[0]; c.Kind == yaml.ScalarNode && c.Tag == "!!null" && c.Value == "" {
+			continue
+		}
+		docs = append(docs, doc)
+	}
+}
+
+// yamlError reports a syntax error. The YAML library's line numbers point
+// at the start of the enclosing block, not at the mistake (a bad indent on
+// line 5 is reported as "line 1"), so the line is found again as the first
+// line at which the file, cut after it, fails with the same message.
+func (p *parser) yamlError(data []byte, err error) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if m := yamlLn.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	if l := failingLine(lines, msg); l > 0 {
+		line = l
+	}
+	line = max(1, min(line, len(lines)))
+	text := strings.TrimRight(lines[line-1], "\r\n")
+	col := len(text) - len(strings.TrimLeft(text, " ")) + 1
+	hint := ""
+	if strings.HasPrefix(strings.TrimLeft(text, " "), "\t") {
+		hint = "; this line is indented with a tab, and YAML indents with spaces only"
+	} else {
+		for _, h := range yamlHints {
+			if strings.Contains(msg, h.match) {
+				hint = h.hint
+				break
+			}
 		}
 	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	p.errorf(Pos{line, 1}, "", "malformed YAML: %s", msg)
+	p.errorf(Pos{line, col}, "", "malformed YAML: %s%s", msg, hint)
+}
+
+// maxScanLines bounds the search for a syntax error's line (a space file is
+// a few dozen lines; each step re-reads a prefix of the file).
+const maxScanLines = 1000
+
+// failingLine returns the first line n such that lines[:n] fails to decode
+// with msg, or 0 when none does.
+func failingLine(lines []string, msg string) int {
+	if len(lines) > maxScanLines {
+		return 0
+	}
+	var prefix strings.Builder
+	for i, l := range lines {
+		prefix.WriteString(l)
+		_, err := decodeDocs([]byte(prefix.String()))
+		if err == nil {
+			continue
+		}
+		m := strings.TrimPrefix(err.Error(), "yaml: ")
+		if sm := yamlLn.FindStringSubmatch(m); sm != nil {
+			m = sm[2]
+		}
+		if m == msg {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// yamlHints add what to do to the YAML library's terse messages.
+var yamlHints = []struct{ match, hint string }{
+	{"did not find expected key", "; check this line's indentation against the lines above"},
+	{"did not find expected ',' or ']'", "; a [ list is not closed, or two items lack a comma between them"},
+	{"did not find expected ',' or '}'", "; a { mapping is not closed, or two entries lack a comma between them"},
+	{"mapping values are not allowed in this context", "; quote a value that holds ': ', or check this line's indentation"},
+	{"found unexpected end of stream", "; a quote or bracket opened here is never closed"},
+	{"could not find expected ':'", "; a key needs ': ' after it"},
+	{"did not find expected '-' indicator", "; list items need '- ' at the same indentation as the others"},
 }
 
 // defaultStudyName derives a valid study name from the file name.
@@ -226,6 +325,7 @@ func (p *parser) fields(n *yaml.Node, where string, allowed []string) []field {
 			hint := ""
 			if s := didYouMean(k.Value, allowed); s != "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", s)
+				p.guessed[joinWhere(where, s)] = true
 			}
 			p.errorf(posOf(k), where, "unknown key %q%s; allowed: %s", k.Value, hint, strings.Join(allowed, ", "))
 			continue
@@ -283,7 +383,13 @@ func (p *parser) str(n *yaml.Node, where string) (string, bool) {
 
 func (p *parser) num(n *yaml.Node, where string) (float64, bool) {
 	if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float" || (n.Tag == "!!str" && n.Style == 0)) {
-		if x, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
+		text := strings.ReplaceAll(n.Value, "_", "")
+		if n.Tag == "!!int" { // 0x1F, 0o17, 0b101 as the YAML library reads them
+			if i, err := strconv.ParseInt(text, 0, 64); err == nil {
+				return float64(i), true
+			}
+		}
+		if x, err := strconv.ParseFloat(text, 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
 			return x, true
 		}
 	}
@@ -344,9 +450,11 @@ func (p *parser) scalarValue(n *yaml.Node, where string) (Value, bool) {
 		if i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64); err == nil {
 			return Int(i), true
 		}
-		if x, err := strconv.ParseFloat(n.Value, 64); err == nil {
+		if x, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64); err == nil && !math.IsInf(x, 0) {
 			return Float(x), true
 		}
+		p.errorf(posOf(n), where, "want a whole number, got %s", n.Value)
+		return Value{}, false
 	case "!!float":
 		if x, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
 			return Float(x), true
@@ -372,6 +480,7 @@ func (p *parser) objective(n *yaml.Node, s *Space) {
 					p.errorf(posOf(f.val), "objective.metric", "%q is not a valid metric name (letters, digits, '_', '.', '-')", v)
 				}
 				s.Objective.Metric = v
+				s.MetricPos = posOf(f.val)
 			}
 		case "direction":
 			v, ok := p.str(f.val, "objective.direction")
@@ -393,7 +502,7 @@ func (p *parser) objective(n *yaml.Node, s *Space) {
 		}
 	}
 	for _, k := range []string{"metric", "direction"} {
-		if !got[k] {
+		if !got[k] && !p.guessed["objective."+k] {
 			p.errorf(posOf(deref(n)), "objective", "missing required key %q, e.g. objective: {metric: val_loss, direction: minimize}", k)
 		}
 	}
@@ -438,8 +547,10 @@ func (p *parser) algorithm(n *yaml.Node, s *Space) {
 	n = deref(n)
 	s.Algorithm.Pos = posOf(n)
 	if n.Kind == yaml.ScalarNode { // `algorithm: sobol` shorthand
-		s.Algorithm.Name = n.Value
-		p.checkAlgorithmName(n, s.Algorithm.Name)
+		if name, ok := p.str(n, "algorithm"); ok {
+			s.Algorithm.Name = name
+			p.checkAlgorithmName(n, name)
+		}
 		return
 	}
 	fs := p.fields(n, "algorithm", nil)
@@ -453,6 +564,12 @@ func (p *parser) algorithm(n *yaml.Node, s *Space) {
 		}
 	}
 	if nameNode == nil {
+		for _, f := range fs { // the options depend on the algorithm, so only "name" can be guessed
+			if editDistance(strings.ToLower(f.key), "name") <= 1 {
+				p.errorf(posOf(f.keyNode), "algorithm", "unknown key %q (did you mean \"name\"?); the algorithm section needs name: (one of %s)", f.key, strings.Join(AlgorithmNames(), ", "))
+				return
+			}
+		}
 		p.errorf(posOf(n), "algorithm", "missing required key \"name\" (one of %s)", strings.Join(AlgorithmNames(), ", "))
 		return
 	}
@@ -628,8 +745,8 @@ func (p *parser) trainer(n *yaml.Node, s *Space) {
 			}
 		}
 	}
-	if !hasPlugin {
-		p.errorf(posOf(n), "trainer", "missing required key \"plugin\" (%s, or a path to a plugin binary)", strings.Join(TrainerNames(), ", "))
+	if !hasPlugin && !p.guessed["trainer.plugin"] {
+		p.errorf(posOf(n), "trainer", "missing required key \"plugin\": a built-in trainer (%s) or a path to a plugin binary (./my-plugin)", strings.Join(TrainerNames(), ", "))
 	}
 }
 
@@ -643,6 +760,13 @@ var (
 	categoricalKeys = []string{"type", "choices", "when"}
 	allParamKeys    = []string{"type", "low", "high", "log", "step", "choices", "grid", "points", "when"}
 	paramTypes      = []string{"float", "int", "categorical"}
+	// typeSynonyms are the type names other tools use, for did-you-mean.
+	typeSynonyms = map[string]string{
+		"choice": "categorical", "category": "categorical", "enum": "categorical", "str": "categorical",
+		"string": "categorical", "bool": "categorical", "boolean": "categorical",
+		"integer": "int", "uniformint": "int", "randint": "int",
+		"real": "float", "double": "float", "uniform": "float", "loguniform": "float", "number": "float",
+	}
 )
 
 func (p *parser) parameters(n *yaml.Node, s *Space) {
@@ -693,9 +817,8 @@ func (p *parser) param(name string, k, n *yaml.Node, where string) (Param, bool)
 		}
 	}
 	allowed := allParamKeys
-	if typeNode == nil {
-		p.errorf(posOf(n), where, "missing required key \"type\" (float, int or categorical)")
-	} else if t, ok := p.str(typeNode, where+": type"); ok {
+	if typeNode != nil {
+		t, _ := p.str(typeNode, where+": type")
 		switch t {
 		case "float":
 			prm.Type, allowed = FloatParam, numericKeys
@@ -707,11 +830,18 @@ func (p *parser) param(name string, k, n *yaml.Node, where string) (Param, bool)
 			hint := ""
 			if h := didYouMean(t, paramTypes); h != "" {
 				hint = fmt.Sprintf(" (did you mean %q?)", h)
+			} else if h, ok := typeSynonyms[strings.ToLower(t)]; ok {
+				hint = fmt.Sprintf(" (did you mean %q?)", h)
 			}
-			p.errorf(posOf(typeNode), where, "unknown type %q%s; one of float, int, categorical", t, hint)
+			if t != "" {
+				p.errorf(posOf(typeNode), where, "unknown type %q%s; one of float, int, categorical", t, hint)
+			}
 		}
 	}
 	fs := p.fieldsFor(n, where, allowed, prm.Type)
+	if typeNode == nil && !p.guessed[joinWhere(where, "type")] {
+		p.errorf(posOf(n), where, "missing required key \"type\" (float, int or categorical)")
+	}
 	got := map[string]*yaml.Node{}
 	for _, f := range fs {
 		got[f.key] = f.val
@@ -765,7 +895,7 @@ func (p *parser) param(name string, k, n *yaml.Node, where string) (Param, bool)
 		ok := true
 		for _, key := range []string{"low", "high"} {
 			if got[key] == nil {
-				p.errorf(posOf(n), where, "missing required key %q for a %s parameter", key, prm.Type)
+				p.errorf(posOf(n), where, "missing required key %q (%s parameters need low and high)", key, prm.Type)
 				ok = false
 			}
 		}
@@ -805,6 +935,17 @@ func (p *parser) checkRange(prm *Param, got map[string]*yaml.Node, where string)
 		p.errorf(at("low"), where, "log scale needs low > 0, got %v", prm.Low)
 		return
 	}
+	// Past maxDiscrete the unit-cube transform can no longer tell one
+	// integer from the next, and a range wider than the largest float
+	// cannot be sampled at all.
+	if prm.Type == IntParam && (math.Abs(prm.Low) > maxDiscrete || math.Abs(prm.High) > maxDiscrete) {
+		p.errorf(at("low"), where, "int bounds must lie within -1e13 and 1e13, got [%v, %v]", prm.Low, prm.High)
+		return
+	}
+	if math.IsInf(prm.High-prm.Low, 0) {
+		p.errorf(at("low"), where, "the range [%v, %v] is too wide: high - low must be a finite number", prm.Low, prm.High)
+		return
+	}
 	if prm.Step > 0 {
 		switch {
 		case prm.Log && prm.Type == FloatParam:
@@ -815,6 +956,10 @@ func (p *parser) checkRange(prm *Param, got map[string]*yaml.Node, where string)
 			return
 		}
 		k := (prm.High - prm.Low) / prm.Step
+		if k > maxDiscrete {
+			p.errorf(at("step"), where, "step %v is too small for the range [%v, %v]: it makes more than 1e13 values; drop the step to make the parameter continuous", prm.Step, prm.Low, prm.High)
+			return
+		}
 		if math.Abs(k-math.Round(k)) > 1e-9*math.Max(1, k) {
 			lo := prm.Low + math.Floor(k)*prm.Step
 			p.errorf(at("step"), where, "step %v does not divide the range [%v, %v]; make high %v or %v, or change the step", prm.Step, prm.Low, prm.High, trimFloat(lo), trimFloat(lo+prm.Step))
@@ -849,6 +994,11 @@ func (p *parser) checkRange(prm *Param, got map[string]*yaml.Node, where string)
 	}
 }
 
+// maxDiscrete bounds int parameters and the number of values of a stepped
+// float: up to it, Decode(Encode(x)) == x holds exactly for every value
+// (log-scale ints lose it a little above 2^47, linear ones above 2^51).
+const maxDiscrete = 1e13
+
 func trimFloat(x float64) string { return strconv.FormatFloat(x, 'g', 12, 64) }
 
 func (p *parser) valueList(n *yaml.Node, where, key string) []Value {
@@ -870,7 +1020,11 @@ func (p *parser) valueList(n *yaml.Node, where, key string) []Value {
 		dup := false
 		for _, o := range out {
 			if o.Equal(v) {
-				p.errorf(posOf(deref(c)), where, "%s lists %v twice", key, v)
+				if text := deref(c).Value; text != o.String() {
+					p.errorf(posOf(deref(c)), where, "%s lists %s, the same value as %s before it; each value must appear once", key, text, formatValue(o))
+				} else {
+					p.errorf(posOf(deref(c)), where, "%s lists %s twice; each value must appear once", key, formatValue(v))
+				}
 				dup = true
 				break
 			}
@@ -925,17 +1079,19 @@ func (p *parser) crossCheck(s *Space) {
 				continue
 			}
 			if j == i {
-				p.errorf(c.Pos, where, "when: a parameter cannot depend on itself")
+				p.errorf(c.Pos, where, "when: names the parameter itself; a parameter cannot be conditional on its own value")
 				continue
 			}
 			parent := &s.Params[j]
+			// Only a grid makes a float's values exact: a stepped value
+			// (low + k*step) need not equal the number written in when:.
 			if parent.Type == FloatParam && len(parent.Grid) == 0 {
-				p.errorf(c.Pos, where, "when: parent %q is a continuous float; condition on a categorical or int parameter", c.Parent)
+				p.errorf(c.Pos, where, "when: parent %q is a float, whose values are not exact; condition on a categorical or int parameter (or give %q a grid: [...])", c.Parent, c.Parent)
 				continue
 			}
 			for _, v := range c.Values {
-				if !parent.Contains(v) {
-					p.errorf(c.Pos, where, "when: %s = %v can never hold: %s", c.Parent, v, describeDomain(parent))
+				if !canTake(parent, v) {
+					p.errorf(c.Pos, where, "when: %s = %s can never hold: %s", c.Parent, formatValue(v), describeDomain(parent))
 				}
 			}
 		}
@@ -950,7 +1106,7 @@ func (p *parser) crossCheck(s *Space) {
 		for i, j := range cycle {
 			path[i] = s.Params[j].Name
 		}
-		p.errorf(prm.Pos, fmt.Sprintf("parameter %q", prm.Name), "conditions form a cycle: %s -> %s; a parameter cannot (indirectly) depend on itself", strings.Join(path, " -> "), path[0])
+		p.errorf(prm.Pos, fmt.Sprintf("parameter %q", prm.Name), "conditions form a cycle: %s -> %s (each one's when: names the next), so none of them can ever be active; remove one of these conditions", strings.Join(path, " -> "), path[0])
 		return
 	}
 	s.order = order
@@ -980,14 +1136,30 @@ func (p *parser) addError(err error, pos Pos, where string) {
 	p.errorf(pos, where, "%v", err)
 }
 
+// canTake reports whether a condition on prm can hold for v: v is one of
+// the values Decode can give prm (a grid restricts a number parameter).
+func canTake(prm *Param, v Value) bool {
+	if prm.Type != CategoricalParam && len(prm.Grid) > 0 {
+		for _, g := range prm.Grid {
+			if g.Equal(v) {
+				return true
+			}
+		}
+		return false
+	}
+	return prm.Contains(v)
+}
+
 func describeDomain(prm *Param) string {
 	switch {
 	case prm.Type == CategoricalParam:
 		return fmt.Sprintf("%q takes one of %s", prm.Name, formatValues(prm.Choices))
 	case len(prm.Grid) > 0:
 		return fmt.Sprintf("%q takes one of %s", prm.Name, formatValues(prm.Grid))
-	case prm.Step > 0 && !prm.Log:
-		return fmt.Sprintf("%q takes values in [%v, %v] in steps of %v", prm.Name, prm.Low, prm.High, prm.Step)
+	case prm.Type == IntParam && prm.step() == 1:
+		return fmt.Sprintf("%q takes the whole numbers %v to %v", prm.Name, prm.Low, prm.High)
+	case prm.Step > 0:
+		return fmt.Sprintf("%q takes %v to %v in steps of %v", prm.Name, prm.Low, prm.High, prm.Step)
 	}
 	return fmt.Sprintf("%q takes values in [%v, %v]", prm.Name, prm.Low, prm.High)
 }

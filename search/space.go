@@ -138,6 +138,7 @@ type Space struct {
 	File      string // where it was read from (for messages)
 	Study     string
 	Objective Objective
+	MetricPos Pos // where objective.metric is written, for messages
 	Budget    Budget
 	Algorithm Algorithm
 	Resource  string
@@ -186,6 +187,11 @@ func (s *Space) ConfigError(key string, format string, args ...any) error {
 		pos = s.Trainer.Pos
 	}
 	return &Error{File: s.File, Pos: pos, Where: "trainer.config." + key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// MetricError makes an error about the objective's metric, placed at it.
+func (s *Space) MetricError(format string, args ...any) error {
+	return &Error{File: s.File, Pos: s.MetricPos, Where: "objective.metric", Msg: fmt.Sprintf(format, args...)}
 }
 
 // ParamError makes an error about a parameter, placed at its definition.

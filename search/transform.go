@@ -9,14 +9,17 @@ import (
 //
 //   float, linear:   u = (x - low) / (high - low)
 //   float, log:      u = (ln x - ln low) / (ln high - ln low)
-//   int:             the n allowed values split [0, 1] into n equal cells
-//                    (in log space for log ints, over [low-0.5, high+0.5]);
-//                    a value encodes to its cell's centre
+//   int, or float with a step: the n values low + k*step split [0, 1] into
+//                    n equal cells; value k -> (k+0.5)/n, so uniform u gives
+//                    every value the same chance (low and high included)
+//   int, log:        cells of equal width in log space over [low-0.5, high+0.5];
+//                    a value encodes to its own log
 //   categorical:     k choices split [0, 1] into k cells; choice i -> (i+0.5)/k
 //   explicit grid:   like a categorical over the grid values
 //
-// Decode(Encode(p)) == p for every point of the space; Encode(Decode(u))
-// lands in the same cell as u.
+// Decode(Encode(p)) == p for every point of the space (continuous floats
+// within rounding; low and high exactly); Encode(Decode(u)) lands in the
+// same cell as u.
 
 // Encode maps a point to the unit cube. Inactive parameters encode to NaN.
 func (s *Space) Encode(p Point) []float64 {
@@ -59,15 +62,17 @@ func (p *Param) Levels() int {
 		return len(p.Choices)
 	case len(p.Grid) > 0:
 		return len(p.Grid)
-	case p.Type == IntParam && !p.Log:
-		return int(math.Round((p.High-p.Low)/p.step())) + 1
 	case p.Type == IntParam && p.Log:
 		return int(p.High-p.Low) + 1
-	case p.Step > 0:
-		return int(math.Round((p.High-p.Low)/p.Step)) + 1
+	case p.step() > 0:
+		return int(math.Round((p.High-p.Low)/p.step())) + 1
 	}
 	return 0
 }
+
+// stepped reports whether the parameter takes the values low + k*step on a
+// linear scale (ints and floats with a step).
+func (p *Param) stepped() bool { return !p.Log && p.step() > 0 }
 
 func (p *Param) step() float64 {
 	if p.Step > 0 {
@@ -92,9 +97,14 @@ func (p *Param) encode(v Value) float64 {
 		return 0.5
 	}
 	x, _ := v.Float()
+	if p.stepped() {
+		n := p.Levels()
+		k := math.Round((x - p.Low) / p.step())
+		return cellCentre(int(math.Max(0, math.Min(float64(n-1), k))), n)
+	}
 	lo, hi := p.Low, p.High
-	if p.Type == IntParam {
-		lo, hi = lo-0.5*p.step(), hi+0.5*p.step()
+	if p.Type == IntParam { // log int
+		lo, hi = lo-0.5, hi+0.5
 	}
 	if p.Log {
 		return clamp01((math.Log(x) - math.Log(lo)) / (math.Log(hi) - math.Log(lo)))
@@ -109,22 +119,33 @@ func (p *Param) decode(u float64) Value {
 	case len(p.Grid) > 0:
 		return p.Grid[cell(u, len(p.Grid))]
 	}
-	lo, hi := p.Low, p.High
-	if p.Type == IntParam {
-		lo, hi = lo-0.5*p.step(), hi+0.5*p.step()
-	}
 	var x float64
-	if p.Log {
-		x = math.Exp(math.Log(lo) + u*(math.Log(hi)-math.Log(lo)))
-	} else {
-		x = lo + u*(hi-lo)
-	}
-	if st := p.step(); st > 0 {
-		x = p.Low + math.Round((x-p.Low)/st)*st
+	switch {
+	case p.stepped():
+		// Index arithmetic, not a rounded real, so every value has an
+		// equal cell and the last one is exactly high.
+		n := p.Levels()
+		k := cell(u, n)
+		x = p.Low + float64(k)*p.step()
+		if k == n-1 {
+			x = p.High
+		}
+	case u <= 0:
+		x = p.Low
+	case u >= 1:
+		x = p.High
+	case p.Type == IntParam: // log int
+		lo, hi := math.Log(p.Low-0.5), math.Log(p.High+0.5)
+		x = math.Round(math.Exp(lo + u*(hi-lo)))
+	case p.Log:
+		lo, hi := math.Log(p.Low), math.Log(p.High)
+		x = math.Exp(lo + u*(hi-lo))
+	default:
+		x = p.Low + u*(p.High-p.Low)
 	}
 	x = math.Max(p.Low, math.Min(p.High, x))
 	if p.Type == IntParam {
-		return Int(int64(math.Round(x)))
+		return Int(int64(x))
 	}
 	return Float(x)
 }

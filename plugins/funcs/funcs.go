@@ -10,6 +10,9 @@
 //	sleep         wall time per trial, e.g. 10ms (default 0), to simulate training
 //	noise         standard deviation of Gaussian noise added to the value (default 0)
 //	max_resource  the resource at which the fake curve reaches the value (default: the job's To)
+//	record        a file to which every evaluation is appended as a JSON line
+//	              {"trial": id, "attempt": n, "value": v}: an audit trail for
+//	              checking that no trial is evaluated twice
 //
 // The trainer reports the metric "value".
 package funcs
@@ -19,7 +22,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +36,7 @@ import (
 // Metric is the name of the metric the trainer reports.
 const Metric = "value"
 
-var configKeys = []string{"function", "sleep", "noise", "max_resource"}
+var configKeys = []string{"function", "sleep", "noise", "max_resource", "record"}
 
 // Config is the trainer's parsed config.
 type Config struct {
@@ -39,6 +44,7 @@ type Config struct {
 	Sleep       time.Duration
 	Noise       float64
 	MaxResource float64
+	Record      string
 }
 
 // ParseConfig reads the trainer config of a spec or a space file.
@@ -78,6 +84,12 @@ func ParseConfig(cfg map[string]any) (Config, error) {
 				return c, fmt.Errorf("max_resource: want a number > 0, got %v", v)
 			}
 			c.MaxResource = x
+		case "record":
+			s, ok := v.(string)
+			if !ok || s == "" {
+				return c, fmt.Errorf("record: want a file name, got %v", v)
+			}
+			c.Record = s
 		default:
 			return c, fmt.Errorf("%s: unknown key; the funcs trainer takes %s", k, strings.Join(configKeys, ", "))
 		}
@@ -122,6 +134,9 @@ func (Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (tri
 		if err := sleep(ctx, cfg.Sleep); err != nil {
 			return trial.Result{Outcome: trial.ExitAborted}, nil
 		}
+		if err := record(cfg.Record, spec, f); err != nil {
+			return trial.Result{}, err
+		}
 		return trial.Result{Outcome: trial.ExitDone, Metrics: trial.Metrics{Metric: f}}, nil
 	}
 	// A fake learning curve over the span: starts high, reaches f at max_resource.
@@ -145,7 +160,28 @@ func (Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (tri
 			return trial.Result{Outcome: trial.ExitPruned, Step: t, Metrics: trial.Metrics{Metric: last}}, nil
 		}
 	}
+	if err := record(cfg.Record, spec, last); err != nil {
+		return trial.Result{}, err
+	}
 	return trial.Result{Outcome: trial.ExitDone, Step: spec.To, Metrics: trial.Metrics{Metric: last}}, nil
+}
+
+// record appends one evaluation to the audit file (one write call, so
+// concurrent slots never interleave within a line).
+func record(path string, spec trial.Spec, v float64) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("funcs trainer: record: %w", err)
+	}
+	line := fmt.Sprintf("{\"trial\": %d, \"attempt\": %d, \"value\": %s}\n", spec.Key.ID, spec.Key.Attempt, strconv.FormatFloat(v, 'g', -1, 64))
+	_, err = f.WriteString(line)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -184,7 +220,7 @@ func check(s *search.Space) []error {
 		}
 	}
 	if s.Objective.Metric != Metric {
-		errs = append(errs, s.ConfigError("function", "the funcs trainer reports the metric %q; set objective.metric: %s", Metric, Metric))
+		errs = append(errs, s.MetricError("the funcs trainer reports the metric %q, not %q; set objective.metric: %s", Metric, s.Objective.Metric, Metric))
 	}
 	return errs
 }
