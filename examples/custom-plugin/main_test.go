@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"automl/plugins"
+	"automl/search"
+	_ "automl/search/algorithms"
+	"automl/trial"
+)
+
+type lastLoss struct{ steps int }
+
+func (r *lastLoss) Report(context.Context, float64, trial.Metrics) (trial.Directive, error) {
+	r.steps++
+	return trial.Continue, nil
+}
+
+// The example builds as its README says and runs trials of its space file
+// as an external, checksum-pinned plugin.
+func TestExampleRunsAsAPlugin(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "custom-plugin")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	space, err := search.ParseFile("space.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	slot := plugins.NewSlot(plugins.HostOptions{})
+	defer slot.Close()
+	for id, xy := range [][2]float64{{1, -2}, {3, 0}} {
+		spec := trial.Spec{
+			Key:     trial.Key{Study: space.Study, ID: id, Attempt: 1},
+			Params:  search.Values{{Name: "x", Value: search.Float(xy[0])}, {Name: "y", Value: search.Float(xy[1])}},
+			Trainer: trial.Trainer{Plugin: bin, SHA256: hex.EncodeToString(sum[:]), Timeout: space.Trainer.Timeout},
+			To:      6,
+		}
+		rep := &lastLoss{}
+		res, err := slot.Run(context.Background(), spec, rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := (xy[0]-1)*(xy[0]-1) + (xy[1]+2)*(xy[1]+2)
+		if res.Outcome != trial.ExitDone || rep.steps != 6 || res.Metrics["loss"] < want || res.Metrics["loss"] > want+0.2 {
+			t.Errorf("trial %d: %+v after %d reports; want done, loss just above %v", id, res, rep.steps, want)
+		}
+	}
+}

@@ -1,0 +1,339 @@
+// Package exec is the `exec` trainer: it runs any command, without a
+// shell, as one trial. The trial's parameters reach the program as a JSON
+// file named by AUTOML_PARAMS, as the AUTOML_PARAMS_JSON variable, and as
+// {name} placeholders in its arguments; the program prints metrics as JSON
+// lines on stdout ({"step": 3, "val_loss": 0.41}); every other line it
+// prints, on stdout or stderr, is the trial's log (the last 1 MiB is kept,
+// and the last 50 lines explain a failure).
+//
+// Config keys:
+//
+//	command  the program and its arguments, e.g. [python3, train.py, --epochs, "{epochs}"] (required)
+//	workdir  the program's working directory (default: the worker's)
+//	env      variables to add, e.g. {OMP_NUM_THREADS: 1}; values may hold placeholders
+//	timeout  the longest a run may take, e.g. 30m; its process group is then killed
+//
+// Placeholders: any parameter, the study's resource (the job's To), and
+// trial_id, study, seed, resource_from, resource_to, checkpoint_dir,
+// params_file. The program also gets AUTOML_CHECKPOINT_DIR (where to save
+// and, when resuming, find its checkpoint), AUTOML_RESOURCE_FROM and
+// AUTOML_RESOURCE_TO (the span to train), AUTOML_RESOURCE, AUTOML_TRIAL_ID,
+// AUTOML_STUDY and AUTOML_SEED.
+//
+// The program runs in its own process group, which is killed whole when
+// the trial stops, times out or ends, so nothing it started lives on. A
+// non-zero exit fails the trial; an exit without any metric line fails it
+// with trial.ErrNoMetrics.
+package exec
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"automl/plugins"
+	"automl/plugins/internal/proc"
+	"automl/search"
+	"automl/trial"
+)
+
+// stopGrace is how long a stopped program has, after SIGTERM to its group,
+// before the group is killed.
+const stopGrace = 2 * time.Second
+
+// Runner runs exec trials. It is safe for concurrent use.
+type Runner struct {
+	// Log, when set, receives every log line as it is printed.
+	Log io.Writer
+	// Env is the base environment of the programs (default: the process's
+	// own, less go-plugin's handshake variables).
+	Env []string
+}
+
+func init() {
+	search.RegisterTrainer(search.TrainerSpec{Name: "exec", Check: check})
+	// In a plugin process stderr reaches the host, which keeps it as the
+	// trainer's log.
+	plugins.RegisterBuiltin("exec", func() trial.Runner { return &Runner{Log: os.Stderr} })
+}
+
+// Run runs the spec's command once.
+func (r *Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
+	cfg, err := ParseConfig(spec.Trainer.Config)
+	if err != nil {
+		return trial.Result{}, fmt.Errorf("exec trainer config: %w", err)
+	}
+	tmp, err := os.MkdirTemp("", "automl-exec-")
+	if err != nil {
+		return trial.Result{}, fmt.Errorf("exec: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	cmd, err := r.command(cfg, spec, tmp)
+	if err != nil {
+		return trial.Result{}, err
+	}
+	run := &execRun{spec: spec, rep: rep, log: &lineLog{out: r.Log}, name: cfg.Command[0]}
+	return run.run(ctx, cmd, cfg.Timeout)
+}
+
+// command builds the program's command: templated arguments and
+// environment, the parameters file, and a process group of its own.
+func (r *Runner) command(cfg Config, spec trial.Spec, tmp string) (*osexec.Cmd, error) {
+	params, err := json.Marshal(spec.Params)
+	if err != nil {
+		return nil, fmt.Errorf("exec: encode params: %w", err)
+	}
+	paramsFile := filepath.Join(tmp, "params.json")
+	if err := os.WriteFile(paramsFile, params, 0o600); err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
+	}
+	v := vars(spec, paramsFile)
+	argv := make([]string, len(cfg.Command))
+	for i, a := range cfg.Command {
+		if argv[i], err = expand(a, v); err != nil {
+			if r := spec.Resource; r != "" && spec.To == 0 && strings.Contains(err.Error(), "{"+r+"}") {
+				err = fmt.Errorf("%w (this job has no resource span, as with algorithms that are not multi-fidelity: give the program a default, e.g. from AUTOML_RESOURCE_TO = 0)", err)
+			}
+			return nil, fmt.Errorf("exec: command: %w", err)
+		}
+	}
+	env := r.Env
+	if env == nil {
+		env = plugins.TrainerEnv()
+	}
+	env = append([]string(nil), env...)
+	for k, val := range cfg.Env {
+		x, err := expand(val, v)
+		if err != nil {
+			return nil, fmt.Errorf("exec: env %s: %w", k, err)
+		}
+		env = append(env, k+"="+x)
+	}
+	num := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	env = append(env,
+		"AUTOML_PARAMS="+paramsFile,
+		"AUTOML_PARAMS_JSON="+string(params),
+		"AUTOML_RESOURCE="+spec.Resource,
+		"AUTOML_RESOURCE_FROM="+num(spec.From),
+		"AUTOML_RESOURCE_TO="+num(spec.To),
+		"AUTOML_TRIAL_ID="+strconv.Itoa(spec.Key.ID),
+		"AUTOML_STUDY="+spec.Key.Study,
+		"AUTOML_SEED="+strconv.FormatUint(spec.Seed, 10),
+	)
+	if spec.CheckpointDir != "" {
+		if err := os.MkdirAll(spec.CheckpointDir, 0o755); err != nil {
+			return nil, fmt.Errorf("exec: checkpoint dir: %w", err)
+		}
+		env = append(env, "AUTOML_CHECKPOINT_DIR="+spec.CheckpointDir)
+	}
+	cmd := osexec.Command(argv[0], argv[1:]...)
+	if errors.Is(cmd.Err, osexec.ErrDot) {
+		return nil, fmt.Errorf("exec: command %q resolves to the current directory; write ./%s to run it from there", argv[0], argv[0])
+	}
+	cmd.Dir = cfg.Workdir
+	cmd.Env = env
+	cmd.SysProcAttr = proc.GroupAttr()
+	return cmd, nil
+}
+
+// execRun is one run of a program.
+type execRun struct {
+	spec trial.Spec
+	rep  trial.Reporter
+	log  *lineLog
+	name string
+
+	step    float64
+	metrics trial.Metrics // latest value of every metric seen
+	seen    bool          // any metric line
+	pruned  bool
+	failure error
+}
+
+func (e *execRun) run(ctx context.Context, cmd *osexec.Cmd, timeout time.Duration) (trial.Result, error) {
+	e.step = e.spec.From
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return trial.Result{}, fmt.Errorf("exec: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return trial.Result{}, fmt.Errorf("exec: %w", err)
+	}
+	defer outR.Close()
+	defer errR.Close()
+	cmd.Stdout, cmd.Stderr = outW, errW
+	// Started on a locked thread kept until the program is reaped, so its
+	// parent-death signal fires only if this process dies.
+	reaped := make(chan struct{})
+	defer close(reaped)
+	err = proc.Locked(cmd.Start, reaped)
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		return trial.Result{}, fmt.Errorf("exec: start %s: %w", cmd.Path, err)
+	}
+	pgid := cmd.Process.Pid
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	lines := make(chan string, 64)
+	go func() {
+		readLines(outR, func(s string) { lines <- s })
+		close(lines)
+	}()
+	stderrDone := make(chan struct{})
+	go func() {
+		readLines(errR, e.log.add)
+		close(stderrDone)
+	}()
+
+	runCtx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	var (
+		stopped  bool
+		killAt   <-chan time.Time
+		exitErr  error
+		hasExit  bool
+		done     = runCtx.Done()
+		stopping = func() {
+			if !stopped {
+				stopped = true
+				proc.KillGroup(pgid, syscall.SIGTERM)
+				killAt = time.After(stopGrace)
+			}
+		}
+	)
+	for lines != nil || !hasExit {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				lines = nil
+				continue
+			}
+			if e.line(runCtx, line, stopped) {
+				stopping()
+			}
+		case exitErr = <-exited:
+			hasExit = true
+			exited = nil
+			// Whatever the program left running in its group dies with it;
+			// then its pipes close, unless a descendant escaped the group.
+			proc.KillGroup(pgid, syscall.SIGKILL)
+			deadline := time.Now().Add(2 * time.Second)
+			outR.SetReadDeadline(deadline)
+			errR.SetReadDeadline(deadline)
+		case <-done:
+			done = nil
+			stopping()
+		case <-killAt:
+			killAt = nil
+			proc.KillGroup(pgid, syscall.SIGKILL)
+		}
+	}
+	<-stderrDone
+	return e.result(ctx, runCtx, timeout, exitErr)
+}
+
+// line handles one stdout line; it returns true when the program must stop
+// (a Stop directive, a non-finite metric, a failed report).
+func (e *execRun) line(ctx context.Context, line string, stopped bool) bool {
+	step, hasStep, m, ok := parseMetrics(line)
+	if !ok {
+		e.log.add(line)
+		return false
+	}
+	if !hasStep {
+		step = e.step + 1
+	}
+	e.step, e.seen = step, true
+	if e.metrics == nil {
+		e.metrics = trial.Metrics{}
+	}
+	for k, v := range m {
+		e.metrics[k] = v
+	}
+	if stopped {
+		return false
+	}
+	if name, finite := m.Finite(); !finite {
+		e.failure = fmt.Errorf("exec: %s printed metric %q = %v at step %v; metrics must be finite (the run diverged?)", e.name, name, m[name], step)
+		return true
+	}
+	d, err := e.rep.Report(ctx, step, m)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		e.failure = fmt.Errorf("exec: report step %v: %w", step, err)
+		return true
+	case err == nil && d == trial.Stop:
+		e.pruned = true
+		return true
+	}
+	return false
+}
+
+// result says how the run ended, in order of precedence: a failure the
+// trainer found, a pruning, a stop, a timeout, a failed exit, no metrics.
+func (e *execRun) result(ctx, runCtx context.Context, timeout time.Duration, exitErr error) (trial.Result, error) {
+	res := trial.Result{Step: e.step, Metrics: e.metrics}
+	fail := func(err error) (trial.Result, error) {
+		res.Outcome, res.Error = trial.ExitCrashed, err.Error()
+		return res, err
+	}
+	switch {
+	case e.failure != nil:
+		return fail(e.failure)
+	case e.pruned:
+		res.Outcome = trial.ExitPruned
+		return res, nil
+	case ctx.Err() != nil:
+		res.Outcome = trial.ExitAborted
+		return res, nil
+	case runCtx.Err() != nil:
+		return fail(fmt.Errorf("exec: %s timed out after %v; its process group was killed%s", e.name, timeout, e.logNote()))
+	case exitErr != nil:
+		return fail(fmt.Errorf("exec: %s %s%s", e.name, describeExit(exitErr), e.logNote()))
+	case !e.seen:
+		return fail(fmt.Errorf("exec: %s exited without printing a metric line such as {\"step\": 1, \"loss\": 0.5}: %w%s", e.name, trial.ErrNoMetrics, e.logNote()))
+	}
+	res.Outcome = trial.ExitDone
+	if dir := e.spec.CheckpointDir; dir != "" {
+		if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+			res.Checkpoint = dir
+		}
+	}
+	return res, nil
+}
+
+func (e *execRun) logNote() string {
+	if s := e.log.last(errorLines); s != "" {
+		return "; its log ends:\n" + s
+	}
+	return "; it printed no log"
+}
+
+// describeExit says how a program that failed ended.
+func describeExit(err error) string {
+	var ee *osexec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return "was killed by signal " + ws.Signal().String()
+		}
+		return fmt.Sprintf("exited with status %d", ee.ExitCode())
+	}
+	return err.Error()
+}

@@ -1,0 +1,79 @@
+package exec
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+)
+
+const (
+	logBytes     = 1 << 20  // the log keeps the last 1 MiB of lines
+	maxLineBytes = 64 << 10 // longer lines are cut (and are never metrics)
+	errorLines   = 50       // log lines quoted in a failed trial's error
+)
+
+// lineLog keeps the last logBytes of a program's log lines and copies each
+// line to out. Safe for concurrent use.
+type lineLog struct {
+	mu    sync.Mutex
+	lines []string
+	size  int
+	out   io.Writer
+}
+
+func (l *lineLog) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, line)
+	l.size += len(line) + 1
+	drop := 0
+	for l.size > logBytes && drop < len(l.lines)-1 {
+		l.size -= len(l.lines[drop]) + 1
+		drop++
+	}
+	if drop > 0 {
+		l.lines = append(l.lines[:0], l.lines[drop:]...)
+	}
+	if l.out != nil {
+		io.WriteString(l.out, line+"\n")
+	}
+}
+
+// last returns the last n lines, joined.
+func (l *lineLog) last(n int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	from := max(0, len(l.lines)-n)
+	return strings.Join(l.lines[from:], "\n")
+}
+
+// String returns the whole kept log.
+func (l *lineLog) String() string { return l.last(logBytes) }
+
+// readLines calls emit for each line of r until r ends or fails; a line
+// longer than maxLineBytes is cut there and the rest of it dropped, so a
+// program printing a huge line never blocks on a full pipe.
+func readLines(r io.Reader, emit func(string)) {
+	br := bufio.NewReaderSize(r, maxLineBytes)
+	for {
+		b, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			emit(string(b))
+			for errors.Is(err, bufio.ErrBufferFull) { // skip the rest of the line
+				_, err = br.ReadSlice('\n')
+			}
+			if err != nil {
+				return
+			}
+			continue
+		}
+		if len(b) > 0 {
+			emit(strings.TrimRight(string(b), "\r\n"))
+		}
+		if err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,305 @@
+package plugins_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"automl/plugins"
+	"automl/search"
+	"automl/trial"
+)
+
+// A panic fails the trial with the panic's message; the slot runs the next
+// trial in a fresh process.
+func TestPanicFailsTheTrialNotTheSlot(t *testing.T) {
+	slot := plugins.NewSlot(plugins.HostOptions{Self: selfExe(t), StopGrace: 300 * time.Millisecond})
+	defer slot.Close()
+	if _, err := slot.Run(context.Background(), spec("t-echo", 1), &reporter{}); err != nil {
+		t.Fatal(err)
+	}
+	first := slot.Pid()
+	_, err := slot.Run(context.Background(), spec("t-echo", 2, param("panic", search.Bool(true))), &reporter{})
+	if !errors.Is(err, plugins.ErrCrashed) || !strings.Contains(err.Error(), "panic: boom in trial 2") {
+		t.Fatalf("error %v, want ErrCrashed with the panic message", err)
+	}
+	if errors.Is(err, trial.ErrLost) {
+		t.Error("a panic is the trainer's failure, not lost")
+	}
+	assertSessionGone(t, first)
+	res, err := slot.Run(context.Background(), spec("t-echo", 3), &reporter{})
+	if err != nil {
+		t.Fatalf("trial after the panic: %v", err)
+	}
+	if pid := int(res.Metrics["pid"]); pid == first || pid != slot.Pid() {
+		t.Errorf("trial after the panic ran in pid %d (crashed: %d, slot: %d), want a fresh process", pid, first, slot.Pid())
+	}
+}
+
+// A hung plugin (spinning, blocked, or SIGSTOPped) is killed, with its
+// whole session, when the trial's timeout passes.
+func TestTimeoutKillsAHungPlugin(t *testing.T) {
+	for _, tc := range []struct {
+		name, plugin string
+		sigstop      bool
+	}{
+		{"infinite loop", "t-loop", false},
+		{"blocked forever", "t-block", false},
+		{"SIGSTOPped", "t-wait", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := open(t, builtinConfig(t, tc.plugin))
+			s := spec(tc.plugin, 1)
+			s.Trainer.Timeout = time.Second
+			rep := &reporter{decide: func(float64, trial.Metrics) trial.Directive {
+				if tc.sigstop {
+					syscall.Kill(p.Pid(), syscall.SIGSTOP)
+				}
+				return trial.Continue
+			}}
+			start := time.Now()
+			res, err := p.Run(context.Background(), s, rep)
+			if !errors.Is(err, plugins.ErrTimeout) || res.Outcome != trial.ExitCrashed {
+				t.Fatalf("result %+v, error %v; want crashed with ErrTimeout", res, err)
+			}
+			if !strings.Contains(err.Error(), "killed") {
+				t.Errorf("error %q does not say the session was killed", err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("timed-out trial took %v", d)
+			}
+			if rep.count() != 1 {
+				t.Errorf("%d reports, want 1 (the trial had started)", rep.count())
+			}
+			assertSessionGone(t, p.Pid())
+			if p.Healthy() {
+				t.Error("a killed plugin says it is healthy")
+			}
+		})
+	}
+}
+
+// The exec trainer's program starts a grandchild; stopping the trial (and
+// killing the plugin) leaves no descendant alive.
+func TestStopLeavesNoDescendant(t *testing.T) {
+	script := `sleep 1000 & echo '{"step": 1, "loss": 0.5}'; wait`
+	for _, how := range []string{"stop", "kill"} {
+		t.Run(how, func(t *testing.T) {
+			p := open(t, builtinConfig(t, "exec"))
+			s := spec("exec", 1)
+			s.Trainer.Config = map[string]any{"command": []any{"sh", "-c", script}}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var during []int
+			rep := &reporter{decide: func(float64, trial.Metrics) trial.Directive {
+				during = others(p.Pid())
+				if how == "stop" {
+					cancel()
+				} else {
+					go p.Kill()
+				}
+				return trial.Continue
+			}}
+			_, err := p.Run(ctx, s, rep)
+			if len(during) < 2 { // sh and sleep
+				t.Fatalf("during the trial the session held %v besides the plugin, want sh and sleep", during)
+			}
+			if how == "stop" {
+				if err != nil {
+					t.Fatalf("stop: %v", err)
+				}
+				eventually(t, 5*time.Second, "a descendant survived the stop", func() bool { return len(others(p.Pid())) == 0 })
+				p.Kill()
+			} else if !errors.Is(err, trial.ErrLost) {
+				t.Errorf("trial on a killed plugin: error %v, want ErrLost", err)
+			}
+			assertSessionGone(t, p.Pid())
+			for _, pid := range during {
+				if alive(pid) {
+					t.Errorf("descendant %d survived", pid)
+				}
+			}
+		})
+	}
+}
+
+func TestStdoutBeforeHandshake(t *testing.T) {
+	cfg := builtinConfig(t, "t-noisy")
+	p, err := plugins.Open(cfg)
+	if err == nil {
+		p.Kill()
+		t.Fatal("a plugin printing to stdout before the handshake opened")
+	}
+	for _, want := range []string{cfg.Path, `"loading weights from /models/big.bin"`, "before the handshake"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %s", err, want)
+		}
+	}
+	if !errors.Is(err, plugins.ErrHandshake) {
+		t.Errorf("error %v does not wrap ErrHandshake", err)
+	}
+}
+
+// A bad binary is refused before anything runs: each candidate would leave
+// a marker file if it ran.
+func TestBadBinaryRefusedBeforeLaunch(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "ran")
+	script := "#!/bin/sh\ntouch " + marker + "\n"
+	write := func(name string, mode os.FileMode) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(script), mode); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	noexec := write("noexec", 0o644)
+	pinned := write("pinned", 0o755)
+	sum := sha256.Sum256([]byte(script))
+	wrong := strings.Repeat("ab", 32)
+	for _, tc := range []struct {
+		name, path, pin, want string
+	}{
+		{"missing", filepath.Join(dir, "nope"), "", "no such file"},
+		{"directory", dir, "", "not a regular file"},
+		{"not executable", noexec, "", "not executable"},
+		{"checksum mismatch", pinned, wrong, "checksum mismatch: its sha256 is " + hex.EncodeToString(sum[:]) + ", trainer.sha256 pins " + wrong},
+		{"malformed pin", pinned, "abc", "want 64 hexadecimal digits"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := plugins.Open(plugins.Config{Path: tc.path, SHA256: tc.pin})
+			if !errors.Is(err, plugins.ErrBinary) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.path) {
+				t.Fatalf("error %v, want ErrBinary naming %s and saying %q", err, tc.path, tc.want)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Fatal("the binary ran")
+			}
+		})
+	}
+}
+
+// A pinned binary that matches runs (from its verified private copy).
+func TestPinnedBinaryRuns(t *testing.T) {
+	cfg := builtinConfig(t, "t-echo")
+	f, err := os.Open(cfg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	io.Copy(h, f)
+	f.Close()
+	cfg.SHA256 = hex.EncodeToString(h.Sum(nil))
+	p := open(t, cfg)
+	if _, err := p.Run(context.Background(), spec("t-echo", 1), &reporter{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A report over the size cap fails the trial with a clear error; the host
+// is unharmed and the slot's next trial runs.
+func TestOversizedReportRejected(t *testing.T) {
+	slot := plugins.NewSlot(plugins.HostOptions{Self: selfExe(t), MaxMessageSize: 64 << 10})
+	defer slot.Close()
+	res, err := slot.Run(context.Background(), spec("t-big", 1), &reporter{})
+	if !errors.Is(err, plugins.ErrProtocol) || !strings.Contains(err.Error(), "over the 65536-byte limit") || res.Outcome != trial.ExitCrashed {
+		t.Fatalf("result %+v, error %v; want crashed with ErrProtocol over the limit", res, err)
+	}
+	if _, err := slot.Run(context.Background(), spec("t-echo", 2), &reporter{}); err != nil {
+		t.Fatalf("next trial: %v", err)
+	}
+}
+
+// NaN and infinite metrics are rejected with a clear error; the plugin,
+// which did nothing wrong at the protocol level, stays usable.
+func TestNonFiniteMetricsRejected(t *testing.T) {
+	p := open(t, builtinConfig(t, "t-nan"))
+	for _, tc := range []struct {
+		name   string
+		params []search.NamedValue
+		want   string
+	}{
+		{"report", nil, `a report at step 1 has metric "loss" = NaN`},
+		{"result", []search.NamedValue{param("in_result", search.Bool(true))}, `the result at step 0 has metric "loss" = +Inf`},
+	} {
+		rep := &reporter{}
+		res, err := p.Run(context.Background(), spec("t-nan", 1, tc.params...), rep)
+		if !errors.Is(err, plugins.ErrProtocol) || !strings.Contains(err.Error(), tc.want) || res.Outcome != trial.ExitCrashed {
+			t.Errorf("%s: result %+v, error %v; want crashed, ErrProtocol, %q", tc.name, res, err, tc.want)
+		}
+		if rep.count() != 0 {
+			t.Errorf("%s: the NaN report reached the reporter", tc.name)
+		}
+		if !p.Healthy() {
+			t.Fatalf("%s: plugin unhealthy after a rejected metric", tc.name)
+		}
+	}
+}
+
+// Reuse keeps one process per slot across trials; without it, every trial
+// gets a fresh process and the last one is gone when it ends.
+func TestSlotReuse(t *testing.T) {
+	for _, reuse := range []bool{true, false} {
+		slot := plugins.NewSlot(plugins.HostOptions{Self: selfExe(t)})
+		var pids []int
+		for id := range 3 {
+			s := spec("t-echo", id)
+			s.Trainer.Reuse = &reuse
+			res, err := slot.Run(context.Background(), s, &reporter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pids = append(pids, int(res.Metrics["pid"]))
+		}
+		same := pids[0] == pids[1] && pids[1] == pids[2]
+		if same != reuse {
+			t.Errorf("reuse=%v: pids %v", reuse, pids)
+		}
+		if !reuse {
+			for _, pid := range pids {
+				assertSessionGone(t, pid)
+			}
+		}
+		slot.Close()
+		assertSessionGone(t, pids[2])
+	}
+}
+
+func TestUnknownBuiltin(t *testing.T) {
+	err := plugins.ServeBuiltin("nope")
+	if !errors.Is(err, plugins.ErrUnknownBuiltin) || !strings.Contains(err.Error(), "exec") {
+		t.Errorf("error %v, want ErrUnknownBuiltin listing the built-ins", err)
+	}
+}
+
+func TestPluginDir(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mine"), []byte("#!/bin/sh\n"), 0o755)
+	os.Symlink("/bin/sh", filepath.Join(dir, "escape"))
+	o := plugins.HostOptions{PluginDir: dir}
+	if cfg, reuse, err := o.ConfigFor(trial.Trainer{Plugin: "./mine"}); err != nil || cfg.Path != filepath.Join(dir, "mine") || reuse {
+		t.Errorf("./mine: %+v reuse=%v %v", cfg.Path, reuse, err)
+	}
+	for _, name := range []string{"../mine", "/bin/sh", "./escape"} {
+		if _, _, err := o.ConfigFor(trial.Trainer{Plugin: name}); !errors.Is(err, plugins.ErrBinary) {
+			t.Errorf("%s: error %v, want ErrBinary", name, err)
+		}
+	}
+}
+
+// Run by hand rather than by a host, a plugin says what it is and exits 1.
+func TestPluginRunByHand(t *testing.T) {
+	out, err := exec.Command(selfExe(t), "plugin", "serve", "t-echo").CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "This binary is a plugin") {
+		t.Errorf("exit %v, output %q", err, out)
+	}
+}

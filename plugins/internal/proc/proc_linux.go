@@ -1,0 +1,122 @@
+package proc
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// SessionAttr starts a process as the leader of a new session (and so of
+// a new process group), killed by the kernel when the OS thread that
+// started it exits: start it from a goroutine locked to its thread that
+// outlives the process (see Locked).
+func SessionAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
+}
+
+// GroupAttr starts a process as the leader of a new process group in the
+// caller's session, with the same parent-death signal as SessionAttr.
+func GroupAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
+
+// KillGroup sends sig to every process of group pgid.
+func KillGroup(pgid int, sig syscall.Signal) {
+	if pgid > 0 {
+		syscall.Kill(-pgid, sig)
+	}
+}
+
+// KillSession kills the process group led by pid and every other process
+// of the session pid leads: trainers such as exec put their own children
+// in separate groups of the same session, and those groups die too. Only a
+// descendant that starts its own session (setsid) escapes. One /proc scan
+// finds the members; a member forking after it is still caught, as its
+// child shares its group. Linux keeps a pid number from reuse while any
+// process has it as its group or session id, so the ids cannot name
+// strangers while members remain.
+func KillSession(pid int) {
+	if pid <= 0 {
+		return
+	}
+	var members []procStat
+	scanProc(func(st procStat) bool {
+		if st.session == pid {
+			members = append(members, st)
+		}
+		return false
+	})
+	syscall.Kill(-pid, syscall.SIGKILL)
+	for _, m := range members {
+		if m.pgrp != pid {
+			syscall.Kill(-m.pgrp, syscall.SIGKILL)
+		}
+		syscall.Kill(m.pid, syscall.SIGKILL)
+	}
+}
+
+// SessionMembers lists the live (non-zombie) processes whose session id is
+// sid, read from /proc.
+func SessionMembers(sid int) []int {
+	return scanProc(func(st procStat) bool { return st.session == sid })
+}
+
+// GroupMembers lists the live (non-zombie) processes of process group pgid.
+func GroupMembers(pgid int) []int {
+	return scanProc(func(st procStat) bool { return st.pgrp == pgid })
+}
+
+// Alive reports whether pid is a live process (not a zombie).
+func Alive(pid int) bool {
+	st, ok := readStat(pid)
+	return ok && st.state != 'Z' && st.state != 'X'
+}
+
+type procStat struct {
+	pid           int
+	state         byte
+	pgrp, session int
+}
+
+func scanProc(match func(procStat) bool) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, ok := readStat(pid); ok && st.state != 'Z' && st.state != 'X' && match(st) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// readStat parses /proc/PID/stat: "pid (comm) state ppid pgrp session ...";
+// comm may hold spaces and parentheses, so fields start after the last ')'.
+func readStat(pid int) (procStat, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return procStat{}, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 4 {
+		return procStat{}, false
+	}
+	pgrp, err1 := strconv.Atoi(f[2])
+	session, err2 := strconv.Atoi(f[3])
+	if err1 != nil || err2 != nil || len(f[0]) != 1 {
+		return procStat{}, false
+	}
+	return procStat{pid: pid, state: f[0][0], pgrp: pgrp, session: session}, true
+}

@@ -1,0 +1,93 @@
+package plugins_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"automl/plugins"
+	"automl/plugins/internal/proc"
+	"automl/trial"
+)
+
+// runHost is a worker in a subprocess: it runs an exec trial whose program
+// becomes `sleep 1000`, prints the plugin's pid and the program's, and
+// waits to be killed.
+func runHost() {
+	slot := plugins.NewSlot(plugins.HostOptions{Self: selfExe(nil)})
+	s := spec("exec", 1)
+	s.Trainer.Config = map[string]any{"command": []any{"sh", "-c", `echo '{"step": 1, "loss": 1}'; exec sleep 1000`}}
+	rep := &reporter{decide: func(float64, trial.Metrics) trial.Directive {
+		pid := slot.Pid()
+		fmt.Printf("plugin %d children %v\n", pid, others(pid))
+		return trial.Continue
+	}}
+	_, err := slot.Run(context.Background(), s, rep)
+	fmt.Fprintln(os.Stderr, "host: trial ended:", err)
+	os.Exit(1)
+}
+
+// A worker killed with SIGKILL takes its plugin, and the plugin's program,
+// with it (parent-death signals on locked threads, at both levels).
+func TestWorkerKilledLeavesNoPlugin(t *testing.T) {
+	cmd := exec.Command(selfExe(t))
+	cmd.Env = append(os.Environ(), "AUTOML_TEST_ROLE=host")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var line string
+	select {
+	case line = <-lines:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the host never started its trial")
+	}
+	// "plugin PID children [PID ...]"
+	f := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '[' || r == ']' })
+	if len(f) < 4 || f[0] != "plugin" || f[2] != "children" {
+		t.Fatalf("host said %q", line)
+	}
+	var pids []int
+	for _, s := range append([]string{f[1]}, f[3:]...) {
+		pid, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("host said %q", line)
+		}
+		pids = append(pids, pid)
+	}
+	for _, pid := range pids {
+		if !proc.Alive(pid) {
+			t.Fatalf("process %d not alive before the kill", pid)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	for _, pid := range pids {
+		eventually(t, 5*time.Second, fmt.Sprintf("process %d outlived its SIGKILLed worker", pid), func() bool { return !proc.Alive(pid) })
+	}
+	assertSessionGone(t, pids[0])
+}
+
+func alive(pid int) bool { return proc.Alive(pid) }

@@ -1,0 +1,208 @@
+package plugins
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"automl/plugins/internal/proc"
+	"automl/plugins/internal/trainerpb"
+	"automl/trial"
+)
+
+// Plugin is one running plugin process; it is a trial.Runner. Run trials
+// on it one at a time. Kill (or Close) it when done: that kills its whole
+// session. A Plugin that crashed, broke the protocol or was killed runs no
+// further trial (Healthy reports false); start a new one.
+type Plugin struct {
+	cfg     Config
+	name    string // the command line, for messages
+	client  *plugin.Client
+	rpc     trainerpb.TrainerClient
+	pid     int
+	stderr  *tail
+	release chan struct{} // closed after the process is gone: ends its locked thread
+	cleanup func()        // removes a verified private copy of the binary
+
+	mu     sync.Mutex
+	busy   bool
+	broken error // why it may run no further trial
+	kill   sync.Once
+}
+
+// errKilled marks a plugin its host killed.
+var errKilled = errors.New("killed by the host")
+
+// Open checks the binary and starts the plugin process: its own session
+// and process group, only cfg's environment, mutual TLS, a parent-death
+// signal, and a capped message size. It returns once the handshake is done.
+// A binary that is missing, not executable or fails its pin is rejected
+// before launch (ErrBinary); a process that fails the handshake is killed
+// and reported (ErrHandshake and trial.ErrLost).
+func Open(cfg Config) (*Plugin, error) {
+	cfg = cfg.withDefaults()
+	path, cleanup, err := checkBinary(cfg.Path, cfg.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plugin{
+		cfg:     cfg,
+		name:    strings.Join(append([]string{cfg.Path}, cfg.Args...), " "),
+		stderr:  newTail(stderrTailSize),
+		release: make(chan struct{}),
+		cleanup: cleanup,
+	}
+	for attempt := 1; ; attempt++ {
+		err = p.launch(path)
+		// A just-written private copy can be briefly "text file busy" while
+		// another goroutine forks (golang/go#22315): try again.
+		if err == nil || !errors.Is(err, syscall.ETXTBSY) || attempt == 5 {
+			break
+		}
+		time.Sleep(time.Duration(attempt) * 10 * time.Millisecond)
+	}
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	return p, nil
+}
+
+// launch starts the process and completes the handshake, on a locked OS
+// thread that lives as long as the process (Pdeathsig).
+func (p *Plugin) launch(path string) error {
+	var out io.Writer = p.stderr
+	if p.cfg.Stderr != nil {
+		out = io.MultiWriter(p.stderr, p.cfg.Stderr)
+	}
+	cmd := exec.Command(path, p.cfg.Args...)
+	cmd.Dir = p.cfg.Dir
+	cmd.Env = p.cfg.env()
+	cmd.SysProcAttr = proc.SessionAttr()
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  handshake,
+		Plugins:          plugin.PluginSet{pluginName: &grpcPlugin{}},
+		Cmd:              cmd,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		SkipHostEnv:      true,
+		StartTimeout:     p.cfg.StartTimeout,
+		Stderr:           out,
+		SyncStdout:       out,
+		SyncStderr:       out,
+		Logger:           hclog.NewNullLogger(),
+		GRPCDialOptions: []grpc.DialOption{
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(p.cfg.MaxMessageSize)),
+		},
+	})
+	return proc.Locked(func() error {
+		rpc, err := client.Client()
+		if err == nil {
+			var raw any
+			if raw, err = rpc.Dispense(pluginName); err == nil {
+				p.rpc = raw.(trainerpb.TrainerClient)
+			}
+		}
+		if cmd.Process != nil {
+			p.pid = cmd.Process.Pid
+		}
+		if err != nil {
+			proc.KillSession(p.pid)
+			client.Kill()
+			return p.handshakeError(err)
+		}
+		p.client = client
+		return nil
+	}, p.release)
+}
+
+// handshakeError explains a failed launch in the user's terms.
+func (p *Plugin) handshakeError(err error) error {
+	msg := err.Error()
+	const unrecognized = "Unrecognized remote plugin message: "
+	switch {
+	case errors.Is(err, syscall.ETXTBSY):
+		return fmt.Errorf("start plugin %s: %w", p.name, err)
+	case strings.HasPrefix(msg, unrecognized):
+		line, _, _ := strings.Cut(strings.TrimPrefix(msg, unrecognized), "\n")
+		if line == "" {
+			return fmt.Errorf("%w: %w: plugin %s printed nothing on stdout and closed it; is it a plugin (plugins.Serve in main)?%s",
+				trial.ErrLost, ErrHandshake, p.name, p.stderrNote())
+		}
+		return fmt.Errorf("%w: %w: plugin %s printed %q to stdout before the handshake; plugins.Serve must run first in main and nothing may print to stdout before it",
+			trial.ErrLost, ErrHandshake, p.name, line)
+	case strings.Contains(msg, "exited before we could connect"):
+		return fmt.Errorf("%w: %w: plugin %s exited before the handshake%s", trial.ErrLost, ErrHandshake, p.name, p.stderrNote())
+	case strings.Contains(msg, "timeout while waiting for plugin to start"):
+		return fmt.Errorf("%w: %w: plugin %s did not complete the handshake within %v%s", trial.ErrLost, ErrHandshake, p.name, p.cfg.StartTimeout, p.stderrNote())
+	}
+	return fmt.Errorf("%w: %w: start plugin %s: %v%s", trial.ErrLost, ErrHandshake, p.name, strings.TrimSpace(msg), p.stderrNote())
+}
+
+func (p *Plugin) stderrNote() string {
+	if s := crashExcerpt(p.stderr.String()); s != "" {
+		return "; its stderr ends:\n" + s
+	}
+	return ""
+}
+
+// Pid is the plugin process's id, which is also its session and process
+// group id.
+func (p *Plugin) Pid() int { return p.pid }
+
+// Healthy reports whether the process may run another trial.
+func (p *Plugin) Healthy() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.broken == nil && !p.client.Exited()
+}
+
+// Stderr returns the last 64 KiB the plugin wrote to stderr.
+func (p *Plugin) Stderr() string { return p.stderr.String() }
+
+func (p *Plugin) markBroken(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.broken == nil {
+		p.broken = err
+	}
+}
+
+// Kill kills the plugin's whole session at once (the plugin, its children,
+// their children) and releases what the host held for it. It returns after
+// the process has been reaped (or after a few seconds when a descendant
+// that escaped the session still holds its output open). Safe to call more
+// than once and concurrently with Run, which then fails.
+func (p *Plugin) Kill() {
+	p.kill.Do(func() {
+		p.markBroken(errKilled)
+		proc.KillSession(p.pid)
+		done := make(chan struct{})
+		go func() {
+			p.client.Kill()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+		close(p.release)
+		p.cleanup()
+	})
+}
+
+// Close kills the plugin (see Kill); a trainer keeps nothing that a clean
+// shutdown would save.
+func (p *Plugin) Close() error {
+	p.Kill()
+	return nil
+}

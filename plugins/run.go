@@ -1,0 +1,260 @@
+package plugins
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"automl/plugins/internal/trainerpb"
+	"automl/trial"
+)
+
+// Run runs one trial in the plugin process. Reports are checked (finite
+// metrics, size under the cap) and passed to rep as they arrive; each
+// carries rep's directive back. When ctx ends or the spec's trainer timeout
+// passes, the plugin is asked to stop and given Config.StopGrace to return
+// its result; after that its whole session is killed.
+//
+// The result on a stop is the plugin's (aborted unless it says pruned,
+// done or paused) with no error; a timeout fails the trial (ErrTimeout); a
+// NaN or oversized message fails it (ErrProtocol); a process that dies
+// fails it with the end of its stderr, a panic message included
+// (ErrCrashed).
+func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
+	if err := p.acquire(); err != nil {
+		return trial.Result{}, err
+	}
+	defer p.releaseBusy()
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		return trial.Result{}, fmt.Errorf("encode spec %v: %w", spec.Key, err)
+	}
+	runCtx := ctx
+	if t := spec.Trainer.Timeout; t > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeoutCause(ctx, t, fmt.Errorf("%w after %v (trainer.timeout)", ErrTimeout, t))
+		defer cancel()
+	}
+	// The stream outlives runCtx on purpose: a stopped trial still sends
+	// its result (the step reached, a checkpoint) back on it.
+	streamCtx, cancelStream := context.WithCancel(context.Background())
+	defer cancelStream()
+	stream, err := p.rpc.Run(streamCtx)
+	if err == nil {
+		err = stream.Send(&trainerpb.HostMessage{Msg: &trainerpb.HostMessage_Start{Start: &trainerpb.Start{SpecJson: specJSON}}})
+	}
+	if err != nil {
+		return p.streamFailed(spec, err)
+	}
+	type received struct {
+		m   *trainerpb.PluginMessage
+		err error
+	}
+	msgs := make(chan received)
+	go func() {
+		for {
+			m, err := stream.Recv()
+			select {
+			case msgs <- received{m, err}:
+			case <-streamCtx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+
+	t := &hostTrial{p: p, stream: stream, spec: spec}
+	done := runCtx.Done()
+	for {
+		select {
+		case r := <-msgs:
+			if r.err != nil {
+				if t.killed {
+					return t.killedResult(ctx, runCtx)
+				}
+				return p.streamFailed(spec, r.err)
+			}
+			switch x := r.m.GetMsg().(type) {
+			case *trainerpb.PluginMessage_Report:
+				if err := t.report(runCtx, rep, x.Report); err != nil {
+					return p.streamFailed(spec, err)
+				}
+			case *trainerpb.PluginMessage_Result:
+				res, runErr := resultFromProto(x.Result)
+				if err := checkFinite("the result", res.Step, res.Metrics); err != nil && t.failure == nil {
+					t.failure = err
+				}
+				return t.finish(ctx, runCtx, res, runErr)
+			default:
+				t.stop(fmt.Errorf("%w: unexpected message %T", ErrProtocol, r.m.GetMsg()))
+			}
+		case <-done:
+			done = nil
+			t.stop(nil)
+		case <-t.grace:
+			// It did not stop in time (a hung or stopped process): kill the
+			// session. The stream then fails and the loop returns.
+			t.grace = nil
+			t.killed = true
+			p.Kill()
+		}
+	}
+}
+
+// hostTrial is the host's state of one running trial.
+type hostTrial struct {
+	p        *Plugin
+	stream   trainerpb.Trainer_RunClient
+	spec     trial.Spec
+	stopping bool
+	grace    <-chan time.Time
+	failure  error // fails the trial once the plugin has stopped
+	killed   bool  // the grace ran out and the session was killed
+}
+
+// report checks a report, passes it on and answers with the directive.
+// Once the trial is stopping, every report is answered with stop.
+func (t *hostTrial) report(ctx context.Context, rep trial.Reporter, r *trainerpb.Report) error {
+	m := trial.Metrics(r.GetMetrics())
+	if err := checkFinite("a report", r.GetStep(), m); err != nil {
+		t.stop(err)
+	}
+	stop := true
+	if !t.stopping {
+		d, err := rep.Report(ctx, r.GetStep(), m)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			t.stop(fmt.Errorf("report step %v of trial %v: %w", r.GetStep(), t.spec.Key, err))
+		case err == nil:
+			stop = d == trial.Stop
+		}
+	}
+	return t.stream.Send(&trainerpb.HostMessage{Msg: &trainerpb.HostMessage_Directive{Directive: &trainerpb.Directive{Stop: stop}}})
+}
+
+// stop asks the plugin to stop now, starts the grace period, and records
+// why the trial must fail (nil for a plain stop or timeout).
+func (t *hostTrial) stop(failure error) {
+	if failure != nil && t.failure == nil {
+		t.failure = failure
+	}
+	if t.stopping {
+		return
+	}
+	t.stopping = true
+	t.grace = time.After(t.p.cfg.StopGrace)
+	// A send error means the stream is gone; the receive loop sees it.
+	_ = t.stream.Send(&trainerpb.HostMessage{Msg: &trainerpb.HostMessage_Cancel{Cancel: &trainerpb.Cancel{}}})
+}
+
+// finish turns the plugin's result into the trial's, by why it ended.
+func (t *hostTrial) finish(ctx, runCtx context.Context, res trial.Result, runErr error) (trial.Result, error) {
+	switch {
+	case t.failure != nil:
+		return failed(res, t.failure)
+	case ctx.Err() == nil && runCtx.Err() != nil: // the trainer timeout
+		return failed(res, context.Cause(runCtx))
+	case ctx.Err() != nil: // stopped by the host
+		switch res.Outcome {
+		case trial.ExitDone, trial.ExitPruned, trial.ExitPaused:
+		default:
+			res.Outcome = trial.ExitAborted
+		}
+		if runErr != nil && res.Error == "" {
+			res.Error = runErr.Error()
+		}
+		return res, nil
+	}
+	return res, runErr
+}
+
+// killedResult is the result of a trial whose session was killed because
+// it did not stop within the grace period.
+func (t *hostTrial) killedResult(ctx, runCtx context.Context) (trial.Result, error) {
+	note := fmt.Sprintf("plugin %s did not stop within %v; its session was killed", t.p.name, t.p.cfg.StopGrace)
+	switch {
+	case t.failure != nil:
+		return failed(trial.Result{}, fmt.Errorf("%w (%s)", t.failure, note))
+	case ctx.Err() == nil && runCtx.Err() != nil:
+		return failed(trial.Result{}, fmt.Errorf("%w; %s", context.Cause(runCtx), note))
+	}
+	return trial.Result{Outcome: trial.ExitAborted, Error: note}, nil
+}
+
+func failed(res trial.Result, err error) (trial.Result, error) {
+	res.Outcome = trial.ExitCrashed
+	res.Error = err.Error()
+	return res, err
+}
+
+// acquire claims the process for one trial.
+func (p *Plugin) acquire() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.broken != nil:
+		return fmt.Errorf("%w: plugin %s cannot run a trial: %w", trial.ErrLost, p.name, p.broken)
+	case p.busy:
+		return fmt.Errorf("plugin %s is running another trial", p.name)
+	}
+	p.busy = true
+	return nil
+}
+
+func (p *Plugin) releaseBusy() {
+	p.mu.Lock()
+	p.busy = false
+	p.mu.Unlock()
+}
+
+// streamFailed explains a stream that broke mid-trial; the process is
+// killed either way (it is never reused after this).
+func (p *Plugin) streamFailed(spec trial.Spec, err error) (trial.Result, error) {
+	p.mu.Lock()
+	killedByHost := errors.Is(p.broken, errKilled)
+	p.mu.Unlock()
+	code := status.Code(err)
+	switch {
+	case killedByHost:
+		err = fmt.Errorf("%w: plugin %s was killed by its host during trial %v", trial.ErrLost, p.name, spec.Key)
+	case code == codes.ResourceExhausted:
+		err = fmt.Errorf("%w: plugin %s sent a message over the %d-byte limit during trial %v (%s)",
+			ErrProtocol, p.name, p.cfg.MaxMessageSize, spec.Key, status.Convert(err).Message())
+	case code == codes.Unavailable || code == codes.Canceled || errors.Is(err, io.EOF):
+		p.waitExit(2 * time.Second)
+		if p.client.Exited() {
+			err = fmt.Errorf("%w: plugin %s (pid %d) died during trial %v: %s", ErrCrashed, p.name, p.pid, spec.Key, p.crashNote())
+			break
+		}
+		fallthrough
+	default:
+		err = fmt.Errorf("%w: plugin %s, trial %v: %v", ErrProtocol, p.name, spec.Key, err)
+	}
+	p.markBroken(err)
+	p.Kill()
+	return failed(trial.Result{}, err)
+}
+
+func (p *Plugin) crashNote() string {
+	if s := crashExcerpt(p.stderr.String()); s != "" {
+		return s
+	}
+	return "it wrote nothing to stderr"
+}
+
+// waitExit polls for the process's exit (go-plugin reports it only once its
+// output is drained, which the crash message needs).
+func (p *Plugin) waitExit(d time.Duration) {
+	deadline := time.Now().Add(d)
+	for !p.client.Exited() && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
+}
