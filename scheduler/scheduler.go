@@ -140,7 +140,8 @@ type Scheduler struct {
 	baseElapsed  time.Duration
 	lastCommit   time.Time
 	lastError    string
-	bestID       int // -1: no completed trial yet
+	pendingSince time.Time // first uncommitted change of a deferred step
+	bestID       int       // -1: no completed trial yet
 }
 
 // New checks the configuration.
@@ -215,6 +216,7 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 	for !s.finished() {
 		var batch []Inbound
 		select {
+		case <-s.flushDue():
 		case <-ctx.Done():
 			return s.interrupt()
 		case <-s.drain:
@@ -514,6 +516,34 @@ func (s *Scheduler) step(ctx context.Context, batch []Inbound, start bool) error
 	if err := s.act(acts); err != nil {
 		return err
 	}
+	// Jobs and stop requests go out only after their commit. A step that
+	// only records what workers said (trials started, intermediate
+	// reports) may wait for the next step's commit, up to commitDelay: its
+	// events stay unacknowledged until then, so nothing is lost, and a
+	// busy study makes half as many fsyncs.
+	urgent := start || len(s.toSend) > 0 || len(s.toStop) > 0 || len(s.unsent) > 0 || s.draining
+	now := s.cfg.Now()
+	if !urgent && (s.pendingSince.IsZero() || now.Sub(s.pendingSince) < commitDelay) {
+		if s.pendingSince.IsZero() && (len(s.dirty) > 0 || len(s.reports) > 0 || len(s.stepAcks) > 0) {
+			s.pendingSince = now
+		}
+		s.progress()
+		return nil
+	}
+	if err := s.flush(ctx); err != nil {
+		return err
+	}
+	s.send(ctx)
+	s.progress()
+	return nil
+}
+
+// commitDelay bounds how long a step that dispatches nothing may wait for
+// the next commit.
+const commitDelay = 20 * time.Millisecond
+
+// flush commits the pending changes, then acknowledges their events.
+func (s *Scheduler) flush(ctx context.Context) error {
 	if err := s.commit(ctx); err != nil {
 		return err
 	}
@@ -523,9 +553,16 @@ func (s *Scheduler) step(ctx context.Context, batch []Inbound, start bool) error
 		}
 	}
 	s.stepAcks = s.stepAcks[:0]
-	s.send(ctx)
-	s.progress()
+	s.pendingSince = time.Time{}
 	return nil
+}
+
+// flushDue is when the deferred commit must happen (nil: none pending).
+func (s *Scheduler) flushDue() <-chan time.Time {
+	if s.pendingSince.IsZero() {
+		return nil
+	}
+	return time.After(max(0, commitDelay-s.cfg.Now().Sub(s.pendingSince)))
 }
 
 // apply folds one worker event into the trial records. Stale events (an
@@ -879,7 +916,7 @@ func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
 		}
 	}
 	s.lastCommit = time.Time{}
-	if err := s.commit(ctx); err != nil {
+	if err := s.flush(ctx); err != nil {
 		return s.summary(), err
 	}
 	s.progress()

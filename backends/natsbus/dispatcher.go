@@ -1,0 +1,331 @@
+package natsbus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"automl/scheduler"
+	"automl/trial"
+)
+
+// DispatcherOptions tune a Dispatcher. Zero values take the defaults.
+type DispatcherOptions struct {
+	// EventAckWait is how long the scheduler may hold an event before
+	// committing and acking it; past it the server delivers the event again.
+	// Default DefaultEventAckWait.
+	EventAckWait time.Duration
+	// EventBuffer is how many events are pulled ahead of the scheduler
+	// (default 512). Events are idempotent, so a buffered event that outlives
+	// EventAckWait and comes again costs only a duplicate.
+	EventBuffer int
+	// PruneEvery is how often the study's acknowledged events are deleted
+	// from the events stream (default 5 s).
+	PruneEvery time.Duration
+	Logger     *slog.Logger
+}
+
+// publishChunk bounds the async publishes in flight at once, below the
+// client's stall limit (4000 by default).
+const publishChunk = 1024
+
+// Dispatcher is the scheduler side of the protocol for one study: it queues
+// the study's jobs on AUTOML_TRIALS and consumes its events from
+// AUTOML_EVENTS with the durable consumer scheduler-<study>. It implements
+// scheduler.Dispatcher and is safe for concurrent use.
+type Dispatcher struct {
+	study  string
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	jobs   jetstream.Stream
+	evs    jetstream.Stream
+	cons   jetstream.Consumer
+	log    *slog.Logger
+	prune  time.Duration
+	pruned uint64 // events up to this stream sequence are deleted
+
+	iter   jetstream.MessagesContext
+	events chan scheduler.Inbound
+	done   chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+var _ scheduler.Dispatcher = (*Dispatcher)(nil)
+
+// NewDispatcher sets up the streams and the study's event consumer (both
+// idempotent) and starts delivering events. nc stays the caller's: Close
+// does not close it.
+func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o DispatcherOptions) (*Dispatcher, error) {
+	if err := checkToken("study", study); err != nil {
+		return nil, err
+	}
+	if o.EventAckWait <= 0 {
+		o.EventAckWait = DefaultEventAckWait
+	}
+	if o.EventBuffer <= 0 {
+		o.EventBuffer = 512
+	}
+	if o.PruneEvery <= 0 {
+		o.PruneEvery = 5 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(time.Minute))
+	if err != nil {
+		return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
+	}
+	if err := EnsureStreams(ctx, js); err != nil {
+		return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
+	}
+	jobs, err := js.Stream(ctx, TrialsStream)
+	if err != nil {
+		return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
+	}
+	evs, err := js.Stream(ctx, EventsStream)
+	if err != nil {
+		return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
+	}
+	cons, err := ensureEventConsumer(ctx, js, study, o.EventAckWait)
+	if err != nil {
+		return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(o.EventBuffer))
+	if err != nil {
+		return nil, fmt.Errorf("dispatcher for %s: consume events: %w", study, err)
+	}
+	d := &Dispatcher{
+		study: study, nc: nc, js: js, jobs: jobs, evs: evs, cons: cons,
+		log:    o.Logger.With("study", study),
+		prune:  o.PruneEvery,
+		iter:   iter,
+		events: make(chan scheduler.Inbound),
+		done:   make(chan struct{}),
+	}
+	d.wg.Add(2)
+	go d.consume()
+	go d.pruneLoop()
+	return d, nil
+}
+
+// Dispatch publishes every spec and returns once the server has stored them
+// all (or one failed). A spec whose Key was dispatched within the last 10
+// minutes is dropped by the server as a duplicate, which is not an error.
+func (d *Dispatcher) Dispatch(ctx context.Context, specs []trial.Spec) error {
+	pending := make([]jetstream.PubAckFuture, 0, min(len(specs), publishChunk))
+	keys := make([]trial.Key, 0, cap(pending))
+	for i := range specs {
+		msg, err := d.jobMsg(&specs[i])
+		if err != nil {
+			return errors.Join(err, d.wait(ctx, pending, keys))
+		}
+		f, err := d.js.PublishMsgAsync(msg, jetstream.WithExpectStream(TrialsStream))
+		if err != nil {
+			return errors.Join(fmt.Errorf("dispatch %v: %w", specs[i].Key, err), d.wait(ctx, pending, keys))
+		}
+		pending, keys = append(pending, f), append(keys, specs[i].Key)
+		if len(pending) == publishChunk {
+			if err := d.wait(ctx, pending, keys); err != nil {
+				return err
+			}
+			pending, keys = pending[:0], keys[:0]
+		}
+	}
+	return d.wait(ctx, pending, keys)
+}
+
+func (d *Dispatcher) jobMsg(s *trial.Spec) (*nats.Msg, error) {
+	if s.Key.Study != d.study {
+		return nil, fmt.Errorf("dispatch %v: dispatcher serves study %q", s.Key, d.study)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("dispatch: %w", err)
+	}
+	pool := poolOf(s)
+	if err := checkToken("pool", pool); err != nil {
+		return nil, fmt.Errorf("dispatch %v: %w", s.Key, err)
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("dispatch %v: encode spec: %w", s.Key, err)
+	}
+	if len(data) > maxMsgSize-1024 {
+		return nil, fmt.Errorf("dispatch %v: spec is %d bytes, over the %d-byte job limit (keep blobs out of specs)", s.Key, len(data), maxMsgSize-1024)
+	}
+	msg := nats.NewMsg(jobSubject(pool, s.Key.Study, s.Key.ID))
+	msg.Data = data
+	msg.Header.Set(jetstream.MsgIDHeader, jobMsgID(s.Key))
+	return msg, nil
+}
+
+// wait collects the acks of pending publishes; it reports every failure.
+func (d *Dispatcher) wait(ctx context.Context, pending []jetstream.PubAckFuture, keys []trial.Key) error {
+	var errs []error
+	for i, f := range pending {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			errs = append(errs, fmt.Errorf("dispatch %v: %w", keys[i], err))
+		case <-ctx.Done():
+			return errors.Join(append(errs, fmt.Errorf("dispatch: waiting for %d acks: %w", len(pending)-i, ctx.Err()))...)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Withdraw deletes the queued jobs of a trial, in any pool and of any
+// attempt. A job a worker already holds is deleted too, but its run goes on
+// (use Stop); its events are fenced by the scheduler.
+func (d *Dispatcher) Withdraw(ctx context.Context, study string, id int) error {
+	if err := checkToken("study", study); err != nil {
+		return err
+	}
+	if err := d.jobs.Purge(ctx, jetstream.WithPurgeSubject(trialJobs(study, id))); err != nil {
+		return fmt.Errorf("withdraw %s/%d: %w", study, id, err)
+	}
+	return nil
+}
+
+// Purge deletes every queued job (any pool) and every stored event of the
+// study. A scheduler creating a study its store does not know calls it, so
+// leftovers of an earlier study of the same name (a deleted database next
+// to a kept NATS store) cannot leak into the new one.
+func (d *Dispatcher) Purge(ctx context.Context) error {
+	if err := d.jobs.Purge(ctx, jetstream.WithPurgeSubject(trialsPrefix+"*."+d.study+".*")); err != nil {
+		return fmt.Errorf("purge jobs of %s: %w", d.study, err)
+	}
+	if err := d.evs.Purge(ctx, jetstream.WithPurgeSubject(studyEvents(d.study))); err != nil {
+		return fmt.Errorf("purge events of %s: %w", d.study, err)
+	}
+	return nil
+}
+
+// Stop asks whichever worker runs the attempt to abort it. It is a core
+// NATS message: best effort, lost if no worker runs the attempt right now.
+func (d *Dispatcher) Stop(ctx context.Context, key trial.Key) error {
+	if err := checkToken("study", key.Study); err != nil {
+		return err
+	}
+	data, err := json.Marshal(key)
+	if err != nil {
+		return fmt.Errorf("stop %v: %w", key, err)
+	}
+	if err := d.nc.Publish(controlSubject(key), data); err != nil {
+		return fmt.Errorf("stop %v: %w", key, err)
+	}
+	return nil
+}
+
+// Events delivers the study's events. Each Inbound's Ack acknowledges its
+// message; an event not acked within EventAckWait, or not acked before the
+// process dies, is delivered again. Closed by Close.
+func (d *Dispatcher) Events() <-chan scheduler.Inbound { return d.events }
+
+// Close stops consuming events and closes the Events channel. Events pulled
+// but not handed over are given back at once (nak), so a new Dispatcher on
+// the study gets them without waiting for EventAckWait; events handed over
+// and not acked come back after EventAckWait.
+func (d *Dispatcher) Close() error {
+	d.once.Do(func() {
+		close(d.done)
+		d.iter.Drain()
+		d.wg.Wait()
+		close(d.events)
+	})
+	return nil
+}
+
+func (d *Dispatcher) consume() {
+	defer d.wg.Done()
+	for {
+		msg, err := d.iter.Next()
+		if err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return
+			}
+			d.log.Warn("event consumer", "err", err)
+			continue
+		}
+		in, err := d.inbound(msg)
+		if err != nil {
+			d.log.Error("dropping undecodable event", "subject", msg.Subject(), "err", err)
+			_ = msg.TermWithReason(err.Error())
+			continue
+		}
+		select {
+		case <-d.done: // closing: give it back rather than race the reader
+			_ = msg.Nak()
+			continue
+		default:
+		}
+		select {
+		case d.events <- in:
+		case <-d.done:
+			_ = msg.Nak()
+		}
+	}
+}
+
+func (d *Dispatcher) inbound(msg jetstream.Msg) (scheduler.Inbound, error) {
+	var ev trial.Event
+	if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+		return scheduler.Inbound{}, fmt.Errorf("decode event: %w", err)
+	}
+	if ev.Key.Study != d.study || ev.Kind < trial.Started || ev.Kind > trial.Exited {
+		return scheduler.Inbound{}, fmt.Errorf("event %v kind %v does not belong to study %q", ev.Key, ev.Kind, d.study)
+	}
+	if ev.Kind == trial.Exited && ev.Result == nil {
+		return scheduler.Inbound{}, fmt.Errorf("exited event %v without a result", ev.Key)
+	}
+	return scheduler.Inbound{Event: ev, Ack: func() {
+		if err := msg.Ack(); err != nil {
+			d.log.Warn("ack event", "key", ev.Key, "err", err)
+		}
+	}}, nil
+}
+
+// pruneLoop deletes acknowledged events every PruneEvery, and once more on
+// Close.
+func (d *Dispatcher) pruneLoop() {
+	defer d.wg.Done()
+	t := time.NewTicker(d.prune)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-d.done:
+			d.pruneAcked()
+			return
+		}
+		d.pruneAcked()
+	}
+}
+
+// pruneAcked purges the study's events at or below its consumer's ack
+// floor: all of them are acknowledged.
+func (d *Dispatcher) pruneAcked() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	info, err := d.cons.Info(ctx)
+	if err != nil {
+		d.log.Warn("prune events: consumer info", "err", err)
+		return
+	}
+	floor := info.AckFloor.Stream
+	if floor <= d.pruned {
+		return
+	}
+	if err := d.evs.Purge(ctx, jetstream.WithPurgeSubject(studyEvents(d.study)), jetstream.WithPurgeSequence(floor+1)); err != nil {
+		d.log.Warn("prune events", "err", err)
+		return
+	}
+	d.pruned = floor
+}

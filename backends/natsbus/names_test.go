@@ -1,0 +1,49 @@
+package natsbus
+
+import (
+	"testing"
+
+	"automl/trial"
+)
+
+func TestKeyFromJob(t *testing.T) {
+	cases := []struct {
+		subject, msgID string
+		want           trial.Key
+		ok             bool
+	}{
+		{"automl.trials.default.s1.5", "s1/5/2", trial.Key{Study: "s1", ID: 5, Attempt: 2}, true},
+		{"automl.trials.gpu.s1.5", "", trial.Key{Study: "s1", ID: 5}, true},
+		{"automl.trials.gpu.s1.5", "s2/5/2", trial.Key{Study: "s1", ID: 5}, true}, // id of another trial: attempt unknown
+		{"automl.trials.default.s1.x", "s1/x/1", trial.Key{}, false},
+		{"automl.trials.default.s1.-1", "", trial.Key{}, false},
+		{"automl.trials.default.S!.1", "", trial.Key{}, false},
+		{"automl.trials.s1.1", "", trial.Key{}, false},
+		{"automl.events.default.s1.1", "", trial.Key{}, false},
+	}
+	for _, c := range cases {
+		got, ok := keyFromJob(c.subject, c.msgID)
+		if got != c.want || ok != c.ok {
+			t.Errorf("keyFromJob(%q, %q) = %v, %v; want %v, %v", c.subject, c.msgID, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestSubjects(t *testing.T) {
+	k := trial.Key{Study: "s1", ID: 12, Attempt: 3}
+	ev := &trial.Event{Key: k, Delivery: 2, Seq: 4}
+	for _, c := range [][2]string{
+		{jobSubject("gpu", k.Study, k.ID), "automl.trials.gpu.s1.12"},
+		{jobMsgID(k), "s1/12/3"},
+		{trialJobs(k.Study, k.ID), "automl.trials.*.s1.12"},
+		{eventSubject(k), "automl.events.s1.12"},
+		{eventMsgID(ev), "s1/12/3/2/4"},
+		{controlSubject(k), "automl.control.s1.12"},
+		{studyEvents("s1"), "automl.events.s1.>"},
+		{poolFilter("gpu"), "automl.trials.gpu.>"},
+	} {
+		if c[0] != c[1] {
+			t.Errorf("got %q, want %q", c[0], c[1])
+		}
+	}
+}

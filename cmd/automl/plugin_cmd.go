@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"automl/plugins"
+	_ "automl/plugins/exec" // registers the exec trainer
+	"automl/plugins/funcs"
+	"automl/trial"
+)
+
+func init() {
+	// funcs does not register itself as a built-in plugin; this binary
+	// links it, so it serves it.
+	plugins.RegisterBuiltin("funcs", func() trial.Runner { return funcs.Runner{} })
+	prev := extraCommands
+	extraCommands = func() []*cobra.Command { return append(prev(), newPluginCmd()) }
+}
+
+// newPluginCmd is `automl plugin`: the built-in trainers served as plugin
+// processes. A worker starts `automl plugin serve NAME` for each trial (or
+// keeps one per slot), so one binary carries every built-in trainer and
+// each trial still runs in its own process.
+func newPluginCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "plugin",
+		Short: "Serve the built-in trainers as plugin processes",
+	}
+	serve := &cobra.Command{
+		Use:   "serve NAME",
+		Short: "Serve a built-in trainer over the plugin protocol (started by workers, not by hand)",
+		Long: fmt.Sprintf(`Serves a built-in trainer as a go-plugin process on stdout's handshake.
+Workers start it themselves; run by hand, it says it is a plugin and exits.
+
+Built-in trainers: %s.`, strings.Join(plugins.BuiltinNames(), ", ")),
+		Example: `  automl plugin serve funcs   # what a worker slot runs for trainer.plugin: funcs`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := plugins.ServeBuiltin(args[0]); err != nil {
+				return usagef("%v", err)
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(serve)
+	return cmd
+}

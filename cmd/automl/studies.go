@@ -1,0 +1,141 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"automl/scheduler"
+	"automl/trial"
+)
+
+func newStudiesCmd() *cobra.Command {
+	var db string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "studies",
+		Short: "List the studies in a study file",
+		Long: `List every study in the study file with its status, trial counts by state
+and best value. Works while a study runs.`,
+		Example: `  automl studies
+  automl studies --db runs/automl.db --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := openReader(db)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			infos, err := st.Studies(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), studiesJSON(infos))
+			}
+			if len(infos) == 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "no studies in %s\n", db)
+				return nil
+			}
+			return printStudies(cmd.OutOrStdout(), infos)
+		},
+	}
+	addDBFlag(cmd, &db)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for programs")
+	return cmd
+}
+
+type studyJSON struct {
+	Name      string         `json:"name"`
+	Status    string         `json:"status"`
+	Reason    string         `json:"reason,omitempty"`
+	Algorithm string         `json:"algorithm"`
+	Metric    string         `json:"metric"`
+	Direction string         `json:"direction"`
+	Budget    int            `json:"budget,omitempty"`
+	Trials    map[string]int `json:"trials"`
+	Best      *float64       `json:"best,omitempty"`
+	BestTrial *int           `json:"best_trial,omitempty"`
+	Seed      uint64         `json:"seed"`
+	SpaceFile string         `json:"space_file"`
+	Created   time.Time      `json:"created"`
+	Updated   time.Time      `json:"updated"`
+	Elapsed   string         `json:"elapsed"`
+	Seconds   float64        `json:"elapsed_seconds"`
+}
+
+func studiesJSON(infos []scheduler.StudyInfo) []studyJSON {
+	out := make([]studyJSON, 0, len(infos))
+	for _, in := range infos {
+		s := studyJSON{
+			Name: in.Name, Status: string(in.Status), Reason: in.Reason, Algorithm: in.Algorithm,
+			Metric: in.Metric, Direction: in.Direction, Budget: in.Trials, Trials: map[string]int{},
+			Seed: in.Seed, SpaceFile: in.SpaceFile, Created: in.Created, Updated: in.Updated, Elapsed: in.Elapsed.Round(time.Millisecond).String(), Seconds: in.Elapsed.Seconds(),
+		}
+		for st, n := range in.Counts {
+			s.Trials[st.String()] = n
+		}
+		if in.HasBest {
+			b, id := in.Best, in.BestID
+			s.Best, s.BestTrial = &b, &id
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func printStudies(w io.Writer, infos []scheduler.StudyInfo) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STUDY\tSTATUS\tALGORITHM\tTRIALS\tBEST\tOBJECTIVE\tUPDATED")
+	for _, in := range infos {
+		best := "-"
+		if in.HasBest {
+			best = fmt.Sprintf("%.6g (trial %d)", in.Best, in.BestID)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s %s\t%s\n", in.Name, in.Status, in.Algorithm, countsLine(in.Counts, in.Trials),
+			best, in.Direction, in.Metric, in.Updated.Local().Format("2006-01-02 15:04"))
+	}
+	return tw.Flush()
+}
+
+// countsLine summarises trial counts: "48/50 done, 2 failed".
+func countsLine(c map[trial.State]int, budget int) string {
+	total := 0
+	for _, n := range c {
+		total += n
+	}
+	done := c[trial.Completed]
+	var parts []string
+	if budget > 0 {
+		parts = append(parts, fmt.Sprintf("%d/%d done", done, budget))
+	} else {
+		parts = append(parts, fmt.Sprintf("%d done", done))
+	}
+	for _, st := range []trial.State{trial.Running, trial.Pending, trial.Paused, trial.Pruned, trial.Stopped, trial.Failed} {
+		if c[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func sortedStates(c map[trial.State]int) []trial.State {
+	var out []trial.State
+	for st := range c {
+		out = append(out, st)
+	}
+	slices.Sort(out)
+	return out
+}

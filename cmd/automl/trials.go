@@ -1,0 +1,98 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"automl/scheduler"
+	"automl/trial"
+)
+
+func newTrialsCmd() *cobra.Command {
+	var db, state string
+	var asJSON bool
+	var top int
+	cmd := &cobra.Command{
+		Use:   "trials STUDY",
+		Short: "List a study's trials, best first",
+		Long: `List a study's trials ranked by the objective: completed trials best first,
+then those still running or queued, then pruned, stopped and failed ones
+with the reason. Works while the study runs.`,
+		Example: `  automl trials quickstart
+  automl trials quickstart --state failed
+  automl trials quickstart --json --top 5`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var want trial.State
+			if state != "" {
+				s, err := trial.ParseState(state)
+				if err != nil {
+					return usagef("--state: %v (pending, running, paused, completed, failed, pruned, stopped)", err)
+				}
+				want = s
+			}
+			study, rows, err := loadLeaderboard(cmd, db, args[0])
+			if err != nil {
+				return err
+			}
+			if want != 0 {
+				kept := rows[:0]
+				for _, r := range rows {
+					if r.State == want {
+						kept = append(kept, r)
+					}
+				}
+				rows = kept
+			}
+			if top > 0 && len(rows) > top {
+				rows = rows[:top]
+			}
+			if asJSON {
+				return scheduler.WriteJSON(cmd.OutOrStdout(), study, rows)
+			}
+			if len(rows) == 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "study %s has no trials%s\n", study.Name, map[bool]string{true: " in state " + state}[want != 0])
+				return nil
+			}
+			return printTable(cmd.OutOrStdout(), scheduler.Columns(study, rows), rows)
+		},
+	}
+	addDBFlag(cmd, &db)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for programs")
+	cmd.Flags().StringVar(&state, "state", "", "only trials in this state (completed, failed, pruned, running, ...)")
+	cmd.Flags().IntVar(&top, "top", 0, "only the best K trials")
+	return cmd
+}
+
+// loadLeaderboard reads a study and ranks its trials.
+func loadLeaderboard(cmd *cobra.Command, db, name string) (*scheduler.Study, []scheduler.Row, error) {
+	st, err := openReader(db)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer st.Close()
+	state, err := st.Load(cmd.Context(), name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if state.Study == nil {
+		return nil, nil, usageError{fmt.Errorf("no study %q in %s%s", name, db, knownStudies(cmd, st))}
+	}
+	return state.Study, scheduler.Leaderboard(state.Study, state.Trials), nil
+}
+
+func knownStudies(cmd *cobra.Command, st scheduler.Store) string {
+	infos, err := st.Studies(cmd.Context())
+	if err != nil || len(infos) == 0 {
+		return ""
+	}
+	names := make([]string, len(infos))
+	for i, in := range infos {
+		names[i] = in.Name
+	}
+	return fmt.Sprintf(" (studies there: %v)", names)
+}
+
+var errNoStudy = errors.New("no such study")
