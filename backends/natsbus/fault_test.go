@@ -64,13 +64,14 @@ func TestDeadWorkerJobIsRedelivered(t *testing.T) {
 func TestLeaseOutlivesAckWait(t *testing.T) {
 	_, nc := server(t)
 	d := newDispatcher(t, nc, natsbus.DispatcherOptions{})
-	const ackWait = 600 * time.Millisecond
+	// Long enough that a loaded CI machine still renews within it.
+	const ackWait = 1500 * time.Millisecond
 	var runs atomic.Int32
 	startWorker(t, nc, runFn(func(ctx context.Context, s trial.Spec, rep trial.Reporter) (trial.Result, error) {
 		runs.Add(1)
-		// The training itself: busy for 4 AckWaits, reporting no progress.
+		// The training itself: busy for 3 AckWaits, reporting no progress.
 		select {
-		case <-time.After(4 * ackWait):
+		case <-time.After(3 * ackWait):
 		case <-ctx.Done():
 			return trial.Result{}, ctx.Err()
 		}
