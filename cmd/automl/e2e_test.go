@@ -279,3 +279,117 @@ func TestBadFlagsAndInput(t *testing.T) {
 		}
 	}
 }
+
+// TestCtrlCStopsGracefullyThenHard sends SIGINT once (no new trials; the
+// running ones finish) and, in a second run, twice (running trials stop
+// too); both leave a study that the same command completes.
+func TestCtrlCStopsGracefullyThenHard(t *testing.T) {
+	for _, signals := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d SIGINT", signals), func(t *testing.T) {
+			dir := t.TempDir()
+			space := `study: ctrlc
+objective: {metric: value, direction: minimize}
+budget: {trials: 40}
+algorithm: {name: random, seed: 3}
+trainer: {plugin: funcs, config: {function: branin, sleep: 300ms}}
+parameters:
+  x0: {type: float, low: -5, high: 10}
+  x1: {type: float, low: 0, high: 15}
+`
+			os.WriteFile(filepath.Join(dir, "space.yaml"), []byte(space), 0o644)
+			cmd := exec.Command(automlBin, "search", "-space", "space.yaml", "--workers", "2")
+			cmd.Dir = dir
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				tr, ok := trialsJSON(t, dir, "automl.db", "ctrlc")
+				if ok && running(tr) == 2 {
+					break
+				}
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					t.Fatalf("no running trials; stderr:\n%s", stderr.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			for i := 0; i < signals; i++ {
+				cmd.Process.Signal(os.Interrupt)
+				time.Sleep(50 * time.Millisecond)
+			}
+			err := cmd.Wait()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitInterrupted {
+				t.Fatalf("exit %v, want %d; stderr:\n%s", err, exitInterrupted, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "continue it with: automl search -space space.yaml") {
+				t.Errorf("no hint how to continue:\n%s", stderr.String())
+			}
+			tr, _ := trialsJSON(t, dir, "automl.db", "ctrlc")
+			done, run := completed(tr), running(tr)
+			if signals == 1 && (run != 0 || done < 2) {
+				t.Errorf("after one Ctrl-C: %d completed, %d running; want the running trials finished", done, run)
+			}
+			if signals == 2 && run != 2 {
+				t.Errorf("after two Ctrl-C: %d running; want the 2 stopped trials left to re-run", run)
+			}
+			out, errOut, code := automl(t, dir, "search", "-space", "space.yaml", "--workers", "4")
+			if code != 0 || !strings.Contains(out, "40/40 done") {
+				t.Fatalf("resume: exit %d\n%s\n%s", code, out, errOut)
+			}
+		})
+	}
+}
+
+func running(tr jsonTrials) int {
+	n := 0
+	for _, t := range tr.Trials {
+		if t.State == "running" {
+			n++
+		}
+	}
+	return n
+}
+
+// BenchmarkSearchEndToEnd runs automl search (random search over Branin,
+// the funcs trainer in plugin processes, 4 slots, embedded NATS, bbolt on
+// disk) and reports trials per second of the study loop. b.N is ignored;
+// the trial count is the budget (AUTOML_BENCH_TRIALS, default 5000).
+func BenchmarkSearchEndToEnd(b *testing.B) {
+	trials := 5000
+	if v := os.Getenv("AUTOML_BENCH_TRIALS"); v != "" {
+		fmt.Sscan(v, &trials)
+	}
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		space := fmt.Sprintf(`study: bench
+objective: {metric: value, direction: minimize}
+budget: {trials: %d}
+algorithm: {name: random, seed: 1}
+trainer: {plugin: funcs, config: {function: branin}}
+parameters:
+  x0: {type: float, low: -5, high: 10}
+  x1: {type: float, low: 0, high: 15}
+`, trials)
+		os.WriteFile(filepath.Join(dir, "space.yaml"), []byte(space), 0o644)
+		cmd := exec.Command(automlBin, "search", "-space", "space.yaml", "--workers", "4", "-q", "--top", "0")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v\n%s", err, out)
+		}
+		out, err := exec.Command(automlBin, "studies", "--db", filepath.Join(dir, "automl.db"), "--json").Output()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var studies []struct {
+			Seconds float64 `json:"elapsed_seconds"`
+			Trials  map[string]int
+		}
+		if err := json.Unmarshal(out, &studies); err != nil || len(studies) != 1 || studies[0].Trials["completed"] != trials {
+			b.Fatalf("studies: %v %s", err, out)
+		}
+		b.ReportMetric(float64(trials)/studies[0].Seconds, "trials/s")
+	}
+}
