@@ -9,6 +9,7 @@ import (
 	"automl/plugins"
 	_ "automl/plugins/exec" // registers the exec trainer
 	"automl/plugins/funcs"
+	"automl/plugins/mlp"
 	"automl/trial"
 )
 
@@ -16,6 +17,7 @@ func init() {
 	// funcs does not register itself as a built-in plugin; this binary
 	// links it, so it serves it.
 	plugins.RegisterBuiltin("funcs", func() trial.Runner { return funcs.Runner{} })
+	plugins.RegisterBuiltin("mlp", func() trial.Runner { return mlp.Runner{} })
 	prev := extraCommands
 	extraCommands = func() []*cobra.Command { return append(prev(), newPluginCmd()) }
 }

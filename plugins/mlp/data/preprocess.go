@@ -1,0 +1,189 @@
+package data
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// PrepOptions say how features are encoded.
+type PrepOptions struct {
+	// Impute fills missing numbers with the training "median" (default)
+	// or "mean"; missing categories always get the most frequent level.
+	Impute string
+	// Indicator adds a 0/1 column per feature that has missing values in
+	// the training rows.
+	Indicator bool
+	// Standardize rescales numeric features to zero mean and unit variance
+	// over the training rows.
+	Standardize bool
+}
+
+// ImputeNames lists the accepted Impute values.
+var ImputeNames = []string{"median", "mean"}
+
+// Preprocessor turns table rows into a dense feature matrix. It is fitted
+// on training rows only, so validation and test rows never leak into it.
+type Preprocessor struct {
+	cols []colPrep
+	// Width is the number of output features.
+	Width int
+	// Names labels the output features (col, col=level, col_missing).
+	Names []string
+}
+
+type colPrep struct {
+	col       int
+	cat       bool
+	fill      float64 // numeric fill value, or the categorical fill code
+	indicator int     // output offset of the missing indicator, -1 for none
+	mean, std float64 // standardisation (std 1 and mean 0 when off)
+	// oneHot maps a level code to its output offset (-1: level unseen in
+	// training, encoded as all zeros).
+	oneHot []int
+	out    int // first output offset
+}
+
+// Fit learns the imputation, encoding and scaling from the given rows.
+func Fit(ds *Dataset, rows []int, o PrepOptions) (*Preprocessor, error) {
+	if len(rows) == 0 {
+		return nil, errorf(ErrSplit, ds.Source, 0, "", "no training rows")
+	}
+	if o.Impute == "" {
+		o.Impute = "median"
+	}
+	if !slices.Contains(ImputeNames, o.Impute) {
+		return nil, fmt.Errorf("impute: unknown strategy %q; one of %v", o.Impute, ImputeNames)
+	}
+	p := &Preprocessor{}
+	for _, ci := range ds.Features {
+		c := ds.Cols[ci]
+		cp := colPrep{col: ci, cat: c.Categorical, indicator: -1, std: 1, out: p.Width}
+		missing := 0
+		if c.Categorical {
+			counts := make([]int, len(c.Levels))
+			for _, r := range rows {
+				if code := c.Codes[r]; code >= 0 {
+					counts[code]++
+				} else {
+					missing++
+				}
+			}
+			best := 0
+			for i, n := range counts {
+				if n > counts[best] {
+					best = i
+				}
+			}
+			cp.fill = float64(best)
+			cp.oneHot = make([]int, len(c.Levels))
+			for code, n := range counts {
+				cp.oneHot[code] = -1
+				if n > 0 || (code == best && missing > 0) {
+					cp.oneHot[code] = p.Width
+					p.Names = append(p.Names, c.Name+"="+c.Levels[code])
+					p.Width++
+				}
+			}
+		} else {
+			vals := make([]float64, 0, len(rows))
+			for _, r := range rows {
+				if v := c.Num[r]; !math.IsNaN(v) {
+					vals = append(vals, v)
+				}
+			}
+			missing = len(rows) - len(vals)
+			cp.fill = 0
+			if len(vals) > 0 {
+				if o.Impute == "mean" {
+					cp.fill = mean(vals)
+				} else {
+					cp.fill = median(vals)
+				}
+			}
+			if o.Standardize {
+				var s, ss float64
+				for _, r := range rows {
+					v := c.Num[r]
+					if math.IsNaN(v) {
+						v = cp.fill
+					}
+					s += v
+				}
+				cp.mean = s / float64(len(rows))
+				for _, r := range rows {
+					v := c.Num[r]
+					if math.IsNaN(v) {
+						v = cp.fill
+					}
+					ss += (v - cp.mean) * (v - cp.mean)
+				}
+				if sd := math.Sqrt(ss / float64(len(rows))); sd > 0 {
+					cp.std = sd
+				}
+			}
+			p.Names = append(p.Names, c.Name)
+			p.Width++
+		}
+		if o.Indicator && missing > 0 {
+			cp.indicator = p.Width
+			p.Names = append(p.Names, c.Name+"_missing")
+			p.Width++
+		}
+		p.cols = append(p.cols, cp)
+	}
+	if p.Width == 0 {
+		return nil, errorf(ErrBadValue, ds.Source, 0, "", "no usable features")
+	}
+	return p, nil
+}
+
+// Transform encodes rows into a len(rows) x Width row-major matrix.
+func (p *Preprocessor) Transform(ds *Dataset, rows []int) []float32 {
+	out := make([]float32, len(rows)*p.Width)
+	for i, r := range rows {
+		row := out[i*p.Width : (i+1)*p.Width]
+		for _, cp := range p.cols {
+			c := ds.Cols[cp.col]
+			miss := false
+			if cp.cat {
+				code := int(c.Codes[r])
+				if code < 0 {
+					code, miss = int(cp.fill), true
+				}
+				if o := cp.oneHot[code]; o >= 0 {
+					row[o] = 1
+				}
+			} else {
+				v := c.Num[r]
+				if math.IsNaN(v) {
+					v, miss = cp.fill, true
+				}
+				row[cp.out] = float32((v - cp.mean) / cp.std)
+			}
+			if miss && cp.indicator >= 0 {
+				row[cp.indicator] = 1
+			}
+		}
+	}
+	return out
+}
+
+func mean(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// median sorts a copy; even counts average the middle pair.
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}

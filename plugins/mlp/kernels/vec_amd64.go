@@ -1,0 +1,21 @@
+package kernels
+
+// AVX2 loops of vec.go (vec_amd64.s); n is a multiple of 16.
+
+//go:noescape
+func reluVec(n int, x, y *float32)
+
+//go:noescape
+func reluGradVec(n int, y, dy, dx *float32)
+
+//go:noescape
+func addVec(n int, dst, src *float32)
+
+//go:noescape
+func adamVec(n int, w, grad, m, v *float32, c *AdamConst)
+
+//go:noescape
+func dotVec(n int, a, b *float32) float32
+
+//go:noescape
+func axpyVec(n int, alpha float32, x, y *float32)
