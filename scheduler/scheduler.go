@@ -54,7 +54,8 @@ type Config struct {
 	MaxFailed int
 	// Retries is how many times a trial whose code failed is run again
 	// (default 0). MaxLost is how many infrastructure failures (lost
-	// workers) a trial survives (default 5); they do not count as failures.
+	// workers) a trial survives (default 5; negative: none); they do not
+	// count as failures.
 	Retries int
 	MaxLost int
 
@@ -122,13 +123,16 @@ type Scheduler struct {
 	resumed  bool
 	created  int // trials created (new configurations)
 	counts   map[trial.State]int
-	stopping map[int]string // trials we asked to stop, and why
+	stopping map[int]stopAsk // trials we asked to stop, and why
+	requests chan stopRequest
+	running  chan struct{} // closed when Run ends
 
 	// one step's writes
 	dirty    map[int]bool
 	reports  []Report
 	toSend   []trial.Spec
 	toStop   []trial.Key
+	toClean  []int        // trials now final whose checkpoints can go
 	unsent   []trial.Spec // dispatch failed; retried
 	stepAcks []func()
 
@@ -164,8 +168,11 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.MaxLost == 0 {
+	switch {
+	case cfg.MaxLost == 0:
 		cfg.MaxLost = 5
+	case cfg.MaxLost < 0: // no re-runs after a lost worker
+		cfg.MaxLost = 0
 	}
 	if cfg.Queue < 0 {
 		cfg.Queue = 0
@@ -179,7 +186,9 @@ func New(cfg Config) (*Scheduler, error) {
 		trials:   map[int]*trial.Record{},
 		history:  &search.History{},
 		counts:   map[trial.State]int{},
-		stopping: map[int]string{},
+		stopping: map[int]stopAsk{},
+		requests: make(chan stopRequest),
+		running:  make(chan struct{}),
 		dirty:    map[int]bool{},
 		bestID:   -1,
 	}, nil
@@ -200,6 +209,7 @@ func (s *Scheduler) Drain() {
 // is drained, or ctx is cancelled (running trials are then asked to stop
 // and left to be re-run on resume).
 func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
+	defer close(s.running)
 	if err := s.open(ctx); err != nil {
 		return Summary{}, err
 	}
@@ -229,6 +239,8 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			}
 			batch = append(batch, in)
 			batch = gather(events, batch, 1024)
+		case r := <-s.requests:
+			r.reply <- s.userStop(ctx, r)
 		case <-tick.C:
 		}
 		if s.timedOut() && !s.draining {
@@ -430,6 +442,9 @@ func (s *Scheduler) setState(rec *trial.Record, to trial.State) {
 	rec.State = to
 	s.counts[to]++
 	s.dirty[rec.ID] = true
+	if to.Terminal() && rec.Checkpoint != "" {
+		s.toClean = append(s.toClean, rec.ID)
+	}
 	s.noteBest(rec)
 	if o, ok := s.history.Get(rec.ID); ok {
 		s.fillObservation(o, rec)
@@ -487,6 +502,11 @@ func (s *Scheduler) want() int {
 		return 0
 	}
 	free := s.cfg.Slots + s.cfg.Queue - s.counts[trial.Pending] - s.counts[trial.Running]
+	if s.cfg.Queue > 0 && s.counts[trial.Pending] > s.cfg.Queue/2 {
+		// Refill the queue in halves, not a job per finished trial: the
+		// workers still have queued jobs, and each refill is a commit.
+		free = 0
+	}
 	if s.study.Trials > 0 {
 		free = min(free, s.study.Trials-s.created)
 	}
@@ -583,6 +603,11 @@ func (s *Scheduler) apply(ev trial.Event) error {
 	if ev.Delivery > rec.Delivery {
 		rec.Delivery = ev.Delivery
 		s.dirty[rec.ID] = true
+		if _, asked := s.stopping[rec.ID]; asked && ev.Kind != trial.Exited {
+			// The job went to another worker (its first one was lost) before
+			// the stop reached it: ask again.
+			s.toStop = append(s.toStop, rec.Key(s.study.Name))
+		}
 	}
 	if rec.State == trial.Pending {
 		s.setState(rec, trial.Running)
@@ -639,10 +664,17 @@ func (s *Scheduler) applyExit(rec *trial.Record, ev trial.Event) error {
 		rec.Checkpoint = res.Checkpoint
 	}
 	outcome := res.Outcome
-	if reason, asked := s.stopping[rec.ID]; asked && (outcome == trial.ExitAborted || outcome == trial.ExitPruned) {
+	if ask, asked := s.stopping[rec.ID]; asked {
 		delete(s.stopping, rec.ID)
-		rec.Note = reason
-		outcome = trial.ExitPruned
+		switch {
+		case ask.user && outcome != trial.ExitDone:
+			// A user abort ends the trial whatever the worker says (aborted,
+			// lost, crashed, paused): it is never retried or promoted.
+			return s.userStopped(rec, res, ask.reason)
+		case !ask.user && (outcome == trial.ExitAborted || outcome == trial.ExitPruned):
+			rec.Note = ask.reason
+			outcome = trial.ExitPruned
+		}
 	}
 	var status search.Status
 	switch outcome {
@@ -762,7 +794,9 @@ func (s *Scheduler) act(acts []search.Action) error {
 			}
 			switch rec.State {
 			case trial.Running:
-				s.stopping[a.ID] = reason
+				if _, asked := s.stopping[a.ID]; !asked {
+					s.stopping[a.ID] = stopAsk{reason: reason}
+				}
 				s.toStop = append(s.toStop, rec.Key(s.study.Name))
 			case trial.Pending, trial.Paused:
 				rec.Note = reason
@@ -852,6 +886,28 @@ func (s *Scheduler) send(ctx context.Context) {
 		}
 	}
 	s.toStop = s.toStop[:0]
+	s.clean(ctx)
+}
+
+// CheckpointCleaner is implemented by Dispatchers that keep trial
+// checkpoints (backends/natsbus). After a commit that made trials final
+// (completed, failed, pruned, stopped), the scheduler asks it to delete
+// their checkpoints: nothing will resume them. Best effort: a failure is
+// logged, and a checkpoint left behind costs only space.
+type CheckpointCleaner interface {
+	DeleteCheckpoints(ctx context.Context, study string, ids []int) error
+}
+
+func (s *Scheduler) clean(ctx context.Context) {
+	if len(s.toClean) == 0 {
+		return
+	}
+	if c, ok := s.cfg.Dispatcher.(CheckpointCleaner); ok {
+		if err := c.DeleteCheckpoints(ctx, s.study.Name, s.toClean); err != nil {
+			s.log.Warn("delete checkpoints of finished trials", "trials", len(s.toClean), "err", err)
+		}
+	}
+	s.toClean = s.toClean[:0]
 }
 
 func (s *Scheduler) elapsed() time.Duration {
@@ -919,6 +975,7 @@ func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
 	if err := s.flush(ctx); err != nil {
 		return s.summary(), err
 	}
+	s.clean(ctx)
 	s.progress()
 	return s.summary(), nil
 }
@@ -1009,4 +1066,120 @@ func metricNames(m trial.Metrics) string {
 	}
 	slices.Sort(names)
 	return strings.Join(names, ", ")
+}
+
+// stopAsk is a stop the scheduler sent to a running trial's worker: by the
+// searcher (the trial ends pruned) or by the user (it ends stopped).
+type stopAsk struct {
+	reason string
+	user   bool
+}
+
+// UserStopReason is the note of a trial, and the reason of a study, a user
+// stopped (automl stop).
+const UserStopReason = "stopped by the user"
+
+// ErrNotRunning is returned by StopTrials when Run is not running.
+var ErrNotRunning = errors.New("the scheduler is not running")
+
+// StopResult says what a stop request did, trial by trial.
+type StopResult struct {
+	// Stopping: running trials asked to stop; they end stopped when their
+	// worker answers. Stopped: pending or paused trials, stopped at once.
+	Stopping, Stopped []int
+	// Finished maps trials that had already ended to their state.
+	Finished map[int]trial.State
+	// Unknown are ids the study does not have.
+	Unknown []int
+	// Draining is set when the request stopped the whole study.
+	Draining bool
+}
+
+type stopRequest struct {
+	ids    []int
+	reason string
+	reply  chan StopResult
+}
+
+// StopTrials is a user's abort, safe to call from any goroutine while Run
+// runs: the trials with the given ids end in state Stopped (a running
+// trial's worker is asked to stop it; it is never retried), or, with no
+// ids, the whole study drains (no new trials; running ones finish; the
+// study can be continued later). reason is recorded as the trials' note
+// (default UserStopReason).
+func (s *Scheduler) StopTrials(ctx context.Context, ids []int, reason string) (StopResult, error) {
+	if reason == "" {
+		reason = UserStopReason
+	}
+	r := stopRequest{ids: ids, reason: reason, reply: make(chan StopResult, 1)}
+	select {
+	case s.requests <- r:
+	case <-s.running:
+		return StopResult{}, ErrNotRunning
+	case <-ctx.Done():
+		return StopResult{}, ctx.Err()
+	}
+	select {
+	case res := <-r.reply:
+		return res, nil
+	case <-ctx.Done():
+		return StopResult{}, ctx.Err()
+	}
+}
+
+// userStop carries out a stop request inside the loop; the step that
+// follows commits it and sends the stop requests.
+func (s *Scheduler) userStop(ctx context.Context, r stopRequest) StopResult {
+	var res StopResult
+	if len(r.ids) == 0 {
+		if !s.draining {
+			s.startDrain(ctx, r.reason)
+		}
+		res.Draining = true
+		return res
+	}
+	for _, id := range r.ids {
+		rec, ok := s.trials[id]
+		switch {
+		case !ok:
+			res.Unknown = append(res.Unknown, id)
+		case rec.State.Terminal():
+			if res.Finished == nil {
+				res.Finished = map[int]trial.State{}
+			}
+			res.Finished[id] = rec.State
+		case rec.State == trial.Running:
+			s.stopping[id] = stopAsk{reason: r.reason, user: true}
+			s.toStop = append(s.toStop, rec.Key(s.study.Name))
+			res.Stopping = append(res.Stopping, id)
+			s.log.Info("stopping trial on the user's request", "trial", id)
+		default: // pending or paused: no worker holds it (or one just took it)
+			if rec.State == trial.Pending {
+				if err := s.cfg.Dispatcher.Withdraw(ctx, s.study.Name, id); err != nil {
+					s.log.Warn("withdraw stopped trial", "trial", id, "err", err)
+				}
+				s.toStop = append(s.toStop, rec.Key(s.study.Name))
+			}
+			rec.Note = r.reason
+			s.setState(rec, trial.Stopped)
+			if err := s.observeExit(rec, search.Failed); err != nil {
+				s.log.Error("searcher rejected a stopped trial", "trial", id, "err", err)
+			}
+			res.Stopped = append(res.Stopped, id)
+			s.log.Info("trial stopped by the user", "trial", id)
+		}
+	}
+	return res
+}
+
+// userStopped ends a trial the user stopped, keeping what it reported.
+func (s *Scheduler) userStopped(rec *trial.Record, res *trial.Result, reason string) error {
+	if v, ok := res.Metrics[s.obj.Metric]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
+		rec.Value, rec.HasValue = v, true
+	}
+	rec.Note = reason
+	rec.Error = ""
+	s.setState(rec, trial.Stopped)
+	s.log.Info("trial stopped by the user", "trial", rec.ID)
+	return s.observeExit(rec, search.Failed)
 }

@@ -1,12 +1,22 @@
 package natsbus
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 )
+
+// ErrRefused is returned by Connect when the server refuses the client's
+// credentials or TLS: retrying cannot help, so it fails at once.
+var ErrRefused = errors.New("nats server refused the connection")
+
+// firstConnectWait is how long Connect waits for a first connection before
+// it returns a client that keeps trying in the background.
+const firstConnectWait = 3 * time.Second
 
 // Connect dials NATS with the options every automl client needs: it
 // reconnects forever (the client's default gives up after about two
@@ -14,15 +24,39 @@ import (
 // connect, names the connection (it shows in server monitoring), and logs
 // disconnects and reconnects. extra options (credentials, TLS, an
 // in-process server) are applied after these.
+//
+// A server that refuses the credentials (authorization violation) or the
+// TLS handshake fails Connect with ErrRefused and the server's reason. A
+// server that cannot be reached yet does not: Connect waits a few seconds,
+// then returns a client that keeps trying, and says so in the log.
 func Connect(url, name string, log *slog.Logger, extra ...nats.Option) (*nats.Conn, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	refused := make(chan error, 1)
+	connected := make(chan struct{}, 1)
 	opts := append([]nats.Option{
 		nats.Name(name),
 		nats.MaxReconnects(-1),
 		nats.RetryOnFailedConnect(true),
 		nats.ReconnectWait(time.Second),
+		nats.ConnectHandler(func(*nats.Conn) {
+			select {
+			case connected <- struct{}{}:
+			default:
+			}
+		}),
+		nats.ReconnectErrHandler(func(nc *nats.Conn, err error) {
+			if isRefusal(err) {
+				select {
+				case refused <- err:
+				default:
+				}
+				log.Error("nats server refuses this client; check its credentials and TLS", "conn", name, "err", err)
+				return
+			}
+			log.Debug("nats connect attempt failed", "conn", name, "err", err)
+		}),
 		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
 			if nc.IsClosed() || nc.IsDraining() {
 				return // closed on purpose
@@ -45,7 +79,36 @@ func Connect(url, name string, log *slog.Logger, extra ...nats.Option) (*nats.Co
 	}, extra...)
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
+		if isRefusal(err) {
+			return nil, fmt.Errorf("connect to nats %s as %s: %w: %w", url, name, ErrRefused, err)
+		}
 		return nil, fmt.Errorf("connect to nats %s as %s: %w", url, name, err)
 	}
+	if nc.IsConnected() {
+		return nc, nil
+	}
+	select {
+	case <-connected:
+	case err := <-refused:
+		nc.Close()
+		return nil, fmt.Errorf("connect to nats %s as %s: %w: %w (give --user/--password, --token, --nkey or --creds, and --tls-* for a TLS server)", url, name, ErrRefused, err)
+	case <-time.After(firstConnectWait):
+		log.Warn("nats server not reachable yet; retrying forever", "conn", name, "url", url)
+	}
 	return nc, nil
+}
+
+// isRefusal reports errors a retry cannot fix: the server rejected the
+// credentials, or TLS failed.
+func isRefusal(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) || errors.Is(err, nats.ErrAuthRevoked) ||
+		errors.Is(err, nats.ErrAccountAuthExpired) || errors.Is(err, nats.ErrNkeysNotSupported) {
+		return true
+	}
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "authorization violation") || strings.Contains(msg, "tls:") || strings.Contains(msg, "x509:") ||
+		strings.Contains(msg, "secure connection")
 }

@@ -29,7 +29,19 @@ type DispatcherOptions struct {
 	// PruneEvery is how often the study's acknowledged events are deleted
 	// from the events stream (default 5 s).
 	PruneEvery time.Duration
-	Logger     *slog.Logger
+	// AckWait and MaxDeliver set the job consumer of each pool the study
+	// dispatches to (zero: keep the consumer's, or the defaults when this
+	// Dispatcher creates it). Workers renew leases at the consumer's AckWait.
+	AckWait    time.Duration
+	MaxDeliver int
+	// Replicas of the streams, when this Dispatcher creates them (default
+	// 1; 3 on a JetStream cluster).
+	Replicas int
+	// Pools whose job consumers are set up at once (others on their first
+	// dispatch), so workers that may not create consumers can start
+	// taking jobs as soon as the scheduler runs.
+	Pools  []string
+	Logger *slog.Logger
 }
 
 // publishChunk bounds the async publishes in flight at once, below the
@@ -50,6 +62,13 @@ type Dispatcher struct {
 	log    *slog.Logger
 	prune  time.Duration
 	pruned uint64 // events up to this stream sequence are deleted
+	o      DispatcherOptions
+	ckpt   *checkpoints
+
+	poolsMu sync.Mutex
+	pools   map[string]bool // pools whose consumer is set up
+
+	exhausted jetstream.MessagesContext
 
 	iter   jetstream.MessagesContext
 	events chan scheduler.Inbound
@@ -83,18 +102,25 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o Dispatche
 	if err != nil {
 		return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
 	}
-	if err := EnsureStreams(ctx, js); err != nil {
-		return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
-	}
-	jobs, err := js.Stream(ctx, TrialsStream)
-	if err != nil {
-		return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
-	}
-	evs, err := js.Stream(ctx, EventsStream)
-	if err != nil {
-		return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
-	}
-	cons, err := ensureEventConsumer(ctx, js, study, o.EventAckWait)
+	var jobs, evs jetstream.Stream
+	var cons, adv jetstream.Consumer
+	err = retryTransient(ctx, o.Logger, func() error {
+		if err := EnsureStreams(ctx, js, StreamOptions{Replicas: o.Replicas}); err != nil {
+			return err
+		}
+		var err error
+		if jobs, err = js.Stream(ctx, TrialsStream); err != nil {
+			return err
+		}
+		if evs, err = js.Stream(ctx, EventsStream); err != nil {
+			return err
+		}
+		if cons, err = ensureEventConsumer(ctx, js, study, o.EventAckWait); err != nil {
+			return err
+		}
+		adv, err = ensureExhaustedConsumer(ctx, js)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
 	}
@@ -106,13 +132,30 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o Dispatche
 		study: study, nc: nc, js: js, jobs: jobs, evs: evs, cons: cons,
 		log:    o.Logger.With("study", study),
 		prune:  o.PruneEvery,
+		o:      o,
+		ckpt:   &checkpoints{js: js},
+		pools:  map[string]bool{},
 		iter:   iter,
 		events: make(chan scheduler.Inbound),
 		done:   make(chan struct{}),
 	}
-	d.wg.Add(2)
+	exhausted, err := adv.Messages(jetstream.PullMaxMessages(16))
+	if err != nil {
+		iter.Stop()
+		return nil, fmt.Errorf("dispatcher for %s: consume advisories: %w", study, err)
+	}
+	d.exhausted = exhausted
+	for _, pool := range o.Pools {
+		if err := retryTransient(ctx, o.Logger, func() error { return d.ensurePool(ctx, pool) }); err != nil {
+			iter.Stop()
+			exhausted.Stop()
+			return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
+		}
+	}
+	d.wg.Add(3)
 	go d.consume()
 	go d.pruneLoop()
+	go d.consumeExhausted()
 	return d, nil
 }
 
@@ -120,6 +163,11 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o Dispatche
 // all (or one failed). A spec whose Key was dispatched within the last 10
 // minutes is dropped by the server as a duplicate, which is not an error.
 func (d *Dispatcher) Dispatch(ctx context.Context, specs []trial.Spec) error {
+	for i := range specs {
+		if err := d.ensurePool(ctx, poolOf(&specs[i])); err != nil {
+			return err
+		}
+	}
 	pending := make([]jetstream.PubAckFuture, 0, min(len(specs), publishChunk))
 	keys := make([]trial.Key, 0, cap(pending))
 	for i := range specs {
@@ -237,6 +285,7 @@ func (d *Dispatcher) Close() error {
 	d.once.Do(func() {
 		close(d.done)
 		d.iter.Drain()
+		d.exhausted.Drain()
 		d.wg.Wait()
 		close(d.events)
 	})
@@ -328,4 +377,65 @@ func (d *Dispatcher) pruneAcked() {
 		return
 	}
 	d.pruned = floor
+}
+
+// ensurePool sets up a pool's job consumer the first time the study
+// dispatches to it, so jobs find a consumer (with this study's AckWait and
+// MaxDeliver when set) even before a worker of the pool, or when workers
+// may not create consumers.
+func (d *Dispatcher) ensurePool(ctx context.Context, pool string) error {
+	d.poolsMu.Lock()
+	defer d.poolsMu.Unlock()
+	if d.pools[pool] {
+		return nil
+	}
+	if err := checkToken("pool", pool); err != nil {
+		return fmt.Errorf("dispatch: %w", err)
+	}
+	if _, err := ensureWorkConsumer(ctx, d.js, pool, consumerSettings{AckWait: d.o.AckWait, MaxDeliver: d.o.MaxDeliver, Replicas: d.o.Replicas}); err != nil {
+		return fmt.Errorf("dispatch to pool %s: %w", pool, err)
+	}
+	d.pools[pool] = true
+	return nil
+}
+
+// DeleteCheckpoints deletes every stored checkpoint of the given trials
+// (scheduler.CheckpointCleaner): the scheduler calls it once they are final.
+func (d *Dispatcher) DeleteCheckpoints(ctx context.Context, study string, ids []int) error {
+	if err := checkToken("study", study); err != nil {
+		return err
+	}
+	return d.ckpt.deleteTrials(ctx, study, ids)
+}
+
+// setupPatience bounds how long set-up retries errors a JetStream cluster
+// gives while it elects leaders or places replicas.
+const setupPatience = 30 * time.Second
+
+// retryTransient runs f until it succeeds, fails for good, or setupPatience
+// passes.
+func retryTransient(ctx context.Context, log *slog.Logger, f func() error) error {
+	deadline := time.Now().Add(setupPatience)
+	for wait := 250 * time.Millisecond; ; wait = min(2*wait, 4*time.Second) {
+		err := f()
+		if err == nil || !transient(err) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		log.Warn("nats not ready; retrying", "in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// transient reports errors of a server (or cluster) that is not ready yet.
+func transient(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && apiErr.Code == 503 {
+		return true
+	}
+	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jetstream.ErrJetStreamNotEnabled)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,6 +43,7 @@ type embeddedConfig struct {
 	syncAlways bool
 	log        *slog.Logger
 	ready      time.Duration
+	auth       Credentials
 }
 
 // EmbeddedOption configures StartEmbedded.
@@ -91,6 +93,7 @@ type Embedded struct {
 	Server *server.Server
 	dir    string
 	lock   *os.File
+	auth   Credentials
 	once   sync.Once
 }
 
@@ -124,6 +127,10 @@ func StartEmbedded(dir string, opts ...EmbeddedOption) (*Embedded, error) {
 		StoreDir:   dir,
 		SyncAlways: cfg.syncAlways,
 	}
+	if err := cfg.applyAuth(sopts); err != nil {
+		unlockDir(lock)
+		return nil, err
+	}
 	s, err := server.NewServer(sopts)
 	if err != nil {
 		unlockDir(lock)
@@ -145,7 +152,7 @@ func StartEmbedded(dir string, opts ...EmbeddedOption) (*Embedded, error) {
 		unlockDir(lock)
 		return nil, fmt.Errorf("nats server on %s: jetstream did not start", dir)
 	}
-	return &Embedded{Server: s, dir: dir, lock: lock}, nil
+	return &Embedded{Server: s, dir: dir, lock: lock, auth: cfg.auth}, nil
 }
 
 // ClientURL is the URL other processes connect to.
@@ -156,8 +163,16 @@ func (e *Embedded) Dir() string { return e.dir }
 
 // Connect opens an in-process client connection (no TCP) with the
 // options of Connect.
+// The connection carries the server's own credentials (WithAuth).
 func (e *Embedded) Connect(name string, log *slog.Logger) (*nats.Conn, error) {
-	return Connect(e.ClientURL(), name, log, nats.InProcessServer(e.Server))
+	c := e.auth
+	c.TLSCert, c.TLSKey, c.TLSCA = "", "", "" // in-process: no TLS (the server allows it)
+	opts, err := c.Options()
+	if err != nil {
+		return nil, err
+	}
+	url := strings.Replace(e.ClientURL(), "tls://", "nats://", 1)
+	return Connect(url, name, log, append(opts, nats.InProcessServer(e.Server))...)
 }
 
 // Close shuts the server down, waits until it has released its files, and

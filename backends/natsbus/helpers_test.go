@@ -49,7 +49,7 @@ func newDispatcher(t testing.TB, nc *nats.Conn, o natsbus.DispatcherOptions) *na
 
 // runFn adapts a function to trial.Runner for every spec.
 func runFn(f func(ctx context.Context, s trial.Spec, rep trial.Reporter) (trial.Result, error)) natsbus.RunnerFor {
-	return func(trial.Spec) (trial.Runner, error) { return trial.RunnerFunc(f), nil }
+	return func(int, trial.Spec) (trial.Runner, error) { return trial.RunnerFunc(f), nil }
 }
 
 // worker runs a Worker until the returned stop is called (or the test ends);

@@ -17,9 +17,24 @@ const (
 	// EventsStream holds worker events until their study's scheduler acks them.
 	EventsStream = "AUTOML_EVENTS"
 
-	trialsPrefix  = "automl.trials."
-	eventsPrefix  = "automl.events."
-	controlPrefix = "automl.control."
+	// AdvisoriesStream keeps the server's max-deliveries advisories of
+	// AUTOML_TRIALS until a Dispatcher has failed their trials.
+	AdvisoriesStream = "AUTOML_ADVISORIES"
+	// CheckpointBucket is the object store holding trial checkpoints, keyed
+	// <study>/<id>/<resource> (CheckpointKey).
+	CheckpointBucket = "automl-checkpoints"
+
+	trialsPrefix   = "automl.trials."
+	eventsPrefix   = "automl.events."
+	controlPrefix  = "automl.control."
+	requestsPrefix = "automl.requests."
+
+	// maxDeliveries is the server's advisory for a job handed out
+	// MaxDeliver times without an ack.
+	maxDeliveries = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + TrialsStream + ".*"
+	// exhaustedConsumer is the durable consumer of AdvisoriesStream that
+	// every Dispatcher shares.
+	exhaustedConsumer = "dispatchers"
 
 	// DefaultPool is the pool of a spec that names none.
 	DefaultPool = "default"
@@ -110,3 +125,16 @@ func keyFromJob(subject, msgID string) (trial.Key, bool) {
 	}
 	return k, true
 }
+
+// requestSubject is automl.requests.<study>: requests to the study's
+// scheduler (automl stop).
+func requestSubject(study string) string { return requestsPrefix + study }
+
+// CheckpointKey names a trial's checkpoint at a resource in the object
+// store: <study>/<id>/<resource>.
+func CheckpointKey(study string, id int, resource float64) string {
+	return study + "/" + strconv.Itoa(id) + "/" + strconv.FormatFloat(resource, 'g', -1, 64)
+}
+
+// checkpointPrefix is the prefix of every checkpoint of a trial.
+func checkpointPrefix(study string, id int) string { return study + "/" + strconv.Itoa(id) + "/" }

@@ -79,7 +79,7 @@ func TestOutcomes(t *testing.T) {
 		byID[s.Key.ID] = i
 		specs, keys = append(specs, s), append(keys, s.Key)
 	}
-	startWorker(t, nc, func(s trial.Spec) (trial.Runner, error) {
+	startWorker(t, nc, func(_ int, s trial.Spec) (trial.Runner, error) {
 		c := cases[byID[s.Key.ID]]
 		if c.factory != nil {
 			return nil, c.factory

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ var errStopped = errors.New("stopped by request")
 type run struct {
 	w        *Worker
 	spec     trial.Spec
+	slot     int
 	delivery int
 	cancel   context.CancelCauseFunc
 
@@ -57,7 +59,7 @@ func (r *run) event(kind trial.EventKind) *trial.Event {
 	r.mu.Unlock()
 	return &trial.Event{
 		Key: r.spec.Key, Delivery: r.delivery, Seq: seq, Kind: kind,
-		Time: time.Now().UTC(), Worker: r.w.o.Name,
+		Time: time.Now().UTC(), Worker: r.w.o.Name, GPUs: r.w.slotGPUs(r.slot),
 	}
 }
 
@@ -93,7 +95,7 @@ func (r *run) Report(_ context.Context, step float64, metrics trial.Metrics) (tr
 // handle runs one delivered job to its end and settles its message: ack
 // after the Exited event is stored, nak when the worker is shutting down or
 // the event could not be stored, term when the job is poison.
-func (w *Worker) handle(ctx context.Context, log *slog.Logger, msg jetstream.Msg) {
+func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg jetstream.Msg) {
 	meta, err := msg.Metadata()
 	if err != nil {
 		log.Error("job without metadata", "subject", msg.Subject(), "err", err)
@@ -116,12 +118,12 @@ func (w *Worker) handle(ctx context.Context, log *slog.Logger, msg jetstream.Msg
 			fmt.Errorf("trial %v: timed out after %v", spec.Key, spec.Trainer.Timeout))
 		defer c()
 	}
-	r := &run{w: w, spec: spec, delivery: delivery, cancel: cancel}
+	r := &run{w: w, spec: spec, slot: slot, delivery: delivery, cancel: cancel}
 	w.register(r)
 	defer w.unregister(r)
-	stopLease := w.keepLease(log, msg)
+	lease := w.keepLease(log, msg)
 	res := r.execute(runCtx, log)
-	stopLease()
+	lapsed := lease.stop()
 
 	if ctx.Err() != nil && !r.isStopped() {
 		log.Info("handing job back: worker stopping")
@@ -138,6 +140,15 @@ func (w *Worker) handle(ctx context.Context, log *slog.Logger, msg jetstream.Msg
 	if err := w.publish(ev); err != nil {
 		log.Error("job handed back: cannot store its result", "err", err)
 		_ = msg.Nak()
+		return
+	}
+	if lapsed {
+		// Another worker may hold the job by now: an ack could delete it
+		// under that worker (the server may accept a late ack,
+		// nats-server#4786). The result is stored; the scheduler keeps it
+		// only if this delivery is still the newest, and the job, if
+		// nobody else took it, comes back and its rerun is ignored.
+		log.Warn("lease lapsed while the trial ran (the process was paused or cut off): result published, job left unacked", "lease", w.leaseTime())
 		return
 	}
 	if err := msg.Ack(); err != nil {
@@ -162,7 +173,7 @@ func decodeJob(msg jetstream.Msg, spec *trial.Spec) error {
 // execute starts the runner and turns however it ends into a Result.
 func (r *run) execute(ctx context.Context, log *slog.Logger) trial.Result {
 	key := r.spec.Key
-	runner, err := r.w.runners(r.spec)
+	runner, err := r.w.runners(r.slot, r.spec)
 	if err != nil {
 		return failed(key, err)
 	}
@@ -173,6 +184,13 @@ func (r *run) execute(ctx context.Context, log *slog.Logger) trial.Result {
 		return failed(key, fmt.Errorf("%w: %w", trial.ErrLost, err))
 	}
 	r.started = started
+	dir, err := r.prepareCheckpoint(ctx)
+	if dir != "" {
+		defer os.RemoveAll(dir)
+	}
+	if err != nil {
+		return failed(key, err)
+	}
 	res, err := safeRun(ctx, log, runner, r.spec, r)
 	r.mu.Lock()
 	stopped, failure, lost := r.stopped, r.failure, r.lost
@@ -197,7 +215,58 @@ func (r *run) execute(ctx context.Context, log *slog.Logger) trial.Result {
 			res.Error = fmt.Sprintf("trial %v: final metric %q is %v", key, name, res.Metrics[name])
 		}
 	}
+	if res.Checkpoint != "" && res.Outcome != trial.ExitCrashed && res.Outcome != trial.ExitLost {
+		if err := r.saveCheckpoint(ctx, &res); err != nil {
+			return failed(key, err)
+		}
+	}
 	return res
+}
+
+// prepareCheckpoint makes the run's local checkpoint directory and, when
+// the job resumes from a checkpoint, fills it from the object store. A
+// checkpoint that is missing fails the trial; one that cannot be fetched
+// is an infrastructure failure.
+func (r *run) prepareCheckpoint(ctx context.Context) (string, error) {
+	dir, err := os.MkdirTemp(r.w.o.CheckpointDir, "automl-ckpt-")
+	if err != nil {
+		return "", fmt.Errorf("%w: checkpoint directory: %w", trial.ErrLost, err)
+	}
+	r.spec.CheckpointDir = dir
+	if r.spec.Checkpoint == "" {
+		return dir, nil
+	}
+	if err := r.w.ckpt.download(ctx, r.spec.Checkpoint, dir); err != nil {
+		if errors.Is(err, ErrNoCheckpoint) || ctx.Err() != nil {
+			return dir, err
+		}
+		return dir, fmt.Errorf("%w: %w", trial.ErrLost, err)
+	}
+	return dir, nil
+}
+
+// saveCheckpoint uploads what the trainer left in its checkpoint directory
+// and names it in the result (<study>/<id>/<resource>), so any worker can
+// resume the trial. A trainer that saved nothing keeps its own name.
+func (r *run) saveCheckpoint(ctx context.Context, res *trial.Result) error {
+	ents, err := os.ReadDir(r.spec.CheckpointDir)
+	if err != nil || len(ents) == 0 {
+		return nil
+	}
+	step := res.Step
+	if step == 0 {
+		step = r.spec.To
+	}
+	name := CheckpointKey(r.spec.Key.Study, r.spec.Key.ID, step)
+	// The upload must finish even when the run was stopped: the result
+	// (paused, pruned) refers to it.
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+	defer cancel()
+	if err := r.w.ckpt.upload(uctx, name, r.spec.CheckpointDir); err != nil {
+		return fmt.Errorf("%w: %w", trial.ErrLost, err)
+	}
+	res.Checkpoint = name
+	return nil
 }
 
 // failed is the result of a runner error: lost for infrastructure
@@ -226,28 +295,71 @@ func safeRun(ctx context.Context, log *slog.Logger, runner trial.Runner, spec tr
 	return runner.Run(ctx, spec, rep)
 }
 
-// keepLease renews the job's lease every AckWait/3 until the returned
-// function is called.
-func (w *Worker) keepLease(log *slog.Logger, msg jetstream.Msg) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
+// lease renews a job's lease and notices when it lapsed.
+type lease struct {
+	w       *Worker
+	done    chan struct{}
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	last    time.Time // when the lease was last renewed (or the job fetched)
+	lapsed  bool
+	ackWait time.Duration
+}
+
+// keepLease renews the job's lease every AckWait/3 until stop. The first
+// renewal comes within a second, after re-reading the pool's AckWait, so a
+// lease shortened since this worker bound its consumer is kept too.
+func (w *Worker) keepLease(log *slog.Logger, msg jetstream.Msg) *lease {
+	l := &lease{w: w, done: make(chan struct{}), last: time.Now(), ackWait: w.leaseTime()}
+	l.wg.Add(1)
 	go func() {
-		defer wg.Done()
-		t := time.NewTicker(w.o.AckWait / 3)
+		defer l.wg.Done()
+		t := time.NewTimer(min(l.ackWait/3, time.Second))
 		defer t.Stop()
 		for {
 			select {
-			case <-done:
+			case <-l.done:
 				return
 			case <-t.C:
-				if err := msg.InProgress(); err != nil {
-					log.Warn("renew job lease", "err", err)
-				}
 			}
+			l.check()
+			if err := msg.InProgress(); err != nil {
+				log.Warn("renew job lease", "err", err)
+			} else {
+				l.mu.Lock()
+				l.last = time.Now()
+				l.mu.Unlock()
+			}
+			l.mu.Lock()
+			t.Reset(l.ackWait / 3)
+			l.mu.Unlock()
 		}
 	}()
-	return func() { close(done); wg.Wait() }
+	return l
+}
+
+// check notes a lapse: no renewal for (nearly) the pool's AckWait, as when
+// the process was stopped (SIGSTOP) or starved; the monotonic clock counts
+// that time.
+func (l *lease) check() {
+	l.w.refreshLease()
+	ackWait := l.w.leaseTime()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ackWait = ackWait
+	if time.Since(l.last) > ackWait*9/10 {
+		l.lapsed = true
+	}
+}
+
+// stop ends the renewals and reports whether the lease lapsed meanwhile.
+func (l *lease) stop() bool {
+	close(l.done)
+	l.wg.Wait()
+	l.check()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lapsed
 }
 
 // poison terminates a job that cannot run, and reports it crashed when its

@@ -8,8 +8,8 @@ import (
 	"automl/trial"
 )
 
-// Workers of one pool share its consumer: one with fewer slots does not
-// lower the in-flight cap another raised.
+// Workers of one pool share its consumer: the first creates it, and one
+// with fewer slots does not lower the in-flight cap another raised.
 func TestMaxAckPendingOnlyGrows(t *testing.T) {
 	_, nc := server(t)
 	ctx := context.Background()
@@ -19,6 +19,11 @@ func TestMaxAckPendingOnlyGrows(t *testing.T) {
 			return -1
 		}
 		return c.CachedInfo().Config.MaxAckPending
+	}
+	// The streams are the scheduler's to create; workers then make their
+	// pool's consumer.
+	if err := natsbus.EnsureStreams(ctx, js(t, nc)); err != nil {
+		t.Fatal(err)
 	}
 	stop := startWorker(t, nc, runFn(quick), natsbus.WorkerOptions{Slots: 3, Name: "big"})
 	eventually(t, "consumer created by the first worker", func() bool { return capOf() == 3 })
@@ -55,5 +60,20 @@ func TestUndecodableEventDropped(t *testing.T) {
 	got := untilExited(t, d, s.Key)
 	if len(got) != 1 {
 		t.Fatalf("events of %d trials delivered, want only %v's: %v", len(got), s.Key, got)
+	}
+}
+
+// A worker that starts before any scheduler waits for the streams (it does
+// not create them with its own settings) and runs jobs once they exist.
+func TestWorkerWaitsForTheScheduler(t *testing.T) {
+	_, nc := server(t)
+	startWorker(t, nc, runFn(quick), natsbus.WorkerOptions{Slots: 1})
+	d := newDispatcher(t, nc, natsbus.DispatcherOptions{})
+	s := spec(1, 1)
+	if err := d.Dispatch(context.Background(), []trial.Spec{s}); err != nil {
+		t.Fatal(err)
+	}
+	if res := exitOf(t, untilExited(t, d, s.Key)[s.Key]).Result; res.Outcome != trial.ExitDone {
+		t.Fatalf("job ended %v", res.Outcome)
 	}
 }

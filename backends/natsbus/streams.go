@@ -1,6 +1,7 @@
 package natsbus
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -38,10 +39,21 @@ const (
 	// ack an event before the server delivers it again.
 	DefaultEventAckWait = 30 * time.Second
 	eventMaxAckPending  = 20000
+	// defaultMaxAckPending caps a pool's jobs held at once when its
+	// consumer is created without a worker's slot count (by a Dispatcher).
+	defaultMaxAckPending = 1024
 )
 
-// EnsureStreams creates the two streams, or updates them to this code's
-// configuration. Idempotent: the scheduler and every worker call it.
+// StreamOptions tune the streams EnsureStreams creates.
+type StreamOptions struct {
+	// Replicas of every stream and of the checkpoint store (default 1).
+	// On a JetStream cluster, 3 keeps a study going when a node dies.
+	Replicas int
+}
+
+// EnsureStreams creates the streams and the checkpoint object store, or
+// updates them to this code's configuration. Idempotent: the scheduler and
+// every worker allowed to call it.
 //
 // Jobs use work-queue retention, as the protocol requires (a job is taken
 // once, and an acked job is deleted). Events use limits retention instead,
@@ -56,7 +68,16 @@ const (
 // the store, not NATS, is the system of record); the byte limit drops the
 // oldest events rather than refusing new ones, so an abandoned study's
 // backlog cannot stall the others.
-func EnsureStreams(ctx context.Context, js jetstream.JetStream) error {
+//
+// The advisories stream captures the server's max-deliveries advisories for
+// jobs, so a job that exhausted its deliveries while no scheduler was
+// connected still fails its trial when one is.
+func EnsureStreams(ctx context.Context, js jetstream.JetStream, opts ...StreamOptions) error {
+	var o StreamOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	replicas := max(o.Replicas, 1)
 	cfgs := []jetstream.StreamConfig{{
 		Name:        TrialsStream,
 		Description: "automl jobs: one message per trial attempt",
@@ -67,6 +88,7 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream) error {
 		MaxMsgSize:  maxMsgSize,
 		MaxBytes:    maxStreamBytes,
 		Duplicates:  jobDupWindow,
+		Replicas:    replicas,
 	}, {
 		Name:        EventsStream,
 		Description: "automl worker events, kept until the study's scheduler has acked them",
@@ -78,38 +100,112 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream) error {
 		MaxMsgSize:  maxMsgSize,
 		MaxBytes:    maxStreamBytes,
 		Duplicates:  eventDupWindow,
+		Replicas:    replicas,
+	}, {
+		Name:        AdvisoriesStream,
+		Description: "automl: jobs that ran out of deliveries, until a scheduler fails their trials",
+		Subjects:    []string{maxDeliveries},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Discard:     jetstream.DiscardOld,
+		MaxAge:      eventMaxAge,
+		MaxBytes:    64 << 20,
+		Replicas:    replicas,
 	}}
 	for _, cfg := range cfgs {
-		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
+		err := retryInUse(func() error { _, err := js.CreateOrUpdateStream(ctx, cfg); return err })
+		if err != nil {
 			return fmt.Errorf("set up stream %s: %w", cfg.Name, err)
 		}
+	}
+	err := retryInUse(func() error { _, err := js.CreateOrUpdateObjectStore(ctx, checkpointStoreConfig(replicas)); return err })
+	if err != nil {
+		return fmt.Errorf("set up object store %s: %w", CheckpointBucket, err)
 	}
 	return nil
 }
 
-// workConsumerConfig is a pool's job consumer. Several workers share it, so
-// MaxAckPending only grows: a worker with fewer slots must not throttle a
-// pool that others have raised.
-func ensureWorkConsumer(ctx context.Context, js jetstream.JetStream, pool string, ackWait time.Duration, maxDeliver, maxAckPending int) (jetstream.Consumer, error) {
-	name := WorkerConsumer(pool)
-	if c, err := js.Consumer(ctx, TrialsStream, name); err == nil {
-		if n := c.CachedInfo().Config.MaxAckPending; n > maxAckPending {
-			maxAckPending = n
+// retryInUse retries a create-or-update that lost a race with another
+// client creating the same stream (its create then fails as "already in
+// use"; the retry updates).
+func retryInUse(f func() error) error {
+	var err error
+	for range 3 {
+		if err = f(); !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			return err
 		}
-	} else if !errors.Is(err, jetstream.ErrConsumerNotFound) {
+	}
+	return err
+}
+
+func checkpointStoreConfig(replicas int) jetstream.ObjectStoreConfig {
+	return jetstream.ObjectStoreConfig{
+		Bucket:      CheckpointBucket,
+		Description: "automl trial checkpoints, <study>/<id>/<resource>; deleted when the trial is final",
+		Storage:     jetstream.FileStorage,
+		Replicas:    replicas,
+	}
+}
+
+// consumerSettings are a pool consumer's knobs; zero means "keep what the
+// consumer has" (or the default when creating it).
+type consumerSettings struct {
+	AckWait       time.Duration
+	MaxDeliver    int
+	MaxAckPending int
+	Replicas      int
+}
+
+// ensureWorkConsumer binds a pool's job consumer, creating it when missing
+// (the streams must exist), and updating it when asked for settings it
+// lacks.
+// Several workers and schedulers share it, so settings left zero never
+// override another's, and MaxAckPending only grows: a worker with fewer
+// slots must not throttle a pool that others have raised. When an update
+// is refused (a least-privileged worker), the consumer is returned with
+// the error so the caller can go on with it.
+func ensureWorkConsumer(ctx context.Context, js jetstream.JetStream, pool string, want consumerSettings) (jetstream.Consumer, error) {
+	name := WorkerConsumer(pool)
+	c, err := js.Consumer(ctx, TrialsStream, name)
+	switch {
+	case err == nil:
+		cur := c.CachedInfo().Config
+		upd := cur
+		if want.AckWait > 0 {
+			upd.AckWait = want.AckWait
+		}
+		if want.MaxDeliver != 0 {
+			upd.MaxDeliver = want.MaxDeliver
+		}
+		upd.MaxAckPending = max(upd.MaxAckPending, want.MaxAckPending)
+		if upd.AckWait == cur.AckWait && upd.MaxDeliver == cur.MaxDeliver && upd.MaxAckPending == cur.MaxAckPending {
+			return c, nil
+		}
+		u, err := js.UpdateConsumer(ctx, TrialsStream, upd)
+		if err != nil {
+			return c, fmt.Errorf("update consumer %s: %w", name, err)
+		}
+		return u, nil
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		// The streams are the scheduler's to create (with its replicas):
+		// a worker that starts first waits for one.
+		return nil, fmt.Errorf("no %s stream yet (a scheduler creates it): %w", TrialsStream, err)
+	case !errors.Is(err, jetstream.ErrConsumerNotFound):
 		return nil, fmt.Errorf("look up consumer %s: %w", name, err)
 	}
-	c, err := js.CreateOrUpdateConsumer(ctx, TrialsStream, jetstream.ConsumerConfig{
+	cfg := jetstream.ConsumerConfig{
 		Durable:       name,
 		Description:   "automl workers of pool " + pool,
 		FilterSubject: poolFilter(pool),
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       ackWait,
-		MaxDeliver:    maxDeliver,
-		MaxAckPending: maxAckPending,
+		AckWait:       cmp.Or(want.AckWait, DefaultAckWait),
+		MaxDeliver:    cmp.Or(want.MaxDeliver, DefaultMaxDeliver),
+		MaxAckPending: cmp.Or(want.MaxAckPending, defaultMaxAckPending),
 		MaxWaiting:    maxWaiting,
-	})
+		Replicas:      want.Replicas,
+	}
+	c, err = js.CreateOrUpdateConsumer(ctx, TrialsStream, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("set up consumer %s: %w", name, err)
 	}
@@ -134,6 +230,23 @@ func ensureEventConsumer(ctx context.Context, js jetstream.JetStream, study stri
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set up consumer %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// ensureExhaustedConsumer is the consumer of the advisories stream that all
+// Dispatchers share: whichever gets an advisory fails its trial.
+func ensureExhaustedConsumer(ctx context.Context, js jetstream.JetStream) (jetstream.Consumer, error) {
+	c, err := js.CreateOrUpdateConsumer(ctx, AdvisoriesStream, jetstream.ConsumerConfig{
+		Durable:       exhaustedConsumer,
+		Description:   "automl schedulers: fail the trials of jobs out of deliveries",
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       30 * time.Second,
+		MaxDeliver:    -1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set up consumer %s: %w", exhaustedConsumer, err)
 	}
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package natsbus
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,27 +19,33 @@ import (
 	"automl/trial"
 )
 
-// RunnerFor returns the Runner for a job (typically by its trainer plugin).
-// An error fails the attempt: as lost when it wraps trial.ErrLost (a plugin
-// that could not start), as crashed otherwise (an unknown trainer).
-type RunnerFor func(spec trial.Spec) (trial.Runner, error)
+// RunnerFor returns the Runner for a job on a worker slot (typically by
+// its trainer plugin, on the slot's GPUs). An error fails the attempt: as
+// lost when it wraps trial.ErrLost (a plugin that could not start), as
+// crashed otherwise (an unknown trainer).
+type RunnerFor func(slot int, spec trial.Spec) (trial.Runner, error)
 
 // WorkerOptions tune a Worker. Zero values take the defaults.
 type WorkerOptions struct {
 	// Pool whose jobs the worker takes (default DefaultPool).
 	Pool string
-	// Slots is how many jobs run at once (default: the number of CPUs).
+	// Slots is how many jobs run at once (default: the number of CPUs, or
+	// len(GPUs) when GPUs is set).
 	Slots int
+	// GPUs, when set, are each slot's GPUs (len(GPUs) == Slots): events and
+	// trial records carry them, and RunnerFor gets the slot's index.
+	GPUs [][]string
 	// Name identifies the worker in events and trial records (default
 	// hostname-pid).
 	Name string
 	// AckWait is the lease: a job whose worker stops renewing it (dead,
 	// frozen, cut off) goes to another worker after AckWait. Running jobs
-	// renew it every AckWait/3. Default DefaultAckWait. The pool's consumer
-	// is shared, so all workers of a pool should agree on it.
+	// renew it every AckWait/3. The pool's consumer is shared: zero keeps
+	// the AckWait it has (DefaultAckWait when this worker creates it), and
+	// the worker renews at the consumer's actual AckWait either way.
 	AckWait time.Duration
-	// MaxDeliver bounds how often one job is handed out (default
-	// DefaultMaxDeliver).
+	// MaxDeliver bounds how often one job is handed out; zero keeps the
+	// consumer's (DefaultMaxDeliver when this worker creates it).
 	MaxDeliver int
 	// MaxAckPending caps the pool's jobs held at once (default Slots). The
 	// pool's consumer keeps the largest value any of its workers asked for,
@@ -46,9 +53,12 @@ type WorkerOptions struct {
 	MaxAckPending int
 	// FetchWait is how long an idle slot's pull request waits for a job
 	// before it asks again (default 2 s). It also bounds how long Run takes
-	// to return after its context ends.
+	// to return after its context ends or Drain.
 	FetchWait time.Duration
-	Logger    *slog.Logger
+	// CheckpointDir is where a running trial's checkpoint directory is made
+	// (default os.TempDir()); it is removed when the run ends.
+	CheckpointDir string
+	Logger        *slog.Logger
 }
 
 // publishTimeout bounds one event publish, reconnects included; past it the
@@ -65,9 +75,16 @@ type Worker struct {
 	runners RunnerFor
 	o       WorkerOptions
 	log     *slog.Logger
+	ckpt    *checkpoints
+
+	drain     chan struct{}
+	drainOnce sync.Once
 
 	mu      sync.Mutex
 	running map[trial.Key]*run
+	cons    jetstream.Consumer // the pool's, as last bound
+	ackWait time.Duration      // its AckWait, as last read
+	readAt  time.Time          // when ackWait was read
 }
 
 // NewWorker makes a worker on nc (which stays the caller's). Nothing
@@ -84,22 +101,25 @@ func NewWorker(nc *nats.Conn, runners RunnerFor, o WorkerOptions) (*Worker, erro
 	}
 	if o.Slots <= 0 {
 		o.Slots = runtime.NumCPU()
+		if len(o.GPUs) > 0 {
+			o.Slots = len(o.GPUs)
+		}
+	}
+	if o.GPUs != nil && len(o.GPUs) != o.Slots {
+		return nil, fmt.Errorf("worker: %d slots but GPUs for %d", o.Slots, len(o.GPUs))
 	}
 	if o.Name == "" {
 		host, _ := os.Hostname()
 		o.Name = host + "-" + strconv.Itoa(os.Getpid())
-	}
-	if o.AckWait <= 0 {
-		o.AckWait = DefaultAckWait
-	}
-	if o.MaxDeliver <= 0 {
-		o.MaxDeliver = DefaultMaxDeliver
 	}
 	if o.MaxAckPending <= 0 {
 		o.MaxAckPending = o.Slots
 	}
 	if o.FetchWait <= 0 {
 		o.FetchWait = 2 * time.Second
+	}
+	if o.CheckpointDir == "" {
+		o.CheckpointDir = os.TempDir()
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -111,6 +131,8 @@ func NewWorker(nc *nats.Conn, runners RunnerFor, o WorkerOptions) (*Worker, erro
 	return &Worker{
 		nc: nc, js: js, runners: runners, o: o,
 		log:     o.Logger.With("worker", o.Name, "pool", o.Pool),
+		ckpt:    &checkpoints{js: js},
+		drain:   make(chan struct{}),
 		running: map[trial.Key]*run{},
 	}, nil
 }
@@ -118,21 +140,50 @@ func NewWorker(nc *nats.Conn, runners RunnerFor, o WorkerOptions) (*Worker, erro
 // Name is the worker's name as events carry it.
 func (w *Worker) Name() string { return w.o.Name }
 
-// Run takes and runs jobs until ctx ends. Then it stops taking jobs, cancels
-// the running ones and hands them back (nak) so they run again at once
-// elsewhere, and returns nil once every slot is idle. It returns an error
-// only when it cannot set up.
+// Drain stops taking jobs: each slot finishes its running trial (or hands
+// it back when Run's context ends first) and Run returns once all are
+// idle. Safe to call more than once, from any goroutine.
+func (w *Worker) Drain() {
+	w.drainOnce.Do(func() {
+		w.log.Info("draining: no new jobs; running trials finish", "running", w.Running())
+		close(w.drain)
+	})
+}
+
+// Running is the number of trials running now.
+func (w *Worker) Running() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.running)
+}
+
+func (w *Worker) draining() bool {
+	select {
+	case <-w.drain:
+		return true
+	default:
+		return false
+	}
+}
+
+// Run takes and runs jobs until ctx ends or Drain. When ctx ends it stops
+// taking jobs, cancels the running ones and hands them back (nak) so they
+// run again at once elsewhere; after Drain it lets them finish. It returns
+// nil once every slot is idle. It waits (retrying, with log lines) while it
+// cannot bind the pool's consumer, e.g. before the server is up or, for a
+// worker whose credentials cannot create consumers, until a scheduler has
+// created it.
 func (w *Worker) Run(ctx context.Context) error {
-	cons, err := w.setup(ctx)
+	cons, err := w.bind(ctx)
 	if err != nil {
-		return err
+		return nil // ctx ended while waiting
 	}
 	sub, err := w.nc.Subscribe(controlPrefix+">", w.onControl)
 	if err != nil {
 		return fmt.Errorf("worker %s: subscribe to stop requests: %w", w.o.Name, err)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
-	w.log.Info("worker started", "slots", w.o.Slots)
+	w.log.Info("worker started", "slots", w.o.Slots, "ack_wait", w.leaseTime())
 	var wg sync.WaitGroup
 	for i := range w.o.Slots {
 		wg.Add(1)
@@ -146,21 +197,83 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
+// bind sets up the pool's consumer, retrying until it works or ctx ends.
+func (w *Worker) bind(ctx context.Context) (jetstream.Consumer, error) {
+	for wait := 500 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
+		c, err := w.setup(ctx)
+		if err == nil {
+			return c, nil
+		}
+		w.log.Warn("cannot bind the pool's job consumer yet; retrying", "in", wait, "err", err)
+		sleep(ctx, wait)
+		if ctx.Err() != nil || w.draining() {
+			return nil, cmp.Or(ctx.Err(), errors.New("drained"))
+		}
+	}
+}
+
 func (w *Worker) setup(ctx context.Context) (jetstream.Consumer, error) {
-	if err := EnsureStreams(ctx, w.js); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := ensureWorkConsumer(sctx, w.js, w.o.Pool, consumerSettings{AckWait: w.o.AckWait, MaxDeliver: w.o.MaxDeliver, MaxAckPending: w.o.MaxAckPending})
+	if err != nil && c == nil {
 		return nil, fmt.Errorf("worker %s: %w", w.o.Name, err)
 	}
-	c, err := ensureWorkConsumer(ctx, w.js, w.o.Pool, w.o.AckWait, w.o.MaxDeliver, w.o.MaxAckPending)
 	if err != nil {
-		return nil, fmt.Errorf("worker %s: %w", w.o.Name, err)
+		// Bound but not updated: this worker may not change the consumer.
+		w.log.Info("using the pool's consumer as it is", "reason", err)
 	}
+	w.mu.Lock()
+	w.cons, w.ackWait, w.readAt = c, c.CachedInfo().Config.AckWait, time.Now()
+	w.mu.Unlock()
 	return c, nil
+}
+
+// leaseRefresh bounds how stale a worker's idea of its pool's AckWait may
+// be when it checks a lease: a scheduler (or another worker) may change it.
+const leaseRefresh = time.Second
+
+// refreshLease re-reads the consumer's AckWait when the value is older than
+// leaseRefresh (one slot at a time asks; the others use the value they
+// have). On error the old value stays.
+func (w *Worker) refreshLease() {
+	w.mu.Lock()
+	due := w.cons != nil && time.Since(w.readAt) > leaseRefresh
+	cons := w.cons
+	if due {
+		w.readAt = time.Now()
+	}
+	w.mu.Unlock()
+	if !due {
+		return
+	}
+	ictx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	info, err := cons.Info(ictx)
+	if err != nil {
+		w.log.Debug("re-read the pool consumer", "err", err)
+		return
+	}
+	w.mu.Lock()
+	if info.Config.AckWait != w.ackWait {
+		w.log.Info("the pool's lease changed", "ack_wait", info.Config.AckWait)
+	}
+	w.ackWait = info.Config.AckWait
+	w.mu.Unlock()
+}
+
+// leaseTime is the pool consumer's AckWait: how long a job stays ours
+// without a renewal.
+func (w *Worker) leaseTime() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return cmp.Or(w.ackWait, DefaultAckWait)
 }
 
 // slot is one job at a time: pull one, run it, repeat.
 func (w *Worker) slot(ctx context.Context, i int, cons jetstream.Consumer) {
 	log := w.log.With("slot", i)
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !w.draining() {
 		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(w.o.FetchWait))
 		if err != nil {
 			log.Warn("fetch job", "err", err)
@@ -188,11 +301,11 @@ func (w *Worker) slot(ctx context.Context, i int, cons jetstream.Consumer) {
 		if msg == nil {
 			continue
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || w.draining() {
 			_ = msg.Nak()
 			return
 		}
-		w.handle(ctx, log, msg)
+		w.handle(ctx, i, log, msg)
 	}
 }
 
@@ -292,6 +405,14 @@ func (w *Worker) confirm(f jetstream.PubAckFuture) error {
 	defer cancel()
 	if _, err := w.js.PublishMsg(ctx, f.Msg(), jetstream.WithExpectStream(EventsStream)); err != nil {
 		return fmt.Errorf("publish event %s: %w", f.Msg().Header.Get(jetstream.MsgIDHeader), err)
+	}
+	return nil
+}
+
+// slotGPUs are the GPUs of slot i (nil: a CPU slot).
+func (w *Worker) slotGPUs(i int) []string {
+	if i < len(w.o.GPUs) {
+		return w.o.GPUs[i]
 	}
 	return nil
 }

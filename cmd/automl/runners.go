@@ -1,48 +1,50 @@
 package main
 
 import (
-	"context"
 	"io"
 
 	"automl/plugins"
 	"automl/trial"
 )
 
-// slotPool gives each running trial one of N plugin slots: a slot keeps its
-// trainer process between trials (trainer.reuse) and replaces it when it
-// crashes. Every trial runs in a plugin process, never in this one.
-type slotPool struct {
-	free  chan *plugins.Slot
+// slotRunners gives each worker slot its own plugin slot: it keeps the
+// slot's trainer process between trials (trainer.reuse), replaces it when
+// it crashes, and starts it on the slot's GPUs (CUDA_VISIBLE_DEVICES).
+// Every trial runs in a plugin process, never in this one.
+type slotRunners struct {
 	slots []*plugins.Slot
 }
 
-func newSlotPool(n int, stderr io.Writer) *slotPool {
-	p := &slotPool{free: make(chan *plugins.Slot, n)}
-	for i := 0; i < n; i++ {
-		s := plugins.NewSlot(plugins.HostOptions{Stderr: stderr})
-		p.slots = append(p.slots, s)
-		p.free <- s
+// runnerHost is what every slot's plugins share.
+type runnerHost struct {
+	stderr    io.Writer
+	pluginDir string
+}
+
+// newSlotRunners makes n slots; gpus, when set, are each slot's GPUs.
+func newSlotRunners(n int, gpus [][]string, h runnerHost) *slotRunners {
+	p := &slotRunners{}
+	for i := range n {
+		o := plugins.HostOptions{Stderr: h.stderr, PluginDir: h.pluginDir}
+		if i < len(gpus) {
+			o.GPUs = gpus[i]
+			// nvidia-smi numbers GPUs in PCI bus order; CUDA, by default,
+			// fastest first. This makes CUDA_VISIBLE_DEVICES mean the GPUs
+			// the slot was given.
+			o.Env = plugins.BaseEnv("CUDA_DEVICE_ORDER=PCI_BUS_ID")
+		}
+		p.slots = append(p.slots, plugins.NewSlot(o))
 	}
 	return p
 }
 
-// Run runs a trial on a free slot. There are as many slots as worker
-// slots, so one is always free when a worker runs a trial.
-func (p *slotPool) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
-	var s *plugins.Slot
-	select {
-	case s = <-p.free:
-	case <-ctx.Done():
-		return trial.Result{Outcome: trial.ExitAborted}, nil
-	}
-	defer func() { p.free <- s }()
-	return s.Run(ctx, spec, rep)
+// runnerFor is the natsbus.RunnerFor of the worker: slot i runs on plugin slot i.
+func (p *slotRunners) runnerFor(slot int, _ trial.Spec) (trial.Runner, error) {
+	return p.slots[slot], nil
 }
 
-func (p *slotPool) runnerFor(trial.Spec) (trial.Runner, error) { return p, nil }
-
 // Close kills every kept plugin process.
-func (p *slotPool) Close() {
+func (p *slotRunners) Close() {
 	for _, s := range p.slots {
 		s.Close()
 	}

@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
 	"automl/backends/natsbus"
@@ -38,7 +37,18 @@ type searchFlags struct {
 	logLevel   string
 	seedSet    bool
 	cpuProfile string
+
+	nats       natsFlags
+	listen     string
+	parallel   int
+	maxLost    int
+	ackWait    time.Duration
+	maxDeliver int
+	replicas   int
 }
+
+// remote reports whether workers of other processes can join the study.
+func (f *searchFlags) remote() bool { return f.nats.url != "" || f.listen != "" }
 
 func newSearchCmd() *cobra.Command {
 	var f searchFlags
@@ -57,13 +67,45 @@ that were running when it stopped run again, completed ones never do, and
 --trials N raises the budget.
 
 Ctrl-C once stops dispatching and lets running trials finish; Ctrl-C twice
-stops them too. Either way the study can be continued later.`,
+stops them too. Either way the study can be continued later. automl stop
+STUDY [TRIAL...] stops a running study, or some of its trials, from another
+terminal.
+
+A fleet: --listen HOST:PORT exposes the embedded server so that automl
+worker processes on other machines join (nothing else to install);
+--nats URL uses an existing NATS server (or cluster) instead of the
+embedded one, and then runs no local slots unless --workers says so.
+Either way --parallel is how many trials are queued or running at once:
+set it to the fleet's slot count. Both the scheduler and the workers
+reconnect to NATS forever.
+
+Failure budgets: a trial whose code fails (non-zero exit, panic, NaN) is
+re-run --retries times, then fails; the study fails after --max-failed
+failed trials. Infrastructure failures never count as failures: a job
+whose worker dies or freezes goes to another worker after the lease
+(--ack-wait), up to --max-deliver times; a run a worker reports lost (its
+trainer could not start, its result could not be stored) is re-run up to
+--max-lost times.
+
+` + natsEnvHelp,
 		Example: `  automl search -space examples/quickstart/space.yaml
   automl search -space space.yaml --trials 200 --workers 8 --seed 42
-  automl search -space space.yaml --db runs/exp1.db --timeout 2h`,
+  automl search -space space.yaml --db runs/exp1.db --timeout 2h
+  automl search -space space.yaml --listen 0.0.0.0:4222 --workers 0 --parallel 16
+  automl search -space space.yaml --nats nats://nats.internal:4222 --user scheduler --parallel 64`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.seedSet = cmd.Flags().Changed("seed")
+			f.nats.resolve(cmd)
+			if !cmd.Flags().Changed("workers") && f.nats.url != "" {
+				f.workers = 0 // an external NATS: the fleet runs the trials
+			}
+			if !cmd.Flags().Changed("parallel") {
+				f.parallel = f.workers
+				if f.remote() {
+					f.parallel = max(f.workers, 32)
+				}
+			}
 			return runSearch(cmd, &f)
 		},
 	}
@@ -71,10 +113,12 @@ stops them too. Either way the study can be continued later.`,
 	fl.StringVar(&f.space, "space", "", "the space file (required)")
 	addDBFlag(cmd, &f.db)
 	fl.IntVar(&f.trials, "trials", 0, "trial budget (overrides the space file's; raises it on a resumed study)")
-	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process (trials run at once)")
+	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process (default: CPUs; 0 with --nats)")
+	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once (default: --workers; 32 with --nats or --listen)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed (overrides the space file's; default: chosen and recorded)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "wall-time budget, e.g. 30m (overrides the space file's)")
 	fl.IntVar(&f.retries, "retries", 0, "times a trial whose code failed is run again")
+	fl.IntVar(&f.maxLost, "max-lost", 5, "times a run a worker reports lost is run again (not counted as failures)")
 	fl.IntVar(&f.maxFailed, "max-failed", 0, "end the study after this many failed trials (default: 10% of the budget, at least 5)")
 	fl.IntVar(&f.top, "top", 10, "leaderboard rows to print at the end (0: none)")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for developers)")
@@ -82,14 +126,27 @@ stops them too. Either way the study can be continued later.`,
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON (for programs)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress or log lines, only the result")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	addNATSFlags(cmd, &f.nats, "use this NATS server (or cluster, comma-separated URLs) instead of the embedded one")
+	fl.StringVar(&f.listen, "listen", "", "expose the embedded NATS server on HOST:PORT so remote workers can join")
+	fl.DurationVar(&f.ackWait, "ack-wait", 0, "job lease: a silent worker's trials go elsewhere after it (default: the pool's, 60s when new)")
+	fl.IntVar(&f.maxDeliver, "max-deliver", 0, "times a job is handed out before its trial fails (default: the pool's, 10 when new)")
+	fl.IntVar(&f.replicas, "replicas", 1, "stream replicas when creating them (3 on a JetStream cluster)")
 	_ = cmd.MarkFlagRequired("space")
 	return cmd
 }
 
 func (f *searchFlags) flagsOK() error {
 	switch {
-	case f.workers < 1:
-		return usagef("--workers must be >= 1, got %d", f.workers)
+	case f.workers < 0:
+		return usagef("--workers must be >= 0, got %d", f.workers)
+	case f.workers == 0 && !f.remote():
+		return usagef("--workers must be >= 1, got 0 (without --nats or --listen no other worker can join)")
+	case f.nats.url != "" && f.listen != "":
+		return usagef("--nats and --listen: give one (--listen exposes the embedded server; --nats replaces it)")
+	case f.parallel < 1:
+		return usagef("--parallel must be >= 1, got %d", f.parallel)
+	case f.maxLost < 0 || f.maxDeliver < 0 || f.ackWait < 0 || f.replicas < 1:
+		return usagef("--max-lost, --max-deliver and --ack-wait must be >= 0, --replicas >= 1")
 	case f.trials < 0:
 		return usagef("--trials must be >= 0, got %d", f.trials)
 	case f.timeout < 0:
@@ -140,39 +197,39 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	}
 	defer store.Close()
 
-	// The embedded NATS server keeps its JetStream data beside the study file.
-	// The server's own notices (its banner) are noise here; warnings are not.
-	serverLog := con.logger(max(level, slog.LevelWarn))
-	if f.quiet {
-		serverLog = log
-	}
-	emb, err := natsbus.StartEmbedded(f.db+".nats", natsbus.WithServerLog(serverLog))
-	if err != nil {
-		return fmt.Errorf("start the embedded NATS server: %w", err)
-	}
-	defer emb.Close()
 	ctx := cmd.Context()
 	existing, err := store.Load(ctx, space.Study)
 	if err != nil {
 		return err
 	}
-	disp, stopWorkers, err := wireEmbedded(ctx, emb, space, f, existing.Study == nil, log)
+	// The embedded server keeps its JetStream data beside the study file
+	// (<db>.nats); its own notices (its banner) are noise here, warnings not.
+	serverLog := con.logger(max(level, slog.LevelWarn))
+	if f.quiet {
+		serverLog = log
+	}
+	bus, err := openBus(f, serverLog, log)
 	if err != nil {
 		return err
 	}
-	defer disp.close()
+	defer bus.close()
+	disp, stopWorkers, err := wire(ctx, bus, space, f, existing.Study == nil, log)
+	if err != nil {
+		return err
+	}
+	defer disp.Close()
 
 	cfg := scheduler.Config{
 		Space: space, SpaceFile: f.space, SpaceText: text,
-		Store: store, Dispatcher: disp, Slots: f.workers,
-		Trials: f.trials, Timeout: f.timeout, Retries: f.retries, MaxFailed: f.maxFailed,
+		Store: store, Dispatcher: disp, Slots: f.parallel,
+		Trials: f.trials, Timeout: f.timeout, Retries: f.retries, MaxFailed: f.maxFailed, MaxLost: lostBudget(f.maxLost),
 		Log: log,
 	}
 	if f.seedSet {
 		cfg.Seed, cfg.HasSeed = uint64(f.seed), true
 	}
 	if a, ok := search.Lookup(space.Algorithm.Name); ok && a.Prefetch {
-		cfg.Queue = max(f.workers, 32)
+		cfg.Queue = max(f.parallel, 32)
 	}
 	if !f.quiet {
 		cfg.Progress = func(p scheduler.Progress) { con.progress(p, false) }
@@ -181,6 +238,12 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	if err != nil {
 		return err
 	}
+	// automl stop reaches the scheduler through NATS.
+	stops, err := natsbus.ServeStops(bus.nc, space.Study, s, log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = stops.Unsubscribe() }()
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -226,6 +289,15 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	return nil
 }
 
+// lostBudget maps --max-lost to scheduler.Config.MaxLost, where 0 means
+// the default and a negative number none.
+func lostBudget(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
 func dbArg(db string) string {
 	if db == defaultDB {
 		return ""
@@ -256,69 +328,6 @@ func finalProgress(st scheduler.StudyState) scheduler.Progress {
 		p.Best, p.BestID, p.HasBest = rows[0].Value, rows[0].ID, true
 	}
 	return p
-}
-
-// wireEmbedded connects the scheduler's dispatcher and this process's
-// worker slots to the embedded server. stopWorkers cancels running trials
-// (handing their jobs back) and waits for the slots to return.
-// embeddedDispatcher is the scheduler's dispatcher and its connection.
-type embeddedDispatcher struct {
-	*natsbus.Dispatcher
-	nc *nats.Conn
-}
-
-func (d embeddedDispatcher) close() {
-	d.Dispatcher.Close()
-	d.nc.Close()
-}
-
-func wireEmbedded(ctx context.Context, emb *natsbus.Embedded, space *search.Space, f *searchFlags, fresh bool, log *slog.Logger) (embeddedDispatcher, func(), error) {
-	var none embeddedDispatcher
-	nc, err := emb.Connect("automl-scheduler", log)
-	if err != nil {
-		return none, nil, err
-	}
-	disp, err := natsbus.NewDispatcher(ctx, nc, space.Study, natsbus.DispatcherOptions{Logger: log})
-	if err != nil {
-		nc.Close()
-		return none, nil, fmt.Errorf("set up dispatch: %w", err)
-	}
-	if fresh {
-		// A new study: jobs or events left in the NATS store by an earlier
-		// study of the same name (whose study file was deleted) must not leak in.
-		if err := disp.Purge(ctx); err != nil {
-			return none, nil, fmt.Errorf("clear old jobs of study %s: %w", space.Study, err)
-		}
-	}
-	wnc, err := emb.Connect("automl-worker", log)
-	if err != nil {
-		return none, nil, err
-	}
-	host, _ := os.Hostname()
-	pool := newSlotPool(f.workers, trainerLog{log})
-	w, err := natsbus.NewWorker(wnc, pool.runnerFor, natsbus.WorkerOptions{
-		Pool: poolOf(space), Slots: f.workers, Name: host, Logger: log,
-		// Idle slots ask again twice a second, so the study ends promptly.
-		FetchWait: 500 * time.Millisecond,
-	})
-	if err != nil {
-		return none, nil, fmt.Errorf("start worker slots: %w", err)
-	}
-	wctx, wcancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := w.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("worker stopped", "err", err)
-		}
-	}()
-	stop := func() {
-		wcancel()
-		<-done
-		pool.Close()
-		wnc.Close()
-	}
-	return embeddedDispatcher{disp, nc}, stop, nil
 }
 
 func poolOf(space *search.Space) string {

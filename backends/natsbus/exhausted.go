@@ -1,0 +1,113 @@
+package natsbus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"automl/scheduler"
+	"automl/trial"
+)
+
+var _ scheduler.CheckpointCleaner = (*Dispatcher)(nil)
+
+// maxDeliveriesAdvisory is the part of the server's advisory
+// (io.nats.jetstream.advisory.v1.max_deliver) this package reads.
+type maxDeliveriesAdvisory struct {
+	Stream     string `json:"stream"`
+	Consumer   string `json:"consumer"`
+	StreamSeq  uint64 `json:"stream_seq"`
+	Deliveries uint64 `json:"deliveries"`
+}
+
+// exhaustedSeq is the Seq of the Exited event a Dispatcher publishes for a
+// job out of deliveries; workers number their events from 1.
+const exhaustedSeq = 0
+
+// consumeExhausted fails the trials of jobs that ran out of deliveries.
+// The advisories stream is shared by every study: a Dispatcher handles
+// whichever advisory it gets, publishing the Exited event on the trial's
+// own study subject, so a study's advisory is handled even while that
+// study's scheduler is down.
+func (d *Dispatcher) consumeExhausted() {
+	defer d.wg.Done()
+	for {
+		msg, err := d.exhausted.Next()
+		if err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return
+			}
+			d.log.Warn("advisory consumer", "err", err)
+			continue
+		}
+		if err := d.onExhausted(msg); err != nil {
+			d.log.Warn("handle a job out of deliveries; retrying later", "err", err)
+			_ = msg.NakWithDelay(time.Second)
+			continue
+		}
+		_ = msg.Ack()
+	}
+}
+
+// onExhausted turns one max-deliveries advisory into the trial's Exited
+// event (crashed, with the reason) and deletes the job, in that order: a
+// crash in between redelivers the advisory, the event's Nats-Msg-Id makes
+// the second publish a no-op, and a job already gone is fine.
+func (d *Dispatcher) onExhausted(m jetstream.Msg) error {
+	var adv maxDeliveriesAdvisory
+	if err := json.Unmarshal(m.Data(), &adv); err != nil || adv.Stream != TrialsStream || adv.StreamSeq == 0 {
+		d.log.Error("dropping an unreadable max-deliveries advisory", "subject", m.Subject(), "err", err)
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
+	defer cancel()
+	raw, err := d.jobs.GetMsg(ctx, adv.StreamSeq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil // acked late by its last worker, withdrawn, or handled already
+	}
+	if err != nil {
+		return fmt.Errorf("read job %d: %w", adv.StreamSeq, err)
+	}
+	key, ok := exhaustedKey(raw)
+	if ok {
+		ev := &trial.Event{
+			Key: key, Delivery: int(adv.Deliveries), Seq: exhaustedSeq, Kind: trial.Exited, Time: time.Now().UTC(),
+			Result: &trial.Result{Outcome: trial.ExitCrashed, Error: fmt.Sprintf(
+				"trial %v: handed to workers %d times (the pool's max_deliver) and none finished it: each worker died, hung or was cut off under it; the job was removed",
+				key, adv.Deliveries)},
+		}
+		msg, err := eventMsg(ev)
+		if err != nil {
+			return err
+		}
+		msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s/%d/%d/%d/exhausted", key.Study, key.ID, key.Attempt, adv.Deliveries))
+		if _, err := d.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(EventsStream)); err != nil {
+			return fmt.Errorf("publish the exit of %v: %w", key, err)
+		}
+		d.log.Warn("job out of deliveries: trial failed", "key", key, "deliveries", adv.Deliveries)
+	} else {
+		d.log.Error("removing a job out of deliveries that names no trial", "subject", raw.Subject, "seq", adv.StreamSeq)
+	}
+	if err := d.jobs.DeleteMsg(ctx, adv.StreamSeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fmt.Errorf("delete job %d: %w", adv.StreamSeq, err)
+	}
+	return nil
+}
+
+// exhaustedKey reads the trial a stored job belongs to.
+func exhaustedKey(raw *jetstream.RawStreamMsg) (trial.Key, bool) {
+	var spec trial.Spec
+	if json.Unmarshal(raw.Data, &spec) == nil && checkToken("study", spec.Key.Study) == nil && spec.Key.ID >= 0 {
+		return spec.Key, true
+	}
+	id := ""
+	if raw.Header != nil {
+		id = nats.Header(raw.Header).Get(jetstream.MsgIDHeader)
+	}
+	return keyFromJob(raw.Subject, id)
+}

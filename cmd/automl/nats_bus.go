@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"automl/backends/natsbus"
+	"automl/search"
+)
+
+// bus is automl search's NATS: an external server (--nats) or the
+// embedded one (exposed with --listen), and the scheduler's connection.
+type bus struct {
+	nc  *nats.Conn
+	emb *natsbus.Embedded // nil with --nats
+	f   *searchFlags
+	log *slog.Logger
+}
+
+// openBus connects the scheduler to NATS: to f.nats.url, or to an embedded
+// server started on the study file's side (<db>.nats), whose client URL is
+// written there for automl stop.
+func openBus(f *searchFlags, serverLog, log *slog.Logger) (*bus, error) {
+	b := &bus{f: f, log: log}
+	if f.nats.url != "" {
+		nc, err := f.nats.connect("automl-scheduler", log)
+		if err != nil {
+			return nil, err
+		}
+		b.nc = nc
+		log.Info("using NATS", "url", nc.ConnectedUrlRedacted())
+		return b, nil
+	}
+	opts := []natsbus.EmbeddedOption{natsbus.WithServerLog(serverLog)}
+	if f.listen != "" {
+		opts = append(opts, natsbus.WithListen(f.listen))
+	}
+	if c := f.nats.creds; !c.Empty() || c.TLSCert != "" {
+		opts = append(opts, natsbus.WithAuth(c))
+	}
+	emb, err := natsbus.StartEmbedded(f.db+".nats", opts...)
+	if err != nil {
+		if errors.Is(err, natsbus.ErrCredentials) {
+			return nil, usageError{err}
+		}
+		return nil, fmt.Errorf("start the embedded NATS server: %w", err)
+	}
+	b.emb = emb
+	if err := os.WriteFile(filepath.Join(emb.Dir(), urlFile), []byte(emb.ClientURL()+"\n"), 0o600); err != nil {
+		log.Warn("cannot record the server's URL for automl stop", "err", err)
+	}
+	nc, err := emb.Connect("automl-scheduler", log)
+	if err != nil {
+		emb.Close()
+		return nil, err
+	}
+	b.nc = nc
+	if f.listen != "" {
+		log.Info("workers can join: automl worker --nats " + emb.ClientURL())
+	}
+	return b, nil
+}
+
+// workerConn is a second connection for this process's worker slots.
+func (b *bus) workerConn() (*nats.Conn, error) {
+	if b.emb != nil {
+		return b.emb.Connect("automl-worker", b.log)
+	}
+	return b.f.nats.connect("automl-worker", b.log)
+}
+
+func (b *bus) close() {
+	b.nc.Close()
+	if b.emb != nil {
+		_ = os.Remove(filepath.Join(b.emb.Dir(), urlFile))
+		b.emb.Close()
+	}
+}
+
+// wire makes the study's dispatcher and starts this process's worker slots
+// (none with --workers 0). stopWorkers cancels running trials (handing
+// their jobs back) and waits for the slots to return.
+func wire(ctx context.Context, b *bus, space *search.Space, f *searchFlags, fresh bool, log *slog.Logger) (*natsbus.Dispatcher, func(), error) {
+	pool := poolOf(space)
+	disp, err := natsbus.NewDispatcher(ctx, b.nc, space.Study, natsbus.DispatcherOptions{
+		Logger: log, Pools: []string{pool},
+		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, Replicas: f.replicas,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("set up dispatch: %w", err)
+	}
+	if fresh {
+		// A new study: jobs or events left in the NATS store by an earlier
+		// study of the same name (whose study file was deleted) must not leak in.
+		if err := disp.Purge(ctx); err != nil {
+			disp.Close()
+			return nil, nil, fmt.Errorf("clear old jobs of study %s: %w", space.Study, err)
+		}
+	}
+	if f.workers == 0 {
+		log.Info("no worker slots in this process: trials wait for automl worker processes", "pool", pool)
+		return disp, func() {}, nil
+	}
+	wnc, err := b.workerConn()
+	if err != nil {
+		disp.Close()
+		return nil, nil, err
+	}
+	host, _ := os.Hostname()
+	runners := newSlotRunners(f.workers, nil, runnerHost{stderr: trainerLog{log}})
+	w, err := natsbus.NewWorker(wnc, runners.runnerFor, natsbus.WorkerOptions{
+		Pool: pool, Slots: f.workers, Name: host, Logger: log, AckWait: f.ackWait,
+		// Idle slots ask again twice a second, so the study ends promptly.
+		FetchWait: 500 * time.Millisecond,
+	})
+	if err != nil {
+		disp.Close()
+		wnc.Close()
+		return nil, nil, fmt.Errorf("start worker slots: %w", err)
+	}
+	wctx, wcancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := w.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("worker stopped", "err", err)
+		}
+	}()
+	stop := func() {
+		wcancel()
+		<-done
+		runners.Close()
+		wnc.Close()
+	}
+	return disp, stop, nil
+}

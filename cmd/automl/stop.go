@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"automl/backends/natsbus"
+	"automl/scheduler"
+)
+
+// urlFile, inside the embedded server's store directory, holds the URL
+// automl search's embedded server listens on, so automl stop on the same
+// machine finds it without --nats.
+const urlFile = "client-url"
+
+type stopFlags struct {
+	nats   natsFlags
+	db     string
+	reason string
+}
+
+func newStopCmd() *cobra.Command {
+	var f stopFlags
+	cmd := &cobra.Command{
+		Use:   "stop STUDY [TRIAL...]",
+		Short: "Stop trials of a running study, or the whole study",
+		Long: `Asks the scheduler running the study (automl search) to stop trials.
+
+With trial ids, those trials end as stopped: a running one's worker stops
+its trainer, a queued one never runs, and neither is retried. Without ids,
+the whole study stops taking new trials; running trials finish, and the
+study can be continued later with the same automl search command.
+
+It reaches the scheduler through NATS: --nats when the study runs on one
+(or AUTOML_NATS_URL), otherwise the embedded server of the automl search
+running on the study file (--db) on this machine.
+
+` + natsEnvHelp,
+		Example: `  automl stop quickstart 12 17
+  automl stop quickstart
+  automl stop mlp-sweep 4 --nats nats://nats.internal:4222 --user scheduler`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runStop(cmd, &f, args) },
+	}
+	addNATSFlags(cmd, &f.nats, "NATS server URL (default: the embedded server of the automl search on --db)")
+	addDBFlag(cmd, &f.db)
+	cmd.Flags().StringVar(&f.reason, "reason", "", "note recorded on the stopped trials (default: stopped by the user)")
+	return cmd
+}
+
+func runStop(cmd *cobra.Command, f *stopFlags, args []string) error {
+	f.nats.resolve(cmd)
+	study := args[0]
+	var ids []int
+	for _, a := range args[1:] {
+		id, err := strconv.Atoi(a)
+		if err != nil || id < 0 {
+			return usagef("trial %q: want a trial id (a number, as automl trials shows)", a)
+		}
+		ids = append(ids, id)
+	}
+	if f.nats.url == "" {
+		b, err := os.ReadFile(filepath.Join(f.db+".nats", urlFile))
+		if err != nil {
+			return usagef("no automl search is running on %s here (%v); give --nats URL for a study on a NATS server", f.db, err)
+		}
+		f.nats.url = strings.TrimSpace(string(b))
+	}
+	log := slog.New(slog.DiscardHandler)
+	nc, err := f.nats.connect("automl-stop", log)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+	defer cancel()
+	res, err := natsbus.RequestStop(ctx, nc, study, ids, f.reason)
+	if errors.Is(err, natsbus.ErrNoScheduler) {
+		return usagef("%v: nothing to stop (is automl search running it, on this NATS server?)", err)
+	}
+	if err != nil {
+		return err
+	}
+	printStop(cmd, study, res)
+	if len(res.Unknown) > 0 {
+		return usagef("study %s has no trial %s", study, joinInts(res.Unknown))
+	}
+	return nil
+}
+
+func printStop(cmd *cobra.Command, study string, res scheduler.StopResult) {
+	w := cmd.OutOrStdout()
+	if res.Draining {
+		fmt.Fprintf(w, "study %s: stopping; running trials finish, no new ones start (continue it later with automl search)\n", study)
+	}
+	if len(res.Stopping) > 0 {
+		fmt.Fprintf(w, "study %s: stopping running trial(s) %s\n", study, joinInts(res.Stopping))
+	}
+	if len(res.Stopped) > 0 {
+		fmt.Fprintf(w, "study %s: stopped trial(s) %s\n", study, joinInts(res.Stopped))
+	}
+	for id, st := range res.Finished {
+		fmt.Fprintf(w, "study %s: trial %d had already ended (%s)\n", study, id, st)
+	}
+}
+
+func joinInts(ids []int) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.Itoa(id)
+	}
+	return strings.Join(s, ", ")
+}
