@@ -141,7 +141,7 @@ func (v Value) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads a number (an int when written without fraction or
 // exponent), a string, a bool or null.
 func (v *Value) UnmarshalJSON(b []byte) error {
-	s := strings.TrimSpace(string(b))
+	s := string(bytes.TrimSpace(b))
 	switch {
 	case s == "null":
 		*v = Value{}

@@ -3,10 +3,15 @@ package trial
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"automl/search"
 )
@@ -45,32 +50,180 @@ func (m Metrics) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// UnmarshalJSON accepts numbers and the NaN/Inf strings.
+// UnmarshalJSON accepts numbers and the NaN/Inf strings (and null, as 0).
+// It scans the flat object itself: going through a map of json.RawMessage
+// cost ~20 allocations per record, and a report decodes one per trial.
 func (m *Metrics) UnmarshalJSON(data []byte) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return err
-	}
-	if raw == nil {
+	i := skipSpace(data, 0)
+	if i < len(data) && data[i] == 'n' && string(bytes.TrimSpace(data)) == "null" {
 		*m = nil
 		return nil
 	}
-	out := make(Metrics, len(raw))
-	for k, v := range raw {
-		var x float64
-		if err := json.Unmarshal(v, &x); err != nil {
-			var s string
-			if json.Unmarshal(v, &s) != nil {
-				return err
-			}
-			if x, err = strconv.ParseFloat(s, 64); err != nil {
-				return err
-			}
-		}
-		out[k] = x
+	if i >= len(data) || data[i] != '{' {
+		return errors.New("metrics: want a JSON object")
 	}
-	*m = out
-	return nil
+	out := Metrics{}
+	// A bad value is an error unless a later duplicate of its key replaces
+	// it: the last of duplicate keys wins, as with encoding/json's maps.
+	var bad map[string]error
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		*m = out
+		return nil
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return fmt.Errorf("metrics: want a quoted name at offset %d", i)
+		}
+		name, next, err := scanString(data, i)
+		if err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		i = skipSpace(data, next)
+		if i >= len(data) || data[i] != ':' {
+			return fmt.Errorf("metrics: %q: want ':' at offset %d", name, i)
+		}
+		i = skipSpace(data, i+1)
+		var x float64
+		if x, i, err = scanMetric(data, i); err != nil {
+			if i >= len(data) || !isDelim(data[i]) {
+				return fmt.Errorf("metrics: %q: %w", name, err)
+			}
+			if bad == nil {
+				bad = map[string]error{}
+			}
+			bad[name] = fmt.Errorf("metrics: %q: %w", name, err)
+		} else {
+			out[name] = x
+			delete(bad, name)
+		}
+		i = skipSpace(data, i)
+		if i >= len(data) {
+			return errors.New("metrics: unexpected end of JSON input")
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+			continue
+		case '}':
+			if len(bad) > 0 { // the first name in order, so the message is stable
+				return bad[slices.Min(slices.Collect(maps.Keys(bad)))]
+			}
+			*m = out
+			return nil
+		}
+		return fmt.Errorf("metrics: want ',' or '}' at offset %d", i)
+	}
+}
+
+// scanMetric reads a number, a string holding a number (NaN, +Inf, ...)
+// or null (0) at data[i:] and returns the offset after it.
+func scanMetric(data []byte, i int) (float64, int, error) {
+	if i >= len(data) {
+		return 0, i, errors.New("unexpected end of JSON input")
+	}
+	if data[i] == '"' {
+		s, next, err := scanString(data, i)
+		if err != nil {
+			return 0, next, err
+		}
+		x, err := strconv.ParseFloat(s, 64)
+		return x, next, err
+	}
+	j := i
+	for j < len(data) && !isDelim(data[j]) {
+		j++
+	}
+	tok := data[i:j]
+	switch {
+	case string(tok) == "null":
+		return 0, j, nil
+	case !isJSONNumber(tok):
+		return 0, j, fmt.Errorf("want a number, got %.20q", data[i:])
+	}
+	x, err := strconv.ParseFloat(string(tok), 64)
+	if err != nil {
+		return 0, j, fmt.Errorf("number %s: %w", tok, err)
+	}
+	return x, j, nil
+}
+
+// isJSONNumber checks the JSON number grammar, which is stricter than
+// strconv's (no "Inf", hex or underscores).
+func isJSONNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(b)
+}
+
+func isDelim(c byte) bool {
+	return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// scanString decodes the JSON string starting at data[i] (a quote) and
+// returns the offset after its closing quote. Valid UTF-8 without escapes
+// is copied directly; anything else goes through encoding/json.
+func scanString(data []byte, i int) (string, int, error) {
+	plain, ascii := true, true
+	for j := i + 1; j < len(data); j++ {
+		switch c := data[j]; {
+		case c == '"':
+			if plain && (ascii || utf8.Valid(data[i+1:j])) {
+				return string(data[i+1 : j]), j + 1, nil
+			}
+			var s string
+			if err := json.Unmarshal(data[i:j+1], &s); err != nil {
+				return "", j + 1, err
+			}
+			return s, j + 1, nil
+		case c == '\\':
+			plain = false
+			j++
+		case c < 0x20:
+			plain = false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return "", len(data), errors.New("unexpected end of JSON input in a string")
 }
 
 // Finite reports the first metric that is NaN or infinite, if any.
@@ -167,9 +320,11 @@ type Record struct {
 	// infrastructure failures (retried freely up to a separate budget).
 	Failures int `json:"failures,omitempty"`
 	Lost     int `json:"lost,omitempty"`
-	// Span of the current or last job, and the resource reached.
+	// Span of the current or last job, and the resource reached. Pause: the
+	// job ends paused at To, waiting for a promotion (multi-fidelity).
 	From     float64 `json:"from,omitempty"`
 	To       float64 `json:"to,omitempty"`
+	Pause    bool    `json:"pause,omitempty"`
 	Resource float64 `json:"resource,omitempty"`
 	// Value is the objective's value, when HasValue.
 	Value    float64 `json:"value,omitempty"`
