@@ -3,7 +3,9 @@
 package algorithms
 
 import (
+	_ "automl/search/gp"
 	_ "automl/search/grid"
 	_ "automl/search/random"
 	_ "automl/search/sobol"
+	_ "automl/search/tpe"
 )

@@ -1,0 +1,43 @@
+package gp_test
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"automl/search"
+	"automl/search/benchfn"
+	"automl/search/gp"
+)
+
+// benchmarkSample times suggestions on a history of n random Hartmann-6
+// points (6-D). The first call fits the hyperparameters; the timed ones
+// reuse the cached fit, as the calls between two refits of a study do
+// (bench/bayes measures the mix, refits included).
+func benchmarkSample(b *testing.B, n int) {
+	f, _ := benchfn.Get("hartmann6")
+	s := parse(b, "", f.SpaceYAML)
+	rng := rand.New(rand.NewPCG(7, 7))
+	h := &search.History{}
+	u := make([]float64, s.Dim())
+	for i := 0; i < n; i++ {
+		for k := range u {
+			u[k] = rng.Float64()
+		}
+		p := s.Decode(u)
+		v, _ := f.Eval(s.Values(p))
+		h.Add(search.Observation{ID: i, Point: p, Status: search.Complete, Loss: v, HasLoss: true})
+	}
+	smp, _ := gp.New(gp.Options{})
+	if _, err := smp.Sample(s, h, rng); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := smp.Sample(s, h, rng); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSample300CachedFit(b *testing.B)  { benchmarkSample(b, 300) }
+func BenchmarkSample1000CachedFit(b *testing.B) { benchmarkSample(b, 1000) }

@@ -1,0 +1,323 @@
+// Package gp is Bayesian optimisation with a Gaussian process (algorithm
+// name "gp", alias "bayes").
+//
+// The model: a GP on the unit-cube transform of the space with a Matérn-5/2
+// kernel and one length scale per parameter; categoricals are one-hot
+// (sharing their parameter's length scale); an inactive conditional
+// parameter takes a fixed imputed value, so the kernel compares like with
+// like. Losses go through a monotone output transform (Box-Cox with λ in
+// {1, 1/2, 1/4, 0} on the shifted loss, the one whose model gives the
+// losses the largest marginal likelihood) and are standardised.
+// Hyperparameters (length scales, signal and noise variance) are fitted by
+// maximum a posteriori with dimension-scaled priors, by L-BFGS from fixed
+// starting points; the Cholesky factorisation retries with growing jitter.
+//
+// The acquisition is log expected improvement, evaluated on Sobol and local
+// candidates that are first rounded to real points of the space (integers,
+// steps, categoricals, `when`), then refined: gradient ascent on the
+// continuous parameters, a sweep of the discrete ones. The first n_init
+// trials follow a scrambled Sobol design seeded by the study seed.
+//
+// Parallel slots: pending trials are fantasised at the posterior mean
+// (Kriging believer), and SampleBatch adds each new point as a fantasy
+// before choosing the next, so q free slots get q distinct, spread points.
+// See data.go for how failed, pruned and non-finite trials are used.
+//
+// Cost: hyperparameters are refitted every k trials (k = n/20 by default)
+// on at most fit_max observations and cached, keyed by the exact data they
+// were fitted to; the posterior conditions on at most max_observations.
+// The sampler is a pure function of (space, history, rng): the cache only
+// saves work, since a refit on the same data gives the same bits, so a
+// restarted study makes the same suggestions as an uninterrupted one with
+// the plain SamplerSearcher snapshot.
+package gp
+
+import (
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	"automl/search"
+	"automl/search/sobol"
+)
+
+// Sampler is the GP sampler. It is safe for concurrent use.
+type Sampler struct {
+	opts Options
+	// Log receives a line per trial left out of the model (nil: slog.Default()).
+	Log *slog.Logger
+
+	mu     sync.Mutex
+	hypers map[uint64]fitted
+	order  []uint64 // cache keys, oldest first
+	logged map[int]bool
+	design struct {
+		space *search.Space
+		seq   *sobol.Sampler
+	}
+}
+
+// New returns a GP sampler.
+func New(o Options) (*Sampler, error) {
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	return &Sampler{opts: o}, nil
+}
+
+// Sample proposes one point.
+func (s *Sampler) Sample(space *search.Space, h *search.History, rng *rand.Rand) (search.Point, error) {
+	ps, err := s.SampleBatch(space, h, rng, 1)
+	if err != nil {
+		return nil, err
+	}
+	return ps[0], nil
+}
+
+// SampleBatch proposes q points for q free slots at once.
+func (s *Sampler) SampleBatch(space *search.Space, h *search.History, rng *rand.Rand, q int) ([]search.Point, error) {
+	if space == nil || space.Dim() == 0 {
+		return nil, fmt.Errorf("gp: empty search space")
+	}
+	if h == nil {
+		h = &search.History{}
+	}
+	lay := newLayout(space)
+	tr := prepare(space, lay, h)
+	s.logDropped(tr.dropped)
+	o := s.opts.withDefaults(space.Dim(), len(tr.loss))
+	seen := make(map[string]bool, h.Len()+q)
+	for _, t := range h.Trials {
+		seen[t.Point.Key()] = true
+	}
+	out := make([]search.Point, 0, q)
+	var added [][]float64 // features of this batch's points
+	var post *posterior
+	for j := 0; j < q; j++ {
+		var p search.Point
+		var f []float64
+		if h.Len()+j < o.NInit || len(tr.loss) < 2 {
+			p = s.designPoint(space, h.Len()+j, rng, seen)
+			f = lay.features(space.Encode(p), nil)
+			if post != nil {
+				post.addFantasy(f)
+			}
+		} else {
+			if post == nil {
+				var err error
+				if post, err = s.model(space, lay, tr, o, q-j); err != nil {
+					return nil, err
+				}
+				for _, a := range added {
+					post.addFantasy(a)
+				}
+			}
+			p, f = s.maximize(space, lay, post, tr, o, rng, seen)
+			post.addFantasy(f)
+		}
+		seen[p.Key()] = true
+		added = append(added, f)
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// designPoint is point i of the study's scrambled Sobol sequence (seeded
+// by the study seed, so it is the same sequence on every call), or a
+// random point when that one is taken (or i < 0).
+func (s *Sampler) designPoint(space *search.Space, i int, rng *rand.Rand, seen map[string]bool) search.Point {
+	u := make([]float64, space.Dim())
+	if seq := s.sequence(space); seq != nil && i >= 0 {
+		seq.Cube(uint64(i), u)
+		if p := space.Decode(u); !seen[p.Key()] {
+			return p
+		}
+	}
+	var p search.Point
+	for try := 0; try < 64; try++ {
+		for k := range u {
+			u[k] = rng.Float64()
+		}
+		if p = space.Decode(u); !seen[p.Key()] {
+			break
+		}
+	}
+	return p
+}
+
+func (s *Sampler) sequence(space *search.Space) *sobol.Sampler {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.design.space != space {
+		seq, err := sobol.New(space.Dim(), space.Algorithm.Seed, true)
+		if err != nil {
+			seq = nil // more parameters than the table: random design
+		}
+		s.design.space, s.design.seq = space, seq
+	}
+	return s.design.seq
+}
+
+// model fits (or recalls) the hyperparameters and conditions the GP on the
+// data and on the pending trials as fantasies, with room for q more.
+func (s *Sampler) model(space *search.Space, lay *layout, tr *training, o Options, q int) (*posterior, error) {
+	fit := s.hyperFor(lay, tr, o)
+	idx := subset(tr.loss, o.MaxObservations)
+	x := make([][]float64, len(idx))
+	loss := make([]float64, len(idx))
+	for k, i := range idx {
+		x[k], loss[k] = tr.x[i], tr.loss[i]
+	}
+	y, _ := warp(fit.warp, loss)
+	post, err := newPosterior(newKernel(lay, fit.hyper), x, y, len(tr.pending)+q)
+	if err != nil {
+		return nil, fmt.Errorf("gp: condition on %d observations: %w", len(x), err)
+	}
+	for _, f := range tr.pending {
+		post.addFantasy(f)
+	}
+	return post, nil
+}
+
+// fitted is a cached fit: the hyperparameters and the output transform
+// they go with.
+type fitted struct {
+	hyper
+	warp warpKind
+}
+
+// hyperFor returns the hyperparameters for the data: fitted to the first
+// k⌊n/k⌋ observations (at most FitMax of them), from the cache when that
+// exact data was fitted before. With the automatic transform, both
+// transforms are fitted and the one with the larger marginal likelihood of
+// the untransformed losses is kept.
+func (s *Sampler) hyperFor(lay *layout, tr *training, o Options) fitted {
+	n := len(tr.loss)
+	nfit := n
+	if k := o.RefitEvery; n >= k {
+		nfit = k * (n / k)
+	}
+	idx := subset(tr.loss[:nfit], o.FitMax)
+	x := make([][]float64, len(idx))
+	loss := make([]float64, len(idx))
+	for k, i := range idx {
+		x[k], loss[k] = tr.x[i], tr.loss[i]
+	}
+	kinds := []warpKind{warpNames[o.Warp]}
+	if kinds[0] == warpAuto {
+		kinds = autoKinds
+	}
+	key := fingerprint(x, loss, kinds)
+	s.mu.Lock()
+	fit, ok := s.hypers[key]
+	s.mu.Unlock()
+	if ok {
+		return fit
+	}
+	// The first transform is fitted from the fixed starts, the others from
+	// its optimum (the length scales carry over; the warp mostly moves the
+	// noise and signal variance), which costs one L-BFGS run each.
+	bestF := math.Inf(1)
+	var warm []float64
+	fd := newFitData(lay, x, nil)
+	for i, kind := range kinds {
+		y, logJac := warp(kind, loss)
+		fd.y = y
+		var hp hyper
+		var f float64
+		if i == 0 {
+			hp, f, warm = fitHyper(fd, 200)
+		} else {
+			hp, f, _ = fitHyper(fd, 200, warm)
+		}
+		if f -= logJac; f < bestF || math.IsInf(bestF, 1) {
+			bestF, fit = f, fitted{hp, kind}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hypers == nil {
+		s.hypers = map[uint64]fitted{}
+	}
+	if _, dup := s.hypers[key]; !dup {
+		s.hypers[key] = fit
+		s.order = append(s.order, key)
+		if len(s.order) > 16 {
+			delete(s.hypers, s.order[0])
+			s.order = s.order[1:]
+		}
+	}
+	return fit
+}
+
+func fingerprint(x [][]float64, y []float64, kinds []warpKind) uint64 {
+	h := fnv.New64a()
+	for _, k := range kinds {
+		h.Write([]byte{byte(k)})
+	}
+	var b [8]byte
+	put := func(v float64) {
+		u := math.Float64bits(v)
+		for i := range b {
+			b[i] = byte(u >> (8 * i))
+		}
+		h.Write(b[:])
+	}
+	for i := range x {
+		for _, v := range x[i] {
+			put(v)
+		}
+		put(y[i])
+	}
+	return h.Sum64()
+}
+
+func (s *Sampler) logDropped(ds []droppedTrial) {
+	if len(ds) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.logged == nil {
+		s.logged = map[int]bool{}
+	}
+	log := s.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	for _, d := range ds {
+		if !s.logged[d.id] {
+			s.logged[d.id] = true
+			log.Warn("gp: trial left out of the model", "trial", d.id, "reason", d.reason)
+		}
+	}
+}
+
+func init() {
+	search.Register(search.AlgorithmSpec{
+		Name:    "gp",
+		Aliases: []string{"bayes"},
+		Doc:     "Bayesian optimisation: Gaussian process (Matérn-5/2, ARD) with log expected improvement",
+		Options: optionSpecs,
+		Validate: func(s *search.Space) []error {
+			if _, err := OptionsFrom(s); err != nil {
+				return []error{err}
+			}
+			return nil
+		},
+		New: func(s *search.Space) (search.Searcher, error) {
+			o, err := OptionsFrom(s)
+			if err != nil {
+				return nil, err
+			}
+			smp, err := New(o)
+			if err != nil {
+				return nil, err
+			}
+			return search.NewSamplerSearcher(smp), nil
+		},
+	})
+}

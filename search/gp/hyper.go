@@ -1,0 +1,244 @@
+package gp
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/lapack/lapack64"
+)
+
+// Hyperparameters are fitted by maximum a posteriori: the log marginal
+// likelihood of the (transformed, standardised) losses plus log priors,
+// over θ = (log ℓ_1..log ℓ_P, log s², log(noise - minNoise)), by L-BFGS (lbfgs.go) from
+// a few fixed starting points (no randomness, so a refit on the same data
+// gives the same hyperparameters bit for bit).
+//
+// Priors: log ℓ ~ N(√2 + ½ log P, √3²), the dimension-scaled length-scale
+// prior of Hvarfner et al. (2024) that keeps high-dimensional fits from
+// over-fitting; log s² ~ N(0, 1); log noise ~ N(-8, 2²) with a floor of
+// minNoise, as the objectives are mostly deterministic up to the warp.
+
+const (
+	minNoise   = 1e-6
+	noiseMu    = -8.0
+	noiseSigma = 2.0
+	s2Sigma    = 1.0
+)
+
+var lsSigma = math.Sqrt(3)
+
+// bounds of θ (natural log units): length scales, signal variance, noise.
+const (
+	lsLo, lsHi       = -6.0, 6.0
+	s2Lo, s2Hi       = -6.0, 5.0
+	noiseLo, noiseHi = -20.0, 1.0
+)
+
+// fitData holds what every likelihood evaluation needs: the per-parameter
+// squared distances of every pair (lower triangle) and the targets.
+type fitData struct {
+	n, p int
+	d    [][]float64 // d[g][i*n+j], j < i: Σ over g's features of (x_i - x_j)²
+	y    []float64
+	mu   float64 // prior mean of log ℓ
+}
+
+func newFitData(lay *layout, x [][]float64, y []float64) *fitData {
+	n, p := len(x), len(lay.params)
+	fd := &fitData{n: n, p: p, y: y, d: make([][]float64, p), mu: math.Sqrt2 + 0.5*math.Log(float64(p))}
+	for g, pg := range lay.params {
+		dg := make([]float64, n*n)
+		for i := 0; i < n; i++ {
+			for j := 0; j < i; j++ {
+				s := 0.0
+				for f := pg.off; f < pg.off+pg.width; f++ {
+					t := x[i][f] - x[j][f]
+					s += t * t
+				}
+				dg[i*n+j] = s
+			}
+		}
+		fd.d[g] = dg
+	}
+	return fd
+}
+
+// objective evaluates the negative log posterior and its gradient.
+type objective struct {
+	fd    *fitData
+	k     []float64 // n×n work: K, then its factor, then its inverse
+	r, e  []float64 // n×n scaled distances and exp(-√5 r)
+	alpha []float64
+	lastX []float64
+	lastF float64
+	lastG []float64
+}
+
+// fg is the function-and-gradient form minimize wants.
+func (o *objective) fg(x, g []float64) float64 {
+	o.eval(x)
+	copy(g, o.lastG)
+	return o.lastF
+}
+
+func newObjective(fd *fitData) *objective {
+	n := fd.n
+	return &objective{fd: fd, k: make([]float64, n*n), r: make([]float64, n*n), e: make([]float64, n*n), alpha: make([]float64, n),
+		lastG: make([]float64, fd.p+2)}
+}
+
+func sameVec(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// bound clamps θ into its box and returns the quadratic penalty pulling an
+// outside θ back (L-BFGS is unconstrained).
+func bound(theta []float64, p int, clamped, pgrad []float64) float64 {
+	const stiff = 100.0
+	pen := 0.0
+	for i, t := range theta {
+		lo, hi := lsLo, lsHi
+		switch {
+		case i == p:
+			lo, hi = s2Lo, s2Hi
+		case i == p+1:
+			lo, hi = noiseLo, noiseHi
+		}
+		c := math.Max(lo, math.Min(hi, t))
+		clamped[i] = c
+		pen += 0.5 * stiff * (t - c) * (t - c)
+		pgrad[i] = stiff * (t - c)
+	}
+	return pen
+}
+
+func (o *objective) eval(theta []float64) {
+	if o.lastX != nil && sameVec(o.lastX, theta) {
+		return
+	}
+	o.lastX = append(o.lastX[:0], theta...)
+	fd := o.fd
+	n, p := fd.n, fd.p
+	th := make([]float64, len(theta))
+	grad := o.lastG
+	pen := bound(theta, p, th, grad)
+
+	inv := make([]float64, p)
+	for g := 0; g < p; g++ {
+		inv[g] = math.Exp(-2 * th[g])
+	}
+	s2 := math.Exp(th[p])
+	en := math.Exp(th[p+1])
+	noise := en + minNoise
+	k := o.k
+	for i := 0; i < n; i++ {
+		for j := 0; j < i; j++ {
+			r2 := 0.0
+			for g := 0; g < p; g++ {
+				r2 += fd.d[g][i*n+j] * inv[g]
+			}
+			// Keep r and exp(-√5 r): the gradient pass needs both.
+			r := math.Sqrt(r2)
+			e := math.Exp(-sqrt5 * r)
+			o.r[i*n+j], o.e[i*n+j] = r, e
+			k[i*n+j] = s2 * (1 + sqrt5*r + 5.0/3*r2) * e
+		}
+		k[i*n+i] = s2 + noise
+	}
+	if _, err := cholesky(k, n, n, s2); err != nil {
+		o.lastF = math.Inf(1)
+		return
+	}
+	copy(o.alpha, fd.y)
+	solveL(k, n, n, o.alpha)
+	solveLT(k, n, n, o.alpha)
+	nll := 0.5*dot(fd.y, o.alpha) + logDiagSum(k, n, n) + 0.5*float64(n)*math.Log(2*math.Pi)
+
+	// K⁻¹ in the lower triangle of k.
+	if _, ok := lapack64.Potri(lower(k, n, n)); !ok {
+		o.lastF = math.Inf(1)
+		return
+	}
+	a := o.alpha
+	gls := make([]float64, p)
+	gs2, tr := 0.0, 0.0
+	for i := 0; i < n; i++ {
+		wii := k[i*n+i] - a[i]*a[i]
+		tr += wii
+		gs2 += 0.5 * wii * s2
+		for j := 0; j < i; j++ {
+			w := k[i*n+j] - a[i]*a[j]
+			r, e := o.r[i*n+j], o.e[i*n+j]
+			gs2 += w * s2 * (1 + sqrt5*r + 5.0/3*r*r) * e
+			c := 2 * w * s2 * 5.0 / 6 * (1 + sqrt5*r) * e
+			for g := 0; g < p; g++ {
+				gls[g] += c * fd.d[g][i*n+j] * inv[g]
+			}
+		}
+	}
+	// Priors (negative log densities, up to constants).
+	f := nll + pen
+	for g := 0; g < p; g++ {
+		z := (th[g] - fd.mu) / lsSigma
+		f += 0.5 * z * z
+		grad[g] += gls[g] + z/lsSigma
+	}
+	zs := th[p] / s2Sigma
+	f += 0.5 * zs * zs
+	grad[p] += gs2 + zs/s2Sigma
+	zn := (th[p+1] - noiseMu) / noiseSigma
+	f += 0.5 * zn * zn
+	grad[p+1] += 0.5*en*tr + zn/noiseSigma
+	o.lastF = f
+}
+
+// starts are the fixed initial points: short and long length scales
+// (scaled by √P, as distances grow with the dimension), unit signal,
+// small noise.
+func starts(p int) [][]float64 {
+	var out [][]float64
+	for _, l0 := range []float64{0.2, 1.0} {
+		th := make([]float64, p+2)
+		for g := 0; g < p; g++ {
+			th[g] = math.Log(l0 * math.Sqrt(math.Max(1, float64(p)/2)))
+		}
+		th[p] = 0
+		th[p+1] = math.Log(1e-3)
+		out = append(out, th)
+	}
+	return out
+}
+
+// fitHyper returns the MAP hyperparameters for the data, the negative
+// log posterior there and the optimum in θ. It starts from each of from, or
+// from the fixed starts when from is empty.
+func fitHyper(fd *fitData, maxIter int, from ...[]float64) (hyper, float64, []float64) {
+	obj := newObjective(fd)
+	best, bestF := []float64(nil), math.Inf(1)
+	if len(from) == 0 {
+		from = starts(fd.p)
+	}
+	for _, x0 := range from {
+		x, f := minimize(obj.fg, x0, maxIter, 1e-4, 1e-7)
+		if f < bestF {
+			best, bestF = x, f
+		}
+	}
+	if best == nil {
+		best = starts(fd.p)[1]
+	}
+	th := make([]float64, len(best))
+	bound(best, fd.p, th, make([]float64, len(best)))
+	h := hyper{ls: make([]float64, fd.p), s2: math.Exp(th[fd.p]), noise: math.Exp(th[fd.p+1]) + minNoise}
+	for g := range h.ls {
+		h.ls[g] = math.Exp(th[g])
+	}
+	return h, bestF, th
+}
