@@ -145,7 +145,10 @@ type Scheduler struct {
 	lastCommit   time.Time
 	lastError    string
 	pendingSince time.Time // first uncommitted change of a deferred step
-	bestID       int       // -1: no completed trial yet
+	idle         bool      // the last offer of room made the searcher create nothing
+	trained      float64   // resource trained by all trials (budget.max_resource_total)
+	inFlight     map[int]bool
+	bestID       int // -1: no completed trial yet
 }
 
 // New checks the configuration.
@@ -190,6 +193,7 @@ func New(cfg Config) (*Scheduler, error) {
 		requests: make(chan stopRequest),
 		running:  make(chan struct{}),
 		dirty:    map[int]bool{},
+		inFlight: map[int]bool{},
 		bestID:   -1,
 	}, nil
 }
@@ -277,22 +281,23 @@ func (s *Scheduler) open(ctx context.Context) error {
 		return fmt.Errorf("load study %s: %w", s.space.Study, err)
 	}
 	now := s.cfg.Now()
+	if st.Study != nil {
+		if err := s.checkResume(st); err != nil {
+			return err
+		}
+	}
+	// The searcher is built for the study's seed, also when the file gave
+	// none: samplers fix their scramble or initial design from it.
+	space := *s.space
+	space.Algorithm.Seed, space.Algorithm.HasSeed = s.studySeed(st), true
+	s.space = &space
 	searcher, err := search.NewSearcher(s.space)
 	if err != nil {
 		return fmt.Errorf("study %s: %w", s.space.Study, err)
 	}
 	s.searcher = searcher
 	if st.Study == nil {
-		seed := s.cfg.Seed
-		switch {
-		case s.cfg.HasSeed:
-		case s.space.Algorithm.HasSeed:
-			seed = s.space.Algorithm.Seed
-		default:
-			var b [8]byte
-			_, _ = crand.Read(b[:])
-			seed = binary.LittleEndian.Uint64(b[:]) >> 1
-		}
+		seed := s.space.Algorithm.Seed
 		s.study = &Study{
 			Name:      s.space.Study,
 			SpaceFile: s.cfg.SpaceFile,
@@ -309,9 +314,6 @@ func (s *Scheduler) open(ctx context.Context) error {
 		s.pcg = rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
 		s.rng = rand.New(s.pcg)
 	} else {
-		if err := s.checkResume(st); err != nil {
-			return err
-		}
 		s.resumed = true
 		s.study = st.Study
 		s.baseElapsed = st.Study.Elapsed
@@ -329,7 +331,17 @@ func (s *Scheduler) open(ctx context.Context) error {
 			s.trials[rec.ID] = &rec
 			s.order = append(s.order, rec.ID)
 			s.counts[rec.State]++
-			s.history.Add(s.observation(&rec))
+			if rec.State == trial.Pending || rec.State == trial.Running {
+				s.inFlight[rec.ID] = true
+			}
+			s.trained += rec.Resource
+			o := s.observation(&rec)
+			if rec.Reports > 0 {
+				if o.Curve, err = s.curve(ctx, rec.ID); err != nil {
+					return err
+				}
+			}
+			s.history.Add(o)
 			s.noteBest(s.trials[rec.ID])
 		}
 		s.created = len(st.Trials)
@@ -350,6 +362,22 @@ func (s *Scheduler) open(ctx context.Context) error {
 		s.log.Warn("study has no budget: it runs until its space is exhausted or it is interrupted", "study", s.study.Name)
 	}
 	return nil
+}
+
+// studySeed is the seed of the study: the stored one on resume; else
+// --seed, the file's, or one chosen now (and recorded with the study).
+func (s *Scheduler) studySeed(st StudyState) uint64 {
+	switch {
+	case st.Study != nil:
+		return st.Study.Seed
+	case s.cfg.HasSeed:
+		return s.cfg.Seed
+	case s.space.Algorithm.HasSeed:
+		return s.space.Algorithm.Seed
+	}
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:]) >> 1
 }
 
 // checkResume refuses to continue a study with a different space or seed.
@@ -441,6 +469,11 @@ func (s *Scheduler) setState(rec *trial.Record, to trial.State) {
 	s.counts[rec.State]--
 	rec.State = to
 	s.counts[to]++
+	if to == trial.Pending || to == trial.Running {
+		s.inFlight[rec.ID] = true
+	} else {
+		delete(s.inFlight, rec.ID)
+	}
 	s.dirty[rec.ID] = true
 	if to.Terminal() && rec.Checkpoint != "" {
 		s.toClean = append(s.toClean, rec.ID)
@@ -462,13 +495,14 @@ func (s *Scheduler) spec(rec *trial.Record) trial.Spec {
 			SHA256:  s.space.Trainer.SHA256,
 			Timeout: s.space.Trainer.Timeout,
 		},
-		Objective:  trial.Objective{Metric: s.obj.Metric, Direction: s.obj.Direction.String()},
-		Resource:   s.space.Resource,
-		From:       rec.From,
-		To:         rec.To,
-		Checkpoint: rec.Checkpoint,
-		Seed:       trialSeed(s.study.Seed, rec.ID),
-		Pool:       s.space.Trainer.Pool,
+		Objective:   trial.Objective{Metric: s.obj.Metric, Direction: s.obj.Direction.String()},
+		Resource:    s.space.Resource,
+		From:        rec.From,
+		To:          rec.To,
+		Checkpoint:  rec.Checkpoint,
+		Seed:        trialSeed(s.study.Seed, rec.ID),
+		Pool:        s.space.Trainer.Pool,
+		MaxResource: s.maxResource(),
 	}
 }
 
@@ -487,6 +521,7 @@ func (s *Scheduler) context() search.Context {
 		History: s.history,
 		Rng:     s.rng,
 		Want:    s.want(),
+		Jobs:    s.jobs(),
 		NewID: func() int {
 			id := s.nextID
 			s.nextID++
@@ -495,10 +530,10 @@ func (s *Scheduler) context() search.Context {
 	}
 }
 
-// want is how many new jobs fit now: free slots (plus the queue) within
-// the trial budget.
-func (s *Scheduler) want() int {
-	if s.searcherDone || s.draining || s.failedStudy != "" {
+// jobs is how many jobs of any kind (new trials, promotions) fit now: free
+// slots (plus the queue), none once the resource budget is spoken for.
+func (s *Scheduler) jobs() int {
+	if s.searcherDone || s.draining || s.failedStudy != "" || s.resourceSpent() {
 		return 0
 	}
 	free := s.cfg.Slots + s.cfg.Queue - s.counts[trial.Pending] - s.counts[trial.Running]
@@ -507,10 +542,48 @@ func (s *Scheduler) want() int {
 		// workers still have queued jobs, and each refill is a commit.
 		free = 0
 	}
+	return max(free, 0)
+}
+
+// want is how many new trials fit now: jobs within the trial budget.
+func (s *Scheduler) want() int {
+	free := s.jobs()
 	if s.study.Trials > 0 {
 		free = min(free, s.study.Trials-s.created)
 	}
 	return max(free, 0)
+}
+
+// resourceSpent reports whether the resource budget (max_resource_total)
+// is used: what trials trained plus what queued and running jobs will
+// train.
+func (s *Scheduler) resourceSpent() bool {
+	limit := s.space.Budget.MaxResourceTotal
+	return limit > 0 && s.trained+s.reserved() >= limit
+}
+
+// reserved is the resource the pending and running jobs may still train.
+func (s *Scheduler) reserved() float64 {
+	r := 0.0
+	for _, id := range s.active() {
+		rec := s.trials[id]
+		if rec.To > 0 {
+			r += max(0, rec.To-max(rec.From, rec.Resource))
+		}
+	}
+	return r
+}
+
+// active lists the pending and running trials (few: at most slots + queue).
+func (s *Scheduler) active() []int {
+	if s.counts[trial.Pending]+s.counts[trial.Running] == 0 {
+		return nil
+	}
+	var ids []int
+	for id := range s.inFlight {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // step applies a batch of events, lets the searcher act, commits once,
@@ -524,11 +597,14 @@ func (s *Scheduler) step(ctx context.Context, batch []Inbound, start bool) error
 	}
 	var acts []search.Action
 	var err error
+	asked := false
 	switch {
 	case start && !s.resumed:
 		acts, err = s.searcher.Start(s.context())
-	case s.want() > 0:
+		asked = true
+	case s.jobs() > 0:
 		acts, err = s.searcher.Next(s.context())
+		asked = true
 	}
 	if err != nil {
 		return fmt.Errorf("searcher: %w", err)
@@ -536,6 +612,10 @@ func (s *Scheduler) step(ctx context.Context, batch []Inbound, start bool) error
 	if err := s.act(acts); err != nil {
 		return err
 	}
+	// Idle: offered room for jobs, the searcher had nothing to run (its
+	// trial budget is used, or it waits for trials that are not running).
+	// With nothing pending or running either, the study is over.
+	s.idle = asked && s.jobs() > 0 && len(s.toSend) == 0
 	// Jobs and stop requests go out only after their commit. A step that
 	// only records what workers said (trials started, intermediate
 	// reports) may wait for the next step's commit, up to commitDelay: its
@@ -630,13 +710,16 @@ func (s *Scheduler) apply(ev trial.Event) error {
 func (s *Scheduler) applyReport(rec *trial.Record, ev trial.Event) error {
 	s.reports = append(s.reports, Report{ID: rec.ID, Attempt: rec.Attempt, Step: ev.Step, Metrics: ev.Metrics, Time: ev.Time})
 	if ev.Step > rec.Resource {
-		rec.Resource = ev.Step
+		s.reach(rec, ev.Step)
 		rec.Reports++
 		s.dirty[rec.ID] = true
 	}
 	v, ok := ev.Metrics[s.obj.Metric]
 	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
 		return nil
+	}
+	if o, ok := s.history.Get(rec.ID); ok {
+		o.Curve = append(o.Curve, search.CurvePoint{Step: ev.Step, Loss: s.obj.Loss(v)})
 	}
 	acts, err := s.searcher.Observe(s.context(), search.Event{Kind: search.Reported, ID: rec.ID, Step: ev.Step, Loss: s.obj.Loss(v), HasLoss: true})
 	if err != nil {
@@ -655,7 +738,7 @@ func (s *Scheduler) applyExit(rec *trial.Record, ev trial.Event) error {
 	}
 	rec.Finished = ev.Time
 	if res.Step > rec.Resource {
-		rec.Resource = res.Step
+		s.reach(rec, res.Step)
 	}
 	if len(res.Metrics) > 0 {
 		rec.Metrics = res.Metrics
@@ -664,6 +747,10 @@ func (s *Scheduler) applyExit(rec *trial.Record, ev trial.Event) error {
 		rec.Checkpoint = res.Checkpoint
 	}
 	outcome := res.Outcome
+	if outcome == trial.ExitDone && rec.Pause {
+		// The job reached its rung: the trial waits there for a promotion.
+		outcome = trial.ExitPaused
+	}
 	if ask, asked := s.stopping[rec.ID]; asked {
 		delete(s.stopping, rec.ID)
 		switch {
@@ -774,11 +861,12 @@ func (s *Scheduler) act(acts []search.Action) error {
 			}
 			rec := &trial.Record{
 				ID: a.ID, State: trial.Pending, Params: s.space.Values(a.Point),
-				Attempt: 1, From: a.Span.From, To: a.Span.To, Created: now,
+				Attempt: 1, From: a.Span.From, To: a.Span.To, Pause: a.Span.Pause, Created: now,
 			}
 			s.trials[a.ID] = rec
 			s.order = append(s.order, a.ID)
 			s.counts[trial.Pending]++
+			s.inFlight[a.ID] = true
 			s.created++
 			s.dirty[a.ID] = true
 			s.history.Add(search.Observation{ID: a.ID, Point: a.Point, Status: search.Pending})
@@ -821,7 +909,7 @@ func (s *Scheduler) promote(rec *trial.Record, a search.Action) error {
 	s.setState(rec, trial.Pending)
 	rec.Attempt++
 	rec.Delivery = 0
-	rec.From, rec.To = a.Span.From, a.Span.To
+	rec.From, rec.To, rec.Pause = a.Span.From, a.Span.To, a.Span.Pause
 	rec.Note = fmt.Sprintf("promoted to %s %g", s.space.Resource, a.Span.To)
 	s.toSend = append(s.toSend, s.spec(rec))
 	return nil
@@ -947,7 +1035,7 @@ func (s *Scheduler) finished() bool {
 	if s.counts[trial.Pending] > 0 {
 		return false
 	}
-	return s.searcherDone || s.failedStudy != "" || (s.study.Trials > 0 && s.created >= s.study.Trials)
+	return s.searcherDone || s.failedStudy != "" || s.idle || s.resourceSpent()
 }
 
 func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
@@ -961,12 +1049,17 @@ func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
 		switch {
 		case s.doneReason != "":
 			s.study.Reason = s.doneReason
-		default:
+		case s.resourceSpent():
+			s.study.Reason = fmt.Sprintf("resource budget of %g %s used", s.space.Budget.MaxResourceTotal, s.space.Resource)
+		case s.study.Trials > 0 && s.created >= s.study.Trials:
 			s.study.Reason = fmt.Sprintf("trial budget of %d used", s.study.Trials)
+		default:
+			s.study.Reason = "the searcher has nothing more to run"
 		}
 		// The study is over: trials paused at a rung are final there.
 		for _, id := range s.order {
 			if rec := s.trials[id]; rec.State == trial.Paused {
+				rec.Note = fmt.Sprintf("ended at %s %g (not promoted)", s.space.Resource, rec.Resource)
 				s.setState(rec, trial.Completed)
 			}
 		}
@@ -1182,4 +1275,36 @@ func (s *Scheduler) userStopped(rec *trial.Record, res *trial.Result, reason str
 	s.setState(rec, trial.Stopped)
 	s.log.Info("trial stopped by the user", "trial", rec.ID)
 	return s.observeExit(rec, search.Failed)
+}
+
+// reach records that a trial trained up to step (its resource), for the
+// resource budget.
+func (s *Scheduler) reach(rec *trial.Record, step float64) {
+	s.trained += step - max(rec.Resource, rec.From)
+	rec.Resource = step
+}
+
+// curve rebuilds a trial's learning curve from its stored reports (on resume).
+func (s *Scheduler) curve(ctx context.Context, id int) ([]search.CurvePoint, error) {
+	reps, err := s.cfg.Store.Reports(ctx, s.study.Name, id)
+	if err != nil {
+		return nil, fmt.Errorf("load reports of trial %d: %w", id, err)
+	}
+	var c []search.CurvePoint
+	for _, r := range reps {
+		if v, ok := r.Metrics[s.obj.Metric]; ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
+			c = append(c, search.CurvePoint{Step: r.Step, Loss: s.obj.Loss(v)})
+		}
+	}
+	return c, nil
+}
+
+// maxResource is the trials' full budget when the algorithm sets one.
+func (s *Scheduler) maxResource() float64 {
+	if v, ok := s.space.Algorithm.Options["max_resource"]; ok {
+		if x, ok := v.Float(); ok {
+			return x
+		}
+	}
+	return 0
 }

@@ -52,10 +52,14 @@ func SampleN(s Sampler, space *Space, h *History, rng *rand.Rand, n int) ([]Poin
 	return out, nil
 }
 
-// Budget of a new job, in units of the study's resource. Zero To means "the
-// trainer's own full budget" (no multi-fidelity).
+// Span is a job's training budget, in units of the study's resource. Zero
+// To means "the trainer's own full budget" (no multi-fidelity). Pause says
+// the job ends at To below the trial's full budget: the trainer keeps a
+// checkpoint there and the trial waits, paused, for a promotion (a Create
+// for the same trial with the next span).
 type Span struct {
 	From, To float64
+	Pause    bool
 }
 
 // Action is what a searcher asks the scheduler to do.
@@ -105,13 +109,17 @@ type Event struct {
 }
 
 // Context is what a searcher may use in one call. Want is how many new
-// jobs the scheduler can take now (free slots within the budget); a
-// searcher returns at most Want Creates.
+// trials the scheduler can take now (free slots within the trial budget);
+// Jobs is how many jobs of any kind (new trials and promotions) it can take
+// (free slots within the resource budget), Jobs >= Want. A searcher
+// returns at most Want Creates of new trials and at most Jobs Creates in
+// all.
 type Context struct {
 	Space   *Space
 	History *History
 	Rng     *rand.Rand
 	Want    int
+	Jobs    int
 	// NewID allocates the next trial id (deterministic, saved by the scheduler).
 	NewID func() int
 }

@@ -40,6 +40,14 @@ type Observation struct {
 	HasLoss bool
 	// Resource is how far the trial trained (the fidelity of Loss).
 	Resource float64
+	// Curve is the trial's learning curve: the objective (as a loss) at
+	// each reported step, in report order.
+	Curve []CurvePoint
+}
+
+// CurvePoint is one intermediate value of a learning curve.
+type CurvePoint struct {
+	Step, Loss float64
 }
 
 // History is every trial of a study, in creation order, including pending

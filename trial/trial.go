@@ -53,6 +53,10 @@ type Spec struct {
 	Resource string  `json:"resource,omitempty"`
 	From     float64 `json:"from,omitempty"`
 	To       float64 `json:"to,omitempty"`
+	// MaxResource is the trial's full budget when the study's algorithm
+	// sets one (max_resource), so a trainer can fit its schedules (a cosine
+	// learning rate, say) to the whole run, not to one span.
+	MaxResource float64 `json:"max_resource,omitempty"`
 	// Checkpoint names the stored checkpoint to resume from (empty: start fresh).
 	Checkpoint string `json:"checkpoint,omitempty"`
 	// CheckpointDir is a local directory, set by the worker (never by the

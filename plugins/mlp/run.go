@@ -52,6 +52,12 @@ func newJob(spec trial.Spec) (*job, error) {
 	if err != nil {
 		return nil, err
 	}
+	if spec.MaxResource > 0 {
+		// A multi-fidelity study trains each trial in spans up to the
+		// algorithm's max_resource: that is the run's length, for the
+		// learning-rate schedule too, whatever `epochs` says.
+		s.Epochs = int(math.Round(spec.MaxResource))
+	}
 	ds, err := loadDataset(&s.Config)
 	if err != nil {
 		return nil, err

@@ -3,8 +3,12 @@
 package algorithms
 
 import (
+	_ "automl/search/asha"
+	_ "automl/search/bohb"
 	_ "automl/search/gp"
 	_ "automl/search/grid"
+	_ "automl/search/hyperband"
+	_ "automl/search/median"
 	_ "automl/search/random"
 	_ "automl/search/sobol"
 	_ "automl/search/tpe"

@@ -1,0 +1,154 @@
+package fidelity
+
+import (
+	"errors"
+	"fmt"
+
+	"automl/search"
+	"automl/search/random"
+)
+
+// NamedSampler builds the Sampler of a registered single-fidelity
+// algorithm (random, sobol, grid, tpe, gp, ...) with that algorithm's
+// default options, for `sampler: NAME`. model reports whether it learns
+// from results (its AlgorithmSpec has no Prefetch): a model sampler is fed
+// one budget's results (see Proposer); the others see the whole history.
+//
+// It builds the algorithm's searcher and unwraps its SamplerSearcher, so
+// any algorithm registered the usual way qualifies. A registry field
+// (AlgorithmSpec.Sampler) would make this direct; see the package doc.
+func NamedSampler(space *search.Space, name string) (s search.Sampler, model bool, err error) {
+	spec, sub, err := samplerSpace(space, name)
+	if err != nil {
+		return nil, false, err
+	}
+	notSampler := func(why string) error {
+		return &OptionError{Key: KeySampler, Msg: fmt.Sprintf("%q is not a sampler (%s); use a single-fidelity algorithm such as random, sobol, tpe or gp", name, why)}
+	}
+	se, err := spec.New(sub)
+	if err != nil {
+		return nil, false, notSampler(err.Error())
+	}
+	ss, ok := se.(*search.SamplerSearcher)
+	if !ok {
+		return nil, false, notSampler("it decides trials itself")
+	}
+	return ss.Sampler, !spec.Prefetch, nil
+}
+
+// ValidateSampler checks `sampler: NAME` for a space: the algorithm exists,
+// accepts the space (grid needs finite domains) and is a sampler.
+func ValidateSampler(space *search.Space, name string) []error {
+	spec, sub, err := samplerSpace(space, name)
+	if err != nil {
+		return []error{err}
+	}
+	if spec.Validate != nil {
+		if errs := spec.Validate(sub); len(errs) > 0 {
+			return errs
+		}
+	}
+	if _, _, err := NamedSampler(space, name); err != nil {
+		return []error{err}
+	}
+	return nil
+}
+
+// samplerSpace is the space as the named algorithm would see it: the same
+// parameters, that algorithm's name, the study's seed, no options.
+func samplerSpace(space *search.Space, name string) (*search.AlgorithmSpec, *search.Space, error) {
+	spec, ok := search.Lookup(name)
+	if !ok {
+		return nil, nil, &OptionError{Key: KeySampler, Msg: fmt.Sprintf("unknown algorithm %q; one of the single-fidelity algorithms (random, sobol, grid, tpe, gp, ...)", name)}
+	}
+	if _, ok := spec.Options[KeySampler]; ok {
+		return nil, nil, &OptionError{Key: KeySampler, Msg: fmt.Sprintf("%q is not a sampler (it takes a sampler itself); use a single-fidelity algorithm such as random, sobol, tpe or gp", name)}
+	}
+	sub := *space
+	sub.Algorithm = search.Algorithm{
+		Name: spec.Name, Seed: space.Algorithm.Seed, HasSeed: space.Algorithm.HasSeed,
+		Options: map[string]search.Value{}, Pos: space.Algorithm.Pos,
+	}
+	return spec, &sub, nil
+}
+
+// Proposer draws new configurations for a rung searcher.
+//
+// A model sampler (Model) learns from one budget at a time, as in BOHB
+// (Falkner et al. 2018): it is given the results at the largest budget
+// where at least MinPoints trials have one (Ledger.ModelHistory), and
+// until some budget has that many, configurations are drawn uniformly at
+// random. Even then, a share RandomFraction of them is drawn at random,
+// which keeps BOHB's convergence guarantee. Any other sampler (random,
+// sobol, grid) sees the scheduler's whole history, which sequence-based
+// samplers index into.
+type Proposer struct {
+	Sampler        search.Sampler
+	Model          bool
+	MinPoints      int
+	RandomFraction float64
+}
+
+// Propose draws n points. On search.ErrExhausted (a finished grid) it
+// returns the points it got and the error.
+func (p Proposer) Propose(c search.Context, l *Ledger, n int) ([]search.Point, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	if !p.Model {
+		return search.SampleN(p.Sampler, c.Space, c.History, c.Rng, n)
+	}
+	budget, ok := l.ModelBudget(p.MinPoints)
+	useModel := make([]bool, n)
+	m := 0
+	for i := range useModel {
+		useModel[i] = ok && (p.RandomFraction == 0 || c.Rng.Float64() >= p.RandomFraction)
+		if useModel[i] {
+			m++
+		}
+	}
+	var fromModel []search.Point
+	if m > 0 {
+		var err error
+		fromModel, err = search.SampleN(p.Sampler, c.Space, l.ModelHistory(c.History, budget), c.Rng, m)
+		if err != nil && !errors.Is(err, search.ErrExhausted) {
+			return nil, fmt.Errorf("model sampler at budget %g: %w", budget, err)
+		}
+	}
+	fromRandom, err := search.SampleN(random.Sampler{}, c.Space, c.History, c.Rng, n-m)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]search.Point, 0, n)
+	for _, model := range useModel {
+		switch {
+		case model && len(fromModel) > 0:
+			out, fromModel = append(out, fromModel[0]), fromModel[1:]
+		case model: // the model ran dry: fill with random points
+			p, err := random.Sampler{}.Sample(c.Space, c.History, c.Rng)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+		default:
+			out, fromRandom = append(out, fromRandom[0]), fromRandom[1:]
+		}
+	}
+	return out, nil
+}
+
+// SamplerFunc builds the sampler named by `sampler:` (NamedSampler, or an
+// algorithm's own choice for a name, as bohb does for tpe).
+type SamplerFunc func(space *search.Space, name string) (s search.Sampler, model bool, err error)
+
+// ProposerFor builds the Proposer the options ask for; f nil means NamedSampler.
+func ProposerFor(space *search.Space, o Options, f SamplerFunc) (Proposer, error) {
+	if f == nil {
+		f = NamedSampler
+	}
+	smp, model, err := f(space, o.Sampler)
+	if err != nil {
+		return Proposer{}, err
+	}
+	return Proposer{Sampler: smp, Model: model, MinPoints: o.MinPoints, RandomFraction: o.RandomFraction}, nil
+}

@@ -1,0 +1,11 @@
+package hyperband_test
+
+import (
+	"testing"
+
+	"automl/search/searchtest"
+)
+
+func TestConformance(t *testing.T) {
+	searchtest.Run(t, searchtest.Config{Algorithm: "hyperband", Options: "min_resource: 1, max_resource: 9, reduction_factor: 3"})
+}

@@ -1,0 +1,76 @@
+package hyperband
+
+import (
+	"fmt"
+
+	"automl/search"
+	"automl/search/fidelity"
+)
+
+// Defaults are hyperband's option defaults (min_resource 1, reduction
+// factor 3, every bracket, random sampling); max_resource is required.
+var Defaults = fidelity.Options{MinResource: 1, Eta: 3, Sampler: "random"}
+
+// KeyCycles is the option that bounds the passes over the brackets.
+const KeyCycles = "cycles"
+
+// OptionSpecs is the `algorithm:` table of hyperband and bohb.
+func OptionSpecs() map[string]search.Option {
+	return fidelity.OptionSpecs(map[string]search.Option{
+		KeyCycles: {Kind: search.OptInt, Min: 0, HasMin: true, Doc: "passes over the brackets; 0 repeats until the budget ends the study (default 0)"},
+	}, fidelity.KeyMinResource, fidelity.KeyMaxResource, fidelity.KeyEta, fidelity.KeyBrackets,
+		fidelity.KeySampler, fidelity.KeyMinPoints, fidelity.KeyRandomFraction)
+}
+
+// ConfigFrom reads a space's algorithm section over def; sampler builds
+// the sampler it names (nil: fidelity.NamedSampler).
+func ConfigFrom(space *search.Space, def fidelity.Options, sampler fidelity.SamplerFunc) (Config, error) {
+	o, err := fidelity.Read(space, def, true)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg := Config{Options: o}
+	if v, ok := space.Algorithm.Options[KeyCycles]; ok {
+		n, ok := v.Int()
+		if !ok || n < 0 {
+			return Config{}, &fidelity.OptionError{Key: KeyCycles, Msg: fmt.Sprintf("want a whole number >= 0, got %v", v)}
+		}
+		cfg.Cycles = int(n)
+	}
+	if cfg.Proposer, err = fidelity.ProposerFor(space, o, sampler); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// Validate checks hyperband's options for a space (bohb's too, with its
+// defaults and sampler function).
+func Validate(space *search.Space, def fidelity.Options, sampler fidelity.SamplerFunc) []error {
+	o, err := fidelity.Read(space, def, true)
+	if err != nil {
+		return []error{err}
+	}
+	if errs := fidelity.ValidateSampler(space, o.Sampler); len(errs) > 0 {
+		return errs
+	}
+	if _, err := ConfigFrom(space, def, sampler); err != nil {
+		return []error{err}
+	}
+	return nil
+}
+
+func init() {
+	search.Register(search.AlgorithmSpec{
+		Name:     "hyperband",
+		Doc:      "Hyperband (Li et al. 2018): synchronous successive halving in brackets; promoted trials resume from their checkpoints",
+		Options:  OptionSpecs(),
+		Validate: func(s *search.Space) []error { return Validate(s, Defaults, nil) },
+		New: func(s *search.Space) (search.Searcher, error) {
+			cfg, err := ConfigFrom(s, Defaults, nil)
+			if err != nil {
+				return nil, err
+			}
+			return New(cfg)
+		},
+	})
+}
