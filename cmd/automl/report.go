@@ -1,88 +1,277 @@
 package main
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"automl/scheduler"
+	"automl/scheduler/report"
 )
 
+// reportFlags are the flags of `automl report`.
+type reportFlags struct {
+	db, format, out, columns, sort, plot, param, size string
+	top                                               int
+}
+
 func newReportCmd() *cobra.Command {
-	var db, format, out, columns string
-	var top int
+	var f reportFlags
 	cmd := &cobra.Command{
 		Use:   "report STUDY",
-		Short: "Export a study's leaderboard (Markdown, CSV or JSON)",
+		Short: "Export a study: Markdown, CSV, JSON, an HTML report, or one plot as PNG/SVG",
 		Long: `Export a study's leaderboard: every trial ranked by the objective, with its
 parameters, state, resource reached, duration, worker and, for pruned or
-failed trials, why. Works while the study runs.`,
+failed trials, why. Works while the study runs.
+
+--format html writes one self-contained page (no network needed): the
+summary, the best trial's parameters as YAML, the sortable leaderboard, and
+plots of the optimization history, parameter importance (fANOVA on a
+random forest), learning curves, parallel coordinates, slices per parameter
+and a timeline of trials per worker slot or GPU.
+
+--plot draws one of those plots alone, as PNG or SVG (gonum/plot):
+history, importance, parallel, curves, timeline, or slice (with --param).
+
+--sort orders rows by columns (prefix - for descending), e.g. -duration or
+state,value; --top keeps the first K rows after sorting; --columns keeps and
+orders columns (md, csv, json and the HTML leaderboard).`,
 		Example: `  automl report quickstart
+  automl report quickstart --format html -o report.html
   automl report quickstart --format csv -o leaderboard.csv
-  automl report quickstart --format json --top 10
-  automl report quickstart --columns rank,trial,value,x0,x1`,
+  automl report quickstart --format json --top 10 --columns trial,value,x0,x1
+  automl report quickstart --sort -duration --top 5
+  automl report quickstart --plot history -o history.png
+  automl report quickstart --plot slice --param x0 --format svg -o x0.svg`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var write func(io.Writer, []scheduler.Column, []scheduler.Row) error
-			switch format {
-			case "md", "markdown":
-				write = scheduler.WriteMarkdown
-			case "csv":
-				write = scheduler.WriteCSV
-			case "json":
-			default:
-				return usagef("--format %q: want md, csv or json", format)
+			if !cmd.Flags().Changed("format") {
+				f.format = formatFromName(f.out, f.plot != "")
 			}
-			study, rows, err := loadLeaderboard(cmd, db, args[0])
-			if err != nil {
-				return err
-			}
-			if top > 0 && len(rows) > top {
-				rows = rows[:top]
-			}
-			var w io.Writer = cmd.OutOrStdout()
-			var f *os.File
-			if out != "" && out != "-" {
-				if f, err = os.Create(out); err != nil {
-					return err
-				}
-				w = f
-			}
-			if write == nil {
-				err = scheduler.WriteJSON(w, study, rows)
-			} else {
-				var cols []scheduler.Column
-				cols, err = scheduler.SelectColumns(scheduler.Columns(study, rows), splitList(columns))
-				if err != nil {
-					return usageError{err}
-				}
-				if format != "csv" {
-					fmt.Fprintf(w, "# Study %s\n\n%s %s, algorithm %s, %s, status %s\n\n", study.Name, study.Direction, study.Metric, study.Algorithm, countsOf(rows), study.Status)
-				}
-				err = write(w, cols, rows)
-			}
-			if f != nil {
-				if cerr := f.Close(); err == nil {
-					err = cerr
-				}
-				if err == nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (%d trials)\n", out, len(rows))
-				}
-			}
-			return err
+			return runReport(cmd, args[0], f)
 		},
 	}
-	addDBFlag(cmd, &db)
-	cmd.Flags().StringVar(&format, "format", "md", "md, csv or json")
-	cmd.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of standard output")
-	cmd.Flags().IntVar(&top, "top", 0, "only the best K trials")
-	cmd.Flags().StringVar(&columns, "columns", "", "comma-separated columns to keep (md and csv), e.g. rank,trial,value")
+	addDBFlag(cmd, &f.db)
+	cmd.Flags().StringVar(&f.format, "format", "md", "md, csv, json or html; png or svg with --plot (default: from -o's extension)")
+	cmd.Flags().StringVarP(&f.out, "output", "o", "", "write to this file instead of standard output")
+	cmd.Flags().IntVar(&f.top, "top", 0, "only the first K rows (after --sort: the best K)")
+	cmd.Flags().StringVar(&f.columns, "columns", "", "comma-separated columns to keep, in order, e.g. rank,trial,value")
+	cmd.Flags().StringVar(&f.sort, "sort", "", "comma-separated columns to sort by, - for descending, e.g. -duration")
+	cmd.Flags().StringVar(&f.plot, "plot", "", "one plot alone: "+strings.Join(report.PlotKinds, ", "))
+	cmd.Flags().StringVar(&f.param, "param", "", "the parameter of --plot slice")
+	cmd.Flags().StringVar(&f.size, "size", "", "plot size in pixels, WIDTHxHEIGHT (default 960x540)")
 	return cmd
+}
+
+// formatFromName guesses the format from the output file's extension.
+func formatFromName(out string, plot bool) string {
+	switch strings.ToLower(filepath.Ext(out)) {
+	case ".html", ".htm":
+		return "html"
+	case ".csv":
+		return "csv"
+	case ".json":
+		return "json"
+	case ".svg":
+		return "svg"
+	case ".png":
+		return "png"
+	}
+	if plot {
+		return "png"
+	}
+	return "md"
+}
+
+func runReport(cmd *cobra.Command, study string, f reportFlags) error {
+	switch {
+	case f.plot != "":
+		if f.format != "png" && f.format != "svg" {
+			return usagef("--plot draws png or svg, not --format %q", f.format)
+		}
+		if f.out == "" {
+			return usagef("--plot needs -o FILE (or -o - for standard output)")
+		}
+		if f.top != 0 || f.sort != "" || f.columns != "" {
+			return usagef("--plot draws every trial; --top, --sort and --columns are for tables")
+		}
+	case f.format == "png" || f.format == "svg":
+		return usagef("--format %s draws one plot: add --plot (%s)", f.format, strings.Join(report.PlotKinds, ", "))
+	case f.format != "md" && f.format != "markdown" && f.format != "csv" && f.format != "json" && f.format != "html":
+		return usagef("--format %q: want md, csv, json or html (or png, svg with --plot)", f.format)
+	}
+	if f.top < 0 {
+		return usagef("--top must be >= 0, got %d", f.top)
+	}
+	if f.param != "" && f.plot != "slice" {
+		return usagef("--param goes with --plot slice")
+	}
+	if f.out == "" || f.out == "-" {
+		w := bufio.NewWriterSize(cmd.OutOrStdout(), 1<<16)
+		if _, err := writeReport(cmd, w, study, f); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	var n string
+	err := writeFileAtomic(f.out, func(w io.Writer) (err error) {
+		n, err = writeReport(cmd, w, study, f)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (%s)\n", f.out, n)
+	return nil
+}
+
+// writeReport renders the report into w and says what it holds.
+func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (string, error) {
+	if f.plot != "" || f.format == "html" {
+		d, err := loadReport(cmd, f.db, study)
+		if err != nil {
+			return "", err
+		}
+		if f.plot != "" {
+			width, height, err := parseSize(f.size)
+			if err != nil {
+				return "", err
+			}
+			err = report.WritePlot(w, d, report.PlotOptions{Kind: f.plot, Param: f.param, Format: f.format, Width: width, Height: height})
+			if errors.Is(err, report.ErrBadPlot) {
+				return "", usageError{err}
+			}
+			return f.plot + " plot", err
+		}
+		view := report.View{Sort: f.sort, Top: f.top, Columns: splitList(f.columns)}
+		if err := checkColumns(d.Study, d.Rows, view); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%d trials", len(d.Rows)), report.WriteHTML(w, d, view, time.Now())
+	}
+	study2, rows, err := loadLeaderboard(cmd, f.db, study)
+	if err != nil {
+		return "", err
+	}
+	if f.sort != "" {
+		if err := report.SortRows(study2, rows, f.sort); err != nil {
+			return "", usageError{fmt.Errorf("--sort: %w", err)}
+		}
+	}
+	counts := countsOf(rows)
+	shown := ""
+	if f.top > 0 && len(rows) > f.top {
+		shown = fmt.Sprintf("; the best %d of %d trials", f.top, len(rows))
+		if f.sort != "" {
+			shown = fmt.Sprintf("; the first %d of %d trials by %s", f.top, len(rows), f.sort)
+		}
+		rows = rows[:f.top]
+	}
+	names := splitList(f.columns)
+	if f.format == "json" {
+		if len(names) == 0 {
+			return fmt.Sprintf("%d trials", len(rows)), report.WriteJSON(w, study2, rows)
+		}
+		err := report.WriteJSONColumns(w, study2, rows, names)
+		if errors.Is(err, report.ErrUnknownColumn) {
+			return "", usageError{fmt.Errorf("--columns: %w", err)}
+		}
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%d trials", len(rows)), nil
+	}
+	cols, err := scheduler.SelectColumns(scheduler.Columns(study2, rows), names)
+	if err != nil {
+		return "", usageError{fmt.Errorf("--columns: %w", err)}
+	}
+	if f.format == "csv" {
+		return fmt.Sprintf("%d trials", len(rows)), scheduler.WriteCSV(w, cols, rows)
+	}
+	fmt.Fprintf(w, "# Study %s\n\n%s %s, algorithm %s, %s, status %s%s\n\n", study2.Name, study2.Direction, study2.Metric, study2.Algorithm, counts, study2.Status, shown)
+	return fmt.Sprintf("%d trials", len(rows)), scheduler.WriteMarkdown(w, cols, rows)
+}
+
+// checkColumns rejects an unknown --sort or --columns name for the HTML
+// page as the tables do (the page itself would ignore it).
+func checkColumns(st *scheduler.Study, rows []scheduler.Row, v report.View) error {
+	if v.Sort != "" {
+		probe := append([]scheduler.Row(nil), rows[:min(len(rows), 1)]...)
+		if err := report.SortRows(st, probe, v.Sort); err != nil {
+			return usageError{fmt.Errorf("--sort: %w", err)}
+		}
+	}
+	if _, err := scheduler.SelectColumns(scheduler.Columns(st, rows), v.Columns); err != nil {
+		return usageError{fmt.Errorf("--columns: %w", err)}
+	}
+	return nil
+}
+
+// loadReport reads a study with its learning curves and builds its views.
+func loadReport(cmd *cobra.Command, db, name string) (*report.Data, error) {
+	st, err := openReader(db)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	d, err := report.Load(cmd.Context(), st, name, report.Options{})
+	if errors.Is(err, scheduler.ErrStudyNotFound) {
+		return nil, usageError{fmt.Errorf("no study %q in %s%s", name, db, knownStudies(cmd, st))}
+	}
+	return d, err
+}
+
+func parseSize(s string) (w, h int, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	w, err1 := strconv.Atoi(ws)
+	h, err2 := strconv.Atoi(hs)
+	if !ok || err1 != nil || err2 != nil || w < 100 || h < 100 || w > 10000 || h > 10000 {
+		return 0, 0, usagef("--size %q: want WIDTHxHEIGHT in pixels, each 100 to 10000, e.g. 1200x600", s)
+	}
+	return w, h, nil
+}
+
+// writeFileAtomic writes a temporary file beside path with write and
+// renames it over path: a reader never sees half a report, and a failed
+// report leaves the old file alone.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(tmp, 1<<16)
+	if err := write(w); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	err = w.Flush()
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 func splitList(s string) []string {

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"automl/scheduler"
+	"automl/scheduler/report/reporttest"
+	"automl/trial"
+)
+
+// startDashboard runs `automl dashboard` in dir and returns its URL.
+func startDashboard(t *testing.T, dir string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(automlBin, append([]string{"dashboard"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Error("dashboard did not stop on Ctrl-C")
+		}
+	})
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		re := regexp.MustCompile(`automl dashboard: (http://\S+/)`)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case u := <-found:
+		return u
+	case <-time.After(30 * time.Second):
+		t.Fatal("dashboard did not print its address")
+	}
+	return ""
+}
+
+func TestDashboardRefusesExposureWithoutToken(t *testing.T) {
+	dir := t.TempDir()
+	writeFixture(t, dir, reporttest.Options{Trials: 9, Seed: 1}, false)
+	for _, addr := range []string{"0.0.0.0:0", ":0"} {
+		_, errOut, code := automl(t, dir, "dashboard", "--listen", addr)
+		if code != exitUsage || !strings.Contains(errOut, "needs a token") {
+			t.Errorf("--listen %s without a token: exit %d %q", addr, code, errOut)
+		}
+	}
+	// With the token from the environment it starts, and asks for it.
+	u := startDashboard(t, dir, []string{tokenEnv + "=s3cret"}, "--listen", "0.0.0.0:0")
+	port := u[strings.LastIndex(u, ":")+1 : len(u)-1]
+	resp, err := httpGet("http://127.0.0.1:" + port + "/api/studies")
+	if err != nil || resp != 401 {
+		t.Errorf("request without the token: %d %v, want 401", resp, err)
+	}
+}
+
+// TestDashboardInBrowser opens the dashboard of a study that is running
+// (its writer holds the file) in headless chromium, then completes a
+// running trial in the store, and waits for the open page to show it
+// completed and ranked first, without reloading.
+func TestDashboardInBrowser(t *testing.T) {
+	chromiumPath(t)
+	dir := t.TempDir()
+	st, c := writeFixture(t, dir, reporttest.Options{Trials: 274, Seed: 8, Reports: true, Live: true}, true)
+	var running trial.Record
+	for _, r := range c.Trials {
+		if r.State == trial.Running {
+			running = r
+			break
+		}
+	}
+	u := startDashboard(t, dir, nil, "--listen", "127.0.0.1:0")
+	b := startBrowser(t, 1400, 1800)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := b.call(ctx, true, "Page.navigate", map[string]any{"url": u + "?study=fixture"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	row := `document.querySelector('tr[data-trial="` + strconv.Itoa(running.ID) + `"]')`
+	b.waitFor(t, ctx, row+`?.dataset.state ?? "none"`, `"running"`)
+	b.waitFor(t, ctx, `document.getElementById("live-dot").className`, `"dot on"`) // the event stream is open
+
+	// The trial completes after the page was opened: a scheduler commit.
+	running.State, running.Value, running.HasValue = trial.Completed, 0.05, true
+	running.Finished, running.Busy = running.Started.Add(2*time.Minute), 2*time.Minute
+	running.Resource, running.Attempt = 27, 3
+	study := *c.Study
+	study.Updated = study.Updated.Add(2 * time.Minute)
+	if err := st.Commit(ctx, "fixture", scheduler.Change{Study: &study, Trials: []trial.Record{running}}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor(t, ctx, row+`?.dataset.state ?? "none"`, `"completed"`)
+	b.waitFor(t, ctx, `document.querySelector("#leaderboard tbody tr").dataset.trial`, `"`+strconv.Itoa(running.ID)+`"`)
+	if best, _ := b.eval(ctx, `document.getElementById("best-yaml").textContent.split("\n")[0]`); !strings.Contains(best, "trial "+strconv.Itoa(running.ID)) {
+		t.Errorf("best trial panel %s", best)
+	}
+	for _, id := range []string{"plot-history", "plot-curves", "plot-timeline", "plot-parallel", "plot-importance"} {
+		if n, err := b.eval(ctx, `+document.getElementById("`+id+`").dataset.drawn`); err != nil || n == "0" {
+			t.Errorf("%s drew %s (%v)", id, n, err)
+		}
+	}
+	png, err := b.screenshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkScreenshot(t, png, "dashboard.png")
+}
+
+// httpGet returns the status code of a GET.
+func httpGet(url string) (int, error) {
+	c := &http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
