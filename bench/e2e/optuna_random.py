@@ -34,8 +34,8 @@ def main():
         start = time.perf_counter()
         study.optimize(objective, n_trials=n)
         secs = time.perf_counter() - start
-        print(json.dumps({"trials": len(study.trials), "seconds": secs, "best": study.best_value,
-                          "optuna": optuna.__version__}))
+        print(json.dumps({"trials": len(study.trials), "seconds": secs, "rate": len(study.trials) / secs,
+                          "best": study.best_value, "optuna": optuna.__version__}))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ for i in $(seq "$RUNS"); do
   t1=$(date +%s.%N)
   a=$("$out/automl" studies --db "$out/db/automl.db" --json | $PY -c "import json,sys; s=json.load(sys.stdin)[0]; print(f'{$TRIALS/s[\"elapsed_seconds\"]:.0f}')")
   ac=$($PY -c "print(f'{$TRIALS/($t1-$t0):.0f}')")
-  o=$($PY bench/e2e/optuna_random.py "$TRIALS" "$i" | $PY -c 'import json,sys; r=json.load(sys.stdin); print(f"{r[\"trials\"]/r[\"seconds\"]:.1f}")')
+  o=$($PY bench/e2e/optuna_random.py "$TRIALS" "$i" | $PY -c 'import json,sys; print(round(json.load(sys.stdin)["rate"], 1))')
   echo "$a" >> "$out/a"; echo "$ac" >> "$out/ac"; echo "$o" >> "$out/o"
   printf '%-6s %-28s %-28s\n' "$i" "$a; $ac" "$o"
 done
