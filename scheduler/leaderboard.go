@@ -22,15 +22,20 @@ type Row struct {
 }
 
 // Leaderboard ranks a study's trials: completed trials by objective value,
-// best first (ties by id), then trials still going (paused at a rung,
-// running, pending) by value, then pruned, stopped and failed ones.
+// best first (ties by id); in a multi-fidelity study, those that ended at a
+// lower rung come after the ones trained to the full budget, by resource
+// reached, then value; then trials still going (paused at a rung, running,
+// pending) by value, then pruned, stopped and failed ones.
 func Leaderboard(study *Study, records []trial.Record) []Row {
 	maximize := study.Direction == "maximize"
 	group := func(r *trial.Record) int {
 		switch r.State {
 		case trial.Completed:
-			if r.HasValue {
+			switch {
+			case r.HasValue && !r.Pause:
 				return 0
+			case r.HasValue:
+				return 1 // ended at a lower rung
 			}
 			return 1
 		case trial.Paused, trial.Running, trial.Pending:
@@ -49,6 +54,9 @@ func Leaderboard(study *Study, records []trial.Record) []Row {
 	slices.SortStableFunc(rows, func(a, b Row) int {
 		if c := cmp.Compare(group(&a.Record), group(&b.Record)); c != 0 {
 			return c
+		}
+		if a.Pause && b.Pause && a.Resource != b.Resource {
+			return cmp.Compare(b.Resource, a.Resource)
 		}
 		if a.HasValue != b.HasValue {
 			if a.HasValue {
@@ -130,7 +138,11 @@ func Columns(study *Study, rows []Row) []Column {
 				return ""
 			}
 			return formatFloat(r.Resource)
-		}},
+		}})
+	if multiFidelity(rows) {
+		cols = append(cols, Column{"rung", func(r *Row) string { return strconv.Itoa(r.Rung) }})
+	}
+	cols = append(cols,
 		Column{"duration", func(r *Row) string {
 			if r.Busy == 0 {
 				return ""
@@ -276,4 +288,14 @@ func WriteJSON(w io.Writer, study *Study, rows []Row) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(d)
+}
+
+// multiFidelity reports whether any trial was paused at a rung or promoted.
+func multiFidelity(rows []Row) bool {
+	for i := range rows {
+		if rows[i].Pause || rows[i].Rung > 0 {
+			return true
+		}
+	}
+	return false
 }

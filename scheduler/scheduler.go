@@ -64,6 +64,10 @@ type Config struct {
 	Progress func(Progress)
 	// Now is the clock (tests inject one).
 	Now func() time.Time
+	// Ready, when set, is called once the study is loaded, recovered and its
+	// first jobs dispatched: in-process workers start then, so none takes a
+	// job of an attempt the recovery superseded.
+	Ready func()
 }
 
 // Progress is a study's state for progress displays.
@@ -223,6 +227,9 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 	}
 	if err := s.step(ctx, nil, true); err != nil {
 		return Summary{}, err
+	}
+	if s.cfg.Ready != nil {
+		s.cfg.Ready()
 	}
 	events := s.cfg.Dispatcher.Events()
 	tick := time.NewTicker(200 * time.Millisecond)
@@ -909,8 +916,14 @@ func (s *Scheduler) promote(rec *trial.Record, a search.Action) error {
 	s.setState(rec, trial.Pending)
 	rec.Attempt++
 	rec.Delivery = 0
+	rec.Rung++
 	rec.From, rec.To, rec.Pause = a.Span.From, a.Span.To, a.Span.Pause
 	rec.Note = fmt.Sprintf("promoted to %s %g", s.space.Resource, a.Span.To)
+	if rec.Checkpoint == "" && rec.From > 0 {
+		// The trainer kept no checkpoint at the rung: train again from zero.
+		rec.From = 0
+		rec.Note += "; restarted from 0: the trainer kept no checkpoint"
+	}
 	s.toSend = append(s.toSend, s.spec(rec))
 	return nil
 }

@@ -322,9 +322,12 @@ type Record struct {
 	Lost     int `json:"lost,omitempty"`
 	// Span of the current or last job, and the resource reached. Pause: the
 	// job ends paused at To, waiting for a promotion (multi-fidelity).
-	From     float64 `json:"from,omitempty"`
-	To       float64 `json:"to,omitempty"`
-	Pause    bool    `json:"pause,omitempty"`
+	From  float64 `json:"from,omitempty"`
+	To    float64 `json:"to,omitempty"`
+	Pause bool    `json:"pause,omitempty"`
+	// Rung counts the trial's promotions (multi-fidelity): 0 for a trial
+	// still at, or ended at, its first rung.
+	Rung     int     `json:"rung,omitempty"`
 	Resource float64 `json:"resource,omitempty"`
 	// Value is the objective's value, when HasValue.
 	Value    float64 `json:"value,omitempty"`

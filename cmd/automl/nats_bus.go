@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -84,34 +85,36 @@ func (b *bus) close() {
 	}
 }
 
-// wire makes the study's dispatcher and starts this process's worker slots
-// (none with --workers 0). stopWorkers cancels running trials (handing
+// wire makes the study's dispatcher and this process's worker slots (none
+// with --workers 0). startWorkers starts the slots: call it once the
+// scheduler has recovered the study, so no slot takes a job of an attempt
+// the recovery supersedes. stopWorkers cancels running trials (handing
 // their jobs back) and waits for the slots to return.
-func wire(ctx context.Context, b *bus, space *search.Space, f *searchFlags, fresh bool, log *slog.Logger) (*natsbus.Dispatcher, func(), error) {
+func wire(ctx context.Context, b *bus, space *search.Space, f *searchFlags, fresh bool, log *slog.Logger) (disp *natsbus.Dispatcher, startWorkers, stopWorkers func(), err error) {
 	pool := poolOf(space)
-	disp, err := natsbus.NewDispatcher(ctx, b.nc, space.Study, natsbus.DispatcherOptions{
+	disp, err = natsbus.NewDispatcher(ctx, b.nc, space.Study, natsbus.DispatcherOptions{
 		Logger: log, Pools: []string{pool},
 		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, Replicas: f.replicas,
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("set up dispatch: %w", err)
+		return nil, nil, nil, fmt.Errorf("set up dispatch: %w", err)
 	}
 	if fresh {
 		// A new study: jobs or events left in the NATS store by an earlier
 		// study of the same name (whose study file was deleted) must not leak in.
 		if err := disp.Purge(ctx); err != nil {
 			disp.Close()
-			return nil, nil, fmt.Errorf("clear old jobs of study %s: %w", space.Study, err)
+			return nil, nil, nil, fmt.Errorf("clear old jobs of study %s: %w", space.Study, err)
 		}
 	}
 	if f.workers == 0 {
 		log.Info("no worker slots in this process: trials wait for automl worker processes", "pool", pool)
-		return disp, func() {}, nil
+		return disp, func() {}, func() {}, nil
 	}
 	wnc, err := b.workerConn()
 	if err != nil {
 		disp.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	host, _ := os.Hostname()
 	runners := newSlotRunners(f.workers, nil, runnerHost{stderr: trainerLog{log}})
@@ -123,21 +126,27 @@ func wire(ctx context.Context, b *bus, space *search.Space, f *searchFlags, fres
 	if err != nil {
 		disp.Close()
 		wnc.Close()
-		return nil, nil, fmt.Errorf("start worker slots: %w", err)
+		return nil, nil, nil, fmt.Errorf("start worker slots: %w", err)
 	}
 	wctx, wcancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := w.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("worker stopped", "err", err)
-		}
-	}()
+	var once sync.Once
+	start := func() {
+		once.Do(func() {
+			go func() {
+				defer close(done)
+				if err := w.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+					log.Error("worker stopped", "err", err)
+				}
+			}()
+		})
+	}
 	stop := func() {
 		wcancel()
+		once.Do(func() { close(done) }) // never started
 		<-done
 		runners.Close()
 		wnc.Close()
 	}
-	return disp, stop, nil
+	return disp, start, stop, nil
 }

@@ -213,7 +213,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		return err
 	}
 	defer bus.close()
-	disp, stopWorkers, err := wire(ctx, bus, space, f, existing.Study == nil, log)
+	disp, startWorkers, stopWorkers, err := wire(ctx, bus, space, f, existing.Study == nil, log)
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		Space: space, SpaceFile: f.space, SpaceText: text,
 		Store: store, Dispatcher: disp, Slots: f.parallel,
 		Trials: f.trials, Timeout: f.timeout, Retries: f.retries, MaxFailed: f.maxFailed, MaxLost: lostBudget(f.maxLost),
-		Log: log,
+		Log: log, Ready: startWorkers,
 	}
 	if f.seedSet {
 		cfg.Seed, cfg.HasSeed = uint64(f.seed), true

@@ -23,6 +23,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -142,7 +143,13 @@ func (Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (tri
 	// A fake learning curve over the span: starts high, reaches f at max_resource.
 	maxR := cfg.MaxResource
 	if maxR == 0 {
+		maxR = spec.MaxResource
+	}
+	if maxR == 0 {
 		maxR = spec.To
+	}
+	if err := resume(spec); err != nil {
+		return trial.Result{}, err
 	}
 	curve := func(t float64) float64 { return f + (1+math.Abs(f))*(math.Exp(-3*t/maxR)-math.Exp(-3)) }
 	steps := math.Ceil(spec.To - spec.From)
@@ -163,7 +170,35 @@ func (Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (tri
 	if err := record(cfg.Record, spec, last); err != nil {
 		return trial.Result{}, err
 	}
-	return trial.Result{Outcome: trial.ExitDone, Step: spec.To, Metrics: trial.Metrics{Metric: last}}, nil
+	res := trial.Result{Outcome: trial.ExitDone, Step: spec.To, Metrics: trial.Metrics{Metric: last}}
+	if spec.CheckpointDir != "" {
+		// The curve depends only on the step, so the step is the whole
+		// state; keeping it exercises the checkpoint path (upload, another
+		// worker's download, the resume check) like a real trainer.
+		if err := os.WriteFile(filepath.Join(spec.CheckpointDir, checkpointFile), []byte(strconv.FormatFloat(spec.To, 'g', -1, 64)), 0o644); err != nil {
+			return trial.Result{}, fmt.Errorf("funcs trainer: save checkpoint: %w", err)
+		}
+		res.Checkpoint = checkpointFile
+	}
+	return res, nil
+}
+
+const checkpointFile = "funcs.ckpt"
+
+// resume checks that a job continuing at From > 0 got the checkpoint of
+// that step (when its worker provides a checkpoint directory).
+func resume(spec trial.Spec) error {
+	if spec.From <= 0 || spec.CheckpointDir == "" {
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join(spec.CheckpointDir, checkpointFile))
+	if err != nil {
+		return fmt.Errorf("funcs trainer: resume at step %g: %w", spec.From, err)
+	}
+	if step, err := strconv.ParseFloat(string(b), 64); err != nil || step != spec.From {
+		return fmt.Errorf("funcs trainer: resume at step %g, but the checkpoint holds step %q", spec.From, b)
+	}
+	return nil
 }
 
 // record appends one evaluation to the audit file (one write call, so

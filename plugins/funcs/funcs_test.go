@@ -121,3 +121,26 @@ func TestRecordAndNoise(t *testing.T) {
 		t.Errorf("record file: %q %v", data, err)
 	}
 }
+
+func TestCheckpointAtSpanEndAndResume(t *testing.T) {
+	dir := t.TempDir()
+	f, _ := benchfn.Get("branin")
+	s := spec("branin", f.Argmin, map[string]any{"max_resource": 9})
+	s.From, s.To, s.CheckpointDir = 0, 3, dir
+	res, err := Runner{}.Run(context.Background(), s, &reports{})
+	if err != nil || res.Checkpoint != checkpointFile {
+		t.Fatalf("span 0-3: %+v %v", res, err)
+	}
+	s.From, s.To = 3, 9
+	if _, err := (Runner{}).Run(context.Background(), s, &reports{}); err != nil {
+		t.Fatalf("resume at 3 from its checkpoint: %v", err)
+	}
+	s.From = 5
+	if _, err := (Runner{}).Run(context.Background(), s, &reports{}); err == nil || !strings.Contains(err.Error(), "checkpoint holds step") {
+		t.Fatalf("resume at 5 from a step-9 checkpoint: %v", err)
+	}
+	s.CheckpointDir = t.TempDir()
+	if _, err := (Runner{}).Run(context.Background(), s, &reports{}); err == nil {
+		t.Fatal("resume without a checkpoint accepted")
+	}
+}
