@@ -178,44 +178,17 @@ type AlgorithmSpec struct {
 	New func(s *Space) (Searcher, error)
 }
 
-var registry = struct {
-	sync.RWMutex
-	byName map[string]*AlgorithmSpec
-}{byName: map[string]*AlgorithmSpec{}}
+var algorithms = newRegistry[AlgorithmSpec]("algorithm")
 
 // Register makes an algorithm available to space files. It panics on a
 // duplicate name: a programming error found at init.
-func Register(a AlgorithmSpec) {
-	registry.Lock()
-	defer registry.Unlock()
-	for _, n := range append([]string{a.Name}, a.Aliases...) {
-		if _, dup := registry.byName[n]; dup {
-			panic(fmt.Sprintf("search: algorithm %q registered twice", n))
-		}
-		spec := a
-		registry.byName[n] = &spec
-	}
-}
+func Register(a AlgorithmSpec) { algorithms.add(a, a.Name, a.Aliases...) }
 
 // Lookup returns a registered algorithm by name or alias.
-func Lookup(name string) (*AlgorithmSpec, bool) {
-	registry.RLock()
-	defer registry.RUnlock()
-	a, ok := registry.byName[name]
-	return a, ok
-}
+func Lookup(name string) (*AlgorithmSpec, bool) { return algorithms.get(name) }
 
 // AlgorithmNames lists registered names and aliases, sorted.
-func AlgorithmNames() []string {
-	registry.RLock()
-	defer registry.RUnlock()
-	out := make([]string, 0, len(registry.byName))
-	for n := range registry.byName {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+func AlgorithmNames() []string { return algorithms.names() }
 
 // NewSearcher builds the searcher the space's algorithm section asks for.
 func NewSearcher(s *Space) (Searcher, error) {
@@ -236,38 +209,51 @@ type TrainerSpec struct {
 	Check func(s *Space) []error
 }
 
-var trainers = struct {
-	sync.RWMutex
-	byName map[string]*TrainerSpec
-}{byName: map[string]*TrainerSpec{}}
+var trainers = newRegistry[TrainerSpec]("trainer")
 
 // RegisterTrainer makes a built-in trainer name valid in space files.
-func RegisterTrainer(t TrainerSpec) {
-	trainers.Lock()
-	defer trainers.Unlock()
-	for _, n := range append([]string{t.Name}, t.Aliases...) {
-		if _, dup := trainers.byName[n]; dup {
-			panic(fmt.Sprintf("search: trainer %q registered twice", n))
+func RegisterTrainer(t TrainerSpec) { trainers.add(t, t.Name, t.Aliases...) }
+
+// LookupTrainer returns a registered trainer by name or alias.
+func LookupTrainer(name string) (*TrainerSpec, bool) { return trainers.get(name) }
+
+// TrainerNames lists registered trainer names and aliases, sorted.
+func TrainerNames() []string { return trainers.names() }
+
+// registry maps names and aliases to what packages register at init.
+type registry[T any] struct {
+	kind   string
+	mu     sync.RWMutex
+	byName map[string]*T
+}
+
+func newRegistry[T any](kind string) *registry[T] {
+	return &registry[T]{kind: kind, byName: map[string]*T{}}
+}
+
+func (r *registry[T]) add(v T, name string, aliases ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, n := range append([]string{name}, aliases...) {
+		if _, dup := r.byName[n]; dup {
+			panic(fmt.Sprintf("search: %s %q registered twice", r.kind, n))
 		}
-		spec := t
-		trainers.byName[n] = &spec
+		r.byName[n] = &v
 	}
 }
 
-// LookupTrainer returns a registered trainer by name or alias.
-func LookupTrainer(name string) (*TrainerSpec, bool) {
-	trainers.RLock()
-	defer trainers.RUnlock()
-	t, ok := trainers.byName[name]
-	return t, ok
+func (r *registry[T]) get(name string) (*T, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	v, ok := r.byName[name]
+	return v, ok
 }
 
-// TrainerNames lists registered trainer names and aliases, sorted.
-func TrainerNames() []string {
-	trainers.RLock()
-	defer trainers.RUnlock()
-	out := make([]string, 0, len(trainers.byName))
-	for n := range trainers.byName {
+func (r *registry[T]) names() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]string, 0, len(r.byName))
+	for n := range r.byName {
 		out = append(out, n)
 	}
 	sort.Strings(out)

@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"automl/search"
 )
@@ -50,102 +49,59 @@ func (m Metrics) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// UnmarshalJSON accepts numbers and the NaN/Inf strings (and null, as 0).
-// It scans the flat object itself: going through a map of json.RawMessage
-// cost ~20 allocations per record, and a report decodes one per trial.
+// UnmarshalJSON accepts numbers, the NaN/Inf strings and null (as 0). A
+// report decodes one per trial, so it scans the object directly (see
+// search.EachJSONField). As with encoding/json's maps, the last of
+// duplicate keys wins, so a bad value is an error only if no later
+// duplicate replaces it.
 func (m *Metrics) UnmarshalJSON(data []byte) error {
-	i := skipSpace(data, 0)
-	if i < len(data) && data[i] == 'n' && string(bytes.TrimSpace(data)) == "null" {
-		*m = nil
-		return nil
-	}
-	if i >= len(data) || data[i] != '{' {
-		return errors.New("metrics: want a JSON object")
-	}
 	out := Metrics{}
-	// A bad value is an error unless a later duplicate of its key replaces
-	// it: the last of duplicate keys wins, as with encoding/json's maps.
 	var bad map[string]error
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		*m = out
-		return nil
-	}
-	for {
-		if i >= len(data) || data[i] != '"' {
-			return fmt.Errorf("metrics: want a quoted name at offset %d", i)
-		}
-		name, next, err := scanString(data, i)
+	err := search.EachJSONField(data, func(name string, raw []byte) error {
+		x, err := parseMetric(raw)
 		if err != nil {
-			return fmt.Errorf("metrics: %w", err)
-		}
-		i = skipSpace(data, next)
-		if i >= len(data) || data[i] != ':' {
-			return fmt.Errorf("metrics: %q: want ':' at offset %d", name, i)
-		}
-		i = skipSpace(data, i+1)
-		var x float64
-		if x, i, err = scanMetric(data, i); err != nil {
-			if i >= len(data) || !isDelim(data[i]) {
-				return fmt.Errorf("metrics: %q: %w", name, err)
-			}
 			if bad == nil {
 				bad = map[string]error{}
 			}
 			bad[name] = fmt.Errorf("metrics: %q: %w", name, err)
-		} else {
-			out[name] = x
-			delete(bad, name)
-		}
-		i = skipSpace(data, i)
-		if i >= len(data) {
-			return errors.New("metrics: unexpected end of JSON input")
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-			continue
-		case '}':
-			if len(bad) > 0 { // the first name in order, so the message is stable
-				return bad[slices.Min(slices.Collect(maps.Keys(bad)))]
-			}
-			*m = out
 			return nil
 		}
-		return fmt.Errorf("metrics: want ',' or '}' at offset %d", i)
+		out[name] = x
+		delete(bad, name)
+		return nil
+	})
+	switch {
+	case errors.Is(err, search.ErrJSONNull):
+		*m = nil
+		return nil
+	case err != nil:
+		return fmt.Errorf("metrics: %w", err)
+	case len(bad) > 0: // the first name in order, so the message is stable
+		return bad[slices.Min(slices.Collect(maps.Keys(bad)))]
 	}
+	*m = out
+	return nil
 }
 
-// scanMetric reads a number, a string holding a number (NaN, +Inf, ...)
-// or null (0) at data[i:] and returns the offset after it.
-func scanMetric(data []byte, i int) (float64, int, error) {
-	if i >= len(data) {
-		return 0, i, errors.New("unexpected end of JSON input")
-	}
-	if data[i] == '"' {
-		s, next, err := scanString(data, i)
-		if err != nil {
-			return 0, next, err
-		}
-		x, err := strconv.ParseFloat(s, 64)
-		return x, next, err
-	}
-	j := i
-	for j < len(data) && !isDelim(data[j]) {
-		j++
-	}
-	tok := data[i:j]
+// parseMetric reads a number, a string holding one (NaN, +Inf, ...) or null.
+func parseMetric(raw []byte) (float64, error) {
 	switch {
-	case string(tok) == "null":
-		return 0, j, nil
-	case !isJSONNumber(tok):
-		return 0, j, fmt.Errorf("want a number, got %.20q", data[i:])
+	case raw[0] == '"':
+		s, err := search.JSONString(raw)
+		if err != nil {
+			return 0, err
+		}
+		return strconv.ParseFloat(s, 64)
+	case string(raw) == "null":
+		return 0, nil
+	case !isJSONNumber(raw):
+		return 0, fmt.Errorf("want a number, got %.20q", raw)
 	}
-	x, err := strconv.ParseFloat(string(tok), 64)
+	x, err := strconv.ParseFloat(string(raw), 64)
 	if err != nil {
-		return 0, j, fmt.Errorf("number %s: %w", tok, err)
+		return 0, fmt.Errorf("number %s: %w", raw, err)
 	}
-	return x, j, nil
+	return x, nil
 }
 
 // isJSONNumber checks the JSON number grammar, which is stricter than
@@ -185,45 +141,6 @@ func isJSONNumber(b []byte) bool {
 		}
 	}
 	return i == len(b)
-}
-
-func isDelim(c byte) bool {
-	return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r'
-}
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// scanString decodes the JSON string starting at data[i] (a quote) and
-// returns the offset after its closing quote. Valid UTF-8 without escapes
-// is copied directly; anything else goes through encoding/json.
-func scanString(data []byte, i int) (string, int, error) {
-	plain, ascii := true, true
-	for j := i + 1; j < len(data); j++ {
-		switch c := data[j]; {
-		case c == '"':
-			if plain && (ascii || utf8.Valid(data[i+1:j])) {
-				return string(data[i+1 : j]), j + 1, nil
-			}
-			var s string
-			if err := json.Unmarshal(data[i:j+1], &s); err != nil {
-				return "", j + 1, err
-			}
-			return s, j + 1, nil
-		case c == '\\':
-			plain = false
-			j++
-		case c < 0x20:
-			plain = false
-		case c >= 0x80:
-			ascii = false
-		}
-	}
-	return "", len(data), errors.New("unexpected end of JSON input in a string")
 }
 
 // Finite reports the first metric that is NaN or infinite, if any.
