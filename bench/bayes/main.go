@@ -20,6 +20,7 @@ import (
 	"sync"
 
 	_ "automl/plugins/funcs"
+	_ "automl/plugins/mlp"
 	_ "automl/search/algorithms"
 	"automl/search/benchfn"
 )
@@ -38,6 +39,11 @@ func main() {
 		in       = flag.String("in", "", "print tables from a results file of an earlier run instead of running")
 		overhead = flag.Bool("overhead", true, "measure suggest overhead (TPE at 1,000 observations, GP at 300 and 1,000)")
 		real     = flag.Bool("real", true, "time-to-target on the funcs trainer's mixed space (5 seeds, 200 random trials)")
+		mlpRun   = flag.Bool("mlp", false, "time-to-target on the mlp trainer (breast_cancer, -mlp-space); slow: thousands of trainings")
+		mlpSpace = flag.String("mlp-space", "examples/mlp/space.yaml", "space file of the mlp check (its algorithm line is replaced)")
+		mlpSeeds = flag.Int("mlp-seeds", 5, "study seeds of the mlp check (100, 101, ...)")
+		mlpBudg  = flag.Int("mlp-budget", 200, "random search's trials in the mlp check")
+		mlpLimit = flag.Int("mlp-limit", 100, "most trials GP and TPE get to reach random's best in the mlp check")
 		extra    = flag.String("options", "", "extra algorithm options for our samplers, as sampler=key: value;... (e.g. \"gp=n_init: 5\")")
 	)
 	flag.Parse()
@@ -97,6 +103,12 @@ func main() {
 	printRanks(os.Stdout, results, budgets)
 	if *in == "" && *real {
 		if err := realSpace(os.Stdout, *jobs); err != nil {
+			fatal(err)
+		}
+	}
+	if *in == "" && *mlpRun {
+		c := mlpCheck{spaceFile: *mlpSpace, seeds: *mlpSeeds, budget: *mlpBudg, limit: *mlpLimit, jobs: *jobs}
+		if err := c.run(os.Stdout); err != nil {
 			fatal(err)
 		}
 	}

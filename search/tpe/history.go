@@ -75,7 +75,7 @@ func split(rs []trialRow, nBelow int, liar bool) (below, above []int) {
 			idx = append(idx, i)
 		}
 	}
-	slices.SortStableFunc(idx, func(a, b int) int {
+	slices.SortFunc(idx, func(a, b int) int {
 		ra, rb := &rs[a], &rs[b]
 		switch {
 		case ra.class < rb.class:
@@ -87,12 +87,12 @@ func split(rs []trialRow, nBelow int, liar bool) (below, above []int) {
 		case ra.loss > rb.loss:
 			return 1
 		}
-		return 0
+		return a - b // stable: ties keep chronological order
 	})
 	below = append([]int(nil), idx[:nBelow]...)
 	above = append([]int(nil), idx[nBelow:]...)
-	sort.Ints(below)
-	sort.Ints(above)
+	slices.Sort(below)
+	slices.Sort(above)
 	return below, above
 }
 

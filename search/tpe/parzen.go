@@ -3,7 +3,6 @@ package tpe
 import (
 	"math"
 	"math/rand/v2"
-	"slices"
 	"sort"
 )
 
@@ -32,7 +31,7 @@ type parzen struct {
 type column struct {
 	// numeric dims
 	mu, sigma []float64
-	logZ      []float64 // log of the kernel's mass on [0, 1]
+	logZ      []float64 // log of the kernel's mass on [0, 1]; NaN until logZAt computes it
 	// categorical dims: each kernel's observed choice (-1 for the prior)
 	// and the smoothing added to every choice.
 	choice []int
@@ -50,8 +49,10 @@ const (
 )
 
 // newParzen fits an estimator to obs (rows of model coordinates, all
-// active in these dims), in chronological order.
-func newParzen(dims []*dim, obs [][]float64, o *Options) *parzen {
+// active in these dims), in chronological order. ranks, when not nil, is
+// each observation's rank by (coordinate, order) in a single numeric dim,
+// which saves the sort (see order.go).
+func newParzen(dims []*dim, obs [][]float64, o *Options, ranks []int32) *parzen {
 	joint := len(dims) > 1
 	n := len(obs)
 	pe := &parzen{dims: dims}
@@ -83,15 +84,16 @@ func newParzen(dims []*dim, obs [][]float64, o *Options) *parzen {
 			pe.cols[c] = col
 			continue
 		}
-		pe.cols[c] = numericColumn(vals, len(dims), joint, o)
+		pe.cols[c] = numericColumn(vals, ranks, len(dims), joint, o)
 	}
 	return pe
 }
 
 // numericColumn places a kernel at each observation with Optuna's
 // bandwidth rules (neighbour distances when univariate, Scott's rule when
-// multivariate), and the prior kernel N(0.5, 1).
-func numericColumn(vals []float64, nParams int, joint bool, o *Options) column {
+// multivariate), and the prior kernel N(0.5, 1). ranks (optional) are the
+// observations' ranks by (value, index).
+func numericColumn(vals []float64, ranks []int32, nParams int, joint bool, o *Options) column {
 	n := len(vals)
 	mu := make([]float64, n+1)
 	copy(mu, vals)
@@ -103,10 +105,15 @@ func numericColumn(vals []float64, nParams int, joint bool, o *Options) column {
 			sigma[i] = s
 		}
 	} else {
-		// Bandwidth = the larger gap to a neighbour in sorted order.
+		// Bandwidth = the larger gap to a neighbour in sorted order. Each
+		// kernel's rank: equal values take consecutive ranks in index
+		// order, as Optuna's argsort gives them; the prior (index n) comes
+		// after every observation <= 0.5.
+		rank := kernelRanks(mu, ranks)
 		sorted := make([]float64, n+3)
-		copy(sorted[1:], mu)
-		slices.Sort(sorted[1 : n+2])
+		for i, r := range rank {
+			sorted[1+r] = mu[i]
+		}
 		sorted[0], sorted[n+2] = 0, 1
 		ss := make([]float64, n+1)
 		for k := range ss {
@@ -116,13 +123,8 @@ func numericColumn(vals []float64, nParams int, joint bool, o *Options) column {
 			ss[0] = sorted[2] - sorted[1]
 			ss[n] = sorted[n+1] - sorted[n]
 		}
-		// Each kernel's rank; equal values take consecutive ranks in index
-		// order, as Optuna's argsort gives them.
-		taken := make([]int32, n+1)
-		for i, v := range mu {
-			first := lowerBound(sorted[1:n+2], v)
-			sigma[i] = ss[first+int(taken[first])]
-			taken[first]++
+		for i, r := range rank {
+			sigma[i] = ss[r]
 		}
 	}
 	minSigma := eps
@@ -134,14 +136,25 @@ func numericColumn(vals []float64, nParams int, joint bool, o *Options) column {
 	}
 	sigma[n] = 1
 	logZ := make([]float64, n+1)
-	for i := range mu {
-		a, b := -mu[i]/sigma[i], (1-mu[i])/sigma[i]
-		if a < -8.3 && b > 8.3 {
-			continue // the whole kernel is inside [0, 1] to 1e-16
-		}
-		logZ[i] = math.Log(gaussMass(a, b))
+	for i := range logZ {
+		logZ[i] = math.NaN()
 	}
 	return column{mu: mu, sigma: sigma, logZ: logZ}
+}
+
+// logZAt is the log of kernel k's mass on [0, 1], computed when first
+// needed: with 1,000 kernels most are never near a candidate.
+func (col *column) logZAt(k int) float64 {
+	if z := col.logZ[k]; !math.IsNaN(z) {
+		return z
+	}
+	mu, s := col.mu[k], col.sigma[k]
+	z := 0.0 // the whole kernel is inside [0, 1] to 1e-16
+	if a, b := -mu/s, (1-mu)/s; a >= -8.3 || b <= 8.3 {
+		z = math.Log(gaussMass(a, b))
+	}
+	col.logZ[k] = z
+	return z
 }
 
 // lowerBound is the first index of a sorted slice whose value is >= v
@@ -260,15 +273,17 @@ func (col *column) logKernel(d *dim, k int, x float64) float64 {
 	case ordinal:
 		lo, hi := cellBounds(x, d.levels)
 		m := gaussMass((lo-col.mu[k])/col.sigma[k], (hi-col.mu[k])/col.sigma[k])
-		return math.Log(m) - col.logZ[k]
+		return math.Log(m) - col.logZAt(k)
 	}
 	z := (x - col.mu[k]) / col.sigma[k]
-	return -0.5*z*z - logSqrt2Pi - col.logZ[k]
+	return -0.5*z*z - logSqrt2Pi - col.logZAt(k)
 }
 
 // logPDF1 is logPDF for one dim, summing densities directly: the prior
-// kernel keeps the sum away from underflow, and kernels more than ~8
-// bandwidths away are skipped, which makes 1,000 observations cheap.
+// kernel keeps the sum away from underflow, and kernels more than 8
+// bandwidths away are skipped, which makes 1,000 observations cheap. The
+// loop runs over kernels, each visiting only the points near it (sweep),
+// so every point's sum still adds its kernels in kernel order.
 func (pe *parzen) logPDF1(xs [][]float64) []float64 {
 	d := pe.dims[0]
 	col := &pe.cols[0]
@@ -293,37 +308,52 @@ func (pe *parzen) logPDF1(xs [][]float64) []float64 {
 			out[j] = math.Log(probs[int(x[0])])
 		}
 	case ordinal:
-		coef := make([]float64, len(pe.w))
+		near := newSweep(xs, 1/float64(d.levels))
+		sums := make([]float64, len(xs))
 		for k, w := range pe.w {
-			coef[k] = w * math.Exp(-col.logZ[k])
-		}
-		for j, x := range xs {
-			lo, hi := cellBounds(x[0], d.levels)
-			sum := 0.0
-			for k, c := range coef {
-				mu, s := col.mu[k], col.sigma[k]
+			mu, s := col.mu[k], col.sigma[k]
+			t0, t1 := near.span(mu, 8*s)
+			if t0 == t1 {
+				continue
+			}
+			c := w
+			if lz := col.logZAt(k); lz != 0 {
+				c *= math.Exp(-lz)
+			}
+			for t := t0; t < t1; t++ {
+				lo, hi := cellBounds(near.x[t], d.levels)
 				a, b := (lo-mu)/s, (hi-mu)/s
 				if a > 8 || b < -8 {
 					continue
 				}
-				sum += c * gaussMass(a, b)
+				sums[near.idx[t]] += c * gaussMass(a, b)
 			}
-			out[j] = math.Log(sum)
+		}
+		for j, v := range sums {
+			out[j] = math.Log(v)
 		}
 	default:
-		coef := make([]float64, len(pe.w))
+		near := newSweep(xs, 0)
+		sums := make([]float64, len(xs))
 		for k, w := range pe.w {
-			coef[k] = w * invSqrt2Pi * math.Exp(-col.logZ[k])
-		}
-		for j, x := range xs {
-			sum := 0.0
-			for k, c := range coef {
-				z := (x[0] - col.mu[k]) / col.sigma[k]
+			mu, s := col.mu[k], col.sigma[k]
+			t0, t1 := near.span(mu, 8*s)
+			if t0 == t1 {
+				continue
+			}
+			c := w * invSqrt2Pi
+			if lz := col.logZAt(k); lz != 0 {
+				c *= math.Exp(-lz)
+			}
+			for t := t0; t < t1; t++ {
+				z := (near.x[t] - mu) / s
 				if z2 := z * z; z2 < 64 { // beyond, e^-32 of a kernel: nothing next to the prior
-					sum += c * math.Exp(-0.5*z2)
+					sums[near.idx[t]] += c * math.Exp(-0.5*z2)
 				}
 			}
-			out[j] = math.Log(sum)
+		}
+		for j, v := range sums {
+			out[j] = math.Log(v)
 		}
 	}
 	return out

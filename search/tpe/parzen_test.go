@@ -61,7 +61,7 @@ func TestParzenMatchesOptuna(t *testing.T) {
 			}
 			o := DefaultOptions()
 			o.ConsiderEndpoints, o.PriorWeight = c.ConsiderEndpoints, c.PriorWeight
-			got := newParzen(dims, rows(c.Obs), &o).logPDF(rows(c.Points))
+			got := newParzen(dims, rows(c.Obs), &o, nil).logPDF(rows(c.Points))
 			for i, want := range c.LogPDF {
 				if math.Abs(got[i]-want) > 1e-9*math.Max(1, math.Abs(want)) {
 					t.Errorf("point %d: log pdf %.12g, Optuna %.12g", i, got[i], want)

@@ -126,13 +126,26 @@ func (s *Sampler) propose(space *search.Space, dims []dim, rs []trialRow, rng *r
 	}
 	below, above := split(rs, o.nBelow(finished), o.ConstantLiar)
 	u := make([]float64, space.Dim())
+	var pos []int32
 	for _, g := range groups(o, rs, space.Dim()) {
 		gd := make([]*dim, len(g))
 		for c, i := range g {
 			gd[c] = &dims[i]
 		}
-		l := newParzen(gd, project(rs, below, g), o)
-		gm := newParzen(gd, project(rs, above, g), o)
+		var lr, gr []int32
+		if d := g[0]; len(g) == 1 && dims[d].kind != categorical {
+			if pos == nil {
+				pos = make([]int32, len(rs))
+				for i := range pos {
+					pos[i] = -1
+				}
+			}
+			order := sortedRows(rs, d)
+			active := func(r int) bool { return !math.IsNaN(rs[r].x[d]) }
+			lr, gr = subsetRanks(order, below, pos, active), subsetRanks(order, above, pos, active)
+		}
+		l := newParzen(gd, project(rs, below, g), o, lr)
+		gm := newParzen(gd, project(rs, above, g), o, gr)
 		cands := l.sample(rng, o.NEICandidates)
 		ll, lg := l.logPDF(cands), gm.logPDF(cands)
 		best, bestScore := 0, math.Inf(-1)
