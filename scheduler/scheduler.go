@@ -260,6 +260,12 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 		if err := s.step(ctx, batch, false); err != nil {
 			return s.summary(), err
 		}
+		if s.failedStudy != "" && !s.draining {
+			// The study has failed: the queued trials would most likely
+			// fail alike, so they are withdrawn (they stay pending, and
+			// run if the study is continued), not run for nothing.
+			s.startDrain(ctx, "too many failed trials")
+		}
 	}
 	return s.finish(ctx)
 }

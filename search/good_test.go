@@ -81,7 +81,7 @@ var goodSpaces = map[string]spaceView{
 	"all_kinds.yaml": {
 		Study:     "all-kinds",
 		Objective: search.Objective{Metric: "val_accuracy", Direction: search.Maximize},
-		Budget:    search.Budget{Trials: 60, Timeout: 90 * time.Minute, MaxResourceTotal: 5000},
+		Budget:    search.Budget{Trials: 60, Timeout: 90 * time.Minute, MaxResourceTotal: 5000, Retries: ptr(2), MaxLost: ptr(0), MaxFailed: ptr(7)},
 		Algorithm: search.Algorithm{Name: "random", Seed: 42, HasSeed: true},
 		Resource:  "epochs",
 		Trainer: search.Trainer{

@@ -509,7 +509,7 @@ func (p *parser) objective(n *yaml.Node, s *Space) {
 }
 
 func (p *parser) budget(n *yaml.Node, s *Space) {
-	fs := p.fields(n, "budget", []string{"trials", "timeout", "max_resource_total"})
+	fs := p.fields(n, "budget", []string{"trials", "timeout", "max_resource_total", "retries", "max_lost", "max_failed"})
 	if deref(n).Kind != yaml.MappingNode {
 		return
 	}
@@ -539,8 +539,29 @@ func (p *parser) budget(n *yaml.Node, s *Space) {
 					s.Budget.MaxResourceTotal = v
 				}
 			}
+		case "retries":
+			s.Budget.Retries = p.count(f.val, where, 0)
+		case "max_lost":
+			s.Budget.MaxLost = p.count(f.val, where, 0)
+		case "max_failed":
+			s.Budget.MaxFailed = p.count(f.val, where, 1)
 		}
 	}
+}
+
+// count reads a whole number >= least (a failure budget); nil when it is
+// not one (the error is recorded).
+func (p *parser) count(n *yaml.Node, where string, least int64) *int {
+	v, ok := p.integer(n, where)
+	if !ok {
+		return nil
+	}
+	if v < least || v > math.MaxInt32 {
+		p.errorf(posOf(n), where, "must be a whole number >= %d, got %d", least, v)
+		return nil
+	}
+	c := int(v)
+	return &c
 }
 
 func (p *parser) algorithm(n *yaml.Node, s *Space) {

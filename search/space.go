@@ -98,6 +98,12 @@ type Budget struct {
 	Trials           int
 	Timeout          time.Duration
 	MaxResourceTotal float64
+	// The failure budgets, nil when the file leaves them to the command's
+	// defaults. Retries: re-runs of a trial whose code failed. MaxLost:
+	// re-runs of a run the infrastructure lost (a worker died), which are
+	// not failures of the trial. MaxFailed: failed trials that end the
+	// study.
+	Retries, MaxLost, MaxFailed *int
 }
 
 // Algorithm selects and configures the searcher.

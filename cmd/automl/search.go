@@ -23,13 +23,16 @@ import (
 )
 
 type searchFlags struct {
-	space      string
-	db         string
-	trials     int
-	workers    int
-	seed       int64
-	timeout    time.Duration
-	retries    int
+	space   string
+	db      string
+	trials  int
+	workers int
+	seed    int64
+	timeout time.Duration
+	retries int
+	// budgetsSet: --retries, --max-lost, --max-failed were given (they
+	// then override the space file's budget).
+	budgetsSet [3]bool
 	maxFailed  int
 	top        int
 	asJSON     bool
@@ -81,7 +84,8 @@ reconnect to NATS forever.
 
 Failure budgets: a trial whose code fails (non-zero exit, panic, NaN) is
 re-run --retries times, then fails; the study fails after --max-failed
-failed trials. Infrastructure failures never count as failures: a job
+failed trials. The space file may set them as study settings (budget:
+retries, max_lost, max_failed); the flags override it. Infrastructure failures never count as failures: a job
 whose worker dies or freezes goes to another worker after the lease
 (--ack-wait), up to --max-deliver times; a run a worker reports lost (its
 trainer could not start, its result could not be stored) is re-run up to
@@ -96,6 +100,7 @@ trainer could not start, its result could not be stored) is re-run up to
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.seedSet = cmd.Flags().Changed("seed")
+			f.budgetsSet = [3]bool{cmd.Flags().Changed("retries"), cmd.Flags().Changed("max-lost"), cmd.Flags().Changed("max-failed")}
 			f.nats.resolve(cmd)
 			if !cmd.Flags().Changed("workers") && f.nats.url != "" {
 				f.workers = 0 // an external NATS: the fleet runs the trials
@@ -117,9 +122,9 @@ trainer could not start, its result could not be stored) is re-run up to
 	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once (default: --workers; 32 with --nats or --listen)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed (overrides the space file's; default: chosen and recorded)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "wall-time budget, e.g. 30m (overrides the space file's)")
-	fl.IntVar(&f.retries, "retries", 0, "times a trial whose code failed is run again")
-	fl.IntVar(&f.maxLost, "max-lost", 5, "times a run a worker reports lost is run again (not counted as failures)")
-	fl.IntVar(&f.maxFailed, "max-failed", 0, "end the study after this many failed trials (default: 10% of the budget, at least 5)")
+	fl.IntVar(&f.retries, "retries", 0, "times a trial whose code failed is run again (overrides the space file's budget.retries)")
+	fl.IntVar(&f.maxLost, "max-lost", 5, "times a run a worker reports lost is run again, not counted as failures (overrides budget.max_lost)")
+	fl.IntVar(&f.maxFailed, "max-failed", 0, "end the study after this many failed trials (default: 10% of the budget, at least 5; overrides budget.max_failed)")
 	fl.IntVar(&f.top, "top", 10, "leaderboard rows to print at the end (0: none)")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for developers)")
 	_ = fl.MarkHidden("cpuprofile")
@@ -222,9 +227,10 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	cfg := scheduler.Config{
 		Space: space, SpaceFile: f.space, SpaceText: text,
 		Store: store, Dispatcher: disp, Slots: f.parallel,
-		Trials: f.trials, Timeout: f.timeout, Retries: f.retries, MaxFailed: f.maxFailed, MaxLost: lostBudget(f.maxLost),
+		Trials: f.trials, Timeout: f.timeout,
 		Log: log, Ready: startWorkers,
 	}
+	cfg.Retries, cfg.MaxLost, cfg.MaxFailed = failureBudgets(f, space.Budget)
 	if f.seedSet {
 		cfg.Seed, cfg.HasSeed = uint64(f.seed), true
 	}
@@ -289,13 +295,24 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	return nil
 }
 
-// lostBudget maps --max-lost to scheduler.Config.MaxLost, where 0 means
-// the default and a negative number none.
-func lostBudget(n int) int {
-	if n == 0 {
-		return -1
+// failureBudgets returns scheduler.Config's Retries, MaxLost and
+// MaxFailed: a flag given on the command line, else the space file's
+// budget, else the flag's default. (In the Config a MaxLost of 0 means the
+// default and a negative one none; a MaxFailed of 0 the default.)
+func failureBudgets(f *searchFlags, b search.Budget) (retries, maxLost, maxFailed int) {
+	pick := func(set bool, flag int, file *int) int {
+		if !set && file != nil {
+			return *file
+		}
+		return flag
 	}
-	return n
+	retries = pick(f.budgetsSet[0], f.retries, b.Retries)
+	maxLost = pick(f.budgetsSet[1], f.maxLost, b.MaxLost)
+	if maxLost == 0 {
+		maxLost = -1
+	}
+	maxFailed = pick(f.budgetsSet[2], f.maxFailed, b.MaxFailed)
+	return retries, maxLost, maxFailed
 }
 
 func dbArg(db string) string {
