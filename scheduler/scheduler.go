@@ -550,9 +550,12 @@ func (s *Scheduler) jobs() int {
 		return 0
 	}
 	free := s.cfg.Slots + s.cfg.Queue - s.counts[trial.Pending] - s.counts[trial.Running]
-	if s.cfg.Queue > 0 && s.counts[trial.Pending] > s.cfg.Queue/2 {
+	if s.cfg.Queue > 0 && free < (s.cfg.Queue+1)/2 {
 		// Refill the queue in halves, not a job per finished trial: the
 		// workers still have queued jobs, and each refill is a commit.
+		// Counted over pending and running together: a worker may report
+		// a short trial's start only with its end (natsbus), so a trial
+		// seen pending may well be running.
 		free = 0
 	}
 	return max(free, 0)
@@ -946,10 +949,16 @@ func (s *Scheduler) commit(ctx context.Context) error {
 	s.study.Elapsed = s.elapsed()
 	study := *s.study
 	c := Change{Study: &study, Snapshot: &snap, Reports: s.reports}
-	for _, id := range s.order {
-		if s.dirty[id] {
-			c.Trials = append(c.Trials, *s.trials[id])
-		}
+	// The dirty trials, in id order, found without walking every trial of
+	// the study (a commit's cost must not grow with the study).
+	ids := make([]int, 0, len(s.dirty))
+	for id := range s.dirty {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	c.Trials = make([]trial.Record, len(ids))
+	for i, id := range ids {
+		c.Trials[i] = *s.trials[id]
 	}
 	if err := s.cfg.Store.Commit(ctx, s.study.Name, c); err != nil {
 		return fmt.Errorf("commit study %s: %w", s.study.Name, err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -303,42 +304,104 @@ func (d *Dispatcher) consume() {
 			d.log.Warn("event consumer", "err", err)
 			continue
 		}
-		in, err := d.inbound(msg)
+		ins, err := d.inbound(msg)
 		if err != nil {
 			d.log.Error("dropping undecodable event", "subject", msg.Subject(), "err", err)
 			_ = msg.TermWithReason(err.Error())
 			continue
 		}
+		d.handOver(msg, ins)
+	}
+}
+
+// handOver passes a message's events to the scheduler. When closing, the
+// message is given back (nak) rather than race the reader; events of it
+// already handed over are then delivered again, which is harmless.
+func (d *Dispatcher) handOver(msg jetstream.Msg, ins []scheduler.Inbound) {
+	for _, in := range ins {
 		select {
-		case <-d.done: // closing: give it back rather than race the reader
+		case <-d.done:
 			_ = msg.Nak()
-			continue
+			return
 		default:
 		}
 		select {
 		case d.events <- in:
 		case <-d.done:
 			_ = msg.Nak()
+			return
 		}
 	}
 }
 
-func (d *Dispatcher) inbound(msg jetstream.Msg) (scheduler.Inbound, error) {
-	var ev trial.Event
-	if err := json.Unmarshal(msg.Data(), &ev); err != nil {
-		return scheduler.Inbound{}, fmt.Errorf("decode event: %w", err)
+// inbound decodes a message: one event, or a JSON array of events of one
+// trial (a run's Started and Exited, see startedDelay). The message is
+// acked once every one of its events is.
+func (d *Dispatcher) inbound(msg jetstream.Msg) ([]scheduler.Inbound, error) {
+	evs, err := decodeEvents(msg.Data())
+	if err != nil {
+		return nil, err
 	}
-	if ev.Key.Study != d.study || ev.Kind < trial.Started || ev.Kind > trial.Exited {
-		return scheduler.Inbound{}, fmt.Errorf("event %v kind %v does not belong to study %q", ev.Key, ev.Kind, d.study)
-	}
-	if ev.Kind == trial.Exited && ev.Result == nil {
-		return scheduler.Inbound{}, fmt.Errorf("exited event %v without a result", ev.Key)
-	}
-	return scheduler.Inbound{Event: ev, Ack: func() {
-		if err := msg.Ack(); err != nil {
-			d.log.Warn("ack event", "key", ev.Key, "err", err)
+	for i := range evs {
+		ev := &evs[i]
+		if ev.Key.Study != d.study || ev.Kind < trial.Started || ev.Kind > trial.Exited {
+			return nil, fmt.Errorf("event %v kind %v does not belong to study %q", ev.Key, ev.Kind, d.study)
 		}
-	}}, nil
+		if ev.Kind == trial.Exited && ev.Result == nil {
+			return nil, fmt.Errorf("exited event %v without a result", ev.Key)
+		}
+	}
+	ack := func() {
+		if err := msg.Ack(); err != nil {
+			d.log.Warn("ack event", "subject", msg.Subject(), "err", err)
+		}
+	}
+	ins := make([]scheduler.Inbound, len(evs))
+	if len(evs) == 1 {
+		ins[0] = scheduler.Inbound{Event: evs[0], Ack: ack}
+		return ins, nil
+	}
+	left := new(atomic.Int32)
+	left.Store(int32(len(evs)))
+	for i := range evs {
+		var once sync.Once
+		ins[i] = scheduler.Inbound{Event: evs[i], Ack: func() {
+			once.Do(func() {
+				if left.Add(-1) == 0 {
+					ack()
+				}
+			})
+		}}
+	}
+	return ins, nil
+}
+
+// decodeEvents reads an event message's payload: an event or an array of
+// them.
+func decodeEvents(data []byte) ([]trial.Event, error) {
+	if i := firstNonSpace(data); i < len(data) && data[i] == '[' {
+		var evs []trial.Event
+		if err := json.Unmarshal(data, &evs); err != nil {
+			return nil, fmt.Errorf("decode events: %w", err)
+		}
+		if len(evs) == 0 {
+			return nil, errors.New("decode events: empty array")
+		}
+		return evs, nil
+	}
+	evs := make([]trial.Event, 1)
+	if err := json.Unmarshal(data, &evs[0]); err != nil {
+		return nil, fmt.Errorf("decode event: %w", err)
+	}
+	return evs, nil
+}
+
+func firstNonSpace(b []byte) int {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // pruneLoop deletes acknowledged events every PruneEvery, and once more on

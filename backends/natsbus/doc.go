@@ -12,10 +12,13 @@
 //	         subject automl.trials.<pool>.<study>.<id>, payload trial.Spec (JSON)
 //	         Nats-Msg-Id <study>/<id>/<attempt>: a re-dispatched attempt is stored once
 //	         consumer workers-<pool>: durable pull, explicit ack, AckWait = the lease,
-//	         renewed with InProgress every AckWait/3; each slot fetches one job at a time
+//	         renewed with InProgress every AckWait/3; a worker pulls exactly as many
+//	         jobs as it has idle slots (feeder), never more
 //	events   stream AUTOML_EVENTS, limits retention (see EnsureStreams), file storage
-//	         subject automl.events.<study>.<id>, payload trial.Event (JSON)
-//	         Nats-Msg-Id <study>/<id>/<attempt>/<delivery>/<seq>
+//	         subject automl.events.<study>.<id>, payload trial.Event (JSON), or a JSON
+//	         array of one run's events: a run that ends within startedDelay sends
+//	         its Started with its Exited; the message is acked when all its events are
+//	         Nats-Msg-Id <study>/<id>/<attempt>/<delivery>/<seq> (of its last event)
 //	         consumer scheduler-<study>: durable pull, acked after the store commit;
 //	         acked events are purged in bulk by the study's Dispatcher
 //	stop     core subject automl.control.<study>.<id>, payload the attempt's trial.Key:
@@ -44,8 +47,8 @@
 // while the job's own scheduler is down) publishes the trial's Exited
 // event, crashed with that reason, and deletes the job.
 //
-// Checkpoints. A worker gives every run a fresh local directory
-// (trial.Spec.CheckpointDir), fills it from the object store when the job
+// Checkpoints. A worker gives every run an empty local directory, its
+// slot's (trial.Spec.CheckpointDir), fills it from the object store when the job
 // resumes from a checkpoint (Spec.Checkpoint), and uploads it after a run
 // that returned one, naming it in the result; so any worker can resume any
 // trial. The scheduler deletes a trial's checkpoints once the trial is final

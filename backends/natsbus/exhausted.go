@@ -81,7 +81,7 @@ func (d *Dispatcher) onExhausted(m jetstream.Msg) error {
 				"trial %v: handed to workers %d times (the pool's max_deliver) and none finished it: each worker died, hung or was cut off under it; the job was removed",
 				key, adv.Deliveries)},
 		}
-		msg, err := eventMsg(ev)
+		msg, err := eventMsg(nil, ev)
 		if err != nil {
 			return err
 		}

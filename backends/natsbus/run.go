@@ -34,8 +34,12 @@ type run struct {
 	failure error
 	// lost is an event that could not be stored: the infrastructure failed.
 	lost error
-	// started is the pending publish of the Started event.
-	started jetstream.PubAckFuture
+	// held is the Started event while it is held back (see startedDelay),
+	// heldTimer what publishes it; started is its pending publish once it
+	// was published on its own.
+	held      *trial.Event
+	heldTimer *time.Timer
+	started   jetstream.PubAckFuture
 }
 
 func (r *run) stop() {
@@ -75,9 +79,13 @@ func (r *run) Report(_ context.Context, step float64, metrics trial.Metrics) (tr
 		r.mu.Unlock()
 		return trial.Stop, err
 	}
+	// The scheduler sees the trial start before its reports.
+	if err := r.releaseStarted(); err != nil {
+		return trial.Stop, err
+	}
 	ev := r.event(trial.Reported)
 	ev.Step, ev.Metrics = step, metrics
-	if err := r.w.publish(ev); err != nil {
+	if err := r.w.publish(nil, ev); err != nil {
 		err = fmt.Errorf("%w: %w", trial.ErrLost, err)
 		r.mu.Lock()
 		if r.lost == nil {
@@ -95,14 +103,13 @@ func (r *run) Report(_ context.Context, step float64, metrics trial.Metrics) (tr
 // handle runs one delivered job to its end and settles its message: ack
 // after the Exited event is stored, nak when the worker is shutting down or
 // the event could not be stored, term when the job is poison.
-func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg jetstream.Msg) {
-	meta, err := msg.Metadata()
+func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg jobMsg) {
+	delivery, err := msg.delivery()
 	if err != nil {
 		log.Error("job without metadata", "subject", msg.Subject(), "err", err)
 		_ = msg.TermWithReason("no metadata")
 		return
 	}
-	delivery := int(meta.NumDelivered)
 	var spec trial.Spec
 	if err := decodeJob(msg, &spec); err != nil {
 		w.poison(log, msg, delivery, err)
@@ -123,6 +130,7 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg jet
 	defer w.unregister(r)
 	lease := w.keepLease(log, msg)
 	res := r.execute(runCtx, log)
+	started := r.takeStarted()
 	lapsed := lease.stop()
 
 	if ctx.Err() != nil && !r.isStopped() {
@@ -137,7 +145,7 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg jet
 	}
 	ev := r.event(trial.Exited)
 	ev.Result = &res
-	if err := w.publish(ev); err != nil {
+	if err := w.publish(started, ev); err != nil {
 		log.Error("job handed back: cannot store its result", "err", err)
 		_ = msg.Nak()
 		return
@@ -157,7 +165,7 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg jet
 }
 
 // decodeJob reads and checks a job's spec, and that it sits on its subject.
-func decodeJob(msg jetstream.Msg, spec *trial.Spec) error {
+func decodeJob(msg jobMsg, spec *trial.Spec) error {
 	if err := json.Unmarshal(msg.Data(), spec); err != nil {
 		return fmt.Errorf("decode spec: %w", err)
 	}
@@ -177,18 +185,10 @@ func (r *run) execute(ctx context.Context, log *slog.Logger) trial.Result {
 	if err != nil {
 		return failed(key, err)
 	}
-	// Started is stored while the trainer runs; handle confirms it before
-	// publishing Exited. For short trials this halves the waits per job.
-	started, err := r.w.publishAsync(r.event(trial.Started))
-	if err != nil {
-		return failed(key, fmt.Errorf("%w: %w", trial.ErrLost, err))
-	}
-	r.started = started
-	dir, err := r.prepareCheckpoint(ctx)
-	if dir != "" {
-		defer os.RemoveAll(dir)
-	}
-	if err != nil {
+	// Started goes out while the trainer runs, or with Exited (see
+	// startedDelay); handle confirms it before publishing Exited.
+	r.holdStarted()
+	if err := r.prepareCheckpoint(ctx); err != nil {
 		return failed(key, err)
 	}
 	res, err := safeRun(ctx, log, runner, r.spec, r)
@@ -223,26 +223,26 @@ func (r *run) execute(ctx context.Context, log *slog.Logger) trial.Result {
 	return res
 }
 
-// prepareCheckpoint makes the run's local checkpoint directory and, when
-// the job resumes from a checkpoint, fills it from the object store. A
-// checkpoint that is missing fails the trial; one that cannot be fetched
-// is an infrastructure failure.
-func (r *run) prepareCheckpoint(ctx context.Context) (string, error) {
-	dir, err := os.MkdirTemp(r.w.o.CheckpointDir, "automl-ckpt-")
+// prepareCheckpoint gives the run its slot's local checkpoint directory,
+// empty, and, when the job resumes from a checkpoint, fills it from the
+// object store. A checkpoint that is missing fails the trial; one that
+// cannot be fetched is an infrastructure failure.
+func (r *run) prepareCheckpoint(ctx context.Context) error {
+	dir, err := r.w.dirs.fresh(r.slot)
 	if err != nil {
-		return "", fmt.Errorf("%w: checkpoint directory: %w", trial.ErrLost, err)
+		return fmt.Errorf("%w: checkpoint directory: %w", trial.ErrLost, err)
 	}
 	r.spec.CheckpointDir = dir
 	if r.spec.Checkpoint == "" {
-		return dir, nil
+		return nil
 	}
 	if err := r.w.ckpt.download(ctx, r.spec.Checkpoint, dir); err != nil {
 		if errors.Is(err, ErrNoCheckpoint) || ctx.Err() != nil {
-			return dir, err
+			return err
 		}
-		return dir, fmt.Errorf("%w: %w", trial.ErrLost, err)
+		return fmt.Errorf("%w: %w", trial.ErrLost, err)
 	}
-	return dir, nil
+	return nil
 }
 
 // saveCheckpoint uploads what the trainer left in its checkpoint directory
@@ -309,7 +309,7 @@ type lease struct {
 // keepLease renews the job's lease every AckWait/3 until stop. The first
 // renewal comes within a second, after re-reading the pool's AckWait, so a
 // lease shortened since this worker bound its consumer is kept too.
-func (w *Worker) keepLease(log *slog.Logger, msg jetstream.Msg) *lease {
+func (w *Worker) keepLease(log *slog.Logger, msg jobMsg) *lease {
 	l := &lease{w: w, done: make(chan struct{}), last: time.Now(), ackWait: w.leaseTime()}
 	l.wg.Add(1)
 	go func() {
@@ -364,7 +364,7 @@ func (l *lease) stop() bool {
 
 // poison terminates a job that cannot run, and reports it crashed when its
 // key can be read, so the scheduler fails the trial instead of waiting.
-func (w *Worker) poison(log *slog.Logger, msg jetstream.Msg, delivery int, cause error) {
+func (w *Worker) poison(log *slog.Logger, msg jobMsg, delivery int, cause error) {
 	hdr := msg.Headers()
 	var k trial.Key
 	var ok bool
@@ -383,7 +383,7 @@ func (w *Worker) poison(log *slog.Logger, msg jetstream.Msg, delivery int, cause
 			Key: k, Delivery: delivery, Seq: 1, Kind: trial.Exited, Time: time.Now().UTC(), Worker: w.o.Name,
 			Result: &trial.Result{Outcome: trial.ExitCrashed, Error: fmt.Sprintf("trial %v: unusable job: %v", k, cause)},
 		}
-		if err := w.publish(ev); err != nil {
+		if err := w.publish(nil, ev); err != nil {
 			log.Error("cannot report poison job; handing it back", "err", err)
 			_ = msg.Nak()
 			return

@@ -51,12 +51,14 @@ type WorkerOptions struct {
 	// pool's consumer keeps the largest value any of its workers asked for,
 	// so in a fleet set it to the pool's total slots.
 	MaxAckPending int
-	// FetchWait is how long an idle slot's pull request waits for a job
-	// before it asks again (default 2 s). It also bounds how long Run takes
-	// to return after its context ends or Drain.
+	// FetchWait is how long a pull request for idle slots waits for jobs
+	// before they ask again (default 2 s). It also bounds (plus about a
+	// second) how long Run takes to return after its context ends or Drain:
+	// jobs that open requests still bring are handed back.
 	FetchWait time.Duration
-	// CheckpointDir is where a running trial's checkpoint directory is made
-	// (default os.TempDir()); it is removed when the run ends.
+	// CheckpointDir is where the worker makes its slots' checkpoint
+	// directories (default os.TempDir()): each run gets its slot's,
+	// empty; they are removed when Run returns.
 	CheckpointDir string
 	Logger        *slog.Logger
 }
@@ -65,10 +67,10 @@ type WorkerOptions struct {
 // job is handed back and runs again.
 const publishTimeout = 30 * time.Second
 
-// Worker runs jobs of one pool: Slots goroutines, each pulling one job at a
-// time (never more: a prefetched job would age past its lease unseen),
-// running it, publishing its events and acking it only after its Exited
-// event is stored.
+// Worker runs jobs of one pool: Slots goroutines, each running one job at
+// a time, publishing its events and acking it only after its Exited event
+// is stored. A feeder pulls the jobs, exactly as many as slots are idle
+// (never more: a prefetched job would age past its lease unseen).
 type Worker struct {
 	nc      *nats.Conn
 	js      jetstream.JetStream
@@ -76,6 +78,7 @@ type Worker struct {
 	o       WorkerOptions
 	log     *slog.Logger
 	ckpt    *checkpoints
+	dirs    *slotDirs
 
 	drain     chan struct{}
 	drainOnce sync.Once
@@ -132,6 +135,7 @@ func NewWorker(nc *nats.Conn, runners RunnerFor, o WorkerOptions) (*Worker, erro
 		nc: nc, js: js, runners: runners, o: o,
 		log:     o.Logger.With("worker", o.Name, "pool", o.Pool),
 		ckpt:    &checkpoints{js: js},
+		dirs:    newSlotDirs(o.CheckpointDir),
 		drain:   make(chan struct{}),
 		running: map[trial.Key]*run{},
 	}, nil
@@ -174,7 +178,7 @@ func (w *Worker) draining() bool {
 // worker whose credentials cannot create consumers, until a scheduler has
 // created it.
 func (w *Worker) Run(ctx context.Context) error {
-	cons, err := w.bind(ctx)
+	_, err := w.bind(ctx)
 	if err != nil {
 		return nil // ctx ended while waiting
 	}
@@ -183,16 +187,36 @@ func (w *Worker) Run(ctx context.Context) error {
 		return fmt.Errorf("worker %s: subscribe to stop requests: %w", w.o.Name, err)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
+	f, err := startFeeder(w.nc, TrialsStream, WorkerConsumer(w.o.Pool), w.o.Slots, w.o.FetchWait, w.log, func() {
+		if _, err := w.setup(ctx); err != nil {
+			w.log.Warn("set up the pool's job consumer", "err", err)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("worker %s: subscribe for jobs: %w", w.o.Name, err)
+	}
 	w.log.Info("worker started", "slots", w.o.Slots, "ack_wait", w.leaseTime())
+	idle := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-w.drain:
+		case <-idle:
+		}
+		f.halt()
+	}()
 	var wg sync.WaitGroup
 	for i := range w.o.Slots {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.slot(ctx, i, cons)
+			w.slot(ctx, i, f)
 		}()
 	}
 	wg.Wait()
+	close(idle)
+	f.close()
+	w.dirs.close()
 	w.log.Info("worker stopped")
 	return nil
 }
@@ -270,42 +294,20 @@ func (w *Worker) leaseTime() time.Duration {
 	return cmp.Or(w.ackWait, DefaultAckWait)
 }
 
-// slot is one job at a time: pull one, run it, repeat.
-func (w *Worker) slot(ctx context.Context, i int, cons jetstream.Consumer) {
+// slot is one job at a time: take one from the feeder, run it, repeat.
+func (w *Worker) slot(ctx context.Context, i int, f *feeder) {
 	log := w.log.With("slot", i)
+	ch := make(chan *nats.Msg, 1)
 	for ctx.Err() == nil && !w.draining() {
-		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(w.o.FetchWait))
-		if err != nil {
-			log.Warn("fetch job", "err", err)
-			if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) {
-				if c, err := w.setup(ctx); err == nil {
-					cons = c
-				}
-			}
-			sleep(ctx, min(w.o.FetchWait, time.Second))
-			continue
-		}
-		// The batch ends within FetchWait; waiting it out even after ctx
-		// ends means a job delivered meanwhile is handed back, not
-		// stranded until its lease expires.
-		var msg jetstream.Msg
-		for m := range batch.Messages() {
-			msg = m
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
-			log.Warn("fetch job", "err", err)
-			if msg == nil {
-				sleep(ctx, min(w.o.FetchWait, time.Second))
-			}
-		}
-		if msg == nil {
-			continue
-		}
-		if ctx.Err() != nil || w.draining() {
-			_ = msg.Nak()
+		m := f.get(ch)
+		if m == nil {
 			return
 		}
-		w.handle(ctx, i, log, msg)
+		if ctx.Err() != nil || w.draining() {
+			_ = m.Nak()
+			return
+		}
+		w.handle(ctx, i, log, jobMsg{m})
 	}
 }
 
@@ -349,9 +351,16 @@ func (w *Worker) unregister(r *run) {
 }
 
 // eventMsg is an event's message; its Nats-Msg-Id makes a retried
-// publish a no-op.
-func eventMsg(ev *trial.Event) (*nats.Msg, error) {
-	data, err := json.Marshal(ev)
+// publish a no-op. With first (the run's Started event, held back), the
+// message carries both, as a JSON array in order; it is named after ev.
+func eventMsg(first, ev *trial.Event) (*nats.Msg, error) {
+	var data []byte
+	var err error
+	if first != nil {
+		data, err = json.Marshal([2]*trial.Event{first, ev})
+	} else {
+		data, err = json.Marshal(ev)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("encode %v event of %v: %w", ev.Kind, ev.Key, err)
 	}
@@ -361,9 +370,10 @@ func eventMsg(ev *trial.Event) (*nats.Msg, error) {
 	return msg, nil
 }
 
-// publish stores one event, waiting for its PubAck.
-func (w *Worker) publish(ev *trial.Event) error {
-	msg, err := eventMsg(ev)
+// publish stores an event (and first, when not nil, in the same message),
+// waiting for its PubAck.
+func (w *Worker) publish(first, ev *trial.Event) error {
+	msg, err := eventMsg(first, ev)
 	if err != nil {
 		return err
 	}
@@ -377,7 +387,7 @@ func (w *Worker) publish(ev *trial.Event) error {
 
 // publishAsync sends one event without waiting; confirm waits for it.
 func (w *Worker) publishAsync(ev *trial.Event) (jetstream.PubAckFuture, error) {
-	msg, err := eventMsg(ev)
+	msg, err := eventMsg(nil, ev)
 	if err != nil {
 		return nil, err
 	}
