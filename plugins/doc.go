@@ -7,8 +7,9 @@
 // worker) call Open(cfg) to start a plugin process and get a trial.Runner
 // back, or use a Slot, which picks the process for each job (a built-in
 // trainer served by the automl binary itself, or an external binary),
-// keeps it across trials when the trainer allows reuse, and replaces a
-// crashed process.
+// keeps it across trials when the trainer allows reuse, replaces a crashed
+// process, and launches the next trial's fresh process while the current
+// trial runs, so the launch is off the trial's critical path.
 //
 // Every plugin process starts in its own session (and so its own process
 // group), with only the environment it is given (no host secrets), with

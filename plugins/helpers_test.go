@@ -123,9 +123,9 @@ func init() {
 		}
 		return trial.Result{Outcome: trial.ExitPruned, Step: 1}, nil
 	})
-	// t-env returns its environment in the Checkpoint field.
+	// t-env returns its environment in the Checkpoint field, and its pid.
 	reg("t-env", func(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
-		return trial.Result{Outcome: trial.ExitDone, Checkpoint: strings.Join(os.Environ(), "\n"), Metrics: trial.Metrics{"x": 1}}, nil
+		return trial.Result{Outcome: trial.ExitDone, Checkpoint: strings.Join(os.Environ(), "\n"), Metrics: trial.Metrics{"x": 1, "pid": float64(os.Getpid())}}, nil
 	})
 	// t-errors returns the error params.kind asks for.
 	reg("t-errors", func(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
@@ -235,6 +235,11 @@ func others(pid int) []int {
 		}
 	}
 	return out
+}
+
+// children lists this process's live (non-zombie) child processes.
+func children() []int {
+	return proc.Children(os.Getpid())
 }
 
 // assertSessionGone checks in /proc that nothing of the session led by pid

@@ -18,15 +18,21 @@ import (
 )
 
 // runHost is a worker in a subprocess: it runs an exec trial whose program
-// becomes `sleep 1000`, prints the plugin's pid and the program's, and
-// waits to be killed.
+// becomes `sleep 1000`, without reuse so that the slot also launches a
+// spare for the next trial, prints the plugin's pid, the program's and the
+// spare's, and waits to be killed.
 func runHost() {
 	slot := plugins.NewSlot(plugins.HostOptions{Self: selfExe(nil)})
 	s := spec("exec", 1)
 	s.Trainer.Config = map[string]any{"command": []any{"sh", "-c", `echo '{"step": 1, "loss": 1}'; exec sleep 1000`}}
+	s.Trainer.Reuse = new(false)
 	rep := &reporter{decide: func(float64, trial.Metrics) trial.Directive {
 		pid := slot.Pid()
-		fmt.Printf("plugin %d children %v\n", pid, others(pid))
+		deadline := time.Now().Add(20 * time.Second)
+		for slot.SparePid() == 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		fmt.Printf("plugin %d children %v\n", pid, append(others(pid), slot.SparePid()))
 		return trial.Continue
 	}}
 	_, err := slot.Run(context.Background(), s, rep)
@@ -34,8 +40,9 @@ func runHost() {
 	os.Exit(1)
 }
 
-// A worker killed with SIGKILL takes its plugin, and the plugin's program,
-// with it (parent-death signals on locked threads, at both levels).
+// A worker killed with SIGKILL takes its plugin, the plugin's program, and
+// the spare launched in the background for the next trial with it
+// (parent-death signals on locked threads, at both levels).
 func TestWorkerKilledLeavesNoPlugin(t *testing.T) {
 	cmd := exec.Command(selfExe(t))
 	cmd.Env = append(os.Environ(), "AUTOML_TEST_ROLE=host")
@@ -75,6 +82,9 @@ func TestWorkerKilledLeavesNoPlugin(t *testing.T) {
 		}
 		pids = append(pids, pid)
 	}
+	if len(pids) < 3 || pids[len(pids)-1] == 0 {
+		t.Fatalf("host said %q, want the plugin, its program and a spare", line)
+	}
 	for _, pid := range pids {
 		if !proc.Alive(pid) {
 			t.Fatalf("process %d not alive before the kill", pid)
@@ -88,6 +98,7 @@ func TestWorkerKilledLeavesNoPlugin(t *testing.T) {
 		eventually(t, 5*time.Second, fmt.Sprintf("process %d outlived its SIGKILLed worker", pid), func() bool { return !proc.Alive(pid) })
 	}
 	assertSessionGone(t, pids[0])
+	assertSessionGone(t, pids[len(pids)-1])
 }
 
 func alive(pid int) bool { return proc.Alive(pid) }

@@ -200,6 +200,16 @@ func (p *Plugin) Kill() {
 	})
 }
 
+// killGroup marks the plugin broken and sends SIGKILL to its process
+// group: one system call, where Kill's scan of /proc for the rest of the
+// session costs milliseconds. A slot retiring a process after its trial
+// calls it on the next trial's critical path, then Kill in the background
+// (see Slot.retire).
+func (p *Plugin) killGroup() {
+	p.markBroken(errKilled)
+	proc.KillGroup(p.pid, syscall.SIGKILL)
+}
+
 // Close kills the plugin (see Kill); a trainer keeps nothing that a clean
 // shutdown would save.
 func (p *Plugin) Close() error {

@@ -67,6 +67,11 @@ func GroupMembers(pgid int) []int {
 	return scanProc(func(st procStat) bool { return st.pgrp == pgid })
 }
 
+// Children lists the live (non-zombie) processes whose parent is ppid.
+func Children(ppid int) []int {
+	return scanProc(func(st procStat) bool { return st.ppid == ppid })
+}
+
 // Alive reports whether pid is a live process (not a zombie).
 func Alive(pid int) bool {
 	st, ok := readStat(pid)
@@ -74,9 +79,9 @@ func Alive(pid int) bool {
 }
 
 type procStat struct {
-	pid           int
-	state         byte
-	pgrp, session int
+	pid                 int
+	state               byte
+	ppid, pgrp, session int
 }
 
 func scanProc(match func(procStat) bool) []int {
@@ -113,10 +118,11 @@ func readStat(pid int) (procStat, bool) {
 	if len(f) < 4 {
 		return procStat{}, false
 	}
+	ppid, err0 := strconv.Atoi(f[1])
 	pgrp, err1 := strconv.Atoi(f[2])
 	session, err2 := strconv.Atoi(f[3])
-	if err1 != nil || err2 != nil || len(f[0]) != 1 {
+	if err0 != nil || err1 != nil || err2 != nil || len(f[0]) != 1 {
 		return procStat{}, false
 	}
-	return procStat{pid: pid, state: f[0][0], pgrp: pgrp, session: session}, true
+	return procStat{pid: pid, state: f[0][0], ppid: ppid, pgrp: pgrp, session: session}, true
 }

@@ -19,4 +19,5 @@ func KillGroup(pgid int, sig syscall.Signal) {
 func KillSession(pid int)          { KillGroup(pid, syscall.SIGKILL) }
 func SessionMembers(sid int) []int { return nil }
 func GroupMembers(pgid int) []int  { return nil }
+func Children(ppid int) []int      { return nil }
 func Alive(pid int) bool           { return syscall.Kill(pid, 0) == nil }
