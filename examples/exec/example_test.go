@@ -144,3 +144,35 @@ func TestExecExampleResumesFromCheckpoint(t *testing.T) {
 		t.Errorf("val_loss at epoch 5: %v straight, %v resumed", a, b)
 	}
 }
+
+// Asked to resume at an epoch its checkpoint directory does not hold
+// (empty, or another epoch), the script fails instead of training a fresh
+// model under continued epoch numbers.
+func TestExecExampleRefusesResumeWithoutCheckpoint(t *testing.T) {
+	space, slot, _ := setup(t)
+	dir := filepath.Join(t.TempDir(), "c")
+	s := specFor(space, 2, 0.05, 0.5, 1e-4, 64)
+	s.From, s.To, s.CheckpointDir = 0, 2, dir
+	if res, err := slot.Run(context.Background(), s, &reporter{}); err != nil || res.Outcome != trial.ExitDone {
+		t.Fatalf("job 0..2: result %+v, error %v", res, err)
+	}
+	for _, c := range []struct {
+		name string
+		dir  string
+		want string
+	}{
+		{"no checkpoint", filepath.Join(t.TempDir(), "empty"), "there is no checkpoint"},
+		{"another epoch", dir, "the checkpoint holds epoch 2"},
+	} {
+		s.From, s.To, s.CheckpointDir = 3, 5, c.dir
+		rep := &reporter{}
+		res, err := slot.Run(context.Background(), s, rep)
+		msg := res.Error
+		if err != nil {
+			msg = err.Error()
+		}
+		if res.Outcome == trial.ExitDone || len(rep.steps) != 0 || !strings.Contains(msg, c.want) {
+			t.Errorf("%s: result %+v, error %v, reports %v; want a failure saying %q", c.name, res, err, rep.steps, c.want)
+		}
+	}
+}

@@ -11,7 +11,9 @@ SGD with momentum and L2, and follows the exec trainer's contract:
   every other line (on stdout or stderr) is the trial's log;
 - span and checkpoints: it trains epochs AUTOML_RESOURCE_FROM+1 ..
   AUTOML_RESOURCE_TO (or --epochs when no span is given), saves its state
-  to AUTOML_CHECKPOINT_DIR after each epoch, and resumes from it.
+  to AUTOML_CHECKPOINT_DIR after each epoch, and resumes from it; asked to
+  resume without a checkpoint of epoch AUTOML_RESOURCE_FROM, it fails
+  rather than train a fresh model under continued epoch numbers.
 """
 import argparse
 import json
@@ -59,9 +61,17 @@ def main():
     train, val = (xs[:1000], ys[:1000]), (xs[1000:], ys[1000:])
     rng = random.Random(int(os.environ.get("AUTOML_SEED", "0")))
     w, b, vw, vb = [0.0] * DIM, 0.0, [0.0] * DIM, 0.0
-    if start > 0 and ckpt and os.path.exists(ckpt):
+    if start > 0:
+        # Continuing a promoted trial: without its state, epochs start+1..
+        # would train a fresh model under the wrong numbers, so refuse.
+        if not ckpt or not os.path.exists(ckpt):
+            print(f"asked to resume at epoch {start} but there is no checkpoint in AUTOML_CHECKPOINT_DIR", file=sys.stderr)
+            return 2
         with open(ckpt) as f:
             s = json.load(f)
+        if s["epoch"] != start:
+            print(f"asked to resume at epoch {start} but the checkpoint holds epoch {s['epoch']}", file=sys.stderr)
+            return 2
         w, b, vw, vb = s["w"], s["b"], s["vw"], s["vb"]
         rng.setstate((s["rng"][0], tuple(s["rng"][1]), s["rng"][2]))
         print(f"resumed from epoch {s['epoch']}", file=sys.stderr)

@@ -123,6 +123,10 @@ func TestRestoreRejects(t *testing.T) {
 		`{"v":1,"trials":[{"id":1,"p":7}]}`,
 		`{"v":1,"trials":[{"id":1,"p":1,"s":[1,2],"l":[1]}]}`,
 		`{"v":1,"trials":[{"id":1,"p":1},{"id":1,"p":2}]}`,
+		`{"v":3}`,
+		`{"v":2,"stop":[-1]}`,
+		`{"v":2,"stop":[4,4]}`,
+		`{"v":2,"stop":"x"}`,
 	} {
 		s, _ := search.NewSearcher(space)
 		if err := s.Restore([]byte(bad)); err == nil {
@@ -140,4 +144,125 @@ func TestOptions(t *testing.T) {
 	if got := fmt.Sprint(cfg.MaxResource, cfg.StartupTrials, cfg.WarmupSteps, cfg.MinTrials); got != "0 2 1.5 3" {
 		t.Fatalf("config %s, want 0 2 1.5 3", got)
 	}
+}
+
+// curveHistory is a study of four trials: 0-2 completed with the curves
+// losses[i] at steps 1..3, and 3 running, with the curve given.
+func curveHistory(space *search.Space, running []search.CurvePoint) *search.History {
+	h := &search.History{}
+	for i, losses := range [][]float64{{5, 4, 3}, {6, 5, 4}, {7, 6, 5}} {
+		var c []search.CurvePoint
+		for j, l := range losses {
+			c = append(c, pairs(float64(j+1), l)...)
+		}
+		h.Add(search.Observation{ID: i, Point: search.Point{search.Float(0.5), search.Float(0.5), search.Float(0.5)}, Status: search.Complete, Loss: losses[2], HasLoss: true, Resource: 3, Curve: c})
+	}
+	h.Add(search.Observation{ID: 3, Point: search.Point{search.Float(0.1), search.Float(0.1), search.Float(0.1)}, Status: search.Pending, Curve: running})
+	return h
+}
+
+// TestReadsCurvesFromHistory gives a searcher that never observed a report
+// a History with the learning curves: the rule judges from them (the
+// median of the completed trials at the step, the running trial's best so
+// far over its curve), also when restored from a snapshot.
+func TestReadsCurvesFromHistory(t *testing.T) {
+	space := fidelitytest.Space(t, "median", "max_resource: 3, n_startup_trials: 3", 1)
+	tests := []struct {
+		name  string
+		curve []search.CurvePoint // the running trial's, ending with the report
+		stop  bool
+	}{
+		{"worse than the median at step 2 (5)", pairs(1, 6, 2, 5.5), true},
+		{"equal to the median is not worse", pairs(1, 6, 2, 5), false},
+		{"an earlier step was better than the median", pairs(1, 4.9, 2, 5.5), false},
+		{"a re-run's later points are not so far", pairs(1, 6, 2, 5.5, 3, 1, 2, 5.5), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			last := tc.curve[len(tc.curve)-1]
+			ev := search.Event{Kind: search.Reported, ID: 3, Step: last.Step, Loss: last.Loss, HasLoss: true}
+			fresh := func() search.Searcher {
+				s, err := search.NewSearcher(space)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			s := fresh()
+			restored := fresh()
+			snap, err := s.Snapshot()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := restored.Restore(snap); err != nil {
+				t.Fatal(err)
+			}
+			for name, s := range map[string]search.Searcher{"new": s, "restored": restored} {
+				c := search.Context{Space: space, History: curveHistory(space, tc.curve), NewID: func() int { return 4 }}
+				acts, err := s.Observe(c, ev)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := len(acts) == 1 && acts[0].Kind == search.Stop && acts[0].ID == 3; got != tc.stop || len(acts) > 1 {
+					t.Fatalf("%s searcher: actions %+v, want a stop: %v", name, acts, tc.stop)
+				}
+				again, _ := s.Observe(c, ev) // a duplicate: the stop was asked already
+				if len(again) != 0 {
+					t.Fatalf("%s searcher: duplicate report gave %+v", name, again)
+				}
+			}
+		})
+	}
+}
+
+// TestSnapshotHoldsNoCurves: after a study of 60 trials of 81 steps, the
+// snapshot is the rule's decisions only (no trial is being stopped then).
+func TestSnapshotHoldsNoCurves(t *testing.T) {
+	space := fidelitytest.Space(t, "median", "max_resource: 81, n_startup_trials: 3", 2)
+	s, err := search.NewSearcher(space)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stops := 0
+	sim := fidelitytest.Run(t, space, s, fidelitytest.Config{Slots: 4, Trials: 60, MaxResource: 81, Seed: 2, Before: func(_ *fidelitytest.Sim, acts []search.Action) {
+		for _, a := range acts {
+			if a.Kind == search.Stop {
+				stops++
+			}
+		}
+	}})
+	snap, err := s.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stops == 0 || sim.Events < 60*10 {
+		t.Fatalf("%d stops over %d events: the study should stop some trials and report many steps", stops, sim.Events)
+	}
+	if string(snap) != `{"v":2}` {
+		t.Fatalf("snapshot %s, want {\"v\":2}", snap)
+	}
+}
+
+// TestRestoresVersion1 reads a snapshot of the version that kept the
+// curves: its stop requests and its end carry over.
+func TestRestoresVersion1(t *testing.T) {
+	space := fidelitytest.Space(t, "median", "max_resource: 15", 1)
+	s, _ := search.NewSearcher(space)
+	v1 := `{"v":1,"trials":[{"id":0,"p":2,"s":[1,2],"l":[3,2]},{"id":1,"p":1,"stop":true,"s":[1],"l":[9]},{"id":2,"p":3}],"done":true,"reason":"median: search space exhausted"}`
+	if err := s.Restore([]byte(v1)); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := s.Snapshot()
+	if want := `{"v":2,"stop":[1],"done":true,"reason":"median: search space exhausted"}`; string(snap) != want {
+		t.Fatalf("snapshot %s, want %s", snap, want)
+	}
+}
+
+// pairs makes a curve of step, loss pairs.
+func pairs(xs ...float64) []search.CurvePoint {
+	var c []search.CurvePoint
+	for i := 0; i+1 < len(xs); i += 2 {
+		c = append(c, search.CurvePoint{Step: xs[i], Loss: xs[i+1]})
+	}
+	return c
 }

@@ -2,6 +2,7 @@ package fidelitytest
 
 import (
 	"math/rand/v2"
+	"slices"
 
 	"automl/search"
 )
@@ -19,6 +20,7 @@ func (s *Sim) save() {
 	c.commit, c.S = nil, nil
 	c.H = &search.History{}
 	for _, o := range s.H.Trials {
+		o.Curve = slices.Clone(o.Curve) // the live run appends to its own
 		c.H.Add(o)
 	}
 	c.Jobs = make([]*Job, len(s.Jobs))

@@ -298,6 +298,9 @@ func (s *Sim) advance(k int) search.Event {
 		j.Step = math.Min(j.Step+1, j.Span.To)
 		j.Loss, j.HasLoss = s.cfg.Curve(s.Space, o.Point, j.Step), true
 		o.Resource = j.Step
+		// The scheduler keeps every report in the trial's curve (searchers
+		// such as median read curves there, not from their snapshots).
+		o.Curve = append(o.Curve, search.CurvePoint{Step: j.Step, Loss: j.Loss})
 		if j.Step < j.Span.To {
 			j.next += speed(j.ID)
 		}
