@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"automl/plugins"
+	"automl/plugins/internal/proc"
 	"automl/search"
 	"automl/trial"
 )
@@ -301,5 +302,57 @@ func TestPluginRunByHand(t *testing.T) {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "This binary is a plugin") {
 		t.Errorf("exit %v, output %q", err, out)
+	}
+}
+
+// A kept process that died between trials (killed while idle: the OOM
+// killer, an operator) fails the next trial as lost, not crashed: the
+// trainer never got it, so it runs again without counting as a failure.
+// A process that dies during a trial is still that trial's crash (see
+// TestPanicFailsTheTrialNotTheSlot).
+func TestProcessDeadBetweenTrialsIsLostNotCrashed(t *testing.T) {
+	p := open(t, builtinConfig(t, "t-echo"))
+	if _, err := p.Run(context.Background(), spec("t-echo", 1), &reporter{}); err != nil {
+		t.Fatal(err)
+	}
+	pid := p.Pid()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the plugin reaped", func() bool { return !proc.Exists(pid) })
+	res, err := p.Run(context.Background(), spec("t-echo", 2), &reporter{})
+	if !errors.Is(err, trial.ErrLost) || !errors.Is(err, plugins.ErrCrashed) {
+		t.Fatalf("error %v, want trial.ErrLost (and ErrCrashed)", err)
+	}
+	if !strings.Contains(err.Error(), "was dead before trial s/2/1 could start") {
+		t.Errorf("error %q does not say the process died before the trial", err)
+	}
+	if res.Outcome != trial.ExitCrashed && res.Outcome != trial.ExitLost {
+		t.Errorf("outcome %v", res.Outcome)
+	}
+	if p.Healthy() {
+		t.Error("a dead process reported healthy")
+	}
+}
+
+// A slot whose kept process died between trials runs the next trial in a
+// fresh process, without failing it.
+func TestSlotReplacesAKeptProcessThatDiedIdle(t *testing.T) {
+	slot := plugins.NewSlot(plugins.HostOptions{Self: selfExe(t)})
+	defer slot.Close()
+	if _, err := slot.Run(context.Background(), spec("t-echo", 1), &reporter{}); err != nil {
+		t.Fatal(err)
+	}
+	pid := slot.Pid()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "the plugin reaped", func() bool { return !proc.Exists(pid) })
+	res, err := slot.Run(context.Background(), spec("t-echo", 2), &reporter{})
+	if err != nil {
+		t.Fatalf("trial after the kept process died: %v", err)
+	}
+	if got := int(res.Metrics["pid"]); got == pid || got != slot.Pid() {
+		t.Errorf("trial ran in pid %d (dead: %d, slot: %d), want a fresh process", got, pid, slot.Pid())
 	}
 }

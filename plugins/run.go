@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"automl/plugins/internal/proc"
 	"automl/plugins/internal/trainerpb"
 	"automl/trial"
 )
@@ -31,6 +32,15 @@ func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 		return trial.Result{}, err
 	}
 	defer p.releaseBusy()
+	if !proc.Exists(p.pid) {
+		// Died since its last trial (killed while idle, say): the trial
+		// never reaches it, which is the infrastructure's failure.
+		err := fmt.Errorf("%w: %w: plugin %s (pid %d) was dead before trial %v could start: %s",
+			trial.ErrLost, ErrCrashed, p.name, p.pid, spec.Key, p.crashNote())
+		p.markBroken(err)
+		p.Kill()
+		return failed(trial.Result{}, err)
+	}
 	specJSON, err := json.Marshal(spec)
 	if err != nil {
 		return trial.Result{}, fmt.Errorf("encode spec %v: %w", spec.Key, err)
@@ -50,7 +60,7 @@ func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 		err = stream.Send(&trainerpb.HostMessage{Msg: &trainerpb.HostMessage_Start{Start: &trainerpb.Start{SpecJson: specJSON}}})
 	}
 	if err != nil {
-		return p.streamFailed(spec, err)
+		return p.streamFailed(spec, err, true)
 	}
 	type received struct {
 		m   *trainerpb.PluginMessage
@@ -80,12 +90,12 @@ func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 				if t.killed {
 					return t.killedResult(ctx, runCtx)
 				}
-				return p.streamFailed(spec, r.err)
+				return p.streamFailed(spec, r.err, false)
 			}
 			switch x := r.m.GetMsg().(type) {
 			case *trainerpb.PluginMessage_Report:
 				if err := t.report(runCtx, rep, x.Report); err != nil {
-					return p.streamFailed(spec, err)
+					return p.streamFailed(spec, err, false)
 				}
 			case *trainerpb.PluginMessage_Result:
 				res, runErr := resultFromProto(x.Result)
@@ -217,7 +227,13 @@ func (p *Plugin) releaseBusy() {
 
 // streamFailed explains a stream that broke mid-trial; the process is
 // killed either way (it is never reused after this).
-func (p *Plugin) streamFailed(spec trial.Spec, err error) (trial.Result, error) {
+//
+// A stream that could not even be opened (beforeStart: the trainer never
+// got the trial) is the infrastructure's failure, not the trial's: a kept
+// process that died between trials (killed, out of memory) looks so. The
+// error is then also trial.ErrLost, so the trial runs again without
+// counting as failed.
+func (p *Plugin) streamFailed(spec trial.Spec, err error, beforeStart bool) (trial.Result, error) {
 	p.mu.Lock()
 	killedByHost := errors.Is(p.broken, errKilled)
 	p.mu.Unlock()
@@ -231,12 +247,19 @@ func (p *Plugin) streamFailed(spec trial.Spec, err error) (trial.Result, error) 
 	case code == codes.Unavailable || code == codes.Canceled || errors.Is(err, io.EOF):
 		p.waitExit(2 * time.Second)
 		if p.client.Exited() {
-			err = fmt.Errorf("%w: plugin %s (pid %d) died during trial %v: %s", ErrCrashed, p.name, p.pid, spec.Key, p.crashNote())
+			when := "during"
+			if beforeStart {
+				when = "before the start of"
+			}
+			err = fmt.Errorf("%w: plugin %s (pid %d) died %s trial %v: %s", ErrCrashed, p.name, p.pid, when, spec.Key, p.crashNote())
 			break
 		}
 		fallthrough
 	default:
 		err = fmt.Errorf("%w: plugin %s, trial %v: %v", ErrProtocol, p.name, spec.Key, err)
+	}
+	if beforeStart && !killedByHost && code != codes.ResourceExhausted {
+		err = fmt.Errorf("%w: the trial could not start: %w", trial.ErrLost, err)
 	}
 	p.markBroken(err)
 	p.Kill()

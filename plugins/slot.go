@@ -106,7 +106,9 @@ func (s *Slot) take(cfg Config, key string, reuse bool) (*Plugin, error) {
 		return nil, errSlotClosed()
 	}
 	cur, sp := s.cur, s.spare
-	if reuse && cur != nil && s.curKey == key && cur.Healthy() {
+	// Exists: go-plugin learns of an exit only once the process's output
+	// is drained, and a kept process may have died since its last trial.
+	if reuse && cur != nil && s.curKey == key && cur.Healthy() && proc.Exists(cur.Pid()) {
 		if sp != nil && sp.key != key {
 			s.spare = nil
 		} else {
