@@ -7,8 +7,9 @@
 // run settings (dataset, target, task, validation, test, folds, ...) and
 // may fix any hyperparameter; the space's parameters may set only
 // hyperparameters (learning_rate, optimizer, num_layers, units_i, ...) and
-// override the config. Unknown keys and parameters are errors. docs/mlp.md
-// documents every key; Keys lists them with one-line docs.
+// override the config. Unknown keys and parameters are errors. The
+// README's mlp section documents every key; Keys lists them with one-line
+// docs.
 //
 // Subpackages: data (loading, splits, preprocessing, synthetic data), nn
 // (layers, losses, optimisers, schedules), kernels (the float32 GEMM with
