@@ -31,7 +31,9 @@ import (
 // signal), so it dies with the slot (Close) or with the worker, and it
 // runs no trial code until a trial is sent to it. It costs an idle process
 // per slot between trials, and a launch's CPU time (mostly AutoMTLS keys)
-// beside the running trial; HostOptions.NoPrelaunch turns it off.
+// beside the running trial; HostOptions.NoPrelaunch turns it off for a
+// slot, trainer.prelaunch: false for a trainer (one that takes GPU memory
+// before it serves would hold it twice).
 //
 // Run is not for concurrent use (a slot runs one trial at a time); Close
 // may be called at any time.
@@ -82,13 +84,14 @@ func (s *Slot) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (tr
 	if err != nil {
 		return trial.Result{}, err
 	}
-	if !reuse {
+	early := spec.Trainer.Prelaunch == nil || *spec.Trainer.Prelaunch
+	if !reuse && early {
 		s.prelaunch(cfg, key)
 	}
 	res, err := p.Run(ctx, spec, rep)
 	if !reuse || !p.Healthy() {
 		s.retire(p)
-		if reuse {
+		if reuse && early {
 			s.prelaunch(cfg, key) // the crashed process's replacement
 		}
 	}

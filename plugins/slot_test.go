@@ -263,3 +263,24 @@ func sha256File(t *testing.T, path string) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// trainer.prelaunch: false (for a plugin that takes GPU memory before it
+// serves) launches each fresh process only when its trial starts: no
+// spare is ever launched beside a running trial.
+func TestSlotNoPrelaunchWhenTheTrainerSaysSo(t *testing.T) {
+	slot := plugins.NewSlot(plugins.HostOptions{Self: selfExe(t)})
+	defer slot.Close()
+	var pids []int
+	for id := range 3 {
+		s := spec("t-echo", id)
+		s.Trainer.Reuse, s.Trainer.Prelaunch = new(false), new(false)
+		pids = append(pids, runPid(t, slot, s))
+		time.Sleep(200 * time.Millisecond) // time enough for a spare to launch, were one asked for
+		if pid := slot.SparePid(); pid != 0 {
+			t.Fatalf("after trial %d: spare %d launched with prelaunch off", id, pid)
+		}
+	}
+	if pids[0] == pids[1] || pids[1] == pids[2] {
+		t.Errorf("pids %v: want a fresh process per trial", pids)
+	}
+}

@@ -696,7 +696,7 @@ func (p *parser) option(n *yaml.Node, where string, o Option) (Value, bool) {
 	return v, true
 }
 
-var trainerKeys = []string{"plugin", "config", "reuse", "pool", "sha256", "timeout"}
+var trainerKeys = []string{"plugin", "config", "reuse", "prelaunch", "pool", "sha256", "timeout"}
 var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 func (p *parser) trainer(n *yaml.Node, s *Space) {
@@ -745,6 +745,10 @@ func (p *parser) trainer(n *yaml.Node, s *Space) {
 		case "reuse":
 			if b, ok := p.boolean(f.val, where); ok {
 				s.Trainer.Reuse = &b
+			}
+		case "prelaunch":
+			if b, ok := p.boolean(f.val, where); ok {
+				s.Trainer.Prelaunch = &b
 			}
 		case "pool":
 			if v, ok := p.str(f.val, where); ok {

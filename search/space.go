@@ -129,6 +129,10 @@ type Trainer struct {
 	ConfigPos map[string]Pos
 	// Reuse keeps a slot's plugin process alive across trials of this trainer.
 	Reuse *bool
+	// Prelaunch (default on) lets a slot launch the next trial's process
+	// while a trial runs when processes are not reused; off for a plugin
+	// that takes GPU memory before it serves.
+	Prelaunch *bool
 	// Pool targets workers of one pool (default "default").
 	Pool string
 	// SHA256 pins the plugin binary's checksum.

@@ -28,11 +28,14 @@ func (k Key) String() string { return fmt.Sprintf("%s/%d/%d", k.Study, k.ID, k.A
 
 // Trainer is the trainer section of a spec: what to run.
 type Trainer struct {
-	Plugin  string         `json:"plugin"`
-	Config  map[string]any `json:"config,omitempty"`
-	Reuse   *bool          `json:"reuse,omitempty"`
-	SHA256  string         `json:"sha256,omitempty"`
-	Timeout time.Duration  `json:"timeout,omitempty"`
+	Plugin string         `json:"plugin"`
+	Config map[string]any `json:"config,omitempty"`
+	Reuse  *bool          `json:"reuse,omitempty"`
+	// Prelaunch: nil or true lets a slot launch the next trial's process
+	// early when processes are not reused.
+	Prelaunch *bool         `json:"prelaunch,omitempty"`
+	SHA256    string        `json:"sha256,omitempty"`
+	Timeout   time.Duration `json:"timeout,omitempty"`
 }
 
 // Objective names the metric that is the trial's value.
