@@ -349,9 +349,19 @@ func (st *feederState) handle(lm laneMsg) {
 		ch <- m
 		return
 	}
-	// Arrived after its slot went (the worker is stopping) or after its
-	// request was given up on: back to the server, at once.
-	_ = m.Nak()
+	if st.stopped {
+		// Its slot went (the worker is stopping): back to the server, at
+		// once, for another worker.
+		_ = m.Nak()
+		return
+	}
+	// Arrived on a request given up on (a late answer, or a server that
+	// lost track of its requests when a cluster node died). Given back at
+	// once it would go straight to another such request, here or on
+	// another worker, and burn its deliveries in a loop until MaxDeliver
+	// fails the trial (seen in the cluster test); redelivered after every
+	// request of that age has expired, it reaches a slot that asked.
+	_ = m.NakWithDelay(st.f.wait + 2*statusGrace)
 }
 
 // jobMsg is a job as a slot handles it: a JetStream message taken with a

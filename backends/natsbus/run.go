@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"automl/trial"
@@ -131,21 +132,20 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 	lease := w.keepLease(log, msg)
 	res := r.execute(runCtx, log)
 	started := r.takeStarted()
-	lapsed := lease.stop()
 
 	if ctx.Err() != nil && !r.isStopped() {
+		lease.stop()
 		log.Info("handing job back: worker stopping")
-		_ = msg.Nak()
-		return
-	}
-	if err := w.confirm(r.started); err != nil {
-		log.Error("job handed back: cannot store its start", "err", err)
 		_ = msg.Nak()
 		return
 	}
 	ev := r.event(trial.Exited)
 	ev.Result = &res
-	if err := w.publish(started, ev); err != nil {
+	// The lease is kept while the result is stored: storing may take
+	// retries, and the job must not go to another worker meanwhile.
+	err = w.storeResult(ctx, log, r.started, started, ev)
+	lapsed := lease.stop()
+	if err != nil {
 		log.Error("job handed back: cannot store its result", "err", err)
 		_ = msg.Nak()
 		return
@@ -161,6 +161,47 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 	}
 	if err := msg.Ack(); err != nil {
 		log.Warn("ack job", "err", err)
+	}
+}
+
+// storeRetryFor bounds how long a worker keeps trying to store a result
+// before it hands the job back (to be run again).
+const storeRetryFor = 2 * time.Minute
+
+// storeResult stores a run's events: its Started event (already sent as
+// pending, or first, held back, to go with ev) and its Exited event ev. The
+// result is in hand, so a store that fails (the events stream without a
+// leader for a few seconds while a cluster node dies, say) is retried with
+// backoff until it works, the worker stops, or storeRetryFor passes.
+// Handing the job back at once instead would run the trial again and again
+// into the same outage, each run a delivery, until MaxDeliver failed a
+// trial that had succeeded. Retried publishes carry the same message ids,
+// so the stream keeps one copy.
+func (w *Worker) storeResult(ctx context.Context, log *slog.Logger, pending jetstream.PubAckFuture, first, ev *trial.Event) error {
+	err := w.confirm(pending)
+	var startMsg *nats.Msg // the Started message still to store
+	if err != nil {
+		startMsg = pending.Msg()
+	}
+	deadline := time.Now().Add(storeRetryFor)
+	wait := 100 * time.Millisecond
+	for {
+		if startMsg != nil {
+			if err = w.publishMsg(startMsg); err == nil {
+				startMsg = nil
+			}
+		}
+		if startMsg == nil {
+			if err = w.publish(first, ev); err == nil {
+				return nil
+			}
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		log.Warn("cannot store the result yet; retrying", "err", err, "in", wait)
+		sleep(ctx, wait)
+		wait = min(2*wait, 2*time.Second)
 	}
 }
 

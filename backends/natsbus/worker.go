@@ -411,10 +411,15 @@ func (w *Worker) confirm(f jetstream.PubAckFuture) error {
 	case err := <-f.Err():
 		w.log.Warn("event publish failed; retrying", "subject", f.Msg().Subject, "err", err)
 	}
+	return w.publishMsg(f.Msg())
+}
+
+// publishMsg stores an event message, waiting for its PubAck.
+func (w *Worker) publishMsg(m *nats.Msg) error {
 	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
 	defer cancel()
-	if _, err := w.js.PublishMsg(ctx, f.Msg(), jetstream.WithExpectStream(EventsStream)); err != nil {
-		return fmt.Errorf("publish event %s: %w", f.Msg().Header.Get(jetstream.MsgIDHeader), err)
+	if _, err := w.js.PublishMsg(ctx, m, jetstream.WithExpectStream(EventsStream)); err != nil {
+		return fmt.Errorf("publish event %s: %w", m.Header.Get(jetstream.MsgIDHeader), err)
 	}
 	return nil
 }
