@@ -21,6 +21,31 @@ type SamplerSearcher struct {
 // NewSamplerSearcher wraps a sampler.
 func NewSamplerSearcher(s Sampler) *SamplerSearcher { return &SamplerSearcher{Sampler: s} }
 
+// RegisterSampler registers a sampler whose options parse reads from the
+// space: the spec's Validate parses them (so a bad option is a validation
+// error) and its New parses them and builds the sampler. a gives the rest
+// of the spec.
+func RegisterSampler[O any](a AlgorithmSpec, parse func(*Space) (O, error), build func(O) (Sampler, error)) {
+	a.Validate = func(s *Space) []error {
+		if _, err := parse(s); err != nil {
+			return []error{err}
+		}
+		return nil
+	}
+	a.New = func(s *Space) (Searcher, error) {
+		o, err := parse(s)
+		if err != nil {
+			return nil, err
+		}
+		smp, err := build(o)
+		if err != nil {
+			return nil, err
+		}
+		return NewSamplerSearcher(smp), nil
+	}
+	Register(a)
+}
+
 func (s *SamplerSearcher) Start(c Context) ([]Action, error) { return s.Next(c) }
 
 func (s *SamplerSearcher) Observe(c Context, _ Event) ([]Action, error) { return s.Next(c) }

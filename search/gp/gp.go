@@ -297,27 +297,10 @@ func (s *Sampler) logDropped(ds []droppedTrial) {
 }
 
 func init() {
-	search.Register(search.AlgorithmSpec{
+	search.RegisterSampler(search.AlgorithmSpec{
 		Name:    "gp",
 		Aliases: []string{"bayes"},
 		Doc:     "Bayesian optimisation: Gaussian process (Matérn-5/2, ARD) with log expected improvement",
 		Options: optionSpecs,
-		Validate: func(s *search.Space) []error {
-			if _, err := OptionsFrom(s); err != nil {
-				return []error{err}
-			}
-			return nil
-		},
-		New: func(s *search.Space) (search.Searcher, error) {
-			o, err := OptionsFrom(s)
-			if err != nil {
-				return nil, err
-			}
-			smp, err := New(o)
-			if err != nil {
-				return nil, err
-			}
-			return search.NewSamplerSearcher(smp), nil
-		},
-	})
+	}, OptionsFrom, func(o Options) (search.Sampler, error) { return New(o) })
 }

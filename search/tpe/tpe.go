@@ -220,26 +220,9 @@ func (s *Sampler) logDropped(ids []int) {
 }
 
 func init() {
-	search.Register(search.AlgorithmSpec{
+	search.RegisterSampler(search.AlgorithmSpec{
 		Name:    "tpe",
 		Doc:     "Tree-structured Parzen Estimator (Optuna's options and defaults)",
 		Options: optionSpecs,
-		Validate: func(s *search.Space) []error {
-			if _, err := OptionsFrom(s); err != nil {
-				return []error{err}
-			}
-			return nil
-		},
-		New: func(s *search.Space) (search.Searcher, error) {
-			o, err := OptionsFrom(s)
-			if err != nil {
-				return nil, err
-			}
-			smp, err := New(o)
-			if err != nil {
-				return nil, err
-			}
-			return search.NewSamplerSearcher(smp), nil
-		},
-	})
+	}, OptionsFrom, func(o Options) (search.Sampler, error) { return New(o) })
 }
