@@ -29,22 +29,28 @@ import (
 func main() {
 	var (
 		tasks     = flag.String("tasks", "synthetic,sonar,wine_quality", "tasks: synthetic, sonar, wine_quality")
-		ours      = flag.String("methods", strings.Join(methods, ","), "automl's methods")
+		ours      = flag.String("methods", strings.Join(methods, ","), "automl's methods; NAME+SAMPLER runs one with another sampler for new configurations, e.g. asha+tpe")
 		pruners   = flag.String("optuna", "hyperband,sha", "Optuna TPE with these pruners (hyperband, sha; empty: none)")
-		seeds     = flag.Int("seeds", 5, "seeds per method (1..seeds)")
+		seeds     = flag.Int("seeds", 5, "seeds per method (first-seed..first-seed+seeds-1)")
+		firstSeed = flag.Int("first-seed", 1, "the first seed (pick another range to try a change on seeds the reported figures do not use)")
 		maxR      = flag.Float64("max", 27, "max_resource: the epochs of a full training")
 		budget    = flag.Float64("budget", 2000, "epochs each run on a real data set trains (max_resource_total)")
 		synBudget = flag.Float64("synthetic-budget", 10000, "epochs each run on the synthetic task trains")
+		refFactor = flag.Float64("ref-factor", 1, "the references of the goals (random search, Optuna) train this many times the budget: where their median run does not reach the target, a larger budget decides the goal")
 		within    = flag.Float64("within", 0.01, "the target: within this fraction of the best score found")
+		fixed     = flag.Float64("target", math.NaN(), "a fixed target score instead of one from the best found (runs of different code then compare)")
 		jobs      = flag.Int("jobs", runtime.GOMAXPROCS(0), "runs at once (each trains one job at a time)")
 		python    = flag.String("python", "/usr/bin/python3", "the Python with optuna and scikit-learn")
 		verbose   = flag.Bool("v", false, "print every run")
 	)
 	flag.Parse()
+	if !(*refFactor >= 1) {
+		fail(fmt.Errorf("-ref-factor must be at least 1, got %g", *refFactor))
+	}
 	methodList := split(*ours)
 	for _, m := range methodList {
-		if !slices.Contains(methods, m) {
-			fail(fmt.Errorf("unknown method %q (%s)", m, strings.Join(methods, ", ")))
+		if base, _ := methodAlg(m); !slices.Contains(methods, base) {
+			fail(fmt.Errorf("unknown method %q (%s, or NAME+SAMPLER such as asha+tpe)", m, strings.Join(methods, ", ")))
 		}
 	}
 	tmp, err := os.MkdirTemp("", "multifidelity-bench-")
@@ -65,20 +71,21 @@ func main() {
 			fail(fmt.Errorf("%s cannot import optuna and sklearn (Debian: apt-get install python3-optuna python3-sklearn): %v\n%s", *python, err, out))
 		}
 	}
-	fmt.Printf("multi-fidelity benchmark: max_resource %g, min_resource 1, reduction factor 3, one job at a time, seeds 1..%d, target within %g%% of the best score any run found\n",
-		*maxR, *seeds, 100**within)
+	fmt.Printf("multi-fidelity benchmark: max_resource %g, min_resource 1, reduction factor 3, one job at a time, seeds %d..%d, target within %g%% of the best score any run found\n",
+		*maxR, *firstSeed, *firstSeed+*seeds-1, 100**within)
 	for _, name := range split(*tasks) {
 		t, err := taskNamed(name, repo, tmp)
 		if err != nil {
 			fail(err)
 		}
-		b := *budget
+		b := budgets{methods: *budget}
 		if t.csv == "" {
-			b = *synBudget
+			b.methods = *synBudget
 		}
+		b.refs = b.methods * *refFactor
 		start := time.Now()
-		res := runTask(t, methodList, split(*pruners), *seeds, *maxR, b, *jobs, *python, script, tmp)
-		report(t, res, methodList, split(*pruners), *within, b, *verbose)
+		res := runTask(t, methodList, split(*pruners), *firstSeed, *seeds, *maxR, b, *jobs, *python, script, tmp)
+		report(t, res, methodList, split(*pruners), *within, *fixed, b, *verbose)
 		fmt.Printf("(%s: %v wall, %d runs at once)\n", t.name, time.Since(start).Round(time.Second), *jobs)
 	}
 }
@@ -90,13 +97,13 @@ type results struct {
 }
 
 // runTask runs every method and seed of one task, jobs at a time.
-func runTask(t task, ours, pruners []string, seeds int, maxR, budget float64, jobs int, python, script, tmp string) results {
+func runTask(t task, ours, pruners []string, first, seeds int, maxR float64, budget budgets, jobs int, python, script, tmp string) results {
 	type job struct {
 		method, pruner string
 		seed           int
 	}
 	var todo []job
-	for seed := 1; seed <= seeds; seed++ {
+	for seed := first; seed < first+seeds; seed++ {
 		for _, m := range ours {
 			todo = append(todo, job{method: m, seed: seed})
 		}
@@ -117,9 +124,9 @@ func runTask(t task, ours, pruners []string, seeds int, maxR, budget float64, jo
 				var version string
 				var err error
 				if j.pruner != "" {
-					r, version, err = runOptuna(context.Background(), python, script, t, j.pruner, j.seed, maxR, budget)
+					r, version, err = runOptuna(context.Background(), python, script, t, j.pruner, j.seed, maxR, budget.refs)
 				} else {
-					r, err = runOurs(context.Background(), t, j.method, j.seed, maxR, budget, tmp)
+					r, err = runOurs(context.Background(), t, j.method, j.seed, maxR, budget.of(j.method), tmp)
 				}
 				if err != nil {
 					fail(fmt.Errorf("%s: %w", t.name, err))
@@ -145,7 +152,7 @@ func runTask(t task, ours, pruners []string, seeds int, maxR, budget float64, jo
 }
 
 // report prints a task's table and the goals.
-func report(t task, res results, ours, pruners []string, within, budget float64, verbose bool) {
+func report(t task, res results, ours, pruners []string, within, fixed float64, budget budgets, verbose bool) {
 	var names []string
 	names = append(names, ours...)
 	for _, p := range pruners {
@@ -160,19 +167,32 @@ func report(t task, res results, ours, pruners []string, within, budget float64,
 		}
 	}
 	target := t.target(best, within)
+	if !math.IsNaN(fixed) {
+		target = fixed
+	}
 	dir, cmp := "maximize", ">="
 	if !t.maximize {
 		dir, cmp = "minimize", "<="
 	}
-	fmt.Printf("\n== %s: %s (%s), %g epochs per run\n", t.name, t.metric, dir, budget)
+	if budget.refs == budget.methods {
+		fmt.Printf("\n== %s: %s (%s), %g epochs per run\n", t.name, t.metric, dir, budget.methods)
+	} else {
+		fmt.Printf("\n== %s: %s (%s), %g epochs per run, %g for random search and Optuna\n", t.name, t.metric, dir, budget.methods, budget.refs)
+	}
 	fmt.Printf("best found %.5g (%s); target %s %.5g\n\n", best, by, cmp, target)
-	med := table(t, res, names, func(string) float64 { return target }, budget, verbose)
+	med, per := table(t, res, names, func(string) float64 { return target }, budget, verbose)
 	if res.optuna != "" {
 		fmt.Printf("(Optuna %s)\n", res.optuna)
 	}
 	for _, m := range []string{"asha", "bohb"} {
 		if _, ok := med[m]; ok {
-			fmt.Printf("goal %s: %s\n", m, goals(med, m, optunaHB, budget))
+			fmt.Printf("goal %s: %s\n", m, goals(med, m, optunaHB, budget.refs))
+			for _, ref := range []string{"random", optunaHB} {
+				if _, ok := med[ref]; ok {
+					lo, hi := factorInterval(per[m], per[ref], 0.9)
+					fmt.Printf("    %s vs %s: 90%% of %d bootstrap draws of the seeds put the factor x of 1/x between %s and %s\n", m, ref, bootstrapDraws, factor(lo), factor(hi))
+				}
+			}
 		}
 	}
 	// The same with each side's target taken from its own best run: how
@@ -199,15 +219,15 @@ const optunaHB = "optuna-tpe+hyperband"
 func isOptuna(method string) bool { return strings.HasPrefix(method, "optuna-") }
 
 // table prints one row per method (epochs to its target, median over
-// seeds) and returns the medians.
-func table(t task, res results, names []string, target func(method string) float64, budget float64, verbose bool) map[string]float64 {
-	med := map[string]float64{}
+// seeds) and returns the medians and each seed's epochs.
+func table(t task, res results, names []string, target func(method string) float64, budget budgets, verbose bool) (med map[string]float64, per map[string][]float64) {
+	med, per = map[string]float64{}, map[string][]float64{}
 	for _, m := range names {
 		var es []float64
 		for _, r := range res.runs[m] {
 			es = append(es, r.epochsTo(t, target(m)))
 		}
-		med[m] = median(es)
+		med[m], per[m] = median(es), es
 	}
 	fmt.Printf("%-22s %12s %8s %10s %22s %12s\n", "method", "epochs (med)", "reached", "vs random", "vs "+optunaHB, "median best")
 	for _, m := range names {
@@ -221,10 +241,10 @@ func table(t task, res results, names []string, target func(method string) float
 		}
 		vsRandom, vsHB := "-", "-"
 		if _, ok := med["random"]; ok {
-			vsRandom = ratio(med[m], med["random"], budget)
+			vsRandom = ratio(med[m], med["random"], budget.refs)
 		}
 		if _, ok := med[optunaHB]; ok {
-			vsHB = ratio(med[m], med[optunaHB], budget)
+			vsHB = ratio(med[m], med[optunaHB], budget.refs)
 		}
 		fmt.Printf("%-22s %12s %5d/%-2d %10s %22s %12.5g\n", m, epochs(med[m]), reached, len(res.runs[m]), vsRandom, vsHB, median(bests))
 		if verbose {
@@ -233,13 +253,25 @@ func table(t task, res results, names []string, target func(method string) float
 			}
 		}
 	}
-	return med
+	return med, per
+}
+
+// budgets are the epochs a run trains: methods for automl's multi-fidelity
+// methods, refs for the references of the goals (random search and
+// Optuna's runs).
+type budgets struct{ methods, refs float64 }
+
+func (b budgets) of(method string) float64 {
+	if method == "random" || isOptuna(method) {
+		return b.refs
+	}
+	return b.methods
 }
 
 // goals states the two goals for method m: at most 1/4 of random
 // search's epochs, at most 1/1.5 of Optuna TPE + HyperbandPruner's. A
 // reference that did not reach the target (in most seeds) needed more
-// than the budget, which bounds the ratio.
+// than its budget (the references' budget), which bounds the ratio.
 func goals(med map[string]float64, m, hb string, budget float64) string {
 	var parts []string
 	for _, g := range []struct {
@@ -254,7 +286,7 @@ func goals(med map[string]float64, m, hb string, budget float64) string {
 		var verdict string
 		switch {
 		case math.IsInf(e, 1) && math.IsInf(ref, 1):
-			verdict = fmt.Sprintf("neither %s nor %s reached the target in %g epochs (median run): undecided", m, g.ref, budget)
+			verdict = fmt.Sprintf("neither %s nor %s reached the target within its budget (median run): undecided", m, g.ref)
 		case math.IsInf(e, 1):
 			verdict = fmt.Sprintf("%s did not reach the target, %s did: missed", m, g.ref)
 		case math.IsInf(ref, 1) && e*g.factor <= budget:

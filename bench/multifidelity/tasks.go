@@ -140,13 +140,18 @@ func prepareSplit(src, dst string, regression bool) (string, error) {
 // method's algorithm (its lock-step twin, see lockstep.go) and the epoch
 // budget of the run.
 func spaceYAML(t task, method string, seed int, maxR, budget float64) string {
-	alg := fmt.Sprintf("{name: bench-%s, seed: %d, min_resource: 1, max_resource: %g, reduction_factor: 3}", method, seed, maxR)
-	switch method {
+	base, sampler := methodAlg(method)
+	alg := fmt.Sprintf("{name: bench-%s, seed: %d, min_resource: 1, max_resource: %g, reduction_factor: 3", base, seed, maxR)
+	switch base {
 	case "random":
-		alg = fmt.Sprintf("{name: bench-random, seed: %d}", seed)
+		alg = fmt.Sprintf("{name: bench-random, seed: %d", seed)
 	case "median":
-		alg = fmt.Sprintf("{name: bench-median, seed: %d, max_resource: %g}", seed, maxR)
+		alg = fmt.Sprintf("{name: bench-median, seed: %d, max_resource: %g", seed, maxR)
 	}
+	if sampler != "" {
+		alg += ", sampler: " + sampler
+	}
+	alg += "}"
 	var b strings.Builder
 	dir := "maximize"
 	if !t.maximize {
@@ -179,5 +184,12 @@ func spaceYAML(t task, method string, seed int, maxR, budget float64) string {
 }
 
 func studyName(t task, method string, seed int) string {
-	return fmt.Sprintf("%s-%s-%d", strings.ReplaceAll(t.name, "_", "-"), method, seed)
+	return fmt.Sprintf("%s-%s-%d", strings.ReplaceAll(t.name, "_", "-"), strings.ReplaceAll(method, "+", "-"), seed)
+}
+
+// methodAlg splits a method NAME+SAMPLER (asha+tpe: asha drawing new
+// configurations from TPE) into the algorithm and the sampler.
+func methodAlg(method string) (name, sampler string) {
+	name, sampler, _ = strings.Cut(method, "+")
+	return name, sampler
 }
