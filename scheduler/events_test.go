@@ -68,18 +68,23 @@ func TestStaleAndDuplicateEventsChangeNothing(t *testing.T) {
 	}()
 	waitFor(t, "2 jobs", func() bool { return len(m.jobs()) == 2 })
 	k0, k1 := m.jobs()[0].Key, m.jobs()[1].Key
+	// The event that completes the study goes last: the scheduler stops
+	// reading when the study is done, so an event sent after it may race
+	// the end of Run and stay unacked (JetStream would redeliver it to the
+	// next run, which discards it the same way).
+	// Trial 1 completes first; a duplicate and a redelivery after it
+	// finished change nothing.
+	m.send(exited(k1, 1, 3))
+	m.send(exited(k1, 1, 3))    // duplicate
+	m.send(exited(k1, 2, -200)) // after the trial finished
+	// An event of an attempt that does not exist.
+	m.send(exited(trial.Key{Study: k1.Study, ID: k1.ID, Attempt: 7}, 1, -50))
 	// Trial 0: delivered twice (its first worker was thought dead); the late
 	// result of delivery 1 must be discarded once delivery 2 has started.
 	m.send(trial.Event{Key: k0, Delivery: 1, Seq: 1, Kind: trial.Started, Worker: "w1", Time: time.Now()})
 	m.send(trial.Event{Key: k0, Delivery: 2, Seq: 1, Kind: trial.Started, Worker: "w2", Time: time.Now()})
 	m.send(exited(k0, 1, -100)) // late, fenced out
-	// An event of an attempt that does not exist.
-	m.send(exited(trial.Key{Study: k1.Study, ID: k1.ID, Attempt: 7}, 1, -50))
 	m.send(exited(k0, 2, 5))
-	m.send(exited(k0, 2, 5))    // duplicate
-	m.send(exited(k0, 3, -200)) // after the trial finished
-	m.send(exited(k1, 1, 3))
-	m.send(exited(k1, 1, 3))
 	sum := <-done
 	if sum.Counts[trial.Completed] != 2 || sum.Best.Value != 3 {
 		t.Fatalf("summary %+v; want 2 completed, best 3", sum)
@@ -93,7 +98,7 @@ func TestStaleAndDuplicateEventsChangeNothing(t *testing.T) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.acked != 9 {
-		t.Fatalf("%d events acked, want all 9 (stale ones too, after the commit)", m.acked)
+	if m.acked != 8 {
+		t.Fatalf("%d events acked, want all 8 (stale ones too, after the commit)", m.acked)
 	}
 }
