@@ -185,13 +185,18 @@ func report(t task, res results, ours, pruners []string, within, fixed float64, 
 		fmt.Printf("(Optuna %s)\n", res.optuna)
 	}
 	for _, m := range []string{"asha", "bohb"} {
-		if _, ok := med[m]; ok {
-			fmt.Printf("goal %s: %s\n", m, goals(med, m, optunaHB, budget.refs))
-			for _, ref := range []string{"random", optunaHB} {
-				if _, ok := med[ref]; ok {
-					lo, hi := factorInterval(per[m], per[ref], 0.9)
-					fmt.Printf("    %s vs %s: 90%% of %d bootstrap draws of the seeds put the factor x of 1/x between %s and %s\n", m, ref, bootstrapDraws, factor(lo), factor(hi))
-				}
+		if _, ok := med[m]; !ok {
+			continue
+		}
+		g := goals(med, m, optunaHB, budget.refs)
+		if g == "" {
+			continue // no reference ran (-methods without random, -optuna "")
+		}
+		fmt.Printf("goal %s: %s\n", m, g)
+		for _, ref := range []string{"random", optunaHB} {
+			if _, ok := med[ref]; ok {
+				lo, hi := factorInterval(per[m], per[ref], 0.9)
+				fmt.Printf("    %s vs %s: 90%% of %d bootstrap draws of the seeds put the factor x of 1/x between %s and %s\n", m, ref, bootstrapDraws, factor(lo), factor(hi))
 			}
 		}
 	}
