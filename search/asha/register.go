@@ -6,8 +6,9 @@ import (
 )
 
 // Defaults are asha's option defaults (min_resource 1, reduction factor
-// 3, one bracket, random sampling); max_resource is required.
-var Defaults = fidelity.Options{MinResource: 1, Eta: 3, Brackets: 1, Sampler: "random"}
+// 3, one bracket, random sampling; with a model sampler, a third of the
+// configurations stay random, as in bohb); max_resource is required.
+var Defaults = fidelity.Options{MinResource: 1, Eta: 3, Brackets: 1, Sampler: "random", RandomFraction: 1.0 / 3}
 
 // ConfigFrom reads a space's algorithm section.
 func ConfigFrom(space *search.Space) (Config, error) {
@@ -15,7 +16,7 @@ func ConfigFrom(space *search.Space) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	p, err := fidelity.ProposerFor(space, o, nil)
+	p, err := fidelity.ProposerFor(space, o)
 	if err != nil {
 		return Config{}, err
 	}

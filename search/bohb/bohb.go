@@ -9,45 +9,23 @@
 // paper's rho, default 1/3) still is. The model is a search.Sampler given
 // a History of that budget only (fidelity.Ledger.ModelHistory), so
 // `sampler: gp` gives GP + Hyperband the same way. The default sampler is
-// TPE set up as BOHB's multivariate KDE: every parameter modelled jointly,
-// the best 15% as the good group, 64 candidates per proposal, and no
-// startup of its own (min_points decides when the model starts).
+// TPE set up as BOHB's multivariate KDE (fidelity.ModelTPE). bohb is
+// hyperband with `sampler: tpe` under its own name.
 package bohb
 
 import (
 	"automl/search"
 	"automl/search/fidelity"
 	"automl/search/hyperband"
-	"automl/search/tpe"
 )
 
 // Defaults are bohb's option defaults: hyperband's, with the TPE model and
 // a third of the configurations random.
 var Defaults = fidelity.Options{MinResource: 1, Eta: 3, Sampler: "tpe", RandomFraction: 1.0 / 3}
 
-// TPEOptions are the settings of bohb's default model.
-func TPEOptions() tpe.Options {
-	o := tpe.DefaultOptions()
-	o.NStartupTrials = 0
-	o.Multivariate = true
-	o.Gamma = 0.15
-	o.NEICandidates = 64
-	return o
-}
-
-// Sampler builds the model for `sampler: NAME`: BOHB's TPE for tpe, the
-// registered algorithm otherwise.
-func Sampler(space *search.Space, name string) (search.Sampler, bool, error) {
-	if name != "tpe" {
-		return fidelity.NamedSampler(space, name)
-	}
-	s, err := tpe.New(TPEOptions())
-	return s, true, err
-}
-
 // New builds a BOHB searcher for a space.
 func New(space *search.Space) (*hyperband.Searcher, error) {
-	cfg, err := hyperband.ConfigFrom(space, Defaults, Sampler)
+	cfg, err := hyperband.ConfigFrom(space, Defaults)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +38,7 @@ func init() {
 		Name:     "bohb",
 		Doc:      "BOHB (Falkner et al. 2018): Hyperband with a TPE model per budget for new configurations",
 		Options:  hyperband.OptionSpecs(),
-		Validate: func(s *search.Space) []error { return hyperband.Validate(s, Defaults, Sampler) },
+		Validate: func(s *search.Space) []error { return hyperband.Validate(s, Defaults) },
 		New:      func(s *search.Space) (search.Searcher, error) { return New(s) },
 	})
 }

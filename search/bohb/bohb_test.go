@@ -33,7 +33,7 @@ func (r *recorder) Sample(sp *search.Space, h *search.History, rng *rand.Rand) (
 // sees exactly the results at the largest such budget.
 func TestModelUsedOnceABudgetHasEnough(t *testing.T) {
 	space := fidelitytest.Space(t, "bohb", "max_resource: 27, random_fraction: 0", 4)
-	cfg, err := hyperband.ConfigFrom(space, bohb.Defaults, bohb.Sampler)
+	cfg, err := hyperband.ConfigFrom(space, bohb.Defaults)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,13 +146,21 @@ func TestKillAndRestore(t *testing.T) {
 		fidelitytest.Config{Slots: 4, Trials: 80, MaxResource: 27, Jobs: true, Seed: 21, Fail: func(id int) bool { return id%29 == 3 }}, 20, 4)
 }
 
+// TestSamplerChoice: bohb is hyperband with BOHB's TPE and a third of the
+// configurations random; `sampler:` swaps the model.
 func TestSamplerChoice(t *testing.T) {
-	space := fidelitytest.Space(t, "bohb", "max_resource: 9", 1)
-	if s, model, err := bohb.Sampler(space, "tpe"); err != nil || !model || s == nil {
-		t.Fatalf("tpe: %T %v %v", s, model, err)
-	}
-	if s, model, err := bohb.Sampler(space, "random"); err != nil || model {
-		t.Fatalf("random: %T %v %v", s, model, err)
+	for _, c := range []struct {
+		opts  string
+		model bool
+	}{{"max_resource: 9", true}, {"max_resource: 9, sampler: random", false}} {
+		space := fidelitytest.Space(t, "bohb", c.opts, 1)
+		cfg, err := hyperband.ConfigFrom(space, bohb.Defaults)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Proposer.Model != c.model || cfg.Proposer.RandomFraction != 1.0/3 {
+			t.Errorf("%s: proposer %+v, want model %v and random_fraction 1/3", c.opts, cfg.Proposer, c.model)
+		}
 	}
 	var _ fidelity.Stepper = (*hyperband.Searcher)(nil)
 }

@@ -26,14 +26,9 @@
 // A call may return at most Capacity.Jobs Creates, of which at most
 // Capacity.New for new trials; promotions come first, then new trials.
 // budget.trials counts configurations (new trials): a promotion is not a
-// trial. Today's search.Context has one number, Want = min(free slots,
-// trial budget left), so CapacityOf gives Jobs = New = Want and a
-// promotion, too, needs trial budget left: once budget.trials new trials
-// exist, the scheduler offers nothing more and the study ends with its
-// last rungs unpromoted. The proposed fix (scheduler side) is a field
-// Context.Jobs = free slots, with Want unchanged; CapacityOf then reads
-// Jobs apart from New, and the Stepper entry point already takes both.
-// Given free slots but no new trials (Capacity.Exhausted), Hyperband
+// trial. CapacityOf reads both from search.Context: Jobs are the free
+// slots, New (Want) the trial budget left. Given free slots but no new
+// trials (Capacity.Exhausted), Hyperband
 // closes its unfinished brackets (their first rung shrinks to the trials
 // it has, later rungs in proportion, at least one each) so every bracket
 // still reaches max_resource, and ASHA keeps promoting until no rung has a

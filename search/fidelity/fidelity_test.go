@@ -11,7 +11,8 @@ import (
 	"automl/search/fidelity"
 	_ "automl/search/random"
 	"automl/search/searchtest"
-	_ "automl/search/tpe"
+	_ "automl/search/sobol"
+	"automl/search/tpe"
 )
 
 const testAlg = "fidelity-test"
@@ -110,6 +111,42 @@ func TestNamedSampler(t *testing.T) {
 	}
 	if errs := fidelity.ValidateSampler(sp, "nope"); len(errs) != 1 {
 		t.Errorf("ValidateSampler(nope) = %v, want one error", errs)
+	}
+}
+
+// TestRungSampler: `sampler: tpe` in a rung searcher is BOHB's TPE (no
+// startup of its own, multivariate), whichever searcher names it, and a
+// third of the configurations stay random unless random_fraction says
+// otherwise.
+func TestRungSampler(t *testing.T) {
+	sp := parse(t, ", max_resource: 9")
+	s, model, err := fidelity.RungSampler(sp, "tpe")
+	if err != nil || !model {
+		t.Fatalf("tpe: model %v, err %v", model, err)
+	}
+	ts, ok := s.(*tpe.Sampler)
+	if !ok || ts.Options() != fidelity.ModelTPE() || ts.Options().NStartupTrials != 0 || !ts.Options().Multivariate {
+		t.Fatalf("tpe: %T %+v, want fidelity.ModelTPE()", s, ts)
+	}
+	if _, model, err := fidelity.RungSampler(sp, "sobol"); err != nil || model {
+		t.Errorf("sobol: model %v, err %v; want a sequence sampler", model, err)
+	}
+	if _, _, err := fidelity.RungSampler(sp, "nope"); err == nil || !strings.Contains(err.Error(), `unknown algorithm "nope"`) {
+		t.Errorf("nope: %v", err)
+	}
+	for _, c := range []struct {
+		opts string
+		frac float64
+	}{{", max_resource: 9, sampler: tpe", 1.0 / 3}, {", max_resource: 9, sampler: tpe, random_fraction: 0", 0}} {
+		sp := parse(t, c.opts)
+		o, err := fidelity.Read(sp, fidelity.Options{Sampler: "random", RandomFraction: 1.0 / 3}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := fidelity.ProposerFor(sp, o)
+		if err != nil || !p.Model || p.RandomFraction != c.frac {
+			t.Errorf("%s: proposer %+v, err %v; want a model with random_fraction %v", c.opts, p, err, c.frac)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"automl/search"
 	"automl/search/random"
+	"automl/search/tpe"
 )
 
 // NamedSampler builds the Sampler of a registered single-fidelity
@@ -137,16 +138,39 @@ func (p Proposer) Propose(c search.Context, l *Ledger, n int) ([]search.Point, e
 	return out, nil
 }
 
-// SamplerFunc builds the sampler named by `sampler:` (NamedSampler, or an
-// algorithm's own choice for a name, as bohb does for tpe).
-type SamplerFunc func(space *search.Space, name string) (s search.Sampler, model bool, err error)
+// ModelTPE are the settings of `sampler: tpe` in every rung searcher:
+// BOHB's multivariate KDE (Falkner et al. 2018). Every parameter is
+// modelled jointly, the best 15% are the good group, 64 candidates per
+// proposal, and there is no startup of its own: min_points decides when
+// the model starts. The single-fidelity defaults (univariate, 10 random
+// startup trials counted over one budget's results) learn too slowly from
+// the few results a rung has.
+func ModelTPE() tpe.Options {
+	o := tpe.DefaultOptions()
+	o.NStartupTrials = 0
+	o.Multivariate = true
+	o.Gamma = 0.15
+	o.NEICandidates = 64
+	return o
+}
 
-// ProposerFor builds the Proposer the options ask for; f nil means NamedSampler.
-func ProposerFor(space *search.Space, o Options, f SamplerFunc) (Proposer, error) {
-	if f == nil {
-		f = NamedSampler
+// RungSampler builds the sampler a rung searcher draws new configurations
+// from, for `sampler: NAME`: TPE with ModelTPE's settings for tpe, any
+// other registered algorithm as NamedSampler builds it.
+func RungSampler(space *search.Space, name string) (s search.Sampler, model bool, err error) {
+	if name != "tpe" {
+		return NamedSampler(space, name)
 	}
-	smp, model, err := f(space, o.Sampler)
+	if _, _, err := samplerSpace(space, name); err != nil {
+		return nil, false, err
+	}
+	t, err := tpe.New(ModelTPE())
+	return t, true, err
+}
+
+// ProposerFor builds the Proposer the options ask for.
+func ProposerFor(space *search.Space, o Options) (Proposer, error) {
+	smp, model, err := RungSampler(space, o.Sampler)
 	if err != nil {
 		return Proposer{}, err
 	}

@@ -8,8 +8,9 @@ import (
 )
 
 // Defaults are hyperband's option defaults (min_resource 1, reduction
-// factor 3, every bracket, random sampling); max_resource is required.
-var Defaults = fidelity.Options{MinResource: 1, Eta: 3, Sampler: "random"}
+// factor 3, every bracket, random sampling; with a model sampler, a third
+// of the configurations stay random, as in bohb); max_resource is required.
+var Defaults = fidelity.Options{MinResource: 1, Eta: 3, Sampler: "random", RandomFraction: 1.0 / 3}
 
 // KeyCycles is the option that bounds the passes over the brackets.
 const KeyCycles = "cycles"
@@ -22,9 +23,8 @@ func OptionSpecs() map[string]search.Option {
 		fidelity.KeySampler, fidelity.KeyMinPoints, fidelity.KeyRandomFraction)
 }
 
-// ConfigFrom reads a space's algorithm section over def; sampler builds
-// the sampler it names (nil: fidelity.NamedSampler).
-func ConfigFrom(space *search.Space, def fidelity.Options, sampler fidelity.SamplerFunc) (Config, error) {
+// ConfigFrom reads a space's algorithm section over def.
+func ConfigFrom(space *search.Space, def fidelity.Options) (Config, error) {
 	o, err := fidelity.Read(space, def, true)
 	if err != nil {
 		return Config{}, err
@@ -37,15 +37,15 @@ func ConfigFrom(space *search.Space, def fidelity.Options, sampler fidelity.Samp
 		}
 		cfg.Cycles = int(n)
 	}
-	if cfg.Proposer, err = fidelity.ProposerFor(space, o, sampler); err != nil {
+	if cfg.Proposer, err = fidelity.ProposerFor(space, o); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
 }
 
 // Validate checks hyperband's options for a space (bohb's too, with its
-// defaults and sampler function).
-func Validate(space *search.Space, def fidelity.Options, sampler fidelity.SamplerFunc) []error {
+// defaults).
+func Validate(space *search.Space, def fidelity.Options) []error {
 	o, err := fidelity.Read(space, def, true)
 	if err != nil {
 		return []error{err}
@@ -53,7 +53,7 @@ func Validate(space *search.Space, def fidelity.Options, sampler fidelity.Sample
 	if errs := fidelity.ValidateSampler(space, o.Sampler); len(errs) > 0 {
 		return errs
 	}
-	if _, err := ConfigFrom(space, def, sampler); err != nil {
+	if _, err := ConfigFrom(space, def); err != nil {
 		return []error{err}
 	}
 	return nil
@@ -64,9 +64,9 @@ func init() {
 		Name:     "hyperband",
 		Doc:      "Hyperband (Li et al. 2018): synchronous successive halving in brackets; promoted trials resume from their checkpoints",
 		Options:  OptionSpecs(),
-		Validate: func(s *search.Space) []error { return Validate(s, Defaults, nil) },
+		Validate: func(s *search.Space) []error { return Validate(s, Defaults) },
 		New: func(s *search.Space) (search.Searcher, error) {
-			cfg, err := ConfigFrom(s, Defaults, nil)
+			cfg, err := ConfigFrom(s, Defaults)
 			if err != nil {
 				return nil, err
 			}
