@@ -184,9 +184,9 @@ func report(t task, res results, ours, pruners []string, within, fixed float64, 
 	if res.optuna != "" {
 		fmt.Printf("(Optuna %s)\n", res.optuna)
 	}
-	for _, m := range []string{"asha", "bohb"} {
-		if _, ok := med[m]; !ok {
-			continue
+	for _, m := range names {
+		if base, _ := methodAlg(m); base != "asha" && base != "bohb" {
+			continue // the goals are ASHA's and BOHB's, with any sampler
 		}
 		g := goals(med, m, optunaHB, budget.refs)
 		if g == "" {
