@@ -28,12 +28,11 @@
 // budget.trials counts configurations (new trials): a promotion is not a
 // trial. CapacityOf reads both from search.Context: Jobs are the free
 // slots, New (Want) the trial budget left. Given free slots but no new
-// trials (Capacity.Exhausted), Hyperband
-// closes its unfinished brackets (their first rung shrinks to the trials
-// it has, later rungs in proportion, at least one each) so every bracket
-// still reaches max_resource, and ASHA keeps promoting until no rung has a
-// candidate; the study is over when nothing runs and a call creates
-// nothing. max_resource_total is the scheduler's to enforce, by giving no
+// trials (Capacity.Exhausted), Hyperband closes its unfinished brackets
+// (their first rung shrinks to the trials it has, later rungs in
+// proportion, at least one each) so every bracket still reaches
+// max_resource, and ASHA keeps promoting until no rung has a candidate;
+// the study is over when nothing runs and a call creates nothing. max_resource_total is the scheduler's to enforce, by giving no
 // capacity once the resource trained plus the spans of running jobs
 // reaches it (fidelitytest.Config.MaxResourceTotal models this).
 package fidelity
