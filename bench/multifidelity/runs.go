@@ -67,9 +67,10 @@ const bootstrapDraws = 2000
 
 // factorInterval is a bootstrap interval of the factor median(ref) /
 // median(method): how many times fewer epochs the method needs. Each draw
-// resamples each side's seeds with replacement (the sides' runs are
-// independent; a seed number shares nothing across methods), and the
-// interval holds the middle share `mass` of the draws. A run that did not
+// resamples each side's seeds with replacement, independently, and the
+// interval holds the middle share `mass` of the draws. Our methods share
+// their random draws per seed, so a paired resample would be narrower;
+// the independent one is the conservative choice. A run that did not
 // reach the target counts as infinitely many epochs, so a bound can be
 // 0 or +Inf. The draws use a fixed seed: the same runs, the same interval.
 func factorInterval(method, ref []float64, mass float64) (lo, hi float64) {

@@ -161,9 +161,6 @@ func RungSampler(space *search.Space, name string) (s search.Sampler, model bool
 	if name != "tpe" {
 		return NamedSampler(space, name)
 	}
-	if _, _, err := samplerSpace(space, name); err != nil {
-		return nil, false, err
-	}
 	t, err := tpe.New(ModelTPE())
 	return t, true, err
 }
