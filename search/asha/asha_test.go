@@ -210,3 +210,30 @@ func TestPausedTrialEndedByScheduler(t *testing.T) {
 		t.Fatalf("got %+v (%v); want a new trial 3, not the promotion of the ended trial 0", acts, err)
 	}
 }
+
+// TestDefaultSampler: asha proposes with BOHB's TPE unless the space file
+// names another sampler, keeps a third of the configurations random, and
+// `sampler: random` is the paper's ASHA (no model).
+func TestDefaultSampler(t *testing.T) {
+	for _, c := range []struct {
+		options string
+		model   bool
+		frac    float64
+	}{
+		{"max_resource: 27", true, 1.0 / 3},
+		{"max_resource: 27, random_fraction: 0.5", true, 0.5},
+		{"max_resource: 27, sampler: random", false, 1.0 / 3},
+	} {
+		cfg, err := asha.ConfigFrom(fidelitytest.Space(t, "asha", c.options, 1))
+		if err != nil {
+			t.Fatalf("%s: %v", c.options, err)
+		}
+		p := cfg.Proposer
+		if p.Model != c.model || p.RandomFraction != c.frac {
+			t.Errorf("%s: model %v, random_fraction %v; want %v, %v", c.options, p.Model, p.RandomFraction, c.model, c.frac)
+		}
+		if c.model && cfg.Options.Sampler != "tpe" {
+			t.Errorf("%s: sampler %q, want tpe", c.options, cfg.Options.Sampler)
+		}
+	}
+}

@@ -6,9 +6,9 @@ import (
 )
 
 // Defaults are asha's option defaults (min_resource 1, reduction factor
-// 3, one bracket, random sampling; with a model sampler, a third of the
-// configurations stay random, as in bohb); max_resource is required.
-var Defaults = fidelity.Options{MinResource: 1, Eta: 3, Brackets: 1, Sampler: "random", RandomFraction: 1.0 / 3}
+// 3, one bracket, BOHB's TPE for new configurations with a third of them
+// random, as in bohb); max_resource is required.
+var Defaults = fidelity.Options{MinResource: 1, Eta: 3, Brackets: 1, Sampler: "tpe", RandomFraction: 1.0 / 3}
 
 // ConfigFrom reads a space's algorithm section.
 func ConfigFrom(space *search.Space) (Config, error) {

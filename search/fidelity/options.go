@@ -46,7 +46,7 @@ var optionTable = map[string]search.Option{
 	KeyMaxResource:    {Kind: search.OptFloat, Min: 0, HasMin: true, Doc: "the full training budget, in the study's resource (required)"},
 	KeyEta:            {Kind: search.OptInt, Min: 2, HasMin: true, Doc: "each rung keeps the best 1/reduction_factor (default 3)"},
 	KeyBrackets:       {Kind: search.OptInt, Min: 1, HasMin: true, Doc: "how many brackets (at most floor(log_eta(max/min)) + 1)"},
-	KeySampler:        {Kind: search.OptString, Doc: "the algorithm that proposes new configurations: random, sobol, tpe, gp, ... (default random)"},
+	KeySampler:        {Kind: search.OptString, Doc: "the algorithm that proposes new configurations: random, sobol, tpe, gp, ... (default: tpe for asha and bohb, random for hyperband)"},
 	KeyMinPoints:      {Kind: search.OptInt, Min: 1, HasMin: true, Doc: "results a budget needs before a model sampler learns from it (default: parameters + 1)"},
 	KeyRandomFraction: {Kind: search.OptFloat, Min: 0, HasMin: true, Doc: "share of new configurations drawn at random once the model is used, in [0, 1]"},
 }
