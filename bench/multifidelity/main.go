@@ -42,6 +42,8 @@ func main() {
 		jobs      = flag.Int("jobs", runtime.GOMAXPROCS(0), "runs at once (each trains one job at a time)")
 		python    = flag.String("python", "/usr/bin/python3", "the Python with optuna and scikit-learn")
 		verbose   = flag.Bool("v", false, "print every run")
+		saveDir   = flag.String("save", "", "write each task's runs (every improvement of every run) to DIR/<task>-seeds<first>-<last>.json")
+		loadFiles = flag.String("load", "", "report the runs in these files (comma-separated, written by -save) instead of running: the union of seed ranges run apart, at any -target")
 	)
 	flag.Parse()
 	if !(*refFactor >= 1) {
@@ -63,7 +65,7 @@ func main() {
 		fail(err)
 	}
 	script := filepath.Join(repo, "bench/multifidelity/optuna_side.py")
-	if len(split(*pruners)) > 0 {
+	if len(split(*pruners)) > 0 && *loadFiles == "" {
 		if _, err := os.Stat(script); err != nil {
 			fail(fmt.Errorf("run from the repository root: %w", err))
 		}
@@ -71,8 +73,12 @@ func main() {
 			fail(fmt.Errorf("%s cannot import optuna and sklearn (Debian: apt-get install python3-optuna python3-sklearn): %v\n%s", *python, err, out))
 		}
 	}
-	fmt.Printf("multi-fidelity benchmark: max_resource %g, min_resource 1, reduction factor 3, one job at a time, seeds %d..%d, target within %g%% of the best score any run found\n",
-		*maxR, *firstSeed, *firstSeed+*seeds-1, 100**within)
+	seedRange := fmt.Sprintf("seeds %d..%d", *firstSeed, *firstSeed+*seeds-1)
+	if *loadFiles != "" {
+		seedRange = "the runs in " + *loadFiles
+	}
+	fmt.Printf("multi-fidelity benchmark: max_resource %g, min_resource 1, reduction factor 3, one job at a time, %s, target within %g%% of the best score any run found\n",
+		*maxR, seedRange, 100**within)
 	for _, name := range split(*tasks) {
 		t, err := taskNamed(name, repo, tmp)
 		if err != nil {
@@ -84,7 +90,21 @@ func main() {
 		}
 		b.refs = b.methods * *refFactor
 		start := time.Now()
-		res := runTask(t, methodList, split(*pruners), *firstSeed, *seeds, *maxR, b, *jobs, *python, script, tmp)
+		var res results
+		if files := split(*loadFiles); len(files) > 0 {
+			if res, b, err = load(files, t.name); err != nil {
+				fail(err)
+			}
+		} else {
+			res = runTask(t, methodList, split(*pruners), *firstSeed, *seeds, *maxR, b, *jobs, *python, script, tmp)
+		}
+		if *saveDir != "" {
+			path, err := save(*saveDir, t.name, res, b, *firstSeed, *firstSeed+*seeds-1)
+			if err != nil {
+				fail(err)
+			}
+			fmt.Printf("(runs saved to %s)\n", path)
+		}
 		report(t, res, methodList, split(*pruners), *within, *fixed, b, *verbose)
 		fmt.Printf("(%s: %v wall, %d runs at once)\n", t.name, time.Since(start).Round(time.Second), *jobs)
 	}

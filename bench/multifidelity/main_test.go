@@ -63,3 +63,54 @@ func TestFactorInterval(t *testing.T) {
 		t.Fatalf("neither reached: %v..%v, want unknown", lo, hi)
 	}
 }
+
+// TestSaveLoad: runs saved apart load back as one union, with their
+// budgets, at any target; a run found twice and runs of one kind with
+// different budgets are refused.
+func TestSaveLoad(t *testing.T) {
+	dir := t.TempDir()
+	wine := task{name: "wine_quality"}
+	b := budgets{methods: 100, refs: 300}
+	part := func(seed int) results {
+		return results{optuna: "3.1.0", runs: map[string][]run{
+			"asha":   {{method: "asha", seed: seed, epochs: 101, at: []float64{1, 40}, val: []float64{0.9, 0.7}, best: 0.7, note: "budget used"}},
+			"random": {{method: "random", seed: seed, epochs: 300, at: []float64{27}, val: []float64{0.8}, best: 0.8}},
+			optunaHB: {{method: optunaHB, seed: seed, epochs: 290, at: []float64{3, 60}, val: []float64{0.95, 0.75}, best: 0.75}},
+		}}
+	}
+	f1, err := save(dir, wine.name, part(1), b, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f2, err := save(dir, wine.name, part(2), b, 2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, got, err := load([]string{f1, f2}, wine.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != b || res.optuna != "3.1.0" {
+		t.Fatalf("budgets %+v, optuna %q; want %+v, 3.1.0", got, res.optuna, b)
+	}
+	if n := len(res.runs["asha"]); n != 2 {
+		t.Fatalf("%d asha runs, want the union of 2", n)
+	}
+	r := res.runs["asha"][1]
+	if r.seed != 2 || r.epochsTo(wine, 0.8) != 40 || r.epochsTo(wine, 0.95) != 1 || r.note != "budget used" {
+		t.Fatalf("asha seed 2 came back as %+v", r)
+	}
+	if other, _, err := load([]string{f1}, "sonar"); err != nil || len(other.runs) != 0 {
+		t.Fatalf("another task's runs: %v, %v", other.runs, err)
+	}
+	if _, _, err := load([]string{f1, f1}, wine.name); err == nil || !strings.Contains(err.Error(), "asha seed 1 is also in") {
+		t.Fatalf("the same file twice: %v, want a duplicate run refused", err)
+	}
+	f3, err := save(t.TempDir(), wine.name, part(3), budgets{methods: 200, refs: 300}, 3, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := load([]string{f1, f3}, wine.name); err == nil || !strings.Contains(err.Error(), "budget of 200 epochs, other runs of its kind with 100") {
+		t.Fatalf("different budgets: %v, want them refused", err)
+	}
+}
