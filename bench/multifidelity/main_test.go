@@ -103,7 +103,7 @@ func TestSaveLoad(t *testing.T) {
 	if other, _, err := load([]string{f1}, "sonar"); err != nil || len(other.runs) != 0 {
 		t.Fatalf("another task's runs: %v, %v", other.runs, err)
 	}
-	if _, _, err := load([]string{f1, f1}, wine.name); err == nil || !strings.Contains(err.Error(), "asha seed 1 is also in") {
+	if _, _, err := load([]string{f1, f1}, wine.name); err == nil || !strings.Contains(err.Error(), " seed 1 is also in") {
 		t.Fatalf("the same file twice: %v, want a duplicate run refused", err)
 	}
 	f3, err := save(t.TempDir(), wine.name, part(3), budgets{methods: 200, refs: 300}, 3, 3)

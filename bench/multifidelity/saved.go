@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // savedRun is a run as -save writes it: enough to report it again, at
@@ -25,8 +27,8 @@ type savedRun struct {
 // save writes a task's runs to dir/<task>-seeds<first>-<last>.json.
 func save(dir, taskName string, res results, b budgets, first, last int) (string, error) {
 	var out []savedRun
-	for _, rs := range res.runs {
-		for _, r := range rs {
+	for _, m := range slices.Sorted(maps.Keys(res.runs)) { // the same runs, the same file
+		for _, r := range res.runs[m] {
 			out = append(out, savedRun{Task: taskName, Method: r.method, Seed: r.seed, Epochs: r.epochs,
 				At: r.at, Val: r.val, Best: r.best, Note: r.note, Optuna: res.optuna, Budget: b.of(r.method)})
 		}
