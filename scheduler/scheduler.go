@@ -991,6 +991,13 @@ func (s *Scheduler) snapshot() (Snapshot, error) {
 func (s *Scheduler) send(ctx context.Context) {
 	specs := append(s.unsent, s.toSend...)
 	s.toSend, s.unsent = s.toSend[:0], nil
+	if s.failedStudy != "" || s.draining {
+		// The study is ending: a retry or promotion decided in the step
+		// that failed it (or since the drain began) stays pending, as the
+		// withdrawn jobs do, and runs if the study is continued. Sent now,
+		// a worker could start it before the drain withdraws it.
+		specs = nil
+	}
 	if len(specs) > 0 {
 		if err := s.cfg.Dispatcher.Dispatch(ctx, specs); err != nil {
 			s.log.Warn("dispatch failed; will retry", "jobs", len(specs), "err", err)

@@ -284,10 +284,11 @@ func TestDrainFinishesRunningAndResumes(t *testing.T) {
 	done := make(chan scheduler.Summary, 1)
 	schedCh := make(chan *scheduler.Scheduler, 1)
 	var draining atomic.Bool
+	var running atomic.Int64
 	go func() {
 		sum, err, _ := h.run(context.Background(), g, 3, func(c *scheduler.Config) {
 			c.Queue = 3
-			c.Progress = func(p scheduler.Progress) { draining.Store(p.Draining) }
+			c.Progress = func(p scheduler.Progress) { draining.Store(p.Draining); running.Store(int64(p.Running)) }
 		}, func(s *scheduler.Scheduler) { schedCh <- s })
 		if err != nil {
 			t.Error(err)
@@ -295,7 +296,9 @@ func TestDrainFinishesRunningAndResumes(t *testing.T) {
 		done <- sum
 	}()
 	sched := <-schedCh
-	waitFor(t, "3 running trials", func() bool { return g.waiting.Load() == 3 })
+	// Running as the scheduler knows it: a job it has not yet heard start
+	// counts as queued, and a drain withdraws it.
+	waitFor(t, "3 running trials", func() bool { return g.waiting.Load() == 3 && running.Load() == 3 })
 	sched.Drain()
 	sched.Drain() // twice is fine
 	waitFor(t, "the scheduler to drain", draining.Load)
@@ -485,4 +488,95 @@ func TestResumeRefusesAnotherSpaceOrSeed(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "seed 4") {
 		t.Fatalf("other seed: %v", err)
 	}
+}
+
+// firstWaits fails every run; the first one fails only once released.
+type firstWaits struct {
+	release chan struct{}
+	mu      sync.Mutex
+	first   int // the trial of the first run (-1 before it)
+	runs    map[int]int
+}
+
+func (f *firstWaits) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
+	f.mu.Lock()
+	f.runs[spec.Key.ID]++
+	wait := f.first < 0
+	if wait {
+		f.first = spec.Key.ID
+	}
+	f.mu.Unlock()
+	if wait {
+		<-f.release
+	}
+	return failing{}.Run(ctx, spec, rep)
+}
+
+// TestNoRetryOnceTheStudyFailed: a trial that crashes after the study has
+// failed keeps its retry pending for a continued study; the retry is not
+// sent, where a worker could start it before the drain withdraws it.
+func TestNoRetryOnceTheStudyFailed(t *testing.T) {
+	h := newHarness(t, fmt.Sprintf(braninSpace, "failed-retry", 50, 1))
+	r := &firstWaits{release: make(chan struct{}), first: -1, runs: map[int]int{}}
+	var draining atomic.Bool
+	sent := &recordingDispatcher{}
+	done := make(chan scheduler.Summary, 1)
+	go func() {
+		sum, err, _ := h.run(context.Background(), r, 2, func(c *scheduler.Config) {
+			c.Retries, c.MaxFailed = 1, 1
+			c.Progress = func(p scheduler.Progress) { draining.Store(p.Draining) }
+			sent.Dispatcher = c.Dispatcher
+			c.Dispatcher = sent
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- sum
+	}()
+	waitFor(t, "the study to fail and drain", draining.Load)
+	close(r.release)
+	sum := <-done
+	if sum.Status != scheduler.StudyFailed {
+		t.Fatalf("status %s (%s), want failed", sum.Status, sum.Reason)
+	}
+	r.mu.Lock()
+	first, runs := r.first, r.runs[r.first]
+	r.mu.Unlock()
+	if n := sent.attempts(first); runs != 1 || n != 1 {
+		t.Errorf("trial %d: %d attempts sent, %d run; want 1: its retry comes after the study failed", first, n, runs)
+	}
+	for _, rec := range h.load().Trials {
+		if rec.ID == first && (rec.State != trial.Pending || rec.Attempt != 2) {
+			t.Errorf("trial %d: %s, attempt %d; want pending with its retry (attempt 2) for a continued study", first, rec.State, rec.Attempt)
+		}
+	}
+}
+
+// recordingDispatcher records the jobs it dispatches.
+type recordingDispatcher struct {
+	scheduler.Dispatcher
+	mu   sync.Mutex
+	keys []trial.Key
+}
+
+func (d *recordingDispatcher) Dispatch(ctx context.Context, specs []trial.Spec) error {
+	d.mu.Lock()
+	for _, s := range specs {
+		d.keys = append(d.keys, s.Key)
+	}
+	d.mu.Unlock()
+	return d.Dispatcher.Dispatch(ctx, specs)
+}
+
+// attempts is how many attempts of trial id were dispatched.
+func (d *recordingDispatcher) attempts(id int) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, k := range d.keys {
+		if k.ID == id {
+			n++
+		}
+	}
+	return n
 }

@@ -55,9 +55,11 @@ parameters:
 	if code == 0 || !strings.Contains(out+errOut, "2 trials failed (limit 2)") {
 		t.Fatalf("want the study failed by its max_failed of 2; exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
+	// Trials the worker had already taken (one slot, one job queued) may
+	// still fail after the second; no more are created.
 	failed, attempts := failedRuns("file.db")
-	if failed != 2 {
-		t.Errorf("%d failed trials, want 2 (budget.max_failed)", failed)
+	if failed < 2 || failed > 2+2 {
+		t.Errorf("%d failed trials, want 2 (budget.max_failed) and at most the one slot and one queued job more", failed)
 	}
 	for _, a := range attempts {
 		if a != 2 {
@@ -70,9 +72,11 @@ parameters:
 	if code == 0 || !strings.Contains(out+errOut, "3 trials failed (limit 3)") {
 		t.Fatalf("want the study failed by --max-failed 3; exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
+	// The study fails at its third failed trial, give or take the jobs
+	// already taken, as above.
 	failed, attempts = failedRuns("flags.db")
-	if failed != 3 {
-		t.Errorf("%d failed trials, want 3 (--max-failed)", failed)
+	if failed < 3 || failed > 3+2 {
+		t.Errorf("%d failed trials, want 3 (--max-failed) and at most the one slot and one queued job more", failed)
 	}
 	for _, a := range attempts {
 		if a != 1 {
