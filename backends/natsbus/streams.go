@@ -113,12 +113,16 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, opts ...StreamOp
 		Replicas:    replicas,
 	}}
 	for _, cfg := range cfgs {
-		err := retryInUse(func() error { _, err := js.CreateOrUpdateStream(ctx, cfg); return err })
+		err := retryPlacement(ctx, replicas, func() error {
+			return retryInUse(func() error { _, err := js.CreateOrUpdateStream(ctx, cfg); return err })
+		})
 		if err != nil {
 			return fmt.Errorf("set up stream %s: %w", cfg.Name, err)
 		}
 	}
-	err := retryInUse(func() error { _, err := js.CreateOrUpdateObjectStore(ctx, checkpointStoreConfig(replicas)); return err })
+	err := retryPlacement(ctx, replicas, func() error {
+		return retryInUse(func() error { _, err := js.CreateOrUpdateObjectStore(ctx, checkpointStoreConfig(replicas)); return err })
+	})
 	if err != nil {
 		return fmt.Errorf("set up object store %s: %w", CheckpointBucket, err)
 	}
@@ -136,6 +140,42 @@ func retryInUse(f func() error) error {
 		}
 	}
 	return err
+}
+
+// clusterForming is how long stream setup waits for a JetStream cluster
+// that cannot place a stream yet: its servers are still joining, or it is
+// electing a meta leader. A study started together with its cluster must
+// not fail for that; a cluster with fewer servers than --replicas fails
+// after this wait, with the error saying so.
+var clusterForming = 30 * time.Second
+
+// The JetStream API errors of a cluster not ready for a stream.
+const (
+	errCodeNoPeers         jetstream.ErrorCode = 10005 // no suitable peers for placement
+	errCodeClusterNotAvail jetstream.ErrorCode = 10008 // JetStream system temporarily unavailable
+)
+
+// retryPlacement retries f while the cluster cannot place the stream yet,
+// backing off up to clusterForming in all.
+func retryPlacement(ctx context.Context, replicas int, f func() error) error {
+	deadline := time.Now().Add(clusterForming)
+	wait := 100 * time.Millisecond
+	for {
+		err := f()
+		var api *jetstream.APIError
+		if err == nil || !errors.As(err, &api) || (api.ErrorCode != errCodeNoPeers && api.ErrorCode != errCodeClusterNotAvail) {
+			return err
+		}
+		if time.Now().Add(wait).After(deadline) {
+			return fmt.Errorf("%w (retried for %v: does the cluster have %d JetStream servers up? --replicas sets how many copies each stream keeps)", err, clusterForming, replicas)
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 func checkpointStoreConfig(replicas int) jetstream.ObjectStoreConfig {
