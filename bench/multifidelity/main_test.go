@@ -86,7 +86,7 @@ func TestSaveLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, got, err := load([]string{f1, f2}, wine.name)
+	res, got, err := load([]string{f2, f1}, wine.name)
 	if err != nil {
 		t.Fatal(err)
 	}

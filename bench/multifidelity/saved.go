@@ -89,6 +89,9 @@ func load(files []string, taskName string) (results, budgets, error) {
 			}
 		}
 	}
+	for _, rs := range res.runs {
+		slices.SortFunc(rs, func(a, b run) int { return a.seed - b.seed })
+	}
 	if b.methods == 0 {
 		b.methods = b.refs
 	}
