@@ -10,13 +10,13 @@
 // `brackets: b`, new trials are spread over b ladders starting at
 // min_resource*eta^j (j < b; asynchronous Hyperband), in proportion to
 // Hyperband's bracket sizes. New configurations come from any registered
-// sampler (`sampler:`). The default is BOHB's TPE (fidelity.ModelTPE),
-// fitted to the largest rung with min_points results, random until one
-// has them and for a third of the configurations after, as Optuna pairs
-// its pruners with TPE: on wine_quality random sampling rarely trains a
-// configuration from the small good region fully (bench/multifidelity).
-// `sampler: random` is the paper's ASHA. The rung machinery is
-// search/fidelity.
+// sampler (`sampler:`). The default is BOHB's TPE (fidelity.ModelTPE):
+// fitted to the largest rung with min_points results, random until a rung
+// has them, and random for a third of the configurations after. Optuna,
+// too, pairs its pruners with TPE, and on wine_quality random sampling
+// rarely trains a configuration from the small good region fully
+// (bench/multifidelity). `sampler: random` is the paper's ASHA. The rung
+// machinery is search/fidelity.
 package asha
 
 import (
