@@ -49,6 +49,9 @@ func main() {
 	if !(*refFactor >= 1) {
 		fail(fmt.Errorf("-ref-factor must be at least 1, got %g", *refFactor))
 	}
+	if *saveDir != "" && *loadFiles != "" {
+		fail(fmt.Errorf("-save and -load together: loaded runs are saved already"))
+	}
 	methodList := split(*ours)
 	for _, m := range methodList {
 		if base, _ := methodAlg(m); !slices.Contains(methods, base) {
@@ -287,11 +290,15 @@ func table(t task, res results, names []string, target func(method string) float
 type budgets struct{ methods, refs float64 }
 
 func (b budgets) of(method string) float64 {
-	if method == "random" || isOptuna(method) {
+	if isReference(method) {
 		return b.refs
 	}
 	return b.methods
 }
+
+// isReference says whether a method is a reference of the goals (random
+// search, an Optuna run), which trains the references' budget.
+func isReference(method string) bool { return method == "random" || isOptuna(method) }
 
 // goals states the two goals for method m: at most 1/4 of random
 // search's epochs, at most 1/1.5 of Optuna TPE + HyperbandPruner's. A

@@ -75,7 +75,7 @@ func load(files []string, taskName string) (results, budgets, error) {
 			}
 			seen[key] = f
 			kind := &b.methods
-			if s.Method == "random" || isOptuna(s.Method) {
+			if isReference(s.Method) {
 				kind = &b.refs
 			}
 			if *kind != 0 && *kind != s.Budget {

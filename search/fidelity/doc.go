@@ -32,7 +32,8 @@
 // (their first rung shrinks to the trials it has, later rungs in
 // proportion, at least one each) so every bracket still reaches
 // max_resource, and ASHA keeps promoting until no rung has a candidate;
-// the study is over when nothing runs and a call creates nothing. max_resource_total is the scheduler's to enforce, by giving no
+// the study is over when nothing runs and a call creates nothing.
+// max_resource_total is the scheduler's to enforce, by giving no
 // capacity once the resource trained plus the spans of running jobs
 // reaches it (fidelitytest.Config.MaxResourceTotal models this).
 package fidelity
