@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 
-	"automl/search"
 	"automl/trial"
 )
 
@@ -30,24 +29,13 @@ func RegisterBuiltin(name string, newRunner func() trial.Runner) {
 	builtins.byName[name] = newRunner
 }
 
-// canonicalName maps a trainer alias (func) to its registered name (funcs)
-// through the space file's trainer registry.
-func canonicalName(name string) string {
-	if t, ok := search.LookupTrainer(name); ok {
-		return t.Name
-	}
-	return name
-}
-
-// LookupBuiltin returns the runner factory of a built-in trainer, by name
-// or alias.
+// LookupBuiltin returns the runner factory of a built-in trainer. Jobs
+// name built-in trainers by their registered names: an alias in a space
+// file (func) is resolved where the file is read (spacefile.JobTrainer).
 func LookupBuiltin(name string) (func() trial.Runner, bool) {
 	builtins.RLock()
 	defer builtins.RUnlock()
 	f, ok := builtins.byName[name]
-	if !ok {
-		f, ok = builtins.byName[canonicalName(name)]
-	}
 	return f, ok
 }
 

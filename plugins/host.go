@@ -72,7 +72,7 @@ func (o HostOptions) ConfigFor(t trial.Trainer) (Config, bool, error) {
 			args = []string{"plugin", "serve"}
 		}
 		cfg.Path = self
-		cfg.Args = append(slices.Clone(args), canonicalName(t.Plugin))
+		cfg.Args = append(slices.Clone(args), t.Plugin)
 	} else {
 		path, err := o.resolve(t.Plugin)
 		if err != nil {

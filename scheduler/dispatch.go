@@ -33,3 +33,20 @@ type Dispatcher interface {
 	// across trials. The channel is closed when the dispatcher is closed.
 	Events() <-chan Inbound
 }
+
+// CheckpointCleaner is implemented by Dispatchers that keep trial
+// checkpoints (backends/natsbus). After a commit that made trials final
+// (completed, failed, pruned, stopped), the scheduler asks it to delete
+// their checkpoints: nothing will resume them. Best effort: a failure is
+// logged, and a checkpoint left behind costs only space.
+type CheckpointCleaner interface {
+	DeleteCheckpoints(ctx context.Context, study string, ids []int) error
+}
+
+// Purger is implemented by Dispatchers whose transport keeps jobs and
+// events durably (backends/natsbus). When the scheduler creates a study it
+// purges what an earlier study of the same name (whose study file was
+// deleted) left there, before its first dispatch, so none of it leaks in.
+type Purger interface {
+	Purge(ctx context.Context) error
+}

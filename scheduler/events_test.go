@@ -54,7 +54,7 @@ func exited(k trial.Key, delivery int, v float64) trial.Event {
 func TestStaleAndDuplicateEventsChangeNothing(t *testing.T) {
 	h := newHarness(t, fmt.Sprintf(braninSpace, "events", 2, 1))
 	m := &manual{events: make(chan scheduler.Inbound, 64)}
-	s, err := scheduler.New(scheduler.Config{Space: h.space, SpaceText: []byte(h.text), Store: h.store, Dispatcher: m, Slots: 2})
+	s, err := scheduler.New(scheduler.Config{File: h.space, Store: h.store, Dispatcher: m, Slots: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"automl/plugins/funcs"
+	"automl/report"
 	"automl/scheduler"
 	_ "automl/search/asha"
 	_ "automl/search/hyperband"
@@ -30,7 +31,7 @@ parameters:
 func leaderboard(t *testing.T, h *harness) string {
 	st := h.load()
 	var b strings.Builder
-	for _, r := range scheduler.Leaderboard(st.Study, st.Trials) {
+	for _, r := range report.Leaderboard(st.Study, st.Trials) {
 		fmt.Fprintf(&b, "%d %d %s %.12g %g\n", r.Rank, r.ID, r.State, r.Value, r.Resource)
 	}
 	return b.String()

@@ -25,11 +25,12 @@ func TestJobsRefillInHalves(t *testing.T) {
 		{4, 1, 4, 0, 1},
 		{4, 1, 5, 0, 0},
 	} {
-		s := &Scheduler{
-			cfg:    Config{Slots: c.slots, Queue: c.queue},
-			space:  &search.Space{},
-			counts: map[trial.State]int{trial.Pending: c.pending, trial.Running: c.running},
+		l := newLedger("s", &search.Space{}, trial.Objective{}, trial.Retry{}, "epochs")
+		for i := range c.pending + c.running {
+			l.inFlight[i] = true
 		}
+		l.counts[trial.Pending], l.counts[trial.Running] = c.pending, c.running
+		s := &Scheduler{cfg: Config{Slots: c.slots, Queue: c.queue}, ledger: l}
 		if got := s.jobs(); got != c.want {
 			t.Errorf("slots %d queue %d pending %d running %d: %d jobs, want %d", c.slots, c.queue, c.pending, c.running, got, c.want)
 		}

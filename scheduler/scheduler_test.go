@@ -15,9 +15,9 @@ import (
 	"automl/backends/memory"
 	"automl/plugins/funcs"
 	"automl/scheduler"
-	"automl/search"
 	_ "automl/search/algorithms"
 	"automl/search/benchfn"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -32,13 +32,13 @@ parameters:
   x1: {type: float, low: 0, high: 15}
 `
 
-func parse(t *testing.T, text string) *search.Space {
+func parse(t *testing.T, text string) *spacefile.File {
 	t.Helper()
-	s, err := search.Parse("space.yaml", []byte(text))
+	f, err := spacefile.Parse("space.yaml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return f
 }
 
 // counting wraps a runner and counts evaluations per trial id.
@@ -71,7 +71,7 @@ func (c *counting) count(id int) int {
 type harness struct {
 	t     *testing.T
 	store scheduler.Store
-	space *search.Space
+	space *spacefile.File
 	text  string
 }
 
@@ -85,7 +85,7 @@ func (h *harness) run(ctx context.Context, runner trial.Runner, slots int, mod f
 	h.t.Helper()
 	d := local.New(slots, func(trial.Spec) (trial.Runner, error) { return runner, nil })
 	defer d.Close()
-	cfg := scheduler.Config{Space: h.space, SpaceFile: "space.yaml", SpaceText: []byte(h.text), Store: h.store, Dispatcher: d, Slots: slots}
+	cfg := scheduler.Config{File: h.space, Store: h.store, Dispatcher: d, Slots: slots}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -363,7 +363,7 @@ func (f failing) Run(context.Context, trial.Spec, trial.Reporter) (trial.Result,
 
 func TestTooManyFailuresFailTheStudy(t *testing.T) {
 	h := newHarness(t, fmt.Sprintf(braninSpace, "failing", 100, 1))
-	sum, err, _ := h.run(context.Background(), failing{}, 2, func(c *scheduler.Config) { c.MaxFailed = 4 })
+	sum, err, _ := h.run(context.Background(), failing{}, 2, func(c *scheduler.Config) { c.Override.MaxFailed = ptr(4) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,7 +404,7 @@ func TestRetriesAndLostWorkers(t *testing.T) {
 	for _, lost := range []bool{false, true} {
 		t.Run(map[bool]string{false: "code failure retried", true: "lost worker re-queued"}[lost], func(t *testing.T) {
 			h := newHarness(t, fmt.Sprintf(braninSpace, "flaky", 10, 2))
-			sum, err, _ := h.run(context.Background(), &flaky{lost: lost, seen: map[int]bool{}}, 2, func(c *scheduler.Config) { c.Retries = 1 })
+			sum, err, _ := h.run(context.Background(), &flaky{lost: lost, seen: map[int]bool{}}, 2, func(c *scheduler.Config) { c.Override.Retries = ptr(1) })
 			if err != nil || sum.Counts[trial.Completed] != 10 {
 				t.Fatalf("%+v %v", sum, err)
 			}
@@ -421,7 +421,7 @@ func TestRetriesAndLostWorkers(t *testing.T) {
 	}
 	t.Run("no retries: code failure is final", func(t *testing.T) {
 		h := newHarness(t, fmt.Sprintf(braninSpace, "noretry", 6, 2))
-		sum, err, _ := h.run(context.Background(), &flaky{seen: map[int]bool{}}, 1, func(c *scheduler.Config) { c.MaxFailed = 100 })
+		sum, err, _ := h.run(context.Background(), &flaky{seen: map[int]bool{}}, 1, func(c *scheduler.Config) { c.Override.MaxFailed = ptr(100) })
 		if err != nil || sum.Counts[trial.Failed] != 6 {
 			t.Fatalf("%+v %v", sum, err)
 		}
@@ -453,7 +453,7 @@ func TestRaisedBudgetContinuesTheStudy(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := paramsOf(h.load().Trials)
-	sum, err, _ := h.run(context.Background(), runner, 2, func(c *scheduler.Config) { c.Trials = 15 })
+	sum, err, _ := h.run(context.Background(), runner, 2, func(c *scheduler.Config) { c.Override.Trials = 15 })
 	if err != nil || sum.Counts[trial.Completed] != 15 {
 		t.Fatalf("%+v %v", sum, err)
 	}
@@ -484,7 +484,7 @@ func TestResumeRefusesAnotherSpaceOrSeed(t *testing.T) {
 	}
 	h.text = fmt.Sprintf(braninSpace, "guard", 3, 4)
 	h.space = parse(t, h.text)
-	_, err, _ = h.run(context.Background(), funcs.Runner{}, 1, func(c *scheduler.Config) { c.Seed, c.HasSeed = 99, true })
+	_, err, _ = h.run(context.Background(), funcs.Runner{}, 1, func(c *scheduler.Config) { c.Seed = ptr[uint64](99) })
 	if err == nil || !strings.Contains(err.Error(), "seed 4") {
 		t.Fatalf("other seed: %v", err)
 	}
@@ -523,7 +523,7 @@ func TestNoRetryOnceTheStudyFailed(t *testing.T) {
 	done := make(chan scheduler.Summary, 1)
 	go func() {
 		sum, err, _ := h.run(context.Background(), r, 2, func(c *scheduler.Config) {
-			c.Retries, c.MaxFailed = 1, 1
+			c.Override.Retries, c.Override.MaxFailed = ptr(1), ptr(1)
 			c.Progress = func(p scheduler.Progress) { draining.Store(p.Draining) }
 			sent.Dispatcher = c.Dispatcher
 			c.Dispatcher = sent
@@ -580,3 +580,5 @@ func (d *recordingDispatcher) attempts(id int) int {
 	}
 	return n
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -187,7 +187,7 @@ func TestCheckpointsOfFinishedTrialsAreDeleted(t *testing.T) {
 	h := newHarness(t, fmt.Sprintf(braninSpace, "clean", 7, 4))
 	d := &cleaning{Dispatcher: local.New(2, func(trial.Spec) (trial.Runner, error) { return checkpointing{}, nil })}
 	defer d.Close()
-	s, err := scheduler.New(scheduler.Config{Space: h.space, SpaceFile: "space.yaml", SpaceText: []byte(h.text), Store: h.store, Dispatcher: d, Slots: 2})
+	s, err := scheduler.New(scheduler.Config{File: h.space, Store: h.store, Dispatcher: d, Slots: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,10 +16,9 @@ type Study struct {
 	// SpaceFile is the path the space was read from; SpaceText its contents.
 	SpaceFile string `json:"space_file"`
 	SpaceText []byte `json:"space_text"`
-	// Metric and Direction of the objective, Algorithm's name: copied from
-	// the space so listings need not parse it.
-	Metric    string `json:"metric"`
-	Direction string `json:"direction"`
+	// The objective and the algorithm's name: copied from the space file so
+	// listings need not parse it.
+	trial.Objective
 	Algorithm string `json:"algorithm"`
 	// Seed of the study's rng (from the file, --seed, or chosen at creation).
 	Seed uint64 `json:"seed"`
@@ -103,17 +102,22 @@ type StudyInfo struct {
 	HasBest bool    `json:"has_best"`
 }
 
-// Store persists studies. Implementations: backends/bolt (the product),
-// backends/memory (tests). Commit is atomic: all of a Change or none of it.
-// A Store is safe for concurrent use; Load and the readers see committed
-// state only.
-type Store interface {
+// Reader reads studies: what reports, listings and the dashboard use. It
+// sees committed state only, and is safe for concurrent use.
+type Reader interface {
 	Load(ctx context.Context, study string) (StudyState, error)
-	Commit(ctx context.Context, study string, c Change) error
 	Studies(ctx context.Context) ([]StudyInfo, error)
 	// Reports returns a trial's intermediate reports in step order.
 	Reports(ctx context.Context, study string, id int) ([]Report, error)
 	Close() error
+}
+
+// Store persists studies: a Reader that the scheduler commits its steps
+// to. Implementations: backends/bolt (the product), backends/memory
+// (tests). Commit is atomic: all of a Change or none of it.
+type Store interface {
+	Reader
+	Commit(ctx context.Context, study string, c Change) error
 }
 
 // ErrStudyNotFound is returned by readers asked for a study that does not exist.

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sort"
-	"sync"
+
+	"automl/internal/registry"
 )
 
 // Sampler proposes configurations. It is a pure function of its arguments:
@@ -160,6 +160,15 @@ type Option struct {
 	Doc     string
 }
 
+// Settings configure an algorithm for one study: which algorithm, the
+// study's seed (every randomness of the algorithm derives from it) and the
+// algorithm's own options, checked against its AlgorithmSpec.Options.
+type Settings struct {
+	Name    string
+	Seed    uint64
+	Options map[string]Value
+}
+
 // AlgorithmSpec describes a registered algorithm.
 type AlgorithmSpec struct {
 	Name    string
@@ -171,91 +180,32 @@ type AlgorithmSpec struct {
 	// slots to keep workers busy; model-based algorithms propose only when a
 	// slot is free, so every proposal sees the latest results.
 	Prefetch bool
-	// Validate checks the parsed space beyond option types (e.g. grid needs
-	// every float to have grid: or points:). Optional.
-	Validate func(s *Space) []error
+	// Validate checks the space and settings beyond option types (grid
+	// needs every float to have grid: or points:): a mistake about one
+	// parameter is a *ParamError, about one option an *OptionError.
+	// Optional.
+	Validate func(space *Space, set Settings) []error
 	// New builds the searcher for a validated space.
-	New func(s *Space) (Searcher, error)
+	New func(space *Space, set Settings) (Searcher, error)
 }
 
-var algorithms = newRegistry[AlgorithmSpec]("algorithm")
+var algorithms = registry.New[AlgorithmSpec]("search: algorithm")
 
 // Register makes an algorithm available to space files. It panics on a
 // duplicate name: a programming error found at init.
-func Register(a AlgorithmSpec) { algorithms.add(a, a.Name, a.Aliases...) }
+func Register(a AlgorithmSpec) { algorithms.Add(a, a.Name, a.Aliases...) }
 
 // Lookup returns a registered algorithm by name or alias.
-func Lookup(name string) (*AlgorithmSpec, bool) { return algorithms.get(name) }
+func Lookup(name string) (*AlgorithmSpec, bool) { return algorithms.Get(name) }
 
 // AlgorithmNames lists registered names and aliases, sorted.
-func AlgorithmNames() []string { return algorithms.names() }
+func AlgorithmNames() []string { return algorithms.Names() }
 
-// NewSearcher builds the searcher the space's algorithm section asks for.
-func NewSearcher(s *Space) (Searcher, error) {
-	a, ok := Lookup(s.Algorithm.Name)
+// NewSearcher builds the searcher the settings name, for the space.
+func NewSearcher(space *Space, set Settings) (Searcher, error) {
+	a, ok := Lookup(set.Name)
 	if !ok {
-		return nil, fmt.Errorf("unknown algorithm %q", s.Algorithm.Name)
+		return nil, fmt.Errorf("unknown algorithm %q", set.Name)
 	}
-	return a.New(s)
-}
-
-// TrainerSpec describes a built-in trainer, registered by its package so the
-// space file's trainer section is checked against what is compiled in.
-type TrainerSpec struct {
-	Name    string
-	Aliases []string
-	// Check validates the trainer config and the parameters against what the
-	// trainer understands; errors should name the key (see Space.ConfigError).
-	Check func(s *Space) []error
-}
-
-var trainers = newRegistry[TrainerSpec]("trainer")
-
-// RegisterTrainer makes a built-in trainer name valid in space files.
-func RegisterTrainer(t TrainerSpec) { trainers.add(t, t.Name, t.Aliases...) }
-
-// LookupTrainer returns a registered trainer by name or alias.
-func LookupTrainer(name string) (*TrainerSpec, bool) { return trainers.get(name) }
-
-// TrainerNames lists registered trainer names and aliases, sorted.
-func TrainerNames() []string { return trainers.names() }
-
-// registry maps names and aliases to what packages register at init.
-type registry[T any] struct {
-	kind   string
-	mu     sync.RWMutex
-	byName map[string]*T
-}
-
-func newRegistry[T any](kind string) *registry[T] {
-	return &registry[T]{kind: kind, byName: map[string]*T{}}
-}
-
-func (r *registry[T]) add(v T, name string, aliases ...string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, n := range append([]string{name}, aliases...) {
-		if _, dup := r.byName[n]; dup {
-			panic(fmt.Sprintf("search: %s %q registered twice", r.kind, n))
-		}
-		r.byName[n] = &v
-	}
-}
-
-func (r *registry[T]) get(name string) (*T, bool) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	v, ok := r.byName[name]
-	return v, ok
-}
-
-func (r *registry[T]) names() []string {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	out := make([]string, 0, len(r.byName))
-	for n := range r.byName {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return a.New(space, set)
 }

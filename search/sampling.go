@@ -22,18 +22,18 @@ type SamplerSearcher struct {
 func NewSamplerSearcher(s Sampler) *SamplerSearcher { return &SamplerSearcher{Sampler: s} }
 
 // RegisterSampler registers a sampler whose options parse reads from the
-// space: the spec's Validate parses them (so a bad option is a validation
+// settings: the spec's Validate parses them (so a bad option is a validation
 // error) and its New parses them and builds the sampler. a gives the rest
 // of the spec.
-func RegisterSampler[O any](a AlgorithmSpec, parse func(*Space) (O, error), build func(O) (Sampler, error)) {
-	a.Validate = func(s *Space) []error {
-		if _, err := parse(s); err != nil {
+func RegisterSampler[O any](a AlgorithmSpec, parse func(*Space, Settings) (O, error), build func(O) (Sampler, error)) {
+	a.Validate = func(s *Space, set Settings) []error {
+		if _, err := parse(s, set); err != nil {
 			return []error{err}
 		}
 		return nil
 	}
-	a.New = func(s *Space) (Searcher, error) {
-		o, err := parse(s)
+	a.New = func(s *Space, set Settings) (Searcher, error) {
+		o, err := parse(s, set)
 		if err != nil {
 			return nil, err
 		}

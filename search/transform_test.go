@@ -1,6 +1,8 @@
 package search_test
 
 import (
+	"automl/search/searchtest"
+	"automl/spacefile"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -39,11 +41,11 @@ parameters:
 
 func mustParse(t testing.TB, yaml string) *search.Space {
 	t.Helper()
-	s, err := search.Parse("test.yaml", []byte(yaml))
+	f, err := spacefile.Parse("test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatalf("Parse:\n%v", err)
 	}
-	return s
+	return f.Space
 }
 
 // oneParam parses a space with the single parameter x defined by def.
@@ -52,69 +54,12 @@ func oneParam(t testing.TB, def string) *search.Space {
 	return mustParse(t, "objective: {metric: loss, direction: minimize}\ntrainer: {plugin: ./trainer}\nparameters:\n  x: "+def+"\n")
 }
 
-// continuous reports whether a parameter takes a continuum of values, where
-// a round trip holds only up to rounding.
-func continuous(p *search.Param) bool { return p.Type == search.FloatParam && p.Levels() == 0 }
-
-// closeEnough compares continuous values: a few ulps of the range's scale.
-func closeEnough(p *search.Param, a, b float64) bool {
-	scale := math.Max(math.Abs(p.Low), math.Abs(p.High))
-	if p.Log {
-		scale = math.Max(math.Abs(a), math.Abs(b))
-	}
-	return math.Abs(a-b) <= 1e-13*scale
-}
-
-// samePoint asserts q == p: the same kind everywhere, the same value for
-// discrete parameters, and equal up to rounding for continuous floats.
-func samePoint(t *testing.T, s *search.Space, p, q search.Point, context string) {
-	t.Helper()
-	if len(p) != len(q) {
-		t.Fatalf("%s: %d values, want %d", context, len(q), len(p))
-	}
-	for i := range p {
-		prm := &s.Params[i]
-		if p[i].Kind() != q[i].Kind() {
-			t.Fatalf("%s: %s: kind %v, want %v (%v vs %v)", context, prm.Name, q[i].Kind(), p[i].Kind(), q[i], p[i])
-		}
-		if p[i] == q[i] {
-			continue
-		}
-		a, _ := p[i].Float()
-		b, _ := q[i].Float()
-		if !continuous(prm) || !closeEnough(prm, a, b) {
-			t.Fatalf("%s: %s = %v, want %v", context, prm.Name, q[i], p[i])
-		}
-	}
-}
-
-// randomUnit draws a unit vector, with now and then a coordinate exactly
-// 0, exactly 1, outside [0, 1] or NaN (Decode clamps and defaults those).
-func randomUnit(rng *rand.Rand, dim int) []float64 {
-	u := make([]float64, dim)
-	for i := range u {
-		switch r := rng.IntN(40); r {
-		case 0:
-			u[i] = 0
-		case 1:
-			u[i] = 1
-		case 2:
-			u[i] = math.NaN()
-		case 3:
-			u[i] = rng.Float64()*4 - 2
-		default:
-			u[i] = rng.Float64()
-		}
-	}
-	return u
-}
-
 func TestDecodeEncodeRoundTrip(t *testing.T) {
 	s := mustParse(t, kindsYAML)
 	for seed := uint64(1); seed <= 64; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 2*seed+1))
 		for range 100 {
-			p := s.Decode(randomUnit(rng, s.Dim()))
+			p := s.Decode(searchtest.RandomUnit(rng, s.Dim()))
 			if err := s.Check(p); err != nil {
 				t.Fatalf("seed %d: Check(Decode(u)): %v", seed, err)
 			}
@@ -127,7 +72,7 @@ func TestDecodeEncodeRoundTrip(t *testing.T) {
 					t.Fatalf("seed %d: %s = %v encodes to %v, outside [0, 1]", seed, s.Params[i].Name, p[i], x)
 				}
 			}
-			samePoint(t, s, p, s.Decode(enc), fmt.Sprintf("seed %d: Decode(Encode(%v))", seed, p))
+			searchtest.SamePoint(t, s, p, s.Decode(enc), fmt.Sprintf("seed %d: Decode(Encode(%v))", seed, p))
 		}
 	}
 }
@@ -141,7 +86,7 @@ func TestEncodeDecodeSameCell(t *testing.T) {
 	for seed := uint64(1); seed <= 32; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 99))
 		for range 100 {
-			u := randomUnit(rng, s.Dim())
+			u := searchtest.RandomUnit(rng, s.Dim())
 			p := s.Decode(u)
 			v := s.Encode(p)
 			for i := range s.Params {
@@ -412,4 +357,28 @@ func TestWideIntRoundTrip(t *testing.T) {
 			}
 		}
 	}
+}
+
+func floats(xs ...float64) []search.Value {
+	out := make([]search.Value, len(xs))
+	for i, x := range xs {
+		out[i] = search.Float(x)
+	}
+	return out
+}
+
+func ints(ns ...int64) []search.Value {
+	out := make([]search.Value, len(ns))
+	for i, n := range ns {
+		out[i] = search.Int(n)
+	}
+	return out
+}
+
+func strs(ss ...string) []search.Value {
+	out := make([]search.Value, len(ss))
+	for i, s := range ss {
+		out[i] = search.String(s)
+	}
+	return out
 }

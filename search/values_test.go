@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"automl/search"
+	"automl/search/searchtest"
 )
 
 func TestValuesJSON(t *testing.T) {
@@ -67,7 +68,7 @@ func TestValuesRoundTrip(t *testing.T) {
 	for seed := uint64(1); seed <= 32; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 17))
 		for range 50 {
-			p := s.Decode(randomUnit(rng, s.Dim()))
+			p := s.Decode(searchtest.RandomUnit(rng, s.Dim()))
 			vs := s.Values(p)
 			last := -1
 			for _, nv := range vs {

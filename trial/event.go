@@ -1,6 +1,7 @@
 package trial
 
 import (
+	"automl/internal/jsonscan"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -51,13 +52,13 @@ func (m Metrics) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON accepts numbers, the NaN/Inf strings and null (as 0). A
 // report decodes one per trial, so it scans the object directly (see
-// search.EachJSONField). As with encoding/json's maps, the last of
+// jsonscan.Fields). As with encoding/json's maps, the last of
 // duplicate keys wins, so a bad value is an error only if no later
 // duplicate replaces it.
 func (m *Metrics) UnmarshalJSON(data []byte) error {
 	out := Metrics{}
 	var bad map[string]error
-	err := search.EachJSONField(data, func(name string, raw []byte) error {
+	err := jsonscan.Fields(data, func(name string, raw []byte) error {
 		x, err := parseMetric(raw)
 		if err != nil {
 			if bad == nil {
@@ -71,7 +72,7 @@ func (m *Metrics) UnmarshalJSON(data []byte) error {
 		return nil
 	})
 	switch {
-	case errors.Is(err, search.ErrJSONNull):
+	case errors.Is(err, jsonscan.ErrNull):
 		*m = nil
 		return nil
 	case err != nil:
@@ -87,7 +88,7 @@ func (m *Metrics) UnmarshalJSON(data []byte) error {
 func parseMetric(raw []byte) (float64, error) {
 	switch {
 	case raw[0] == '"':
-		s, err := search.JSONString(raw)
+		s, err := jsonscan.String(raw)
 		if err != nil {
 			return 0, err
 		}

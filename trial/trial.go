@@ -26,22 +26,39 @@ type Key struct {
 
 func (k Key) String() string { return fmt.Sprintf("%s/%d/%d", k.Study, k.ID, k.Attempt) }
 
-// Trainer is the trainer section of a spec: what to run.
+// Trainer says what runs a trial and where: the space file's trainer
+// section as every job carries it. Optional settings are nil (or zero)
+// when unset.
 type Trainer struct {
-	Plugin string         `json:"plugin"`
+	// Plugin is a built-in trainer name (mlp, exec, funcs) or a path to a
+	// plugin binary.
+	Plugin string `json:"plugin"`
+	// Config is passed to the trainer as is (decoded YAML: maps, lists, scalars).
 	Config map[string]any `json:"config,omitempty"`
-	Reuse  *bool          `json:"reuse,omitempty"`
+	// Reuse keeps a slot's plugin process alive across trials (nil: the
+	// default, on for built-in trainers, off for plugin binaries).
+	Reuse *bool `json:"reuse,omitempty"`
 	// Prelaunch: nil or true lets a slot launch the next trial's process
-	// early when processes are not reused.
-	Prelaunch *bool         `json:"prelaunch,omitempty"`
-	SHA256    string        `json:"sha256,omitempty"`
-	Timeout   time.Duration `json:"timeout,omitempty"`
+	// early when processes are not reused; false for a plugin that takes
+	// GPU memory before it serves.
+	Prelaunch *bool `json:"prelaunch,omitempty"`
+	// SHA256 pins the plugin binary's checksum.
+	SHA256 string `json:"sha256,omitempty"`
+	// Timeout bounds one run (0: none).
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// Pool targets the workers of one pool ("": DefaultPool).
+	Pool string `json:"pool,omitempty"`
 }
 
-// Objective names the metric that is the trial's value.
-type Objective struct {
-	Metric    string `json:"metric"`
-	Direction string `json:"direction"` // minimize | maximize
+// DefaultPool is the pool of a trainer that names none.
+const DefaultPool = "default"
+
+// PoolName is the pool the trainer's jobs go to.
+func (t Trainer) PoolName() string {
+	if t.Pool == "" {
+		return DefaultPool
+	}
+	return t.Pool
 }
 
 // Spec is a job: everything a worker needs to run one attempt. It travels
@@ -69,7 +86,6 @@ type Spec struct {
 	CheckpointDir string `json:"checkpoint_dir,omitempty"`
 	// Seed for the trainer's own randomness (derived from the study seed and the trial id).
 	Seed uint64 `json:"seed"`
-	Pool string `json:"pool,omitempty"`
 }
 
 // Validate checks what a worker relies on before running a spec.

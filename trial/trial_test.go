@@ -78,9 +78,9 @@ func TestSpecAndEventJSONRoundTrip(t *testing.T) {
 			{Name: "opt", Value: search.String("adam")}, {Name: "bn", Value: search.Bool(true)},
 			{Name: "scale", Value: search.Float(2)},
 		},
-		Trainer:   Trainer{Plugin: "funcs", Config: map[string]any{"function": "branin"}, Reuse: &reuse, Timeout: time.Minute},
-		Objective: Objective{Metric: "value", Direction: "minimize"},
-		Resource:  "epochs", From: 3, To: 9, Checkpoint: "s/7/3", Seed: 42, Pool: "a100",
+		Trainer:   Trainer{Plugin: "funcs", Config: map[string]any{"function": "branin"}, Reuse: &reuse, Timeout: time.Minute, Pool: "a100"},
+		Objective: Objective{Metric: "value", Direction: Minimize},
+		Resource:  "epochs", From: 3, To: 9, Checkpoint: "s/7/3", Seed: 42,
 	}
 	b, err := json.Marshal(spec)
 	if err != nil {

@@ -219,14 +219,13 @@ func summarise(sb *bbolt.Bucket) (scheduler.StudyInfo, error) {
 	}); err != nil {
 		return info, err
 	}
-	maximize := info.Direction == "maximize"
 	info.Counts = map[trial.State]int{}
 	for _, b := range briefs {
 		info.Counts[b.State]++
 		if b.State != trial.Completed || !b.HasValue {
 			continue
 		}
-		if !info.HasBest || (maximize && b.Value > info.Best) || (!maximize && b.Value < info.Best) {
+		if !info.HasBest || info.Objective.Better(b.Value, info.Best) {
 			info.HasBest, info.BestID, info.Best = true, b.ID, b.Value
 		}
 	}

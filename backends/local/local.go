@@ -1,7 +1,8 @@
 // Package local is an in-process Dispatcher: a queue and N worker slots
 // running a trial.Runner in goroutines. It is what scheduler tests and
 // programs that embed the scheduler as a library use; the automl command
-// always dispatches through NATS (backends/natsbus).
+// always dispatches through NATS (backends/natsbus). A run ends by the same
+// rule as on a NATS worker (trial.Ended.Classify).
 package local
 
 import (
@@ -28,7 +29,7 @@ type Dispatcher struct {
 	cond    *sync.Cond
 	queue   []trial.Spec
 	queued  map[trial.Key]bool
-	running map[trial.Key]context.CancelFunc
+	running map[trial.Key]*run
 	closed  bool
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
@@ -42,7 +43,7 @@ func New(slots int, runnerFor RunnerFor) *Dispatcher {
 		events:    make(chan scheduler.Inbound, 4*slots+16),
 		worker:    "local",
 		queued:    map[trial.Key]bool{},
-		running:   map[trial.Key]context.CancelFunc{},
+		running:   map[trial.Key]*run{},
 		cancel:    cancel,
 	}
 	d.cond = sync.NewCond(&d.mu)
@@ -91,8 +92,8 @@ func (d *Dispatcher) Withdraw(_ context.Context, study string, id int) error {
 func (d *Dispatcher) Stop(_ context.Context, key trial.Key) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if cancel := d.running[key]; cancel != nil {
-		cancel()
+	if r := d.running[key]; r != nil {
+		r.stop()
 	}
 	return nil
 }
@@ -138,71 +139,93 @@ func (d *Dispatcher) slot(ctx context.Context, n int) {
 	}
 }
 
+// reporter stores a running trial's reports as events and tells the
+// trainer to stop once the run is asked to (or a metric fails the trial).
 type reporter struct {
 	d      *Dispatcher
-	spec   trial.Spec
+	run    *run
 	worker string
-	seq    *int
 	ctx    context.Context
 }
 
 func (r reporter) Report(ctx context.Context, step float64, m trial.Metrics) (trial.Directive, error) {
-	if k, ok := m.Finite(); !ok {
-		return trial.Stop, fmt.Errorf("metric %q is %v: metrics must be finite numbers", k, m[k])
+	if err := trial.CheckReport(step, m); err != nil {
+		r.run.fail(err)
+		return trial.Stop, err
 	}
-	r.d.emit(ctx, r.spec, r.worker, r.seq, trial.Event{Kind: trial.Reported, Step: step, Metrics: m})
+	r.d.emit(ctx, r.run, r.worker, trial.Event{Kind: trial.Reported, Step: step, Metrics: m})
 	if r.ctx.Err() != nil {
 		return trial.Stop, nil
 	}
 	return trial.Continue, nil
 }
 
+// run is one attempt on a slot.
+type run struct {
+	spec    trial.Spec
+	cancel  context.CancelFunc
+	mu      sync.Mutex
+	seq     int
+	stopped bool  // the scheduler asked to stop it
+	failure error // a reported metric that failed it
+}
+
+func (r *run) stop() {
+	r.mu.Lock()
+	r.stopped = true
+	r.mu.Unlock()
+	r.cancel()
+}
+
+func (r *run) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failure == nil {
+		r.failure = err
+	}
+}
+
 func (d *Dispatcher) run(ctx context.Context, spec trial.Spec, worker string) {
 	tctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	r := &run{spec: spec, cancel: cancel}
+	if spec.Trainer.Timeout > 0 {
+		var c context.CancelFunc
+		tctx, c = context.WithTimeoutCause(tctx, spec.Trainer.Timeout, fmt.Errorf("timed out after %v (trainer.timeout)", spec.Trainer.Timeout))
+		defer c()
+	}
 	d.mu.Lock()
-	d.running[spec.Key] = cancel
+	d.running[spec.Key] = r
 	d.mu.Unlock()
 	defer func() {
 		d.mu.Lock()
 		delete(d.running, spec.Key)
 		d.mu.Unlock()
 	}()
-	seq := 0
-	d.emit(ctx, spec, worker, &seq, trial.Event{Kind: trial.Started})
-	res := d.invoke(tctx, spec, reporter{d: d, spec: spec, worker: worker, seq: &seq, ctx: tctx})
-	if tctx.Err() != nil && res.Outcome == trial.ExitDone {
-		res.Outcome = trial.ExitAborted
+	d.emit(ctx, r, worker, trial.Event{Kind: trial.Started})
+	end := trial.Ended{}
+	if runner, err := d.runnerFor(spec); err != nil {
+		end.Err = err
+	} else {
+		end.Result, end.Err = trial.RunSafely(tctx, runner, spec, reporter{d: d, run: r, worker: worker, ctx: tctx})
 	}
-	d.emit(ctx, spec, worker, &seq, trial.Event{Kind: trial.Exited, Result: &res})
+	r.mu.Lock()
+	end.Stopped, end.Failure = r.stopped, r.failure
+	r.mu.Unlock()
+	end.Cancelled = ctx.Err() != nil
+	if errors.Is(tctx.Err(), context.DeadlineExceeded) {
+		end.TimedOut = context.Cause(tctx)
+	}
+	res := end.Classify(spec.Key)
+	d.emit(ctx, r, worker, trial.Event{Kind: trial.Exited, Result: &res})
 }
 
-// invoke runs the trainer, turning errors and panics into outcomes.
-func (d *Dispatcher) invoke(ctx context.Context, spec trial.Spec, rep trial.Reporter) (res trial.Result) {
-	defer func() {
-		if p := recover(); p != nil {
-			res = trial.Result{Outcome: trial.ExitCrashed, Error: fmt.Sprintf("trainer panicked: %v", p)}
-		}
-	}()
-	runner, err := d.runnerFor(spec)
-	if err != nil {
-		return trial.Result{Outcome: trial.ExitCrashed, Error: err.Error()}
-	}
-	res, err = runner.Run(ctx, spec, rep)
-	switch {
-	case err != nil && errors.Is(err, trial.ErrLost):
-		return trial.Result{Outcome: trial.ExitLost, Error: err.Error()}
-	case err != nil && ctx.Err() != nil:
-		return trial.Result{Outcome: trial.ExitAborted, Error: err.Error()}
-	case err != nil:
-		return trial.Result{Outcome: trial.ExitCrashed, Error: err.Error(), Metrics: res.Metrics}
-	}
-	return res
-}
-
-func (d *Dispatcher) emit(ctx context.Context, spec trial.Spec, worker string, seq *int, ev trial.Event) {
-	*seq++
-	ev.Key, ev.Delivery, ev.Seq, ev.Worker, ev.Time = spec.Key, 1, *seq, worker, time.Now()
+func (d *Dispatcher) emit(ctx context.Context, r *run, worker string, ev trial.Event) {
+	r.mu.Lock()
+	r.seq++
+	ev.Seq = r.seq
+	r.mu.Unlock()
+	ev.Key, ev.Delivery, ev.Worker, ev.Time = r.spec.Key, 1, worker, time.Now()
 	select {
 	case d.events <- scheduler.Inbound{Event: ev}:
 	case <-ctx.Done():

@@ -124,15 +124,15 @@ func unmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // summary accumulates a study's counts and best completed trial.
 type summary struct {
-	maximize bool
-	counts   map[trial.State]int
-	has      bool
-	bestID   int
-	best     float64
+	obj    trial.Objective
+	counts map[trial.State]int
+	has    bool
+	bestID int
+	best   float64
 }
 
-func newSummary(direction string) *summary {
-	return &summary{maximize: direction == "maximize", counts: map[trial.State]int{}}
+func newSummary(obj trial.Objective) *summary {
+	return &summary{obj: obj, counts: map[trial.State]int{}}
 }
 
 // add counts one encoded trial record. Records come in id order, so on a
@@ -151,7 +151,7 @@ func (s *summary) add(b []byte) error {
 	if r.State != trial.Completed || !r.HasValue {
 		return nil
 	}
-	if !s.has || (s.maximize && r.Value > s.best) || (!s.maximize && r.Value < s.best) {
+	if !s.has || s.obj.Better(r.Value, s.best) {
 		s.has, s.bestID, s.best = true, r.ID, r.Value
 	}
 	return nil

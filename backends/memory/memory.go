@@ -180,7 +180,7 @@ func (s *Store) Studies(ctx context.Context) ([]scheduler.StudyInfo, error) {
 		if err := unmarshal(it.config, &out[i].Study); err != nil {
 			return nil, fmt.Errorf("study %q: %w", names[i], err)
 		}
-		sum := newSummary(out[i].Direction)
+		sum := newSummary(out[i].Objective)
 		for _, b := range it.trials {
 			if err := sum.add(b); err != nil {
 				return nil, fmt.Errorf("study %q: %w", names[i], err)

@@ -165,7 +165,7 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o Dispatche
 // minutes is dropped by the server as a duplicate, which is not an error.
 func (d *Dispatcher) Dispatch(ctx context.Context, specs []trial.Spec) error {
 	for i := range specs {
-		if err := d.ensurePool(ctx, poolOf(&specs[i])); err != nil {
+		if err := d.ensurePool(ctx, specs[i].Trainer.PoolName()); err != nil {
 			return err
 		}
 	}
@@ -198,7 +198,7 @@ func (d *Dispatcher) jobMsg(s *trial.Spec) (*nats.Msg, error) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("dispatch: %w", err)
 	}
-	pool := poolOf(s)
+	pool := s.Trainer.PoolName()
 	if err := checkToken("pool", pool); err != nil {
 		return nil, fmt.Errorf("dispatch %v: %w", s.Key, err)
 	}

@@ -32,7 +32,7 @@ func TestMaxDeliverFailsTheTrial(t *testing.T) {
 	_ = d1.Close() // no scheduler while the job runs out of deliveries
 
 	// Two workers take the job and die without a word.
-	cons, err := js(t, nc).Consumer(ctx, natsbus.TrialsStream, natsbus.WorkerConsumer(natsbus.DefaultPool))
+	cons, err := js(t, nc).Consumer(ctx, natsbus.TrialsStream, natsbus.WorkerConsumer(trial.DefaultPool))
 	if err != nil {
 		t.Fatal(err)
 	}

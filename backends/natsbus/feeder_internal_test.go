@@ -123,11 +123,11 @@ func TestFeederGivesBackJobsNoSlotTakes(t *testing.T) {
 	if err := EnsureStreams(ctx, js); err != nil {
 		t.Fatal(err)
 	}
-	cons, err := ensureWorkConsumer(ctx, js, DefaultPool, consumerSettings{AckWait: time.Minute, MaxAckPending: 4})
+	cons, err := ensureWorkConsumer(ctx, js, trial.DefaultPool, consumerSettings{AckWait: time.Minute, MaxAckPending: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := startFeeder(nc, TrialsStream, WorkerConsumer(DefaultPool), 1, 2*time.Second, slog.New(slog.DiscardHandler), func() {})
+	f, err := startFeeder(nc, TrialsStream, WorkerConsumer(trial.DefaultPool), 1, 2*time.Second, slog.New(slog.DiscardHandler), func() {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestFeederGivesBackJobsNoSlotTakes(t *testing.T) {
 		t.Fatalf("halted feeder handed a slot %s", m.Subject)
 	}
 	// The request is still open at the server: the job goes to it.
-	if _, err := js.Publish(ctx, jobSubject(DefaultPool, "s", 1), []byte(`{}`)); err != nil {
+	if _, err := js.Publish(ctx, jobSubject(trial.DefaultPool, "s", 1), []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
 	f.close()

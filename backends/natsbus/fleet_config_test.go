@@ -66,7 +66,7 @@ func TestFleetConfigLeastPrivilege(t *testing.T) {
 	ctx := context.Background()
 	sched := connectAs(t, url, natsbus.Credentials{User: "scheduler", Password: "sched-pw"})
 	worker := connectAs(t, url, natsbus.Credentials{User: "worker", Password: "worker-pw", InboxPrefix: "_INBOX_worker"})
-	d := newDispatcher(t, sched, natsbus.DispatcherOptions{Pools: []string{natsbus.DefaultPool}})
+	d := newDispatcher(t, sched, natsbus.DispatcherOptions{Pools: []string{trial.DefaultPool}})
 
 	// The worker's whole job, checkpoints included, works with its rights.
 	startWorker(t, worker, runFn(func(ctx context.Context, s trial.Spec, rep trial.Reporter) (trial.Result, error) {
@@ -126,7 +126,7 @@ func TestFleetConfigLeastPrivilege(t *testing.T) {
 			return err
 		}},
 		{"delete the pool's consumer", "$JS.API.CONSUMER.DELETE.AUTOML_TRIALS.workers-default", func(ctx context.Context) error {
-			return wjs.DeleteConsumer(ctx, natsbus.TrialsStream, natsbus.WorkerConsumer(natsbus.DefaultPool))
+			return wjs.DeleteConsumer(ctx, natsbus.TrialsStream, natsbus.WorkerConsumer(trial.DefaultPool))
 		}},
 		{"stop the study", "automl.requests.s1", func(ctx context.Context) error {
 			_, err := natsbus.RequestStop(ctx, worker, study, nil, "")

@@ -35,16 +35,13 @@ const (
 	// exhaustedConsumer is the durable consumer of AdvisoriesStream that
 	// every Dispatcher shares.
 	exhaustedConsumer = "dispatchers"
-
-	// DefaultPool is the pool of a spec that names none.
-	DefaultPool = "default"
 )
 
 // ErrBadName is returned for a study or pool name that cannot be a NATS
 // subject token.
 var ErrBadName = errors.New("name is not a valid subject token")
 
-// tokenRe is the study-name rule of the space file (search/parse.go):
+// tokenRe is the study-name rule of the space file (spacefile/parse.go):
 // lowercase letters, digits, '-' and '_'. It keeps names free of the subject
 // metacharacters '.', '*', '>' and whitespace, and valid as consumer names.
 var tokenRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
@@ -54,13 +51,6 @@ func checkToken(kind, s string) error {
 		return fmt.Errorf("%s %q: %w (use 1-64 lowercase letters, digits, '-' or '_')", kind, s, ErrBadName)
 	}
 	return nil
-}
-
-func poolOf(spec *trial.Spec) string {
-	if spec.Pool == "" {
-		return DefaultPool
-	}
-	return spec.Pool
 }
 
 // jobSubject is automl.trials.<pool>.<study>.<id>.

@@ -91,7 +91,7 @@ func TestWithdraw(t *testing.T) {
 	d := newDispatcher(t, nc, natsbus.DispatcherOptions{})
 	ctx := context.Background()
 	specs := []trial.Spec{spec(1, 1), spec(2, 1), spec(3, 1)}
-	specs[2].Pool = "gpu" // Withdraw finds a trial in any pool
+	specs[2].Trainer.Pool = "gpu" // Withdraw finds a trial in any pool
 	if err := d.Dispatch(ctx, specs); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestPurge(t *testing.T) {
 	d := newDispatcher(t, nc, natsbus.DispatcherOptions{})
 	ctx := context.Background()
 	gpu := spec(2, 1)
-	gpu.Pool = "gpu"
+	gpu.Trainer.Pool = "gpu"
 	if err := d.Dispatch(ctx, []trial.Spec{spec(1, 1), gpu}); err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestBadNames(t *testing.T) {
 	}
 	d := newDispatcher(t, nc, natsbus.DispatcherOptions{})
 	bad := spec(1, 1)
-	bad.Pool = "a b"
+	bad.Trainer.Pool = "a b"
 	other := spec(2, 1)
 	other.Key.Study = "other"
 	for _, s := range []trial.Spec{bad, other} {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -71,8 +70,7 @@ func (r *run) event(kind trial.EventKind) *trial.Event {
 // Report implements trial.Reporter: it stores a Reported event and answers
 // Stop once the run is asked to stop.
 func (r *run) Report(_ context.Context, step float64, metrics trial.Metrics) (trial.Directive, error) {
-	if name, ok := metrics.Finite(); !ok {
-		err := fmt.Errorf("trial %v: metric %q is %v at step %v", r.spec.Key, name, metrics[name], step)
+	if err := trial.CheckReport(step, metrics); err != nil {
 		r.mu.Lock()
 		if r.failure == nil {
 			r.failure = err
@@ -123,7 +121,7 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 	if spec.Trainer.Timeout > 0 {
 		var c context.CancelFunc
 		runCtx, c = context.WithTimeoutCause(runCtx, spec.Trainer.Timeout,
-			fmt.Errorf("trial %v: timed out after %v", spec.Key, spec.Trainer.Timeout))
+			fmt.Errorf("timed out after %v (trainer.timeout)", spec.Trainer.Timeout))
 		defer c()
 	}
 	r := &run{w: w, spec: spec, slot: slot, delivery: delivery, cancel: cancel}
@@ -213,55 +211,49 @@ func decodeJob(msg jobMsg, spec *trial.Spec) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
-	if want := jobSubject(poolOf(spec), spec.Key.Study, spec.Key.ID); msg.Subject() != want {
+	if want := jobSubject(spec.Trainer.PoolName(), spec.Key.Study, spec.Key.ID); msg.Subject() != want {
 		return fmt.Errorf("spec %v arrived on subject %s, want %s", spec.Key, msg.Subject(), want)
 	}
 	return nil
 }
 
-// execute starts the runner and turns however it ends into a Result.
+// execute starts the runner and turns however it ends into a Result, by
+// the rule every dispatcher shares (trial.Ended.Classify).
 func (r *run) execute(ctx context.Context, log *slog.Logger) trial.Result {
 	key := r.spec.Key
+	end := r.run(ctx, log)
+	r.mu.Lock()
+	end.Stopped, end.Failure, end.Lost = r.stopped, r.failure, r.lost
+	r.mu.Unlock()
+	if context.Cause(ctx) != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		end.TimedOut = context.Cause(ctx)
+	}
+	res := end.Classify(key)
+	if res.Checkpoint != "" && res.Outcome != trial.ExitCrashed && res.Outcome != trial.ExitLost {
+		if err := r.saveCheckpoint(ctx, &res); err != nil {
+			return trial.Ended{Err: err}.Classify(key)
+		}
+	}
+	return res
+}
+
+// run starts the runner on the slot with the job's checkpoint in place.
+func (r *run) run(ctx context.Context, log *slog.Logger) trial.Ended {
 	runner, err := r.w.runners(r.slot, r.spec)
 	if err != nil {
-		return failed(key, err)
+		return trial.Ended{Err: err}
 	}
 	// Started goes out while the trainer runs, or with Exited (see
 	// startedDelay); handle confirms it before publishing Exited.
 	r.holdStarted()
 	if err := r.prepareCheckpoint(ctx); err != nil {
-		return failed(key, err)
+		return trial.Ended{Err: err}
 	}
-	res, err := safeRun(ctx, log, runner, r.spec, r)
-	r.mu.Lock()
-	stopped, failure, lost := r.stopped, r.failure, r.lost
-	r.mu.Unlock()
-	switch {
-	case stopped:
-		res.Outcome, res.Error = trial.ExitAborted, "trial "+key.String()+": "+errStopped.Error()
-	case lost != nil:
-		res = failed(key, lost)
-	case failure != nil:
-		res.Outcome, res.Error = trial.ExitCrashed, failure.Error()
-	case context.Cause(ctx) != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
-		res.Outcome, res.Error = trial.ExitCrashed, context.Cause(ctx).Error()
-	case err != nil:
-		res = failed(key, err)
-	default:
-		if res.Outcome == 0 {
-			res.Outcome = trial.ExitDone
-		}
-		if name, ok := res.Metrics.Finite(); !ok {
-			res.Outcome = trial.ExitCrashed
-			res.Error = fmt.Sprintf("trial %v: final metric %q is %v", key, name, res.Metrics[name])
-		}
+	res, err := trial.RunSafely(ctx, runner, r.spec, r)
+	if pe := (*trial.PanicError)(nil); errors.As(err, &pe) {
+		log.Error("runner panicked", "panic", pe.Value, "stack", string(pe.Stack))
 	}
-	if res.Checkpoint != "" && res.Outcome != trial.ExitCrashed && res.Outcome != trial.ExitLost {
-		if err := r.saveCheckpoint(ctx, &res); err != nil {
-			return failed(key, err)
-		}
-	}
-	return res
+	return trial.Ended{Result: res, Err: err}
 }
 
 // prepareCheckpoint gives the run its slot's local checkpoint directory,
@@ -308,32 +300,6 @@ func (r *run) saveCheckpoint(ctx context.Context, res *trial.Result) error {
 	}
 	res.Checkpoint = name
 	return nil
-}
-
-// failed is the result of a runner error: lost for infrastructure
-// failures, crashed otherwise.
-func failed(key trial.Key, err error) trial.Result {
-	o := trial.ExitCrashed
-	if errors.Is(err, trial.ErrLost) {
-		o = trial.ExitLost
-	}
-	return trial.Result{Outcome: o, Error: fmt.Sprintf("trial %v: %v", key, err)}
-}
-
-var errPanic = errors.New("runner panicked")
-
-// safeRun turns a panic of the runner's goroutine into an error, so the
-// slot keeps working; the stack goes to the log, not into the trial's
-// error. (A panic on a goroutine the runner starts itself still kills the
-// process; plugins run out of process for that reason.)
-func safeRun(ctx context.Context, log *slog.Logger, runner trial.Runner, spec trial.Spec, rep trial.Reporter) (res trial.Result, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			res, err = trial.Result{}, fmt.Errorf("%w: %v", errPanic, p)
-			log.Error("runner panicked", "panic", p, "stack", string(debug.Stack()))
-		}
-	}()
-	return runner.Run(ctx, spec, rep)
 }
 
 // lease renews a job's lease and notices when it lapsed.

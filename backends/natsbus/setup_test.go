@@ -14,7 +14,7 @@ func TestMaxAckPendingOnlyGrows(t *testing.T) {
 	_, nc := server(t)
 	ctx := context.Background()
 	capOf := func() int {
-		c, err := js(t, nc).Consumer(ctx, natsbus.TrialsStream, natsbus.WorkerConsumer(natsbus.DefaultPool))
+		c, err := js(t, nc).Consumer(ctx, natsbus.TrialsStream, natsbus.WorkerConsumer(trial.DefaultPool))
 		if err != nil {
 			return -1
 		}

@@ -27,7 +27,7 @@ type RunnerFor func(slot int, spec trial.Spec) (trial.Runner, error)
 
 // WorkerOptions tune a Worker. Zero values take the defaults.
 type WorkerOptions struct {
-	// Pool whose jobs the worker takes (default DefaultPool).
+	// Pool whose jobs the worker takes (default trial.DefaultPool).
 	Pool string
 	// Slots is how many jobs run at once (default: the number of CPUs, or
 	// len(GPUs) when GPUs is set).
@@ -97,7 +97,7 @@ func NewWorker(nc *nats.Conn, runners RunnerFor, o WorkerOptions) (*Worker, erro
 		return nil, errors.New("worker: no RunnerFor")
 	}
 	if o.Pool == "" {
-		o.Pool = DefaultPool
+		o.Pool = trial.DefaultPool
 	}
 	if err := checkToken("pool", o.Pool); err != nil {
 		return nil, fmt.Errorf("worker: %w", err)

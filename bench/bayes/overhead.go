@@ -63,10 +63,11 @@ func median(ds []time.Duration) time.Duration {
 
 func measure(newSampler func() search.Sampler, n, reps, window int) (timing, error) {
 	f, _ := benchfn.Get("hartmann6")
-	space, err := spaceFor(f, sampler{Algo: "random"}, 0)
+	file, err := spaceFor(f, sampler{Algo: "random"}, 0)
 	if err != nil {
 		return timing{}, err
 	}
+	space := file.Space
 	h := overheadHistory(space, n)
 	var t timing
 	var colds, warms []time.Duration

@@ -15,6 +15,7 @@ import (
 
 	"automl/plugins/mlp"
 	"automl/search"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -38,7 +39,7 @@ type mlpCheck struct {
 var algorithmLine = regexp.MustCompile(`(?m)^algorithm:.*$`)
 
 // mlpSpace parses the space file with its algorithm replaced.
-func (c mlpCheck) space(algo string, seed uint64) (*search.Space, error) {
+func (c mlpCheck) space(algo string, seed uint64) (*spacefile.File, error) {
 	b, err := os.ReadFile(c.spaceFile)
 	if err != nil {
 		return nil, fmt.Errorf("mlp check: %w", err)
@@ -47,7 +48,7 @@ func (c mlpCheck) space(algo string, seed uint64) (*search.Space, error) {
 	if !algorithmLine.Match(b) {
 		return nil, fmt.Errorf("mlp check: %s has no algorithm line to replace", c.spaceFile)
 	}
-	return search.Parse(c.spaceFile, algorithmLine.ReplaceAll(b, []byte(alg)))
+	return spacefile.Parse(c.spaceFile, algorithmLine.ReplaceAll(b, []byte(alg)))
 }
 
 // noReports is the Reporter of an in-process trial nobody prunes.
@@ -71,11 +72,12 @@ func trialSeedOf(study uint64, id int) uint64 {
 // best objective value reaches stopAt) and returns the best value after
 // each trial and the total training time.
 func (c mlpCheck) study(algo string, seed uint64, n int, stopAt float64) ([]float64, time.Duration, error) {
-	space, err := c.space(algo, seed)
+	file, err := c.space(algo, seed)
 	if err != nil {
 		return nil, 0, err
 	}
-	srch, err := search.NewSearcher(space)
+	space := file.Space
+	srch, err := search.NewSearcher(space, file.Algorithm.Settings(seed))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -85,7 +87,7 @@ func (c mlpCheck) study(algo string, seed uint64, n int, stopAt float64) ([]floa
 	ctx := func(want int) search.Context {
 		return search.Context{Space: space, History: h, Rng: rng, Want: want, NewID: func() int { next++; return next - 1 }}
 	}
-	obj := space.Objective
+	obj := file.Objective
 	best := math.Inf(1) // as a loss
 	var trace []float64
 	var trainTime time.Duration
@@ -97,11 +99,11 @@ func (c mlpCheck) study(algo string, seed uint64, n int, stopAt float64) ([]floa
 		}
 		h.Add(search.Observation{ID: a.ID, Point: a.Point, Status: search.Pending})
 		spec := trial.Spec{
-			Key:       trial.Key{Study: space.Study, ID: a.ID},
+			Key:       trial.Key{Study: file.Study, ID: a.ID},
 			Params:    space.Values(a.Point),
-			Trainer:   trial.Trainer{Plugin: space.Trainer.Plugin, Config: space.Trainer.Config},
-			Objective: trial.Objective{Metric: obj.Metric, Direction: obj.Direction.String()},
-			Resource:  space.Resource,
+			Trainer:   trial.Trainer{Plugin: file.Trainer.Plugin, Config: file.Trainer.Config},
+			Objective: obj,
+			Resource:  file.Resource,
 			Seed:      trialSeedOf(seed, a.ID),
 		}
 		t0 := time.Now()
@@ -123,8 +125,8 @@ func (c mlpCheck) study(algo string, seed uint64, n int, stopAt float64) ([]floa
 		}
 		trace = append(trace, obj.Loss(best)) // back to the metric's own sign
 		want := 0
-		if len(trace) < n && !(obj.Loss(best) >= stopAt && obj.Direction == search.Maximize ||
-			obj.Loss(best) <= stopAt && obj.Direction == search.Minimize) {
+		if len(trace) < n && !(obj.Loss(best) >= stopAt && obj.Direction == trial.Maximize ||
+			obj.Loss(best) <= stopAt && obj.Direction == trial.Minimize) {
 			want = 1
 		}
 		acts, err = srch.Observe(ctx(want), ev)
@@ -181,7 +183,7 @@ func (c mlpCheck) run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	maximize := space.Objective.Direction == search.Maximize
+	maximize := space.Objective.Direction == trial.Maximize
 	if !maximize {
 		never = math.Inf(-1)
 	}

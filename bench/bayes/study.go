@@ -8,6 +8,7 @@ import (
 
 	"automl/search"
 	"automl/search/benchfn"
+	"automl/spacefile"
 )
 
 // sampler names one configuration of our side: an algorithm and its
@@ -30,7 +31,7 @@ var ourSamplers = map[string]sampler{
 }
 
 // spaceFor writes the space file of a benchmark function for one algorithm and seed.
-func spaceFor(f *benchfn.Function, s sampler, seed uint64) (*search.Space, error) {
+func spaceFor(f *benchfn.Function, s sampler, seed uint64) (*spacefile.File, error) {
 	alg := fmt.Sprintf("{name: %s, seed: %d", s.Algo, seed)
 	if s.Options != "" {
 		alg += ", " + s.Options
@@ -38,7 +39,7 @@ func spaceFor(f *benchfn.Function, s sampler, seed uint64) (*search.Space, error
 	alg += "}"
 	yaml := fmt.Sprintf("study: bench\nobjective: {metric: value, direction: minimize}\nalgorithm: %s\n"+
 		"trainer: {plugin: funcs, config: {function: %s}}\nparameters:\n%s", alg, f.Name, f.SpaceYAML)
-	return search.Parse(f.Name+".yaml", []byte(yaml))
+	return spacefile.Parse(f.Name+".yaml", []byte(yaml))
 }
 
 // result is one study: the best value after each budget and the time each
@@ -59,11 +60,12 @@ type result struct {
 // q trials start at once, then each completion (the oldest running trial)
 // frees one slot, until budget trials have been created and finished.
 func runStudy(f *benchfn.Function, s sampler, seed uint64, budgets []int, q int, trace bool) (result, error) {
-	space, err := spaceFor(f, s, seed)
+	file, err := spaceFor(f, s, seed)
 	if err != nil {
 		return result{}, err
 	}
-	srch, err := search.NewSearcher(space)
+	space := file.Space
+	srch, err := search.NewSearcher(space, file.Algorithm.Settings(seed))
 	if err != nil {
 		return result{}, err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"sync"
 	"time"
 
@@ -28,25 +29,37 @@ func init() {
 		}
 		spec := *inner
 		spec.Name, spec.Aliases = "bench-"+name, nil
-		if v := inner.Validate; v != nil {
-			spec.Validate = func(s *search.Space) []error { return v(renamed(s, name)) }
+		spec.Options = maps.Clone(inner.Options)
+		if spec.Options == nil {
+			spec.Options = map[string]search.Option{}
 		}
-		spec.New = func(s *search.Space) (search.Searcher, error) {
-			in, err := inner.New(renamed(s, name))
+		spec.Options[gateOption] = search.Option{Kind: search.OptString, Doc: "the study whose trainer waits for each answer"}
+		if v := inner.Validate; v != nil {
+			spec.Validate = func(s *search.Space, set search.Settings) []error { return v(s, unwrapped(set, name)) }
+		}
+		spec.New = func(s *search.Space, set search.Settings) (search.Searcher, error) {
+			in, err := inner.New(s, unwrapped(set, name))
 			if err != nil {
 				return nil, err
 			}
-			return &lockstep{Searcher: in, gate: gateFor(s.Study)}, nil
+			study, _ := set.Options[gateOption].Str()
+			return &lockstep{Searcher: in, gate: gateFor(study)}, nil
 		}
 		search.Register(spec)
 	}
 }
 
-// renamed is the space as the wrapped algorithm expects it.
-func renamed(s *search.Space, name string) *search.Space {
-	c := *s
-	c.Algorithm.Name = name
-	return &c
+// gateOption names the study whose trainer the searcher answers: the
+// searcher knows nothing of the study, so the bench writes it into the
+// algorithm section.
+const gateOption = "gate"
+
+// unwrapped are the settings as the wrapped algorithm expects them.
+func unwrapped(set search.Settings, name string) search.Settings {
+	set.Name = name
+	set.Options = maps.Clone(set.Options)
+	delete(set.Options, gateOption)
+	return set
 }
 
 // lockstep is a searcher that tells the trainer its answer to each report.

@@ -15,8 +15,8 @@ import (
 	"automl/backends/memory"
 	"automl/plugins/mlp"
 	"automl/scheduler"
-	"automl/search"
 	"automl/search/fidelity/fidelitytest"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -26,7 +26,7 @@ import (
 // the best score over the epochs trained, as they were trained.
 func runOurs(ctx context.Context, t task, method string, seed int, maxR, budget float64, tmp string) (run, error) {
 	text := spaceYAML(t, method, seed, maxR, budget)
-	space, err := search.Parse(studyName(t, method, seed)+".yaml", []byte(text))
+	space, err := spacefile.Parse(studyName(t, method, seed)+".yaml", []byte(text))
 	if err != nil {
 		return run{}, fmt.Errorf("space of %s: %w\n%s", method, err, text)
 	}
@@ -44,9 +44,9 @@ func runOurs(ctx context.Context, t task, method string, seed int, maxR, budget 
 	}), ckpt: ckpt}
 	defer d.Close()
 	s, err := scheduler.New(scheduler.Config{
-		Space: space, SpaceFile: space.Study + ".yaml", SpaceText: []byte(text),
-		Store: memory.New(), Dispatcher: d, Slots: 1, MaxFailed: 1 << 30,
-		Log: slog.New(slog.DiscardHandler),
+		File: space, Store: memory.New(), Dispatcher: d, Slots: 1,
+		Override: spacefile.Budget{MaxFailed: &neverFail},
+		Log:      slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		return run{}, err
@@ -60,6 +60,9 @@ func runOurs(ctx context.Context, t task, method string, seed int, maxR, budget 
 	r.run.note = sum.Reason
 	return r.run, nil
 }
+
+// neverFail is a failure budget no study reaches.
+var neverFail = 1 << 30
 
 // counter records every epoch trained and the best score so far.
 type counter struct {
@@ -135,7 +138,7 @@ func (d *dispatcher) DeleteCheckpoints(_ context.Context, _ string, ids []int) e
 // fidelitytest.Curve at each epoch of the span. Its state is the epoch
 // alone, so it always has a checkpoint to continue from.
 type curveRunner struct {
-	space *search.Space
+	space *spacefile.File
 	maxR  float64
 }
 
@@ -145,10 +148,10 @@ const curveTrainer = "bench-curve"
 
 const curveDims = 3
 
-func init() { search.RegisterTrainer(search.TrainerSpec{Name: curveTrainer}) }
+func init() { spacefile.RegisterTrainer(spacefile.TrainerSpec{Name: curveTrainer}) }
 
 func (c curveRunner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
-	p, err := c.space.PointOf(spec.Params)
+	p, err := c.space.Space.PointOf(spec.Params)
 	if err != nil {
 		return trial.Result{}, err
 	}
@@ -158,7 +161,7 @@ func (c curveRunner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporte
 	}
 	res := trial.Result{Outcome: trial.ExitDone, Step: spec.From, Checkpoint: "curve"}
 	for r := spec.From + 1; r <= to; r++ {
-		m := trial.Metrics{"score": 1 / (1 + fidelitytest.Curve(c.space, p, r))}
+		m := trial.Metrics{"score": 1 / (1 + fidelitytest.Curve(c.space.Space, p, r))}
 		res.Step, res.Metrics = r, m
 		d, err := rep.Report(ctx, r, m)
 		if err != nil {

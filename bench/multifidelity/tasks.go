@@ -151,7 +151,7 @@ func spaceYAML(t task, method string, seed int, maxR, budget float64) string {
 	if sampler != "" {
 		alg += ", sampler: " + sampler
 	}
-	alg += "}"
+	alg += fmt.Sprintf(", %s: %s}", gateOption, studyName(t, method, seed))
 	var b strings.Builder
 	dir := "maximize"
 	if !t.maximize {

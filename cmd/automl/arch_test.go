@@ -4,15 +4,19 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// TestImportsFollowTheArrows keeps the dependency rules of DESIGN.md
-// section 3: search <- trial <- scheduler <- backends; plugins import only
-// trial and search (and their own sub-packages); backends never import each
-// other; nothing imports cmd/automl; only backends and plugins import bbolt,
-// nats, go-plugin or grpc.
+// TestImportsFollowTheArrows keeps the dependency rules (the README's
+// Layout section): search <- trial <- spacefile <- scheduler <- backends;
+// the read side (report) reads through the scheduler's contracts; plugins
+// import only trial, search and spacefile (to register their trainers);
+// the worker wires natsbus and plugins; backends never import each other;
+// internal/ is the leaves everyone may use; nothing imports cmd/automl;
+// only backends, plugins and the worker import bbolt, nats, go-plugin or
+// grpc, and only the read side gonum/plot.
 func TestImportsFollowTheArrows(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json", "automl/...").Output()
 	if err != nil {
@@ -44,9 +48,12 @@ func TestImportsFollowTheArrows(t *testing.T) {
 				t.Errorf("%s imports %s: nothing imports the command", p.ImportPath, imp)
 			}
 			for _, h := range heavy {
-				if strings.HasPrefix(imp, h) && area != "backends" && area != "plugins" && area != "cmd" && area != "bench" {
-					t.Errorf("%s imports %s: only backends and plugins may", p.ImportPath, imp)
+				if strings.HasPrefix(imp, h) && !slices.Contains([]string{"backends", "plugins", "worker", "cmd", "bench"}, area) {
+					t.Errorf("%s imports %s: only backends, plugins and the worker may", p.ImportPath, imp)
 				}
+			}
+			if strings.HasPrefix(imp, "gonum.org/v1/plot") && !slices.Contains([]string{"report", "cmd", "bench"}, area) {
+				t.Errorf("%s imports %s: only the read side (report) draws plots", p.ImportPath, imp)
 			}
 			if !strings.HasPrefix(imp, "automl/") {
 				continue
@@ -65,9 +72,10 @@ func TestTransitiveDepsOfCorePackages(t *testing.T) {
 		pkg    string
 		forbid []string
 	}{
-		{"automl/search", []string{"automl/trial", "automl/scheduler", "automl/backends", "automl/plugins", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc"}},
-		{"automl/trial", []string{"automl/scheduler", "automl/backends", "automl/plugins", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc"}},
-		{"automl/scheduler", []string{"automl/backends", "automl/plugins", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc"}},
+		{"automl/search", []string{"automl/trial", "automl/spacefile", "automl/scheduler", "automl/backends", "automl/plugins", "automl/report", "automl/worker", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc", "gonum.org/v1/plot", "go.yaml.in/yaml"}},
+		{"automl/trial", []string{"automl/spacefile", "automl/scheduler", "automl/backends", "automl/plugins", "automl/report", "automl/worker", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc", "gonum.org/v1/plot", "go.yaml.in/yaml"}},
+		{"automl/spacefile", []string{"automl/scheduler", "automl/backends", "automl/plugins", "automl/report", "automl/worker", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc", "gonum.org/v1/plot"}},
+		{"automl/scheduler", []string{"automl/backends", "automl/plugins", "automl/report", "automl/worker", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc", "gonum.org/v1/plot"}},
 	} {
 		out, err := exec.Command("go", "list", "-deps", tc.pkg).Output()
 		if err != nil {
@@ -84,32 +92,41 @@ func TestTransitiveDepsOfCorePackages(t *testing.T) {
 }
 
 func areaOf(path string) string {
-	rest := strings.TrimPrefix(path, "automl/")
-	first, _, _ := strings.Cut(rest, "/")
-	if first == "cmd" || first == "examples" || first == "bench" {
-		return first
-	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "automl/"), "/")
 	return first
 }
 
+// testSupport are the packages that build study files as users write them
+// for the conformance suites: they may import spacefile, above search.
+var testSupport = []string{"automl/search/searchtest", "automl/search/fidelity/fidelitytest"}
+
 func allowed(from, to, fromPath, toPath string) bool {
+	may := func(areas ...string) bool { return to == from || to == "internal" || slices.Contains(areas, to) }
 	switch from {
+	case "internal":
+		return to == "internal"
 	case "search":
-		return to == "search"
+		return may() || (to == "spacefile" && slices.Contains(testSupport, fromPath))
 	case "trial":
-		return to == "search" || to == "trial"
+		return may("search")
+	case "spacefile":
+		return may("search", "trial")
 	case "scheduler":
-		return to == "search" || to == "trial" || to == "scheduler"
+		return may("search", "trial", "spacefile")
+	case "report":
+		return may("search", "trial", "spacefile", "scheduler")
 	case "backends":
 		if to == "backends" {
 			// a backend and its own sub-packages only: backends never import each other
 			return backendOf(fromPath) == backendOf(toPath)
 		}
-		return to == "search" || to == "trial" || to == "scheduler"
+		return may("search", "trial", "spacefile", "scheduler")
 	case "plugins":
-		return to == "search" || to == "trial" || to == "plugins"
+		return may("search", "trial", "spacefile")
+	case "worker":
+		return may("trial", "plugins") || strings.HasPrefix(toPath, "automl/backends/natsbus")
 	case "examples":
-		return to == "search" || to == "trial" || to == "plugins"
+		return may("search", "trial", "spacefile", "plugins")
 	case "cmd", "bench":
 		return true
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"automl/scheduler/dashboard"
+	"automl/report/dashboard"
 )
 
 func init() {

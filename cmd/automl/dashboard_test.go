@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"automl/report/reporttest"
 	"automl/scheduler"
-	"automl/scheduler/report/reporttest"
 	"automl/trial"
 )
 

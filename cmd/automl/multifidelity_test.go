@@ -13,7 +13,7 @@ import (
 
 	"automl/plugins/mlp"
 	"automl/scheduler"
-	"automl/search"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -44,7 +44,7 @@ func TestPromotionResumesOnAnotherWorker(t *testing.T) {
 		// straight, when set, trains a trial's params in one uninterrupted
 		// run to epoch `to` of a maxResource-epoch run and returns the objective at
 		// each epoch.
-		straight func(t *testing.T, space *search.Space, rec trial.Record, to, maxResource float64) []float64
+		straight func(t *testing.T, space *spacefile.File, rec trial.Record, to, maxResource float64) []float64
 	}{
 		{name: "mlp", n: 8, space: fmt.Sprintf(`study: mf-mlp
 objective: {metric: val_accuracy, direction: maximize}
@@ -83,7 +83,7 @@ parameters:
 			if err := os.WriteFile(filepath.Join(dir, "space.yaml"), []byte(tc.space), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			space, err := search.ParseFile(filepath.Join(dir, "space.yaml"))
+			space, err := spacefile.ParseFile(filepath.Join(dir, "space.yaml"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,13 +209,13 @@ func checkContinued(t *testing.T, rec trial.Record, rung float64, attemptBefore 
 // straightMLP trains the trial's configuration to `to` epochs in one run,
 // in this process, as the workers' mlp trainer does (the config fixes the
 // seed; the span is part of a max_resource-long run).
-func straightMLP(t *testing.T, space *search.Space, rec trial.Record, to, maxResource float64) []float64 {
+func straightMLP(t *testing.T, space *spacefile.File, rec trial.Record, to, maxResource float64) []float64 {
 	t.Helper()
 	spec := trial.Spec{
 		Key:         trial.Key{Study: space.Study, ID: rec.ID, Attempt: 1},
 		Params:      rec.Params,
 		Trainer:     trial.Trainer{Plugin: "mlp", Config: space.Trainer.Config},
-		Objective:   trial.Objective{Metric: space.Objective.Metric, Direction: space.Objective.Direction.String()},
+		Objective:   space.Objective,
 		Resource:    space.Resource,
 		To:          to,
 		MaxResource: maxResource,

@@ -13,7 +13,8 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"automl/backends/natsbus"
-	"automl/search"
+	"automl/spacefile"
+	"automl/worker"
 )
 
 // bus is automl search's NATS: an external server (--nats) or the
@@ -90,22 +91,14 @@ func (b *bus) close() {
 // scheduler has recovered the study, so no slot takes a job of an attempt
 // the recovery supersedes. stopWorkers cancels running trials (handing
 // their jobs back) and waits for the slots to return.
-func wire(ctx context.Context, b *bus, space *search.Space, f *searchFlags, fresh bool, log *slog.Logger) (disp *natsbus.Dispatcher, startWorkers, stopWorkers func(), err error) {
-	pool := poolOf(space)
+func wire(ctx context.Context, b *bus, space *spacefile.File, f *searchFlags, log *slog.Logger) (disp *natsbus.Dispatcher, startWorkers, stopWorkers func(), err error) {
+	pool := space.Trainer.PoolName()
 	disp, err = natsbus.NewDispatcher(ctx, b.nc, space.Study, natsbus.DispatcherOptions{
 		Logger: log, Pools: []string{pool},
 		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, Replicas: f.replicas,
 	})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("set up dispatch: %w", err)
-	}
-	if fresh {
-		// A new study: jobs or events left in the NATS store by an earlier
-		// study of the same name (whose study file was deleted) must not leak in.
-		if err := disp.Purge(ctx); err != nil {
-			disp.Close()
-			return nil, nil, nil, fmt.Errorf("clear old jobs of study %s: %w", space.Study, err)
-		}
 	}
 	if f.workers == 0 {
 		log.Info("no worker slots in this process: trials wait for automl worker processes", "pool", pool)
@@ -117,11 +110,11 @@ func wire(ctx context.Context, b *bus, space *search.Space, f *searchFlags, fres
 		return nil, nil, nil, err
 	}
 	host, _ := os.Hostname()
-	runners := newSlotRunners(f.workers, nil, runnerHost{stderr: trainerLog{log}})
-	w, err := natsbus.NewWorker(wnc, runners.runnerFor, natsbus.WorkerOptions{
+	w, err := worker.New(wnc, worker.Options{
 		Pool: pool, Slots: f.workers, Name: host, Logger: log, AckWait: f.ackWait,
 		// Idle slots ask again twice a second, so the study ends promptly.
-		FetchWait: 500 * time.Millisecond,
+		FetchWait:     500 * time.Millisecond,
+		TrainerOutput: trainerLog{log},
 	})
 	if err != nil {
 		disp.Close()
@@ -145,7 +138,7 @@ func wire(ctx context.Context, b *bus, space *search.Space, f *searchFlags, fres
 		wcancel()
 		once.Do(func() { close(done) }) // never started
 		<-done
-		runners.Close()
+		w.Close()
 		wnc.Close()
 	}
 	return disp, start, stop, nil

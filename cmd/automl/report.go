@@ -14,8 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"automl/report"
 	"automl/scheduler"
-	"automl/scheduler/report"
 )
 
 // reportFlags are the flags of `automl report`.
@@ -167,7 +167,7 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 			return "", usageError{fmt.Errorf("--sort: %w", err)}
 		}
 	}
-	counts := countsOf(rows)
+	counts := report.StateCounts(report.CountStates(rows), 0)
 	shown := ""
 	if f.top > 0 && len(rows) > f.top {
 		shown = fmt.Sprintf("; the best %d of %d trials", f.top, len(rows))
@@ -190,27 +190,27 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 		}
 		return fmt.Sprintf("%d trials", len(rows)), nil
 	}
-	cols, err := scheduler.SelectColumns(scheduler.Columns(study2, rows), names)
+	cols, err := report.SelectColumns(report.Columns(study2, rows), names)
 	if err != nil {
 		return "", usageError{fmt.Errorf("--columns: %w", err)}
 	}
 	if f.format == "csv" {
-		return fmt.Sprintf("%d trials", len(rows)), scheduler.WriteCSV(w, cols, rows)
+		return fmt.Sprintf("%d trials", len(rows)), report.WriteCSV(w, cols, rows)
 	}
 	fmt.Fprintf(w, "# Study %s\n\n%s %s, algorithm %s, %s, status %s%s\n\n", study2.Name, study2.Direction, study2.Metric, study2.Algorithm, counts, study2.Status, shown)
-	return fmt.Sprintf("%d trials", len(rows)), scheduler.WriteMarkdown(w, cols, rows)
+	return fmt.Sprintf("%d trials", len(rows)), report.WriteMarkdown(w, cols, rows)
 }
 
 // checkColumns rejects an unknown --sort or --columns name for the HTML
 // page as the tables do (the page itself would ignore it).
-func checkColumns(st *scheduler.Study, rows []scheduler.Row, v report.View) error {
+func checkColumns(st *scheduler.Study, rows []report.Row, v report.View) error {
 	if v.Sort != "" {
-		probe := append([]scheduler.Row(nil), rows[:min(len(rows), 1)]...)
+		probe := append([]report.Row(nil), rows[:min(len(rows), 1)]...)
 		if err := report.SortRows(st, probe, v.Sort); err != nil {
 			return usageError{fmt.Errorf("--sort: %w", err)}
 		}
 	}
-	if _, err := scheduler.SelectColumns(scheduler.Columns(st, rows), v.Columns); err != nil {
+	if _, err := report.SelectColumns(report.Columns(st, rows), v.Columns); err != nil {
 		return usageError{fmt.Errorf("--columns: %w", err)}
 	}
 	return nil
@@ -284,22 +284,8 @@ func splitList(s string) []string {
 	return out
 }
 
-func countsOf(rows []scheduler.Row) string {
-	c := map[string]int{}
-	for _, r := range rows {
-		c[r.State.String()]++
-	}
-	var parts []string
-	for _, st := range []string{"completed", "running", "pending", "paused", "pruned", "stopped", "failed"} {
-		if c[st] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
 // printTable prints rows for a terminal.
-func printTable(w io.Writer, cols []scheduler.Column, rows []scheduler.Row) error {
+func printTable(w io.Writer, cols []report.Column, rows []report.Row) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	names := make([]string, len(cols))
 	for i, c := range cols {

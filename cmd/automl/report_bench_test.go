@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"automl/backends/bolt"
-	"automl/scheduler/report/reporttest"
+	"automl/report/reporttest"
 )
 
 // BenchmarkReport times `automl report` end to end, in process: open the

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"automl/scheduler/report/reporttest"
+	"automl/report/reporttest"
 )
 
 // drawn returns each canvas's data-drawn count (what the page's script

@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"automl/backends/bolt"
+	"automl/report/reporttest"
 	"automl/scheduler"
-	"automl/scheduler/report/reporttest"
 )
 
 // writeFixture stores a reporttest study in dir/automl.db through the real

@@ -17,9 +17,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"automl/backends/natsbus"
+	"automl/report"
 	"automl/scheduler"
-	"automl/search"
-	"automl/trial"
+	"automl/spacefile"
 )
 
 type searchFlags struct {
@@ -30,9 +30,8 @@ type searchFlags struct {
 	seed    int64
 	timeout time.Duration
 	retries int
-	// budgetsSet: --retries, --max-lost, --max-failed were given (they
-	// then override the space file's budget).
-	budgetsSet [3]bool
+	// override holds the budget flags given on the command line.
+	override   spacefile.Budget
 	maxFailed  int
 	top        int
 	asJSON     bool
@@ -100,7 +99,7 @@ trainer could not start, its result could not be stored) is re-run up to
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.seedSet = cmd.Flags().Changed("seed")
-			f.budgetsSet = [3]bool{cmd.Flags().Changed("retries"), cmd.Flags().Changed("max-lost"), cmd.Flags().Changed("max-failed")}
+			f.override = f.budgetOverride(cmd)
 			f.nats.resolve(cmd)
 			if !cmd.Flags().Changed("workers") && f.nats.url != "" {
 				f.workers = 0 // an external NATS: the fleet runs the trials
@@ -178,11 +177,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	space, err := search.ParseFile(f.space)
-	if err != nil {
-		return usageError{err}
-	}
-	text, err := os.ReadFile(f.space)
+	space, err := spacefile.ParseFile(f.space)
 	if err != nil {
 		return usageError{err}
 	}
@@ -203,10 +198,6 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	defer store.Close()
 
 	ctx := cmd.Context()
-	existing, err := store.Load(ctx, space.Study)
-	if err != nil {
-		return err
-	}
 	// The embedded server keeps its JetStream data beside the study file
 	// (<db>.nats); its own notices (its banner) are noise here, warnings not.
 	serverLog := con.logger(max(level, slog.LevelWarn))
@@ -218,23 +209,21 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		return err
 	}
 	defer bus.close()
-	disp, startWorkers, stopWorkers, err := wire(ctx, bus, space, f, existing.Study == nil, log)
+	disp, startWorkers, stopWorkers, err := wire(ctx, bus, space, f, log)
 	if err != nil {
 		return err
 	}
 	defer disp.Close()
 
 	cfg := scheduler.Config{
-		Space: space, SpaceFile: f.space, SpaceText: text,
-		Store: store, Dispatcher: disp, Slots: f.parallel,
-		Trials: f.trials, Timeout: f.timeout,
-		Log: log, Ready: startWorkers,
+		File: space, Store: store, Dispatcher: disp, Slots: f.parallel,
+		Override: f.override, Log: log, Ready: startWorkers,
 	}
-	cfg.Retries, cfg.MaxLost, cfg.MaxFailed = failureBudgets(f, space.Budget)
 	if f.seedSet {
-		cfg.Seed, cfg.HasSeed = uint64(f.seed), true
+		seed := uint64(f.seed)
+		cfg.Seed = &seed
 	}
-	if a, ok := search.Lookup(space.Algorithm.Name); ok && a.Prefetch {
+	if space.Algorithm.Prefetch() {
 		cfg.Queue = max(f.parallel, 32)
 	}
 	if !f.quiet {
@@ -276,7 +265,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	if !f.quiet && cfg.Progress != nil {
 		// One last progress line with the final counts.
 		if st, err := store.Load(context.Background(), space.Study); err == nil && st.Study != nil {
-			con.progress(finalProgress(st), true)
+			con.progress(st.Progress(), true)
 		}
 	}
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
@@ -295,24 +284,22 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	return nil
 }
 
-// failureBudgets returns scheduler.Config's Retries, MaxLost and
-// MaxFailed: a flag given on the command line, else the space file's
-// budget, else the flag's default. (In the Config a MaxLost of 0 means the
-// default and a negative one none; a MaxFailed of 0 the default.)
-func failureBudgets(f *searchFlags, b search.Budget) (retries, maxLost, maxFailed int) {
-	pick := func(set bool, flag int, file *int) int {
-		if !set && file != nil {
-			return *file
-		}
-		return flag
+// budgetOverride is the budget the command line sets: the flags given,
+// which replace the space file's values. --max-failed 0 means the default
+// (10% of the trial budget, at least 5), as its help says.
+func (f *searchFlags) budgetOverride(cmd *cobra.Command) spacefile.Budget {
+	o := spacefile.Budget{Trials: f.trials, Timeout: f.timeout}
+	given := cmd.Flags().Changed
+	if given("retries") {
+		o.Retries = &f.retries
 	}
-	retries = pick(f.budgetsSet[0], f.retries, b.Retries)
-	maxLost = pick(f.budgetsSet[1], f.maxLost, b.MaxLost)
-	if maxLost == 0 {
-		maxLost = -1
+	if given("max-lost") {
+		o.MaxLost = &f.maxLost
 	}
-	maxFailed = pick(f.budgetsSet[2], f.maxFailed, b.MaxFailed)
-	return retries, maxLost, maxFailed
+	if given("max-failed") && f.maxFailed > 0 {
+		o.MaxFailed = &f.maxFailed
+	}
+	return o
 }
 
 func dbArg(db string) string {
@@ -322,56 +309,24 @@ func dbArg(db string) string {
 	return " --db " + db
 }
 
-func finalProgress(st scheduler.StudyState) scheduler.Progress {
-	p := scheduler.Progress{Study: st.Study.Name, Budget: st.Study.Trials, Elapsed: st.Study.Elapsed, Created: len(st.Trials)}
-	rows := scheduler.Leaderboard(st.Study, st.Trials)
-	for _, r := range st.Trials {
-		switch r.State {
-		case trial.Completed:
-			p.Completed++
-		case trial.Failed:
-			p.Failed++
-		case trial.Pruned, trial.Stopped:
-			p.Pruned++
-		case trial.Running:
-			p.Running++
-		case trial.Pending:
-			p.Queued++
-		case trial.Paused:
-			p.Paused++
-		}
-	}
-	if len(rows) > 0 && rows[0].Rank == 1 {
-		p.Best, p.BestID, p.HasBest = rows[0].Value, rows[0].ID, true
-	}
-	return p
-}
-
-func poolOf(space *search.Space) string {
-	if space.Trainer.Pool != "" {
-		return space.Trainer.Pool
-	}
-	return "default"
-}
-
-func printResult(w io.Writer, store scheduler.Store, study string, sum scheduler.Summary, f *searchFlags) error {
+func printResult(w io.Writer, store scheduler.Reader, study string, sum scheduler.Summary, f *searchFlags) error {
 	st, err := store.Load(context.Background(), study)
 	if err != nil {
 		return err
 	}
-	rows := scheduler.Leaderboard(st.Study, st.Trials)
+	rows := report.Leaderboard(st.Study, st.Trials)
 	if len(rows) > f.top {
 		rows = rows[:f.top]
 	}
 	if f.asJSON {
-		return scheduler.WriteJSON(w, st.Study, rows)
+		return report.WriteJSON(w, st.Study, rows)
 	}
 	fmt.Fprintf(w, "study %s: %s (%s)\n", study, sum.Status, sum.Reason)
-	fmt.Fprintf(w, "trials: %s; elapsed %s; seed %d\n\n", countsLine(sum.Counts, st.Study.Trials), roundDuration(st.Study.Elapsed), st.Study.Seed)
+	fmt.Fprintf(w, "trials: %s; elapsed %s; seed %d\n\n", report.StateCounts(sum.Counts, st.Study.Trials), roundDuration(st.Study.Elapsed), st.Study.Seed)
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := printTable(w, scheduler.Columns(st.Study, rows), rows); err != nil {
+	if err := printTable(w, report.Columns(st.Study, rows), rows); err != nil {
 		return err
 	}
 	if sum.HasBest {

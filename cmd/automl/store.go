@@ -31,7 +31,7 @@ func openStore(path, command string) (*bolt.Store, error) {
 }
 
 // openReader opens the study file for reading; it works while a study runs.
-func openReader(path string) (scheduler.Store, error) {
+func openReader(path string) (scheduler.Reader, error) {
 	s, err := bolt.OpenReader(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {

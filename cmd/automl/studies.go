@@ -4,15 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"automl/report"
 	"automl/scheduler"
-	"automl/trial"
 )
 
 func newStudiesCmd() *cobra.Command {
@@ -75,7 +73,7 @@ func studiesJSON(infos []scheduler.StudyInfo) []studyJSON {
 	for _, in := range infos {
 		s := studyJSON{
 			Name: in.Name, Status: string(in.Status), Reason: in.Reason, Algorithm: in.Algorithm,
-			Metric: in.Metric, Direction: in.Direction, Budget: in.Trials, Trials: map[string]int{},
+			Metric: in.Metric, Direction: in.Direction.String(), Budget: in.Trials, Trials: map[string]int{},
 			Seed: in.Seed, SpaceFile: in.SpaceFile, Created: in.Created, Updated: in.Updated, Elapsed: in.Elapsed.Round(time.Millisecond).String(), Seconds: in.Elapsed.Seconds(),
 		}
 		for st, n := range in.Counts {
@@ -98,44 +96,14 @@ func printStudies(w io.Writer, infos []scheduler.StudyInfo) error {
 		if in.HasBest {
 			best = fmt.Sprintf("%.6g (trial %d)", in.Best, in.BestID)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s %s\t%s\n", in.Name, in.Status, in.Algorithm, countsLine(in.Counts, in.Trials),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s %s\t%s\n", in.Name, in.Status, in.Algorithm, report.StateCounts(in.Counts, in.Trials),
 			best, in.Direction, in.Metric, in.Updated.Local().Format("2006-01-02 15:04"))
 	}
 	return tw.Flush()
-}
-
-// countsLine summarises trial counts: "48/50 done, 2 failed".
-func countsLine(c map[trial.State]int, budget int) string {
-	total := 0
-	for _, n := range c {
-		total += n
-	}
-	done := c[trial.Completed]
-	var parts []string
-	if budget > 0 {
-		parts = append(parts, fmt.Sprintf("%d/%d done", done, budget))
-	} else {
-		parts = append(parts, fmt.Sprintf("%d done", done))
-	}
-	for _, st := range []trial.State{trial.Running, trial.Pending, trial.Paused, trial.Pruned, trial.Stopped, trial.Failed} {
-		if c[st] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
-		}
-	}
-	return strings.Join(parts, ", ")
 }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-func sortedStates(c map[trial.State]int) []trial.State {
-	var out []trial.State
-	for st := range c {
-		out = append(out, st)
-	}
-	slices.Sort(out)
-	return out
 }

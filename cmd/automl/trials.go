@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"automl/report"
 	"automl/scheduler"
 	"automl/trial"
 )
@@ -50,13 +51,13 @@ with the reason. Works while the study runs.`,
 				rows = rows[:top]
 			}
 			if asJSON {
-				return scheduler.WriteJSON(cmd.OutOrStdout(), study, rows)
+				return report.WriteJSON(cmd.OutOrStdout(), study, rows)
 			}
 			if len(rows) == 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "study %s has no trials%s\n", study.Name, map[bool]string{true: " in state " + state}[want != 0])
 				return nil
 			}
-			return printTable(cmd.OutOrStdout(), scheduler.Columns(study, rows), rows)
+			return printTable(cmd.OutOrStdout(), report.Columns(study, rows), rows)
 		},
 	}
 	addDBFlag(cmd, &db)
@@ -67,7 +68,7 @@ with the reason. Works while the study runs.`,
 }
 
 // loadLeaderboard reads a study and ranks its trials.
-func loadLeaderboard(cmd *cobra.Command, db, name string) (*scheduler.Study, []scheduler.Row, error) {
+func loadLeaderboard(cmd *cobra.Command, db, name string) (*scheduler.Study, []report.Row, error) {
 	st, err := openReader(db)
 	if err != nil {
 		return nil, nil, err
@@ -80,10 +81,10 @@ func loadLeaderboard(cmd *cobra.Command, db, name string) (*scheduler.Study, []s
 	if state.Study == nil {
 		return nil, nil, usageError{fmt.Errorf("no study %q in %s%s", name, db, knownStudies(cmd, st))}
 	}
-	return state.Study, scheduler.Leaderboard(state.Study, state.Trials), nil
+	return state.Study, report.Leaderboard(state.Study, state.Trials), nil
 }
 
-func knownStudies(cmd *cobra.Command, st scheduler.Store) string {
+func knownStudies(cmd *cobra.Command, st scheduler.Reader) string {
 	infos, err := st.Studies(cmd.Context())
 	if err != nil || len(infos) == 0 {
 		return ""

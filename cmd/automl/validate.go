@@ -1,12 +1,11 @@
 package main
 
 import (
+	"automl/spacefile"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"automl/search"
 )
 
 func newValidateCmd() *cobra.Command {
@@ -26,9 +25,9 @@ status is 0 when every file is valid and 2 otherwise.`,
 			}
 			bad := 0
 			for _, f := range files {
-				s, err := search.ParseFile(f)
+				s, err := spacefile.ParseFile(f)
 				if err != nil {
-					var list search.ErrorList
+					var list spacefile.ErrorList
 					if errors.As(err, &list) {
 						for _, e := range list {
 							fmt.Fprintln(cmd.OutOrStdout(), e)
@@ -41,7 +40,7 @@ status is 0 when every file is valid and 2 otherwise.`,
 					continue
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: study %q, %d parameters, algorithm %s, trainer %s, objective %s %s\n",
-					f, s.Study, s.Dim(), s.Algorithm.Name, s.Trainer.Plugin, s.Objective.Direction, s.Objective.Metric)
+					f, s.Study, s.Space.Dim(), s.Algorithm.Name, s.Trainer.Plugin, s.Objective.Direction, s.Objective.Metric)
 			}
 			if bad > 0 {
 				return usagef("%d mistake(s) found", bad)

@@ -12,7 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"automl/backends/natsbus"
+	"automl/trial"
+	"automl/worker"
 )
 
 func init() {
@@ -72,7 +73,7 @@ signal hands them back at once.
 	fl.StringVar(&f.gpus, "gpus", "all", "GPUs to use: all, none, or indices such as 0,1 (from nvidia-smi)")
 	fl.IntVar(&f.gpusPerTrial, "gpus-per-trial", 1, "GPUs each trial gets")
 	fl.IntVar(&f.slots, "slots", 0, "trials at once (default: one per GPU group, or the number of CPUs)")
-	fl.StringVar(&f.pool, "pool", natsbus.DefaultPool, "pool whose jobs to take (a study's trainer.pool)")
+	fl.StringVar(&f.pool, "pool", trial.DefaultPool, "pool whose jobs to take (a study's trainer.pool)")
 	fl.StringVar(&f.name, "name", "", "this worker's name in trial records (default: host name)")
 	fl.DurationVar(&f.grace, "grace", 30*time.Second, "on SIGTERM, how long running trials may take to finish before they are handed back")
 	fl.DurationVar(&f.ackWait, "ack-wait", 0, "job lease: a silent worker's jobs go elsewhere after it (default: the pool's, 60s when new)")
@@ -100,8 +101,8 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	log := newConsole(os.Stderr).logger(level)
 	ctx := cmd.Context()
 
-	found, findErr := discoverGPUs(ctx)
-	slots, gpus, note, err := slotLayout(f.gpus, f.gpusPerTrial, f.slots, runtime.NumCPU(), found, findErr)
+	found, findErr := worker.DiscoverGPUs(ctx)
+	slots, gpus, note, err := worker.Layout(f.gpus, f.gpusPerTrial, f.slots, runtime.NumCPU(), found, findErr)
 	if err != nil {
 		return usageError{err}
 	}
@@ -119,15 +120,15 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 		return err
 	}
 	defer nc.Close()
-	runners := newSlotRunners(slots, gpus, runnerHost{stderr: trainerLog{log}, pluginDir: f.pluginDir})
-	defer runners.Close()
-	w, err := natsbus.NewWorker(nc, runners.runnerFor, natsbus.WorkerOptions{
+	w, err := worker.New(nc, worker.Options{
 		Pool: f.pool, Slots: slots, GPUs: gpus, Name: name,
-		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, CheckpointDir: f.checkpointDir, Logger: log,
+		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, CheckpointDir: f.checkpointDir,
+		PluginDir: f.pluginDir, TrainerOutput: trainerLog{log}, Logger: log,
 	})
 	if err != nil {
 		return usageError{err}
 	}
+	defer w.Close()
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

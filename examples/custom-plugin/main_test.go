@@ -12,6 +12,7 @@ import (
 	"automl/plugins"
 	"automl/search"
 	_ "automl/search/algorithms"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -30,7 +31,7 @@ func TestExampleRunsAsAPlugin(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	space, err := search.ParseFile("space.yaml")
+	space, err := spacefile.ParseFile("space.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

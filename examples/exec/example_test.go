@@ -18,6 +18,7 @@ import (
 	_ "automl/plugins/exec"
 	"automl/search"
 	_ "automl/search/algorithms"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -62,8 +63,8 @@ func (s *syncBuffer) String() string {
 
 // setup parses the space file and returns a slot whose plugins run from
 // the repository root, as a worker started there would.
-func setup(t *testing.T) (*search.Space, *plugins.Slot, *syncBuffer) {
-	space, err := search.ParseFile("space.yaml")
+func setup(t *testing.T) (*spacefile.File, *plugins.Slot, *syncBuffer) {
+	space, err := spacefile.ParseFile("space.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +79,7 @@ func setup(t *testing.T) (*search.Space, *plugins.Slot, *syncBuffer) {
 	return space, slot, log
 }
 
-func specFor(space *search.Space, id int, lr, momentum, l2 float64, batch int64) trial.Spec {
+func specFor(space *spacefile.File, id int, lr, momentum, l2 float64, batch int64) trial.Spec {
 	return trial.Spec{
 		Key: trial.Key{Study: space.Study, ID: id, Attempt: 1},
 		Params: search.Values{

@@ -10,6 +10,7 @@ import (
 	_ "automl/plugins/mlp"
 	"automl/search"
 	_ "automl/search/algorithms"
+	"automl/spacefile"
 )
 
 func TestSpaceWithEachAlgorithm(t *testing.T) {
@@ -29,14 +30,14 @@ func TestSpaceWithEachAlgorithm(t *testing.T) {
 		"median":    "name: median, seed: 7, max_resource: 27", // as the README says
 	} {
 		t.Run(alg, func(t *testing.T) {
-			space, err := search.Parse("space.yaml", []byte(strings.Replace(string(text), asha, opts, 1)))
+			space, err := spacefile.Parse("space.yaml", []byte(strings.Replace(string(text), asha, opts, 1)))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if space.Algorithm.Name != alg || space.Trainer.Plugin != "mlp" || space.Resource != "epochs" {
 				t.Fatalf("parsed %s with trainer %s over %s", space.Algorithm.Name, space.Trainer.Plugin, space.Resource)
 			}
-			if _, err := search.NewSearcher(space); err != nil {
+			if _, err := search.NewSearcher(space.Space, space.Algorithm.Settings(*space.Algorithm.Seed)); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -27,6 +27,7 @@ import (
 	"automl/search"
 	_ "automl/search/algorithms"
 	"automl/search/random"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -52,8 +53,8 @@ func (r *reporter) Report(_ context.Context, step float64, m trial.Metrics) (tri
 	return trial.Continue, nil
 }
 
-func setup(t *testing.T) (*search.Space, *plugins.Slot) {
-	space, err := search.ParseFile("space.yaml")
+func setup(t *testing.T) (*spacefile.File, *plugins.Slot) {
+	space, err := spacefile.ParseFile("space.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func setup(t *testing.T) (*search.Space, *plugins.Slot) {
 	return space, slot
 }
 
-func job(space *search.Space, id int, params search.Values) trial.Spec {
+func job(space *spacefile.File, id int, params search.Values) trial.Spec {
 	cfg := maps.Clone(space.Trainer.Config)
 	if py := os.Getenv("PYTHON"); py != "" {
 		cmd := slices.Clone(cfg["command"].([]any))

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"automl/search"
 	_ "automl/search/algorithms"
+	"automl/spacefile"
 )
 
 func TestCheckSpaceFile(t *testing.T) {
@@ -31,7 +31,7 @@ trainer:
 		{"reserved env", `  config: {command: [python3], env: {AUTOML_PARAMS: x}}`, `names starting with AUTOML_ are set by the trainer`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := search.Parse("s.yaml", []byte(head+tc.config+"\n"))
+			_, err := spacefile.Parse("s.yaml", []byte(head+tc.config+"\n"))
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatalf("unexpected error: %v", err)

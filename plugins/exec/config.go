@@ -1,14 +1,13 @@
 package exec
 
 import (
+	"automl/spacefile"
 	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"automl/search"
 )
 
 var configKeys = []string{"command", "workdir", "env", "timeout"}
@@ -141,7 +140,7 @@ func scalar(v any) (string, bool) {
 
 // check validates a space file's exec trainer section: its keys, and that
 // every placeholder names a parameter, the resource or a trial variable.
-func check(s *search.Space) []error {
+func check(s *spacefile.File) []error {
 	c, errs := parseConfig(s.Trainer.Config)
 	var out []error
 	for _, e := range errs {
@@ -154,12 +153,12 @@ func check(s *search.Space) []error {
 	if s.Resource != "" {
 		known[s.Resource] = true
 	}
-	for _, p := range s.Params {
+	for _, p := range s.Space.Params {
 		known[p.Name] = true
 	}
 	checkPlaceholders := func(key, text string) {
 		for _, name := range placeholders(text) {
-			prm, isParam := s.Param(name)
+			prm, isParam := s.Space.Param(name)
 			switch {
 			case !known[name]:
 				out = append(out, s.ConfigError(key, "{%s} names no parameter; placeholders are parameters, the resource (%s) or %s",

@@ -42,7 +42,7 @@ import (
 
 	"automl/plugins"
 	"automl/plugins/internal/proc"
-	"automl/search"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -60,7 +60,7 @@ type Runner struct {
 }
 
 func init() {
-	search.RegisterTrainer(search.TrainerSpec{Name: "exec", Check: check})
+	spacefile.RegisterTrainer(spacefile.TrainerSpec{Name: "exec", Check: check})
 	// In a plugin process stderr reaches the host, which keeps it as the
 	// trainer's log.
 	plugins.RegisterBuiltin("exec", func() trial.Runner { return &Runner{Log: os.Stderr} })

@@ -31,6 +31,7 @@ import (
 
 	"automl/search"
 	"automl/search/benchfn"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -235,7 +236,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // check validates a space file's funcs trainer section: a known function,
 // exactly its parameters, and the metric it reports.
-func check(s *search.Space) []error {
+func check(s *spacefile.File) []error {
 	var errs []error
 	cfg, err := ParseConfig(s.Trainer.Config)
 	if err != nil {
@@ -245,11 +246,11 @@ func check(s *search.Space) []error {
 	want := map[string]bool{}
 	for _, nv := range cfg.Function.Argmin {
 		want[nv.Name] = true
-		if _, ok := s.Param(nv.Name); !ok {
+		if _, ok := s.Space.Param(nv.Name); !ok {
 			errs = append(errs, s.ConfigError("function", "%s needs parameter %q; define it under parameters", cfg.Function.Name, nv.Name))
 		}
 	}
-	for _, p := range s.Params {
+	for _, p := range s.Space.Params {
 		if !want[p.Name] {
 			errs = append(errs, s.ParamError(p.Name, "the funcs trainer's %s does not take this parameter (it takes %s)", cfg.Function.Name, names(cfg.Function.Argmin)))
 		}
@@ -269,5 +270,5 @@ func names(vs search.Values) string {
 }
 
 func init() {
-	search.RegisterTrainer(search.TrainerSpec{Name: "funcs", Aliases: []string{"func"}, Check: check})
+	spacefile.RegisterTrainer(spacefile.TrainerSpec{Name: "funcs", Aliases: []string{"func"}, Check: check})
 }

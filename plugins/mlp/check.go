@@ -10,13 +10,14 @@ import (
 
 	"automl/plugins/mlp/data"
 	"automl/search"
+	"automl/spacefile"
 )
 
 // check validates a space file's mlp trainer section without loading the
 // data set: every config key and parameter known and in range, the data
 // set present with the named columns, the architecture parameters
 // consistent, and the objective a metric the trainer reports.
-func check(sp *search.Space) []error {
+func check(sp *spacefile.File) []error {
 	var errs []error
 	cfg := sp.Trainer.Config
 	keys := make([]string, 0, len(cfg))
@@ -49,13 +50,12 @@ func check(sp *search.Space) []error {
 	errs = append(errs, checkParams(sp)...)
 	errs = append(errs, checkObjective(sp, &scratch.Config)...)
 	if sp.Resource != "" && sp.Resource != "epochs" {
-		errs = append(errs, &search.Error{File: sp.File, Pos: sp.Trainer.Pos, Where: "resource",
-			Msg: fmt.Sprintf("the mlp trainer's resource is epochs; set resource: epochs (got %q)", sp.Resource)})
+		errs = append(errs, sp.TrainerError("resource", "the mlp trainer's resource is epochs; set resource: epochs (got %q)", sp.Resource))
 	}
 	return errs
 }
 
-func keyError(sp *search.Space, err error) error {
+func keyError(sp *spacefile.File, err error) error {
 	var ke *KeyError
 	if errors.As(err, &ke) {
 		if ke.Param {
@@ -68,7 +68,7 @@ func keyError(sp *search.Space, err error) error {
 
 // checkDataset checks the data set exists and names the columns the
 // config refers to, reading only the header.
-func checkDataset(sp *search.Space, c *Config) []error {
+func checkDataset(sp *spacefile.File, c *Config) []error {
 	if c.Dataset == "" {
 		return nil // reported by Parse
 	}
@@ -115,11 +115,11 @@ func checkDataset(sp *search.Space, c *Config) []error {
 // checkParams checks each parameter is a hyperparameter whose every
 // possible value is valid, and that the architecture parameters fit
 // together.
-func checkParams(sp *search.Space) []error {
+func checkParams(sp *spacefile.File) []error {
 	var errs []error
 	maxUnits := 0
-	for i := range sp.Params {
-		p := &sp.Params[i]
+	for i := range sp.Space.Params {
+		p := &sp.Space.Params[i]
 		if _, ok := lookupConfig(p.Name); ok {
 			errs = append(errs, sp.ParamError(p.Name, "is a data setting of the mlp trainer, not a hyperparameter; set it under trainer.config"))
 			continue
@@ -134,9 +134,9 @@ func checkParams(sp *search.Space) []error {
 			errs = append(errs, sp.ParamError(p.Name, "%v", err))
 		}
 	}
-	num, hasNum := sp.Param("num_layers")
-	_, hasUnits := sp.Param("units")
-	if _, ok := sp.Param("layers"); ok && (hasNum || hasUnits || maxUnits > 0) {
+	num, hasNum := sp.Space.Param("num_layers")
+	_, hasUnits := sp.Space.Param("units")
+	if _, ok := sp.Space.Param("layers"); ok && (hasNum || hasUnits || maxUnits > 0) {
 		errs = append(errs, sp.ParamError("layers", "layers gives every width; do not combine it with num_layers, units or units_i"))
 	}
 	if hasNum && maxUnits > 0 {
@@ -150,7 +150,7 @@ func checkParams(sp *search.Space) []error {
 			}
 		}
 		for i := 1; i <= top && !hasUnits; i++ {
-			if _, ok := sp.Param(fmt.Sprintf("units_%d", i)); !ok {
+			if _, ok := sp.Space.Param(fmt.Sprintf("units_%d", i)); !ok {
 				if _, fixed := sp.Trainer.Config[fmt.Sprintf("units_%d", i)]; !fixed {
 					errs = append(errs, sp.ParamError("num_layers", "can be %d but there is no units_%d (nor units to fall back on)", top, i))
 					break
@@ -158,7 +158,7 @@ func checkParams(sp *search.Space) []error {
 			}
 		}
 		for i := top + 1; i <= maxUnits; i++ {
-			if _, ok := sp.Param(fmt.Sprintf("units_%d", i)); ok {
+			if _, ok := sp.Space.Param(fmt.Sprintf("units_%d", i)); ok {
 				errs = append(errs, sp.ParamError(fmt.Sprintf("units_%d", i), "is never used: num_layers is at most %d", top))
 			}
 		}
@@ -202,7 +202,7 @@ func checkDomain(hk *hyperKey, p *search.Param) error {
 
 // checkObjective checks the objective is a metric the trainer reports for
 // the configured task (any task when it is auto-detected).
-func checkObjective(sp *search.Space, c *Config) []error {
+func checkObjective(sp *spacefile.File, c *Config) []error {
 	val := c.Validation > 0 || c.Folds >= 2 || c.SplitColumn != ""
 	test := c.Test > 0 || c.SplitColumn != ""
 	var names []string
@@ -230,8 +230,7 @@ func checkObjective(sp *search.Space, c *Config) []error {
 		if strings.HasPrefix(m, "val_") && !val {
 			hint = " (validation is 0, so no val_ metrics)"
 		}
-		return []error{&search.Error{File: sp.File, Pos: sp.Trainer.Pos, Where: "objective.metric",
-			Msg: fmt.Sprintf("%q is not reported by the mlp trainer%s; it reports %s", m, hint, strings.Join(names, ", "))}}
+		return []error{sp.TrainerError("objective.metric", "%q is not reported by the mlp trainer%s; it reports %s", m, hint, strings.Join(names, ", "))}
 	}
 	return nil
 }

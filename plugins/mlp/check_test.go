@@ -9,6 +9,7 @@ import (
 	"automl/search"
 	_ "automl/search/algorithms"
 	"automl/search/random"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -17,22 +18,22 @@ import (
 // directory, as users run it) and runs one sampled trial for two epochs.
 func TestExampleSpaceParsesAndRunsATrial(t *testing.T) {
 	t.Chdir("../..")
-	sp, err := search.ParseFile("examples/mlp/space.yaml")
+	sp, err := spacefile.ParseFile("examples/mlp/space.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sp.Conditional() || sp.Trainer.Plugin != "mlp" || sp.Objective.Metric != "val_accuracy" {
+	if !sp.Space.Conditional() || sp.Trainer.Plugin != "mlp" || sp.Objective.Metric != "val_accuracy" {
 		t.Fatalf("unexpected space: plugin %q objective %q", sp.Trainer.Plugin, sp.Objective.Metric)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 3; i++ {
-		pt, err := random.Sampler{}.Sample(sp, &search.History{}, rng)
+		pt, err := random.Sampler{}.Sample(sp.Space, &search.History{}, rng)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := trial.Spec{Key: trial.Key{Study: sp.Study, ID: i}, Params: sp.Values(pt), Seed: uint64(i), To: 2,
+		s := trial.Spec{Key: trial.Key{Study: sp.Study, ID: i}, Params: sp.Space.Values(pt), Seed: uint64(i), To: 2,
 			Trainer:   trial.Trainer{Plugin: sp.Trainer.Plugin, Config: sp.Trainer.Config},
-			Objective: trial.Objective{Metric: sp.Objective.Metric, Direction: sp.Objective.Direction.String()}}
+			Objective: sp.Objective}
 		rep := &fakeReporter{}
 		res, err := Runner{}.Run(context.Background(), s, rep)
 		if err != nil {
@@ -99,7 +100,7 @@ func TestSpaceCheck(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := search.Parse("s.yaml", []byte(space(tc.cfg, tc.params, tc.obj)))
+			_, err := spacefile.Parse("s.yaml", []byte(space(tc.cfg, tc.params, tc.obj)))
 			if tc.want == nil {
 				if err != nil {
 					t.Fatalf("valid space rejected: %v", err)

@@ -16,7 +16,7 @@
 // AVX2/FMA assembly and a pure-Go fallback) and metrics.
 package mlp
 
-import "automl/search"
+import "automl/spacefile"
 
 // KeyDoc is one accepted key with its one-line documentation.
 type KeyDoc struct {
@@ -40,5 +40,5 @@ func Keys() []KeyDoc {
 }
 
 func init() {
-	search.RegisterTrainer(search.TrainerSpec{Name: "mlp", Check: check})
+	spacefile.RegisterTrainer(spacefile.TrainerSpec{Name: "mlp", Check: check})
 }

@@ -286,7 +286,7 @@ func TestSpanToAndObjective(t *testing.T) {
 	if err != nil || res.Step != 4 || len(rep.steps) != 4 {
 		t.Fatalf("To 4: step %v, %d reports, err %v", res.Step, len(rep.steps), err)
 	}
-	sp.Objective = trial.Objective{Metric: "val_auc", Direction: "maximize"}
+	sp.Objective = trial.Objective{Metric: "val_auc", Direction: trial.Maximize}
 	if _, err := (Runner{}).Run(context.Background(), sp, rep); err == nil || !strings.Contains(err.Error(), "val_auc") {
 		t.Errorf("objective val_auc on a multiclass task: %v", err)
 	}

@@ -15,12 +15,15 @@ var t0 = time.Date(2026, 11, 28, 21, 50, 0, 0, time.UTC)
 
 // StudyConfig returns a study record named name with the given direction.
 func StudyConfig(name, direction string) *scheduler.Study {
+	dir, err := trial.ParseDirection(direction)
+	if err != nil {
+		panic("storetest: " + err.Error())
+	}
 	return &scheduler.Study{
 		Name:      name,
 		SpaceFile: "examples/" + name + "/space.yaml",
 		SpaceText: []byte("objective: {metric: loss, direction: " + direction + "}\n"),
-		Metric:    "loss",
-		Direction: direction,
+		Objective: trial.Objective{Metric: "loss", Direction: dir},
 		Algorithm: "random",
 		Seed:      42,
 		Trials:    100,

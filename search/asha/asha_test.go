@@ -47,8 +47,8 @@ func TestPromotesTopFraction(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			space := fidelitytest.Space(t, "asha", "max_resource: 27", 5)
-			s, err := search.NewSearcher(space)
+			space, set := fidelitytest.Space(t, "asha", "max_resource: 27", 5)
+			s, err := search.NewSearcher(space, set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,8 +128,8 @@ func contains(js []*fidelitytest.Job, id int) bool {
 // TestBracketsShare: with brackets: 2, new trials split between the
 // ladders 1,3,9,27 and 3,9,27 as Hyperband's bracket sizes 27/4 : 9/3.
 func TestBracketsShare(t *testing.T) {
-	space := fidelitytest.Space(t, "asha", "max_resource: 27, brackets: 2", 2)
-	s, err := search.NewSearcher(space)
+	space, set := fidelitytest.Space(t, "asha", "max_resource: 27, brackets: 2", 2)
+	s, err := search.NewSearcher(space, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,22 +153,22 @@ func TestBracketsShare(t *testing.T) {
 func TestKillAndRestore(t *testing.T) {
 	for _, jobs := range []bool{false, true} {
 		t.Run(fmt.Sprintf("jobs=%v", jobs), func(t *testing.T) {
-			space := fidelitytest.Space(t, "asha", "max_resource: 27, brackets: 2", 13)
-			fidelitytest.CheckKills(t, space, func() (search.Searcher, error) { return search.NewSearcher(space) },
+			space, set := fidelitytest.Space(t, "asha", "max_resource: 27, brackets: 2", 13)
+			fidelitytest.CheckKills(t, space, func() (search.Searcher, error) { return search.NewSearcher(space, set) },
 				fidelitytest.Config{Slots: 4, Trials: 70, MaxResource: 27, Jobs: jobs, Seed: 13, Fail: func(id int) bool { return id%19 == 7 }}, 20, 9)
 		})
 	}
 }
 
 func TestRestoreRejects(t *testing.T) {
-	space := fidelitytest.Space(t, "asha", "max_resource: 27", 1)
+	space, set := fidelitytest.Space(t, "asha", "max_resource: 27", 1)
 	for _, bad := range []string{
 		`[]`,
 		`{"v":7,"trials":[]}`,
 		`{"v":1,"trials":[{"id":1,"b":1,"r":0,"p":1}]}`,
 		`{"v":1,"trials":[{"id":1,"b":0,"r":4,"p":1}]}`,
 	} {
-		s, _ := search.NewSearcher(space)
+		s, _ := search.NewSearcher(space, set)
 		if err := s.Restore([]byte(bad)); err == nil {
 			t.Errorf("Restore(%s) accepted", bad)
 		}
@@ -178,8 +178,8 @@ func TestRestoreRejects(t *testing.T) {
 // TestPausedTrialEndedByScheduler: the top trial of a rung, ended by the
 // scheduler while paused (pruned in the history), is never promoted.
 func TestPausedTrialEndedByScheduler(t *testing.T) {
-	space := fidelitytest.Space(t, "asha", "max_resource: 9", 1)
-	s, err := search.NewSearcher(space)
+	space, set := fidelitytest.Space(t, "asha", "max_resource: 9", 1)
+	s, err := search.NewSearcher(space, set)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 // BenchmarkSnapshot measures the snapshot of an ASHA study of 1,000
 // trials (max_resource 81); bytes/snapshot is its size.
 func BenchmarkSnapshot(b *testing.B) {
-	space := fidelitytest.Space(b, "asha", "max_resource: 81", 1)
-	s, err := search.NewSearcher(space)
+	space, set := fidelitytest.Space(b, "asha", "max_resource: 81", 1)
+	s, err := search.NewSearcher(space, set)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,9 +10,9 @@ import (
 // random, as in bohb); max_resource is required.
 var Defaults = fidelity.Options{MinResource: 1, Eta: 3, Brackets: 1, Sampler: "tpe", RandomFraction: 1.0 / 3}
 
-// ConfigFrom reads a space's algorithm section.
-func ConfigFrom(space *search.Space) (Config, error) {
-	o, err := fidelity.Read(space, Defaults, true)
+// ConfigFrom reads a study's algorithm settings.
+func ConfigFrom(space *search.Space, set search.Settings) (Config, error) {
+	o, err := fidelity.Read(space, set, Defaults, true)
 	if err != nil {
 		return Config{}, err
 	}
@@ -29,15 +29,15 @@ func init() {
 		Doc:  "asynchronous successive halving (Li et al. 2020): trials pause at rungs and the top 1/eta are promoted, resuming from their checkpoints",
 		Options: fidelity.OptionSpecs(nil, fidelity.KeyMinResource, fidelity.KeyMaxResource, fidelity.KeyEta,
 			fidelity.KeyBrackets, fidelity.KeySampler, fidelity.KeyMinPoints, fidelity.KeyRandomFraction),
-		Validate: func(s *search.Space) []error {
-			o, err := fidelity.Read(s, Defaults, true)
+		Validate: func(s *search.Space, set search.Settings) []error {
+			o, err := fidelity.Read(s, set, Defaults, true)
 			if err != nil {
 				return []error{err}
 			}
-			return fidelity.ValidateSampler(s, o.Sampler)
+			return fidelity.ValidateSampler(s, o.Sampler, o.Seed)
 		},
-		New: func(s *search.Space) (search.Searcher, error) {
-			cfg, err := ConfigFrom(s)
+		New: func(s *search.Space, set search.Settings) (search.Searcher, error) {
+			cfg, err := ConfigFrom(s, set)
 			if err != nil {
 				return nil, err
 			}

@@ -24,8 +24,8 @@ import (
 var Defaults = fidelity.Options{MinResource: 1, Eta: 3, Sampler: "tpe", RandomFraction: 1.0 / 3}
 
 // New builds a BOHB searcher for a space.
-func New(space *search.Space) (*hyperband.Searcher, error) {
-	cfg, err := hyperband.ConfigFrom(space, Defaults)
+func New(space *search.Space, set search.Settings) (*hyperband.Searcher, error) {
+	cfg, err := hyperband.ConfigFrom(space, set, Defaults)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func init() {
 		Name:     "bohb",
 		Doc:      "BOHB (Falkner et al. 2018): Hyperband with a TPE model per budget for new configurations",
 		Options:  hyperband.OptionSpecs(),
-		Validate: func(s *search.Space) []error { return hyperband.Validate(s, Defaults) },
-		New:      func(s *search.Space) (search.Searcher, error) { return New(s) },
+		Validate: func(s *search.Space, set search.Settings) []error { return hyperband.Validate(s, set, Defaults) },
+		New:      func(s *search.Space, set search.Settings) (search.Searcher, error) { return New(s, set) },
 	})
 }

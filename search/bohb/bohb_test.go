@@ -32,8 +32,8 @@ func (r *recorder) Sample(sp *search.Space, h *search.History, rng *rand.Rand) (
 // results; from then on every one does (random_fraction 0), and the model
 // sees exactly the results at the largest such budget.
 func TestModelUsedOnceABudgetHasEnough(t *testing.T) {
-	space := fidelitytest.Space(t, "bohb", "max_resource: 27, random_fraction: 0", 4)
-	cfg, err := hyperband.ConfigFrom(space, bohb.Defaults)
+	space, set := fidelitytest.Space(t, "bohb", "max_resource: 27, random_fraction: 0", 4)
+	cfg, err := hyperband.ConfigFrom(space, set, bohb.Defaults)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,8 +112,8 @@ func largestBudget(sim *fidelitytest.Sim, n int) (float64, map[float64][]int) {
 // sampling, run with the same seed and budget.
 func TestModelFindsBetterConfigurations(t *testing.T) {
 	late := func(alg string, seed uint64) float64 {
-		space := fidelitytest.Space(t, alg, "max_resource: 27", seed)
-		s, err := search.NewSearcher(space)
+		space, set := fidelitytest.Space(t, alg, "max_resource: 27", seed)
+		s, err := search.NewSearcher(space, set)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,8 +141,8 @@ func mean(xs []float64) float64 {
 }
 
 func TestKillAndRestore(t *testing.T) {
-	space := fidelitytest.Space(t, "bohb", "max_resource: 27, min_points: 3", 21)
-	fidelitytest.CheckKills(t, space, func() (search.Searcher, error) { return search.NewSearcher(space) },
+	space, set := fidelitytest.Space(t, "bohb", "max_resource: 27, min_points: 3", 21)
+	fidelitytest.CheckKills(t, space, func() (search.Searcher, error) { return search.NewSearcher(space, set) },
 		fidelitytest.Config{Slots: 4, Trials: 80, MaxResource: 27, Jobs: true, Seed: 21, Fail: func(id int) bool { return id%29 == 3 }}, 20, 4)
 }
 
@@ -153,8 +153,8 @@ func TestSamplerChoice(t *testing.T) {
 		opts  string
 		model bool
 	}{{"max_resource: 9", true}, {"max_resource: 9, sampler: random", false}} {
-		space := fidelitytest.Space(t, "bohb", c.opts, 1)
-		cfg, err := hyperband.ConfigFrom(space, bohb.Defaults)
+		space, set := fidelitytest.Space(t, "bohb", c.opts, 1)
+		cfg, err := hyperband.ConfigFrom(space, set, bohb.Defaults)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"automl/search/searchtest"
 	_ "automl/search/sobol"
 	"automl/search/tpe"
+	"automl/spacefile"
 )
 
 const testAlg = "fidelity-test"
@@ -22,15 +23,17 @@ func init() {
 		Name: testAlg,
 		Options: fidelity.OptionSpecs(nil, fidelity.KeyMinResource, fidelity.KeyMaxResource, fidelity.KeyEta,
 			fidelity.KeyBrackets, fidelity.KeySampler, fidelity.KeyMinPoints, fidelity.KeyRandomFraction),
-		New: func(*search.Space) (search.Searcher, error) { return nil, errors.New("not for use") },
+		New: func(*search.Space, search.Settings) (search.Searcher, error) { return nil, errors.New("not for use") },
 	})
 	search.Register(search.AlgorithmSpec{
 		Name: "fidelity-test-searcher",
-		New:  func(*search.Space) (search.Searcher, error) { return &search.SamplerSearcher{}, errors.New("unused") },
+		New: func(*search.Space, search.Settings) (search.Searcher, error) {
+			return &search.SamplerSearcher{}, errors.New("unused")
+		},
 	})
 }
 
-func parse(t *testing.T, opts string) *search.Space {
+func parse(t *testing.T, opts string) (*search.Space, search.Settings) {
 	t.Helper()
 	src := fmt.Sprintf(`objective: {metric: loss, direction: minimize}
 algorithm: {name: %s%s}
@@ -40,15 +43,16 @@ parameters:
   y: {type: float, low: 0, high: 1}
   c: {type: categorical, choices: [a, b]}
 `, testAlg, opts, searchtest.TrainerName)
-	sp, err := search.Parse("space.yaml", []byte(src))
+	f, err := spacefile.Parse("space.yaml", []byte(src))
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
-	return sp
+	return f.Space, f.Algorithm.Settings(0)
 }
 
 func TestReadOptions(t *testing.T) {
-	o, err := fidelity.Read(parse(t, ", max_resource: 27"), fidelity.Options{}, true)
+	sp, set := parse(t, ", max_resource: 27")
+	o, err := fidelity.Read(sp, set, fidelity.Options{}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +60,8 @@ func TestReadOptions(t *testing.T) {
 	if o != want {
 		t.Fatalf("defaults: got %+v, want %+v", o, want)
 	}
-	o, err = fidelity.Read(parse(t, ", min_resource: 2, max_resource: 54, reduction_factor: 2, brackets: 2, sampler: tpe, min_points: 7, random_fraction: 0.5"), fidelity.Options{}, true)
+	sp, set = parse(t, ", min_resource: 2, max_resource: 54, reduction_factor: 2, brackets: 2, sampler: tpe, min_points: 7, random_fraction: 0.5")
+	o, err = fidelity.Read(sp, set, fidelity.Options{}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,8 +84,9 @@ func TestReadOptionErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.opts, func(t *testing.T) {
-			_, err := fidelity.Read(parse(t, tc.opts), fidelity.Options{}, true)
-			var oe *fidelity.OptionError
+			sp, set := parse(t, tc.opts)
+			_, err := fidelity.Read(sp, set, fidelity.Options{}, true)
+			var oe *search.OptionError
 			if !errors.As(err, &oe) || oe.Key != tc.key || !strings.Contains(oe.Msg, tc.msg) {
 				t.Fatalf("got %v; want an OptionError on %s saying %q", err, tc.key, tc.msg)
 			}
@@ -89,7 +95,7 @@ func TestReadOptionErrors(t *testing.T) {
 }
 
 func TestNamedSampler(t *testing.T) {
-	sp := parse(t, ", max_resource: 9")
+	sp, _ := parse(t, ", max_resource: 9")
 	tests := []struct {
 		name  string
 		model bool
@@ -101,7 +107,7 @@ func TestNamedSampler(t *testing.T) {
 		{"fidelity-test-searcher", false, "unused"},
 	}
 	for _, tc := range tests {
-		s, model, err := fidelity.NamedSampler(sp, tc.name)
+		s, model, err := fidelity.NamedSampler(sp, tc.name, 1)
 		switch {
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 			t.Errorf("%s: got %v, want an error saying %q", tc.name, err, tc.err)
@@ -109,7 +115,7 @@ func TestNamedSampler(t *testing.T) {
 			t.Errorf("%s: got %T model %v err %v; want a sampler, model %v", tc.name, s, model, err, tc.model)
 		}
 	}
-	if errs := fidelity.ValidateSampler(sp, "nope"); len(errs) != 1 {
+	if errs := fidelity.ValidateSampler(sp, "nope", 1); len(errs) != 1 {
 		t.Errorf("ValidateSampler(nope) = %v, want one error", errs)
 	}
 }
@@ -119,8 +125,8 @@ func TestNamedSampler(t *testing.T) {
 // third of the configurations stay random unless random_fraction says
 // otherwise.
 func TestRungSampler(t *testing.T) {
-	sp := parse(t, ", max_resource: 9")
-	s, model, err := fidelity.RungSampler(sp, "tpe")
+	sp, _ := parse(t, ", max_resource: 9")
+	s, model, err := fidelity.RungSampler(sp, "tpe", 1)
 	if err != nil || !model {
 		t.Fatalf("tpe: model %v, err %v", model, err)
 	}
@@ -128,18 +134,18 @@ func TestRungSampler(t *testing.T) {
 	if !ok || ts.Options() != fidelity.ModelTPE() || ts.Options().NStartupTrials != 0 || !ts.Options().Multivariate {
 		t.Fatalf("tpe: %T %+v, want fidelity.ModelTPE()", s, ts)
 	}
-	if _, model, err := fidelity.RungSampler(sp, "sobol"); err != nil || model {
+	if _, model, err := fidelity.RungSampler(sp, "sobol", 1); err != nil || model {
 		t.Errorf("sobol: model %v, err %v; want a sequence sampler", model, err)
 	}
-	if _, _, err := fidelity.RungSampler(sp, "nope"); err == nil || !strings.Contains(err.Error(), `unknown algorithm "nope"`) {
+	if _, _, err := fidelity.RungSampler(sp, "nope", 1); err == nil || !strings.Contains(err.Error(), `unknown algorithm "nope"`) {
 		t.Errorf("nope: %v", err)
 	}
 	for _, c := range []struct {
 		opts string
 		frac float64
 	}{{", max_resource: 9, sampler: tpe", 1.0 / 3}, {", max_resource: 9, sampler: tpe, random_fraction: 0", 0}} {
-		sp := parse(t, c.opts)
-		o, err := fidelity.Read(sp, fidelity.Options{Sampler: "random", RandomFraction: 1.0 / 3}, true)
+		sp, set := parse(t, c.opts)
+		o, err := fidelity.Read(sp, set, fidelity.Options{Sampler: "random", RandomFraction: 1.0 / 3}, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +168,7 @@ func history(sp *search.Space, n int) *search.History {
 }
 
 func TestLedgerExit(t *testing.T) {
-	sp := parse(t, ", max_resource: 9")
+	sp, _ := parse(t, ", max_resource: 9")
 	h := history(sp, 4)
 	l := fidelity.NewLedger()
 	for i := 0; i < 4; i++ {
@@ -200,7 +206,7 @@ func TestLedgerExit(t *testing.T) {
 }
 
 func TestLedgerModel(t *testing.T) {
-	sp := parse(t, ", max_resource: 9")
+	sp, _ := parse(t, ", max_resource: 9")
 	h := history(sp, 8)
 	l := fidelity.NewLedger()
 	for i := 0; i < 8; i++ {
@@ -263,7 +269,7 @@ func (r *recorder) Sample(sp *search.Space, h *search.History, rng *rand.Rand) (
 }
 
 func TestProposerModelGate(t *testing.T) {
-	sp := parse(t, ", max_resource: 9")
+	sp, _ := parse(t, ", max_resource: 9")
 	h := history(sp, 6)
 	l := fidelity.NewLedger()
 	for i := 0; i < 6; i++ {

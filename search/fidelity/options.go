@@ -28,6 +28,9 @@ type Options struct {
 	// RandomFraction is the share of new configurations drawn uniformly at
 	// random even when the model is used (BOHB's rho).
 	RandomFraction float64
+	// Seed is the study's: samplers that fix a sequence from it (sobol,
+	// grid, gp's initial design) get it.
+	Seed uint64
 }
 
 // The option keys of the `algorithm:` section.
@@ -68,17 +71,11 @@ func OptionSpecs(extra map[string]search.Option, keys ...string) map[string]sear
 	return out
 }
 
-// OptionError is a bad value of one algorithm option.
-type OptionError struct {
-	Key, Msg string
-}
-
-func (e *OptionError) Error() string { return e.Key + ": " + e.Msg }
-
-// Read reads the shared options from a space over def, and checks them.
-// needMax says max_resource is required (the rung searchers).
-func Read(space *search.Space, def Options, needMax bool) (Options, error) {
+// Read reads the shared options from a study's settings over def, and
+// checks them. needMax says max_resource is required (the rung searchers).
+func Read(space *search.Space, set search.Settings, def Options, needMax bool) (Options, error) {
 	o := def
+	o.Seed = set.Seed
 	if o.MinResource == 0 {
 		o.MinResource = 1
 	}
@@ -88,7 +85,7 @@ func Read(space *search.Space, def Options, needMax bool) (Options, error) {
 	if o.Sampler == "" {
 		o.Sampler = "random"
 	}
-	opts := space.Algorithm.Options
+	opts := set.Options
 	var errs []error
 	num := func(key string, dst *float64) {
 		if v, ok := opts[key]; ok {
@@ -163,5 +160,5 @@ func (o Options) Check(needMax bool) error {
 }
 
 func optErr(key, format string, args ...any) error {
-	return &OptionError{Key: key, Msg: fmt.Sprintf(format, args...)}
+	return &search.OptionError{Key: key, Msg: fmt.Sprintf(format, args...)}
 }

@@ -18,15 +18,15 @@ import (
 // It builds the algorithm's searcher and unwraps its SamplerSearcher, so
 // any algorithm registered the usual way qualifies. A registry field
 // (AlgorithmSpec.Sampler) would make this direct; see the package doc.
-func NamedSampler(space *search.Space, name string) (s search.Sampler, model bool, err error) {
-	spec, sub, err := samplerSpace(space, name)
+func NamedSampler(space *search.Space, name string, seed uint64) (s search.Sampler, model bool, err error) {
+	spec, set, err := samplerSettings(name, seed)
 	if err != nil {
 		return nil, false, err
 	}
 	notSampler := func(why string) error {
-		return &OptionError{Key: KeySampler, Msg: fmt.Sprintf("%q is not a sampler (%s); use a single-fidelity algorithm such as random, sobol, tpe or gp", name, why)}
+		return &search.OptionError{Key: KeySampler, Msg: fmt.Sprintf("%q is not a sampler (%s); use a single-fidelity algorithm such as random, sobol, tpe or gp", name, why)}
 	}
-	se, err := spec.New(sub)
+	se, err := spec.New(space, set)
 	if err != nil {
 		return nil, false, notSampler(err.Error())
 	}
@@ -39,38 +39,33 @@ func NamedSampler(space *search.Space, name string) (s search.Sampler, model boo
 
 // ValidateSampler checks `sampler: NAME` for a space: the algorithm exists,
 // accepts the space (grid needs finite domains) and is a sampler.
-func ValidateSampler(space *search.Space, name string) []error {
-	spec, sub, err := samplerSpace(space, name)
+func ValidateSampler(space *search.Space, name string, seed uint64) []error {
+	spec, set, err := samplerSettings(name, seed)
 	if err != nil {
 		return []error{err}
 	}
 	if spec.Validate != nil {
-		if errs := spec.Validate(sub); len(errs) > 0 {
+		if errs := spec.Validate(space, set); len(errs) > 0 {
 			return errs
 		}
 	}
-	if _, _, err := NamedSampler(space, name); err != nil {
+	if _, _, err := NamedSampler(space, name, seed); err != nil {
 		return []error{err}
 	}
 	return nil
 }
 
-// samplerSpace is the space as the named algorithm would see it: the same
-// parameters, that algorithm's name, the study's seed, no options.
-func samplerSpace(space *search.Space, name string) (*search.AlgorithmSpec, *search.Space, error) {
+// samplerSettings are the named algorithm's settings as a sub-sampler:
+// the study's seed and no options.
+func samplerSettings(name string, seed uint64) (*search.AlgorithmSpec, search.Settings, error) {
 	spec, ok := search.Lookup(name)
 	if !ok {
-		return nil, nil, &OptionError{Key: KeySampler, Msg: fmt.Sprintf("unknown algorithm %q; one of the single-fidelity algorithms (random, sobol, grid, tpe, gp, ...)", name)}
+		return nil, search.Settings{}, &search.OptionError{Key: KeySampler, Msg: fmt.Sprintf("unknown algorithm %q; one of the single-fidelity algorithms (random, sobol, grid, tpe, gp, ...)", name)}
 	}
 	if _, ok := spec.Options[KeySampler]; ok {
-		return nil, nil, &OptionError{Key: KeySampler, Msg: fmt.Sprintf("%q is not a sampler (it takes a sampler itself); use a single-fidelity algorithm such as random, sobol, tpe or gp", name)}
+		return nil, search.Settings{}, &search.OptionError{Key: KeySampler, Msg: fmt.Sprintf("%q is not a sampler (it takes a sampler itself); use a single-fidelity algorithm such as random, sobol, tpe or gp", name)}
 	}
-	sub := *space
-	sub.Algorithm = search.Algorithm{
-		Name: spec.Name, Seed: space.Algorithm.Seed, HasSeed: space.Algorithm.HasSeed,
-		Options: map[string]search.Value{}, Pos: space.Algorithm.Pos,
-	}
-	return spec, &sub, nil
+	return spec, search.Settings{Name: spec.Name, Seed: seed, Options: map[string]search.Value{}}, nil
 }
 
 // Proposer draws new configurations for a rung searcher.
@@ -157,9 +152,9 @@ func ModelTPE() tpe.Options {
 // RungSampler builds the sampler a rung searcher draws new configurations
 // from, for `sampler: NAME`: TPE with ModelTPE's settings for tpe, any
 // other registered algorithm as NamedSampler builds it.
-func RungSampler(space *search.Space, name string) (s search.Sampler, model bool, err error) {
+func RungSampler(space *search.Space, name string, seed uint64) (s search.Sampler, model bool, err error) {
 	if name != "tpe" {
-		return NamedSampler(space, name)
+		return NamedSampler(space, name, seed)
 	}
 	t, err := tpe.New(ModelTPE())
 	return t, true, err
@@ -167,7 +162,7 @@ func RungSampler(space *search.Space, name string) (s search.Sampler, model bool
 
 // ProposerFor builds the Proposer the options ask for.
 func ProposerFor(space *search.Space, o Options) (Proposer, error) {
-	smp, model, err := RungSampler(space, o.Sampler)
+	smp, model, err := RungSampler(space, o.Sampler, o.Seed)
 	if err != nil {
 		return Proposer{}, err
 	}

@@ -152,7 +152,7 @@ func (s *Sampler) sequence(space *search.Space) *sobol.Sampler {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.design.space != space {
-		seq, err := sobol.New(space.Dim(), space.Algorithm.Seed, true)
+		seq, err := sobol.New(space.Dim(), s.opts.Seed, true)
 		if err != nil {
 			seq = nil // more parameters than the table: random design
 		}

@@ -13,6 +13,7 @@ import (
 	"automl/search/gp"
 	"automl/search/searchtest"
 	"automl/search/sobol"
+	"automl/spacefile"
 )
 
 func TestConformance(t *testing.T) {
@@ -25,8 +26,8 @@ func TestAliasBayes(t *testing.T) {
 
 func TestSamplerConformance(t *testing.T) {
 	searchtest.RunSampler(t, searchtest.Config{Algorithm: "gp", Options: "n_init: 5"},
-		func(s *search.Space) (search.Sampler, error) {
-			o, err := gp.OptionsFrom(s)
+		func(s *search.Space, set search.Settings) (search.Sampler, error) {
+			o, err := gp.OptionsFrom(s, set)
 			if err != nil {
 				return nil, err
 			}
@@ -35,12 +36,12 @@ func TestSamplerConformance(t *testing.T) {
 }
 
 func TestOptions(t *testing.T) {
-	s := parse(t, "n_init: 7, n_candidates: 500, refit_every: 3, fit_max: 50, max_observations: 300, warp: log", "  x: {type: float, low: 0, high: 1}\n")
-	o, err := gp.OptionsFrom(s)
+	s, set := parse(t, "n_init: 7, n_candidates: 500, refit_every: 3, fit_max: 50, max_observations: 300, warp: log", "  x: {type: float, low: 0, high: 1}\n")
+	o, err := gp.OptionsFrom(s, set)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := gp.Options{NInit: 7, NCandidates: 500, RefitEvery: 3, FitMax: 50, MaxObservations: 300, Warp: "log"}
+	want := gp.Options{NInit: 7, NCandidates: 500, RefitEvery: 3, FitMax: 50, MaxObservations: 300, Warp: "log", Seed: 3}
 	if o != want {
 		t.Errorf("options %+v, want %+v", o, want)
 	}
@@ -52,7 +53,7 @@ func TestOptions(t *testing.T) {
 	} {
 		yaml := "study: t\nobjective: {metric: loss, direction: minimize}\nalgorithm: {name: gp, " + c.opts +
 			"}\ntrainer: {plugin: " + searchtest.TrainerName + "}\nparameters:\n  x: {type: float, low: 0, high: 1}\n"
-		if _, err := search.Parse("t.yaml", []byte(yaml)); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := spacefile.Parse("t.yaml", []byte(yaml)); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.opts, err, c.want)
 		}
 	}
@@ -63,12 +64,12 @@ func TestOptions(t *testing.T) {
 // whatever the rng, so a batch and a sequence of calls agree.
 func TestInitialDesignIsTheStudySobolSequence(t *testing.T) {
 	f, _ := benchfn.Get("hartmann6")
-	s := parse(t, "", f.SpaceYAML)
-	seq, err := sobol.New(s.Dim(), s.Algorithm.Seed, true)
+	s, set := parse(t, "", f.SpaceYAML)
+	seq, err := sobol.New(s.Dim(), set.Seed, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	smp, _ := gp.New(gp.Options{})
+	smp, _ := gp.New(gp.Options{Seed: 3})
 	ps, err := smp.SampleBatch(s, &search.History{}, rand.New(rand.NewPCG(1, 2)), 12)
 	if err != nil {
 		t.Fatal(err)
@@ -110,11 +111,11 @@ func archLoss(s *search.Space, p search.Point) float64 {
 }
 
 func TestConditionalArchitectureSpace(t *testing.T) {
-	s := parse(t, "", archSpace)
+	s, _ := parse(t, "", archSpace)
 	loss := func(p search.Point) float64 { return archLoss(s, p) }
 	var gb, rb []float64
 	for seed := uint64(0); seed < 3; seed++ {
-		smp, _ := gp.New(gp.Options{})
+		smp, _ := gp.New(gp.Options{Seed: 3})
 		_, b := run(t, smp, s, loss, 40, 1, seed)
 		gb = append(gb, b)
 		_, b = run(t, randomSampler{}, s, loss, 40, 1, seed)
@@ -128,11 +129,11 @@ func TestConditionalArchitectureSpace(t *testing.T) {
 func TestBeatsRandomOnBenchmarks(t *testing.T) {
 	for _, name := range []string{"branin", "mixed"} {
 		f, _ := benchfn.Get(name)
-		s := parse(t, "", f.SpaceYAML)
+		s, _ := parse(t, "", f.SpaceYAML)
 		loss := func(p search.Point) float64 { v, _ := f.Eval(s.Values(p)); return v }
 		var gb, rb []float64
 		for seed := uint64(0); seed < 3; seed++ {
-			smp, _ := gp.New(gp.Options{})
+			smp, _ := gp.New(gp.Options{Seed: 3})
 			_, b := run(t, smp, s, loss, 30, 1, seed)
 			gb = append(gb, f.Regret(b))
 			_, b = run(t, randomSampler{}, s, loss, 30, 1, seed)
@@ -148,11 +149,11 @@ func TestBeatsRandomOnBenchmarks(t *testing.T) {
 // the regret at the same trial count stays within 1.5x of the sequential.
 func TestParallelSlots(t *testing.T) {
 	f, _ := benchfn.Get("branin")
-	s := parse(t, "", f.SpaceYAML)
+	s, _ := parse(t, "", f.SpaceYAML)
 	loss := func(p search.Point) float64 { v, _ := f.Eval(s.Values(p)); return v }
 	var seq, par []float64
 	for seed := uint64(0); seed < 5; seed++ {
-		smp, _ := gp.New(gp.Options{})
+		smp, _ := gp.New(gp.Options{Seed: 3})
 		_, b := run(t, smp, s, loss, 40, 1, seed)
 		seq = append(seq, f.Regret(b))
 		h, b := run(t, smp, s, loss, 40, 8, seed)
@@ -175,8 +176,8 @@ func TestParallelSlots(t *testing.T) {
 }
 
 func TestSmallDiscreteSpaceNoRepeatsUntilExhausted(t *testing.T) {
-	s := parse(t, "n_init: 2", "  a: {type: categorical, choices: [x, y, z]}\n  b: {type: int, low: 0, high: 2}\n")
-	smp, _ := gp.New(gp.Options{})
+	s, _ := parse(t, "n_init: 2", "  a: {type: categorical, choices: [x, y, z]}\n  b: {type: int, low: 0, high: 2}\n")
+	smp, _ := gp.New(gp.Options{Seed: 3})
 	h, _ := run(t, smp, s, func(p search.Point) float64 { return float64(len(p.Key())) }, 9, 4, 1)
 	keys := map[string]bool{}
 	for _, o := range h.Trials {
@@ -193,9 +194,9 @@ func TestSmallDiscreteSpaceNoRepeatsUntilExhausted(t *testing.T) {
 // hyperparameters come from a refit several trials back.
 func TestRestartedSamplerSuggestsTheSame(t *testing.T) {
 	f, _ := benchfn.Get("hartmann6")
-	s := parse(t, "refit_every: 7", f.SpaceYAML)
+	s, set := parse(t, "refit_every: 7", f.SpaceYAML)
 	loss := func(p search.Point) float64 { v, _ := f.Eval(s.Values(p)); return v }
-	o, _ := gp.OptionsFrom(s)
+	o, _ := gp.OptionsFrom(s, set)
 	a, _ := gp.New(o)
 	h, _ := run(t, a, s, loss, 32, 1, 4)
 	h.Add(search.Observation{ID: 99, Point: h.Trials[3].Point, Status: search.Pending})
@@ -253,8 +254,8 @@ func TestRobustness(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := parse(t, "", c.params)
-			smp, _ := gp.New(gp.Options{})
+			s, _ := parse(t, "", c.params)
+			smp, _ := gp.New(gp.Options{Seed: 3})
 			var buf bytes.Buffer
 			smp.Log = slog.New(slog.NewTextHandler(&buf, nil))
 			rng := rand.New(rand.NewPCG(1, 2))
@@ -293,9 +294,9 @@ func TestRobustness(t *testing.T) {
 // cache and the log are shared) gives each the answer it gives alone.
 func TestConcurrentUse(t *testing.T) {
 	f, _ := benchfn.Get("branin")
-	s := parse(t, "", f.SpaceYAML)
+	s, _ := parse(t, "", f.SpaceYAML)
 	loss := func(p search.Point) float64 { v, _ := f.Eval(s.Values(p)); return v }
-	smp, _ := gp.New(gp.Options{})
+	smp, _ := gp.New(gp.Options{Seed: 3})
 	var hs []*search.History
 	var want []search.Point
 	for seed := uint64(0); seed < 4; seed++ {
@@ -307,7 +308,7 @@ func TestConcurrentUse(t *testing.T) {
 		}
 		want = append(want, p)
 	}
-	fresh, _ := gp.New(gp.Options{})
+	fresh, _ := gp.New(gp.Options{Seed: 3})
 	got := make([]search.Point, len(hs))
 	done := make(chan int)
 	for i := range hs {

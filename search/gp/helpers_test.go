@@ -9,20 +9,21 @@ import (
 
 	"automl/search"
 	"automl/search/searchtest"
+	"automl/spacefile"
 )
 
-func parse(t testing.TB, opts, params string) *search.Space {
+func parse(t testing.TB, opts, params string) (*search.Space, search.Settings) {
 	t.Helper()
 	if opts != "" {
 		opts = ", " + opts
 	}
 	yaml := fmt.Sprintf("study: t\nobjective: {metric: loss, direction: minimize}\nalgorithm: {name: gp, seed: 3%s}\ntrainer: {plugin: %s}\nparameters:\n%s",
 		opts, searchtest.TrainerName, params)
-	s, err := search.Parse("t.yaml", []byte(yaml))
+	f, err := spacefile.Parse("t.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
-	return s
+	return f.Space, f.Algorithm.Settings(3)
 }
 
 // run drives a sampler for n trials, q at a time (each batch evaluated

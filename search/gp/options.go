@@ -32,6 +32,8 @@ type Options struct {
 	// others explains the losses best), "standard", "sqrt", "fourth" or "log"
 	// (Box-Cox with λ = 1, 1/2, 1/4, 0; see warp.go).
 	Warp string
+	// Seed scrambles the initial Sobol design (the study's seed).
+	Seed uint64
 }
 
 func (o Options) withDefaults(dim, n int) Options {
@@ -74,10 +76,10 @@ func warpChoices() []string {
 	return out
 }
 
-// OptionsFrom reads the algorithm options of a parsed space.
-func OptionsFrom(s *search.Space) (Options, error) {
-	var o Options
-	for k, v := range s.Algorithm.Options {
+// OptionsFrom reads a study's algorithm settings.
+func OptionsFrom(_ *search.Space, set search.Settings) (Options, error) {
+	o := Options{Seed: set.Seed}
+	for k, v := range set.Options {
 		n, isInt := v.Int()
 		switch k {
 		case "n_init":

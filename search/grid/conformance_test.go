@@ -10,5 +10,5 @@ import (
 
 func TestConformance(t *testing.T) {
 	searchtest.RunSampler(t, searchtest.Config{Algorithm: "grid", Discrete: true},
-		func(s *search.Space) (search.Sampler, error) { return grid.New(s) })
+		func(s *search.Space, set search.Settings) (search.Sampler, error) { return grid.New(s, set.Seed) })
 }

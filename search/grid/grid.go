@@ -36,13 +36,13 @@ type Sampler struct {
 	perm permutation
 }
 
-// New builds the grid of a validated space, shuffled by its algorithm seed.
-func New(space *search.Space) (*Sampler, error) {
+// New builds the grid of a validated space, shuffled by the seed.
+func New(space *search.Space, seed uint64) (*Sampler, error) {
 	t, errs := build(space)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("grid: %w", errors.Join(errs...))
 	}
-	return &Sampler{dim: space.Dim(), tree: t, perm: newPermutation(t.size, space.Algorithm.Seed)}, nil
+	return &Sampler{dim: space.Dim(), tree: t, perm: newPermutation(t.size, seed)}, nil
 }
 
 // Size is the number of points in the grid.
@@ -98,12 +98,12 @@ func init() {
 		Name:     "grid",
 		Prefetch: true,
 		Doc:      "every combination of the parameters' values, once each, in a seeded shuffled order; ends when exhausted",
-		Validate: func(s *search.Space) []error {
+		Validate: func(s *search.Space, _ search.Settings) []error {
 			_, errs := build(s)
 			return errs
 		},
-		New: func(s *search.Space) (search.Searcher, error) {
-			g, err := New(s)
+		New: func(s *search.Space, set search.Settings) (search.Searcher, error) {
+			g, err := New(s, set.Seed)
 			if err != nil {
 				return nil, err
 			}

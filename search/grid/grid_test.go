@@ -10,9 +10,10 @@ import (
 	"automl/search"
 	"automl/search/grid"
 	"automl/search/searchtest"
+	"automl/spacefile"
 )
 
-func parse(t *testing.T, seed uint64, params string) *search.Space {
+func parse(t *testing.T, seed uint64, params string) (*search.Space, search.Settings) {
 	t.Helper()
 	cfg := searchtest.Config{Algorithm: "grid"}
 	return searchtest.Space(t, cfg, searchtest.Case{Name: "grid", Params: params}, seed)
@@ -20,9 +21,9 @@ func parse(t *testing.T, seed uint64, params string) *search.Space {
 
 // drain runs a study through the searcher: Want new trials per call, all
 // kept pending, until Done. It returns the points in order and the reason.
-func drain(t *testing.T, space *search.Space, want int) ([]search.Point, string) {
+func drain(t *testing.T, space *search.Space, set search.Settings, want int) ([]search.Point, string) {
 	t.Helper()
-	s, err := search.NewSearcher(space)
+	s, err := search.NewSearcher(space, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +103,8 @@ var grids = []struct {
 func TestGridEndsExactlyAtItsSize(t *testing.T) {
 	for _, g := range grids {
 		t.Run(g.name, func(t *testing.T) {
-			space := parse(t, 42, g.params)
-			smp, err := grid.New(space)
+			space, set := parse(t, 42, g.params)
+			smp, err := grid.New(space, set.Seed)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,7 +112,7 @@ func TestGridEndsExactlyAtItsSize(t *testing.T) {
 				t.Fatalf("Size() = %d, want %d", smp.Size(), g.size)
 			}
 			for _, want := range []int{1, 5, g.size + 3} {
-				points, reason := drain(t, space, want)
+				points, reason := drain(t, space, set, want)
 				if len(points) != g.size {
 					t.Fatalf("want %d per call: %d points before Done, want %d", want, len(points), g.size)
 				}
@@ -163,7 +164,7 @@ func TestConditionalGridEnumeratesActiveAssignments(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			space := parse(t, 3, tc.params)
+			space, set := parse(t, 3, tc.params)
 			want := map[string]bool{}
 			p := make(search.Point, len(tc.levels))
 			var walk func(k int)
@@ -184,7 +185,7 @@ func TestConditionalGridEnumeratesActiveAssignments(t *testing.T) {
 				}
 			}
 			walk(0)
-			points, _ := drain(t, space, 7)
+			points, _ := drain(t, space, set, 7)
 			got := map[string]bool{}
 			for _, p := range points {
 				got[p.Key()] = true
@@ -206,11 +207,11 @@ func TestConditionalGridEnumeratesActiveAssignments(t *testing.T) {
 func TestLargeConditionalGrid(t *testing.T) {
 	// n takes 1..1,000,000; for n in {5, 7}, m adds 10 values each:
 	// 999,998 + 2 x 10 = 1,000,018 points.
-	space := parse(t, 1, `
+	space, set := parse(t, 1, `
   n: {type: int, low: 1, high: 1000000}
   m: {type: int, low: 1, high: 10, when: {n: [5, 7]}}
 `)
-	smp, err := grid.New(space)
+	smp, err := grid.New(space, set.Seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,8 +239,8 @@ func TestLargeConditionalGrid(t *testing.T) {
 func TestParallelSlotsNeverShareAPoint(t *testing.T) {
 	for _, g := range grids {
 		t.Run(g.name, func(t *testing.T) {
-			space := parse(t, 9, g.params)
-			smp, err := grid.New(space)
+			space, set := parse(t, 9, g.params)
+			smp, err := grid.New(space, set.Seed)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,9 +280,9 @@ func TestParallelSlotsNeverShareAPoint(t *testing.T) {
 // TestResumeContinuesTheOrder: a new sampler (a restarted scheduler) with
 // the same seed hands out the rest of the same order.
 func TestResumeContinuesTheOrder(t *testing.T) {
-	space := parse(t, 77, grids[2].params)
-	first, _ := drain(t, space, 4)
-	again, err := grid.New(parse(t, 77, grids[2].params))
+	space, set := parse(t, 77, grids[2].params)
+	first, _ := drain(t, space, set, 4)
+	again, err := grid.New(space, set.Seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,8 +306,10 @@ func TestResumeContinuesTheOrder(t *testing.T) {
 }
 
 func TestSeedShufflesTheOrder(t *testing.T) {
-	a, _ := drain(t, parse(t, 1, grids[0].params), 36)
-	b, _ := drain(t, parse(t, 2, grids[0].params), 36)
+	spaceA, setA := parse(t, 1, grids[0].params)
+	spaceB, setB := parse(t, 2, grids[0].params)
+	a, _ := drain(t, spaceA, setA, 36)
+	b, _ := drain(t, spaceB, setB, 36)
 	if searchKeys(a) == searchKeys(b) {
 		t.Fatal("seeds 1 and 2 give the same order")
 	}
@@ -348,8 +351,8 @@ func TestLevels(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.param, func(t *testing.T) {
-			space := parse(t, 0, "\n  p: "+tc.param+"\n")
-			smp, err := grid.New(space)
+			space, set := parse(t, 0, "\n  p: "+tc.param+"\n")
+			smp, err := grid.New(space, set.Seed)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -395,23 +398,23 @@ func TestValidationErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := searchtest.Config{Algorithm: "grid"}
-			_, err := search.Parse("grid.yaml", []byte(searchtest.SpaceYAML(cfg, searchtest.Case{Name: "grid", Params: tc.params}, 0)))
+			_, err := spacefile.Parse("grid.yaml", []byte(searchtest.SpaceYAML(cfg, searchtest.Case{Name: "grid", Params: tc.params}, 0)))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v\nwant it to contain %q", err, tc.want)
 			}
-			var se *search.Error
+			var se *spacefile.Error
 			if !errors.As(err, &se) {
-				t.Fatalf("error %T is not a *search.Error", err)
+				t.Fatalf("error %T is not a *spacefile.Error", err)
 			}
 		})
 	}
 }
 
 func Example() {
-	space, err := search.Parse("example.yaml", []byte(`
+	f, err := spacefile.Parse("example.yaml", []byte(`
 objective: {metric: loss, direction: minimize}
 algorithm: {name: grid, seed: 7}
-trainer: {plugin: searchtest-null}
+trainer: {plugin: ./searchtest-null}
 parameters:
   optimizer: {type: categorical, choices: [sgd, adam]}
   lr: {type: float, low: 0.001, high: 0.1, log: true, points: 3}
@@ -421,7 +424,8 @@ parameters:
 		fmt.Println(err)
 		return
 	}
-	smp, _ := grid.New(space)
+	space := f.Space
+	smp, _ := grid.New(space, *f.Algorithm.Seed)
 	fmt.Println("size:", smp.Size())
 	h := &search.History{}
 	for i := 0; i < smp.Size(); i++ {

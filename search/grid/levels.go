@@ -1,6 +1,7 @@
 package grid
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 
@@ -70,7 +71,7 @@ func levels(space *search.Space, prm *search.Param) (levelSet, error) {
 	case prm.Type == search.IntParam || prm.Step > 0:
 		n := prm.Levels()
 		if n > MaxPoints {
-			return levelSet{}, space.ParamError(prm.Name, "takes %d values, more than a grid can hold (%d); give points: N or a coarser step", n, MaxPoints)
+			return levelSet{}, &search.ParamError{Param: prm.Name, Msg: fmt.Sprintf("takes %d values, more than a grid can hold (%d); give points: N or a coarser step", n, MaxPoints)}
 		}
 		step := prm.Step
 		if prm.Log || step <= 0 { // a log-scale int takes every integer
@@ -78,7 +79,7 @@ func levels(space *search.Space, prm *search.Param) (levelSet, error) {
 		}
 		return levelSet{prm: prm, n: n, low: prm.Low, step: step}, nil
 	}
-	return levelSet{}, space.ParamError(prm.Name, "grid search needs the values of a continuous float: add grid: [...] or points: N (or a step)")
+	return levelSet{}, &search.ParamError{Param: prm.Name, Msg: "grid search needs the values of a continuous float: add grid: [...] or points: N (or a step)"}
 }
 
 // spaced returns points: N evenly spaced values from low to high (in log

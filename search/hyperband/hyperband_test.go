@@ -12,14 +12,15 @@ import (
 	"automl/search/fidelity/fidelitytest"
 	"automl/search/hyperband"
 	"automl/search/searchtest"
+	"automl/spacefile"
 
 	_ "automl/search/asha"
 	_ "automl/search/grid"
 )
 
-func newSearcher(t testing.TB, space *search.Space) *hyperband.Searcher {
+func newSearcher(t testing.TB, space *search.Space, set search.Settings) *hyperband.Searcher {
 	t.Helper()
-	s, err := search.NewSearcher(space)
+	s, err := search.NewSearcher(space, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,8 +46,8 @@ func TestBracketsFollowPlan(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			space := fidelitytest.Space(t, "hyperband", "max_resource: 81, cycles: 1", 7)
-			s := newSearcher(t, space)
+			space, set := fidelitytest.Space(t, "hyperband", "max_resource: 81, cycles: 1", 7)
+			s := newSearcher(t, space, set)
 			sim := fidelitytest.Run(t, space, s, fidelitytest.Config{Slots: tc.slots, MaxResource: 81, Jobs: tc.jobs, Fail: tc.fail, Seed: 7})
 			if !sim.Done {
 				t.Fatal("one cycle ran but the searcher did not say Done")
@@ -129,8 +130,8 @@ func ids(js []*fidelitytest.Job) string {
 // the bracket cut short still sends its best to the full budget, with
 // rungs shrunk in proportion (34 planned -> 19 given: 19, 6, 1, 1).
 func TestTrialBudgetClosesBrackets(t *testing.T) {
-	space := fidelitytest.Space(t, "hyperband", "max_resource: 81", 3)
-	sim := fidelitytest.Run(t, space, newSearcher(t, space), fidelitytest.Config{Slots: 6, Trials: 100, MaxResource: 81, Jobs: true, Seed: 3})
+	space, set := fidelitytest.Space(t, "hyperband", "max_resource: 81", 3)
+	sim := fidelitytest.Run(t, space, newSearcher(t, space, set), fidelitytest.Config{Slots: 6, Trials: 100, MaxResource: 81, Jobs: true, Seed: 3})
 	count := map[string]int{}
 	first := map[int]float64{}
 	news := 0
@@ -164,11 +165,12 @@ trainer: {plugin: %s}
 parameters:
   x0: {type: float, low: 0, high: 1, points: 4}
 `, searchtest.TrainerName)
-	space, err := search.Parse("grid.yaml", []byte(src))
+	f, err := spacefile.Parse("grid.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := fidelitytest.Run(t, space, newSearcher(t, space), fidelitytest.Config{Slots: 3, MaxResource: 9, Seed: 1})
+	space, set := f.Space, f.Algorithm.Settings(1)
+	sim := fidelitytest.Run(t, space, newSearcher(t, space, set), fidelitytest.Config{Slots: 3, MaxResource: 9, Seed: 1})
 	if !sim.Done || !strings.Contains(sim.Reason, "exhausted") {
 		t.Fatalf("Done %v (%q), want done with the space exhausted", sim.Done, sim.Reason)
 	}
@@ -183,15 +185,15 @@ parameters:
 func TestKillAndRestore(t *testing.T) {
 	for _, jobs := range []bool{false, true} {
 		t.Run(fmt.Sprintf("jobs=%v", jobs), func(t *testing.T) {
-			space := fidelitytest.Space(t, "hyperband", "max_resource: 27", 11)
-			fidelitytest.CheckKills(t, space, func() (search.Searcher, error) { return search.NewSearcher(space) },
+			space, set := fidelitytest.Space(t, "hyperband", "max_resource: 27", 11)
+			fidelitytest.CheckKills(t, space, func() (search.Searcher, error) { return search.NewSearcher(space, set) },
 				fidelitytest.Config{Slots: 5, Trials: 90, MaxResource: 27, Jobs: jobs, Seed: 11, Fail: func(id int) bool { return id%23 == 5 }}, 20, 5)
 		})
 	}
 }
 
 func TestRestoreRejects(t *testing.T) {
-	space := fidelitytest.Space(t, "hyperband", "max_resource: 27", 1)
+	space, set := fidelitytest.Space(t, "hyperband", "max_resource: 27", 1)
 	for _, bad := range []string{
 		`nonsense`,
 		`{"v":2,"trials":[],"active":[],"opened":0}`,
@@ -199,7 +201,7 @@ func TestRestoreRejects(t *testing.T) {
 		`{"v":1,"trials":[],"active":[{"i":0,"n":[27,9],"rung":0,"m":[],"sent":0}],"opened":1}`,
 		`{"v":1,"trials":[],"active":[{"i":0,"n":[27,9,3,1],"rung":0,"m":[5],"sent":1}],"opened":1}`,
 	} {
-		if err := newSearcher(t, space).Restore([]byte(bad)); err == nil {
+		if err := newSearcher(t, space, set).Restore([]byte(bad)); err == nil {
 			t.Errorf("Restore(%s) accepted", bad)
 		}
 	}
@@ -215,7 +217,7 @@ func TestOptionsValidated(t *testing.T) {
 		"max_resource: 9, reduction_factor: 1": "must be >= 2",
 	} {
 		src := fmt.Sprintf("objective: {metric: loss, direction: minimize}\nalgorithm: {name: hyperband, %s}\ntrainer: {plugin: %s}\nparameters:\n  x: {type: float, low: 0, high: 1}\n", opts, searchtest.TrainerName)
-		_, err := search.Parse("bad.yaml", []byte(src))
+		_, err := spacefile.Parse("bad.yaml", []byte(src))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: got %v, want an error saying %q", opts, err, want)
 		}
@@ -226,8 +228,8 @@ func TestOptionsValidated(t *testing.T) {
 // while it waited for its promotion (shown pruned in the history) is
 // skipped, and its rung still completes without it.
 func TestPausedTrialEndedByScheduler(t *testing.T) {
-	space := fidelitytest.Space(t, "hyperband", "max_resource: 9, brackets: 1, cycles: 1", 1)
-	s := newSearcher(t, space)
+	space, set := fidelitytest.Space(t, "hyperband", "max_resource: 9, brackets: 1, cycles: 1", 1)
+	s := newSearcher(t, space, set)
 	h := &search.History{}
 	rng := rand.New(rand.NewPCG(1, 1))
 	next := 0

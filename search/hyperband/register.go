@@ -24,16 +24,16 @@ func OptionSpecs() map[string]search.Option {
 }
 
 // ConfigFrom reads a space's algorithm section over def.
-func ConfigFrom(space *search.Space, def fidelity.Options) (Config, error) {
-	o, err := fidelity.Read(space, def, true)
+func ConfigFrom(space *search.Space, set search.Settings, def fidelity.Options) (Config, error) {
+	o, err := fidelity.Read(space, set, def, true)
 	if err != nil {
 		return Config{}, err
 	}
 	cfg := Config{Options: o}
-	if v, ok := space.Algorithm.Options[KeyCycles]; ok {
+	if v, ok := set.Options[KeyCycles]; ok {
 		n, ok := v.Int()
 		if !ok || n < 0 {
-			return Config{}, &fidelity.OptionError{Key: KeyCycles, Msg: fmt.Sprintf("want a whole number >= 0, got %v", v)}
+			return Config{}, &search.OptionError{Key: KeyCycles, Msg: fmt.Sprintf("want a whole number >= 0, got %v", v)}
 		}
 		cfg.Cycles = int(n)
 	}
@@ -45,15 +45,15 @@ func ConfigFrom(space *search.Space, def fidelity.Options) (Config, error) {
 
 // Validate checks hyperband's options for a space (bohb's too, with its
 // defaults).
-func Validate(space *search.Space, def fidelity.Options) []error {
-	o, err := fidelity.Read(space, def, true)
+func Validate(space *search.Space, set search.Settings, def fidelity.Options) []error {
+	o, err := fidelity.Read(space, set, def, true)
 	if err != nil {
 		return []error{err}
 	}
-	if errs := fidelity.ValidateSampler(space, o.Sampler); len(errs) > 0 {
+	if errs := fidelity.ValidateSampler(space, o.Sampler, o.Seed); len(errs) > 0 {
 		return errs
 	}
-	if _, err := ConfigFrom(space, def); err != nil {
+	if _, err := ConfigFrom(space, set, def); err != nil {
 		return []error{err}
 	}
 	return nil
@@ -64,9 +64,9 @@ func init() {
 		Name:     "hyperband",
 		Doc:      "Hyperband (Li et al. 2018): synchronous successive halving in brackets; promoted trials resume from their checkpoints",
 		Options:  OptionSpecs(),
-		Validate: func(s *search.Space) []error { return Validate(s, Defaults) },
-		New: func(s *search.Space) (search.Searcher, error) {
-			cfg, err := ConfigFrom(s, Defaults)
+		Validate: func(s *search.Space, set search.Settings) []error { return Validate(s, set, Defaults) },
+		New: func(s *search.Space, set search.Settings) (search.Searcher, error) {
+			cfg, err := ConfigFrom(s, set, Defaults)
 			if err != nil {
 				return nil, err
 			}

@@ -11,8 +11,8 @@ import (
 // steps (the scheduler writes it with every commit); bytes/snapshot is
 // its size.
 func BenchmarkSnapshot(b *testing.B) {
-	space := fidelitytest.Space(b, "median", "max_resource: 81, n_startup_trials: 1000", 1)
-	s, err := search.NewSearcher(space)
+	space, set := fidelitytest.Space(b, "median", "max_resource: 81, n_startup_trials: 1000", 1)
+	s, err := search.NewSearcher(space, set)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -29,8 +29,8 @@ func TestStopsOnlyAfterWarmup(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.opts, func(t *testing.T) {
-			space := fidelitytest.Space(t, "median", "max_resource: 20, "+tc.opts, 6)
-			s, err := search.NewSearcher(space)
+			space, set := fidelitytest.Space(t, "median", "max_resource: 20, "+tc.opts, 6)
+			s, err := search.NewSearcher(space, set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,13 +110,13 @@ func TestMedian(t *testing.T) {
 }
 
 func TestKillAndRestore(t *testing.T) {
-	space := fidelitytest.Space(t, "median", "max_resource: 15, n_startup_trials: 3, n_warmup_steps: 2", 17)
-	fidelitytest.CheckKills(t, space, func() (search.Searcher, error) { return search.NewSearcher(space) },
+	space, set := fidelitytest.Space(t, "median", "max_resource: 15, n_startup_trials: 3, n_warmup_steps: 2", 17)
+	fidelitytest.CheckKills(t, space, func() (search.Searcher, error) { return search.NewSearcher(space, set) },
 		fidelitytest.Config{Slots: 4, Trials: 40, MaxResource: 15, Seed: 17, Fail: func(id int) bool { return id%13 == 6 }}, 20, 8)
 }
 
 func TestRestoreRejects(t *testing.T) {
-	space := fidelitytest.Space(t, "median", "max_resource: 15", 1)
+	space, set := fidelitytest.Space(t, "median", "max_resource: 15", 1)
 	for _, bad := range []string{
 		`[`,
 		`{"v":0,"trials":[]}`,
@@ -128,7 +128,7 @@ func TestRestoreRejects(t *testing.T) {
 		`{"v":2,"stop":[4,4]}`,
 		`{"v":2,"stop":"x"}`,
 	} {
-		s, _ := search.NewSearcher(space)
+		s, _ := search.NewSearcher(space, set)
 		if err := s.Restore([]byte(bad)); err == nil {
 			t.Errorf("Restore(%s) accepted", bad)
 		}
@@ -136,8 +136,8 @@ func TestRestoreRejects(t *testing.T) {
 }
 
 func TestOptions(t *testing.T) {
-	space := fidelitytest.Space(t, "median", "sampler: random, n_startup_trials: 2, n_warmup_steps: 1.5, n_min_trials: 3", 1)
-	cfg, err := median.ConfigFrom(space)
+	space, set := fidelitytest.Space(t, "median", "sampler: random, n_startup_trials: 2, n_warmup_steps: 1.5, n_min_trials: 3", 1)
+	cfg, err := median.ConfigFrom(space, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func curveHistory(space *search.Space, running []search.CurvePoint) *search.Hist
 // median of the completed trials at the step, the running trial's best so
 // far over its curve), also when restored from a snapshot.
 func TestReadsCurvesFromHistory(t *testing.T) {
-	space := fidelitytest.Space(t, "median", "max_resource: 3, n_startup_trials: 3", 1)
+	space, set := fidelitytest.Space(t, "median", "max_resource: 3, n_startup_trials: 3", 1)
 	tests := []struct {
 		name  string
 		curve []search.CurvePoint // the running trial's, ending with the report
@@ -182,7 +182,7 @@ func TestReadsCurvesFromHistory(t *testing.T) {
 			last := tc.curve[len(tc.curve)-1]
 			ev := search.Event{Kind: search.Reported, ID: 3, Step: last.Step, Loss: last.Loss, HasLoss: true}
 			fresh := func() search.Searcher {
-				s, err := search.NewSearcher(space)
+				s, err := search.NewSearcher(space, set)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -218,8 +218,8 @@ func TestReadsCurvesFromHistory(t *testing.T) {
 // TestSnapshotHoldsNoCurves: after a study of 60 trials of 81 steps, the
 // snapshot is the rule's decisions only (no trial is being stopped then).
 func TestSnapshotHoldsNoCurves(t *testing.T) {
-	space := fidelitytest.Space(t, "median", "max_resource: 81, n_startup_trials: 3", 2)
-	s, err := search.NewSearcher(space)
+	space, set := fidelitytest.Space(t, "median", "max_resource: 81, n_startup_trials: 3", 2)
+	s, err := search.NewSearcher(space, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,8 +246,8 @@ func TestSnapshotHoldsNoCurves(t *testing.T) {
 // TestRestoresVersion1 reads a snapshot of the version that kept the
 // curves: its stop requests and its end carry over.
 func TestRestoresVersion1(t *testing.T) {
-	space := fidelitytest.Space(t, "median", "max_resource: 15", 1)
-	s, _ := search.NewSearcher(space)
+	space, set := fidelitytest.Space(t, "median", "max_resource: 15", 1)
+	s, _ := search.NewSearcher(space, set)
 	v1 := `{"v":1,"trials":[{"id":0,"p":2,"s":[1,2],"l":[3,2]},{"id":1,"p":1,"stop":true,"s":[1],"l":[9]},{"id":2,"p":3}],"done":true,"reason":"median: search space exhausted"}`
 	if err := s.Restore([]byte(v1)); err != nil {
 		t.Fatal(err)

@@ -18,19 +18,19 @@ const (
 // readDefaults: median has no min_resource; any positive max_resource goes.
 var readDefaults = fidelity.Options{MinResource: math.SmallestNonzeroFloat64, Sampler: "random"}
 
-// ConfigFrom reads a space's algorithm section.
-func ConfigFrom(space *search.Space) (Config, error) {
-	o, err := fidelity.Read(space, readDefaults, false)
+// ConfigFrom reads a study's algorithm settings.
+func ConfigFrom(space *search.Space, set search.Settings) (Config, error) {
+	o, err := fidelity.Read(space, set, readDefaults, false)
 	if err != nil {
 		return Config{}, err
 	}
-	smp, _, err := fidelity.NamedSampler(space, o.Sampler)
+	smp, _, err := fidelity.NamedSampler(space, o.Sampler, o.Seed)
 	if err != nil {
 		return Config{}, err
 	}
 	cfg := DefaultConfig(smp)
 	cfg.MaxResource = o.MaxResource
-	opts := space.Algorithm.Options
+	opts := set.Options
 	for _, f := range []struct {
 		key string
 		dst *int
@@ -39,7 +39,7 @@ func ConfigFrom(space *search.Space) (Config, error) {
 		if v, ok := opts[key]; ok {
 			n, ok := v.Int()
 			if !ok || n < 0 || n > 1<<31 {
-				return Config{}, &fidelity.OptionError{Key: key, Msg: fmt.Sprintf("want a whole number >= 0, got %v", v)}
+				return Config{}, &search.OptionError{Key: key, Msg: fmt.Sprintf("want a whole number >= 0, got %v", v)}
 			}
 			*dst = int(n)
 		}
@@ -47,12 +47,12 @@ func ConfigFrom(space *search.Space) (Config, error) {
 	if v, ok := opts[KeyWarmupSteps]; ok {
 		x, ok := v.Float()
 		if !ok || x < 0 {
-			return Config{}, &fidelity.OptionError{Key: KeyWarmupSteps, Msg: fmt.Sprintf("want a number >= 0, got %v", v)}
+			return Config{}, &search.OptionError{Key: KeyWarmupSteps, Msg: fmt.Sprintf("want a number >= 0, got %v", v)}
 		}
 		cfg.WarmupSteps = x
 	}
 	if cfg.MinTrials < 1 {
-		return Config{}, &fidelity.OptionError{Key: KeyMinTrials, Msg: fmt.Sprintf("must be >= 1, got %d", cfg.MinTrials)}
+		return Config{}, &search.OptionError{Key: KeyMinTrials, Msg: fmt.Sprintf("must be >= 1, got %d", cfg.MinTrials)}
 	}
 	return cfg, nil
 }
@@ -66,21 +66,21 @@ func init() {
 			KeyWarmupSteps:   {Kind: search.OptFloat, Min: 0, HasMin: true, Doc: "no trial is stopped at a step below this (default 0)"},
 			KeyMinTrials:     {Kind: search.OptInt, Min: 1, HasMin: true, Doc: "completed trials that must have reported at a step to judge there (default 1)"},
 		}, fidelity.KeySampler, fidelity.KeyMaxResource),
-		Validate: func(s *search.Space) []error {
-			o, err := fidelity.Read(s, readDefaults, false)
+		Validate: func(s *search.Space, set search.Settings) []error {
+			o, err := fidelity.Read(s, set, readDefaults, false)
 			if err != nil {
 				return []error{err}
 			}
-			if errs := fidelity.ValidateSampler(s, o.Sampler); len(errs) > 0 {
+			if errs := fidelity.ValidateSampler(s, o.Sampler, o.Seed); len(errs) > 0 {
 				return errs
 			}
-			if _, err := ConfigFrom(s); err != nil {
+			if _, err := ConfigFrom(s, set); err != nil {
 				return []error{err}
 			}
 			return nil
 		},
-		New: func(s *search.Space) (search.Searcher, error) {
-			cfg, err := ConfigFrom(s)
+		New: func(s *search.Space, set search.Settings) (search.Searcher, error) {
+			cfg, err := ConfigFrom(s, set)
 			if err != nil {
 				return nil, err
 			}

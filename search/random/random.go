@@ -27,7 +27,7 @@ func init() {
 		Name:     "random",
 		Doc:      "uniform random search",
 		Prefetch: true,
-		New: func(*search.Space) (search.Searcher, error) {
+		New: func(*search.Space, search.Settings) (search.Searcher, error) {
 			return search.NewSamplerSearcher(Sampler{}), nil
 		},
 	})

@@ -8,11 +8,12 @@ import (
 	"automl/search"
 	"automl/search/random"
 	"automl/search/searchtest"
+	"automl/spacefile"
 )
 
 func TestConformance(t *testing.T) {
 	searchtest.RunSampler(t, searchtest.Config{Algorithm: "random"},
-		func(*search.Space) (search.Sampler, error) { return random.Sampler{}, nil })
+		func(*search.Space, search.Settings) (search.Sampler, error) { return random.Sampler{}, nil })
 }
 
 // TestInactiveParametersAreAbsent: over many draws of a conditional space,
@@ -24,7 +25,7 @@ func TestInactiveParametersAreAbsent(t *testing.T) {
 			c = sc
 		}
 	}
-	space := searchtest.Space(t, searchtest.Config{Algorithm: "random"}, c, 5)
+	space, _ := searchtest.Space(t, searchtest.Config{Algorithm: "random"}, c, 5)
 	rng := rand.New(rand.NewPCG(5, 5))
 	absent := 0
 	for i := 0; i < 2000; i++ {
@@ -51,7 +52,7 @@ func TestInactiveParametersAreAbsent(t *testing.T) {
 const benchSpace = `
 objective: {metric: loss, direction: minimize}
 algorithm: {name: %s, seed: 1}
-trainer: {plugin: searchtest-null}
+trainer: {plugin: ./searchtest-null}
 parameters:
   lr: {type: float, low: 1.0e-5, high: 1.0e-1, log: true}
   wd: {type: float, low: 1.0e-8, high: 1.0e-2, log: true}
@@ -67,10 +68,11 @@ parameters:
 
 // BenchmarkSample10D is the cost of one random point in 10-D (ns/op = per point).
 func BenchmarkSample10D(b *testing.B) {
-	space, err := search.Parse("bench.yaml", fmt.Appendf(nil, benchSpace, "random"))
+	f, err := spacefile.Parse("bench.yaml", fmt.Appendf(nil, benchSpace, "random"))
 	if err != nil {
 		b.Fatal(err)
 	}
+	space := f.Space
 	rng := rand.New(rand.NewPCG(1, 2))
 	h := &search.History{}
 	for b.Loop() {

@@ -30,14 +30,14 @@
 //
 //	func TestSamplerConformance(t *testing.T) {
 //		searchtest.RunSampler(t, searchtest.Config{Algorithm: "sobol"},
-//			func(s *search.Space) (search.Sampler, error) {
-//				return sobol.New(s.Dim(), s.Algorithm.Seed, true)
+//			func(s *search.Space, set search.Settings) (search.Sampler, error) {
+//				return sobol.New(s.Dim(), set.Seed, true)
 //			})
 //	}
 //
 // Config.Options adds algorithm keys (e.g. "min_resource: 1, max_resource: 9"),
 // Config.Discrete gives floats `points: 3` for algorithms that need finite
 // domains, Config.Spaces replaces the standard spaces. Spaces use the
-// trainer "searchtest-null", which this package registers and which accepts
-// any parameters.
+// trainer "./searchtest-null", a plugin path, for which the space file
+// accepts any parameters.
 package searchtest

@@ -19,6 +19,7 @@ type study struct {
 	t      testing.TB
 	cfg    Config
 	space  *search.Space
+	set    search.Settings
 	s      search.Searcher
 	h      *search.History
 	src    *rand.PCG // the study rng's source (cloned for twins)
@@ -42,14 +43,21 @@ type job struct {
 
 // newStudy builds the searcher under test for space; its rng is seeded by
 // the space's algorithm seed.
-func newStudy(t testing.TB, cfg Config, space *search.Space) *study {
+func newStudy(t testing.TB, cfg Config, space *search.Space, set search.Settings) *study {
 	t.Helper()
-	s, err := cfg.New(space)
+	s, err := cfg.New(space, set)
 	if err != nil {
 		t.Fatalf("new searcher: %v", err)
 	}
-	src := rand.NewPCG(space.Algorithm.Seed, 0x7365617263687473)
-	return &study{t: t, cfg: cfg, space: space, s: s, h: &search.History{}, src: src, rng: rand.New(src)}
+	src := rand.NewPCG(set.Seed, 0x7365617263687473)
+	return &study{t: t, cfg: cfg, space: space, set: set, s: s, h: &search.History{}, src: src, rng: rand.New(src)}
+}
+
+// start parses the case's space for the seed and starts a study on it.
+func start(t testing.TB, cfg Config, c Case, seed uint64) *study {
+	t.Helper()
+	space, set := Space(t, cfg, c, seed)
+	return newStudy(t, cfg, space, set)
 }
 
 // want is the scheduler's free capacity: idle slots within the trial budget.
@@ -213,7 +221,7 @@ func (st *study) snapshot() []byte {
 func (st *study) twin() *study {
 	st.t.Helper()
 	snap := st.snapshot()
-	s, err := st.cfg.New(st.space)
+	s, err := st.cfg.New(st.space, st.set)
 	if err != nil {
 		st.t.Fatalf("new searcher: %v", err)
 	}

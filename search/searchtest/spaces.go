@@ -6,15 +6,12 @@ import (
 	"testing"
 
 	"automl/search"
+	"automl/spacefile"
 )
 
-// TrainerName is a trainer that accepts any parameters, registered so test
-// spaces parse without a real trainer's checks.
-const TrainerName = "searchtest-null"
-
-func init() {
-	search.RegisterTrainer(search.TrainerSpec{Name: TrainerName})
-}
+// TrainerName is the trainer of test spaces: a plugin path, which the
+// space file accepts without a built-in trainer's checks (nothing runs it).
+const TrainerName = "./searchtest-null"
 
 // Case is one space of the suite: its parameters section. In Params, the
 // marker {P} stands after each continuous float's bounds; it becomes
@@ -80,12 +77,13 @@ trainer: {plugin: %s}
 parameters:%s`, c.Name, cfg.Algorithm, seed, opts, TrainerName, params)
 }
 
-// Space parses a test space, failing the test on any error.
-func Space(t testing.TB, cfg Config, c Case, seed uint64) *search.Space {
+// Space parses a test space, failing the test on any error, and returns
+// its parameter space and the algorithm's settings.
+func Space(t testing.TB, cfg Config, c Case, seed uint64) (*search.Space, search.Settings) {
 	t.Helper()
-	s, err := search.Parse(c.Name+".yaml", []byte(SpaceYAML(cfg, c, seed)))
+	f, err := spacefile.Parse(c.Name+".yaml", []byte(SpaceYAML(cfg, c, seed)))
 	if err != nil {
 		t.Fatalf("parse space %s: %v", c.Name, err)
 	}
-	return s
+	return f.Space, f.Algorithm.Settings(seed)
 }

@@ -15,7 +15,7 @@ type Config struct {
 	// Options are extra keys for that section, in YAML flow syntax ("scramble: false").
 	Options string
 	// New builds the searcher under test for a parsed space (default search.NewSearcher).
-	New func(space *search.Space) (search.Searcher, error)
+	New func(space *search.Space, set search.Settings) (search.Searcher, error)
 	// Discrete gives every continuous float of the standard spaces points: 3.
 	Discrete bool
 	// Trials is a study's trial budget (default 40); Slots its parallel jobs (default 4).
@@ -60,10 +60,10 @@ func Run(t *testing.T, cfg Config) {
 
 // RunSampler runs Run on the sampler wrapped in a search.SamplerSearcher,
 // and checks that the sampler is pure.
-func RunSampler(t *testing.T, cfg Config, newSampler func(space *search.Space) (search.Sampler, error)) {
+func RunSampler(t *testing.T, cfg Config, newSampler func(space *search.Space, set search.Settings) (search.Sampler, error)) {
 	t.Helper()
-	cfg.New = func(space *search.Space) (search.Searcher, error) {
-		s, err := newSampler(space)
+	cfg.New = func(space *search.Space, set search.Settings) (search.Searcher, error) {
+		s, err := newSampler(space, set)
 		if err != nil {
 			return nil, err
 		}
@@ -80,8 +80,8 @@ func RunSampler(t *testing.T, cfg Config, newSampler func(space *search.Space) (
 // it did create trials and that every conditional parameter was seen both
 // active and absent.
 func checkValid(t testing.TB, cfg Config, c Case) {
-	space := Space(t, cfg, c, seedA)
-	st := newStudy(t, cfg, space)
+	space, set := Space(t, cfg, c, seedA)
+	st := newStudy(t, cfg, space, set)
 	st.run()
 	if len(st.points) == 0 {
 		t.Fatal("the study created no trial")
@@ -104,9 +104,9 @@ func checkValid(t testing.TB, cfg Config, c Case) {
 }
 
 func checkSameSeed(t testing.TB, cfg Config, c Case) {
-	a := newStudy(t, cfg, Space(t, cfg, c, seedA))
+	a := start(t, cfg, c, seedA)
 	a.run()
-	b := newStudy(t, cfg, Space(t, cfg, c, seedA))
+	b := start(t, cfg, c, seedA)
 	b.run()
 	if len(a.trace) != len(b.trace) {
 		t.Fatalf("same seed: %d calls, then %d", len(a.trace), len(b.trace))
@@ -119,9 +119,9 @@ func checkSameSeed(t testing.TB, cfg Config, c Case) {
 }
 
 func checkSeedsDiffer(t testing.TB, cfg Config, c Case) {
-	a := newStudy(t, cfg, Space(t, cfg, c, seedA))
+	a := start(t, cfg, c, seedA)
 	a.run()
-	b := newStudy(t, cfg, Space(t, cfg, c, seedB))
+	b := start(t, cfg, c, seedB)
 	b.run()
 	if keys(a.points) == keys(b.points) {
 		t.Fatalf("seeds %d and %d created the same %d points", seedA, seedB, len(a.points))
@@ -131,7 +131,7 @@ func checkSeedsDiffer(t testing.TB, cfg Config, c Case) {
 // checkSnapshot restores a fresh searcher from the snapshot before every
 // call and checks that it answers exactly as the original.
 func checkSnapshot(t testing.TB, cfg Config, c Case) {
-	st := newStudy(t, cfg, Space(t, cfg, c, seedA))
+	st := start(t, cfg, c, seedA)
 	st.checkSnapshot = true
 	st.run()
 }
@@ -139,7 +139,7 @@ func checkSnapshot(t testing.TB, cfg Config, c Case) {
 // checkDuplicates observes every event a second time (on a restored twin)
 // and checks that it answers exactly like Next.
 func checkDuplicates(t testing.TB, cfg Config, c Case) {
-	st := newStudy(t, cfg, Space(t, cfg, c, seedA))
+	st := start(t, cfg, c, seedA)
 	st.checkDuplicate = true
 	st.run()
 }
@@ -155,9 +155,9 @@ func keys(ps []search.Point) string {
 // checkPure: from a history with pending, complete and failed trials, the
 // sampler gives the same point for the same rng state (also from a second
 // instance), uses the rng alike, and leaves the history as it was.
-func checkPure(t testing.TB, cfg Config, c Case, newSampler func(*search.Space) (search.Sampler, error)) {
-	space := Space(t, cfg, c, seedA)
-	st := newStudy(t, cfg, space)
+func checkPure(t testing.TB, cfg Config, c Case, newSampler func(*search.Space, search.Settings) (search.Sampler, error)) {
+	space, set := Space(t, cfg, c, seedA)
+	st := newStudy(t, cfg, space, set)
 	st.cfg.Trials = cfg.Slots * 3
 	st.run()
 	// Leave a few trials pending, as a running study has.
@@ -169,7 +169,7 @@ func checkPure(t testing.TB, cfg Config, c Case, newSampler func(*search.Space) 
 	before := history(st.h)
 	var got []string
 	for n := 0; n < 2; n++ {
-		s, err := newSampler(space)
+		s, err := newSampler(space, set)
 		if err != nil {
 			t.Fatalf("new sampler: %v", err)
 		}

@@ -128,7 +128,7 @@ func TestSuiteCatchesFaults(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.fault, func(t *testing.T) {
 			run := func(fault, check string) []string {
-				cfg := Config{Algorithm: "random", New: func(*search.Space) (search.Searcher, error) {
+				cfg := Config{Algorithm: "random", New: func(*search.Space, search.Settings) (search.Searcher, error) {
 					return &toy{fault: fault}, nil
 				}}.withDefaults()
 				r := &recorder{TB: t}

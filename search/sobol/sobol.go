@@ -71,8 +71,8 @@ func (s *Sampler) Sample(space *search.Space, h *search.History, _ *rand.Rand) (
 }
 
 // scrambleOption reads the `scramble:` option (default true).
-func scrambleOption(space *search.Space) bool {
-	if v, ok := space.Algorithm.Options["scramble"]; ok {
+func scrambleOption(set search.Settings) bool {
+	if v, ok := set.Options["scramble"]; ok {
 		if b, ok := v.BoolVal(); ok {
 			return b
 		}
@@ -88,14 +88,14 @@ func init() {
 		Options: map[string]search.Option{
 			"scramble": {Kind: search.OptBool, Doc: "randomise the sequence by the seed (linear matrix scrambling + digital shift); default true"},
 		},
-		Validate: func(s *search.Space) []error {
+		Validate: func(s *search.Space, _ search.Settings) []error {
 			if s.Dim() > MaxDim {
 				return []error{fmt.Errorf("sobol supports at most %d parameters, the space has %d", MaxDim, s.Dim())}
 			}
 			return nil
 		},
-		New: func(s *search.Space) (search.Searcher, error) {
-			smp, err := New(s.Dim(), s.Algorithm.Seed, scrambleOption(s))
+		New: func(s *search.Space, set search.Settings) (search.Searcher, error) {
+			smp, err := New(s.Dim(), set.Seed, scrambleOption(set))
 			if err != nil {
 				return nil, err
 			}

@@ -10,21 +10,30 @@ import (
 	"automl/search/random"
 	"automl/search/searchtest"
 	"automl/search/sobol"
+	"automl/spacefile"
 )
 
 func TestConformance(t *testing.T) {
 	searchtest.RunSampler(t, searchtest.Config{Algorithm: "sobol"},
-		func(s *search.Space) (search.Sampler, error) { return sobol.New(s.Dim(), s.Algorithm.Seed, true) })
+		func(s *search.Space, set search.Settings) (search.Sampler, error) {
+			return sobol.New(s.Dim(), set.Seed, true)
+		})
 }
 
-// unitSpace is d floats on [0, 1], so a decoded point is its cube point.
-func unitSpace(t testing.TB, algorithm string, d int, seed uint64, opts string) *search.Space {
+// unitCase is d floats on [0, 1], so a decoded point is its cube point.
+func unitCase(d int) searchtest.Case {
 	var b strings.Builder
 	for i := 0; i < d; i++ {
 		fmt.Fprintf(&b, "\n  x%d: {type: float, low: 0, high: 1}", i)
 	}
+	return searchtest.Case{Name: "unit", Params: b.String() + "\n"}
+}
+
+// unitSpace is the space of unitCase(d).
+func unitSpace(t testing.TB, algorithm string, d int, seed uint64, opts string) *search.Space {
 	cfg := searchtest.Config{Algorithm: algorithm, Options: opts}
-	return searchtest.Space(t, cfg, searchtest.Case{Name: "unit", Params: b.String() + "\n"}, seed)
+	space, _ := searchtest.Space(t, cfg, unitCase(d), seed)
+	return space
 }
 
 // draw samples n points as a study does: each new point sees the earlier
@@ -105,8 +114,8 @@ func TestScrambleOption(t *testing.T) {
 		opts   string
 		centre bool
 	}{{"scramble: false", true}, {"scramble: true", false}, {"", false}} {
-		space := unitSpace(t, "sobol", 3, 4, tc.opts)
-		s, err := search.NewSearcher(space)
+		space, set := searchtest.Space(t, searchtest.Config{Algorithm: "sobol", Options: tc.opts}, unitCase(3), 4)
+		s, err := search.NewSearcher(space, set)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,17 +142,17 @@ func TestTooManyParametersIsASpaceError(t *testing.T) {
 		fmt.Fprintf(&b, "\n  x%d: {type: float, low: 0, high: 1}", i)
 	}
 	cfg := searchtest.Config{Algorithm: "sobol"}
-	_, err := search.Parse("big.yaml", []byte(searchtest.SpaceYAML(cfg, searchtest.Case{Name: "big", Params: b.String()}, 0)))
+	_, err := spacefile.Parse("big.yaml", []byte(searchtest.SpaceYAML(cfg, searchtest.Case{Name: "big", Params: b.String()}, 0)))
 	if err == nil || !strings.Contains(err.Error(), "sobol supports at most 1024 parameters, the space has 1025") {
 		t.Fatalf("error %v", err)
 	}
 }
 
 func Example() {
-	space, err := search.Parse("example.yaml", []byte(`
+	f, err := spacefile.Parse("example.yaml", []byte(`
 objective: {metric: loss, direction: minimize}
 algorithm: {name: sobol, seed: 42}
-trainer: {plugin: searchtest-null}
+trainer: {plugin: ./searchtest-null}
 parameters:
   lr: {type: float, low: 1.0e-4, high: 1.0e-1, log: true}
   layers: {type: int, low: 1, high: 4}
@@ -153,7 +162,8 @@ parameters:
 		fmt.Println(err)
 		return
 	}
-	s, _ := sobol.New(space.Dim(), space.Algorithm.Seed, true)
+	space := f.Space
+	s, _ := sobol.New(space.Dim(), *f.Algorithm.Seed, true)
 	h := &search.History{}
 	for i := 0; i < 4; i++ {
 		p, _ := s.Sample(space, h, nil)
@@ -173,7 +183,7 @@ parameters:
 const benchSpace = `
 objective: {metric: loss, direction: minimize}
 algorithm: {name: %s, seed: 1}
-trainer: {plugin: searchtest-null}
+trainer: {plugin: ./searchtest-null}
 parameters:
   lr: {type: float, low: 1.0e-5, high: 1.0e-1, log: true}
   wd: {type: float, low: 1.0e-8, high: 1.0e-2, log: true}
@@ -190,10 +200,11 @@ parameters:
 // BenchmarkSample10D is the cost of one Sobol point in 10-D (ns/op = per
 // point), with 10,000 trials already in the history.
 func BenchmarkSample10D(b *testing.B) {
-	space, err := search.Parse("bench.yaml", fmt.Appendf(nil, benchSpace, "sobol"))
+	f, err := spacefile.Parse("bench.yaml", fmt.Appendf(nil, benchSpace, "sobol"))
 	if err != nil {
 		b.Fatal(err)
 	}
+	space := f.Space
 	s, err := sobol.New(space.Dim(), 1, true)
 	if err != nil {
 		b.Fatal(err)

@@ -15,7 +15,7 @@ import (
 // history6 is n random points of Hartmann-6, complete.
 func history6(b testing.TB, n int) (*search.Space, *search.History) {
 	f, _ := benchfn.Get("hartmann6")
-	space := parse(b, "tpe", "", f.SpaceYAML)
+	space, _ := parse(b, "tpe", "", f.SpaceYAML)
 	rng := rand.New(rand.NewPCG(7, 7))
 	h := &search.History{}
 	u := make([]float64, space.Dim())

@@ -65,10 +65,10 @@ var optionSpecs = map[string]search.Option{
 	"constant_liar":       {Kind: search.OptBool, Doc: "treat pending trials as bad ones so parallel slots differ (default true)"},
 }
 
-// OptionsFrom reads the algorithm options of a parsed space over the defaults.
-func OptionsFrom(s *search.Space) (Options, error) {
+// OptionsFrom reads the algorithm options of a study over the defaults.
+func OptionsFrom(_ *search.Space, set search.Settings) (Options, error) {
 	o := DefaultOptions()
-	for k, v := range s.Algorithm.Options {
+	for k, v := range set.Options {
 		var ok bool
 		switch k {
 		case "n_startup_trials":

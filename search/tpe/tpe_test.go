@@ -12,6 +12,7 @@ import (
 	"automl/search/benchfn"
 	"automl/search/searchtest"
 	"automl/search/tpe"
+	"automl/spacefile"
 )
 
 func TestConformance(t *testing.T) {
@@ -24,8 +25,8 @@ func TestConformanceMultivariateGroup(t *testing.T) {
 
 func TestSamplerConformance(t *testing.T) {
 	searchtest.RunSampler(t, searchtest.Config{Algorithm: "tpe", Options: "n_startup_trials: 5"},
-		func(s *search.Space) (search.Sampler, error) {
-			o, err := tpe.OptionsFrom(s)
+		func(s *search.Space, set search.Settings) (search.Sampler, error) {
+			o, err := tpe.OptionsFrom(s, set)
 			if err != nil {
 				return nil, err
 			}
@@ -34,10 +35,10 @@ func TestSamplerConformance(t *testing.T) {
 }
 
 func TestOptionsFromSpaceFile(t *testing.T) {
-	s := parse(t, "tpe", "gamma: 0.25, gamma_max: 10, prior_weight: 2, n_ei_candidates: 48, n_startup_trials: 3, "+
+	s, set := parse(t, "tpe", "gamma: 0.25, gamma_max: 10, prior_weight: 2, n_ei_candidates: 48, n_startup_trials: 3, "+
 		"consider_endpoints: true, consider_magic_clip: false, multivariate: true, group: true, constant_liar: false",
 		"  x: {type: float, low: 0, high: 1}\n")
-	o, err := tpe.OptionsFrom(s)
+	o, err := tpe.OptionsFrom(s, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func TestBadOptionsAreSpaceFileErrors(t *testing.T) {
 	} {
 		yaml := "study: t\nobjective: {metric: loss, direction: minimize}\nalgorithm: {name: tpe, " + c.opts +
 			"}\ntrainer: {plugin: " + searchtest.TrainerName + "}\nparameters:\n  x: {type: float, low: 0, high: 1}\n"
-		_, err := search.Parse("t.yaml", []byte(yaml))
+		_, err := spacefile.Parse("t.yaml", []byte(yaml))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.opts, err, c.want)
 		}
@@ -124,8 +125,8 @@ func run(t testing.TB, smp search.Sampler, s *search.Space, loss func(search.Poi
 
 func TestConditionalArchitectureSpace(t *testing.T) {
 	for _, opts := range []string{"", "multivariate: true", "multivariate: true, group: true"} {
-		s := parse(t, "tpe", opts, archSpace)
-		o, err := tpe.OptionsFrom(s)
+		s, set := parse(t, "tpe", opts, archSpace)
+		o, err := tpe.OptionsFrom(s, set)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +169,7 @@ func med(xs []float64) float64 {
 func TestBeatsRandomOnBenchmarks(t *testing.T) {
 	for _, name := range []string{"branin", "hartmann6", "mixed"} {
 		f, _ := benchfn.Get(name)
-		s := parse(t, "tpe", "", f.SpaceYAML)
+		s, _ := parse(t, "tpe", "", f.SpaceYAML)
 		loss := func(p search.Point) float64 { v, _ := f.Eval(s.Values(p)); return v }
 		var tb, rb []float64
 		for seed := uint64(0); seed < 7; seed++ {
@@ -188,7 +189,7 @@ func TestBeatsRandomOnBenchmarks(t *testing.T) {
 // at the same trial count stays within 1.5x of the sequential one.
 func TestParallelSlots(t *testing.T) {
 	f, _ := benchfn.Get("branin")
-	s := parse(t, "tpe", "", f.SpaceYAML)
+	s, _ := parse(t, "tpe", "", f.SpaceYAML)
 	loss := func(p search.Point) float64 { v, _ := f.Eval(s.Values(p)); return v }
 	var seq, par []float64
 	for seed := uint64(0); seed < 9; seed++ {
@@ -212,7 +213,7 @@ func TestParallelSlots(t *testing.T) {
 }
 
 func TestBatchInSmallDiscreteSpaceAvoidsRepeats(t *testing.T) {
-	s := parse(t, "tpe", "n_startup_trials: 2", "  a: {type: categorical, choices: [x, y, z]}\n  b: {type: int, low: 0, high: 2}\n")
+	s, _ := parse(t, "tpe", "n_startup_trials: 2", "  a: {type: categorical, choices: [x, y, z]}\n  b: {type: int, low: 0, high: 2}\n")
 	smp, _ := tpe.New(tpe.DefaultOptions())
 	h, _ := run(t, smp, s, func(p search.Point) float64 { return float64(len(p.Key())) }, 9, 3, 1)
 	keys := map[string]bool{}
@@ -226,7 +227,7 @@ func TestBatchInSmallDiscreteSpaceAvoidsRepeats(t *testing.T) {
 
 func TestSameSeedSameSuggestionsAndPure(t *testing.T) {
 	f, _ := benchfn.Get("mixed")
-	s := parse(t, "tpe", "", f.SpaceYAML)
+	s, _ := parse(t, "tpe", "", f.SpaceYAML)
 	loss := func(p search.Point) float64 { v, _ := f.Eval(s.Values(p)); return v }
 	a, _ := tpe.New(tpe.DefaultOptions())
 	h, _ := run(t, a, s, loss, 30, 1, 5)
@@ -287,8 +288,8 @@ func TestRobustness(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			for _, opts := range []string{"", "multivariate: true, group: true"} {
-				s := parse(t, "tpe", opts, c.params)
-				o, _ := tpe.OptionsFrom(s)
+				s, set := parse(t, "tpe", opts, c.params)
+				o, _ := tpe.OptionsFrom(s, set)
 				smp, _ := tpe.New(o)
 				var buf bytes.Buffer
 				smp.Log = slog.New(slog.NewTextHandler(&buf, nil))
@@ -327,7 +328,7 @@ func TestRobustness(t *testing.T) {
 // each the answer it gives alone.
 func TestConcurrentUse(t *testing.T) {
 	f, _ := benchfn.Get("mixed")
-	s := parse(t, "tpe", "", f.SpaceYAML)
+	s, _ := parse(t, "tpe", "", f.SpaceYAML)
 	loss := func(p search.Point) float64 { v, _ := f.Eval(s.Values(p)); return v }
 	smp, _ := tpe.New(tpe.DefaultOptions())
 	var hs []*search.History

@@ -9,7 +9,7 @@ import (
 )
 
 func TestCurveOptimum(t *testing.T) {
-	space := fidelitytest.Space(t, "random", "", 1)
+	space, _ := fidelitytest.Space(t, "random", "", 1)
 	opt := space.Decode([]float64{fidelitytest.Optimum(0), fidelitytest.Optimum(1), fidelitytest.Optimum(2)})
 	other := space.Decode([]float64{0.9, 0.1, 0.9})
 	if f := fidelitytest.Curve(space, opt, 1e9); f > 1e-12 {
@@ -24,7 +24,7 @@ func TestCurveOptimum(t *testing.T) {
 // of running jobs reaches the bound, so the overshoot is below one span
 // per slot.
 func TestResourceTotal(t *testing.T) {
-	space := fidelitytest.Space(t, "random", "", 1)
+	space, _ := fidelitytest.Space(t, "random", "", 1)
 	sim := fidelitytest.Run(t, space, search.NewSamplerSearcher(random.Sampler{}),
 		fidelitytest.Config{Slots: 3, MaxResource: 10, MaxResourceTotal: 95, Seed: 1})
 	if used := sim.ResourceUsed(); used < 95 || used >= 95+3*10 {
@@ -37,7 +37,7 @@ func TestResourceTotal(t *testing.T) {
 
 // TestKills: a single-fidelity searcher survives the kill test too.
 func TestKills(t *testing.T) {
-	space := fidelitytest.Space(t, "random", "", 3)
+	space, _ := fidelitytest.Space(t, "random", "", 3)
 	fidelitytest.CheckKills(t, space, func() (search.Searcher, error) { return search.NewSamplerSearcher(random.Sampler{}), nil },
 		fidelitytest.Config{Slots: 2, Trials: 15, MaxResource: 5, Seed: 3}, 20, 1)
 }

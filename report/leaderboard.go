@@ -1,0 +1,304 @@
+package report
+
+import (
+	"cmp"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"automl/scheduler"
+	"automl/trial"
+)
+
+// Row is one trial in a leaderboard.
+type Row struct {
+	Rank int `json:"rank,omitempty"` // 1 = best; 0 for trials without a value
+	trial.Record
+}
+
+// Leaderboard ranks a study's trials: completed trials by objective value,
+// best first (ties by id); in a multi-fidelity study, those that ended at a
+// lower rung come after the ones trained to the full budget, by resource
+// reached, then value; then trials still going (paused at a rung, running,
+// pending) by value, then pruned, stopped and failed ones.
+func Leaderboard(study *scheduler.Study, records []trial.Record) []Row {
+	maximize := study.Direction == trial.Maximize
+	group := func(r *trial.Record) int {
+		switch r.State {
+		case trial.Completed:
+			switch {
+			case r.HasValue && !r.Pause:
+				return 0
+			case r.HasValue:
+				return 1 // ended at a lower rung
+			}
+			return 1
+		case trial.Paused, trial.Running, trial.Pending:
+			return 2
+		case trial.Pruned:
+			return 3
+		case trial.Stopped:
+			return 4
+		}
+		return 5
+	}
+	rows := make([]Row, len(records))
+	for i := range records {
+		rows[i] = Row{Record: records[i]}
+	}
+	slices.SortStableFunc(rows, func(a, b Row) int {
+		if c := cmp.Compare(group(&a.Record), group(&b.Record)); c != 0 {
+			return c
+		}
+		if a.Pause && b.Pause && a.Resource != b.Resource {
+			return cmp.Compare(b.Resource, a.Resource)
+		}
+		if a.HasValue != b.HasValue {
+			if a.HasValue {
+				return -1
+			}
+			return 1
+		}
+		if a.HasValue && a.Value != b.Value {
+			if maximize {
+				return cmp.Compare(b.Value, a.Value)
+			}
+			return cmp.Compare(a.Value, b.Value)
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	rank := 0
+	for i := range rows {
+		if rows[i].State == trial.Completed && rows[i].HasValue {
+			rank++
+			rows[i].Rank = rank
+		}
+	}
+	return rows
+}
+
+// CountStates counts the rows by state.
+func CountStates(rows []Row) map[trial.State]int {
+	c := map[trial.State]int{}
+	for i := range rows {
+		c[rows[i].State]++
+	}
+	return c
+}
+
+// StateCounts summarises trial counts by state in lifecycle order:
+// "48/50 done, 1 running, 2 failed" (with a trial budget), or "48 done, ...".
+func StateCounts(c map[trial.State]int, budget int) string {
+	done := c[trial.Completed]
+	parts := []string{fmt.Sprintf("%d done", done)}
+	if budget > 0 {
+		parts[0] = fmt.Sprintf("%d/%d done", done, budget)
+	}
+	for _, st := range []trial.State{trial.Running, trial.Pending, trial.Paused, trial.Pruned, trial.Stopped, trial.Failed} {
+		if c[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ParamNames lists the parameter names that occur in rows, in first-seen
+// order of the best rows (which is the space's order for complete points).
+func ParamNames(rows []Row) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		for _, nv := range r.Params {
+			if !seen[nv.Name] {
+				seen[nv.Name] = true
+				names = append(names, nv.Name)
+			}
+		}
+	}
+	return names
+}
+
+// Column is one column of an exported leaderboard.
+type Column struct {
+	Name string
+	Get  func(r *Row) string
+}
+
+// Columns returns the leaderboard's columns: rank, trial, state, the
+// objective's value, each parameter, the resource reached, duration,
+// worker and a note (why a trial failed, was pruned or stopped).
+func Columns(study *scheduler.Study, rows []Row) []Column {
+	cols := []Column{
+		{"rank", func(r *Row) string {
+			if r.Rank == 0 {
+				return ""
+			}
+			return strconv.Itoa(r.Rank)
+		}},
+		{"trial", func(r *Row) string { return strconv.Itoa(r.ID) }},
+		{"state", func(r *Row) string { return r.State.String() }},
+		{study.Metric, func(r *Row) string {
+			if !r.HasValue {
+				return ""
+			}
+			return formatFloat(r.Value)
+		}},
+	}
+	for _, name := range ParamNames(rows) {
+		cols = append(cols, Column{name, func(r *Row) string {
+			if v, ok := r.Params.Get(name); ok {
+				return v.String()
+			}
+			return ""
+		}})
+	}
+	cols = append(cols,
+		Column{"resource", func(r *Row) string {
+			if r.Resource == 0 {
+				return ""
+			}
+			return formatFloat(r.Resource)
+		}})
+	if multiFidelity(rows) {
+		cols = append(cols, Column{"rung", func(r *Row) string { return strconv.Itoa(r.Rung) }})
+	}
+	cols = append(cols,
+		Column{"duration", func(r *Row) string {
+			if r.Busy == 0 {
+				return ""
+			}
+			return formatDuration(r.Busy)
+		}},
+		Column{"attempts", func(r *Row) string { return strconv.Itoa(r.Attempt) }},
+		Column{"worker", func(r *Row) string {
+			if len(r.GPUs) > 0 {
+				return r.Worker + " gpu " + strings.Join(r.GPUs, ",")
+			}
+			return r.Worker
+		}},
+		Column{"note", func(r *Row) string {
+			if r.Error != "" {
+				return trial.FirstLine(r.Error)
+			}
+			return r.Note
+		}},
+	)
+	return cols
+}
+
+// SelectColumns keeps the named columns, in the order given.
+func SelectColumns(cols []Column, names []string) ([]Column, error) {
+	if len(names) == 0 {
+		return cols, nil
+	}
+	var out []Column
+	for _, n := range names {
+		i := slices.IndexFunc(cols, func(c Column) bool { return c.Name == n })
+		if i < 0 {
+			all := make([]string, len(cols))
+			for j, c := range cols {
+				all[j] = c.Name
+			}
+			return nil, fmt.Errorf("unknown column %q; columns: %s", n, strings.Join(all, ", "))
+		}
+		out = append(out, cols[i])
+	}
+	return out, nil
+}
+
+func formatFloat(x float64) string {
+	if math.Abs(x) >= 1e-4 && math.Abs(x) < 1e7 || x == 0 {
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(x, 'g', 8, 64)
+}
+
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(100 * time.Microsecond).String()
+	case d < time.Minute:
+		return d.Round(10 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// WriteMarkdown writes rows as a Markdown table.
+func WriteMarkdown(w io.Writer, cols []Column, rows []Row) error {
+	var b strings.Builder
+	b.WriteString("|")
+	for _, c := range cols {
+		b.WriteString(" " + mdEscape(c.Name) + " |")
+	}
+	b.WriteString("\n|")
+	for range cols {
+		b.WriteString(" --- |")
+	}
+	b.WriteString("\n")
+	for i := range rows {
+		b.WriteString("|")
+		for _, c := range cols {
+			b.WriteString(" " + mdEscape(c.Get(&rows[i])) + " |")
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mdEscaper is built once: a Replacer per cell cost ~100 KB and made a
+// 100,000-trial table take seconds.
+var mdEscaper = strings.NewReplacer("|", `\|`, "\n", " ")
+
+func mdEscape(s string) string { return mdEscaper.Replace(s) }
+
+// WriteCSV writes rows as CSV with a header. Cells that a spreadsheet would
+// run as a formula (starting with =, +, -, @) are prefixed with a quote,
+// unless they are plain numbers.
+func WriteCSV(w io.Writer, cols []Column, rows []Row) error {
+	cw := csv.NewWriter(w)
+	rec := make([]string, len(cols))
+	for i, c := range cols {
+		rec[i] = csvSafe(c.Name)
+	}
+	if err := cw.Write(rec); err != nil {
+		return err
+	}
+	for i := range rows {
+		for j, c := range cols {
+			rec[j] = csvSafe(c.Get(&rows[i]))
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func csvSafe(s string) string {
+	if s == "" || !strings.ContainsAny(s[:1], "=+-@\t\r") {
+		return s
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return s
+	}
+	return "'" + s
+}
+
+// multiFidelity reports whether any trial was paused at a rung or promoted.
+func multiFidelity(rows []Row) bool {
+	for i := range rows {
+		if rows[i].Pause || rows[i].Rung > 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,86 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"automl/spacefile"
+	"automl/trial"
+)
+
+// Config configures a study run.
+type Config struct {
+	// File is the study's space file; its text is stored with the study.
+	File *spacefile.File
+
+	Store      Store
+	Dispatcher Dispatcher
+
+	// Slots is how many trials run at once (the workers' capacity).
+	Slots int
+	// Queue is how many jobs wait beyond Slots, so a worker that finishes
+	// finds its next job without waiting for the scheduler (0: none; the
+	// command queues ahead only for algorithms that prefetch).
+	Queue int
+	// Override is the command line's budget: a field it sets replaces the
+	// space file's. A trial budget or timeout set here also replaces the
+	// one a resumed study was stored with.
+	Override spacefile.Budget
+	// Seed, when set, overrides the space file's seed. A resumed study
+	// keeps its seed; asking for another is an error.
+	Seed *uint64
+
+	Log *slog.Logger
+	// Progress, when set, is called after every step with the study's state.
+	Progress func(Progress)
+	// Now is the clock (tests inject one).
+	Now func() time.Time
+	// Ready, when set, is called once the study is loaded, recovered and its
+	// first jobs dispatched: in-process workers start then, so none takes a
+	// job of an attempt the recovery superseded.
+	Ready func()
+}
+
+// check validates the configuration and fills in defaults.
+func (cfg Config) check() (Config, error) {
+	o := cfg.Override
+	switch {
+	case cfg.File == nil || cfg.File.Space == nil:
+		return cfg, errors.New("scheduler: no space file")
+	case cfg.Store == nil:
+		return cfg, errors.New("scheduler: no store")
+	case cfg.Dispatcher == nil:
+		return cfg, errors.New("scheduler: no dispatcher")
+	case cfg.Slots < 1:
+		return cfg, fmt.Errorf("scheduler: slots must be >= 1, got %d", cfg.Slots)
+	case o.Trials < 0:
+		return cfg, fmt.Errorf("scheduler: trials must be >= 0, got %d", o.Trials)
+	}
+	for _, b := range []*int{o.Retries, o.MaxLost, o.MaxFailed} {
+		if b != nil && *b < 0 {
+			return cfg, fmt.Errorf("scheduler: failure budgets must be >= 0, got %d", *b)
+		}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.Queue = max(cfg.Queue, 0)
+	return cfg, nil
+}
+
+// Summary is how a run ended.
+type Summary struct {
+	Study   string
+	Status  StudyStatus
+	Reason  string
+	Resumed bool
+	Counts  map[trial.State]int
+	// Best is the best completed trial, when HasBest.
+	Best    trial.Record
+	HasBest bool
+}

@@ -1,0 +1,461 @@
+package scheduler
+
+import (
+	"fmt"
+	"time"
+
+	"automl/search"
+	"automl/trial"
+)
+
+// ledger is the study's trials as the scheduler knows them: every record,
+// the counts by state, the trials in flight, the stops asked for, the best
+// trial, the resource trained, and the history the searcher reads. It is
+// pure (no I/O, clock or goroutines): every change returns the effects the
+// scheduler carries out (commit, dispatch, stop, clean up, tell the
+// searcher), so its rules are tested with plain tables.
+type ledger struct {
+	study    string
+	space    *search.Space
+	obj      trial.Objective
+	retry    trial.Retry
+	resource string // the resource's name, for notes
+
+	records  map[int]*trial.Record
+	order    []int // ids in creation order
+	counts   map[trial.State]int
+	inFlight map[int]bool // pending and running trials
+	stopping map[int]trial.StopAsk
+	history  *search.History
+	bestID   int     // -1: no completed trial yet
+	trained  float64 // resource trained by all trials (budget.max_resource_total)
+}
+
+// effects is what a change to the ledger asks of the scheduler.
+type effects struct {
+	changed  []int          // records to commit
+	reports  []Report       // intermediate reports to store
+	observe  []search.Event // what the searcher must see, in order
+	send     []int          // trials to dispatch as a new attempt
+	stop     []trial.Key    // stop requests for the workers
+	clean    []int          // trials now final: their checkpoints can go
+	failed   []int          // trials that failed now
+	requeued []int          // trials given a new attempt after a failure or a loss
+	unknown  []int          // events for trials the study does not have
+}
+
+func (e *effects) add(o effects) {
+	e.changed = append(e.changed, o.changed...)
+	e.reports = append(e.reports, o.reports...)
+	e.observe = append(e.observe, o.observe...)
+	e.send = append(e.send, o.send...)
+	e.stop = append(e.stop, o.stop...)
+	e.clean = append(e.clean, o.clean...)
+	e.failed = append(e.failed, o.failed...)
+	e.requeued = append(e.requeued, o.requeued...)
+	e.unknown = append(e.unknown, o.unknown...)
+}
+
+func newLedger(study string, space *search.Space, obj trial.Objective, retry trial.Retry, resource string) *ledger {
+	return &ledger{
+		study: study, space: space, obj: obj, retry: retry, resource: resource,
+		records: map[int]*trial.Record{}, counts: map[trial.State]int{},
+		inFlight: map[int]bool{}, stopping: map[int]trial.StopAsk{},
+		history: &search.History{}, bestID: -1,
+	}
+}
+
+// load adds a resumed study's records, in id order; curve gives the
+// learning curve of a trial that reported.
+func (l *ledger) load(recs []trial.Record, curve func(id int) ([]search.CurvePoint, error)) error {
+	for i := range recs {
+		rec := recs[i]
+		l.records[rec.ID] = &rec
+		l.order = append(l.order, rec.ID)
+		l.counts[rec.State]++
+		if rec.State == trial.Pending || rec.State == trial.Running {
+			l.inFlight[rec.ID] = true
+		}
+		l.trained += rec.Resource
+		o := search.Observation{ID: rec.ID}
+		o.Point, _ = l.space.PointOf(rec.Params) // a stored trial that no longer fits is modelled without its point
+		l.observation(&o, &rec)
+		if rec.Reports > 0 {
+			c, err := curve(rec.ID)
+			if err != nil {
+				return err
+			}
+			o.Curve = c
+		}
+		l.history.Add(o)
+		l.noteBest(&rec)
+	}
+	return nil
+}
+
+func (l *ledger) get(id int) (*trial.Record, bool) {
+	r, ok := l.records[id]
+	return r, ok
+}
+
+// created is how many trials (configurations) the study has.
+func (l *ledger) created() int { return len(l.order) }
+
+// active lists the pending and running trials (few: at most slots + queue).
+func (l *ledger) active() []int {
+	ids := make([]int, 0, len(l.inFlight))
+	for id := range l.inFlight {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// reserved is the resource the pending and running jobs may still train.
+func (l *ledger) reserved() float64 {
+	r := 0.0
+	for id := range l.inFlight {
+		rec := l.records[id]
+		if rec.To > 0 {
+			r += max(0, rec.To-max(rec.From, rec.Resource))
+		}
+	}
+	return r
+}
+
+func (l *ledger) best() (*trial.Record, bool) {
+	if l.bestID < 0 {
+		return nil, false
+	}
+	return l.records[l.bestID], true
+}
+
+// noteBest keeps the best completed trial up to date as trials complete
+// (completed is terminal, so the best only ever improves).
+func (l *ledger) noteBest(rec *trial.Record) {
+	best, _ := l.best()
+	if isBetter(l.obj, rec, best) {
+		l.bestID = rec.ID
+	}
+}
+
+// observation fills in what the searcher knows of a record.
+func (l *ledger) observation(o *search.Observation, rec *trial.Record) {
+	o.Resource = rec.Resource
+	o.HasLoss = rec.HasValue
+	if rec.HasValue {
+		o.Loss = l.obj.Loss(rec.Value)
+	}
+	o.Status = searchStatus(rec.State)
+}
+
+func searchStatus(s trial.State) search.Status {
+	switch s {
+	case trial.Completed, trial.Paused:
+		return search.Complete
+	case trial.Pruned:
+		return search.Pruned
+	case trial.Failed, trial.Stopped:
+		return search.Failed
+	}
+	return search.Pending
+}
+
+// set moves a trial to another state; an illegal transition is an error
+// (the scheduler only asks for legal ones: reaching it is a bug).
+func (l *ledger) set(rec *trial.Record, to trial.State) (effects, error) {
+	var eff effects
+	if err := trial.Transition(rec.State, to); err != nil {
+		return eff, fmt.Errorf("trial %d: %w", rec.ID, err)
+	}
+	l.counts[rec.State]--
+	rec.State = to
+	l.counts[to]++
+	if to == trial.Pending || to == trial.Running {
+		l.inFlight[rec.ID] = true
+	} else {
+		delete(l.inFlight, rec.ID)
+	}
+	eff.changed = append(eff.changed, rec.ID)
+	if to.Terminal() && rec.Checkpoint != "" {
+		eff.clean = append(eff.clean, rec.ID)
+	}
+	l.noteBest(rec)
+	if o, ok := l.history.Get(rec.ID); ok {
+		l.observation(o, rec)
+	}
+	return eff, nil
+}
+
+// create adds a new trial, pending, to be dispatched.
+func (l *ledger) create(id int, p search.Point, span search.Span, now time.Time) effects {
+	rec := &trial.Record{
+		ID: id, State: trial.Pending, Params: l.space.Values(p),
+		Attempt: 1, From: span.From, To: span.To, Pause: span.Pause, Created: now,
+	}
+	l.records[id] = rec
+	l.order = append(l.order, id)
+	l.counts[trial.Pending]++
+	l.inFlight[id] = true
+	l.history.Add(search.Observation{ID: id, Point: p, Status: search.Pending})
+	return effects{changed: []int{id}, send: []int{id}}
+}
+
+// again gives a trial a new attempt, pending, with a note.
+func (l *ledger) again(rec *trial.Record, note string) (effects, error) {
+	var eff effects
+	if rec.State != trial.Pending {
+		e, err := l.set(rec, trial.Pending)
+		if err != nil {
+			return eff, err
+		}
+		eff.add(e)
+	}
+	rec.Attempt++
+	rec.Delivery = 0
+	rec.Note = note
+	eff.changed = append(eff.changed, rec.ID)
+	eff.send = append(eff.send, rec.ID)
+	return eff, nil
+}
+
+// restart re-queues a trial a previous run left pending or running: the
+// job of a dead scheduler may be lost or half-done, so it gets a new
+// attempt (a late result of the old one is then ignored).
+func (l *ledger) restart(id int) (effects, error) {
+	rec := l.records[id]
+	note := rec.Note
+	if rec.State == trial.Running {
+		note = "re-queued after the scheduler restarted"
+	}
+	return l.again(rec, note)
+}
+
+// promote continues a paused trial over a new span from its checkpoint.
+func (l *ledger) promote(id int, span search.Span) (effects, error) {
+	rec := l.records[id]
+	if rec.State != trial.Paused {
+		return effects{}, fmt.Errorf("searcher asked to continue trial %d, which is %s, not paused", id, rec.State)
+	}
+	note := fmt.Sprintf("promoted to %s %g", l.resource, span.To)
+	if rec.Checkpoint == "" && span.From > 0 {
+		// The trainer kept no checkpoint at the rung: train again from zero.
+		span.From = 0
+		note += "; restarted from 0: the trainer kept no checkpoint"
+	}
+	eff, err := l.again(rec, note)
+	if err != nil {
+		return eff, err
+	}
+	rec.Rung++
+	rec.From, rec.To, rec.Pause = span.From, span.To, span.Pause
+	return eff, nil
+}
+
+// stopBySearcher prunes a trial: a running one's worker is asked to stop
+// (it ends pruned when it answers), a pending or paused one ends now.
+func (l *ledger) stopBySearcher(id int, reason string) (effects, error) {
+	rec, ok := l.records[id]
+	if !ok || rec.State.Terminal() {
+		return effects{}, nil
+	}
+	if reason == "" {
+		reason = "stopped by the searcher"
+	}
+	key := rec.Key(l.study)
+	if rec.State == trial.Running {
+		if _, asked := l.stopping[id]; !asked {
+			l.stopping[id] = trial.StopAsk{Reason: reason}
+		}
+		return effects{stop: []trial.Key{key}}, nil
+	}
+	rec.Note = reason
+	eff, err := l.set(rec, trial.Pruned)
+	eff.stop = append(eff.stop, key)
+	return eff, err
+}
+
+// stopOutcome is what a user's stop did to one trial.
+type stopOutcome uint8
+
+const (
+	stopUnknown  stopOutcome = iota + 1 // no such trial
+	stopFinished                        // it had ended already
+	stopAsked                           // running: its worker is asked to stop it
+	stopDone                            // pending or paused: stopped now
+)
+
+// stopByUser is a user's stop of one trial: a running one's worker is
+// asked to stop it (it ends stopped, never retried); a pending or paused
+// one ends stopped now. The caller withdraws a pending trial's job first.
+func (l *ledger) stopByUser(id int, reason string) (stopOutcome, effects, error) {
+	rec, ok := l.records[id]
+	switch {
+	case !ok:
+		return stopUnknown, effects{}, nil
+	case rec.State.Terminal():
+		return stopFinished, effects{}, nil
+	case rec.State == trial.Running:
+		l.stopping[id] = trial.StopAsk{Reason: reason, User: true}
+		return stopAsked, effects{stop: []trial.Key{rec.Key(l.study)}}, nil
+	}
+	var eff effects
+	if rec.State == trial.Pending {
+		eff.stop = append(eff.stop, rec.Key(l.study)) // a worker may have just taken it
+	}
+	rec.Note = reason
+	e, err := l.set(rec, trial.Stopped)
+	eff.add(e)
+	eff.observe = append(eff.observe, l.exitEvent(rec))
+	return stopDone, eff, err
+}
+
+// endPaused makes the trials paused at a rung final there: the study is
+// over, so none will be promoted.
+func (l *ledger) endPaused() (effects, error) {
+	var eff effects
+	for _, id := range l.order {
+		if rec := l.records[id]; rec.State == trial.Paused {
+			rec.Note = fmt.Sprintf("ended at %s %g (not promoted)", l.resource, rec.Resource)
+			e, err := l.set(rec, trial.Completed)
+			if err != nil {
+				return eff, err
+			}
+			eff.add(e)
+		}
+	}
+	return eff, nil
+}
+
+// apply folds one worker event into the records. Stale events (an older
+// attempt, an older delivery of this attempt, a finished or paused trial)
+// and duplicates change nothing.
+func (l *ledger) apply(ev trial.Event) (effects, error) {
+	var eff effects
+	if ev.Key.Study != l.study {
+		return eff, nil
+	}
+	rec, ok := l.records[ev.Key.ID]
+	if !ok {
+		eff.unknown = append(eff.unknown, ev.Key.ID)
+		return eff, nil
+	}
+	if ev.Key.Attempt != rec.Attempt || rec.State.Terminal() || ev.Delivery < rec.Delivery || rec.State == trial.Paused {
+		return eff, nil
+	}
+	if ev.Delivery > rec.Delivery {
+		rec.Delivery = ev.Delivery
+		eff.changed = append(eff.changed, rec.ID)
+		if _, asked := l.stopping[rec.ID]; asked && ev.Kind != trial.Exited {
+			// The job went to another worker (its first one was lost) before
+			// the stop reached it: ask again.
+			eff.stop = append(eff.stop, rec.Key(l.study))
+		}
+	}
+	if rec.State == trial.Pending {
+		e, err := l.set(rec, trial.Running)
+		if err != nil {
+			return eff, err
+		}
+		eff.add(e)
+		rec.Started = ev.Time
+	}
+	if ev.Worker != "" {
+		rec.Worker, rec.GPUs = ev.Worker, ev.GPUs
+	}
+	switch ev.Kind {
+	case trial.Started:
+		rec.Note = ""
+	case trial.Reported:
+		eff.add(l.report(rec, ev))
+	case trial.Exited:
+		e, err := l.exit(rec, ev)
+		if err != nil {
+			return eff, err
+		}
+		eff.add(e)
+	}
+	return eff, nil
+}
+
+func (l *ledger) report(rec *trial.Record, ev trial.Event) effects {
+	eff := effects{reports: []Report{{ID: rec.ID, Attempt: rec.Attempt, Step: ev.Step, Metrics: ev.Metrics, Time: ev.Time}}}
+	if ev.Step > rec.Resource {
+		l.reach(rec, ev.Step)
+		rec.Reports++
+		eff.changed = append(eff.changed, rec.ID)
+	}
+	v, ok := l.obj.Value(ev.Metrics)
+	if !ok {
+		return eff
+	}
+	loss := l.obj.Loss(v)
+	if o, ok := l.history.Get(rec.ID); ok {
+		o.Curve = append(o.Curve, search.CurvePoint{Step: ev.Step, Loss: loss})
+	}
+	eff.observe = append(eff.observe, search.Event{Kind: search.Reported, ID: rec.ID, Step: ev.Step, Loss: loss, HasLoss: true})
+	return eff
+}
+
+// exit ends an attempt by the exit policy (trial.Decide): the trial
+// completes, pauses, is pruned, stopped or failed, or runs again.
+func (l *ledger) exit(rec *trial.Record, ev trial.Event) (effects, error) {
+	res := ev.Result
+	if !ev.Time.IsZero() && !rec.Started.IsZero() {
+		rec.Busy += ev.Time.Sub(rec.Started)
+	}
+	rec.Finished = ev.Time
+	if res != nil {
+		if res.Step > rec.Resource {
+			l.reach(rec, res.Step)
+		}
+		if len(res.Metrics) > 0 {
+			rec.Metrics = res.Metrics
+		}
+		if res.Checkpoint != "" {
+			rec.Checkpoint = res.Checkpoint
+		}
+	}
+	var stop *trial.StopAsk
+	if ask, asked := l.stopping[rec.ID]; asked {
+		delete(l.stopping, rec.ID)
+		stop = &ask
+	}
+	x := trial.Decide(*rec, res, l.obj, l.retry, rec.Pause, stop)
+	rec.Failures, rec.Lost, rec.Error = x.Failures, x.Lost, x.Error
+	if x.HasValue {
+		rec.Value, rec.HasValue = x.Value, true
+	}
+	if x.State == trial.Pending {
+		eff, err := l.again(rec, x.Note)
+		eff.requeued = append(eff.requeued, rec.ID)
+		return eff, err
+	}
+	if x.Note != "" {
+		rec.Note = x.Note
+	}
+	eff, err := l.set(rec, x.State)
+	if err != nil {
+		return eff, err
+	}
+	if x.State == trial.Failed {
+		eff.failed = append(eff.failed, rec.ID)
+	}
+	eff.observe = append(eff.observe, l.exitEvent(rec))
+	return eff, nil
+}
+
+// exitEvent is what the searcher sees of a trial that ended or paused.
+func (l *ledger) exitEvent(rec *trial.Record) search.Event {
+	ev := search.Event{Kind: search.Exited, ID: rec.ID, Status: searchStatus(rec.State), Step: rec.Resource}
+	if rec.HasValue {
+		ev.Loss, ev.HasLoss = l.obj.Loss(rec.Value), true
+	}
+	return ev
+}
+
+// reach records that a trial trained up to step (its resource), for the
+// resource budget.
+func (l *ledger) reach(rec *trial.Record, step float64) {
+	l.trained += step - max(rec.Resource, rec.From)
+	rec.Resource = step
+}

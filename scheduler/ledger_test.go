@@ -1,0 +1,218 @@
+package scheduler
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"automl/search"
+	"automl/trial"
+)
+
+// The ledger's rules, with plain values: no scheduler, no goroutines.
+
+func testLedger(t *testing.T, retry trial.Retry) *ledger {
+	t.Helper()
+	space, err := search.NewSpace([]search.Param{{Name: "x", Type: search.FloatParam, Low: 0, High: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newLedger("s", space, trial.Objective{Metric: "loss", Direction: trial.Minimize}, retry, "epochs")
+}
+
+func point(x float64) search.Point { return search.Point{search.Float(x)} }
+
+func event(id, attempt, delivery int, kind trial.EventKind) trial.Event {
+	return trial.Event{Key: trial.Key{Study: "s", ID: id, Attempt: attempt}, Delivery: delivery, Kind: kind, Time: time.Unix(100, 0), Worker: "w"}
+}
+
+func exitEv(id, attempt, delivery int, res *trial.Result) trial.Event {
+	ev := event(id, attempt, delivery, trial.Exited)
+	ev.Time, ev.Result = time.Unix(110, 0), res
+	return ev
+}
+
+func mustApply(t *testing.T, l *ledger, ev trial.Event) effects {
+	t.Helper()
+	eff, err := l.apply(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eff
+}
+
+func TestLedgerLifecycle(t *testing.T) {
+	l := testLedger(t, trial.Retry{Retries: 1, MaxLost: 1})
+	eff := l.create(0, point(0.5), search.Span{}, time.Unix(90, 0))
+	if !slices.Equal(eff.send, []int{0}) || !slices.Equal(eff.changed, []int{0}) || l.counts[trial.Pending] != 1 || !l.inFlight[0] {
+		t.Fatalf("create: %+v, counts %v", eff, l.counts)
+	}
+	eff = mustApply(t, l, event(0, 1, 1, trial.Started))
+	rec, _ := l.get(0)
+	if rec.State != trial.Running || rec.Delivery != 1 || rec.Worker != "w" || !rec.Started.Equal(time.Unix(100, 0)) || len(eff.changed) == 0 {
+		t.Fatalf("started: %+v, effects %+v", rec, eff)
+	}
+	rep := event(0, 1, 1, trial.Reported)
+	rep.Step, rep.Metrics = 2, trial.Metrics{"loss": 0.5}
+	eff = mustApply(t, l, rep)
+	if len(eff.reports) != 1 || len(eff.observe) != 1 || eff.observe[0].Kind != search.Reported || eff.observe[0].Loss != 0.5 || rec.Resource != 2 || l.trained != 2 {
+		t.Fatalf("reported: effects %+v, record %+v, trained %v", eff, rec, l.trained)
+	}
+	if o, _ := l.history.Get(0); len(o.Curve) != 1 {
+		t.Errorf("the report is not on the trial's curve: %+v", o)
+	}
+	eff = mustApply(t, l, exitEv(0, 1, 1, &trial.Result{Outcome: trial.ExitDone, Step: 3, Metrics: trial.Metrics{"loss": 0.25}, Checkpoint: "c"}))
+	if rec.State != trial.Completed || rec.Value != 0.25 || rec.Busy != 10*time.Second || rec.Resource != 3 || l.trained != 3 {
+		t.Fatalf("exited: %+v, trained %v", rec, l.trained)
+	}
+	if !slices.Equal(eff.clean, []int{0}) || len(eff.observe) != 1 || eff.observe[0].Status != search.Complete || len(l.inFlight) != 0 {
+		t.Errorf("exit effects %+v", eff)
+	}
+	if b, ok := l.best(); !ok || b.ID != 0 {
+		t.Errorf("best = %v, %v", b, ok)
+	}
+	// Anything after the end changes nothing.
+	for _, ev := range []trial.Event{exitEv(0, 1, 1, &trial.Result{Outcome: trial.ExitCrashed}), rep, event(0, 1, 2, trial.Started)} {
+		if eff := mustApply(t, l, ev); len(eff.changed)+len(eff.observe)+len(eff.send) > 0 || rec.State != trial.Completed {
+			t.Errorf("%v after the end: %+v, state %v", ev.Kind, eff, rec.State)
+		}
+	}
+}
+
+// TestLedgerFencing: events of an older attempt or delivery, of another
+// study, and of unknown trials change nothing; a newer delivery of a
+// trial asked to stop is asked again.
+func TestLedgerFencing(t *testing.T) {
+	l := testLedger(t, trial.Retry{})
+	l.create(0, point(0.1), search.Span{}, time.Time{})
+	mustApply(t, l, event(0, 1, 2, trial.Started))
+	rec, _ := l.get(0)
+	for _, ev := range []trial.Event{
+		event(0, 0, 2, trial.Started), // an older attempt
+		exitEv(0, 1, 1, &trial.Result{Outcome: trial.ExitDone, Metrics: trial.Metrics{"loss": 1}}), // an older delivery
+		{Key: trial.Key{Study: "other", ID: 0, Attempt: 1}, Delivery: 3, Kind: trial.Exited},
+	} {
+		if eff := mustApply(t, l, ev); len(eff.changed)+len(eff.observe) > 0 || rec.State != trial.Running {
+			t.Errorf("stale %+v applied: %+v", ev.Key, eff)
+		}
+	}
+	if eff := mustApply(t, l, event(7, 1, 1, trial.Started)); !slices.Equal(eff.unknown, []int{7}) {
+		t.Errorf("unknown trial: %+v", eff)
+	}
+	if eff, _ := l.stopBySearcher(0, "pruned"); len(eff.stop) != 1 {
+		t.Fatalf("stop of a running trial sends no stop: %+v", eff)
+	}
+	if eff := mustApply(t, l, event(0, 1, 3, trial.Started)); len(eff.stop) != 1 || rec.Delivery != 3 {
+		t.Errorf("a new delivery of a trial asked to stop is not asked again: %+v", eff)
+	}
+	eff := mustApply(t, l, exitEv(0, 1, 3, &trial.Result{Outcome: trial.ExitAborted}))
+	if rec.State != trial.Pruned || rec.Note != "pruned" || len(eff.observe) != 1 || eff.observe[0].Status != search.Pruned {
+		t.Errorf("aborted after the searcher's stop: %+v, effects %+v", rec, eff)
+	}
+}
+
+// TestLedgerRetries: a crash within the retry budget and a lost run get a
+// new attempt (sent, not shown to the searcher); past the budget the
+// trial fails.
+func TestLedgerRetries(t *testing.T) {
+	l := testLedger(t, trial.Retry{Retries: 1, MaxLost: 1})
+	l.create(0, point(0.1), search.Span{}, time.Time{})
+	rec, _ := l.get(0)
+	steps := []struct {
+		res     trial.Result
+		state   trial.State
+		attempt int
+	}{
+		{trial.Result{Outcome: trial.ExitCrashed, Error: "boom"}, trial.Pending, 2},
+		{trial.Result{Outcome: trial.ExitLost, Error: "worker died"}, trial.Pending, 3},
+		{trial.Result{Outcome: trial.ExitCrashed, Error: "boom again"}, trial.Failed, 3},
+	}
+	for i, st := range steps {
+		mustApply(t, l, event(0, rec.Attempt, 1, trial.Started))
+		res := st.res
+		eff := mustApply(t, l, exitEv(0, rec.Attempt, 1, &res))
+		if rec.State != st.state || rec.Attempt != st.attempt || rec.Delivery != 0 && st.state == trial.Pending {
+			t.Fatalf("step %d: %+v", i, rec)
+		}
+		requeued := st.state == trial.Pending
+		if requeued != (len(eff.send) == 1 && len(eff.requeued) == 1 && len(eff.observe) == 0) {
+			t.Errorf("step %d: effects %+v", i, eff)
+		}
+		if st.state == trial.Failed && (!slices.Equal(eff.failed, []int{0}) || len(eff.observe) != 1 || rec.Error != "boom again") {
+			t.Errorf("failure: effects %+v, record %+v", eff, rec)
+		}
+	}
+	if rec.Failures != 2 || rec.Lost != 1 || l.counts[trial.Failed] != 1 || l.counts[trial.Pending] != 0 {
+		t.Errorf("counts: %+v, %v", rec, l.counts)
+	}
+}
+
+func TestLedgerPromotion(t *testing.T) {
+	l := testLedger(t, trial.Retry{})
+	l.create(0, point(0.1), search.Span{To: 3, Pause: true}, time.Time{})
+	mustApply(t, l, event(0, 1, 1, trial.Started))
+	l.create(1, point(0.2), search.Span{To: 3, Pause: true}, time.Time{})
+	if r := l.reserved(); r != 6 {
+		t.Errorf("reserved %v, want 6 (two spans of 3)", r)
+	}
+	mustApply(t, l, exitEv(0, 1, 1, &trial.Result{Outcome: trial.ExitDone, Step: 3, Metrics: trial.Metrics{"loss": 1}, Checkpoint: "s/0/3"}))
+	rec, _ := l.get(0)
+	if rec.State != trial.Paused {
+		t.Fatalf("done at its rung: %v, want paused", rec.State)
+	}
+	if _, err := l.promote(1, search.Span{From: 3, To: 9}); err == nil {
+		t.Error("promoting a pending trial is accepted")
+	}
+	eff, err := l.promote(0, search.Span{From: 3, To: 9})
+	if err != nil || rec.State != trial.Pending || rec.Attempt != 2 || rec.Rung != 1 || rec.From != 3 || len(eff.send) != 1 || !strings.Contains(rec.Note, "promoted to epochs 9") {
+		t.Fatalf("promote: %+v, %+v, %v", rec, eff, err)
+	}
+	// Without a checkpoint, a promotion trains again from zero.
+	mustApply(t, l, event(1, 1, 1, trial.Started))
+	mustApply(t, l, exitEv(1, 1, 1, &trial.Result{Outcome: trial.ExitDone, Step: 3, Metrics: trial.Metrics{"loss": 2}}))
+	if _, err := l.promote(1, search.Span{From: 3, To: 9}); err != nil {
+		t.Fatal(err)
+	}
+	if r1, _ := l.get(1); r1.From != 0 || !strings.Contains(r1.Note, "restarted from 0") {
+		t.Errorf("promoted without a checkpoint: %+v", r1)
+	}
+	// A study that ends leaves paused trials completed at their rung.
+	l.create(2, point(0.3), search.Span{To: 3, Pause: true}, time.Time{})
+	mustApply(t, l, event(2, 1, 1, trial.Started))
+	mustApply(t, l, exitEv(2, 1, 1, &trial.Result{Outcome: trial.ExitDone, Step: 3, Metrics: trial.Metrics{"loss": 0.5}}))
+	eff, err = l.endPaused()
+	if r2, _ := l.get(2); err != nil || r2.State != trial.Completed || !strings.Contains(r2.Note, "ended at epochs 3") || !slices.Equal(eff.changed, []int{2}) {
+		t.Errorf("endPaused: %+v, %+v, %v", r2, eff, err)
+	}
+}
+
+func TestLedgerUserStop(t *testing.T) {
+	l := testLedger(t, trial.Retry{Retries: 5, MaxLost: 5})
+	for id := range 3 {
+		l.create(id, point(0.1*float64(id)), search.Span{}, time.Time{})
+	}
+	mustApply(t, l, event(1, 1, 1, trial.Started))
+	mustApply(t, l, event(2, 1, 1, trial.Started))
+	mustApply(t, l, exitEv(2, 1, 1, &trial.Result{Outcome: trial.ExitDone, Metrics: trial.Metrics{"loss": 1}}))
+	for _, tc := range []struct {
+		id   int
+		want stopOutcome
+	}{{0, stopDone}, {1, stopAsked}, {2, stopFinished}, {9, stopUnknown}} {
+		got, eff, err := l.stopByUser(tc.id, "enough")
+		if err != nil || got != tc.want {
+			t.Errorf("trial %d: %v (%v), want %v", tc.id, got, err, tc.want)
+		}
+		if (tc.want == stopDone || tc.want == stopAsked) != (len(eff.stop) == 1) {
+			t.Errorf("trial %d: stop requests %v", tc.id, eff.stop)
+		}
+	}
+	if r0, _ := l.get(0); r0.State != trial.Stopped || r0.Note != "enough" {
+		t.Errorf("pending trial: %+v", r0)
+	}
+	// The running one ends stopped whatever its worker says, never retried.
+	mustApply(t, l, exitEv(1, 1, 1, &trial.Result{Outcome: trial.ExitLost, Error: "gone"}))
+	if r1, _ := l.get(1); r1.State != trial.Stopped || r1.Lost != 0 {
+		t.Errorf("running trial: %+v", r1)
+	}
+}

@@ -1,0 +1,162 @@
+package scheduler
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+
+	"automl/search"
+	"automl/spacefile"
+	"automl/trial"
+)
+
+// open loads the study, or creates it: its record, seed, rng, searcher and
+// ledger. A resumed study keeps what it was created with.
+func (s *Scheduler) open(ctx context.Context) error {
+	f := s.cfg.File
+	st, err := s.cfg.Store.Load(ctx, f.Study)
+	if err != nil {
+		return fmt.Errorf("load study %s: %w", f.Study, err)
+	}
+	if st.Study != nil {
+		if err := s.checkResume(st); err != nil {
+			return err
+		}
+	}
+	seed := s.studySeed(st)
+	// The searcher is built for the study's seed, also when the file gave
+	// none: samplers fix their scramble or initial design from it.
+	if s.searcher, err = search.NewSearcher(f.Space, f.Algorithm.Settings(seed)); err != nil {
+		return fmt.Errorf("study %s: %w", f.Study, err)
+	}
+	now := s.cfg.Now()
+	budget := f.Budget.Override(s.cfg.Override)
+	if st.Study == nil {
+		if p, ok := s.cfg.Dispatcher.(Purger); ok {
+			if err := p.Purge(ctx); err != nil {
+				return fmt.Errorf("clear old jobs of study %s: %w", f.Study, err)
+			}
+		}
+		s.study = &Study{
+			Name: f.Study, SpaceFile: f.Path, SpaceText: f.Text,
+			Objective: f.Objective, Algorithm: f.Algorithm.Name, Seed: seed,
+			Trials: budget.Trials, Timeout: budget.Timeout,
+			Status: StudyRunning, Created: now,
+		}
+		s.pcg = rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
+	} else {
+		s.resumed = true
+		s.study = st.Study
+		s.baseElapsed = st.Study.Elapsed
+		s.pcg = &rand.PCG{}
+		if err := s.pcg.UnmarshalBinary(st.Snapshot.Rng); err != nil {
+			return fmt.Errorf("study %s: restore rng: %w", f.Study, err)
+		}
+		if err := s.searcher.Restore(st.Snapshot.Searcher); err != nil {
+			return fmt.Errorf("study %s: restore searcher: %w", f.Study, err)
+		}
+		s.nextID = st.Snapshot.NextID
+		s.study.Status, s.study.Reason = StudyRunning, ""
+		// The command line's budget replaces the stored one; the file's
+		// does not (it may be the file the study started with).
+		if o := s.cfg.Override; o.Trials > 0 {
+			s.study.Trials = o.Trials
+		}
+		if o := s.cfg.Override; o.Timeout > 0 {
+			s.study.Timeout = o.Timeout
+		}
+	}
+	s.rng = rand.New(s.pcg)
+	s.maxResourceTotal = budget.MaxResourceTotal
+	s.failedLimit = budget.FailedLimit(s.study.Trials)
+	s.ledger = newLedger(f.Study, f.Space, f.Objective, budget.Retry(), f.Resource)
+	if err := s.ledger.load(st.Trials, func(id int) ([]search.CurvePoint, error) { return s.curve(ctx, id) }); err != nil {
+		return err
+	}
+	s.study.Slots = s.cfg.Slots
+	if s.study.Trials == 0 && s.study.Timeout == 0 && s.maxResourceTotal == 0 {
+		s.log.Warn("study has no budget: it runs until its space is exhausted or it is interrupted", "study", s.study.Name)
+	}
+	return nil
+}
+
+// studySeed is the seed of the study: the stored one on resume; else
+// --seed, the file's, or one chosen now (and recorded with the study).
+func (s *Scheduler) studySeed(st StudyState) uint64 {
+	switch {
+	case st.Study != nil:
+		return st.Study.Seed
+	case s.cfg.Seed != nil:
+		return *s.cfg.Seed
+	case s.cfg.File.Algorithm.Seed != nil:
+		return *s.cfg.File.Algorithm.Seed
+	}
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:]) >> 1
+}
+
+// checkResume refuses to continue a study with a different space or seed.
+func (s *Scheduler) checkResume(st StudyState) error {
+	old, err := spacefile.Parse(st.Study.SpaceFile, st.Study.SpaceText)
+	if err != nil {
+		return fmt.Errorf("study %s: its stored space file no longer parses: %w", st.Study.Name, err)
+	}
+	if diff := spacefile.Diff(old, s.cfg.File); diff != "" {
+		return fmt.Errorf("study %q already exists with a different space (%s); to start a new study, change `study:` in %s or use another --db", st.Study.Name, diff, s.cfg.File.Path)
+	}
+	if seed := s.cfg.Seed; seed != nil && *seed != st.Study.Seed {
+		return fmt.Errorf("study %q was created with seed %d; it cannot continue with --seed %d", st.Study.Name, st.Study.Seed, *seed)
+	}
+	if st.Snapshot.Version > SnapshotVersion {
+		return fmt.Errorf("study %q has snapshot version %d, newer than this automl (%d)", st.Study.Name, st.Snapshot.Version, SnapshotVersion)
+	}
+	return nil
+}
+
+// recover re-queues the trials a previous run left pending or running:
+// the jobs of a dead scheduler may be lost or half-done, so each gets a new
+// attempt (a late result of the old one is then ignored) and its old job is
+// withdrawn from the queue. Completed trials are never run again.
+func (s *Scheduler) recover(ctx context.Context) error {
+	if !s.resumed {
+		return nil
+	}
+	n := 0
+	for _, id := range s.ledger.order {
+		rec := s.ledger.records[id]
+		if rec.State != trial.Pending && rec.State != trial.Running {
+			continue
+		}
+		if err := s.cfg.Dispatcher.Withdraw(ctx, s.study.Name, id); err != nil {
+			return fmt.Errorf("recover trial %d: %w", id, err)
+		}
+		eff, err := s.ledger.restart(id)
+		if err != nil {
+			return err
+		}
+		s.buf.add(eff, s.spec)
+		n++
+	}
+	if n > 0 {
+		s.log.Info("resumed study: re-queued unfinished trials", "study", s.study.Name, "trials", n)
+	}
+	return nil
+}
+
+// curve rebuilds a trial's learning curve from its stored reports (on resume).
+func (s *Scheduler) curve(ctx context.Context, id int) ([]search.CurvePoint, error) {
+	reps, err := s.cfg.Store.Reports(ctx, s.cfg.File.Study, id)
+	if err != nil {
+		return nil, fmt.Errorf("load reports of trial %d: %w", id, err)
+	}
+	var c []search.CurvePoint
+	for _, r := range reps {
+		if v, ok := s.cfg.File.Objective.Value(r.Metrics); ok {
+			c = append(c, search.CurvePoint{Step: r.Step, Loss: s.cfg.File.Objective.Loss(v)})
+		}
+	}
+	return c, nil
+}

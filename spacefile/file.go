@@ -1,0 +1,177 @@
+package spacefile
+
+import (
+	"fmt"
+	"time"
+
+	"automl/search"
+	"automl/trial"
+)
+
+// File is a parsed, validated space file: everything that defines a study.
+// It is immutable after Parse.
+//
+// Optional settings follow one convention: a number that must be positive
+// when given (trials, timeout, max_resource_total) is zero when unset; one
+// for which zero means something (a seed, a failure budget) is a pointer,
+// nil when unset.
+type File struct {
+	// Path is where the file was read from (for messages); Text is its
+	// contents as written, stored with the study.
+	Path string
+	Text []byte
+
+	Study       string
+	Description string
+	Objective   trial.Objective
+	Budget      Budget
+	Algorithm   Algorithm
+	// Resource names the fidelity trainers receive as from/to (epochs).
+	Resource string
+	// Trainer is the trainer section as written (an alias such as func
+	// stays so; see JobTrainer).
+	Trainer trial.Trainer
+	// Space is the parameter space.
+	Space *search.Space
+
+	pos positions
+}
+
+// Budget bounds a study.
+type Budget struct {
+	Trials           int
+	Timeout          time.Duration
+	MaxResourceTotal float64
+	// The failure budgets. Retries: re-runs of a trial whose code failed.
+	// MaxLost: re-runs of a run the infrastructure lost (a worker died),
+	// which are not failures of the trial. MaxFailed: failed trials that
+	// end the study.
+	Retries, MaxLost, MaxFailed *int
+}
+
+// Override returns b with every field that o sets replacing b's: the
+// command line's flags over the file's budget.
+func (b Budget) Override(o Budget) Budget {
+	if o.Trials > 0 {
+		b.Trials = o.Trials
+	}
+	if o.Timeout > 0 {
+		b.Timeout = o.Timeout
+	}
+	if o.MaxResourceTotal > 0 {
+		b.MaxResourceTotal = o.MaxResourceTotal
+	}
+	for _, f := range []struct{ dst, src **int }{{&b.Retries, &o.Retries}, {&b.MaxLost, &o.MaxLost}, {&b.MaxFailed, &o.MaxFailed}} {
+		if *f.src != nil {
+			v := **f.src
+			*f.dst = &v
+		}
+	}
+	return b
+}
+
+// Failure budgets when neither the file nor the command line sets them.
+const (
+	DefaultRetries = 0
+	DefaultMaxLost = 5
+)
+
+// Retry is the retry budget of each trial, defaults filled in.
+func (b Budget) Retry() trial.Retry {
+	return trial.Retry{Retries: orDefault(b.Retries, DefaultRetries), MaxLost: orDefault(b.MaxLost, DefaultMaxLost)}
+}
+
+// FailedLimit is how many failed trials end the study: max_failed, else
+// 10% of the trial budget in force, at least 5.
+func (b Budget) FailedLimit(trials int) int {
+	return orDefault(b.MaxFailed, max(5, trials/10))
+}
+
+func orDefault(p *int, def int) int {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// Algorithm is the algorithm section: which algorithm, the seed the file
+// gives (nil: one is chosen when the study is created, and recorded) and
+// the algorithm's own options.
+type Algorithm struct {
+	Name    string
+	Seed    *uint64
+	Options map[string]search.Value
+}
+
+// Settings are what the algorithm is built with, for the study's seed.
+func (a Algorithm) Settings(seed uint64) search.Settings {
+	return search.Settings{Name: a.Name, Seed: seed, Options: a.Options}
+}
+
+// Prefetch reports whether the algorithm's proposals do not depend on
+// results, so jobs may be queued ahead of free slots (see
+// search.AlgorithmSpec.Prefetch).
+func (a Algorithm) Prefetch() bool {
+	spec, ok := search.Lookup(a.Name)
+	return ok && spec.Prefetch
+}
+
+// MaxResource is the trials' full budget when the algorithm sets one
+// (max_resource), else 0.
+func (a Algorithm) MaxResource() float64 {
+	if v, ok := a.Options["max_resource"]; ok {
+		if x, ok := v.Float(); ok {
+			return x
+		}
+	}
+	return 0
+}
+
+// JobTrainer is the trainer section as jobs carry it: a built-in trainer's
+// alias (func) is resolved to its name (funcs), which workers serve.
+func (f *File) JobTrainer() trial.Trainer {
+	t := f.Trainer
+	if spec, ok := LookupTrainer(t.Plugin); ok {
+		t.Plugin = spec.Name
+	}
+	return t
+}
+
+// positions are where things are written in the file, for messages.
+type positions struct {
+	metric, algorithm, trainer Pos
+	config                     map[string]Pos            // trainer.config key -> its value
+	params                     map[string]Pos            // parameter -> its name
+	conditions                 map[string]map[string]Pos // parameter -> when: parent -> the parent's key
+}
+
+// ConfigError makes an error about a trainer config key, placed at that key
+// in the space file, for TrainerSpec.Check functions.
+func (f *File) ConfigError(key string, format string, args ...any) error {
+	pos, ok := f.pos.config[key]
+	if !ok {
+		pos = f.pos.trainer
+	}
+	return &Error{File: f.Path, Pos: pos, Where: "trainer.config." + key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// MetricError makes an error about the objective's metric, placed at it.
+func (f *File) MetricError(format string, args ...any) error {
+	return &Error{File: f.Path, Pos: f.pos.metric, Where: "objective.metric", Msg: fmt.Sprintf(format, args...)}
+}
+
+// ParamError makes an error about a parameter, placed at its definition.
+func (f *File) ParamError(name string, format string, args ...any) error {
+	pos, ok := f.pos.params[name]
+	if !ok {
+		pos = f.pos.trainer
+	}
+	return &Error{File: f.Path, Pos: pos, Where: fmt.Sprintf("parameter %q", name), Msg: fmt.Sprintf(format, args...)}
+}
+
+// TrainerError makes an error about a setting of the study that the
+// trainer cannot work with (where: "resource", say), placed at the
+// trainer section.
+func (f *File) TrainerError(where string, format string, args ...any) error {
+	return &Error{File: f.Path, Pos: f.pos.trainer, Where: where, Msg: fmt.Sprintf(format, args...)}
+}

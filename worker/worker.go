@@ -1,0 +1,108 @@
+// Package worker is one machine's share of a fleet: it finds the machine's
+// GPUs (nvidia-smi), lays out its slots (one per GPU or group of GPUs, or
+// CPU slots), gives each slot a plugin host that runs every trial in a
+// trainer process started on the slot's GPUs (CUDA_VISIBLE_DEVICES), and
+// takes jobs from NATS JetStream (backends/natsbus). New is the one
+// constructor: `automl worker` and the in-process slots of `automl search`
+// both use it, so a trial runs the same way in either.
+package worker
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"automl/backends/natsbus"
+	"automl/plugins"
+	"automl/trial"
+)
+
+// Options configure a Worker.
+type Options struct {
+	// Name identifies the worker in trial records (default hostname-pid).
+	Name string
+	// Pool whose jobs the worker takes (default trial.DefaultPool).
+	Pool string
+	// Slots is how many trials run at once; GPUs, when set, are each
+	// slot's GPUs (see Layout; an empty list hides the machine's GPUs).
+	Slots int
+	GPUs  [][]string
+	// AckWait, MaxDeliver and FetchWait: see natsbus.WorkerOptions.
+	AckWait    time.Duration
+	MaxDeliver int
+	FetchWait  time.Duration
+	// CheckpointDir is where running trials keep their checkpoints
+	// (default: the temp directory).
+	CheckpointDir string
+	// PluginDir, when set, is the only place external plugins run from.
+	PluginDir string
+	// TrainerOutput receives what trainers write to stderr.
+	TrainerOutput io.Writer
+	Logger        *slog.Logger
+}
+
+// Worker runs trials of one pool on its slots until its context ends.
+type Worker struct {
+	jobs  *natsbus.Worker
+	slots []*plugins.Slot
+}
+
+// New makes a worker on nc (which stays the caller's). Nothing runs until
+// Run; Close ends the trainer processes the slots keep.
+func New(nc *nats.Conn, o Options) (*Worker, error) {
+	if o.Slots < 1 {
+		return nil, errors.New("worker: slots must be >= 1")
+	}
+	w := &Worker{}
+	for i := range o.Slots {
+		h := plugins.HostOptions{Stderr: o.TrainerOutput, PluginDir: o.PluginDir}
+		if i < len(o.GPUs) {
+			h.GPUs = o.GPUs[i]
+			// nvidia-smi numbers GPUs in PCI bus order; CUDA, by default,
+			// fastest first. This makes CUDA_VISIBLE_DEVICES mean the GPUs
+			// the slot was given.
+			h.Env = plugins.BaseEnv("CUDA_DEVICE_ORDER=PCI_BUS_ID")
+		}
+		w.slots = append(w.slots, plugins.NewSlot(h))
+	}
+	jobs, err := natsbus.NewWorker(nc, w.runnerFor, natsbus.WorkerOptions{
+		Pool: o.Pool, Slots: o.Slots, GPUs: o.GPUs, Name: o.Name,
+		AckWait: o.AckWait, MaxDeliver: o.MaxDeliver, FetchWait: o.FetchWait,
+		CheckpointDir: o.CheckpointDir, Logger: o.Logger,
+	})
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	w.jobs = jobs
+	return w, nil
+}
+
+// runnerFor gives each job its slot's plugin host: it keeps the slot's
+// trainer process between trials (trainer.reuse), replaces it when it
+// crashes, and starts it on the slot's GPUs. Every trial runs in a plugin
+// process, never in this one.
+func (w *Worker) runnerFor(slot int, _ trial.Spec) (trial.Runner, error) {
+	return w.slots[slot], nil
+}
+
+// Name is the worker's name in trial records.
+func (w *Worker) Name() string { return w.jobs.Name() }
+
+// Run takes and runs jobs until ctx ends (running trials are then handed
+// back) or after Drain, once running trials finish.
+func (w *Worker) Run(ctx context.Context) error { return w.jobs.Run(ctx) }
+
+// Drain stops taking jobs; running trials finish. Safe from any goroutine.
+func (w *Worker) Drain() { w.jobs.Drain() }
+
+// Close ends every trainer process the slots keep.
+func (w *Worker) Close() {
+	for _, s := range w.slots {
+		s.Close()
+	}
+}
