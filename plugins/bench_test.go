@@ -9,7 +9,7 @@ import (
 
 	"automl/plugins"
 	"automl/plugins/funcs"
-	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -26,7 +26,7 @@ func pluginBinary(b *testing.B) string {
 // benchSpec is one trial of the funcs trainer: one evaluation of Branin,
 // after sleep (a stand-in for training time; 0: a trivial trial).
 func benchSpec(id int, sleep time.Duration, reuse bool) trial.Spec {
-	s := spec("funcs", id, param("x0", search.Float(1)), param("x1", search.Float(2)))
+	s := spec("funcs", id, param("x0", value.Float(1)), param("x1", value.Float(2)))
 	s.Trainer.Config = map[string]any{"function": "branin", "sleep": sleep.String()}
 	s.Trainer.Reuse = &reuse
 	return s

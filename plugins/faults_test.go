@@ -16,7 +16,7 @@ import (
 
 	"automl/plugins"
 	"automl/plugins/internal/proc"
-	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -29,7 +29,7 @@ func TestPanicFailsTheTrialNotTheSlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := slot.Pid()
-	_, err := slot.Run(context.Background(), spec("t-echo", 2, param("panic", search.Bool(true))), &reporter{})
+	_, err := slot.Run(context.Background(), spec("t-echo", 2, param("panic", value.Bool(true))), &reporter{})
 	if !errors.Is(err, plugins.ErrCrashed) || !strings.Contains(err.Error(), "panic: boom in trial 2") {
 		t.Fatalf("error %v, want ErrCrashed with the panic message", err)
 	}
@@ -225,11 +225,11 @@ func TestNonFiniteMetricsRejected(t *testing.T) {
 	p := open(t, builtinConfig(t, "t-nan"))
 	for _, tc := range []struct {
 		name   string
-		params []search.NamedValue
+		params []value.NamedValue
 		want   string
 	}{
 		{"report", nil, `a report at step 1 has metric "loss" = NaN`},
-		{"result", []search.NamedValue{param("in_result", search.Bool(true))}, `the result at step 0 has metric "loss" = +Inf`},
+		{"result", []value.NamedValue{param("in_result", value.Bool(true))}, `the result at step 0 has metric "loss" = +Inf`},
 	} {
 		rep := &reporter{}
 		res, err := p.Run(context.Background(), spec("t-nan", 1, tc.params...), rep)

@@ -15,7 +15,7 @@ import (
 	_ "automl/plugins/exec"
 	"automl/plugins/funcs"
 	"automl/plugins/internal/proc"
-	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -50,7 +50,7 @@ func init() {
 				m[nv.Name] = x
 			}
 		}
-		if b, _ := spec.Params.Get("panic"); b == search.Bool(true) {
+		if b, _ := spec.Params.Get("panic"); b == value.Bool(true) {
 			panic(fmt.Sprintf("boom in trial %d", spec.Key.ID))
 		}
 		return trial.Result{Outcome: trial.ExitDone, Metrics: m, Step: spec.To}, nil
@@ -111,7 +111,7 @@ func init() {
 	// t-nan reports a NaN loss (a diverged run), or returns an infinite one
 	// when params.in_result is true.
 	reg("t-nan", func(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
-		if b, _ := spec.Params.Get("in_result"); b == search.Bool(true) {
+		if b, _ := spec.Params.Get("in_result"); b == value.Bool(true) {
 			return trial.Result{Outcome: trial.ExitDone, Metrics: trial.Metrics{"loss": math.Inf(1)}}, nil
 		}
 		d, err := rep.Report(ctx, 1, trial.Metrics{"loss": math.NaN()})
@@ -176,7 +176,7 @@ func open(t testing.TB, cfg plugins.Config) *plugins.Plugin {
 	return p
 }
 
-func spec(plugin string, id int, params ...search.NamedValue) trial.Spec {
+func spec(plugin string, id int, params ...value.NamedValue) trial.Spec {
 	return trial.Spec{
 		Key:     trial.Key{Study: "s", ID: id, Attempt: 1},
 		Params:  params,
@@ -184,8 +184,8 @@ func spec(plugin string, id int, params ...search.NamedValue) trial.Spec {
 	}
 }
 
-func param(name string, v search.Value) search.NamedValue {
-	return search.NamedValue{Name: name, Value: v}
+func param(name string, v value.Value) value.NamedValue {
+	return value.NamedValue{Name: name, Value: v}
 }
 
 // reporter records reports and answers with decide (continue when nil).

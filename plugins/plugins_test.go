@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"automl/plugins"
-	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
 func TestRunCarriesSpecAndResult(t *testing.T) {
 	p := open(t, builtinConfig(t, "t-echo"))
-	s := spec("t-echo", 7, param("lr", search.Float(0.125)), param("layers", search.Int(3)), param("opt", search.String("adam")))
+	s := spec("t-echo", 7, param("lr", value.Float(0.125)), param("layers", value.Int(3)), param("opt", value.String("adam")))
 	s.To = 9
 	res, err := p.Run(context.Background(), s, &reporter{})
 	if err != nil {
@@ -71,7 +71,7 @@ func TestErrorsKeepTheirSentinel(t *testing.T) {
 		{"nometrics", trial.ErrNoMetrics, "the script printed nothing: no metrics"},
 		{"plain", nil, "plain failure"},
 	} {
-		_, err := p.Run(context.Background(), spec("t-errors", 1, param("kind", search.String(tc.kind))), &reporter{})
+		_, err := p.Run(context.Background(), spec("t-errors", 1, param("kind", value.String(tc.kind))), &reporter{})
 		if err == nil || err.Error() != tc.msg {
 			t.Errorf("%s: error %v, want %q", tc.kind, err, tc.msg)
 		}
@@ -91,7 +91,7 @@ func TestErrorsKeepTheirSentinel(t *testing.T) {
 // promptly, its result comes back, and the process can be reused.
 func TestCancelStopsTraining(t *testing.T) {
 	p := open(t, builtinConfig(t, "t-steps"))
-	s := spec("t-steps", 1, param("sleep_ms", search.Int(20)))
+	s := spec("t-steps", 1, param("sleep_ms", value.Int(20)))
 	s.To = 1e6
 	ctx, cancel := context.WithCancel(context.Background())
 	rep := &reporter{decide: func(step float64, _ trial.Metrics) trial.Directive {

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"automl/plugins"
-	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -91,7 +91,7 @@ func TestSlotReplacesACrashedProcessAhead(t *testing.T) {
 	slot := plugins.NewSlot(plugins.HostOptions{Self: selfExe(t)})
 	defer slot.Close()
 	first := runPid(t, slot, spec("t-echo", 1))
-	_, err := slot.Run(context.Background(), spec("t-echo", 2, param("panic", search.Bool(true))), &reporter{})
+	_, err := slot.Run(context.Background(), spec("t-echo", 2, param("panic", value.Bool(true))), &reporter{})
 	if !errors.Is(err, plugins.ErrCrashed) {
 		t.Fatalf("error %v, want ErrCrashed", err)
 	}

@@ -13,7 +13,7 @@ import (
 // The report's own costs, without the store: building every view
 // (leaderboard, lanes, summary, fANOVA, curves) and writing the page.
 //
-//	go test ./scheduler/report -run XXX -bench . -benchtime 5x
+//	go test ./report -run XXX -bench . -benchtime 5x
 
 func benchInput(n int) Input {
 	c := reporttest.Study(reporttest.Options{Trials: n, Seed: 1, Reports: true})

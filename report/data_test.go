@@ -13,7 +13,7 @@ import (
 	"automl/backends/memory"
 	"automl/report/reporttest"
 	"automl/scheduler"
-	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -21,7 +21,7 @@ var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
 func rec(id int, st trial.State, worker string, gpus []string, start, end time.Duration) trial.Record {
 	r := trial.Record{ID: id, State: st, Attempt: 1, Worker: worker, GPUs: gpus, Created: t0,
-		Params: search.Values{{Name: "x", Value: search.Float(float64(id))}}}
+		Params: value.Values{{Name: "x", Value: value.Float(float64(id))}}}
 	if start >= 0 {
 		r.Started = t0.Add(start)
 	}
@@ -125,9 +125,9 @@ func TestParamsInferred(t *testing.T) {
 	lrs := []float64{1e-5, 3e-3, 0.1}
 	opts := []string{"adam", "sgd", "adam"}
 	for i := range recs {
-		recs[i].Params = search.Values{{Name: "lr", Value: search.Float(lrs[i])}, {Name: "opt", Value: search.String(opts[i])}}
+		recs[i].Params = value.Values{{Name: "lr", Value: value.Float(lrs[i])}, {Name: "opt", Value: value.String(opts[i])}}
 	}
-	recs[2].Params = append(recs[2].Params, search.NamedValue{Name: "momentum", Value: search.Float(0.9)})
+	recs[2].Params = append(recs[2].Params, value.NamedValue{Name: "momentum", Value: value.Float(0.9)})
 	d := Build(Input{Study: study(), Trials: recs})
 	if d.File != nil || len(d.Params) != 3 {
 		t.Fatalf("space file %v, params %+v", d.File, d.Params)
@@ -136,10 +136,10 @@ func TestParamsInferred(t *testing.T) {
 	if lr.Name != "lr" || lr.Categorical || !lr.Log || lr.Low != 1e-5 || lr.High != 0.1 {
 		t.Errorf("lr %+v", lr)
 	}
-	if !opt.Categorical || len(opt.Levels) != 2 || opt.Coord(search.String("sgd")) != 1 {
+	if !opt.Categorical || len(opt.Levels) != 2 || opt.Coord(value.String("sgd")) != 1 {
 		t.Errorf("opt %+v", opt)
 	}
-	if !mom.Conditional || !math.IsNaN(mom.Unit(search.Value{})) {
+	if !mom.Conditional || !math.IsNaN(mom.Unit(value.Value{})) {
 		t.Errorf("momentum %+v", mom)
 	}
 }

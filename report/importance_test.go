@@ -7,14 +7,14 @@ import (
 	"time"
 
 	"automl/scheduler"
-	"automl/search"
+	"automl/search/value"
 	"automl/spacefile"
 	"automl/trial"
 )
 
 // studyOf makes a completed study of n trials with parameters drawn
 // uniformly from [0, 1] and values f(params).
-func studyOf(t *testing.T, space string, n int, seed uint64, f func(p search.Values) float64) Input {
+func studyOf(t *testing.T, space string, n int, seed uint64, f func(p value.Values) float64) Input {
 	t.Helper()
 	st := &scheduler.Study{Name: "s", Objective: trial.Objective{Metric: "value", Direction: trial.Minimize}, Algorithm: "random", SpaceText: []byte(space), SpaceFile: "space.yaml"}
 	file, err := spacefile.Parse("space.yaml", st.SpaceText)
@@ -62,15 +62,15 @@ func shares(imp Importance) map[string]float64 {
 func TestImportanceFindsTheDominantParameter(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		f    func(p search.Values) float64
+		f    func(p value.Values) float64
 		// true main-effect shares (variance of each term over the sum)
 		want map[string]float64
 	}{
-		{"linear, x0 dominates", func(p search.Values) float64 { return 10*p.Float("x0", 0) + p.Float("x1", 0) },
+		{"linear, x0 dominates", func(p value.Values) float64 { return 10*p.Float("x0", 0) + p.Float("x1", 0) },
 			map[string]float64{"x0": 100.0 / 101, "x1": 1.0 / 101, "x2": 0}},
-		{"additive 1:4", func(p search.Values) float64 { return p.Float("x0", 0) + 2*p.Float("x1", 0) },
+		{"additive 1:4", func(p value.Values) float64 { return p.Float("x0", 0) + 2*p.Float("x1", 0) },
 			map[string]float64{"x0": 0.2, "x1": 0.8, "x2": 0}},
-		{"non-monotone x1", func(p search.Values) float64 {
+		{"non-monotone x1", func(p value.Values) float64 {
 			return math.Sin(2*math.Pi*p.Float("x1", 0)) + 0.1*p.Float("x0", 0)
 		}, map[string]float64{"x0": 0.01 / 12 / (0.5 + 0.01/12), "x1": 0.5 / (0.5 + 0.01/12), "x2": 0}},
 	} {
@@ -109,7 +109,7 @@ parameters:
   momentum: {type: float, low: 0.5, high: 0.99, when: {opt: sgd}}
   lr: {type: float, low: 1.0e-5, high: 1.0e-1, log: true}
 `
-	d := Build(studyOf(t, space, 300, 5, func(p search.Values) float64 {
+	d := Build(studyOf(t, space, 300, 5, func(p value.Values) float64 {
 		off := map[string]float64{"sgd": 0, "adam": 3, "rmsprop": 1}[p.String("opt", "")]
 		return off + 0.2*p.Float("lr", 0)*10
 	}))
@@ -122,7 +122,7 @@ parameters:
 		t.Errorf("irrelevant conditional momentum share %.3f (%v)", got["momentum"], got)
 	}
 	// Where momentum is active it decides the value: now it matters.
-	d = Build(studyOf(t, space, 300, 5, func(p search.Values) float64 {
+	d = Build(studyOf(t, space, 300, 5, func(p value.Values) float64 {
 		if p.String("opt", "") != "sgd" {
 			return 1
 		}
@@ -136,14 +136,14 @@ parameters:
 }
 
 func TestImportanceNeedsTrials(t *testing.T) {
-	d := Build(studyOf(t, threeFloats, 5, 1, func(p search.Values) float64 { return p.Float("x0", 0) }))
+	d := Build(studyOf(t, threeFloats, 5, 1, func(p value.Values) float64 { return p.Float("x0", 0) }))
 	if len(d.Importance.Params) != 0 || d.Importance.Note == "" {
 		t.Errorf("5 trials: importance %+v, want none with a note", d.Importance)
 	}
 }
 
 func TestImportanceDeterministic(t *testing.T) {
-	in := studyOf(t, threeFloats, 200, 9, func(p search.Values) float64 { return p.Float("x0", 0) * p.Float("x1", 0) })
+	in := studyOf(t, threeFloats, 200, 9, func(p value.Values) float64 { return p.Float("x0", 0) * p.Float("x1", 0) })
 	a, b := Build(in).Importance, Build(in).Importance
 	for i := range a.Params {
 		if a.Params[i] != b.Params[i] {

@@ -5,6 +5,7 @@ import (
 
 	"automl/scheduler"
 	"automl/search"
+	"automl/search/value"
 	"automl/spacefile"
 )
 
@@ -19,7 +20,7 @@ type Param struct {
 	// values seen).
 	Low, High float64
 	// Levels are a categorical parameter's values, in the space's order.
-	Levels []search.Value
+	Levels []value.Value
 	// Conditional: the parameter has a `when` (or is missing from some trials).
 	Conditional bool
 
@@ -28,7 +29,7 @@ type Param struct {
 
 // Coord places v on the parameter's axis: a number as itself, a level by
 // its index. NaN when v is absent or unknown.
-func (p *Param) Coord(v search.Value) float64 {
+func (p *Param) Coord(v value.Value) float64 {
 	if v.IsAbsent() {
 		return math.NaN()
 	}
@@ -49,7 +50,7 @@ func (p *Param) Coord(v search.Value) float64 {
 // Unit maps v into [0, 1] the way the search algorithms see the space (the
 // unit-cube transform): log scales in log space, every level of a
 // categorical, an int or a stepped float an equal cell. NaN when absent.
-func (p *Param) Unit(v search.Value) float64 {
+func (p *Param) Unit(v value.Value) float64 {
 	if v.IsAbsent() {
 		return math.NaN()
 	}
@@ -119,17 +120,17 @@ func paramsOf(space *search.Space, rows []Row) []Param {
 func inferParam(name string, rows []Row) Param {
 	p := Param{Name: name, Int: true, Low: math.Inf(1), High: math.Inf(-1)}
 	numeric := true
-	var levels []search.Value
-	seen := map[search.Value]bool{}
+	var levels []value.Value
+	seen := map[value.Value]bool{}
 	for i := range rows {
 		v, ok := rows[i].Params.Get(name)
 		if !ok {
 			p.Conditional = true
 			continue
 		}
-		if x, isNum := v.Float(); isNum && v.Kind() != search.BoolValue {
+		if x, isNum := v.Float(); isNum && v.Kind() != value.BoolValue {
 			p.Low, p.High = math.Min(p.Low, x), math.Max(p.High, x)
-			p.Int = p.Int && v.Kind() == search.IntValue
+			p.Int = p.Int && v.Kind() == value.IntValue
 		} else {
 			numeric = false
 		}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"automl/scheduler"
-	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -24,8 +24,8 @@ func sortRows() (*scheduler.Study, []Row) {
 		rec(4, trial.Completed, "w", nil, 0, 10*time.Second),
 	}
 	recs[2].Error = "boom"
-	recs[1].Params = search.Values{{Name: "x", Value: search.Float(-5)}, {Name: "opt", Value: search.String("sgd")}}
-	recs[4].Params = append(recs[4].Params, search.NamedValue{Name: "opt", Value: search.String("adam")})
+	recs[1].Params = value.Values{{Name: "x", Value: value.Float(-5)}, {Name: "opt", Value: value.String("sgd")}}
+	recs[4].Params = append(recs[4].Params, value.NamedValue{Name: "opt", Value: value.String("adam")})
 	return st, Leaderboard(st, recs)
 }
 

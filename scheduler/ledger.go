@@ -101,15 +101,6 @@ func (l *ledger) get(id int) (*trial.Record, bool) {
 // created is how many trials (configurations) the study has.
 func (l *ledger) created() int { return len(l.order) }
 
-// active lists the pending and running trials (few: at most slots + queue).
-func (l *ledger) active() []int {
-	ids := make([]int, 0, len(l.inFlight))
-	for id := range l.inFlight {
-		ids = append(ids, id)
-	}
-	return ids
-}
-
 // reserved is the resource the pending and running jobs may still train.
 func (l *ledger) reserved() float64 {
 	r := 0.0

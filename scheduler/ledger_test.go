@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -15,13 +16,11 @@ import (
 func testLedger(t *testing.T, retry trial.Retry) *ledger {
 	t.Helper()
 	space, err := search.NewSpace([]search.Param{{Name: "x", Type: search.FloatParam, Low: 0, High: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	check(t, err)
 	return newLedger("s", space, trial.Objective{Metric: "loss", Direction: trial.Minimize}, retry, "epochs")
 }
 
-func point(x float64) search.Point { return search.Point{search.Float(x)} }
+func point(x float64) search.Point { return search.Point{value.Float(x)} }
 
 func event(id, attempt, delivery int, kind trial.EventKind) trial.Event {
 	return trial.Event{Key: trial.Key{Study: "s", ID: id, Attempt: attempt}, Delivery: delivery, Kind: kind, Time: time.Unix(100, 0), Worker: "w"}
@@ -36,10 +35,15 @@ func exitEv(id, attempt, delivery int, res *trial.Result) trial.Event {
 func mustApply(t *testing.T, l *ledger, ev trial.Event) effects {
 	t.Helper()
 	eff, err := l.apply(ev)
+	check(t, err)
+	return eff
+}
+
+func check(t *testing.T, err error) {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return eff
 }
 
 func TestLedgerLifecycle(t *testing.T) {
@@ -171,9 +175,8 @@ func TestLedgerPromotion(t *testing.T) {
 	// Without a checkpoint, a promotion trains again from zero.
 	mustApply(t, l, event(1, 1, 1, trial.Started))
 	mustApply(t, l, exitEv(1, 1, 1, &trial.Result{Outcome: trial.ExitDone, Step: 3, Metrics: trial.Metrics{"loss": 2}}))
-	if _, err := l.promote(1, search.Span{From: 3, To: 9}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = l.promote(1, search.Span{From: 3, To: 9})
+	check(t, err)
 	if r1, _ := l.get(1); r1.From != 0 || !strings.Contains(r1.Note, "restarted from 0") {
 		t.Errorf("promoted without a checkpoint: %+v", r1)
 	}
@@ -214,5 +217,35 @@ func TestLedgerUserStop(t *testing.T) {
 	mustApply(t, l, exitEv(1, 1, 1, &trial.Result{Outcome: trial.ExitLost, Error: "gone"}))
 	if r1, _ := l.get(1); r1.State != trial.Stopped || r1.Lost != 0 {
 		t.Errorf("running trial: %+v", r1)
+	}
+}
+
+// The queue is refilled in halves, counting pending and running jobs
+// together: a worker may report a short trial's start only with its end,
+// so trials seen pending may all be running, and a rule on pending alone
+// would leave slots idle until the queue ran nearly dry.
+func TestJobsRefillInHalves(t *testing.T) {
+	for _, c := range []struct {
+		slots, queue, pending, running, want int
+	}{
+		{64, 64, 0, 0, 128},
+		{64, 64, 128, 0, 0},  // all seen pending (their start not yet reported)
+		{64, 64, 97, 0, 0},   // 31 free: less than half the queue
+		{64, 64, 96, 0, 32},  // half the queue free: refill
+		{64, 64, 64, 32, 32}, // the same, some seen running
+		{64, 64, 0, 64, 64},
+		{4, 0, 3, 0, 1}, // no queue: every free slot
+		{4, 1, 4, 0, 1},
+		{4, 1, 5, 0, 0},
+	} {
+		l := newLedger("s", &search.Space{}, trial.Objective{}, trial.Retry{}, "epochs")
+		for i := range c.pending + c.running {
+			l.inFlight[i] = true
+		}
+		l.counts[trial.Pending], l.counts[trial.Running] = c.pending, c.running
+		s := &Scheduler{cfg: Config{Slots: c.slots, Queue: c.queue}, ledger: l}
+		if got := s.jobs(); got != c.want {
+			t.Errorf("slots %d queue %d pending %d running %d: %d jobs, want %d", c.slots, c.queue, c.pending, c.running, got, c.want)
+		}
 	}
 }

@@ -8,8 +8,9 @@
 // The loop (Scheduler.Run, this file) is thin: the trials and their rules
 // live in a pure ledger (ledger.go; the exit policy itself is
 // trial.Decide), one step's writes and jobs in a step buffer (step.go),
-// loading and crash recovery in recover.go, and users' stop requests in
-// requests.go.
+// loading and crash recovery in recover.go, users' stop requests in
+// requests.go, and how a run ends (drain, timeout, failure, cancel) in
+// lifecycle.go.
 package scheduler
 
 import (
@@ -452,120 +453,4 @@ func (s *Scheduler) clean(ctx context.Context) {
 			s.log.Warn("delete checkpoints of finished trials", "trials", len(ids), "err", err)
 		}
 	}
-}
-
-func (s *Scheduler) elapsed() time.Duration {
-	return s.baseElapsed + s.cfg.Now().Sub(s.runStart)
-}
-
-func (s *Scheduler) timedOut() bool {
-	return s.study.Timeout > 0 && s.elapsed() >= s.study.Timeout
-}
-
-// startDrain stops creating trials and withdraws the queued ones (they stay
-// pending in the store and run when the study resumes).
-func (s *Scheduler) startDrain(ctx context.Context, why string) {
-	s.draining = true
-	if s.doneReason == "" {
-		s.doneReason = why
-	}
-	s.log.Info("draining: waiting for running trials", "study", s.study.Name, "why", why, "running", s.ledger.counts[trial.Running])
-	s.buf.unsent = nil
-	for _, id := range s.ledger.order {
-		if rec := s.ledger.records[id]; rec.State == trial.Pending {
-			if err := s.cfg.Dispatcher.Withdraw(ctx, s.study.Name, id); err != nil {
-				s.log.Warn("withdraw failed", "trial", id, "err", err)
-			}
-		}
-	}
-}
-
-// finished: nothing more will be created and nothing is running.
-func (s *Scheduler) finished() bool {
-	c := s.ledger.counts
-	switch {
-	case c[trial.Running] > 0:
-		return false
-	case s.draining:
-		return true
-	case c[trial.Pending] > 0:
-		return false
-	}
-	return s.searcherDone || s.failedStudy != "" || s.idle || s.resourceSpent()
-}
-
-func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
-	switch {
-	case s.failedStudy != "":
-		s.study.Status, s.study.Reason = StudyFailed, s.failedStudy
-	case s.draining && s.doneReason != "timeout reached":
-		s.study.Status, s.study.Reason = StudyInterrupted, s.doneReason
-	default:
-		s.study.Status = StudyDone
-		switch {
-		case s.doneReason != "":
-			s.study.Reason = s.doneReason
-		case s.resourceSpent():
-			s.study.Reason = fmt.Sprintf("resource budget of %g %s used", s.maxResourceTotal, s.cfg.File.Resource)
-		case s.study.Trials > 0 && s.ledger.created() >= s.study.Trials:
-			s.study.Reason = fmt.Sprintf("trial budget of %d used", s.study.Trials)
-		default:
-			s.study.Reason = "the searcher has nothing more to run"
-		}
-		// The study is over: trials paused at a rung are final there.
-		eff, err := s.ledger.endPaused()
-		if err != nil {
-			return s.summary(), err
-		}
-		s.buf.add(eff, s.spec)
-	}
-	s.lastCommit = time.Time{}
-	if err := s.flush(ctx); err != nil {
-		return s.summary(), err
-	}
-	s.clean(ctx)
-	s.progress()
-	return s.summary(), nil
-}
-
-// interrupt handles a cancelled run: running trials are asked to stop and
-// stay recorded as running, so a resume re-runs them.
-func (s *Scheduler) interrupt() (Summary, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for _, id := range s.ledger.order {
-		if rec := s.ledger.records[id]; rec.State == trial.Running {
-			_ = s.cfg.Dispatcher.Stop(ctx, rec.Key(s.study.Name))
-		}
-	}
-	s.study.Status, s.study.Reason = StudyInterrupted, "cancelled by the user"
-	s.lastCommit = time.Time{}
-	s.buf.acks = s.buf.acks[:0]
-	if err := s.commit(ctx); err != nil {
-		return s.summary(), err
-	}
-	return s.summary(), context.Canceled
-}
-
-func (s *Scheduler) summary() Summary {
-	sum := Summary{Study: s.study.Name, Status: s.study.Status, Reason: s.study.Reason, Resumed: s.resumed, Counts: map[trial.State]int{}}
-	for st, n := range s.ledger.counts {
-		if n > 0 {
-			sum.Counts[st] = n
-		}
-	}
-	if best, ok := s.ledger.best(); ok {
-		sum.Best, sum.HasBest = *best, true
-	}
-	return sum
-}
-
-func (s *Scheduler) progress() {
-	if s.cfg.Progress == nil {
-		return
-	}
-	best, _ := s.ledger.best()
-	p := newProgress(s.study, s.ledger.counts, s.ledger.created(), best, s.elapsed())
-	p.Draining = s.draining
-	s.cfg.Progress(p)
 }

@@ -363,7 +363,7 @@ func (f failing) Run(context.Context, trial.Spec, trial.Reporter) (trial.Result,
 
 func TestTooManyFailuresFailTheStudy(t *testing.T) {
 	h := newHarness(t, fmt.Sprintf(braninSpace, "failing", 100, 1))
-	sum, err, _ := h.run(context.Background(), failing{}, 2, func(c *scheduler.Config) { c.Override.MaxFailed = ptr(4) })
+	sum, err, _ := h.run(context.Background(), failing{}, 2, func(c *scheduler.Config) { c.Override.MaxFailed = new(4) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,7 +404,7 @@ func TestRetriesAndLostWorkers(t *testing.T) {
 	for _, lost := range []bool{false, true} {
 		t.Run(map[bool]string{false: "code failure retried", true: "lost worker re-queued"}[lost], func(t *testing.T) {
 			h := newHarness(t, fmt.Sprintf(braninSpace, "flaky", 10, 2))
-			sum, err, _ := h.run(context.Background(), &flaky{lost: lost, seen: map[int]bool{}}, 2, func(c *scheduler.Config) { c.Override.Retries = ptr(1) })
+			sum, err, _ := h.run(context.Background(), &flaky{lost: lost, seen: map[int]bool{}}, 2, func(c *scheduler.Config) { c.Override.Retries = new(1) })
 			if err != nil || sum.Counts[trial.Completed] != 10 {
 				t.Fatalf("%+v %v", sum, err)
 			}
@@ -421,7 +421,7 @@ func TestRetriesAndLostWorkers(t *testing.T) {
 	}
 	t.Run("no retries: code failure is final", func(t *testing.T) {
 		h := newHarness(t, fmt.Sprintf(braninSpace, "noretry", 6, 2))
-		sum, err, _ := h.run(context.Background(), &flaky{seen: map[int]bool{}}, 1, func(c *scheduler.Config) { c.Override.MaxFailed = ptr(100) })
+		sum, err, _ := h.run(context.Background(), &flaky{seen: map[int]bool{}}, 1, func(c *scheduler.Config) { c.Override.MaxFailed = new(100) })
 		if err != nil || sum.Counts[trial.Failed] != 6 {
 			t.Fatalf("%+v %v", sum, err)
 		}
@@ -484,7 +484,7 @@ func TestResumeRefusesAnotherSpaceOrSeed(t *testing.T) {
 	}
 	h.text = fmt.Sprintf(braninSpace, "guard", 3, 4)
 	h.space = parse(t, h.text)
-	_, err, _ = h.run(context.Background(), funcs.Runner{}, 1, func(c *scheduler.Config) { c.Seed = ptr[uint64](99) })
+	_, err, _ = h.run(context.Background(), funcs.Runner{}, 1, func(c *scheduler.Config) { c.Seed = new(uint64(99)) })
 	if err == nil || !strings.Contains(err.Error(), "seed 4") {
 		t.Fatalf("other seed: %v", err)
 	}
@@ -519,11 +519,11 @@ func TestNoRetryOnceTheStudyFailed(t *testing.T) {
 	h := newHarness(t, fmt.Sprintf(braninSpace, "failed-retry", 50, 1))
 	r := &firstWaits{release: make(chan struct{}), first: -1, runs: map[int]int{}}
 	var draining atomic.Bool
-	sent := &recordingDispatcher{}
+	sent := &recorder{}
 	done := make(chan scheduler.Summary, 1)
 	go func() {
 		sum, err, _ := h.run(context.Background(), r, 2, func(c *scheduler.Config) {
-			c.Override.Retries, c.Override.MaxFailed = ptr(1), ptr(1)
+			c.Override.Retries, c.Override.MaxFailed = new(1), new(1)
 			c.Progress = func(p scheduler.Progress) { draining.Store(p.Draining) }
 			sent.Dispatcher = c.Dispatcher
 			c.Dispatcher = sent
@@ -552,14 +552,16 @@ func TestNoRetryOnceTheStudyFailed(t *testing.T) {
 	}
 }
 
-// recordingDispatcher records the jobs it dispatches.
-type recordingDispatcher struct {
+// recorder is a dispatcher that records the jobs it dispatches and the
+// trials whose checkpoints it is asked to delete.
+type recorder struct {
 	scheduler.Dispatcher
-	mu   sync.Mutex
-	keys []trial.Key
+	mu      sync.Mutex
+	keys    []trial.Key
+	cleaned []int
 }
 
-func (d *recordingDispatcher) Dispatch(ctx context.Context, specs []trial.Spec) error {
+func (d *recorder) Dispatch(ctx context.Context, specs []trial.Spec) error {
 	d.mu.Lock()
 	for _, s := range specs {
 		d.keys = append(d.keys, s.Key)
@@ -568,8 +570,15 @@ func (d *recordingDispatcher) Dispatch(ctx context.Context, specs []trial.Spec) 
 	return d.Dispatcher.Dispatch(ctx, specs)
 }
 
+func (d *recorder) DeleteCheckpoints(_ context.Context, _ string, ids []int) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cleaned = append(d.cleaned, ids...)
+	return nil
+}
+
 // attempts is how many attempts of trial id were dispatched.
-func (d *recordingDispatcher) attempts(id int) int {
+func (d *recorder) attempts(id int) int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n := 0
@@ -580,5 +589,3 @@ func (d *recordingDispatcher) attempts(id int) int {
 	}
 	return n
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -159,20 +159,6 @@ func TestUserStopsStudy(t *testing.T) {
 	}
 }
 
-// cleaning is a local dispatcher that records checkpoint deletions.
-type cleaning struct {
-	*local.Dispatcher
-	mu  sync.Mutex
-	ids []int
-}
-
-func (c *cleaning) DeleteCheckpoints(_ context.Context, study string, ids []int) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.ids = append(c.ids, ids...)
-	return nil
-}
-
 type checkpointing struct{}
 
 func (checkpointing) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
@@ -185,8 +171,9 @@ func (checkpointing) Run(ctx context.Context, spec trial.Spec, rep trial.Reporte
 // keeps them), each trial once.
 func TestCheckpointsOfFinishedTrialsAreDeleted(t *testing.T) {
 	h := newHarness(t, fmt.Sprintf(braninSpace, "clean", 7, 4))
-	d := &cleaning{Dispatcher: local.New(2, func(trial.Spec) (trial.Runner, error) { return checkpointing{}, nil })}
-	defer d.Close()
+	l := local.New(2, func(trial.Spec) (trial.Runner, error) { return checkpointing{}, nil })
+	defer l.Close()
+	d := &recorder{Dispatcher: l}
 	s, err := scheduler.New(scheduler.Config{File: h.space, Store: h.store, Dispatcher: d, Slots: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +182,7 @@ func TestCheckpointsOfFinishedTrialsAreDeleted(t *testing.T) {
 		t.Fatalf("%+v %v", sum, err)
 	}
 	d.mu.Lock()
-	got := slices.Sorted(slices.Values(d.ids))
+	got := slices.Sorted(slices.Values(d.cleaned))
 	d.mu.Unlock()
 	if !slices.Equal(got, []int{0, 1, 2, 3, 4, 5, 6}) {
 		t.Fatalf("checkpoints deleted for trials %v, want each of 0..6 once", got)

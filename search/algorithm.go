@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"automl/internal/registry"
+	"automl/search/value"
 )
 
 // Sampler proposes configurations. It is a pure function of its arguments:
@@ -153,10 +154,10 @@ const (
 // Option describes one algorithm-specific key of the `algorithm:` section.
 type Option struct {
 	Kind OptionKind
-	// Choices limits a string option; Min bounds a number option (inclusive) when HasMin.
+	// Choices limits a string option; Min, when set, bounds a number
+	// option (inclusive).
 	Choices []string
-	Min     float64
-	HasMin  bool
+	Min     *float64
 	Doc     string
 }
 
@@ -166,7 +167,7 @@ type Option struct {
 type Settings struct {
 	Name    string
 	Seed    uint64
-	Options map[string]Value
+	Options map[string]value.Value
 }
 
 // AlgorithmSpec describes a registered algorithm.

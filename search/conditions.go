@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"automl/internal/suggest"
+	"automl/search/value"
 )
 
 // NewSpace makes the space of the given parameters, checking what spans
@@ -74,7 +75,7 @@ func NewSpace(params []Param) (*Space, error) {
 
 // canTake reports whether a condition on prm can hold for v: v is one of
 // the values Decode can give prm (a grid restricts a number parameter).
-func canTake(prm *Param, v Value) bool {
+func canTake(prm *Param, v value.Value) bool {
 	if prm.Type != CategoricalParam && len(prm.Grid) > 0 {
 		for _, g := range prm.Grid {
 			if g.Equal(v) {

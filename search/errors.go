@@ -3,6 +3,8 @@ package search
 import (
 	"fmt"
 	"strings"
+
+	"automl/search/value"
 )
 
 // ParamError is a mistake about one parameter, found by NewSpace or by an
@@ -25,7 +27,7 @@ type OptionError struct {
 
 func (e *OptionError) Error() string { return e.Key + ": " + e.Msg }
 
-func formatValues(vs []Value) string {
+func formatValues(vs []value.Value) string {
 	s := make([]string, len(vs))
 	for i, v := range vs {
 		s[i] = formatValue(v)
@@ -35,9 +37,9 @@ func formatValues(vs []Value) string {
 
 // formatValue writes a value for a message, quoting text so that "true"
 // and true, or "64" and 64, read differently.
-func formatValue(v Value) string {
-	if v.kind == StringValue {
-		return fmt.Sprintf("%q", v.str)
+func formatValue(v value.Value) string {
+	if s, ok := v.Str(); ok {
+		return fmt.Sprintf("%q", s)
 	}
 	return v.String()
 }

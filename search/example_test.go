@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"automl/search"
+	"automl/search/value"
 )
 
 // A space made in code (a space file's parser makes the same from YAML):
@@ -11,9 +12,9 @@ import (
 // configuration, leaving inactive parameters out.
 func ExampleNewSpace() {
 	space, err := search.NewSpace([]search.Param{
-		{Name: "optimizer", Type: search.CategoricalParam, Choices: []search.Value{search.String("sgd"), search.String("momentum")}},
+		{Name: "optimizer", Type: search.CategoricalParam, Choices: []value.Value{value.String("sgd"), value.String("momentum")}},
 		{Name: "momentum", Type: search.FloatParam, Low: 0.5, High: 0.9,
-			When: []search.Condition{{Parent: "optimizer", Values: []search.Value{search.String("momentum")}}}},
+			When: []search.Condition{{Parent: "optimizer", Values: []value.Value{value.String("momentum")}}}},
 		{Name: "layers", Type: search.IntParam, Low: 1, High: 4, Step: 1},
 	})
 	if err != nil {
@@ -25,8 +26,8 @@ func ExampleNewSpace() {
 
 	_, err = search.NewSpace([]search.Param{
 		{Name: "momentum", Type: search.FloatParam, Low: 0.5, High: 0.9,
-			When: []search.Condition{{Parent: "optimiser", Values: []search.Value{search.String("momentum")}}}},
-		{Name: "optimizer", Type: search.CategoricalParam, Choices: []search.Value{search.String("momentum")}},
+			When: []search.Condition{{Parent: "optimiser", Values: []value.Value{value.String("momentum")}}}},
+		{Name: "optimizer", Type: search.CategoricalParam, Choices: []value.Value{value.String("momentum")}},
 	})
 	fmt.Println(err)
 	// Output:

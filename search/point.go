@@ -1,17 +1,16 @@
 package search
 
 import (
-	"automl/internal/jsonscan"
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
+
+	"automl/search/value"
 )
 
 // Point is one configuration: a Value per parameter, aligned with
 // Space.Params. An inactive parameter holds the Absent value.
-type Point []Value
+type Point []value.Value
 
 // Equal reports whether two points assign the same values.
 func (p Point) Equal(q Point) bool {
@@ -19,7 +18,7 @@ func (p Point) Equal(q Point) bool {
 		return false
 	}
 	for i := range p {
-		if p[i] != q[i] && !(p[i].isNumber() && q[i].isNumber() && p[i].num == q[i].num) {
+		if !p[i].Equal(q[i]) {
 			return false
 		}
 	}
@@ -33,138 +32,19 @@ func (p Point) Key() string {
 		if i > 0 {
 			b.WriteByte('|')
 		}
-		if v.kind != Absent {
+		if !v.IsAbsent() {
 			b.WriteString(v.String())
 		}
 	}
 	return b.String()
 }
 
-// NamedValue is one parameter's name and value.
-type NamedValue struct {
-	Name  string
-	Value Value
-}
-
-// Values are a trial's active parameters by name, in the space's order: what
-// trainers receive. They marshal to a JSON object with keys in that order.
-type Values []NamedValue
-
-// Get returns the named value (Absent when missing).
-func (vs Values) Get(name string) (Value, bool) {
-	for _, nv := range vs {
-		if nv.Name == name {
-			return nv.Value, true
-		}
-	}
-	return Value{}, false
-}
-
-// Float returns a number parameter, or def when it is missing.
-func (vs Values) Float(name string, def float64) float64 {
-	if v, ok := vs.Get(name); ok {
-		if x, ok := v.Float(); ok {
-			return x
-		}
-	}
-	return def
-}
-
-// Int returns an integral parameter, or def when it is missing.
-func (vs Values) Int(name string, def int64) int64 {
-	if v, ok := vs.Get(name); ok {
-		if n, ok := v.Int(); ok {
-			return n
-		}
-	}
-	return def
-}
-
-// String returns a parameter formatted as text, or def when it is missing.
-func (vs Values) String(name string, def string) string {
-	if v, ok := vs.Get(name); ok {
-		return v.String()
-	}
-	return def
-}
-
-// Map returns the values as plain Go values by name.
-func (vs Values) Map() map[string]any {
-	m := make(map[string]any, len(vs))
-	for _, nv := range vs {
-		m[nv.Name] = nv.Value.Any()
-	}
-	return m
-}
-
-// MarshalJSON writes {"name": value, ...} in order.
-func (vs Values) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, nv := range vs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(nv.Name)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := nv.Value.MarshalJSON()
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
-
-// UnmarshalJSON reads a JSON object keeping its key order (see
-// jsonscan.Fields: a study of 100,000 trials decodes one Values per trial).
-func (vs *Values) UnmarshalJSON(data []byte) error {
-	out := make(Values, 0, bytes.Count(data, []byte{':'}))
-	err := jsonscan.Fields(data, func(name string, raw []byte) error {
-		var v Value
-		if err := v.scan(raw); err != nil {
-			return fmt.Errorf("%q: %w", name, err)
-		}
-		out = append(out, NamedValue{Name: name, Value: v})
-		return nil
-	})
-	switch {
-	case errors.Is(err, jsonscan.ErrNull):
-		*vs = nil
-	case err != nil:
-		return fmt.Errorf("params: %w", err)
-	default:
-		*vs = out
-	}
-	return nil
-}
-
-// scan decodes one raw JSON value with the kinds of UnmarshalJSON, without
-// its copying for the common cases.
-func (v *Value) scan(raw []byte) error {
-	switch {
-	case raw[0] == '"':
-		s, err := jsonscan.String(raw)
-		*v = String(s)
-		return err
-	case string(raw) == "null":
-		*v = Value{}
-		return nil
-	case string(raw) == "true" || string(raw) == "false":
-		*v = Bool(raw[0] == 't')
-		return nil
-	}
-	return v.UnmarshalJSON(raw)
-}
-
 // Values names a point's active values.
-func (s *Space) Values(p Point) Values {
-	vs := make(Values, 0, len(p))
+func (s *Space) Values(p Point) value.Values {
+	vs := make(value.Values, 0, len(p))
 	for i, v := range p {
-		if v.kind != Absent {
-			vs = append(vs, NamedValue{Name: s.Params[i].Name, Value: v})
+		if !v.IsAbsent() {
+			vs = append(vs, value.NamedValue{Name: s.Params[i].Name, Value: v})
 		}
 	}
 	return vs
@@ -172,7 +52,7 @@ func (s *Space) Values(p Point) Values {
 
 // PointOf converts named values back to a point, checking that every value
 // is one the space allows and that exactly the active parameters are set.
-func (s *Space) PointOf(vs Values) (Point, error) {
+func (s *Space) PointOf(vs value.Values) (Point, error) {
 	p := make(Point, len(s.Params))
 	for _, nv := range vs {
 		i := s.Index(nv.Name)
@@ -245,13 +125,13 @@ func (s *Space) conditionsHold(i int, p Point, act []bool) bool {
 }
 
 // Contains reports whether v is a value the parameter can take.
-func (p *Param) Contains(v Value) bool {
+func (p *Param) Contains(v value.Value) bool {
 	switch p.Type {
 	case CategoricalParam:
 		return p.choiceIndex(v) >= 0
 	case FloatParam, IntParam:
 		x, ok := v.Float()
-		if !ok || v.kind == BoolValue || math.IsNaN(x) {
+		if !ok || v.Kind() == value.BoolValue || math.IsNaN(x) {
 			return false
 		}
 		if p.Type == IntParam && x != math.Trunc(x) {
@@ -280,7 +160,7 @@ func (p *Param) Contains(v Value) bool {
 	return false
 }
 
-func (p *Param) choiceIndex(v Value) int {
+func (p *Param) choiceIndex(v value.Value) int {
 	for i, c := range p.Choices {
 		if c.Equal(v) {
 			return i
@@ -291,23 +171,23 @@ func (p *Param) choiceIndex(v Value) int {
 
 // coerce converts a decoded value to the parameter's own kind (JSON gives
 // ints where a float param had an integral value, and so on).
-func (p *Param) coerce(v Value) (Value, error) {
+func (p *Param) coerce(v value.Value) (value.Value, error) {
 	switch p.Type {
 	case FloatParam:
-		if x, ok := v.Float(); ok && v.kind != BoolValue {
-			return Float(x), nil
+		if x, ok := v.Float(); ok && v.Kind() != value.BoolValue {
+			return value.Float(x), nil
 		}
-		return Value{}, fmt.Errorf("want a number, got %v", v)
+		return value.Value{}, fmt.Errorf("want a number, got %v", v)
 	case IntParam:
 		if n, ok := v.Int(); ok {
-			return Int(n), nil
+			return value.Int(n), nil
 		}
-		return Value{}, fmt.Errorf("want an integer, got %v", v)
+		return value.Value{}, fmt.Errorf("want an integer, got %v", v)
 	case CategoricalParam:
 		if i := p.choiceIndex(v); i >= 0 {
 			return p.Choices[i], nil
 		}
-		return Value{}, fmt.Errorf("%v is not one of the choices %s", v, formatValues(p.Choices))
+		return value.Value{}, fmt.Errorf("%v is not one of the choices %s", v, formatValues(p.Choices))
 	}
 	return v, nil
 }

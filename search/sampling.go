@@ -6,20 +6,31 @@ import (
 	"fmt"
 )
 
-// SamplerSearcher is the searcher of single-fidelity algorithms (random,
+// samplerSearcher is the searcher of single-fidelity algorithms (random,
 // grid, Sobol, GP, TPE): whenever the scheduler has room for Want new
 // trials, it asks the sampler for that many points. It creates trials only
 // in proportion to free capacity, never per event, so duplicate events
 // cannot create duplicate trials. Its only state is whether the sampler
 // has run out of points.
-type SamplerSearcher struct {
-	Sampler Sampler
+type samplerSearcher struct {
+	sampler Sampler
 	done    bool
 	reason  string
 }
 
-// NewSamplerSearcher wraps a sampler.
-func NewSamplerSearcher(s Sampler) *SamplerSearcher { return &SamplerSearcher{Sampler: s} }
+// NewSamplerSearcher wraps a sampler into the searcher of a single-fidelity
+// algorithm.
+func NewSamplerSearcher(s Sampler) Searcher { return &samplerSearcher{sampler: s} }
+
+// SamplerOf returns the sampler a searcher made by NewSamplerSearcher wraps
+// (a multi-fidelity algorithm draws new configurations from it).
+func SamplerOf(se Searcher) (Sampler, bool) {
+	ss, ok := se.(*samplerSearcher)
+	if !ok {
+		return nil, false
+	}
+	return ss.sampler, true
+}
 
 // RegisterSampler registers a sampler whose options parse reads from the
 // settings: the spec's Validate parses them (so a bad option is a validation
@@ -46,19 +57,19 @@ func RegisterSampler[O any](a AlgorithmSpec, parse func(*Space, Settings) (O, er
 	Register(a)
 }
 
-func (s *SamplerSearcher) Start(c Context) ([]Action, error) { return s.Next(c) }
+func (s *samplerSearcher) Start(c Context) ([]Action, error) { return s.Next(c) }
 
-func (s *SamplerSearcher) Observe(c Context, _ Event) ([]Action, error) { return s.Next(c) }
+func (s *samplerSearcher) Observe(c Context, _ Event) ([]Action, error) { return s.Next(c) }
 
 // Next proposes c.Want new trials, or Done when the sampler is exhausted.
-func (s *SamplerSearcher) Next(c Context) ([]Action, error) {
+func (s *samplerSearcher) Next(c Context) ([]Action, error) {
 	if s.done {
 		return []Action{{Kind: Done, Reason: s.reason}}, nil
 	}
 	if c.Want <= 0 {
 		return nil, nil
 	}
-	points, err := SampleN(s.Sampler, c.Space, c.History, c.Rng, c.Want)
+	points, err := SampleN(s.sampler, c.Space, c.History, c.Rng, c.Want)
 	if err != nil && !errors.Is(err, ErrExhausted) {
 		return nil, err
 	}
@@ -79,11 +90,11 @@ type samplerSnapshot struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-func (s *SamplerSearcher) Snapshot() ([]byte, error) {
+func (s *samplerSearcher) Snapshot() ([]byte, error) {
 	return json.Marshal(samplerSnapshot{Version: 1, Done: s.done, Reason: s.reason})
 }
 
-func (s *SamplerSearcher) Restore(b []byte) error {
+func (s *samplerSearcher) Restore(b []byte) error {
 	var snap samplerSnapshot
 	if err := json.Unmarshal(b, &snap); err != nil {
 		return fmt.Errorf("restore sampler searcher: %w", err)

@@ -1,5 +1,7 @@
 package search
 
+import "automl/search/value"
+
 // ParamType is the type of a search parameter.
 type ParamType uint8
 
@@ -32,10 +34,10 @@ type Param struct {
 	// Step, when > 0, restricts values to Low + k*Step. Ints default to 1.
 	Step float64
 	// Choices are a categorical parameter's values, in file order.
-	Choices []Value
+	Choices []value.Value
 	// Grid lists explicit values for grid search; Points asks grid search for
 	// N evenly spaced values (in log space when Log). Both optional.
-	Grid   []Value
+	Grid   []value.Value
 	Points int
 	// When makes the parameter conditional: it is active only if, for every
 	// condition, the parent is active and takes one of the listed values.
@@ -45,7 +47,7 @@ type Param struct {
 // Condition is one `when:` entry: Parent must take one of Values.
 type Condition struct {
 	Parent string
-	Values []Value
+	Values []value.Value
 }
 
 // MaxDiscrete bounds int parameters and the number of values of a stepped

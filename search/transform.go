@@ -2,6 +2,8 @@ package search
 
 import (
 	"math"
+
+	"automl/search/value"
 )
 
 // The unit-cube transform: every parameter is one coordinate in [0, 1], so
@@ -84,7 +86,7 @@ func (p *Param) step() float64 {
 	return 0
 }
 
-func (p *Param) encode(v Value) float64 {
+func (p *Param) encode(v value.Value) float64 {
 	if p.Type == CategoricalParam {
 		return cellCentre(p.choiceIndex(v), len(p.Choices))
 	}
@@ -112,7 +114,7 @@ func (p *Param) encode(v Value) float64 {
 	return clamp01((x - lo) / (hi - lo))
 }
 
-func (p *Param) decode(u float64) Value {
+func (p *Param) decode(u float64) value.Value {
 	switch {
 	case p.Type == CategoricalParam:
 		return p.Choices[cell(u, len(p.Choices))]
@@ -145,9 +147,9 @@ func (p *Param) decode(u float64) Value {
 	}
 	x = math.Max(p.Low, math.Min(p.High, x))
 	if p.Type == IntParam {
-		return Int(int64(x))
+		return value.Int(int64(x))
 	}
-	return Float(x)
+	return value.Float(x)
 }
 
 // cell maps u in [0, 1] to one of n equal cells.

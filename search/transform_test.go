@@ -1,8 +1,6 @@
 package search_test
 
 import (
-	"automl/search/searchtest"
-	"automl/spacefile"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -10,6 +8,9 @@ import (
 	"testing"
 
 	"automl/search"
+	"automl/search/searchtest"
+	"automl/search/value"
+	"automl/spacefile"
 )
 
 // kindsYAML has every kind of parameter, conditions with one and several
@@ -125,17 +126,17 @@ func TestEncodeDecodeSameCell(t *testing.T) {
 // values a user cares most about: low, high, every choice and every value
 // of small discrete ranges.
 func TestEdgeValuesRoundTrip(t *testing.T) {
-	intRange := func(lo, hi, step int64) []search.Value {
-		var out []search.Value
+	intRange := func(lo, hi, step int64) []value.Value {
+		var out []value.Value
 		for n := lo; n <= hi; n += step {
-			out = append(out, search.Int(n))
+			out = append(out, value.Int(n))
 		}
 		return out
 	}
 	cases := []struct {
 		def    string
-		values []search.Value // must round-trip exactly
-		levels int            // distinct values Decode can give (0: continuous)
+		values []value.Value // must round-trip exactly
+		levels int           // distinct values Decode can give (0: continuous)
 	}{
 		{"{type: float, low: -2.5, high: 7.25}", floats(-2.5, 7.25), 0},
 		{"{type: float, low: 0.1, high: 0.7}", floats(0.1, 0.7), 0},
@@ -155,9 +156,9 @@ func TestEdgeValuesRoundTrip(t *testing.T) {
 		{"{type: int, low: -1.0e+13, high: 1.0e+13}", ints(-1e13, -1e13+1, -1, 0, 1, 1e13-1, 1e13), int(2e13 + 1)},
 		{"{type: int, low: 0, high: 100, grid: [0, 10, 100]}", ints(0, 10, 100), 3},
 		{"{type: categorical, choices: [adam, sgd, 'true', '64']}", strs("adam", "sgd", "true", "64"), 4},
-		{"{type: categorical, choices: [32, 64, 0.5, -1]}", []search.Value{search.Int(32), search.Int(64), search.Float(0.5), search.Int(-1)}, 4},
-		{"{type: categorical, choices: [true, false]}", []search.Value{search.Bool(true), search.Bool(false)}, 2},
-		{"{type: categorical, choices: [1, '1', true, 1.5, x]}", []search.Value{search.Int(1), search.String("1"), search.Bool(true), search.Float(1.5), search.String("x")}, 5},
+		{"{type: categorical, choices: [32, 64, 0.5, -1]}", []value.Value{value.Int(32), value.Int(64), value.Float(0.5), value.Int(-1)}, 4},
+		{"{type: categorical, choices: [true, false]}", []value.Value{value.Bool(true), value.Bool(false)}, 2},
+		{"{type: categorical, choices: [1, '1', true, 1.5, x]}", []value.Value{value.Int(1), value.String("1"), value.Bool(true), value.Float(1.5), value.String("x")}, 5},
 		{"{type: categorical, choices: [only]}", strs("only"), 1},
 	}
 	for _, c := range cases {
@@ -167,7 +168,7 @@ func TestEdgeValuesRoundTrip(t *testing.T) {
 			if got := prm.Levels(); got != c.levels {
 				t.Errorf("Levels() = %d, want %d", got, c.levels)
 			}
-			seen := map[search.Value]bool{}
+			seen := map[value.Value]bool{}
 			for _, v := range c.values {
 				p := search.Point{v}
 				if err := s.Check(p); err != nil {
@@ -207,7 +208,7 @@ func TestDiscreteCellsEqual(t *testing.T) {
 			s := oneParam(t, def)
 			n := s.Params[0].Levels()
 			const m = 1 << 12 // a fine regular grid of u, a multiple of n's cells
-			count := map[search.Value]int{}
+			count := map[value.Value]int{}
 			for i := range m {
 				count[s.Decode([]float64{(float64(i) + 0.5) / m})[0]]++
 			}
@@ -225,7 +226,7 @@ func TestDiscreteCellsEqual(t *testing.T) {
 
 // pointWith returns a valid point of s with the given values set, the
 // other active parameters at their middle, and inactive ones absent.
-func pointWith(t *testing.T, s *search.Space, set map[string]search.Value) search.Point {
+func pointWith(t *testing.T, s *search.Space, set map[string]value.Value) search.Point {
 	t.Helper()
 	p := s.Decode(make([]float64, s.Dim()))
 	for i := 0; i <= s.Dim(); i++ { // setting a parent may activate its children
@@ -247,7 +248,7 @@ func pointWith(t *testing.T, s *search.Space, set map[string]search.Value) searc
 
 func TestInactiveParameters(t *testing.T) {
 	s := mustParse(t, kindsYAML)
-	adam := pointWith(t, s, map[string]search.Value{"c_str": search.String("adam"), "layers_if": search.Int(3), "c_bool": search.Bool(true)})
+	adam := pointWith(t, s, map[string]value.Value{"c_str": value.String("adam"), "layers_if": value.Int(3), "c_bool": value.Bool(true)})
 	for _, tc := range []struct {
 		name   string
 		active bool
@@ -257,7 +258,7 @@ func TestInactiveParameters(t *testing.T) {
 		}
 	}
 	// Whatever the coordinate of an inactive parameter, even NaN, it decodes Absent.
-	other := pointWith(t, s, map[string]search.Value{"c_str": search.String("64")})
+	other := pointWith(t, s, map[string]value.Value{"c_str": value.String("64")})
 	u := s.Encode(other)
 	for _, name := range []string{"momentum", "layers_if", "units_3", "width"} {
 		i := s.Index(name)
@@ -272,14 +273,14 @@ func TestInactiveParameters(t *testing.T) {
 		}
 	}
 	// The nested child follows its parent's activity: layers_if = 1 turns units_3 and width off.
-	one := pointWith(t, s, map[string]search.Value{"c_str": search.String("sgd"), "layers_if": search.Int(1)})
+	one := pointWith(t, s, map[string]value.Value{"c_str": value.String("sgd"), "layers_if": value.Int(1)})
 	for _, name := range []string{"units_3", "width"} {
 		if v := one[s.Index(name)]; !v.IsAbsent() {
 			t.Errorf("layers_if=1: %s = %v, want Absent", name, v)
 		}
 	}
 	// Both of width's conditions must hold.
-	noBool := pointWith(t, s, map[string]search.Value{"c_str": search.String("sgd"), "layers_if": search.Int(2), "c_bool": search.Bool(false)})
+	noBool := pointWith(t, s, map[string]value.Value{"c_str": value.String("sgd"), "layers_if": value.Int(2), "c_bool": value.Bool(false)})
 	if v := noBool[s.Index("width")]; !v.IsAbsent() {
 		t.Errorf("c_bool=false: width = %v, want Absent", v)
 	}
@@ -287,33 +288,33 @@ func TestInactiveParameters(t *testing.T) {
 
 func TestCheckRejects(t *testing.T) {
 	s := mustParse(t, kindsYAML)
-	sgd := pointWith(t, s, map[string]search.Value{"c_str": search.String("sgd"), "layers_if": search.Int(3), "c_bool": search.Bool(true)})
+	sgd := pointWith(t, s, map[string]value.Value{"c_str": value.String("sgd"), "layers_if": value.Int(3), "c_bool": value.Bool(true)})
 	if err := s.Check(sgd); err != nil {
 		t.Fatalf("Check(valid point) = %v", err)
 	}
 	cases := []struct {
 		why   string
 		name  string
-		value search.Value
+		value value.Value
 	}{
-		{"float above high", "f_lin", search.Float(7.26)},
-		{"float below low", "f_lin", search.Float(-3)},
-		{"log float at 0", "f_log", search.Float(0)},
-		{"int above high", "i_lin", search.Int(5)},
-		{"log int below low", "i_log", search.Int(0)},
-		{"float off its step", "f_step", search.Float(0.2)},
-		{"int off its step", "i_step", search.Int(20)},
-		{"float NaN", "f_lin", search.Float(math.NaN())},
-		{"text for a float", "f_lin", search.String("1")},
-		{"bool for an int", "i_two", search.Bool(true)},
-		{"fraction for an int", "i_lin", search.Float(2.5)},
-		{"int for a text choice", "c_str", search.Int(64)},
-		{"text for a bool choice", "c_bool", search.String("true")},
-		{"text for a number choice", "c_num", search.String("32")},
-		{"unknown choice", "c_str", search.String("rmsprop")},
-		{"active but absent", "momentum", search.Value{}},
-		{"nested, active but absent", "units_3", search.Value{}},
-		{"unconditional but absent", "c_one", search.Value{}},
+		{"float above high", "f_lin", value.Float(7.26)},
+		{"float below low", "f_lin", value.Float(-3)},
+		{"log float at 0", "f_log", value.Float(0)},
+		{"int above high", "i_lin", value.Int(5)},
+		{"log int below low", "i_log", value.Int(0)},
+		{"float off its step", "f_step", value.Float(0.2)},
+		{"int off its step", "i_step", value.Int(20)},
+		{"float NaN", "f_lin", value.Float(math.NaN())},
+		{"text for a float", "f_lin", value.String("1")},
+		{"bool for an int", "i_two", value.Bool(true)},
+		{"fraction for an int", "i_lin", value.Float(2.5)},
+		{"int for a text choice", "c_str", value.Int(64)},
+		{"text for a bool choice", "c_bool", value.String("true")},
+		{"text for a number choice", "c_num", value.String("32")},
+		{"unknown choice", "c_str", value.String("rmsprop")},
+		{"active but absent", "momentum", value.Value{}},
+		{"nested, active but absent", "units_3", value.Value{}},
+		{"unconditional but absent", "c_one", value.Value{}},
 	}
 	for _, c := range cases {
 		p := append(search.Point(nil), sgd...)
@@ -326,8 +327,8 @@ func TestCheckRejects(t *testing.T) {
 		}
 	}
 	// Inactive but set: with c_str = adam, momentum must be absent.
-	adam := pointWith(t, s, map[string]search.Value{"c_str": search.String("adam")})
-	adam[s.Index("momentum")] = search.Float(0.9)
+	adam := pointWith(t, s, map[string]value.Value{"c_str": value.String("adam")})
+	adam[s.Index("momentum")] = value.Float(0.9)
 	if err := s.Check(adam); err == nil || !strings.Contains(err.Error(), "inactive") {
 		t.Errorf("inactive but set: Check = %v, want an error saying momentum is inactive", err)
 	}
@@ -352,33 +353,33 @@ func TestWideIntRoundTrip(t *testing.T) {
 		s := oneParam(t, c.def)
 		for range 20000 {
 			x := c.lo + rng.Int64N(c.hi-c.lo+1)
-			if q := s.Decode(s.Encode(search.Point{search.Int(x)})); q[0] != search.Int(x) {
+			if q := s.Decode(s.Encode(search.Point{value.Int(x)})); q[0] != value.Int(x) {
 				t.Fatalf("%s: Decode(Encode(%d)) = %v", c.def, x, q[0])
 			}
 		}
 	}
 }
 
-func floats(xs ...float64) []search.Value {
-	out := make([]search.Value, len(xs))
+func floats(xs ...float64) []value.Value {
+	out := make([]value.Value, len(xs))
 	for i, x := range xs {
-		out[i] = search.Float(x)
+		out[i] = value.Float(x)
 	}
 	return out
 }
 
-func ints(ns ...int64) []search.Value {
-	out := make([]search.Value, len(ns))
+func ints(ns ...int64) []value.Value {
+	out := make([]value.Value, len(ns))
 	for i, n := range ns {
-		out[i] = search.Int(n)
+		out[i] = value.Int(n)
 	}
 	return out
 }
 
-func strs(ss ...string) []search.Value {
-	out := make([]search.Value, len(ss))
+func strs(ss ...string) []value.Value {
+	out := make([]value.Value, len(ss))
 	for i, s := range ss {
-		out[i] = search.String(s)
+		out[i] = value.String(s)
 	}
 	return out
 }

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"testing"
 
-	"automl/search"
+	"automl/search/value"
 )
 
 // oldValuesUnmarshal is the json.Decoder-based decoder that the scanner in
 // point.go replaced: the reference the scanner must agree with.
-func oldValuesUnmarshal(data []byte) (search.Values, error) {
+func oldValuesUnmarshal(data []byte) (value.Values, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	t, err := dec.Token()
@@ -24,7 +24,7 @@ func oldValuesUnmarshal(data []byte) (search.Values, error) {
 		}
 		return nil, fmt.Errorf("params: want a JSON object")
 	}
-	out := search.Values{}
+	out := value.Values{}
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {
@@ -35,11 +35,11 @@ func oldValuesUnmarshal(data []byte) (search.Values, error) {
 		if err := dec.Decode(&raw); err != nil {
 			return nil, err
 		}
-		var v search.Value
+		var v value.Value
 		if err := v.UnmarshalJSON(raw); err != nil {
 			return nil, err
 		}
-		out = append(out, search.NamedValue{Name: name, Value: v})
+		out = append(out, value.NamedValue{Name: name, Value: v})
 	}
 	return out, nil
 }
@@ -74,7 +74,7 @@ func FuzzValuesUnmarshal(f *testing.F) {
 
 func checkValuesAgree(t *testing.T, data []byte) {
 	t.Helper()
-	var got search.Values
+	var got value.Values
 	gotErr := json.Unmarshal(data, &got)
 	want, wantErr := oldValuesUnmarshal(data)
 	if !json.Valid(data) {
@@ -101,7 +101,7 @@ func BenchmarkValuesUnmarshal(b *testing.B) {
 	data := []byte(`{"learning_rate":0.0013,"num_layers":3,"optimizer":"adam","batch_norm":true,"dropout":0.25}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		var vs search.Values
+		var vs value.Values
 		if err := json.Unmarshal(data, &vs); err != nil {
 			b.Fatal(err)
 		}
@@ -109,7 +109,7 @@ func BenchmarkValuesUnmarshal(b *testing.B) {
 }
 
 // oldValues decodes with the old decoder, for the before/after benchmark.
-type oldValues search.Values
+type oldValues value.Values
 
 func (o *oldValues) UnmarshalJSON(b []byte) error {
 	vs, err := oldValuesUnmarshal(b)

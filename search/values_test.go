@@ -8,20 +8,21 @@ import (
 
 	"automl/search"
 	"automl/search/searchtest"
+	"automl/search/value"
 )
 
 func TestValuesJSON(t *testing.T) {
-	vs := search.Values{
-		{Name: "lr", Value: search.Float(0.001)},
-		{Name: "layers", Value: search.Int(3)},
-		{Name: "optimizer", Value: search.String("adam")},
-		{Name: "bias", Value: search.Bool(true)},
-		{Name: "scale", Value: search.Float(1)},
-		{Name: "big", Value: search.Float(1e21)},
-		{Name: "neg", Value: search.Int(-7)},
-		{Name: "quoted", Value: search.String(`say "hi"`)},
-		{Name: "number_text", Value: search.String("64")},
-		{Name: "a_last", Value: search.Float(-0.5)},
+	vs := value.Values{
+		{Name: "lr", Value: value.Float(0.001)},
+		{Name: "layers", Value: value.Int(3)},
+		{Name: "optimizer", Value: value.String("adam")},
+		{Name: "bias", Value: value.Bool(true)},
+		{Name: "scale", Value: value.Float(1)},
+		{Name: "big", Value: value.Float(1e21)},
+		{Name: "neg", Value: value.Int(-7)},
+		{Name: "quoted", Value: value.String(`say "hi"`)},
+		{Name: "number_text", Value: value.String("64")},
+		{Name: "a_last", Value: value.Float(-0.5)},
 	}
 	b, err := json.Marshal(vs)
 	if err != nil {
@@ -33,7 +34,7 @@ func TestValuesJSON(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("Marshal =\n %s\nwant\n %s", b, want)
 	}
-	var back search.Values
+	var back value.Values
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
@@ -49,12 +50,12 @@ func TestValuesJSON(t *testing.T) {
 
 func TestValuesUnmarshalRejects(t *testing.T) {
 	for _, in := range []string{`[1, 2]`, `{"a": [1]}`, `{"a": {"b": 1}}`, `{"a": 1`, `"text"`} {
-		var vs search.Values
+		var vs value.Values
 		if err := json.Unmarshal([]byte(in), &vs); err == nil {
 			t.Errorf("Unmarshal(%s) = %v, want an error", in, vs)
 		}
 	}
-	var vs search.Values
+	var vs value.Values
 	if err := json.Unmarshal([]byte(`null`), &vs); err != nil || vs != nil {
 		t.Errorf("Unmarshal(null) = %v, %v; want nil, nil", vs, err)
 	}
@@ -94,7 +95,7 @@ func TestValuesRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var back search.Values
+			var back value.Values
 			if err := json.Unmarshal(b, &back); err != nil {
 				t.Fatalf("Unmarshal(%s): %v", b, err)
 			}
@@ -104,7 +105,7 @@ func TestValuesRoundTrip(t *testing.T) {
 			}
 			for i := range p {
 				if q[i] != p[i] {
-					t.Fatalf("PointOf(JSON(Values(p))): %s = %v (kind %v), want %v (kind %v); JSON %s",
+					t.Fatalf("PointOf(JSON(value.Values(p))): %s = %v (kind %v), want %v (kind %v); JSON %s",
 						s.Params[i].Name, q[i], q[i].Kind(), p[i], p[i].Kind(), b)
 				}
 			}
@@ -117,15 +118,15 @@ func TestValuesRoundTrip(t *testing.T) {
 // converts them and rejects what does not fit.
 func TestPointOfCoerces(t *testing.T) {
 	s := threeParamSpace(t)
-	p, err := s.PointOf(search.Values{
-		{Name: "f", Value: search.Int(2)},
-		{Name: "i", Value: search.Float(3)},
-		{Name: "c", Value: search.Float(64)},
+	p, err := s.PointOf(value.Values{
+		{Name: "f", Value: value.Int(2)},
+		{Name: "i", Value: value.Float(3)},
+		{Name: "c", Value: value.Float(64)},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := search.Point{search.Float(2), search.Int(3), search.Int(64)}
+	want := search.Point{value.Float(2), value.Int(3), value.Int(64)}
 	for i := range want {
 		if p[i] != want[i] {
 			t.Errorf("%s = %v (kind %v), want %v (kind %v)", s.Params[i].Name, p[i], p[i].Kind(), want[i], want[i].Kind())
@@ -133,15 +134,15 @@ func TestPointOfCoerces(t *testing.T) {
 	}
 	for _, c := range []struct {
 		why  string
-		vs   search.Values
+		vs   value.Values
 		want string
 	}{
-		{"unknown name", search.Values{{Name: "f", Value: search.Float(1)}, {Name: "i", Value: search.Int(1)}, {Name: "c", Value: search.Int(32)}, {Name: "zz", Value: search.Int(1)}}, `"zz"`},
-		{"fraction for an int", search.Values{{Name: "f", Value: search.Float(1)}, {Name: "i", Value: search.Float(1.5)}, {Name: "c", Value: search.Int(32)}}, `"i"`},
-		{"text for a float", search.Values{{Name: "f", Value: search.String("1")}, {Name: "i", Value: search.Int(1)}, {Name: "c", Value: search.Int(32)}}, `"f"`},
-		{"not a choice", search.Values{{Name: "f", Value: search.Float(1)}, {Name: "i", Value: search.Int(1)}, {Name: "c", Value: search.Int(48)}}, `"c"`},
-		{"out of range", search.Values{{Name: "f", Value: search.Float(11)}, {Name: "i", Value: search.Int(1)}, {Name: "c", Value: search.Int(32)}}, `"f"`},
-		{"missing", search.Values{{Name: "f", Value: search.Float(1)}, {Name: "c", Value: search.Int(32)}}, `"i"`},
+		{"unknown name", value.Values{{Name: "f", Value: value.Float(1)}, {Name: "i", Value: value.Int(1)}, {Name: "c", Value: value.Int(32)}, {Name: "zz", Value: value.Int(1)}}, `"zz"`},
+		{"fraction for an int", value.Values{{Name: "f", Value: value.Float(1)}, {Name: "i", Value: value.Float(1.5)}, {Name: "c", Value: value.Int(32)}}, `"i"`},
+		{"text for a float", value.Values{{Name: "f", Value: value.String("1")}, {Name: "i", Value: value.Int(1)}, {Name: "c", Value: value.Int(32)}}, `"f"`},
+		{"not a choice", value.Values{{Name: "f", Value: value.Float(1)}, {Name: "i", Value: value.Int(1)}, {Name: "c", Value: value.Int(48)}}, `"c"`},
+		{"out of range", value.Values{{Name: "f", Value: value.Float(11)}, {Name: "i", Value: value.Int(1)}, {Name: "c", Value: value.Int(32)}}, `"f"`},
+		{"missing", value.Values{{Name: "f", Value: value.Float(1)}, {Name: "c", Value: value.Int(32)}}, `"i"`},
 	} {
 		if _, err := s.PointOf(c.vs); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: PointOf = %v, want an error naming %s", c.why, err, c.want)

@@ -3,7 +3,7 @@ package spacefile_test
 import (
 	"fmt"
 
-	"automl/search"
+	"automl/search/value"
 	"automl/spacefile"
 )
 
@@ -49,12 +49,12 @@ parameters:
 
 // printValues prints floats to 4 digits, so the output does not depend on
 // the last bits of math.Exp on one machine or another.
-func printValues(vs search.Values) {
+func printValues(vs value.Values) {
 	for i, nv := range vs {
 		if i > 0 {
 			fmt.Print(" ")
 		}
-		if x, ok := nv.Value.Float(); ok && nv.Value.Kind() == search.FloatValue {
+		if x, ok := nv.Value.Float(); ok && nv.Value.Kind() == value.FloatValue {
 			fmt.Printf("%s=%.4g", nv.Name, x)
 		} else {
 			fmt.Printf("%s=%v", nv.Name, nv.Value)

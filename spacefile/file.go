@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -100,7 +101,7 @@ func orDefault(p *int, def int) int {
 type Algorithm struct {
 	Name    string
 	Seed    *uint64
-	Options map[string]search.Value
+	Options map[string]value.Value
 }
 
 // Settings are what the algorithm is built with, for the study's seed.

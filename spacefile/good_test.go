@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"automl/search"
+	"automl/search/value"
 	"automl/spacefile"
 	"automl/trial"
 )
@@ -40,31 +41,31 @@ func view(f *spacefile.File) spaceView {
 
 func ptr[T any](v T) *T { return &v }
 
-func strs(ss ...string) []search.Value {
-	out := make([]search.Value, len(ss))
+func strs(ss ...string) []value.Value {
+	out := make([]value.Value, len(ss))
 	for i, s := range ss {
-		out[i] = search.String(s)
+		out[i] = value.String(s)
 	}
 	return out
 }
 
-func ints(ns ...int64) []search.Value {
-	out := make([]search.Value, len(ns))
+func ints(ns ...int64) []value.Value {
+	out := make([]value.Value, len(ns))
 	for i, n := range ns {
-		out[i] = search.Int(n)
+		out[i] = value.Int(n)
 	}
 	return out
 }
 
-func floats(xs ...float64) []search.Value {
-	out := make([]search.Value, len(xs))
+func floats(xs ...float64) []value.Value {
+	out := make([]value.Value, len(xs))
 	for i, x := range xs {
-		out[i] = search.Float(x)
+		out[i] = value.Float(x)
 	}
 	return out
 }
 
-func when(parent string, vs ...search.Value) search.Condition {
+func when(parent string, vs ...value.Value) search.Condition {
 	return search.Condition{Parent: parent, Values: vs}
 }
 
@@ -96,8 +97,8 @@ var goodSpaces = map[string]spaceView{
 			{Name: "batch_log2", Type: search.IntParam, Low: 4, High: 10, Step: 2},
 			{Name: "optimizer", Type: search.CategoricalParam, Choices: strs("sgd", "momentum", "adam")},
 			{Name: "batch_size", Type: search.CategoricalParam, Choices: ints(32, 64, 128, 256)},
-			{Name: "scale", Type: search.CategoricalParam, Choices: []search.Value{search.Float(0.5), search.Int(1), search.Float(2.5)}},
-			{Name: "use_bias", Type: search.CategoricalParam, Choices: []search.Value{search.Bool(true), search.Bool(false)}},
+			{Name: "scale", Type: search.CategoricalParam, Choices: []value.Value{value.Float(0.5), value.Int(1), value.Float(2.5)}},
+			{Name: "use_bias", Type: search.CategoricalParam, Choices: []value.Value{value.Bool(true), value.Bool(false)}},
 			{Name: "weight_decay", Type: search.FloatParam, Low: 0, High: 0.1, Grid: floats(0, 0.01, 0.1)},
 			{Name: "warmup", Type: search.IntParam, Low: 0, High: 100, Step: 1, Points: 5},
 		},
@@ -117,10 +118,10 @@ var goodSpaces = map[string]spaceView{
 			{Name: "step_gamma", Type: search.FloatParam, Low: 0.1, High: 0.9, When: []search.Condition{when("schedule", strs("step")...), when("step_every", ints(5, 10)...)}},
 			{Name: "layers", Type: search.IntParam, Low: 1, High: 3, Step: 1},
 			{Name: "units_3", Type: search.IntParam, Low: 8, High: 64, Log: true, When: []search.Condition{when("layers", ints(3)...)}},
-			{Name: "norm", Type: search.CategoricalParam, Choices: []search.Value{search.Bool(true), search.Bool(false)}},
-			{Name: "norm_eps", Type: search.FloatParam, Low: 1e-6, High: 1e-3, Log: true, When: []search.Condition{when("norm", search.Bool(true))}},
+			{Name: "norm", Type: search.CategoricalParam, Choices: []value.Value{value.Bool(true), value.Bool(false)}},
+			{Name: "norm_eps", Type: search.FloatParam, Low: 1e-6, High: 1e-3, Log: true, When: []search.Condition{when("norm", value.Bool(true))}},
 			{Name: "clip", Type: search.FloatParam, Low: 0, High: 1, Grid: floats(0, 0.5, 1)},
-			{Name: "clip_mode", Type: search.CategoricalParam, Choices: strs("value", "norm"), When: []search.Condition{when("clip", search.Float(0.5), search.Int(1))}},
+			{Name: "clip_mode", Type: search.CategoricalParam, Choices: strs("value", "norm"), When: []search.Condition{when("clip", value.Float(0.5), value.Int(1))}},
 		},
 	},
 	"minimal.yaml": {

@@ -11,6 +11,7 @@ import (
 
 	"automl/internal/suggest"
 	"automl/search"
+	"automl/search/value"
 )
 
 // parameters reads the parameters section; their positions go to s.
@@ -220,7 +221,7 @@ func (p *parser) checkRange(prm *search.Param, got map[string]*yaml.Node, where 
 	}
 	for i, g := range prm.Grid {
 		x, ok := g.Float()
-		if !ok || g.Kind() == search.BoolValue {
+		if !ok || g.Kind() == value.BoolValue {
 			p.errorf(at("grid"), where, "grid value %v is not a number", g)
 			continue
 		}
@@ -232,9 +233,9 @@ func (p *parser) checkRange(prm *search.Param, got map[string]*yaml.Node, where 
 			p.errorf(at("grid"), where, "grid value %v is outside [low, high] = [%v, %v]", g, prm.Low, prm.High)
 		}
 		if prm.Type == search.IntParam {
-			prm.Grid[i] = search.Int(int64(x))
+			prm.Grid[i] = value.Int(int64(x))
 		} else {
-			prm.Grid[i] = search.Float(x)
+			prm.Grid[i] = value.Float(x)
 		}
 	}
 	if prm.Type == search.IntParam && prm.Step == 0 && !prm.Log {
@@ -244,7 +245,7 @@ func (p *parser) checkRange(prm *search.Param, got map[string]*yaml.Node, where 
 
 func trimFloat(x float64) string { return strconv.FormatFloat(x, 'g', 12, 64) }
 
-func (p *parser) valueList(n *yaml.Node, where, key string) []search.Value {
+func (p *parser) valueList(n *yaml.Node, where, key string) []value.Value {
 	n = deref(n)
 	if n.Kind != yaml.SequenceNode {
 		p.errorf(posOf(n), where, "%s must be a list such as [a, b, c], got %s", key, kindName(n))
@@ -254,7 +255,7 @@ func (p *parser) valueList(n *yaml.Node, where, key string) []search.Value {
 		p.errorf(posOf(n), where, "%s is empty; list at least one value", key)
 		return nil
 	}
-	var out []search.Value
+	var out []value.Value
 	for _, c := range n.Content {
 		v, ok := p.scalarValue(c, where+": "+key)
 		if !ok {
@@ -295,7 +296,7 @@ func (p *parser) when(n *yaml.Node, name, where string, s *File) []search.Condit
 		if f.val.Kind == yaml.SequenceNode {
 			c.Values = p.valueList(f.val, where, "when."+f.key)
 		} else if v, ok := p.scalarValue(f.val, where+": when."+f.key); ok {
-			c.Values = []search.Value{v}
+			c.Values = []value.Value{v}
 		}
 		if len(c.Values) > 0 {
 			out = append(out, c)
@@ -357,8 +358,8 @@ func (p *parser) addError(err error, pos Pos, where string, s *File) {
 
 // formatValue writes a value for a message, quoting text so that "true"
 // and true, or "64" and 64, read differently.
-func formatValue(v search.Value) string {
-	if v.Kind() == search.StringValue {
+func formatValue(v value.Value) string {
+	if v.Kind() == value.StringValue {
 		return strconv.Quote(v.String())
 	}
 	return v.String()

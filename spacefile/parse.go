@@ -19,6 +19,7 @@ import (
 
 	"automl/internal/suggest"
 	"automl/search"
+	"automl/search/value"
 )
 
 // ParseFile reads and validates a space file. On failure the error is an
@@ -440,32 +441,32 @@ func (p *parser) duration(n *yaml.Node, where string) (time.Duration, bool) {
 }
 
 // scalarValue converts a YAML scalar to a Value (number, string or bool).
-func (p *parser) scalarValue(n *yaml.Node, where string) (search.Value, bool) {
+func (p *parser) scalarValue(n *yaml.Node, where string) (value.Value, bool) {
 	n = deref(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 		p.errorf(posOf(n), where, "want a number, text or true/false, got %s", kindName(n))
-		return search.Value{}, false
+		return value.Value{}, false
 	}
 	switch n.Tag {
 	case "!!bool":
 		var b bool
 		_ = n.Decode(&b)
-		return search.Bool(b), true
+		return value.Bool(b), true
 	case "!!int":
 		if i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64); err == nil {
-			return search.Int(i), true
+			return value.Int(i), true
 		}
 		if x, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64); err == nil && !math.IsInf(x, 0) {
-			return search.Float(x), true
+			return value.Float(x), true
 		}
 		p.errorf(posOf(n), where, "want a whole number, got %s", n.Value)
-		return search.Value{}, false
+		return value.Value{}, false
 	case "!!float":
 		if x, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
-			return search.Float(x), true
+			return value.Float(x), true
 		}
 		p.errorf(posOf(n), where, "want a finite number, got %s", n.Value)
-		return search.Value{}, false
+		return value.Value{}, false
 	}
-	return search.String(n.Value), true
+	return value.String(n.Value), true
 }

@@ -11,6 +11,7 @@ import (
 
 	"automl/internal/suggest"
 	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -151,7 +152,7 @@ func (p *parser) algorithm(n *yaml.Node, s *File) {
 		allowed = append(allowed, k)
 	}
 	sort.Strings(allowed[2:])
-	s.Algorithm.Options = map[string]search.Value{}
+	s.Algorithm.Options = map[string]value.Value{}
 	for _, f := range fs {
 		where := "algorithm." + f.key
 		switch f.key {
@@ -188,27 +189,27 @@ func (p *parser) checkAlgorithmName(n *yaml.Node, name string) *search.Algorithm
 	return spec
 }
 
-func (p *parser) option(n *yaml.Node, where string, o search.Option) (search.Value, bool) {
-	var v search.Value
+func (p *parser) option(n *yaml.Node, where string, o search.Option) (value.Value, bool) {
+	var v value.Value
 	switch o.Kind {
 	case search.OptFloat:
 		x, ok := p.num(n, where)
 		if !ok {
 			return v, false
 		}
-		v = search.Float(x)
+		v = value.Float(x)
 	case search.OptInt:
 		x, ok := p.integer(n, where)
 		if !ok {
 			return v, false
 		}
-		v = search.Int(x)
+		v = value.Int(x)
 	case search.OptBool:
 		b, ok := p.boolean(n, where)
 		if !ok {
 			return v, false
 		}
-		v = search.Bool(b)
+		v = value.Bool(b)
 	case search.OptString:
 		str, ok := p.str(n, where)
 		if !ok {
@@ -218,11 +219,11 @@ func (p *parser) option(n *yaml.Node, where string, o search.Option) (search.Val
 			p.errorf(posOf(n), where, "unknown value %q%s; one of %s", str, suggest.Hint(str, o.Choices), strings.Join(o.Choices, ", "))
 			return v, false
 		}
-		v = search.String(str)
+		v = value.String(str)
 	}
-	if o.HasMin {
-		if x, ok := v.Float(); ok && x < o.Min {
-			p.errorf(posOf(n), where, "must be >= %v, got %v", o.Min, x)
+	if o.Min != nil {
+		if x, ok := v.Float(); ok && x < *o.Min {
+			p.errorf(posOf(n), where, "must be >= %v, got %v", *o.Min, x)
 			return v, false
 		}
 	}

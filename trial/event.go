@@ -1,7 +1,6 @@
 package trial
 
 import (
-	"automl/internal/jsonscan"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -13,7 +12,8 @@ import (
 	"strconv"
 	"time"
 
-	"automl/search"
+	"automl/internal/jsonscan"
+	"automl/search/value"
 )
 
 // Metrics are named numbers a trainer reports. NaN and infinities, which
@@ -227,9 +227,9 @@ type Event struct {
 // Record is the stored state of a trial: what the store keeps and the
 // leaderboard shows.
 type Record struct {
-	ID     int           `json:"id"`
-	State  State         `json:"state"`
-	Params search.Values `json:"params"`
+	ID     int          `json:"id"`
+	State  State        `json:"state"`
+	Params value.Values `json:"params"`
 	// Attempt is the current attempt (the Key's); Delivery the newest delivery
 	// seen started for it (the fencing token).
 	Attempt  int `json:"attempt"`

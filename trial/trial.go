@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"time"
 
-	"automl/search"
+	"automl/search/value"
 )
 
 // Key identifies one attempt of one trial of one study. The attempt grows
@@ -64,10 +64,10 @@ func (t Trainer) PoolName() string {
 // Spec is a job: everything a worker needs to run one attempt. It travels
 // as JSON, so it holds plain data only.
 type Spec struct {
-	Key       Key           `json:"key"`
-	Params    search.Values `json:"params"`
-	Trainer   Trainer       `json:"trainer"`
-	Objective Objective     `json:"objective"`
+	Key       Key          `json:"key"`
+	Params    value.Values `json:"params"`
+	Trainer   Trainer      `json:"trainer"`
+	Objective Objective    `json:"objective"`
 	// Resource names the fidelity (epochs); From and To bound this job's
 	// training in that unit. To == 0 means the trainer's own full budget.
 	Resource string  `json:"resource,omitempty"`

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"automl/search"
+	"automl/search/value"
 )
 
 var allStates = []State{Pending, Running, Paused, Completed, Failed, Pruned, Stopped}
@@ -73,10 +73,10 @@ func TestSpecAndEventJSONRoundTrip(t *testing.T) {
 	reuse := true
 	spec := Spec{
 		Key: Key{Study: "s", ID: 7, Attempt: 2},
-		Params: search.Values{
-			{Name: "lr", Value: search.Float(0.001)}, {Name: "layers", Value: search.Int(3)},
-			{Name: "opt", Value: search.String("adam")}, {Name: "bn", Value: search.Bool(true)},
-			{Name: "scale", Value: search.Float(2)},
+		Params: value.Values{
+			{Name: "lr", Value: value.Float(0.001)}, {Name: "layers", Value: value.Int(3)},
+			{Name: "opt", Value: value.String("adam")}, {Name: "bn", Value: value.Bool(true)},
+			{Name: "scale", Value: value.Float(2)},
 		},
 		Trainer:   Trainer{Plugin: "funcs", Config: map[string]any{"function": "branin"}, Reuse: &reuse, Timeout: time.Minute, Pool: "a100"},
 		Objective: Objective{Metric: "value", Direction: Minimize},

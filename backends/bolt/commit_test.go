@@ -12,8 +12,8 @@ import (
 
 	berrors "go.etcd.io/bbolt/errors"
 
+	"automl/backends/storetest"
 	"automl/scheduler"
-	"automl/scheduler/storetest"
 	"automl/trial"
 )
 

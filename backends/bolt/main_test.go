@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"automl/backends/storetest"
 	"automl/scheduler"
-	"automl/scheduler/storetest"
 	"automl/trial"
 )
 

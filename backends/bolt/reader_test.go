@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"automl/backends/storetest"
 	"automl/scheduler"
-	"automl/scheduler/storetest"
 	"automl/trial"
 )
 

@@ -10,8 +10,8 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"automl/backends/storetest"
 	"automl/scheduler"
-	"automl/scheduler/storetest"
 )
 
 // withSchema makes this code a version-v automl with the given migrations

@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"automl/backends/storetest"
 	"automl/scheduler"
-	"automl/scheduler/storetest"
 )
 
 func openTemp(t *testing.T) *Store {

@@ -7,8 +7,8 @@ import (
 	"sort"
 	"testing"
 
+	"automl/backends/storetest"
 	"automl/scheduler"
-	"automl/scheduler/storetest"
 )
 
 func TestConformance(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"automl/backends/natsbus"
 	"automl/backends/natsbus/natstest"
 	"automl/scheduler"
-	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -27,7 +27,7 @@ func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func spec(id, attempt int) trial.Spec {
 	return trial.Spec{
 		Key:     trial.Key{Study: study, ID: id, Attempt: attempt},
-		Params:  search.Values{},
+		Params:  value.Values{},
 		Trainer: trial.Trainer{Plugin: "fake"},
 		Seed:    uint64(id),
 	}

@@ -1,6 +1,6 @@
 // Command bayes benchmarks automl's GP and TPE samplers against Optuna's
 // samplers on the functions of search/benchfn, in one run: our samplers run
-// in-process through search.SamplerSearcher and a History (no NATS), Optuna
+// in-process through search.NewSamplerSearcher and a History (no NATS), Optuna
 // runs in a python3 subprocess (optuna_side.py), and the tables (median
 // simple regret and IQR, mean ranks, suggest overhead) come out together.
 // See README.md.

@@ -1,9 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -139,4 +146,109 @@ func backendOf(path string) string {
 		return path
 	}
 	return parts[2]
+}
+
+// TestRoomSizes keeps every room small enough to read: no hand-written
+// file over 600 lines (generated protobuf code aside), no package
+// exporting more than 80 names (package-level names plus the methods of
+// exported types), and the scheduler's folder under 3,000 lines.
+func TestRoomSizes(t *testing.T) {
+	root := filepath.Join("..", "..")
+	schedulerLines := 0
+	pkgs := map[string]bool{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".pb.go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		lines := bytes.Count(b, []byte("\n"))
+		rel, _ := filepath.Rel(root, path)
+		if lines > 600 {
+			t.Errorf("%s: %d lines; split it (at most 600)", rel, lines)
+		}
+		if strings.HasPrefix(rel, "scheduler"+string(filepath.Separator)) {
+			schedulerLines += lines
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			pkgs[filepath.Dir(path)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if schedulerLines == 0 || schedulerLines >= 3000 {
+		t.Errorf("scheduler/ holds %d lines of Go; it must stay under 3,000", schedulerLines)
+	}
+	for dir := range pkgs {
+		if n := exportedNames(t, dir); n > 80 {
+			t.Errorf("%s exports %d names; at most 80", dir, n)
+		}
+	}
+}
+
+// exportedNames counts a package's exported package-level names and the
+// exported methods of its exported types (test files and generated code
+// aside).
+func exportedNames(t *testing.T, dir string) int {
+	t.Helper()
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, dir, func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range pkgs {
+		for _, f := range p.Files {
+			if ast.IsGenerated(f) {
+				continue
+			}
+			for _, d := range f.Decls {
+				switch d := d.(type) {
+				case *ast.FuncDecl:
+					if !d.Name.IsExported() {
+						continue
+					}
+					if d.Recv != nil {
+						recv := d.Recv.List[0].Type
+						if star, ok := recv.(*ast.StarExpr); ok {
+							recv = star.X
+						}
+						if id, ok := recv.(*ast.Ident); ok && !id.IsExported() {
+							continue
+						}
+					}
+					n++
+				case *ast.GenDecl:
+					for _, s := range d.Specs {
+						switch s := s.(type) {
+						case *ast.TypeSpec:
+							if s.Name.IsExported() {
+								n++
+							}
+						case *ast.ValueSpec:
+							for _, name := range s.Names {
+								if name.IsExported() {
+									n++
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return n
 }

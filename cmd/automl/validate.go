@@ -1,11 +1,12 @@
 package main
 
 import (
-	"automl/spacefile"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"automl/spacefile"
 )
 
 func newValidateCmd() *cobra.Command {

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"automl/plugins"
-	"automl/search"
 	_ "automl/search/algorithms"
+	"automl/search/value"
 	"automl/spacefile"
 	"automl/trial"
 )
@@ -45,7 +45,7 @@ func TestExampleRunsAsAPlugin(t *testing.T) {
 	for id, xy := range [][2]float64{{1, -2}, {3, 0}} {
 		spec := trial.Spec{
 			Key:     trial.Key{Study: space.Study, ID: id, Attempt: 1},
-			Params:  search.Values{{Name: "x", Value: search.Float(xy[0])}, {Name: "y", Value: search.Float(xy[1])}},
+			Params:  value.Values{{Name: "x", Value: value.Float(xy[0])}, {Name: "y", Value: value.Float(xy[1])}},
 			Trainer: trial.Trainer{Plugin: bin, SHA256: hex.EncodeToString(sum[:]), Timeout: space.Trainer.Timeout},
 			To:      6,
 		}

@@ -16,8 +16,8 @@ import (
 
 	"automl/plugins"
 	_ "automl/plugins/exec"
-	"automl/search"
 	_ "automl/search/algorithms"
+	"automl/search/value"
 	"automl/spacefile"
 	"automl/trial"
 )
@@ -82,11 +82,11 @@ func setup(t *testing.T) (*spacefile.File, *plugins.Slot, *syncBuffer) {
 func specFor(space *spacefile.File, id int, lr, momentum, l2 float64, batch int64) trial.Spec {
 	return trial.Spec{
 		Key: trial.Key{Study: space.Study, ID: id, Attempt: 1},
-		Params: search.Values{
-			{Name: "lr", Value: search.Float(lr)},
-			{Name: "momentum", Value: search.Float(momentum)},
-			{Name: "l2", Value: search.Float(l2)},
-			{Name: "batch_size", Value: search.Int(batch)},
+		Params: value.Values{
+			{Name: "lr", Value: value.Float(lr)},
+			{Name: "momentum", Value: value.Float(momentum)},
+			{Name: "l2", Value: value.Float(l2)},
+			{Name: "batch_size", Value: value.Int(batch)},
 		},
 		Trainer:  trial.Trainer{Plugin: space.Trainer.Plugin, Config: space.Trainer.Config, Timeout: space.Trainer.Timeout},
 		Resource: space.Resource,

@@ -27,6 +27,7 @@ import (
 	"automl/search"
 	_ "automl/search/algorithms"
 	"automl/search/random"
+	"automl/search/value"
 	"automl/spacefile"
 	"automl/trial"
 )
@@ -65,7 +66,7 @@ func setup(t *testing.T) (*spacefile.File, *plugins.Slot) {
 	return space, slot
 }
 
-func job(space *spacefile.File, id int, params search.Values) trial.Spec {
+func job(space *spacefile.File, id int, params value.Values) trial.Spec {
 	cfg := maps.Clone(space.Trainer.Config)
 	if py := os.Getenv("PYTHON"); py != "" {
 		cmd := slices.Clone(cfg["command"].([]any))
@@ -107,11 +108,11 @@ func TestPyTorchRandomTrials(t *testing.T) {
 
 func TestPyTorchResume(t *testing.T) {
 	space, slot := setup(t)
-	params := search.Values{
-		{Name: "lr", Value: search.Float(0.01)}, {Name: "optimizer", Value: search.String("adam")},
-		{Name: "layers", Value: search.Int(2)}, {Name: "units", Value: search.Int(64)},
-		{Name: "activation", Value: search.String("relu")}, {Name: "dropout", Value: search.Float(0.1)},
-		{Name: "weight_decay", Value: search.Float(1e-5)}, {Name: "batch_size", Value: search.Int(64)},
+	params := value.Values{
+		{Name: "lr", Value: value.Float(0.01)}, {Name: "optimizer", Value: value.String("adam")},
+		{Name: "layers", Value: value.Int(2)}, {Name: "units", Value: value.Int(64)},
+		{Name: "activation", Value: value.String("relu")}, {Name: "dropout", Value: value.Float(0.1)},
+		{Name: "weight_decay", Value: value.Float(1e-5)}, {Name: "batch_size", Value: value.Int(64)},
 	}
 	run := func(from, to float64, dir string) *reporter {
 		s := job(space, 1, params)

@@ -1,5 +1,5 @@
 // Package jsonscan walks JSON objects without building maps: the fast path
-// of the decoders that run once per trial (search.Values, trial.Metrics).
+// of the decoders that run once per trial (value.Values, trial.Metrics).
 package jsonscan
 
 import (

@@ -1,13 +1,14 @@
 package exec
 
 import (
-	"automl/spacefile"
 	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"automl/spacefile"
 )
 
 var configKeys = []string{"command", "workdir", "env", "timeout"}

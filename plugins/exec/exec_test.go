@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"automl/plugins/internal/proc"
-	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -60,9 +60,9 @@ func shSpec(script string, args ...any) trial.Spec {
 	return trial.Spec{
 		Key:     trial.Key{Study: "st", ID: 4, Attempt: 1},
 		Trainer: trial.Trainer{Plugin: "exec", Config: map[string]any{"command": cmd}},
-		Params: search.Values{
-			{Name: "lr", Value: search.Float(0.25)},
-			{Name: "opt", Value: search.String("adam")},
+		Params: value.Values{
+			{Name: "lr", Value: value.Float(0.25)},
+			{Name: "opt", Value: value.String("adam")},
 		},
 		Resource: "epochs", From: 2, To: 5, Seed: 9,
 	}

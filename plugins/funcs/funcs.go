@@ -29,8 +29,8 @@ import (
 	"strings"
 	"time"
 
-	"automl/search"
 	"automl/search/benchfn"
+	"automl/search/value"
 	"automl/spacefile"
 	"automl/trial"
 )
@@ -261,7 +261,7 @@ func check(s *spacefile.File) []error {
 	return errs
 }
 
-func names(vs search.Values) string {
+func names(vs value.Values) string {
 	n := make([]string, len(vs))
 	for i, v := range vs {
 		n[i] = v.Name

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"automl/search"
 	"automl/search/benchfn"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -28,7 +28,7 @@ func (r *reports) Report(_ context.Context, step float64, m trial.Metrics) (tria
 	return trial.Continue, nil
 }
 
-func spec(fn string, params search.Values, extra map[string]any) trial.Spec {
+func spec(fn string, params value.Values, extra map[string]any) trial.Spec {
 	cfg := map[string]any{"function": fn}
 	for k, v := range extra {
 		cfg[k] = v
@@ -102,7 +102,7 @@ func TestBadConfigAndParams(t *testing.T) {
 			t.Errorf("config %v: %v, want %q", tc.cfg, err, tc.want)
 		}
 	}
-	_, err := Runner{}.Run(context.Background(), spec("branin", search.Values{{Name: "x0", Value: search.Float(1)}}, nil), &reports{})
+	_, err := Runner{}.Run(context.Background(), spec("branin", value.Values{{Name: "x0", Value: value.Float(1)}}, nil), &reports{})
 	if err == nil || !strings.Contains(err.Error(), "x1") {
 		t.Errorf("missing parameter: %v", err)
 	}

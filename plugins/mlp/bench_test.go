@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"automl/search"
+	"automl/search/value"
 )
 
 // BenchmarkEpoch times one training epoch of the two speed-benchmark
@@ -19,7 +19,7 @@ func BenchmarkEpoch(b *testing.B) {
 			b.Run(fmt.Sprintf("n=%d/%s/batch=%d/threads=%d", c.n, c.layers, c.batch, th), func(b *testing.B) {
 				cfg := map[string]any{"dataset": fmt.Sprintf("synthetic:classification?n=%d&features=20&informative=10", c.n),
 					"validation": 0.0, "test": 0.2, "layers": c.layers, "batch_size": c.batch, "dropout": 0.0, "threads": th}
-				s, err := Parse(cfg, search.Values{})
+				s, err := Parse(cfg, value.Values{})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -10,7 +10,7 @@ import (
 
 	"automl/plugins/mlp/data"
 	"automl/plugins/mlp/nn"
-	"automl/search"
+	"automl/search/value"
 )
 
 // Config are the trainer's data and run settings: trainer.config keys
@@ -218,7 +218,7 @@ type Settings struct {
 // Parse reads the trainer config and the trial's parameters. Config keys
 // are data settings or fixed hyperparameters; parameters may only be
 // hyperparameters, and override the config.
-func Parse(cfg map[string]any, params search.Values) (*Settings, error) {
+func Parse(cfg map[string]any, params value.Values) (*Settings, error) {
 	s := &Settings{Config: defaultConfig(), Hyper: defaultHyper()}
 	keys := make([]string, 0, len(cfg))
 	for k := range cfg {
@@ -288,7 +288,7 @@ func Parse(cfg map[string]any, params search.Values) (*Settings, error) {
 	return s, nil
 }
 
-func paramNamed(vs search.Values, name string) bool {
+func paramNamed(vs value.Values, name string) bool {
 	_, ok := vs.Get(name)
 	return ok
 }

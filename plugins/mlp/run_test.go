@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -39,31 +39,31 @@ func (r *fakeReporter) Report(_ context.Context, step float64, m trial.Metrics) 
 
 const datasets = "../../testdata/datasets/"
 
-func spec(cfg map[string]any, params search.Values) trial.Spec {
+func spec(cfg map[string]any, params value.Values) trial.Spec {
 	return trial.Spec{Key: trial.Key{Study: "t", ID: 1}, Params: params, Seed: 7,
 		Trainer: trial.Trainer{Plugin: "mlp", Config: cfg}}
 }
 
-func params(kv ...any) search.Values {
-	var vs search.Values
+func params(kv ...any) value.Values {
+	var vs value.Values
 	for i := 0; i < len(kv); i += 2 {
-		var v search.Value
+		var v value.Value
 		switch x := kv[i+1].(type) {
 		case int:
-			v = search.Int(int64(x))
+			v = value.Int(int64(x))
 		case float64:
-			v = search.Float(x)
+			v = value.Float(x)
 		case string:
-			v = search.String(x)
+			v = value.String(x)
 		case bool:
-			v = search.Bool(x)
+			v = value.Bool(x)
 		}
-		vs = append(vs, search.NamedValue{Name: kv[i].(string), Value: v})
+		vs = append(vs, value.NamedValue{Name: kv[i].(string), Value: v})
 	}
 	return vs
 }
 
-func run(t *testing.T, cfg map[string]any, p search.Values) (trial.Result, *fakeReporter) {
+func run(t *testing.T, cfg map[string]any, p value.Values) (trial.Result, *fakeReporter) {
 	t.Helper()
 	rep := &fakeReporter{}
 	res, err := Runner{}.Run(context.Background(), spec(cfg, p), rep)
@@ -154,7 +154,7 @@ func TestUnknownKeysAndParamsAreErrors(t *testing.T) {
 	cases := []struct {
 		name string
 		cfg  map[string]any
-		p    search.Values
+		p    value.Values
 		want []string
 	}{
 		{"typo param", map[string]any{"dataset": datasets + "iris.csv"}, params("learnign_rate", 0.1), []string{`parameter "learnign_rate"`, `did you mean "learning_rate"`}},
@@ -294,7 +294,7 @@ func TestSpanToAndObjective(t *testing.T) {
 
 func TestConditionalArchitectureParams(t *testing.T) {
 	cases := []struct {
-		p    search.Values
+		p    value.Values
 		cfg  map[string]any
 		want []int
 	}{

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"automl/scheduler"
-	"automl/search"
 	_ "automl/search/random" // the space names it
+	"automl/search/value"
 	"automl/spacefile"
 	"automl/trial"
 )
@@ -164,7 +164,7 @@ func Curves(reps []scheduler.Report) map[int][]scheduler.Report {
 // loss is the final validation loss of a configuration: the learning rate
 // matters most (best near 3e-3), then the optimizer and the depth; dropout
 // little; momentum only when it is active.
-func loss(vs search.Values, rng *rand.Rand) float64 {
+func loss(vs value.Values, rng *rand.Rand) float64 {
 	lr := math.Log10(vs.Float("learning_rate", 1e-3))
 	v := 0.18 + 0.09*(lr+2.5)*(lr+2.5)
 	v += map[string]float64{"sgd": 0.12, "momentum": 0.05, "adam": 0}[vs.String("optimizer", "adam")]

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"automl/search"
+	"automl/search/value"
 )
 
 // Function is a benchmark function over named parameters.
@@ -21,9 +21,9 @@ type Function struct {
 	Bounds [][2]float64
 	// Min is the known global minimum f*; Argmin one minimiser.
 	Min    float64
-	Argmin search.Values
+	Argmin value.Values
 	// Eval computes f at a point given by name.
-	Eval func(v search.Values) (float64, error)
+	Eval func(v value.Values) (float64, error)
 	// SpaceYAML is the parameters section of a space file for it.
 	SpaceYAML string
 }
@@ -43,9 +43,9 @@ func (f *Function) Regret(best float64) float64 { return math.Max(0, best-f.Min)
 func continuous(name string, bounds [][2]float64, min float64, argmin []float64, fn func(x []float64) float64) *Function {
 	f := &Function{Name: name, Bounds: bounds, Min: min}
 	for i, a := range argmin {
-		f.Argmin = append(f.Argmin, search.NamedValue{Name: fmt.Sprintf("x%d", i), Value: search.Float(a)})
+		f.Argmin = append(f.Argmin, value.NamedValue{Name: fmt.Sprintf("x%d", i), Value: value.Float(a)})
 	}
-	f.Eval = func(v search.Values) (float64, error) {
+	f.Eval = func(v value.Values) (float64, error) {
 		x := make([]float64, len(bounds))
 		for i := range x {
 			val, ok := v.Get(fmt.Sprintf("x%d", i))
@@ -218,19 +218,19 @@ func mixed() *Function {
 	return &Function{
 		Name: "mixed",
 		Min:  0,
-		Argmin: search.Values{
-			{Name: "x1", Value: search.Float(-1.5)}, {Name: "x2", Value: search.Float(2.5)},
-			{Name: "k", Value: search.Int(-3)}, {Name: "c", Value: search.String("b")},
+		Argmin: value.Values{
+			{Name: "x1", Value: value.Float(-1.5)}, {Name: "x2", Value: value.Float(2.5)},
+			{Name: "k", Value: value.Int(-3)}, {Name: "c", Value: value.String("b")},
 		},
-		Eval: func(v search.Values) (float64, error) {
-			get := func(n string) (search.Value, error) {
+		Eval: func(v value.Values) (float64, error) {
+			get := func(n string) (value.Value, error) {
 				val, ok := v.Get(n)
 				if !ok {
 					return val, fmt.Errorf("mixed needs parameter %s", n)
 				}
 				return val, nil
 			}
-			var vals [4]search.Value
+			var vals [4]value.Value
 			for i, n := range []string{"x1", "x2", "k", "c"} {
 				val, err := get(n)
 				if err != nil {

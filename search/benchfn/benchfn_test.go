@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"automl/search"
+	"automl/search/value"
 )
 
 type reference struct {
@@ -19,10 +19,10 @@ type reference struct {
 	FAtTest   float64      `json:"f_at_test_point"`
 }
 
-func vec(x []float64) search.Values {
-	var v search.Values
+func vec(x []float64) value.Values {
+	var v value.Values
 	for i, xi := range x {
-		v = append(v, search.NamedValue{Name: "x" + string(rune('0'+i)), Value: search.Float(xi)})
+		v = append(v, value.NamedValue{Name: "x" + string(rune('0'+i)), Value: value.Float(xi)})
 	}
 	return v
 }

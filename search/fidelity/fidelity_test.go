@@ -28,7 +28,7 @@ func init() {
 	search.Register(search.AlgorithmSpec{
 		Name: "fidelity-test-searcher",
 		New: func(*search.Space, search.Settings) (search.Searcher, error) {
-			return &search.SamplerSearcher{}, errors.New("unused")
+			return search.NewSamplerSearcher(nil), errors.New("unused")
 		},
 	})
 }

@@ -45,13 +45,13 @@ const (
 )
 
 var optionTable = map[string]search.Option{
-	KeyMinResource:    {Kind: search.OptFloat, Min: 0, HasMin: true, Doc: "the lowest rung, in the study's resource (default 1)"},
-	KeyMaxResource:    {Kind: search.OptFloat, Min: 0, HasMin: true, Doc: "the full training budget, in the study's resource (required)"},
-	KeyEta:            {Kind: search.OptInt, Min: 2, HasMin: true, Doc: "each rung keeps the best 1/reduction_factor (default 3)"},
-	KeyBrackets:       {Kind: search.OptInt, Min: 1, HasMin: true, Doc: "how many brackets (at most floor(log_eta(max/min)) + 1)"},
+	KeyMinResource:    {Kind: search.OptFloat, Min: new(0.0), Doc: "the lowest rung, in the study's resource (default 1)"},
+	KeyMaxResource:    {Kind: search.OptFloat, Min: new(0.0), Doc: "the full training budget, in the study's resource (required)"},
+	KeyEta:            {Kind: search.OptInt, Min: new(2.0), Doc: "each rung keeps the best 1/reduction_factor (default 3)"},
+	KeyBrackets:       {Kind: search.OptInt, Min: new(1.0), Doc: "how many brackets (at most floor(log_eta(max/min)) + 1)"},
 	KeySampler:        {Kind: search.OptString, Doc: "the algorithm that proposes new configurations: random, sobol, tpe, gp, ... (default: tpe for asha and bohb, random for hyperband)"},
-	KeyMinPoints:      {Kind: search.OptInt, Min: 1, HasMin: true, Doc: "results a budget needs before a model sampler learns from it (default: parameters + 1)"},
-	KeyRandomFraction: {Kind: search.OptFloat, Min: 0, HasMin: true, Doc: "share of new configurations drawn at random once the model is used, in [0, 1]"},
+	KeyMinPoints:      {Kind: search.OptInt, Min: new(1.0), Doc: "results a budget needs before a model sampler learns from it (default: parameters + 1)"},
+	KeyRandomFraction: {Kind: search.OptFloat, Min: new(0.0), Doc: "share of new configurations drawn at random once the model is used, in [0, 1]"},
 }
 
 // OptionSpecs returns the named keys of the shared option table, merged

@@ -7,6 +7,7 @@ import (
 	"automl/search"
 	"automl/search/random"
 	"automl/search/tpe"
+	"automl/search/value"
 )
 
 // NamedSampler builds the Sampler of a registered single-fidelity
@@ -15,7 +16,7 @@ import (
 // from results (its AlgorithmSpec has no Prefetch): a model sampler is fed
 // one budget's results (see Proposer); the others see the whole history.
 //
-// It builds the algorithm's searcher and unwraps its SamplerSearcher, so
+// It builds the algorithm's searcher and unwraps its sampler, so
 // any algorithm registered the usual way qualifies. A registry field
 // (AlgorithmSpec.Sampler) would make this direct; see the package doc.
 func NamedSampler(space *search.Space, name string, seed uint64) (s search.Sampler, model bool, err error) {
@@ -30,11 +31,11 @@ func NamedSampler(space *search.Space, name string, seed uint64) (s search.Sampl
 	if err != nil {
 		return nil, false, notSampler(err.Error())
 	}
-	ss, ok := se.(*search.SamplerSearcher)
+	smp, ok := search.SamplerOf(se)
 	if !ok {
 		return nil, false, notSampler("it decides trials itself")
 	}
-	return ss.Sampler, !spec.Prefetch, nil
+	return smp, !spec.Prefetch, nil
 }
 
 // ValidateSampler checks `sampler: NAME` for a space: the algorithm exists,
@@ -65,7 +66,7 @@ func samplerSettings(name string, seed uint64) (*search.AlgorithmSpec, search.Se
 	if _, ok := spec.Options[KeySampler]; ok {
 		return nil, search.Settings{}, &search.OptionError{Key: KeySampler, Msg: fmt.Sprintf("%q is not a sampler (it takes a sampler itself); use a single-fidelity algorithm such as random, sobol, tpe or gp", name)}
 	}
-	return spec, search.Settings{Name: spec.Name, Seed: seed, Options: map[string]search.Value{}}, nil
+	return spec, search.Settings{Name: spec.Name, Seed: seed, Options: map[string]value.Value{}}, nil
 }
 
 // Proposer draws new configurations for a rung searcher.

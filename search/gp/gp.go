@@ -29,7 +29,7 @@
 // The sampler is a pure function of (space, history, rng): the cache only
 // saves work, since a refit on the same data gives the same bits, so a
 // restarted study makes the same suggestions as an uninterrupted one with
-// the plain SamplerSearcher snapshot.
+// the plain sampler searcher's snapshot.
 package gp
 
 import (

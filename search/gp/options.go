@@ -59,11 +59,11 @@ func (o Options) withDefaults(dim, n int) Options {
 }
 
 var optionSpecs = map[string]search.Option{
-	"n_init":           {Kind: search.OptInt, Min: 1, HasMin: true, Doc: "initial Sobol design size (default max(5, 2 x parameters))"},
-	"n_candidates":     {Kind: search.OptInt, Min: 16, HasMin: true, Doc: "acquisition candidates per suggestion (default min(4000, max(1000, 100 x parameters)))"},
-	"refit_every":      {Kind: search.OptInt, Min: 1, HasMin: true, Doc: "refit hyperparameters every k trials (default max(1, n/20))"},
-	"fit_max":          {Kind: search.OptInt, Min: 10, HasMin: true, Doc: "observations the hyperparameters are fitted on, at most (default 160)"},
-	"max_observations": {Kind: search.OptInt, Min: 10, HasMin: true, Doc: "observations the model conditions on, at most (default 1000)"},
+	"n_init":           {Kind: search.OptInt, Min: new(1.0), Doc: "initial Sobol design size (default max(5, 2 x parameters))"},
+	"n_candidates":     {Kind: search.OptInt, Min: new(16.0), Doc: "acquisition candidates per suggestion (default min(4000, max(1000, 100 x parameters)))"},
+	"refit_every":      {Kind: search.OptInt, Min: new(1.0), Doc: "refit hyperparameters every k trials (default max(1, n/20))"},
+	"fit_max":          {Kind: search.OptInt, Min: new(10.0), Doc: "observations the hyperparameters are fitted on, at most (default 160)"},
+	"max_observations": {Kind: search.OptInt, Min: new(10.0), Doc: "observations the model conditions on, at most (default 1000)"},
 	"warp":             {Kind: search.OptString, Choices: warpChoices(), Doc: "output transform: auto, standard, sqrt, fourth or log (default auto)"},
 }
 

@@ -10,6 +10,7 @@ import (
 	"automl/search"
 	"automl/search/grid"
 	"automl/search/searchtest"
+	"automl/search/value"
 	"automl/spacefile"
 )
 
@@ -129,9 +130,9 @@ func TestGridEndsExactlyAtItsSize(t *testing.T) {
 // against a brute force: the Cartesian product of all levels with
 // inactive parameters blanked, deduplicated.
 func TestConditionalGridEnumeratesActiveAssignments(t *testing.T) {
-	str, flt, integer, boolean := search.String, search.Float, search.Int, search.Bool
-	ints := func(lo, hi int64) []search.Value {
-		var out []search.Value
+	str, flt, integer, boolean := value.String, value.Float, value.Int, value.Bool
+	ints := func(lo, hi int64) []value.Value {
+		var out []value.Value
 		for i := lo; i <= hi; i++ {
 			out = append(out, integer(i))
 		}
@@ -141,9 +142,9 @@ func TestConditionalGridEnumeratesActiveAssignments(t *testing.T) {
 		name   string
 		params string
 		size   int
-		levels [][]search.Value
+		levels [][]value.Value
 	}{
-		{"optimizers", grids[2].params, grids[2].size, [][]search.Value{
+		{"optimizers", grids[2].params, grids[2].size, [][]value.Value{
 			{str("sgd"), str("momentum"), str("adam")},
 			{flt(0.5), flt(0.7), flt(0.9)},
 			{boolean(true), boolean(false)},
@@ -160,7 +161,7 @@ func TestConditionalGridEnumeratesActiveAssignments(t *testing.T) {
   a: {type: categorical, choices: [x, y], when: {n: [2, 5]}}
   b: {type: int, low: 1, high: 3, when: {n: 5, a: y}}
   c: {type: int, low: 10, high: 12, when: {n: [1, 2, 3]}}
-`, 18, [][]search.Value{ints(1, 6), {str("x"), str("y")}, ints(1, 3), ints(10, 12)}},
+`, 18, [][]value.Value{ints(1, 6), {str("x"), str("y")}, ints(1, 3), ints(10, 12)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,7 +174,7 @@ func TestConditionalGridEnumeratesActiveAssignments(t *testing.T) {
 					q := append(search.Point(nil), p...)
 					for i, on := range space.Active(q) {
 						if !on {
-							q[i] = search.Value{}
+							q[i] = value.Value{}
 						}
 					}
 					want[q.Key()] = true

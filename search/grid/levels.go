@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"automl/search"
+	"automl/search/value"
 )
 
 // levelSet is the values a parameter takes in the grid, in order: a list,
@@ -13,7 +14,7 @@ import (
 // a grid of ten million points should not hold ten million Values per
 // parameter).
 type levelSet struct {
-	list []search.Value
+	list []value.Value
 	// when list is nil: n values low, low+step, ... of prm
 	prm       *search.Param
 	n         int
@@ -27,18 +28,18 @@ func (ls levelSet) len() int {
 	return ls.n
 }
 
-func (ls levelSet) at(l int) search.Value {
+func (ls levelSet) at(l int) value.Value {
 	if ls.list != nil {
 		return ls.list[l]
 	}
-	return value(ls.prm, ls.low+float64(l)*ls.step)
+	return levelValue(ls.prm, ls.low+float64(l)*ls.step)
 }
 
 // index returns the level equal to v, or -1.
-func (ls levelSet) index(v search.Value) int {
+func (ls levelSet) index(v value.Value) int {
 	if ls.list == nil {
 		x, ok := v.Float()
-		if !ok || v.Kind() == search.BoolValue {
+		if !ok || v.Kind() == value.BoolValue {
 			return -1
 		}
 		l := int(math.Round((x - ls.low) / ls.step))
@@ -85,9 +86,9 @@ func levels(space *search.Space, prm *search.Param) (levelSet, error) {
 // spaced returns points: N evenly spaced values from low to high (in log
 // space when log: true). Ints and stepped floats snap to their allowed
 // values; values that snap together are kept once.
-func spaced(prm *search.Param) []search.Value {
+func spaced(prm *search.Param) []value.Value {
 	n := prm.Points
-	out := make([]search.Value, 0, n)
+	out := make([]value.Value, 0, n)
 	for k := 0; k < n; k++ {
 		t := float64(k) / float64(n-1)
 		var x float64
@@ -107,7 +108,7 @@ func spaced(prm *search.Param) []search.Value {
 		if prm.Type == search.IntParam {
 			x = math.Round(x)
 		}
-		v := value(prm, math.Max(prm.Low, math.Min(prm.High, x)))
+		v := levelValue(prm, math.Max(prm.Low, math.Min(prm.High, x)))
 		if len(out) == 0 || !out[len(out)-1].Equal(v) {
 			out = append(out, v)
 		}
@@ -115,16 +116,16 @@ func spaced(prm *search.Param) []search.Value {
 	return out
 }
 
-// value makes a parameter value; floats are rounded to 12 significant
+// levelValue makes a parameter value; floats are rounded to 12 significant
 // digits so that 0.1*3 reads 0.3 in trial parameters and reports (unless
 // the rounding would leave [low, high]).
-func value(prm *search.Param, x float64) search.Value {
+func levelValue(prm *search.Param, x float64) value.Value {
 	if prm.Type == search.IntParam {
-		return search.Int(int64(math.Round(x)))
+		return value.Int(int64(math.Round(x)))
 	}
 	r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 12, 64), 64)
 	if err != nil || r < prm.Low || r > prm.High {
 		r = x
 	}
-	return search.Float(r)
+	return value.Float(r)
 }

@@ -18,7 +18,7 @@ const KeyCycles = "cycles"
 // OptionSpecs is the `algorithm:` table of hyperband and bohb.
 func OptionSpecs() map[string]search.Option {
 	return fidelity.OptionSpecs(map[string]search.Option{
-		KeyCycles: {Kind: search.OptInt, Min: 0, HasMin: true, Doc: "passes over the brackets; 0 repeats until the budget ends the study (default 0)"},
+		KeyCycles: {Kind: search.OptInt, Min: new(0.0), Doc: "passes over the brackets; 0 repeats until the budget ends the study (default 0)"},
 	}, fidelity.KeyMinResource, fidelity.KeyMaxResource, fidelity.KeyEta, fidelity.KeyBrackets,
 		fidelity.KeySampler, fidelity.KeyMinPoints, fidelity.KeyRandomFraction)
 }

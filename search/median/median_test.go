@@ -9,6 +9,7 @@ import (
 	"automl/search"
 	"automl/search/fidelity/fidelitytest"
 	"automl/search/median"
+	"automl/search/value"
 )
 
 // TestStopsOnlyAfterWarmup checks every Stop the rule makes against its
@@ -155,9 +156,9 @@ func curveHistory(space *search.Space, running []search.CurvePoint) *search.Hist
 		for j, l := range losses {
 			c = append(c, pairs(float64(j+1), l)...)
 		}
-		h.Add(search.Observation{ID: i, Point: search.Point{search.Float(0.5), search.Float(0.5), search.Float(0.5)}, Status: search.Complete, Loss: losses[2], HasLoss: true, Resource: 3, Curve: c})
+		h.Add(search.Observation{ID: i, Point: search.Point{value.Float(0.5), value.Float(0.5), value.Float(0.5)}, Status: search.Complete, Loss: losses[2], HasLoss: true, Resource: 3, Curve: c})
 	}
-	h.Add(search.Observation{ID: 3, Point: search.Point{search.Float(0.1), search.Float(0.1), search.Float(0.1)}, Status: search.Pending, Curve: running})
+	h.Add(search.Observation{ID: 3, Point: search.Point{value.Float(0.1), value.Float(0.1), value.Float(0.1)}, Status: search.Pending, Curve: running})
 	return h
 }
 

@@ -62,9 +62,9 @@ func init() {
 		Name: "median",
 		Doc:  "median stopping rule: stop a trial whose best intermediate value is worse than the median of completed trials at the same step",
 		Options: fidelity.OptionSpecs(map[string]search.Option{
-			KeyStartupTrials: {Kind: search.OptInt, Min: 0, HasMin: true, Doc: "completed trials before any trial is stopped (default 5)"},
-			KeyWarmupSteps:   {Kind: search.OptFloat, Min: 0, HasMin: true, Doc: "no trial is stopped at a step below this (default 0)"},
-			KeyMinTrials:     {Kind: search.OptInt, Min: 1, HasMin: true, Doc: "completed trials that must have reported at a step to judge there (default 1)"},
+			KeyStartupTrials: {Kind: search.OptInt, Min: new(0.0), Doc: "completed trials before any trial is stopped (default 5)"},
+			KeyWarmupSteps:   {Kind: search.OptFloat, Min: new(0.0), Doc: "no trial is stopped at a step below this (default 0)"},
+			KeyMinTrials:     {Kind: search.OptInt, Min: new(1.0), Doc: "completed trials that must have reported at a step to judge there (default 1)"},
 		}, fidelity.KeySampler, fidelity.KeyMaxResource),
 		Validate: func(s *search.Space, set search.Settings) []error {
 			o, err := fidelity.Read(s, set, readDefaults, false)

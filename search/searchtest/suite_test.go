@@ -10,6 +10,7 @@ import (
 
 	"automl/search"
 	_ "automl/search/random" // the toy runs under the "random" algorithm section
+	"automl/search/value"
 )
 
 // toy is a searcher with one optional fault, to show that the suite
@@ -58,7 +59,7 @@ func (s *toy) Next(c search.Context) ([]search.Action, error) {
 		if s.fault == "outside" {
 			for j := range p {
 				if p[j].IsAbsent() {
-					p[j] = search.Float(0.5) // a value for an inactive parameter
+					p[j] = value.Float(0.5) // a value for an inactive parameter
 				}
 			}
 		}

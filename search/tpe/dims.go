@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"automl/search"
+	"automl/search/value"
 )
 
 // A dim is how TPE sees one parameter of the unit-cube transform:
@@ -67,9 +68,9 @@ func levelCoords(s *search.Space, i, n int) []float64 {
 			}
 			x := math.Min(p.Low+float64(k)*step, p.High)
 			if p.Type == search.IntParam {
-				pt[i] = search.Int(int64(math.Round(x)))
+				pt[i] = value.Int(int64(math.Round(x)))
 			} else {
-				pt[i] = search.Float(x)
+				pt[i] = value.Float(x)
 			}
 		}
 		out[k] = s.Encode(pt)[i]

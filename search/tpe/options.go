@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"automl/search"
+	"automl/search/value"
 )
 
 // Options are TPE's settings, named as in Optuna's TPESampler so users can
@@ -53,11 +54,11 @@ func DefaultOptions() Options {
 
 // optionSpecs is the `algorithm:` table the space file is checked against.
 var optionSpecs = map[string]search.Option{
-	"n_startup_trials":    {Kind: search.OptInt, Min: 0, HasMin: true, Doc: "trials sampled at random before the model is used (default 10)"},
-	"n_ei_candidates":     {Kind: search.OptInt, Min: 1, HasMin: true, Doc: "candidates drawn from l(x) per suggestion (default 24)"},
-	"gamma":               {Kind: search.OptFloat, Min: 0, HasMin: true, Doc: "fraction of trials in the good group, in (0, 1] (default 0.1)"},
-	"gamma_max":           {Kind: search.OptInt, Min: 1, HasMin: true, Doc: "cap on the good group's size (default 25)"},
-	"prior_weight":        {Kind: search.OptFloat, Min: 0, HasMin: true, Doc: "weight of the prior kernel, > 0 (default 1.0)"},
+	"n_startup_trials":    {Kind: search.OptInt, Min: new(0.0), Doc: "trials sampled at random before the model is used (default 10)"},
+	"n_ei_candidates":     {Kind: search.OptInt, Min: new(1.0), Doc: "candidates drawn from l(x) per suggestion (default 24)"},
+	"gamma":               {Kind: search.OptFloat, Min: new(0.0), Doc: "fraction of trials in the good group, in (0, 1] (default 0.1)"},
+	"gamma_max":           {Kind: search.OptInt, Min: new(1.0), Doc: "cap on the good group's size (default 25)"},
+	"prior_weight":        {Kind: search.OptFloat, Min: new(0.0), Doc: "weight of the prior kernel, > 0 (default 1.0)"},
 	"consider_endpoints":  {Kind: search.OptBool, Doc: "let the outermost kernels' bandwidth reach the bounds (default false)"},
 	"consider_magic_clip": {Kind: search.OptBool, Doc: "floor kernel bandwidths (default true)"},
 	"multivariate":        {Kind: search.OptBool, Doc: "model parameters jointly (default false)"},
@@ -101,7 +102,7 @@ func OptionsFrom(_ *search.Space, set search.Settings) (Options, error) {
 	return o, o.Check()
 }
 
-func intOpt(v search.Value) (int, bool) {
+func intOpt(v value.Value) (int, bool) {
 	n, ok := v.Int()
 	return int(n), ok
 }

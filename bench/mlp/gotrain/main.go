@@ -20,7 +20,7 @@ import (
 
 	"automl/plugins/mlp"
 	"automl/plugins/mlp/kernels"
-	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -51,7 +51,7 @@ func main() {
 	}
 	c := &clock{}
 	start := time.Now()
-	res, err := mlp.Runner{}.Run(context.Background(), trial.Spec{Key: trial.Key{Study: "bench", ID: 1}, Params: search.Values{},
+	res, err := mlp.Runner{}.Run(context.Background(), trial.Spec{Key: trial.Key{Study: "bench", ID: 1}, Params: value.Values{},
 		Trainer: trial.Trainer{Plugin: "mlp", Config: cfg}}, c)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -23,7 +23,7 @@ import (
 	"automl/plugins/mlp"
 	"automl/plugins/mlp/data"
 	"automl/plugins/mlp/metrics"
-	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -75,7 +75,7 @@ func main() {
 				k, v, _ := strings.Cut(kv, "=")
 				cfg[k] = parseValue(v)
 			}
-			res, err := mlp.Runner{}.Run(context.Background(), trial.Spec{Key: trial.Key{Study: "quality", ID: s}, Params: search.Values{},
+			res, err := mlp.Runner{}.Run(context.Background(), trial.Spec{Key: trial.Key{Study: "quality", ID: s}, Params: value.Values{},
 				Trainer: trial.Trainer{Plugin: "mlp", Config: cfg}}, nopReporter{})
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "%s seed %d: %v\n", j.file, s, err)

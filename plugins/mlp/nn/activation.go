@@ -37,8 +37,8 @@ func ParseActivation(s string) (Activation, error) {
 	return 0, fmt.Errorf("unknown activation %q; one of %v", s, ActivationNames)
 }
 
-// LeakySlope is leaky_relu's slope for negative inputs (PyTorch's default).
-const LeakySlope = 0.01
+// leakySlope is leaky_relu's slope for negative inputs (PyTorch's default).
+const leakySlope = 0.01
 
 // parallelMin is the element count above which elementwise loops are
 // split between threads.
@@ -61,8 +61,8 @@ type Act struct {
 	y, dx *Mat
 }
 
-// NewAct returns an activation layer.
-func NewAct(env *Env, kind Activation) *Act { return &Act{Kind: kind, env: env} }
+// newAct returns an activation layer.
+func newAct(env *Env, kind Activation) *Act { return &Act{Kind: kind, env: env} }
 
 // Forward applies the function elementwise.
 func (a *Act) Forward(x *Mat, train bool) *Mat {
@@ -98,7 +98,7 @@ func activate(k Activation, x, y []float32) {
 	case LeakyReLU:
 		for i, v := range x {
 			if v < 0 {
-				v *= LeakySlope
+				v *= leakySlope
 			}
 			y[i] = v
 		}
@@ -129,7 +129,7 @@ func derive(k Activation, x, y, dy, dx []float32) {
 	case LeakyReLU:
 		for i, g := range dy {
 			if x[i] < 0 {
-				g *= LeakySlope
+				g *= leakySlope
 			}
 			dx[i] = g
 		}

@@ -21,9 +21,9 @@ type BatchNorm struct {
 	mean, vr, sdy, sdyx []float64
 }
 
-// NewBatchNorm returns a layer over n features with PyTorch's defaults
+// newBatchNorm returns a layer over n features with PyTorch's defaults
 // (momentum 0.1, eps 1e-5, gamma 1, beta 0).
-func NewBatchNorm(n int) *BatchNorm {
+func newBatchNorm(n int) *BatchNorm {
 	bn := &BatchNorm{N: n, Momentum: 0.1, Eps: 1e-5, runMean: make([]float32, n), runVar: make([]float32, n), invStd: make([]float64, n),
 		mean: make([]float64, n), vr: make([]float64, n), sdy: make([]float64, n), sdyx: make([]float64, n)}
 	bn.gamma = Param{Name: "gamma", W: make([]float32, n), G: make([]float32, n)}

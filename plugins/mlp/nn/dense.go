@@ -16,10 +16,10 @@ type Dense struct {
 	y, dx   *Mat
 }
 
-// NewDense returns a layer with weights drawn uniformly from [-a, a],
+// newDense returns a layer with weights drawn uniformly from [-a, a],
 // a = sqrt(6/in) (He: variance 2/in) or sqrt(6/(in+out)) (Glorot:
 // variance 2/(in+out)), and zero biases.
-func NewDense(env *Env, in, out int, glorot bool, rng *rand.Rand) *Dense {
+func newDense(env *Env, in, out int, glorot bool, rng *rand.Rand) *Dense {
 	d := &Dense{In: in, Out: out, env: env}
 	d.w = Param{Name: "weight", W: make([]float32, in*out), G: make([]float32, in*out), Decay: true}
 	d.b = Param{Name: "bias", W: make([]float32, out), G: make([]float32, out)}

@@ -9,8 +9,8 @@ type Dropout struct {
 	y, dx *Mat
 }
 
-// NewDropout returns a dropout layer with drop probability p in [0, 1).
-func NewDropout(env *Env, p float64) *Dropout { return &Dropout{P: p, env: env} }
+// newDropout returns a dropout layer with drop probability p in [0, 1).
+func newDropout(env *Env, p float64) *Dropout { return &Dropout{P: p, env: env} }
 
 // Forward draws a fresh mask from the model's RNG when training.
 func (d *Dropout) Forward(x *Mat, train bool) *Mat {

@@ -86,7 +86,7 @@ func TestLayerGradients(t *testing.T) {
 	noop := func() {}
 	t.Run("dense", func(t *testing.T) {
 		for _, sh := range [][3]int{{5, 4, 3}, {7, 20, 1}, {3, 1, 17}} {
-			d := NewDense(env, sh[1], sh[2], false, rng)
+			d := newDense(env, sh[1], sh[2], false, rng)
 			for i := range d.b.W {
 				d.b.W[i] = float32(rng.NormFloat64())
 			}
@@ -101,15 +101,15 @@ func TestLayerGradients(t *testing.T) {
 					x.D[i] = 0.3
 				}
 			}
-			checkLayer(t, a.String(), NewAct(env, a), x, noop)
+			checkLayer(t, a.String(), newAct(env, a), x, noop)
 		})
 	}
 	t.Run("dropout", func(t *testing.T) {
-		d := NewDropout(env, 0.4)
+		d := newDropout(env, 0.4)
 		checkLayer(t, "dropout", d, randMat(rng, 8, 6, 1), func() { env.Rng = rand.New(rand.NewPCG(11, 12)) })
 	})
 	t.Run("batchnorm", func(t *testing.T) {
-		bn := NewBatchNorm(4)
+		bn := newBatchNorm(4)
 		for i := range bn.gamma.W {
 			bn.gamma.W[i] = float32(1 + 0.5*rng.NormFloat64())
 			bn.beta.W[i] = float32(rng.NormFloat64())

@@ -59,19 +59,19 @@ func NewModel(arch Arch, env *Env) (*Model, error) {
 	m := &Model{Arch: arch, Env: env}
 	in := arch.In
 	for _, u := range arch.Hidden {
-		d := NewDense(env, in, u, arch.Glorot, env.Rng)
+		d := newDense(env, in, u, arch.Glorot, env.Rng)
 		m.dense = append(m.dense, d)
 		m.layers = append(m.layers, d)
 		if arch.BatchNorm {
-			m.layers = append(m.layers, NewBatchNorm(u))
+			m.layers = append(m.layers, newBatchNorm(u))
 		}
-		m.layers = append(m.layers, NewAct(env, arch.Act))
+		m.layers = append(m.layers, newAct(env, arch.Act))
 		if arch.Dropout > 0 {
-			m.layers = append(m.layers, NewDropout(env, arch.Dropout))
+			m.layers = append(m.layers, newDropout(env, arch.Dropout))
 		}
 		in = u
 	}
-	out := NewDense(env, in, arch.Out, true, env.Rng)
+	out := newDense(env, in, arch.Out, true, env.Rng)
 	m.dense = append(m.dense, out)
 	m.layers = append(m.layers, out)
 	for _, l := range m.layers {

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"automl/scheduler"
-	"automl/search"
+	"automl/search/value"
 	"automl/trial"
 )
 
@@ -47,16 +47,16 @@ func Snapshot(next int) *scheduler.Snapshot {
 }
 
 // Record returns a trial record with parameters of every kind; completed
-// records carry value as their objective.
-func Record(id int, st trial.State, value float64) trial.Record {
+// records carry v as their objective.
+func Record(id int, st trial.State, v float64) trial.Record {
 	r := trial.Record{
 		ID:    id,
 		State: st,
-		Params: search.Values{
-			{Name: "lr", Value: search.Float(0.001 * float64(id+1))},
-			{Name: "layers", Value: search.Int(int64(id%4 + 1))},
-			{Name: "act", Value: search.String("relu")},
-			{Name: "bn", Value: search.Bool(id%2 == 0)},
+		Params: value.Values{
+			{Name: "lr", Value: value.Float(0.001 * float64(id+1))},
+			{Name: "layers", Value: value.Int(int64(id%4 + 1))},
+			{Name: "act", Value: value.String("relu")},
+			{Name: "bn", Value: value.Bool(id%2 == 0)},
 		},
 		Attempt: 1,
 		Created: t0.Add(time.Duration(id) * time.Second),
@@ -68,8 +68,8 @@ func Record(id int, st trial.State, value float64) trial.Record {
 	}
 	switch st {
 	case trial.Completed:
-		r.Value, r.HasValue = value, true
-		r.Metrics = trial.Metrics{"loss": value, "acc": 0.5}
+		r.Value, r.HasValue = v, true
+		r.Metrics = trial.Metrics{"loss": v, "acc": 0.5}
 		r.Finished = r.Started.Add(3 * time.Second)
 		r.Busy = 3 * time.Second
 		r.Reports = 2

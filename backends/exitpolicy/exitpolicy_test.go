@@ -1,4 +1,7 @@
-package scheduler_test
+// Package exitpolicy_test holds one test: the exit policy is the same on
+// every dispatcher (backends/local and backends/natsbus), end to end
+// through the scheduler.
+package exitpolicy_test
 
 import (
 	"context"
@@ -12,9 +15,12 @@ import (
 	"time"
 
 	"automl/backends/local"
+	"automl/backends/memory"
 	"automl/backends/natsbus"
 	"automl/backends/natsbus/natstest"
 	"automl/scheduler"
+	_ "automl/search/random"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -126,20 +132,24 @@ func TestExitPolicyOnBothDispatchers(t *testing.T) {
 				if c.timeout != "" {
 					trainer = "{plugin: ./fake, timeout: " + c.timeout + "}"
 				}
-				h := newHarness(t, fmt.Sprintf(`study: exit
+				f, err := spacefile.Parse("space.yaml", []byte(fmt.Sprintf(`study: exit
 objective: {metric: value, direction: minimize}
 budget: {%s}
 algorithm: {name: random, seed: 1}
 trainer: %s
 parameters:
   x: {type: float, low: 0, high: 1}
-`, budget, trainer))
+`, budget, trainer)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				store := memory.New()
 				runner := trial.RunnerFunc(func(ctx context.Context, s trial.Spec, rep trial.Reporter) (trial.Result, error) {
 					return c.run(ctx, s.Key.Attempt, rep)
 				})
 				var s *scheduler.Scheduler
 				var once sync.Once
-				cfg := scheduler.Config{File: h.space, Store: h.store, Dispatcher: newDispatcher(t, 1, runner), Slots: 1}
+				cfg := scheduler.Config{File: f, Store: store, Dispatcher: newDispatcher(t, 1, runner), Slots: 1}
 				if c.stop {
 					// The user stops the trial once the scheduler sees it run.
 					cfg.Progress = func(p scheduler.Progress) {
@@ -148,7 +158,7 @@ parameters:
 						}
 					}
 				}
-				s, err := scheduler.New(cfg)
+				s, err = scheduler.New(cfg)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -157,7 +167,11 @@ parameters:
 				if _, err := s.Run(ctx); err != nil {
 					t.Fatal(err)
 				}
-				recs := h.load().Trials
+				st, err := store.Load(context.Background(), "exit")
+				if err != nil {
+					t.Fatal(err)
+				}
+				recs := st.Trials
 				if len(recs) != 1 {
 					t.Fatalf("%d trials, want 1", len(recs))
 				}
