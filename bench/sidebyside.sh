@@ -35,7 +35,7 @@ YAML
 e2e() { # binary -> trials/s of the study loop
   rm -rf "$out/db" && mkdir "$out/db"
   "$1" search -space "$out/space.yaml" --db "$out/db/automl.db" --workers 4 -q --top 0 >/dev/null
-  "$1" studies --db "$out/db/automl.db" --json | $PY -c 'import json,sys; s=json.load(sys.stdin)[0]; print(f"{5000/s[\"elapsed_seconds\"]:.0f}")'
+  "$1" studies --db "$out/db/automl.db" --json | $PY -c 'import json,sys; s=json.load(sys.stdin)[0]; print(round(5000/s["elapsed_seconds"]))'
 }
 sim64() { # binary -> trials/s and scheduler CPU per trial
   AUTOML_BENCH_BIN="$1" "$out/fleet.test" -test.run '^$' -test.bench 'Simulated64' -test.benchtime 1x |

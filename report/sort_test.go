@@ -137,3 +137,17 @@ func referenceJSON(w io.Writer, study *scheduler.Study, rows []Row) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(d)
 }
+
+func TestStateCounts(t *testing.T) {
+	c := map[trial.State]int{trial.Completed: 48, trial.Failed: 2, trial.Running: 1, trial.Stopped: 3}
+	if got, want := StateCounts(c, 50), "48/50 done, 1 running, 3 stopped, 2 failed"; got != want {
+		t.Errorf("StateCounts = %q, want %q", got, want)
+	}
+	if got, want := StateCounts(map[trial.State]int{trial.Pending: 4}, 0), "0 done, 4 pending"; got != want {
+		t.Errorf("StateCounts without a budget = %q, want %q", got, want)
+	}
+	rows := []Row{{Record: trial.Record{State: trial.Failed}}, {Record: trial.Record{State: trial.Failed}}, {Record: trial.Record{State: trial.Completed}}}
+	if c := CountStates(rows); c[trial.Failed] != 2 || c[trial.Completed] != 1 || len(c) != 2 {
+		t.Errorf("CountStates = %v", c)
+	}
+}

@@ -21,8 +21,8 @@ type Config struct {
 	// Slots is how many trials run at once (the workers' capacity).
 	Slots int
 	// Queue is how many jobs wait beyond Slots, so a worker that finishes
-	// finds its next job without waiting for the scheduler (0: none; the
-	// command queues ahead only for algorithms that prefetch).
+	// finds its next job without waiting for the scheduler (0: none; see
+	// DefaultQueue).
 	Queue int
 	// Override is the command line's budget: a field it sets replaces the
 	// space file's. A trial budget or timeout set here also replaces the
@@ -71,6 +71,18 @@ func (cfg Config) check() (Config, error) {
 	}
 	cfg.Queue = max(cfg.Queue, 0)
 	return cfg, nil
+}
+
+// DefaultQueue is how many jobs to queue beyond the slots: for an
+// algorithm whose proposals do not depend on results (random, grid,
+// Sobol), enough that a worker finishing a trial finds its next job at
+// once (as many as the slots, at least 32); none for a model-based one,
+// whose every proposal should see the latest results.
+func DefaultQueue(f *spacefile.File, slots int) int {
+	if f.Algorithm.Prefetch() {
+		return max(slots, 32)
+	}
+	return 0
 }
 
 // Summary is how a run ended.

@@ -120,11 +120,17 @@ func (l *ledger) best() (*trial.Record, bool) {
 	return l.records[l.bestID], true
 }
 
-// noteBest keeps the best completed trial up to date as trials complete
-// (completed is terminal, so the best only ever improves).
+// noteBest keeps the best trial up to date as trials complete (completed
+// is terminal, so the best only ever improves): a trial completed at the
+// full budget with a value better than the best's (ties keep the lower
+// id). A trial ended at a lower rung of a multi-fidelity study is never the
+// best, as on the leaderboard.
 func (l *ledger) noteBest(rec *trial.Record) {
-	best, _ := l.best()
-	if isBetter(l.obj, rec, best) {
+	if rec.State != trial.Completed || !rec.HasValue || rec.Pause {
+		return
+	}
+	best, ok := l.best()
+	if !ok || l.obj.Better(rec.Value, best.Value) || (rec.Value == best.Value && rec.ID < best.ID) {
 		l.bestID = rec.ID
 	}
 }

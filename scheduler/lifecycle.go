@@ -118,8 +118,16 @@ func (s *Scheduler) progress() {
 	if s.cfg.Progress == nil {
 		return
 	}
-	best, _ := s.ledger.best()
-	p := newProgress(s.study, s.ledger.counts, s.ledger.created(), best, s.elapsed())
-	p.Draining = s.draining
+	c := s.ledger.counts
+	p := Progress{
+		Study: s.study.Name, Created: s.ledger.created(), Budget: s.study.Trials,
+		Completed: c[trial.Completed], Failed: c[trial.Failed],
+		Pruned: c[trial.Pruned] + c[trial.Stopped], Paused: c[trial.Paused],
+		Running: c[trial.Running], Queued: c[trial.Pending],
+		Elapsed: s.elapsed(), Draining: s.draining,
+	}
+	if b, ok := s.ledger.best(); ok {
+		p.Best, p.BestID, p.HasBest = b.Value, b.ID, true
+	}
 	s.cfg.Progress(p)
 }

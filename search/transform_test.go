@@ -138,28 +138,28 @@ func TestEdgeValuesRoundTrip(t *testing.T) {
 		values []value.Value // must round-trip exactly
 		levels int           // distinct values Decode can give (0: continuous)
 	}{
-		{"{type: float, low: -2.5, high: 7.25}", floats(-2.5, 7.25), 0},
-		{"{type: float, low: 0.1, high: 0.7}", floats(0.1, 0.7), 0},
-		{"{type: float, low: -1.0e+300, high: 1.0e+300}", floats(-1e300, 1e300), 0},
-		{"{type: float, low: 1.0e-5, high: 0.1, log: true}", floats(1e-5, 0.1), 0},
-		{"{type: float, low: 3, high: 7, log: true}", floats(3, 7), 0},
-		{"{type: float, low: 0.1, high: 0.9, step: 0.2}", floats(0.1, 0.9), 5},
-		{"{type: float, low: -1, high: 1, step: 0.25}", floats(-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1), 9},
-		{"{type: float, low: 0, high: 1, grid: [0.0, 0.25, 1]}", floats(0, 0.25, 1), 3},
+		{"{type: float, low: -2.5, high: 7.25}", searchtest.Floats(-2.5, 7.25), 0},
+		{"{type: float, low: 0.1, high: 0.7}", searchtest.Floats(0.1, 0.7), 0},
+		{"{type: float, low: -1.0e+300, high: 1.0e+300}", searchtest.Floats(-1e300, 1e300), 0},
+		{"{type: float, low: 1.0e-5, high: 0.1, log: true}", searchtest.Floats(1e-5, 0.1), 0},
+		{"{type: float, low: 3, high: 7, log: true}", searchtest.Floats(3, 7), 0},
+		{"{type: float, low: 0.1, high: 0.9, step: 0.2}", searchtest.Floats(0.1, 0.9), 5},
+		{"{type: float, low: -1, high: 1, step: 0.25}", searchtest.Floats(-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1), 9},
+		{"{type: float, low: 0, high: 1, grid: [0.0, 0.25, 1]}", searchtest.Floats(0, 0.25, 1), 3},
 		{"{type: int, low: -3, high: 4}", intRange(-3, 4, 1), 8},
 		{"{type: int, low: 0, high: 1}", intRange(0, 1, 1), 2},
 		{"{type: int, low: 16, high: 128, step: 16}", intRange(16, 128, 16), 8},
 		{"{type: int, low: 1, high: 1000, log: true}", intRange(1, 1000, 1), 1000},
 		{"{type: int, low: 1, high: 2, log: true}", intRange(1, 2, 1), 2},
 		// The widest int ranges the parser accepts.
-		{"{type: int, low: 1, high: 1.0e+13, log: true}", ints(1, 2, 3, 1e6, 1e13-1, 1e13), int(1e13)},
-		{"{type: int, low: -1.0e+13, high: 1.0e+13}", ints(-1e13, -1e13+1, -1, 0, 1, 1e13-1, 1e13), int(2e13 + 1)},
-		{"{type: int, low: 0, high: 100, grid: [0, 10, 100]}", ints(0, 10, 100), 3},
-		{"{type: categorical, choices: [adam, sgd, 'true', '64']}", strs("adam", "sgd", "true", "64"), 4},
+		{"{type: int, low: 1, high: 1.0e+13, log: true}", searchtest.Ints(1, 2, 3, 1e6, 1e13-1, 1e13), int(1e13)},
+		{"{type: int, low: -1.0e+13, high: 1.0e+13}", searchtest.Ints(-1e13, -1e13+1, -1, 0, 1, 1e13-1, 1e13), int(2e13 + 1)},
+		{"{type: int, low: 0, high: 100, grid: [0, 10, 100]}", searchtest.Ints(0, 10, 100), 3},
+		{"{type: categorical, choices: [adam, sgd, 'true', '64']}", searchtest.Strings("adam", "sgd", "true", "64"), 4},
 		{"{type: categorical, choices: [32, 64, 0.5, -1]}", []value.Value{value.Int(32), value.Int(64), value.Float(0.5), value.Int(-1)}, 4},
 		{"{type: categorical, choices: [true, false]}", []value.Value{value.Bool(true), value.Bool(false)}, 2},
 		{"{type: categorical, choices: [1, '1', true, 1.5, x]}", []value.Value{value.Int(1), value.String("1"), value.Bool(true), value.Float(1.5), value.String("x")}, 5},
-		{"{type: categorical, choices: [only]}", strs("only"), 1},
+		{"{type: categorical, choices: [only]}", searchtest.Strings("only"), 1},
 	}
 	for _, c := range cases {
 		t.Run(c.def, func(t *testing.T) {
@@ -358,28 +358,4 @@ func TestWideIntRoundTrip(t *testing.T) {
 			}
 		}
 	}
-}
-
-func floats(xs ...float64) []value.Value {
-	out := make([]value.Value, len(xs))
-	for i, x := range xs {
-		out[i] = value.Float(x)
-	}
-	return out
-}
-
-func ints(ns ...int64) []value.Value {
-	out := make([]value.Value, len(ns))
-	for i, n := range ns {
-		out[i] = value.Int(n)
-	}
-	return out
-}
-
-func strs(ss ...string) []value.Value {
-	out := make([]value.Value, len(ss))
-	for i, s := range ss {
-		out[i] = value.String(s)
-	}
-	return out
 }

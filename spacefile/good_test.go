@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"automl/search"
+	"automl/search/searchtest"
 	"automl/search/value"
 	"automl/spacefile"
 	"automl/trial"
@@ -39,31 +40,6 @@ func view(f *spacefile.File) spaceView {
 	return v
 }
 
-func ptr[T any](v T) *T { return &v }
-
-func strs(ss ...string) []value.Value {
-	out := make([]value.Value, len(ss))
-	for i, s := range ss {
-		out[i] = value.String(s)
-	}
-	return out
-}
-
-func ints(ns ...int64) []value.Value {
-	out := make([]value.Value, len(ns))
-	for i, n := range ns {
-		out[i] = value.Int(n)
-	}
-	return out
-}
-
-func floats(xs ...float64) []value.Value {
-	out := make([]value.Value, len(xs))
-	for i, x := range xs {
-		out[i] = value.Float(x)
-	}
-	return out
-}
 
 func when(parent string, vs ...value.Value) search.Condition {
 	return search.Condition{Parent: parent, Values: vs}
@@ -73,8 +49,8 @@ var goodSpaces = map[string]spaceView{
 	"all_kinds.yaml": {
 		Study:     "all-kinds",
 		Objective: trial.Objective{Metric: "val_accuracy", Direction: trial.Maximize},
-		Budget:    spacefile.Budget{Trials: 60, Timeout: 90 * time.Minute, MaxResourceTotal: 5000, Retries: ptr(2), MaxLost: ptr(0), MaxFailed: ptr(7)},
-		Algorithm: spacefile.Algorithm{Name: "random", Seed: ptr[uint64](42)},
+		Budget:    spacefile.Budget{Trials: 60, Timeout: 90 * time.Minute, MaxResourceTotal: 5000, Retries: new(2), MaxLost: new(0), MaxFailed: new(7)},
+		Algorithm: spacefile.Algorithm{Name: "random", Seed: new(uint64(42))},
 		Resource:  "epochs",
 		Trainer: trial.Trainer{
 			Plugin: "./plugins/bin/mlp-trainer",
@@ -82,8 +58,8 @@ var goodSpaces = map[string]spaceView{
 				"dataset": "testdata/breast_cancer.csv", "target": "target", "validation": 0.2,
 				"hidden": []any{64, 32}, "verbose": false,
 			},
-			Reuse:     ptr(true),
-			Prelaunch: ptr(false),
+			Reuse:     new(true),
+			Prelaunch: new(false),
 			Pool:      "gpu-a100",
 			SHA256:    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 			Timeout:   10 * time.Minute,
@@ -95,11 +71,11 @@ var goodSpaces = map[string]spaceView{
 			{Name: "num_layers", Type: search.IntParam, Low: 1, High: 4, Step: 1},
 			{Name: "units", Type: search.IntParam, Low: 16, High: 512, Log: true},
 			{Name: "batch_log2", Type: search.IntParam, Low: 4, High: 10, Step: 2},
-			{Name: "optimizer", Type: search.CategoricalParam, Choices: strs("sgd", "momentum", "adam")},
-			{Name: "batch_size", Type: search.CategoricalParam, Choices: ints(32, 64, 128, 256)},
+			{Name: "optimizer", Type: search.CategoricalParam, Choices: searchtest.Strings("sgd", "momentum", "adam")},
+			{Name: "batch_size", Type: search.CategoricalParam, Choices: searchtest.Ints(32, 64, 128, 256)},
 			{Name: "scale", Type: search.CategoricalParam, Choices: []value.Value{value.Float(0.5), value.Int(1), value.Float(2.5)}},
 			{Name: "use_bias", Type: search.CategoricalParam, Choices: []value.Value{value.Bool(true), value.Bool(false)}},
-			{Name: "weight_decay", Type: search.FloatParam, Low: 0, High: 0.1, Grid: floats(0, 0.01, 0.1)},
+			{Name: "weight_decay", Type: search.FloatParam, Low: 0, High: 0.1, Grid: searchtest.Floats(0, 0.01, 0.1)},
 			{Name: "warmup", Type: search.IntParam, Low: 0, High: 100, Step: 1, Points: 5},
 		},
 	},
@@ -110,18 +86,18 @@ var goodSpaces = map[string]spaceView{
 		Resource:  "epochs",
 		Trainer:   trial.Trainer{Plugin: "./trainer"},
 		Params: []search.Param{
-			{Name: "momentum", Type: search.FloatParam, Low: 0.5, High: 0.99, When: []search.Condition{when("optimizer", strs("momentum")...)}},
-			{Name: "optimizer", Type: search.CategoricalParam, Choices: strs("sgd", "momentum", "adam")},
-			{Name: "beta1", Type: search.FloatParam, Low: 0.8, High: 0.999, When: []search.Condition{when("optimizer", strs("adam")...)}},
-			{Name: "schedule", Type: search.CategoricalParam, Choices: strs("constant", "cosine", "step"), When: []search.Condition{when("optimizer", strs("sgd", "momentum")...)}},
-			{Name: "step_every", Type: search.IntParam, Low: 1, High: 10, Step: 1, When: []search.Condition{when("schedule", strs("step")...)}},
-			{Name: "step_gamma", Type: search.FloatParam, Low: 0.1, High: 0.9, When: []search.Condition{when("schedule", strs("step")...), when("step_every", ints(5, 10)...)}},
+			{Name: "momentum", Type: search.FloatParam, Low: 0.5, High: 0.99, When: []search.Condition{when("optimizer", searchtest.Strings("momentum")...)}},
+			{Name: "optimizer", Type: search.CategoricalParam, Choices: searchtest.Strings("sgd", "momentum", "adam")},
+			{Name: "beta1", Type: search.FloatParam, Low: 0.8, High: 0.999, When: []search.Condition{when("optimizer", searchtest.Strings("adam")...)}},
+			{Name: "schedule", Type: search.CategoricalParam, Choices: searchtest.Strings("constant", "cosine", "step"), When: []search.Condition{when("optimizer", searchtest.Strings("sgd", "momentum")...)}},
+			{Name: "step_every", Type: search.IntParam, Low: 1, High: 10, Step: 1, When: []search.Condition{when("schedule", searchtest.Strings("step")...)}},
+			{Name: "step_gamma", Type: search.FloatParam, Low: 0.1, High: 0.9, When: []search.Condition{when("schedule", searchtest.Strings("step")...), when("step_every", searchtest.Ints(5, 10)...)}},
 			{Name: "layers", Type: search.IntParam, Low: 1, High: 3, Step: 1},
-			{Name: "units_3", Type: search.IntParam, Low: 8, High: 64, Log: true, When: []search.Condition{when("layers", ints(3)...)}},
+			{Name: "units_3", Type: search.IntParam, Low: 8, High: 64, Log: true, When: []search.Condition{when("layers", searchtest.Ints(3)...)}},
 			{Name: "norm", Type: search.CategoricalParam, Choices: []value.Value{value.Bool(true), value.Bool(false)}},
 			{Name: "norm_eps", Type: search.FloatParam, Low: 1e-6, High: 1e-3, Log: true, When: []search.Condition{when("norm", value.Bool(true))}},
-			{Name: "clip", Type: search.FloatParam, Low: 0, High: 1, Grid: floats(0, 0.5, 1)},
-			{Name: "clip_mode", Type: search.CategoricalParam, Choices: strs("value", "norm"), When: []search.Condition{when("clip", value.Float(0.5), value.Int(1))}},
+			{Name: "clip", Type: search.FloatParam, Low: 0, High: 1, Grid: searchtest.Floats(0, 0.5, 1)},
+			{Name: "clip_mode", Type: search.CategoricalParam, Choices: searchtest.Strings("value", "norm"), When: []search.Condition{when("clip", value.Float(0.5), value.Int(1))}},
 		},
 	},
 	"minimal.yaml": {
@@ -142,7 +118,7 @@ var goodSpaces = map[string]spaceView{
 		Algorithm: spacefile.Algorithm{Name: "random"},
 		Resource:  "epochs",
 		Trainer: trial.Trainer{Plugin: "func", Config: map[string]any{"function": "branin", "noise": 0.1, "sleep": "1ms"},
-			Reuse: ptr(false)},
+			Reuse: new(false)},
 		Params: []search.Param{
 			{Name: "x0", Type: search.FloatParam, Low: -5, High: 10},
 			{Name: "x1", Type: search.FloatParam, Low: 0, High: 15},

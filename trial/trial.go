@@ -1,8 +1,10 @@
 // Package trial defines what a trial is and how one runs: its identity
-// (Key), the job a worker receives (Spec), its lifecycle (State and the
-// legal transitions), how a run ends (Outcome, Result), what workers tell
-// the scheduler (Event), the stored record (Record), and the Runner and
-// Reporter interfaces that trainers, plugin clients and fakes implement.
+// (Key), the job a worker receives (Spec, with the study's Objective and
+// Trainer settings), its lifecycle (State and the legal transitions), how a
+// run ends (Outcome, Result), what workers tell the scheduler (Event), the
+// stored record (Record), the Runner and Reporter interfaces that trainers,
+// plugin clients and fakes implement, and the exit policy every dispatcher
+// and the scheduler share (exit.go: Ended.Classify and Decide).
 package trial
 
 import (

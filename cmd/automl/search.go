@@ -217,17 +217,16 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 
 	cfg := scheduler.Config{
 		File: space, Store: store, Dispatcher: disp, Slots: f.parallel,
+		Queue:    scheduler.DefaultQueue(space, f.parallel),
 		Override: f.override, Log: log, Ready: startWorkers,
 	}
 	if f.seedSet {
 		seed := uint64(f.seed)
 		cfg.Seed = &seed
 	}
-	if space.Algorithm.Prefetch() {
-		cfg.Queue = max(f.parallel, 32)
-	}
+	var last scheduler.Progress // the study's state as Run last reported it
 	if !f.quiet {
-		cfg.Progress = func(p scheduler.Progress) { con.progress(p, false) }
+		cfg.Progress = func(p scheduler.Progress) { last = p; con.progress(p, false) }
 	}
 	s, err := scheduler.New(cfg)
 	if err != nil {
@@ -262,11 +261,8 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 
 	sum, runErr := s.Run(runCtx)
 	stopWorkers()
-	if !f.quiet && cfg.Progress != nil {
-		// One last progress line with the final counts.
-		if st, err := store.Load(context.Background(), space.Study); err == nil && st.Study != nil {
-			con.progress(st.Progress(), true)
-		}
+	if !f.quiet && last.Study != "" {
+		con.progress(last, true) // one last line with the final counts
 	}
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return runErr

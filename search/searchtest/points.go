@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"automl/search"
+	"automl/search/value"
 )
 
 // Continuous reports whether a parameter takes a continuum of values, where
@@ -63,4 +64,29 @@ func RandomUnit(rng *rand.Rand, dim int) []float64 {
 		}
 	}
 	return u
+}
+
+// Floats, Ints and Strings make value lists for tests.
+func Floats(xs ...float64) []value.Value {
+	out := make([]value.Value, len(xs))
+	for i, x := range xs {
+		out[i] = value.Float(x)
+	}
+	return out
+}
+
+func Ints(ns ...int64) []value.Value {
+	out := make([]value.Value, len(ns))
+	for i, n := range ns {
+		out[i] = value.Int(n)
+	}
+	return out
+}
+
+func Strings(ss ...string) []value.Value {
+	out := make([]value.Value, len(ss))
+	for i, s := range ss {
+		out[i] = value.String(s)
+	}
+	return out
 }
