@@ -40,7 +40,6 @@ func view(f *spacefile.File) spaceView {
 	return v
 }
 
-
 func when(parent string, vs ...value.Value) search.Condition {
 	return search.Condition{Parent: parent, Values: vs}
 }
