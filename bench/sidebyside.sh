@@ -32,10 +32,11 @@ parameters:
   x1: {type: float, low: 0, high: 15}
 YAML
 
-e2e() { # binary -> trials/s of the study loop
+e2e() { # binary -> trials/s of the study loop, and CPU seconds of the whole command (its plugin processes too)
   rm -rf "$out/db" && mkdir "$out/db"
-  "$1" search -space "$out/space.yaml" --db "$out/db/automl.db" --workers 4 -q --top 0 >/dev/null
-  "$1" studies --db "$out/db/automl.db" --json | $PY -c 'import json,sys; s=json.load(sys.stdin)[0]; print(round(5000/s["elapsed_seconds"]))'
+  /usr/bin/time -o "$out/time" -f '%U %S' "$1" search -space "$out/space.yaml" --db "$out/db/automl.db" --workers 4 -q --top 0 >/dev/null
+  rate=$("$1" studies --db "$out/db/automl.db" --json | $PY -c 'import json,sys; s=json.load(sys.stdin)[0]; print(round(5000/s["elapsed_seconds"]))')
+  echo "$rate $(awk '{printf "%.2f", $1+$2}' "$out/time")"
 }
 sim64() { # binary -> trials/s and scheduler CPU per trial
   AUTOML_BENCH_BIN="$1" "$out/fleet.test" -test.run '^$' -test.bench 'Simulated64' -test.benchtime 1x |
@@ -44,18 +45,19 @@ sim64() { # binary -> trials/s and scheduler CPU per trial
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "old: $REV ($(git log -1 --format=%cs "$REV")); new: working tree of $(git rev-parse --short HEAD); runs: $RUNS; cpus: $(nproc); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-4s %-12s %-12s %-24s %-24s\n' run "e2e old" "e2e new" "sim64 old (t/s, us/t)" "sim64 new (t/s, us/t)"
+printf '%-4s %-18s %-18s %-24s %-24s\n' run "e2e old (t/s, cpu s)" "e2e new (t/s, cpu s)" "sim64 old (t/s, us/t)" "sim64 new (t/s, us/t)"
 for i in $(seq "$RUNS"); do
   # alternate which goes first, so drift in the machine's load hits both
   if (( i % 2 )); then eo=$(e2e "$out/old"); en=$(e2e "$out/new"); so=$(sim64 "$out/old"); sn=$(sim64 "$out/new")
   else en=$(e2e "$out/new"); eo=$(e2e "$out/old"); sn=$(sim64 "$out/new"); so=$(sim64 "$out/old"); fi
-  echo "$eo" >> "$out/eo"; echo "$en" >> "$out/en"
+  echo "${eo% *}" >> "$out/eo"; echo "${en% *}" >> "$out/en"; echo "${eo#* }" >> "$out/ceo"; echo "${en#* }" >> "$out/cen"
   echo "${so% *}" >> "$out/so"; echo "${sn% *}" >> "$out/sn"; echo "${so#* }" >> "$out/co"; echo "${sn#* }" >> "$out/cn"
-  printf '%-4s %-12s %-12s %-24s %-24s\n' "$i" "$eo" "$en" "$so" "$sn"
+  printf '%-4s %-18s %-18s %-24s %-24s\n' "$i" "$eo" "$en" "$so" "$sn"
 done
 meo=$(median < "$out/eo"); men=$(median < "$out/en"); mso=$(median < "$out/so"); msn=$(median < "$out/sn")
-mco=$(median < "$out/co"); mcn=$(median < "$out/cn")
+mco=$(median < "$out/co"); mcn=$(median < "$out/cn"); mceo=$(median < "$out/ceo"); mcen=$(median < "$out/cen")
 echo
 echo "e2e trials/s, median: old $meo, new $men, new/old $($PY -c "print(f'{$men/$meo:.3f}')")"
+echo "e2e CPU seconds of the whole command, median: old $mceo, new $mcen, new/old $($PY -c "print(f'{$mcen/$mceo:.3f}')")"
 echo "Simulated64 trials/s, median: old $mso, new $msn, new/old $($PY -c "print(f'{$msn/$mso:.3f}')")"
 echo "Simulated64 scheduler CPU us/trial, median: old $mco, new $mcn, new/old $($PY -c "print(f'{$mcn/$mco:.3f}')")"
