@@ -17,6 +17,9 @@ type Config struct {
 
 	Store      Store
 	Dispatcher Dispatcher
+	// StoreFile names where the study is stored (the bbolt file), for
+	// messages.
+	StoreFile string
 
 	// Slots is how many trials run at once (the workers' capacity).
 	Slots int

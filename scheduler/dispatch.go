@@ -43,10 +43,23 @@ type CheckpointCleaner interface {
 	DeleteCheckpoints(ctx context.Context, study string, ids []int) error
 }
 
-// Purger is implemented by Dispatchers whose transport keeps jobs and
-// events durably (backends/natsbus). When the scheduler creates a study it
-// purges what an earlier study of the same name (whose study file was
-// deleted) left there, before its first dispatch, so none of it leaks in.
-type Purger interface {
-	Purge(ctx context.Context) error
+// Owner is implemented by Dispatchers on a transport many schedulers share
+// (backends/natsbus). Before anything else the scheduler claims its study
+// there: one scheduler owns a study name at a time, and a dispatcher only
+// ever touches the jobs and events of the incarnation it claimed for. Claim
+// fails, naming the owner, while another live scheduler owns the study.
+// Should the claim be lost later (another scheduler took over after this
+// one stalled past its lease), the dispatcher closes its Events channel
+// and says why in Err.
+type Owner interface {
+	Claim(ctx context.Context, c Claim) error
+	Err() error
+}
+
+// Claim is what a scheduler claims a study with.
+type Claim struct {
+	Incarnation string
+	// StoreFile and SpaceFile name the claimant to others (in the error a
+	// second scheduler gets).
+	StoreFile, SpaceFile string
 }

@@ -16,6 +16,7 @@ import (
 // searcher), so its rules are tested with plain tables.
 type ledger struct {
 	study    string
+	inc      string // the study's incarnation
 	space    *search.Space
 	obj      trial.Objective
 	retry    trial.Retry
@@ -56,9 +57,9 @@ func (e *effects) add(o effects) {
 	e.unknown = append(e.unknown, o.unknown...)
 }
 
-func newLedger(study string, space *search.Space, obj trial.Objective, retry trial.Retry, resource string) *ledger {
+func newLedger(study, inc string, space *search.Space, obj trial.Objective, retry trial.Retry, resource string) *ledger {
 	return &ledger{
-		study: study, space: space, obj: obj, retry: retry, resource: resource,
+		study: study, inc: inc, space: space, obj: obj, retry: retry, resource: resource,
 		records: map[int]*trial.Record{}, counts: map[trial.State]int{},
 		inFlight: map[int]bool{}, stopping: map[int]trial.StopAsk{},
 		history: &search.History{}, bestID: -1,
@@ -92,6 +93,9 @@ func (l *ledger) load(recs []trial.Record, curve func(id int) ([]search.CurvePoi
 	}
 	return nil
 }
+
+// key is the key of a trial's current attempt.
+func (l *ledger) key(rec *trial.Record) trial.Key { return rec.Key(l.study, l.inc) }
 
 func (l *ledger) get(id int) (*trial.Record, bool) {
 	r, ok := l.records[id]
@@ -258,7 +262,7 @@ func (l *ledger) stopBySearcher(id int, reason string) (effects, error) {
 	if reason == "" {
 		reason = "stopped by the searcher"
 	}
-	key := rec.Key(l.study)
+	key := l.key(rec)
 	if rec.State == trial.Running {
 		if _, asked := l.stopping[id]; !asked {
 			l.stopping[id] = trial.StopAsk{Reason: reason}
@@ -293,11 +297,11 @@ func (l *ledger) stopByUser(id int, reason string) (stopOutcome, effects, error)
 		return stopFinished, effects{}, nil
 	case rec.State == trial.Running:
 		l.stopping[id] = trial.StopAsk{Reason: reason, User: true}
-		return stopAsked, effects{stop: []trial.Key{rec.Key(l.study)}}, nil
+		return stopAsked, effects{stop: []trial.Key{l.key(rec)}}, nil
 	}
 	var eff effects
 	if rec.State == trial.Pending {
-		eff.stop = append(eff.stop, rec.Key(l.study)) // a worker may have just taken it
+		eff.stop = append(eff.stop, l.key(rec)) // a worker may have just taken it
 	}
 	rec.Note = reason
 	e, err := l.set(rec, trial.Stopped)
@@ -323,12 +327,12 @@ func (l *ledger) endPaused() (effects, error) {
 	return eff, nil
 }
 
-// apply folds one worker event into the records. Stale events (an older
-// attempt, an older delivery of this attempt, a finished or paused trial)
-// and duplicates change nothing.
+// apply folds one worker event into the records. Stale events (another
+// incarnation of the study, an older attempt, an older delivery of this
+// attempt, a finished or paused trial) and duplicates change nothing.
 func (l *ledger) apply(ev trial.Event) (effects, error) {
 	var eff effects
-	if ev.Key.Study != l.study {
+	if ev.Key.Study != l.study || ev.Key.Incarnation != l.inc {
 		return eff, nil
 	}
 	rec, ok := l.records[ev.Key.ID]
@@ -345,7 +349,7 @@ func (l *ledger) apply(ev trial.Event) (effects, error) {
 		if _, asked := l.stopping[rec.ID]; asked && ev.Kind != trial.Exited {
 			// The job went to another worker (its first one was lost) before
 			// the stop reached it: ask again.
-			eff.stop = append(eff.stop, rec.Key(l.study))
+			eff.stop = append(eff.stop, l.key(rec))
 		}
 	}
 	if rec.State == trial.Pending {

@@ -17,13 +17,13 @@ func testLedger(t *testing.T, retry trial.Retry) *ledger {
 	t.Helper()
 	space, err := search.NewSpace([]search.Param{{Name: "x", Type: search.FloatParam, Low: 0, High: 1}})
 	check(t, err)
-	return newLedger("s", space, trial.Objective{Metric: "loss", Direction: trial.Minimize}, retry, "epochs")
+	return newLedger("s", "i1", space, trial.Objective{Metric: "loss", Direction: trial.Minimize}, retry, "epochs")
 }
 
 func point(x float64) search.Point { return search.Point{value.Float(x)} }
 
 func event(id, attempt, delivery int, kind trial.EventKind) trial.Event {
-	return trial.Event{Key: trial.Key{Study: "s", ID: id, Attempt: attempt}, Delivery: delivery, Kind: kind, Time: time.Unix(100, 0), Worker: "w"}
+	return trial.Event{Key: trial.Key{Study: "s", Incarnation: "i1", ID: id, Attempt: attempt}, Delivery: delivery, Kind: kind, Time: time.Unix(100, 0), Worker: "w"}
 }
 
 func exitEv(id, attempt, delivery int, res *trial.Result) trial.Event {
@@ -95,7 +95,8 @@ func TestLedgerFencing(t *testing.T) {
 	for _, ev := range []trial.Event{
 		event(0, 0, 2, trial.Started), // an older attempt
 		exitEv(0, 1, 1, &trial.Result{Outcome: trial.ExitDone, Metrics: trial.Metrics{"loss": 1}}), // an older delivery
-		{Key: trial.Key{Study: "other", ID: 0, Attempt: 1}, Delivery: 3, Kind: trial.Exited},
+		{Key: trial.Key{Study: "other", Incarnation: "i1", ID: 0, Attempt: 1}, Delivery: 3, Kind: trial.Exited},
+		{Key: trial.Key{Study: "s", Incarnation: "i0", ID: 0, Attempt: 1}, Delivery: 3, Kind: trial.Exited}, // another incarnation
 	} {
 		if eff := mustApply(t, l, ev); len(eff.changed)+len(eff.observe) > 0 || rec.State != trial.Running {
 			t.Errorf("stale %+v applied: %+v", ev.Key, eff)
@@ -238,7 +239,7 @@ func TestJobsRefillInHalves(t *testing.T) {
 		{4, 1, 4, 0, 1},
 		{4, 1, 5, 0, 0},
 	} {
-		l := newLedger("s", &search.Space{}, trial.Objective{}, trial.Retry{}, "epochs")
+		l := newLedger("s", "", &search.Space{}, trial.Objective{}, trial.Retry{}, "epochs")
 		for i := range c.pending + c.running {
 			l.inFlight[i] = true
 		}

@@ -89,7 +89,7 @@ func (s *Scheduler) interrupt() (Summary, error) {
 	defer cancel()
 	for _, id := range s.ledger.order {
 		if rec := s.ledger.records[id]; rec.State == trial.Running {
-			_ = s.cfg.Dispatcher.Stop(ctx, rec.Key(s.study.Name))
+			_ = s.cfg.Dispatcher.Stop(ctx, s.ledger.key(rec))
 		}
 	}
 	s.study.Status, s.study.Reason = StudyInterrupted, "cancelled by the user"

@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 
@@ -34,13 +35,8 @@ func (s *Scheduler) open(ctx context.Context) error {
 	now := s.cfg.Now()
 	budget := f.Budget.Override(s.cfg.Override)
 	if st.Study == nil {
-		if p, ok := s.cfg.Dispatcher.(Purger); ok {
-			if err := p.Purge(ctx); err != nil {
-				return fmt.Errorf("clear old jobs of study %s: %w", f.Study, err)
-			}
-		}
 		s.study = &Study{
-			Name: f.Study, SpaceFile: f.Path, SpaceText: f.Text,
+			Name: f.Study, Incarnation: newIncarnation(), SpaceFile: f.Path, SpaceText: f.Text,
 			Objective: f.Objective, Algorithm: f.Algorithm.Name, Seed: seed,
 			Trials: budget.Trials, Timeout: budget.Timeout,
 			Status: StudyRunning, Created: now,
@@ -68,10 +64,18 @@ func (s *Scheduler) open(ctx context.Context) error {
 			s.study.Timeout = o.Timeout
 		}
 	}
+	if s.study.Incarnation == "" { // a study stored before incarnations
+		s.study.Incarnation = newIncarnation()
+	}
+	if o, ok := s.cfg.Dispatcher.(Owner); ok {
+		if err := o.Claim(ctx, Claim{Incarnation: s.study.Incarnation, StoreFile: s.cfg.StoreFile, SpaceFile: f.Path}); err != nil {
+			return err
+		}
+	}
 	s.rng = rand.New(s.pcg)
 	s.maxResourceTotal = budget.MaxResourceTotal
 	s.failedLimit = budget.FailedLimit(s.study.Trials)
-	s.ledger = newLedger(f.Study, f.Space, f.Objective, budget.Retry(), f.Resource)
+	s.ledger = newLedger(f.Study, s.study.Incarnation, f.Space, f.Objective, budget.Retry(), f.Resource)
 	if err := s.ledger.load(st.Trials, func(id int) ([]search.CurvePoint, error) { return s.curve(ctx, id) }); err != nil {
 		return err
 	}
@@ -80,6 +84,13 @@ func (s *Scheduler) open(ctx context.Context) error {
 		s.log.Warn("study has no budget: it runs until its space is exhausted or it is interrupted", "study", s.study.Name)
 	}
 	return nil
+}
+
+// newIncarnation makes a study incarnation: 16 hex digits, random.
+func newIncarnation() string {
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // studySeed is the seed of the study: the stored one on resume; else

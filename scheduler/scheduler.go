@@ -117,6 +117,9 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			}
 		case in, ok := <-events:
 			if !ok {
+				if o, isOwner := s.cfg.Dispatcher.(Owner); isOwner && o.Err() != nil {
+					return s.summary(), o.Err()
+				}
 				return s.summary(), errors.New("scheduler: the dispatcher closed its event stream")
 			}
 			batch = gather(events, append(batch, in), 1024)
@@ -297,7 +300,7 @@ func (s *Scheduler) spec(id int) trial.Spec {
 	rec, _ := s.ledger.get(id)
 	f := s.cfg.File
 	return trial.Spec{
-		Key:         rec.Key(s.study.Name),
+		Key:         s.ledger.key(rec),
 		Params:      rec.Params,
 		Trainer:     f.JobTrainer(),
 		Objective:   f.Objective,

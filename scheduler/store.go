@@ -13,6 +13,10 @@ import (
 // told since (a raised trial budget).
 type Study struct {
 	Name string `json:"name"`
+	// Incarnation tells this study apart from others of the same name
+	// (another study file, or one deleted and started again): made when
+	// the record is created, it is in every job and event of the study.
+	Incarnation string `json:"incarnation,omitempty"`
 	// SpaceFile is the path the space was read from; SpaceText its contents.
 	SpaceFile string `json:"space_file"`
 	SpaceText []byte `json:"space_text"`

@@ -266,5 +266,8 @@ type Record struct {
 	Busy time.Duration `json:"busy,omitempty"`
 }
 
-// Key returns the key of the record's current attempt.
-func (r *Record) Key(study string) Key { return Key{Study: study, ID: r.ID, Attempt: r.Attempt} }
+// Key returns the key of the record's current attempt in the study's
+// incarnation.
+func (r *Record) Key(study, incarnation string) Key {
+	return Key{Study: study, Incarnation: incarnation, ID: r.ID, Attempt: r.Attempt}
+}

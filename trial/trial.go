@@ -19,11 +19,14 @@ import (
 // Key identifies one attempt of one trial of one study. The attempt grows
 // each time the scheduler dispatches the trial again (a retry, a resume
 // after a crash, a promotion), so events of a superseded attempt are
-// recognised and dropped.
+// recognised and dropped. Incarnation tells studies of the same name apart
+// (one made when the study's record is created): nothing of an earlier
+// study of that name is ever taken for this one's.
 type Key struct {
-	Study   string `json:"study"`
-	ID      int    `json:"id"`
-	Attempt int    `json:"attempt"`
+	Study       string `json:"study"`
+	Incarnation string `json:"incarnation,omitempty"`
+	ID          int    `json:"id"`
+	Attempt     int    `json:"attempt"`
 }
 
 func (k Key) String() string { return fmt.Sprintf("%s/%d/%d", k.Study, k.ID, k.Attempt) }

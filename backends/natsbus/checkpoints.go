@@ -85,7 +85,7 @@ func (c *checkpoints) download(ctx context.Context, name, dir string) error {
 }
 
 // deleteTrials deletes every checkpoint of the given trials.
-func (c *checkpoints) deleteTrials(ctx context.Context, study string, ids []int) error {
+func (c *checkpoints) deleteTrials(ctx context.Context, study, inc string, ids []int) error {
 	obs, err := c.store(ctx)
 	if err != nil {
 		return err
@@ -100,7 +100,7 @@ func (c *checkpoints) deleteTrials(ctx context.Context, study string, ids []int)
 	var errs []error
 	for _, info := range infos {
 		for _, id := range ids {
-			if strings.HasPrefix(info.Name, checkpointPrefix(study, id)) {
+			if strings.HasPrefix(info.Name, checkpointPrefix(study, inc, id)) {
 				if err := obs.Delete(ctx, info.Name); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
 					errs = append(errs, fmt.Errorf("delete checkpoint %s: %w", info.Name, err))
 				}

@@ -42,7 +42,7 @@ func TestCheckpointMovesBetweenWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := exitOf(t, untilExited(t, d, first.Key)[first.Key]).Result
-	want := natsbus.CheckpointKey(study, 1, 3)
+	want := natsbus.CheckpointKey(trial.Key{Study: study, Incarnation: inc, ID: 1}, 3)
 	if res.Outcome != trial.ExitPaused || res.Checkpoint != want {
 		t.Fatalf("first span: %+v; want paused with checkpoint %s", res, want)
 	}
@@ -61,7 +61,7 @@ func TestCheckpointMovesBetweenWorkers(t *testing.T) {
 	second := spec(1, 2)
 	second.From, second.To, second.Checkpoint = 3, 9, res.Checkpoint
 	missing := spec(2, 1)
-	missing.From, missing.To, missing.Checkpoint = 3, 9, natsbus.CheckpointKey(study, 2, 3)
+	missing.From, missing.To, missing.Checkpoint = 3, 9, natsbus.CheckpointKey(trial.Key{Study: study, Incarnation: inc, ID: 2}, 3)
 	if err := d.Dispatch(ctx, []trial.Spec{second, missing}); err != nil {
 		t.Fatal(err)
 	}

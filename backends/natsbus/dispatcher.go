@@ -41,48 +41,63 @@ type DispatcherOptions struct {
 	// Pools whose job consumers are set up at once (others on their first
 	// dispatch), so workers that may not create consumers can start
 	// taking jobs as soon as the scheduler runs.
-	Pools  []string
-	Logger *slog.Logger
+	Pools []string
+	// OwnerLease is how long the study stays claimed after the last
+	// renewal (default DefaultOwnerLease; the owners bucket keeps the
+	// lease it was made with).
+	OwnerLease time.Duration
+	Logger     *slog.Logger
 }
 
 // publishChunk bounds the async publishes in flight at once, below the
 // client's stall limit (4000 by default).
 const publishChunk = 1024
 
-// Dispatcher is the scheduler side of the protocol for one study: it queues
-// the study's jobs on AUTOML_TRIALS and consumes its events from
-// AUTOML_EVENTS with the durable consumer scheduler-<study>. It implements
-// scheduler.Dispatcher and is safe for concurrent use.
+// Dispatcher is the scheduler side of the protocol for one study. Claim
+// takes the study in the owners bucket and binds the dispatcher to the
+// study's incarnation; from then on it queues the incarnation's jobs on
+// AUTOML_TRIALS and consumes its events from AUTOML_EVENTS with the durable
+// consumer scheduler-<study>-<incarnation>, and touches nothing else of
+// any study. It implements scheduler.Dispatcher and scheduler.Owner and is
+// safe for concurrent use.
 type Dispatcher struct {
 	study  string
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	jobs   jetstream.Stream
 	evs    jetstream.Stream
-	cons   jetstream.Consumer
 	log    *slog.Logger
 	prune  time.Duration
 	pruned uint64 // events up to this stream sequence are deleted
 	o      DispatcherOptions
 	ckpt   *checkpoints
 
+	// set by Claim
+	inc   string
+	claim *claim
+	cons  jetstream.Consumer
+
 	poolsMu sync.Mutex
 	pools   map[string]bool // pools whose consumer is set up
 
 	exhausted jetstream.MessagesContext
 
-	iter   jetstream.MessagesContext
-	events chan scheduler.Inbound
-	done   chan struct{}
-	wg     sync.WaitGroup
-	once   sync.Once
+	iter       jetstream.MessagesContext
+	events     chan scheduler.Inbound
+	eventsDone sync.Once // closes events: the consumer ended
+	done       chan struct{}
+	wg         sync.WaitGroup
+	once       sync.Once
 }
 
-var _ scheduler.Dispatcher = (*Dispatcher)(nil)
+var (
+	_ scheduler.Dispatcher = (*Dispatcher)(nil)
+	_ scheduler.Owner      = (*Dispatcher)(nil)
+)
 
-// NewDispatcher sets up the streams and the study's event consumer (both
-// idempotent) and starts delivering events. nc stays the caller's: Close
-// does not close it.
+// NewDispatcher sets up the streams (idempotent); Claim then binds the
+// dispatcher to the study and starts delivering events. nc stays the
+// caller's: Close does not close it.
 func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o DispatcherOptions) (*Dispatcher, error) {
 	if err := checkToken("study", study); err != nil {
 		return nil, err
@@ -103,8 +118,11 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o Dispatche
 	if err != nil {
 		return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
 	}
+	if o.OwnerLease <= 0 {
+		o.OwnerLease = DefaultOwnerLease
+	}
 	var jobs, evs jetstream.Stream
-	var cons, adv jetstream.Consumer
+	var adv jetstream.Consumer
 	err = retryTransient(ctx, o.Logger, func() error {
 		if err := EnsureStreams(ctx, js, StreamOptions{Replicas: o.Replicas}); err != nil {
 			return err
@@ -116,48 +134,127 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o Dispatche
 		if evs, err = js.Stream(ctx, EventsStream); err != nil {
 			return err
 		}
-		if cons, err = ensureEventConsumer(ctx, js, study, o.EventAckWait); err != nil {
-			return err
-		}
 		adv, err = ensureExhaustedConsumer(ctx, js)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(o.EventBuffer))
-	if err != nil {
-		return nil, fmt.Errorf("dispatcher for %s: consume events: %w", study, err)
-	}
 	d := &Dispatcher{
-		study: study, nc: nc, js: js, jobs: jobs, evs: evs, cons: cons,
+		study: study, nc: nc, js: js, jobs: jobs, evs: evs,
 		log:    o.Logger.With("study", study),
 		prune:  o.PruneEvery,
 		o:      o,
 		ckpt:   &checkpoints{js: js},
 		pools:  map[string]bool{},
-		iter:   iter,
 		events: make(chan scheduler.Inbound),
 		done:   make(chan struct{}),
 	}
 	exhausted, err := adv.Messages(jetstream.PullMaxMessages(16))
 	if err != nil {
-		iter.Stop()
 		return nil, fmt.Errorf("dispatcher for %s: consume advisories: %w", study, err)
 	}
 	d.exhausted = exhausted
 	for _, pool := range o.Pools {
 		if err := retryTransient(ctx, o.Logger, func() error { return d.ensurePool(ctx, pool) }); err != nil {
-			iter.Stop()
 			exhausted.Stop()
 			return nil, fmt.Errorf("dispatcher for %s: %w", study, err)
 		}
 	}
+	d.wg.Add(1)
+	go d.consumeExhausted()
+	return d, nil
+}
+
+// Claim takes the study in the owners bucket (scheduler.Owner) for the
+// incarnation, binds the dispatcher to it, and starts delivering its
+// events and renewing the claim. It fails, naming the owner (ErrOwned),
+// while another live scheduler runs the study.
+func (d *Dispatcher) Claim(ctx context.Context, c scheduler.Claim) error {
+	if err := checkToken("incarnation", c.Incarnation); err != nil {
+		return fmt.Errorf("claim study %s: %w", d.study, err)
+	}
+	if d.claim != nil {
+		return fmt.Errorf("claim study %s: claimed already", d.study)
+	}
+	var cl *claim
+	err := retryTransient(ctx, d.log, func() error {
+		kv, lease, err := ownersBucket(ctx, d.js, d.o.OwnerLease, d.o.Replicas)
+		if err != nil {
+			return err
+		}
+		cl, err = takeClaim(ctx, kv, d.study, me(c), lease)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var cons jetstream.Consumer
+	err = retryTransient(ctx, d.log, func() error {
+		var err error
+		cons, err = ensureEventConsumer(ctx, d.js, d.study, c.Incarnation, d.o.EventAckWait)
+		return err
+	})
+	if err != nil {
+		cl.release(ctx)
+		return fmt.Errorf("dispatcher for %s: %w", d.study, err)
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(d.o.EventBuffer))
+	if err != nil {
+		cl.release(ctx)
+		return fmt.Errorf("dispatcher for %s: consume events: %w", d.study, err)
+	}
+	d.inc, d.claim, d.cons, d.iter = c.Incarnation, cl, cons, iter
+	d.log = d.log.With("incarnation", c.Incarnation)
 	d.wg.Add(3)
 	go d.consume()
 	go d.pruneLoop()
-	go d.consumeExhausted()
-	return d, nil
+	go d.holdClaim()
+	return nil
+}
+
+// Err says why the dispatcher closed its Events channel by itself: the
+// claim on the study was lost (nil while it holds it).
+func (d *Dispatcher) Err() error {
+	if d.claim == nil {
+		return nil
+	}
+	d.claim.mu.Lock()
+	defer d.claim.mu.Unlock()
+	return d.claim.lost
+}
+
+// holdClaim renews the claim every third of its lease until Close; when
+// the claim is lost the dispatcher stops delivering events (the scheduler
+// then stops, with Err as the reason).
+func (d *Dispatcher) holdClaim() {
+	defer d.wg.Done()
+	t := time.NewTicker(d.claim.lease / 3)
+	defer t.Stop()
+	lastOK := time.Now()
+	for {
+		select {
+		case <-d.done:
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			d.claim.release(ctx)
+			cancel()
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), d.claim.lease/3)
+		err := d.claim.renew(ctx, lastOK)
+		cancel()
+		switch {
+		case err == nil:
+			lastOK = time.Now()
+		case errors.Is(err, ErrOwned):
+			d.log.Error("stopping: the study's claim is lost", "err", err)
+			d.iter.Stop()
+			return
+		default:
+			d.log.Warn("renew the study's claim; retrying", "err", err)
+		}
+	}
 }
 
 // Dispatch publishes every spec and returns once the server has stored them
@@ -192,8 +289,11 @@ func (d *Dispatcher) Dispatch(ctx context.Context, specs []trial.Spec) error {
 }
 
 func (d *Dispatcher) jobMsg(s *trial.Spec) (*nats.Msg, error) {
-	if s.Key.Study != d.study {
-		return nil, fmt.Errorf("dispatch %v: dispatcher serves study %q", s.Key, d.study)
+	if d.claim == nil {
+		return nil, fmt.Errorf("dispatch %v: the dispatcher has not claimed study %q", s.Key, d.study)
+	}
+	if s.Key.Study != d.study || s.Key.Incarnation != d.inc {
+		return nil, fmt.Errorf("dispatch %v: the dispatcher serves study %q, incarnation %s", s.Key, d.study, d.inc)
 	}
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("dispatch: %w", err)
@@ -209,7 +309,7 @@ func (d *Dispatcher) jobMsg(s *trial.Spec) (*nats.Msg, error) {
 	if len(data) > maxMsgSize-1024 {
 		return nil, fmt.Errorf("dispatch %v: spec is %d bytes, over the %d-byte job limit (keep blobs out of specs)", s.Key, len(data), maxMsgSize-1024)
 	}
-	msg := nats.NewMsg(jobSubject(pool, s.Key.Study, s.Key.ID))
+	msg := nats.NewMsg(jobSubject(pool, s.Key))
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, jobMsgID(s.Key))
 	return msg, nil
@@ -230,29 +330,16 @@ func (d *Dispatcher) wait(ctx context.Context, pending []jetstream.PubAckFuture,
 	return errors.Join(errs...)
 }
 
-// Withdraw deletes the queued jobs of a trial, in any pool and of any
-// attempt. A job a worker already holds is deleted too, but its run goes on
-// (use Stop); its events are fenced by the scheduler.
+// Withdraw deletes the queued jobs of a trial of the claimed incarnation,
+// in any pool and of any attempt. A job a worker already holds is deleted
+// too, but its run goes on (use Stop); its events are fenced by the
+// scheduler.
 func (d *Dispatcher) Withdraw(ctx context.Context, study string, id int) error {
-	if err := checkToken("study", study); err != nil {
-		return err
+	if study != d.study || d.claim == nil {
+		return fmt.Errorf("withdraw %s/%d: the dispatcher has not claimed that study", study, id)
 	}
-	if err := d.jobs.Purge(ctx, jetstream.WithPurgeSubject(trialJobs(study, id))); err != nil {
+	if err := d.jobs.Purge(ctx, jetstream.WithPurgeSubject(trialJobs(study, d.inc, id))); err != nil {
 		return fmt.Errorf("withdraw %s/%d: %w", study, id, err)
-	}
-	return nil
-}
-
-// Purge deletes every queued job (any pool) and every stored event of the
-// study. A scheduler creating a study its store does not know calls it, so
-// leftovers of an earlier study of the same name (a deleted database next
-// to a kept NATS store) cannot leak into the new one.
-func (d *Dispatcher) Purge(ctx context.Context) error {
-	if err := d.jobs.Purge(ctx, jetstream.WithPurgeSubject(trialsPrefix+"*."+d.study+".*")); err != nil {
-		return fmt.Errorf("purge jobs of %s: %w", d.study, err)
-	}
-	if err := d.evs.Purge(ctx, jetstream.WithPurgeSubject(studyEvents(d.study))); err != nil {
-		return fmt.Errorf("purge events of %s: %w", d.study, err)
 	}
 	return nil
 }
@@ -260,7 +347,7 @@ func (d *Dispatcher) Purge(ctx context.Context) error {
 // Stop asks whichever worker runs the attempt to abort it. It is a core
 // NATS message: best effort, lost if no worker runs the attempt right now.
 func (d *Dispatcher) Stop(ctx context.Context, key trial.Key) error {
-	if err := checkToken("study", key.Study); err != nil {
+	if err := checkKey(key); err != nil {
 		return err
 	}
 	data, err := json.Marshal(key)
@@ -285,16 +372,23 @@ func (d *Dispatcher) Events() <-chan scheduler.Inbound { return d.events }
 func (d *Dispatcher) Close() error {
 	d.once.Do(func() {
 		close(d.done)
-		d.iter.Drain()
+		if d.iter != nil {
+			d.iter.Drain()
+		}
 		d.exhausted.Drain()
 		d.wg.Wait()
-		close(d.events)
+		d.closeEvents()
 	})
 	return nil
 }
 
+func (d *Dispatcher) closeEvents() { d.eventsDone.Do(func() { close(d.events) }) }
+
+// consume hands the study's events to the scheduler until Close, or until
+// the claim is lost; then it closes Events.
 func (d *Dispatcher) consume() {
 	defer d.wg.Done()
+	defer d.closeEvents()
 	for {
 		msg, err := d.iter.Next()
 		if err != nil {
@@ -344,8 +438,8 @@ func (d *Dispatcher) inbound(msg jetstream.Msg) ([]scheduler.Inbound, error) {
 	}
 	for i := range evs {
 		ev := &evs[i]
-		if ev.Key.Study != d.study || ev.Kind < trial.Started || ev.Kind > trial.Exited {
-			return nil, fmt.Errorf("event %v kind %v does not belong to study %q", ev.Key, ev.Kind, d.study)
+		if ev.Key.Study != d.study || ev.Key.Incarnation != d.inc || ev.Kind < trial.Started || ev.Kind > trial.Exited {
+			return nil, fmt.Errorf("event %v kind %v does not belong to study %q, incarnation %s", ev.Key, ev.Kind, d.study, d.inc)
 		}
 		if ev.Kind == trial.Exited && ev.Result == nil {
 			return nil, fmt.Errorf("exited event %v without a result", ev.Key)
@@ -435,7 +529,7 @@ func (d *Dispatcher) pruneAcked() {
 	if floor <= d.pruned {
 		return
 	}
-	if err := d.evs.Purge(ctx, jetstream.WithPurgeSubject(studyEvents(d.study)), jetstream.WithPurgeSequence(floor+1)); err != nil {
+	if err := d.evs.Purge(ctx, jetstream.WithPurgeSubject(studyEvents(d.study, d.inc)), jetstream.WithPurgeSequence(floor+1)); err != nil {
 		d.log.Warn("prune events", "err", err)
 		return
 	}
@@ -465,10 +559,10 @@ func (d *Dispatcher) ensurePool(ctx context.Context, pool string) error {
 // DeleteCheckpoints deletes every stored checkpoint of the given trials
 // (scheduler.CheckpointCleaner): the scheduler calls it once they are final.
 func (d *Dispatcher) DeleteCheckpoints(ctx context.Context, study string, ids []int) error {
-	if err := checkToken("study", study); err != nil {
-		return err
+	if study != d.study || d.claim == nil {
+		return fmt.Errorf("delete checkpoints of %s: the dispatcher has not claimed that study", study)
 	}
-	return d.ckpt.deleteTrials(ctx, study, ids)
+	return d.ckpt.deleteTrials(ctx, study, d.inc, ids)
 }
 
 // setupPatience bounds how long set-up retries errors a JetStream cluster

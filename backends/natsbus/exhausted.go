@@ -30,10 +30,10 @@ type maxDeliveriesAdvisory struct {
 const exhaustedSeq = 0
 
 // consumeExhausted fails the trials of jobs that ran out of deliveries.
-// The advisories stream is shared by every study: a Dispatcher handles
-// whichever advisory it gets, publishing the Exited event on the trial's
-// own study subject, so a study's advisory is handled even while that
-// study's scheduler is down.
+// The advisories stream is shared by every study. A Dispatcher handles the
+// advisories of its own study, and those of a study nobody owns now (its
+// scheduler is down: the Exited event waits on that study's own subjects
+// until it resumes); another owner's advisory it leaves to that owner.
 func (d *Dispatcher) consumeExhausted() {
 	defer d.wg.Done()
 	for {
@@ -45,7 +45,10 @@ func (d *Dispatcher) consumeExhausted() {
 			d.log.Warn("advisory consumer", "err", err)
 			continue
 		}
-		if err := d.onExhausted(msg); err != nil {
+		if err := d.onExhausted(msg); errors.Is(err, errNotMine) {
+			_ = msg.NakWithDelay(othersAdvisoryDelay)
+			continue
+		} else if err != nil {
 			d.log.Warn("handle a job out of deliveries; retrying later", "err", err)
 			_ = msg.NakWithDelay(time.Second)
 			continue
@@ -74,6 +77,9 @@ func (d *Dispatcher) onExhausted(m jetstream.Msg) error {
 		return fmt.Errorf("read job %d: %w", adv.StreamSeq, err)
 	}
 	key, ok := exhaustedKey(raw)
+	if ok && key.Study != d.study && d.ownedByOther(ctx, key.Study) {
+		return errNotMine
+	}
 	if ok {
 		ev := &trial.Event{
 			Key: key, Delivery: int(adv.Deliveries), Seq: exhaustedSeq, Kind: trial.Exited, Time: time.Now().UTC(),
@@ -85,7 +91,7 @@ func (d *Dispatcher) onExhausted(m jetstream.Msg) error {
 		if err != nil {
 			return err
 		}
-		msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s/%d/%d/%d/exhausted", key.Study, key.ID, key.Attempt, adv.Deliveries))
+		msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s/%d/exhausted", jobMsgID(key), adv.Deliveries))
 		if _, err := d.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(EventsStream)); err != nil {
 			return fmt.Errorf("publish the exit of %v: %w", key, err)
 		}
@@ -102,7 +108,7 @@ func (d *Dispatcher) onExhausted(m jetstream.Msg) error {
 // exhaustedKey reads the trial a stored job belongs to.
 func exhaustedKey(raw *jetstream.RawStreamMsg) (trial.Key, bool) {
 	var spec trial.Spec
-	if json.Unmarshal(raw.Data, &spec) == nil && checkToken("study", spec.Key.Study) == nil && spec.Key.ID >= 0 {
+	if json.Unmarshal(raw.Data, &spec) == nil && checkKey(spec.Key) == nil {
 		return spec.Key, true
 	}
 	id := ""
@@ -110,4 +116,26 @@ func exhaustedKey(raw *jetstream.RawStreamMsg) (trial.Key, bool) {
 		id = nats.Header(raw.Header).Get(jetstream.MsgIDHeader)
 	}
 	return keyFromJob(raw.Subject, id)
+}
+
+// errNotMine is an advisory of a study another scheduler owns.
+var errNotMine = errors.New("another scheduler owns the study")
+
+// othersAdvisoryDelay is how long an advisory of another owner's study
+// waits before it is offered again (to that owner, or to anyone once the
+// study has no owner).
+const othersAdvisoryDelay = 30 * time.Second
+
+// ownedByOther reports whether a live scheduler owns the study (or whether
+// that cannot be told, which counts as owned).
+func (d *Dispatcher) ownedByOther(ctx context.Context, study string) bool {
+	kv, err := d.js.KeyValue(ctx, OwnersBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return false
+	}
+	if err != nil {
+		return true
+	}
+	_, err = kv.Get(ctx, study)
+	return !errors.Is(err, jetstream.ErrKeyNotFound)
 }

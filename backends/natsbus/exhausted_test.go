@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"automl/backends/natsbus"
+	"automl/scheduler"
 	"automl/trial"
 )
 
@@ -23,6 +24,9 @@ func TestMaxDeliverFailsTheTrial(t *testing.T) {
 	opts := natsbus.DispatcherOptions{AckWait: 300 * time.Millisecond, MaxDeliver: 2}
 	d1, err := natsbus.NewDispatcher(ctx, nc, study, natsbus.DispatcherOptions{AckWait: opts.AckWait, MaxDeliver: opts.MaxDeliver, Logger: quiet()})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d1.Claim(context.Background(), scheduler.Claim{Incarnation: inc}); err != nil {
 		t.Fatal(err)
 	}
 	s := spec(4, 2)

@@ -11,6 +11,7 @@ import (
 
 	"automl/backends/natsbus"
 	"automl/backends/natsbus/natstest"
+	"automl/scheduler"
 	"automl/trial"
 )
 
@@ -108,15 +109,15 @@ func TestPoisonJob(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	pub("automl.trials.default."+study+".x", "junk-1", []byte("\x00\xffnot json")) // no trial to name
-	pub("automl.trials.default."+study+".5", study+"/5/2", []byte("{garbage"))
-	pub("automl.trials.default."+study+".6", study+"/6/1", []byte(`{"key":{"study":"s1","id":6,"attempt":1},"trainer":{}}`))
+	pub("automl.trials.default."+study+"."+inc+".x", "junk-1", []byte("\x00\xffnot json")) // no trial to name
+	pub("automl.trials.default."+study+"."+inc+".5", study+"/"+inc+"/5/2", []byte("{garbage"))
+	pub("automl.trials.default."+study+"."+inc+".6", study+"/"+inc+"/6/1", []byte(`{"key":{"study":"s1","incarnation":"i1","id":6,"attempt":1},"trainer":{}}`))
 	good := spec(8, 1)
 	if err := d.Dispatch(ctx, []trial.Spec{good}); err != nil {
 		t.Fatal(err)
 	}
-	k5 := trial.Key{Study: study, ID: 5, Attempt: 2}
-	k6 := trial.Key{Study: study, ID: 6, Attempt: 1}
+	k5 := trial.Key{Study: study, Incarnation: inc, ID: 5, Attempt: 2}
+	k6 := trial.Key{Study: study, Incarnation: inc, ID: 6, Attempt: 1}
 	got := untilExited(t, d, k5, k6, good.Key)
 	for _, k := range []trial.Key{k5, k6} {
 		if len(got[k]) != 1 {
@@ -166,6 +167,9 @@ func TestUnackedEventsComeAgain(t *testing.T) {
 	opts := natsbus.DispatcherOptions{EventAckWait: 500 * time.Millisecond}
 	d1, err := natsbus.NewDispatcher(context.Background(), nc, study, natsbus.DispatcherOptions{EventAckWait: opts.EventAckWait, Logger: quiet()})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d1.Claim(context.Background(), scheduler.Claim{Incarnation: inc}); err != nil {
 		t.Fatal(err)
 	}
 	startWorker(t, nc, runFn(quick), natsbus.WorkerOptions{Slots: 1})

@@ -142,7 +142,7 @@ func TestFeederGivesBackJobsNoSlotTakes(t *testing.T) {
 		t.Fatalf("halted feeder handed a slot %s", m.Subject)
 	}
 	// The request is still open at the server: the job goes to it.
-	if _, err := js.Publish(ctx, jobSubject(trial.DefaultPool, "s", 1), []byte(`{}`)); err != nil {
+	if _, err := js.Publish(ctx, jobSubject(trial.DefaultPool, trial.Key{Study: "s", Incarnation: "i1", ID: 1}), []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
 	f.close()

@@ -111,8 +111,8 @@ func TestFleetConfigLeastPrivilege(t *testing.T) {
 		name, subject string // subject: the one refused
 		do            func(ctx context.Context) error
 	}{
-		{"inject a trial", "automl.trials.default.s1.99", func(ctx context.Context) error {
-			_, err := wjs.Publish(ctx, "automl.trials.default."+study+".99", []byte(`{"key":{"study":"s1","id":99,"attempt":1},"trainer":{"plugin":"funcs"}}`))
+		{"inject a trial", "automl.trials.default.s1.i1.99", func(ctx context.Context) error {
+			_, err := wjs.Publish(ctx, "automl.trials.default."+study+"."+inc+".99", []byte(`{"key":{"study":"s1","incarnation":"i1","id":99,"attempt":1},"trainer":{"plugin":"funcs"}}`))
 			return err
 		}},
 		{"delete the jobs stream", "$JS.API.STREAM.DELETE.AUTOML_TRIALS", func(ctx context.Context) error { return wjs.DeleteStream(ctx, natsbus.TrialsStream) }},

@@ -19,6 +19,9 @@ import (
 
 const study = "s1"
 
+// inc is the incarnation the tests' dispatchers claim.
+const inc = "i1"
+
 // wait bounds every poll in these tests; generous for a loaded -race run.
 const wait = 30 * time.Second
 
@@ -26,7 +29,7 @@ func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func spec(id, attempt int) trial.Spec {
 	return trial.Spec{
-		Key:     trial.Key{Study: study, ID: id, Attempt: attempt},
+		Key:     trial.Key{Study: study, Incarnation: inc, ID: id, Attempt: attempt},
 		Params:  value.Values{},
 		Trainer: trial.Trainer{Plugin: "fake"},
 		Seed:    uint64(id),
@@ -44,6 +47,9 @@ func newDispatcher(t testing.TB, nc *nats.Conn, o natsbus.DispatcherOptions) *na
 		t.Fatalf("new dispatcher: %v", err)
 	}
 	t.Cleanup(func() { _ = d.Close() })
+	if err := d.Claim(context.Background(), scheduler.Claim{Incarnation: inc}); err != nil {
+		t.Fatalf("claim: %v", err)
+	}
 	return d
 }
 

@@ -21,7 +21,7 @@ const (
 	// AUTOML_TRIALS until a Dispatcher has failed their trials.
 	AdvisoriesStream = "AUTOML_ADVISORIES"
 	// CheckpointBucket is the object store holding trial checkpoints, keyed
-	// <study>/<id>/<resource> (CheckpointKey).
+	// <study>/<incarnation>/<id>/<resource> (CheckpointKey).
 	CheckpointBucket = "automl-checkpoints"
 
 	trialsPrefix   = "automl.trials."
@@ -53,63 +53,89 @@ func checkToken(kind, s string) error {
 	return nil
 }
 
-// jobSubject is automl.trials.<pool>.<study>.<id>.
-func jobSubject(pool, study string, id int) string {
-	return trialsPrefix + pool + "." + study + "." + strconv.Itoa(id)
+// A study's jobs, events, stop requests and checkpoints are named by its
+// incarnation as well as its name (trial.Key.Incarnation), so two studies
+// of one name never meet on the wire.
+
+// jobSubject is automl.trials.<pool>.<study>.<incarnation>.<id>.
+func jobSubject(pool string, k trial.Key) string {
+	return trialsPrefix + pool + "." + k.Study + "." + k.Incarnation + "." + strconv.Itoa(k.ID)
 }
 
-// jobMsgID deduplicates a resubmitted attempt: <study>/<id>/<attempt>.
-func jobMsgID(k trial.Key) string { return k.String() }
+// jobMsgID deduplicates a resubmitted attempt: <study>/<incarnation>/<id>/<attempt>.
+func jobMsgID(k trial.Key) string {
+	return k.Study + "/" + k.Incarnation + "/" + strconv.Itoa(k.ID) + "/" + strconv.Itoa(k.Attempt)
+}
 
 // poolFilter selects a pool's jobs.
 func poolFilter(pool string) string { return trialsPrefix + pool + ".>" }
 
 // trialJobs selects a trial's jobs in any pool.
-func trialJobs(study string, id int) string {
-	return trialsPrefix + "*." + study + "." + strconv.Itoa(id)
+func trialJobs(study, inc string, id int) string {
+	return trialsPrefix + "*." + study + "." + inc + "." + strconv.Itoa(id)
 }
 
-// eventSubject is automl.events.<study>.<id>.
+// studyJobs selects every job of a study incarnation, in any pool.
+func studyJobs(study, inc string) string { return trialsPrefix + "*." + study + "." + inc + ".*" }
+
+// eventSubject is automl.events.<study>.<incarnation>.<id>.
 func eventSubject(k trial.Key) string {
-	return eventsPrefix + k.Study + "." + strconv.Itoa(k.ID)
+	return eventsPrefix + k.Study + "." + k.Incarnation + "." + strconv.Itoa(k.ID)
 }
 
-// eventMsgID is <study>/<id>/<attempt>/<delivery>/<seq>.
+// eventMsgID is <study>/<incarnation>/<id>/<attempt>/<delivery>/<seq>.
 func eventMsgID(ev *trial.Event) string {
-	return fmt.Sprintf("%s/%d/%d/%d/%d", ev.Key.Study, ev.Key.ID, ev.Key.Attempt, ev.Delivery, ev.Seq)
+	return jobMsgID(ev.Key) + "/" + strconv.Itoa(ev.Delivery) + "/" + strconv.Itoa(ev.Seq)
 }
 
-func studyEvents(study string) string { return eventsPrefix + study + ".>" }
+// studyEvents selects every event of a study incarnation.
+func studyEvents(study, inc string) string { return eventsPrefix + study + "." + inc + ".>" }
 
-// controlSubject is automl.control.<study>.<id>.
+// controlSubject is automl.control.<study>.<incarnation>.<id>.
 func controlSubject(k trial.Key) string {
-	return controlPrefix + k.Study + "." + strconv.Itoa(k.ID)
+	return controlPrefix + k.Study + "." + k.Incarnation + "." + strconv.Itoa(k.ID)
 }
 
 // WorkerConsumer names a pool's durable job consumer.
 func WorkerConsumer(pool string) string { return "workers-" + pool }
 
-// SchedulerConsumer names a study's durable event consumer.
-func SchedulerConsumer(study string) string { return "scheduler-" + study }
+// SchedulerConsumer names the durable event consumer of a study
+// incarnation.
+func SchedulerConsumer(study, inc string) string { return "scheduler-" + study + "-" + inc }
+
+// checkKey checks the names a key puts into subjects.
+func checkKey(k trial.Key) error {
+	if err := checkToken("study", k.Study); err != nil {
+		return err
+	}
+	if err := checkToken("incarnation", k.Incarnation); err != nil {
+		return err
+	}
+	if k.ID < 0 {
+		return fmt.Errorf("trial %v: negative id", k)
+	}
+	return nil
+}
 
 // keyFromJob recovers what it can of a job's key when its payload does not
-// decode: study and id from the subject, the attempt from Nats-Msg-Id.
+// decode: study, incarnation and id from the subject, the attempt from
+// Nats-Msg-Id.
 func keyFromJob(subject, msgID string) (trial.Key, bool) {
 	rest, ok := strings.CutPrefix(subject, trialsPrefix)
 	if !ok {
 		return trial.Key{}, false
 	}
 	parts := strings.Split(rest, ".")
-	if len(parts) != 3 || !tokenRe.MatchString(parts[1]) {
+	if len(parts) != 4 || !tokenRe.MatchString(parts[1]) || !tokenRe.MatchString(parts[2]) {
 		return trial.Key{}, false
 	}
-	id, err := strconv.Atoi(parts[2])
+	id, err := strconv.Atoi(parts[3])
 	if err != nil || id < 0 {
 		return trial.Key{}, false
 	}
-	k := trial.Key{Study: parts[1], ID: id}
-	if f := strings.Split(msgID, "/"); len(f) == 3 && f[0] == k.Study && f[1] == parts[2] {
-		if a, err := strconv.Atoi(f[2]); err == nil && a >= 0 {
+	k := trial.Key{Study: parts[1], Incarnation: parts[2], ID: id}
+	if f := strings.Split(msgID, "/"); len(f) == 4 && f[0] == k.Study && f[1] == k.Incarnation && f[2] == parts[3] {
+		if a, err := strconv.Atoi(f[3]); err == nil && a >= 0 {
 			k.Attempt = a
 		}
 	}
@@ -121,10 +147,12 @@ func keyFromJob(subject, msgID string) (trial.Key, bool) {
 func requestSubject(study string) string { return requestsPrefix + study }
 
 // CheckpointKey names a trial's checkpoint at a resource in the object
-// store: <study>/<id>/<resource>.
-func CheckpointKey(study string, id int, resource float64) string {
-	return study + "/" + strconv.Itoa(id) + "/" + strconv.FormatFloat(resource, 'g', -1, 64)
+// store: <study>/<incarnation>/<id>/<resource>.
+func CheckpointKey(k trial.Key, resource float64) string {
+	return checkpointPrefix(k.Study, k.Incarnation, k.ID) + strconv.FormatFloat(resource, 'g', -1, 64)
 }
 
 // checkpointPrefix is the prefix of every checkpoint of a trial.
-func checkpointPrefix(study string, id int) string { return study + "/" + strconv.Itoa(id) + "/" }
+func checkpointPrefix(study, inc string, id int) string {
+	return study + "/" + inc + "/" + strconv.Itoa(id) + "/"
+}

@@ -12,14 +12,17 @@ func TestKeyFromJob(t *testing.T) {
 		want           trial.Key
 		ok             bool
 	}{
-		{"automl.trials.default.s1.5", "s1/5/2", trial.Key{Study: "s1", ID: 5, Attempt: 2}, true},
-		{"automl.trials.gpu.s1.5", "", trial.Key{Study: "s1", ID: 5}, true},
-		{"automl.trials.gpu.s1.5", "s2/5/2", trial.Key{Study: "s1", ID: 5}, true}, // id of another trial: attempt unknown
-		{"automl.trials.default.s1.x", "s1/x/1", trial.Key{}, false},
-		{"automl.trials.default.s1.-1", "", trial.Key{}, false},
-		{"automl.trials.default.S!.1", "", trial.Key{}, false},
+		{"automl.trials.default.s1.i1.5", "s1/i1/5/2", trial.Key{Study: "s1", Incarnation: "i1", ID: 5, Attempt: 2}, true},
+		{"automl.trials.gpu.s1.i1.5", "", trial.Key{Study: "s1", Incarnation: "i1", ID: 5}, true},
+		{"automl.trials.gpu.s1.i1.5", "s2/i1/5/2", trial.Key{Study: "s1", Incarnation: "i1", ID: 5}, true}, // id of another trial: attempt unknown
+		{"automl.trials.gpu.s1.i1.5", "s1/i2/5/2", trial.Key{Study: "s1", Incarnation: "i1", ID: 5}, true}, // another incarnation's id
+		{"automl.trials.default.s1.i1.x", "s1/i1/x/1", trial.Key{}, false},
+		{"automl.trials.default.s1.i1.-1", "", trial.Key{}, false},
+		{"automl.trials.default.S!.i1.1", "", trial.Key{}, false},
+		{"automl.trials.default.s1.I!.1", "", trial.Key{}, false},
 		{"automl.trials.s1.1", "", trial.Key{}, false},
-		{"automl.events.default.s1.1", "", trial.Key{}, false},
+		{"automl.trials.default.s1.1", "", trial.Key{}, false},
+		{"automl.events.default.s1.i1.1", "", trial.Key{}, false},
 	}
 	for _, c := range cases {
 		got, ok := keyFromJob(c.subject, c.msgID)
@@ -30,17 +33,20 @@ func TestKeyFromJob(t *testing.T) {
 }
 
 func TestSubjects(t *testing.T) {
-	k := trial.Key{Study: "s1", ID: 12, Attempt: 3}
+	k := trial.Key{Study: "s1", Incarnation: "0a1b", ID: 12, Attempt: 3}
 	ev := &trial.Event{Key: k, Delivery: 2, Seq: 4}
 	for _, c := range [][2]string{
-		{jobSubject("gpu", k.Study, k.ID), "automl.trials.gpu.s1.12"},
-		{jobMsgID(k), "s1/12/3"},
-		{trialJobs(k.Study, k.ID), "automl.trials.*.s1.12"},
-		{eventSubject(k), "automl.events.s1.12"},
-		{eventMsgID(ev), "s1/12/3/2/4"},
-		{controlSubject(k), "automl.control.s1.12"},
-		{studyEvents("s1"), "automl.events.s1.>"},
+		{jobSubject("gpu", k), "automl.trials.gpu.s1.0a1b.12"},
+		{jobMsgID(k), "s1/0a1b/12/3"},
+		{trialJobs(k.Study, k.Incarnation, k.ID), "automl.trials.*.s1.0a1b.12"},
+		{studyJobs(k.Study, k.Incarnation), "automl.trials.*.s1.0a1b.*"},
+		{eventSubject(k), "automl.events.s1.0a1b.12"},
+		{eventMsgID(ev), "s1/0a1b/12/3/2/4"},
+		{controlSubject(k), "automl.control.s1.0a1b.12"},
+		{studyEvents("s1", "0a1b"), "automl.events.s1.0a1b.>"},
 		{poolFilter("gpu"), "automl.trials.gpu.>"},
+		{CheckpointKey(k, 9), "s1/0a1b/12/9"},
+		{SchedulerConsumer("s1", "0a1b"), "scheduler-s1-0a1b"},
 	} {
 		if c[0] != c[1] {
 			t.Errorf("got %q, want %q", c[0], c[1])

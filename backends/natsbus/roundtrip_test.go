@@ -118,33 +118,6 @@ func TestWithdraw(t *testing.T) {
 	}
 }
 
-// Purge empties a study's jobs and events and leaves other studies alone.
-func TestPurge(t *testing.T) {
-	_, nc := server(t)
-	d := newDispatcher(t, nc, natsbus.DispatcherOptions{})
-	ctx := context.Background()
-	gpu := spec(2, 1)
-	gpu.Trainer.Pool = "gpu"
-	if err := d.Dispatch(ctx, []trial.Spec{spec(1, 1), gpu}); err != nil {
-		t.Fatal(err)
-	}
-	j := js(t, nc)
-	for _, subj := range []string{"automl.trials.default.s2.1", "automl.events.s1.1", "automl.events.s2.1"} {
-		if _, err := j.Publish(ctx, subj, []byte("{}")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := d.Purge(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if n := streamMsgs(t, nc, natsbus.TrialsStream); n != 1 {
-		t.Errorf("trials stream holds %d jobs after purge, want study s2's 1", n)
-	}
-	if n := streamMsgs(t, nc, natsbus.EventsStream); n != 1 {
-		t.Errorf("events stream holds %d events after purge, want study s2's 1", n)
-	}
-}
-
 // Names that would break subjects are refused before anything is sent.
 func TestBadNames(t *testing.T) {
 	_, nc := server(t)

@@ -211,7 +211,10 @@ func decodeJob(msg jobMsg, spec *trial.Spec) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
-	if want := jobSubject(spec.Trainer.PoolName(), spec.Key.Study, spec.Key.ID); msg.Subject() != want {
+	if err := checkKey(spec.Key); err != nil {
+		return fmt.Errorf("spec %v: %w", spec.Key, err)
+	}
+	if want := jobSubject(spec.Trainer.PoolName(), spec.Key); msg.Subject() != want {
 		return fmt.Errorf("spec %v arrived on subject %s, want %s", spec.Key, msg.Subject(), want)
 	}
 	return nil
@@ -290,7 +293,7 @@ func (r *run) saveCheckpoint(ctx context.Context, res *trial.Result) error {
 	if step == 0 {
 		step = r.spec.To
 	}
-	name := CheckpointKey(r.spec.Key.Study, r.spec.Key.ID, step)
+	name := CheckpointKey(r.spec.Key, step)
 	// The upload must finish even when the run was stopped: the result
 	// (paused, pruned) refers to it.
 	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
@@ -379,7 +382,7 @@ func (w *Worker) poison(log *slog.Logger, msg jobMsg, delivery int, cause error)
 	var partial struct {
 		Key *trial.Key `json:"key"`
 	}
-	if json.Unmarshal(msg.Data(), &partial) == nil && partial.Key != nil && checkToken("study", partial.Key.Study) == nil {
+	if json.Unmarshal(msg.Data(), &partial) == nil && partial.Key != nil && checkKey(*partial.Key) == nil {
 		k, ok = *partial.Key, true
 	} else {
 		k, ok = keyFromJob(msg.Subject(), hdr.Get(jetstream.MsgIDHeader))

@@ -181,7 +181,7 @@ func retryPlacement(ctx context.Context, replicas int, f func() error) error {
 func checkpointStoreConfig(replicas int) jetstream.ObjectStoreConfig {
 	return jetstream.ObjectStoreConfig{
 		Bucket:      CheckpointBucket,
-		Description: "automl trial checkpoints, <study>/<id>/<resource>; deleted when the trial is final",
+		Description: "automl trial checkpoints, <study>/<incarnation>/<id>/<resource>; deleted when the trial is final",
 		Storage:     jetstream.FileStorage,
 		Replicas:    replicas,
 	}
@@ -256,12 +256,12 @@ func ensureWorkConsumer(ctx context.Context, js jetstream.JetStream, pool string
 // an event must reach the store, however often the scheduler restarts. Its
 // ack floor survives restarts, so acked events are not delivered again even
 // before they are pruned.
-func ensureEventConsumer(ctx context.Context, js jetstream.JetStream, study string, ackWait time.Duration) (jetstream.Consumer, error) {
-	name := SchedulerConsumer(study)
+func ensureEventConsumer(ctx context.Context, js jetstream.JetStream, study, inc string, ackWait time.Duration) (jetstream.Consumer, error) {
+	name := SchedulerConsumer(study, inc)
 	c, err := js.CreateOrUpdateConsumer(ctx, EventsStream, jetstream.ConsumerConfig{
 		Durable:       name,
-		Description:   "automl scheduler of study " + study,
-		FilterSubject: studyEvents(study),
+		Description:   "automl scheduler of study " + study + ", incarnation " + inc,
+		FilterSubject: studyEvents(study, inc),
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       ackWait,

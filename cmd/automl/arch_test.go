@@ -151,7 +151,8 @@ func backendOf(path string) string {
 // TestRoomSizes keeps every room small enough to read: no hand-written
 // file over 600 lines (generated protobuf code aside), no package
 // exporting more than 80 names (package-level names plus the methods of
-// exported types), and the scheduler's folder under 3,000 lines.
+// exported types), and the scheduler's code (scheduler/, tests aside)
+// under 3,000 lines.
 func TestRoomSizes(t *testing.T) {
 	root := filepath.Join("..", "..")
 	schedulerLines := 0
@@ -178,7 +179,7 @@ func TestRoomSizes(t *testing.T) {
 		if lines > 600 {
 			t.Errorf("%s: %d lines; split it (at most 600)", rel, lines)
 		}
-		if strings.HasPrefix(rel, "scheduler"+string(filepath.Separator)) {
+		if strings.HasPrefix(rel, "scheduler"+string(filepath.Separator)) && !strings.HasSuffix(path, "_test.go") {
 			schedulerLines += lines
 		}
 		if !strings.HasSuffix(path, "_test.go") {
@@ -190,7 +191,7 @@ func TestRoomSizes(t *testing.T) {
 		t.Fatal(err)
 	}
 	if schedulerLines == 0 || schedulerLines >= 3000 {
-		t.Errorf("scheduler/ holds %d lines of Go; it must stay under 3,000", schedulerLines)
+		t.Errorf("scheduler/ holds %d lines of Go (tests aside); it must stay under 3,000", schedulerLines)
 	}
 	for dir := range pkgs {
 		if n := exportedNames(t, dir); n > 80 {

@@ -216,7 +216,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	defer disp.Close()
 
 	cfg := scheduler.Config{
-		File: space, Store: store, Dispatcher: disp, Slots: f.parallel,
+		File: space, Store: store, StoreFile: f.db, Dispatcher: disp, Slots: f.parallel,
 		Queue:    scheduler.DefaultQueue(space, f.parallel),
 		Override: f.override, Log: log, Ready: startWorkers,
 	}
