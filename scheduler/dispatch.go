@@ -2,6 +2,9 @@ package scheduler
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
 	"automl/trial"
 )
@@ -62,4 +65,50 @@ type Claim struct {
 	// StoreFile and SpaceFile name the claimant to others (in the error a
 	// second scheduler gets).
 	StoreFile, SpaceFile string
+}
+
+// Reconciler is implemented by Dispatchers that can see where a job is
+// (backends/natsbus). The scheduler never waits for a job that no longer
+// exists: every ReconcileEvery it asks which of its queued and running
+// attempts have vanished (no job in the queue or held by a worker, and no
+// result waiting), and runs those again as lost. On restart it asks the
+// same of the trials a previous run left in flight and re-queues only the
+// vanished ones: the others run on, and results already waiting are
+// applied as they arrive, never thrown away.
+type Reconciler interface {
+	Vanished(ctx context.Context, keys []trial.Key) ([]trial.Key, error)
+	ReconcileEvery() time.Duration
+}
+
+// Undeliverable is a Dispatch error for a job that can never be dispatched
+// (over the transport's size limit, say): the scheduler fails its trial
+// with the reason instead of trying again. Dispatch returns it (joined
+// with other errors when there are several) and still dispatches the
+// other jobs.
+type Undeliverable struct {
+	Key    trial.Key
+	Reason string
+}
+
+func (e *Undeliverable) Error() string { return fmt.Sprintf("dispatch %v: %s", e.Key, e.Reason) }
+
+// undeliverable lists the Undeliverable errors err holds.
+func undeliverable(err error) []*Undeliverable {
+	var out []*Undeliverable
+	var u *Undeliverable
+	switch {
+	case err == nil:
+	case errors.As(err, &u) && !isJoined(err):
+		out = append(out, u)
+	case isJoined(err):
+		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+			out = append(out, undeliverable(e)...)
+		}
+	}
+	return out
+}
+
+func isJoined(err error) bool {
+	_, ok := err.(interface{ Unwrap() []error })
+	return ok
 }

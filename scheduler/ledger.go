@@ -445,6 +445,36 @@ func (l *ledger) exit(rec *trial.Record, ev trial.Event) (effects, error) {
 	return eff, nil
 }
 
+// vanished ends an attempt whose job is gone from the queue with no result
+// waiting (a purged or truncated stream, a job acked without a result): the
+// infrastructure lost it, so it runs again within max_lost and is never a
+// failure of the trial (trial.Decide). A key of an attempt that has moved
+// on, or ended, changes nothing.
+func (l *ledger) vanished(k trial.Key, why string, now time.Time) (effects, error) {
+	rec, ok := l.records[k.ID]
+	if !ok || l.key(rec) != k || (rec.State != trial.Pending && rec.State != trial.Running) {
+		return effects{}, nil
+	}
+	return l.exit(rec, trial.Event{Key: k, Kind: trial.Exited, Time: now, Result: &trial.Result{Outcome: trial.ExitLost, Error: why}})
+}
+
+// reject fails a trial whose job can never be dispatched: running it again
+// could not help.
+func (l *ledger) reject(k trial.Key, why string) effects {
+	rec, ok := l.records[k.ID]
+	if !ok || l.key(rec) != k || rec.State != trial.Pending {
+		return effects{}
+	}
+	rec.Error = why
+	eff, err := l.set(rec, trial.Failed)
+	if err != nil {
+		return effects{}
+	}
+	eff.failed = append(eff.failed, rec.ID)
+	eff.observe = append(eff.observe, l.exitEvent(rec))
+	return eff
+}
+
 // exitEvent is what the searcher sees of a trial that ended or paused.
 func (l *ledger) exitEvent(rec *trial.Record) search.Event {
 	ev := search.Event{Kind: search.Exited, ID: rec.ID, Status: searchStatus(rec.State), Step: rec.Resource}

@@ -135,12 +135,33 @@ func (s *Scheduler) recover(ctx context.Context) error {
 	if !s.resumed {
 		return nil
 	}
-	n := 0
+	var ids []int
 	for _, id := range s.ledger.order {
-		rec := s.ledger.records[id]
-		if rec.State != trial.Pending && rec.State != trial.Running {
-			continue
+		if st := s.ledger.records[id].State; st == trial.Pending || st == trial.Running {
+			ids = append(ids, id)
 		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	requeue := ids
+	if r, ok := s.cfg.Dispatcher.(Reconciler); ok {
+		// Only the trials whose jobs are gone run again; the others go on
+		// where they are, and results already waiting are applied.
+		keys := make([]trial.Key, len(ids))
+		for i, id := range ids {
+			keys[i] = s.ledger.key(s.ledger.records[id])
+		}
+		gone, err := r.Vanished(ctx, keys)
+		if err != nil {
+			return fmt.Errorf("recover the study's trials: %w", err)
+		}
+		requeue = requeue[:0]
+		for _, k := range gone {
+			requeue = append(requeue, k.ID)
+		}
+	}
+	for _, id := range requeue {
 		if err := s.cfg.Dispatcher.Withdraw(ctx, s.study.Name, id); err != nil {
 			return fmt.Errorf("recover trial %d: %w", id, err)
 		}
@@ -149,11 +170,8 @@ func (s *Scheduler) recover(ctx context.Context) error {
 			return err
 		}
 		s.buf.add(eff, s.spec)
-		n++
 	}
-	if n > 0 {
-		s.log.Info("resumed study: re-queued unfinished trials", "study", s.study.Name, "trials", n)
-	}
+	s.log.Info("resumed study", "study", s.study.Name, "re-queued", len(requeue), "still queued or running", len(ids)-len(requeue))
 	return nil
 }
 

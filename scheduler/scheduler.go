@@ -45,6 +45,8 @@ type Scheduler struct {
 	maxResourceTotal float64
 	failedLimit      int
 
+	reconcile *reconcile
+
 	// lifecycle
 	searcherDone bool
 	doneReason   string
@@ -105,9 +107,18 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 	events := s.cfg.Dispatcher.Events()
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
+	s.reconcile = newReconcile(s.cfg.Dispatcher)
+	s.reconcile.log = func(err error) { s.log.Warn("check the jobs in flight", "err", err) }
+	defer s.reconcile.stop()
 	for !s.finished() {
 		var batch []Inbound
 		select {
+		case <-s.reconcile.due():
+			s.reconcile.start(ctx, s.inFlightKeys())
+		case gone := <-s.reconcile.results:
+			if err := s.vanished(gone); err != nil {
+				return s.summary(), err
+			}
 		case <-s.flushDue():
 		case <-ctx.Done():
 			return s.interrupt()
@@ -431,8 +442,25 @@ func (s *Scheduler) send(ctx context.Context) {
 	}
 	if len(specs) > 0 {
 		if err := s.cfg.Dispatcher.Dispatch(ctx, specs); err != nil {
-			s.log.Warn("dispatch failed; will retry", "jobs", len(specs), "err", err)
-			s.buf.unsent = specs
+			rejected := map[trial.Key]bool{}
+			for _, u := range undeliverable(err) {
+				rejected[u.Key] = true
+				eff := s.ledger.reject(u.Key, u.Error())
+				s.log.Error("trial failed: its job cannot be dispatched", "trial", u.Key.ID, "why", u.Reason)
+				if err := s.carryOut(eff); err != nil {
+					s.log.Error("searcher", "err", err)
+				}
+			}
+			var retry []trial.Spec
+			for _, sp := range specs {
+				if !rejected[sp.Key] {
+					retry = append(retry, sp)
+				}
+			}
+			if len(retry) > 0 {
+				s.log.Warn("dispatch failed; will retry", "jobs", len(retry), "err", err)
+			}
+			s.buf.unsent = retry
 		}
 	}
 	for _, k := range s.buf.stops() {

@@ -93,6 +93,11 @@ type Spec struct {
 	Seed uint64 `json:"seed"`
 }
 
+// MaxSpecBytes bounds a job as it travels (JSON): parameters and trainer
+// config belong in it, blobs do not. A space file whose jobs could exceed
+// it is refused when it is read.
+const MaxSpecBytes = 256 << 10
+
 // Validate checks what a worker relies on before running a spec.
 func (s *Spec) Validate() error {
 	switch {

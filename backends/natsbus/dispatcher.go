@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -75,7 +74,9 @@ type Dispatcher struct {
 	// set by Claim
 	inc   string
 	claim *claim
-	cons  jetstream.Consumer
+
+	consMu sync.Mutex // guards cons and iter, renewed when the consumer is deleted
+	cons   jetstream.Consumer
 
 	poolsMu sync.Mutex
 	pools   map[string]bool // pools whose consumer is set up
@@ -204,7 +205,10 @@ func (d *Dispatcher) Claim(ctx context.Context, c scheduler.Claim) error {
 		cl.release(ctx)
 		return fmt.Errorf("dispatcher for %s: consume events: %w", d.study, err)
 	}
-	d.inc, d.claim, d.cons, d.iter = c.Incarnation, cl, cons, iter
+	d.inc, d.claim = c.Incarnation, cl
+	d.consMu.Lock()
+	d.cons, d.iter = cons, iter
+	d.consMu.Unlock()
 	d.log = d.log.With("incarnation", c.Incarnation)
 	d.wg.Add(3)
 	go d.consume()
@@ -249,7 +253,9 @@ func (d *Dispatcher) holdClaim() {
 			lastOK = time.Now()
 		case errors.Is(err, ErrOwned):
 			d.log.Error("stopping: the study's claim is lost", "err", err)
+			d.consMu.Lock()
 			d.iter.Stop()
+			d.consMu.Unlock()
 			return
 		default:
 			d.log.Warn("renew the study's claim; retrying", "err", err)
@@ -268,10 +274,16 @@ func (d *Dispatcher) Dispatch(ctx context.Context, specs []trial.Spec) error {
 	}
 	pending := make([]jetstream.PubAckFuture, 0, min(len(specs), publishChunk))
 	keys := make([]trial.Key, 0, cap(pending))
+	var rejected []error
 	for i := range specs {
 		msg, err := d.jobMsg(&specs[i])
+		var u *scheduler.Undeliverable
+		if errors.As(err, &u) {
+			rejected = append(rejected, err) // the others still go
+			continue
+		}
 		if err != nil {
-			return errors.Join(err, d.wait(ctx, pending, keys))
+			return errors.Join(append(rejected, err, d.wait(ctx, pending, keys))...)
 		}
 		f, err := d.js.PublishMsgAsync(msg, jetstream.WithExpectStream(TrialsStream))
 		if err != nil {
@@ -280,12 +292,12 @@ func (d *Dispatcher) Dispatch(ctx context.Context, specs []trial.Spec) error {
 		pending, keys = append(pending, f), append(keys, specs[i].Key)
 		if len(pending) == publishChunk {
 			if err := d.wait(ctx, pending, keys); err != nil {
-				return err
+				return errors.Join(append(rejected, err)...)
 			}
 			pending, keys = pending[:0], keys[:0]
 		}
 	}
-	return d.wait(ctx, pending, keys)
+	return errors.Join(append(rejected, d.wait(ctx, pending, keys))...)
 }
 
 func (d *Dispatcher) jobMsg(s *trial.Spec) (*nats.Msg, error) {
@@ -306,8 +318,8 @@ func (d *Dispatcher) jobMsg(s *trial.Spec) (*nats.Msg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dispatch %v: encode spec: %w", s.Key, err)
 	}
-	if len(data) > maxMsgSize-1024 {
-		return nil, fmt.Errorf("dispatch %v: spec is %d bytes, over the %d-byte job limit (keep blobs out of specs)", s.Key, len(data), maxMsgSize-1024)
+	if len(data) > trial.MaxSpecBytes {
+		return nil, &scheduler.Undeliverable{Key: s.Key, Reason: fmt.Sprintf("its job is %d bytes, over the %d-byte limit of a job (keep data out of parameters and trainer.config; point to files instead)", len(data), trial.MaxSpecBytes)}
 	}
 	msg := nats.NewMsg(jobSubject(pool, s.Key))
 	msg.Data = data
@@ -372,9 +384,11 @@ func (d *Dispatcher) Events() <-chan scheduler.Inbound { return d.events }
 func (d *Dispatcher) Close() error {
 	d.once.Do(func() {
 		close(d.done)
+		d.consMu.Lock()
 		if d.iter != nil {
 			d.iter.Drain()
 		}
+		d.consMu.Unlock()
 		d.exhausted.Drain()
 		d.wg.Wait()
 		d.closeEvents()
@@ -383,120 +397,6 @@ func (d *Dispatcher) Close() error {
 }
 
 func (d *Dispatcher) closeEvents() { d.eventsDone.Do(func() { close(d.events) }) }
-
-// consume hands the study's events to the scheduler until Close, or until
-// the claim is lost; then it closes Events.
-func (d *Dispatcher) consume() {
-	defer d.wg.Done()
-	defer d.closeEvents()
-	for {
-		msg, err := d.iter.Next()
-		if err != nil {
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				return
-			}
-			d.log.Warn("event consumer", "err", err)
-			continue
-		}
-		ins, err := d.inbound(msg)
-		if err != nil {
-			d.log.Error("dropping undecodable event", "subject", msg.Subject(), "err", err)
-			_ = msg.TermWithReason(err.Error())
-			continue
-		}
-		d.handOver(msg, ins)
-	}
-}
-
-// handOver passes a message's events to the scheduler. When closing, the
-// message is given back (nak) rather than race the reader; events of it
-// already handed over are then delivered again, which is harmless.
-func (d *Dispatcher) handOver(msg jetstream.Msg, ins []scheduler.Inbound) {
-	for _, in := range ins {
-		select {
-		case <-d.done:
-			_ = msg.Nak()
-			return
-		default:
-		}
-		select {
-		case d.events <- in:
-		case <-d.done:
-			_ = msg.Nak()
-			return
-		}
-	}
-}
-
-// inbound decodes a message: one event, or a JSON array of events of one
-// trial (a run's Started and Exited, see startedDelay). The message is
-// acked once every one of its events is.
-func (d *Dispatcher) inbound(msg jetstream.Msg) ([]scheduler.Inbound, error) {
-	evs, err := decodeEvents(msg.Data())
-	if err != nil {
-		return nil, err
-	}
-	for i := range evs {
-		ev := &evs[i]
-		if ev.Key.Study != d.study || ev.Key.Incarnation != d.inc || ev.Kind < trial.Started || ev.Kind > trial.Exited {
-			return nil, fmt.Errorf("event %v kind %v does not belong to study %q, incarnation %s", ev.Key, ev.Kind, d.study, d.inc)
-		}
-		if ev.Kind == trial.Exited && ev.Result == nil {
-			return nil, fmt.Errorf("exited event %v without a result", ev.Key)
-		}
-	}
-	ack := func() {
-		if err := msg.Ack(); err != nil {
-			d.log.Warn("ack event", "subject", msg.Subject(), "err", err)
-		}
-	}
-	ins := make([]scheduler.Inbound, len(evs))
-	if len(evs) == 1 {
-		ins[0] = scheduler.Inbound{Event: evs[0], Ack: ack}
-		return ins, nil
-	}
-	left := new(atomic.Int32)
-	left.Store(int32(len(evs)))
-	for i := range evs {
-		var once sync.Once
-		ins[i] = scheduler.Inbound{Event: evs[i], Ack: func() {
-			once.Do(func() {
-				if left.Add(-1) == 0 {
-					ack()
-				}
-			})
-		}}
-	}
-	return ins, nil
-}
-
-// decodeEvents reads an event message's payload: an event or an array of
-// them.
-func decodeEvents(data []byte) ([]trial.Event, error) {
-	if i := firstNonSpace(data); i < len(data) && data[i] == '[' {
-		var evs []trial.Event
-		if err := json.Unmarshal(data, &evs); err != nil {
-			return nil, fmt.Errorf("decode events: %w", err)
-		}
-		if len(evs) == 0 {
-			return nil, errors.New("decode events: empty array")
-		}
-		return evs, nil
-	}
-	evs := make([]trial.Event, 1)
-	if err := json.Unmarshal(data, &evs[0]); err != nil {
-		return nil, fmt.Errorf("decode event: %w", err)
-	}
-	return evs, nil
-}
-
-func firstNonSpace(b []byte) int {
-	i := 0
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
 
 // pruneLoop deletes acknowledged events every PruneEvery, and once more on
 // Close.
@@ -520,7 +420,13 @@ func (d *Dispatcher) pruneLoop() {
 func (d *Dispatcher) pruneAcked() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	info, err := d.cons.Info(ctx)
+	d.consMu.Lock()
+	cons := d.cons
+	d.consMu.Unlock()
+	info, err := cons.Info(ctx)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return // consume sets it up again
+	}
 	if err != nil {
 		d.log.Warn("prune events: consumer info", "err", err)
 		return

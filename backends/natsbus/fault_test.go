@@ -2,6 +2,7 @@ package natsbus_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -206,4 +207,23 @@ func TestUnackedEventsComeAgain(t *testing.T) {
 		t.Fatalf("reopened dispatcher got %v, want started and exited", seen)
 	}
 	eventually(t, "events acked off the stream", func() bool { return streamMsgs(t, nc, natsbus.EventsStream) == 0 })
+}
+
+// A job over trial.MaxSpecBytes is refused as Undeliverable, naming its
+// trial and size, and the jobs beside it are still dispatched and run.
+func TestOversizeJobUndeliverable(t *testing.T) {
+	_, nc := server(t)
+	d := newDispatcher(t, nc, natsbus.DispatcherOptions{})
+	startWorker(t, nc, runFn(quick), natsbus.WorkerOptions{Slots: 1, AckWait: time.Minute})
+	big := spec(1, 1)
+	big.Trainer.Config = map[string]any{"blob": strings.Repeat("x", trial.MaxSpecBytes)}
+	small := spec(2, 1)
+	err := d.Dispatch(context.Background(), []trial.Spec{big, small})
+	var u *scheduler.Undeliverable
+	if !errors.As(err, &u) || u.Key != big.Key || !strings.Contains(u.Reason, "byte limit") {
+		t.Fatalf("dispatch: %v; want Undeliverable for %v naming the limit", err, big.Key)
+	}
+	if res := exitOf(t, untilExited(t, d, small.Key)[small.Key]).Result; res.Outcome != trial.ExitDone {
+		t.Errorf("the job beside the oversize one ended %v", res.Outcome)
+	}
 }

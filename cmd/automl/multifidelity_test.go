@@ -133,7 +133,14 @@ parameters:
 					t.Errorf("trial %d, paused on A at %g: ended %s at %g on %q (%s)", after.ID, rung, after.State, after.Resource, after.Worker, after.Note)
 				}
 				reps := loadReports(t, db, space.Study, after.ID)
-				checkContinued(t, after, rung, before.Attempt, reps)
+				// A trial paused at the kill trained its rung in attempts up
+				// to its last; one queued or running past the rung was in its
+				// first attempt past it, which B may take up as it is.
+				trainedRung := before.Attempt
+				if before.State != trial.Paused {
+					trainedRung--
+				}
+				checkContinued(t, after, rung, trainedRung, reps)
 				if tc.straight != nil {
 					want := tc.straight(t, space, after, after.Resource, float64(tc.n))
 					var got []float64
@@ -188,8 +195,8 @@ func pausedAt(r trial.Record) (float64, bool) {
 }
 
 // checkContinued checks a trial's reports: one per epoch 1..Resource; the
-// epochs up to the rung from the attempts before the handover (never
-// trained again), the later ones from attempts after it.
+// epochs up to the rung from attempts up to attemptBefore (never trained
+// again), the later ones from attempts after it.
 func checkContinued(t *testing.T, rec trial.Record, rung float64, attemptBefore int, reps []scheduler.Report) {
 	t.Helper()
 	if len(reps) != int(rec.Resource) {
