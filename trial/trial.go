@@ -91,6 +91,10 @@ type Spec struct {
 	CheckpointDir string `json:"checkpoint_dir,omitempty"`
 	// Seed for the trainer's own randomness (derived from the study seed and the trial id).
 	Seed uint64 `json:"seed"`
+	// Lease is the job's lease token, set by a dispatcher that signs its
+	// jobs (backends/natsbus): the worker returns it in every event of the
+	// job, and the scheduler's side applies no event without it.
+	Lease string `json:"lease,omitempty"`
 }
 
 // MaxSpecBytes bounds a job as it travels (JSON): parameters and trainer

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"automl/backends/natsbus"
+	"automl/backends/natsbus/fleet"
 	"automl/plugins"
 	"automl/trial"
 )
@@ -42,7 +43,10 @@ type Options struct {
 	PluginDir string
 	// TrainerOutput receives what trainers write to stderr.
 	TrainerOutput io.Writer
-	Logger        *slog.Logger
+	// Trust are the job keys whose jobs run here (required; a join token
+	// carries its scheduler's).
+	Trust  fleet.Trust
+	Logger *slog.Logger
 }
 
 // Worker runs trials of one pool on its slots until its context ends.
@@ -72,7 +76,7 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 	jobs, err := natsbus.NewWorker(nc, w.runnerFor, natsbus.WorkerOptions{
 		Pool: o.Pool, Slots: o.Slots, GPUs: o.GPUs, Name: o.Name,
 		AckWait: o.AckWait, MaxDeliver: o.MaxDeliver, FetchWait: o.FetchWait,
-		CheckpointDir: o.CheckpointDir, Logger: o.Logger,
+		CheckpointDir: o.CheckpointDir, Trust: o.Trust, Logger: o.Logger,
 	})
 	if err != nil {
 		w.Close()

@@ -103,13 +103,13 @@ func TestExitPolicyOnBothDispatchers(t *testing.T) {
 		},
 		"natsbus": func(t *testing.T, slots int, runner trial.Runner) scheduler.Dispatcher {
 			e := natstest.Start(t)
-			d, err := natsbus.NewDispatcher(context.Background(), natstest.Conn(t, e, "sched"), "exit", natsbus.DispatcherOptions{Logger: quiet})
+			d, err := natsbus.NewDispatcher(context.Background(), natstest.Conn(t, e, "sched"), "exit", natsbus.DispatcherOptions{Logger: quiet, JobKey: natstest.JobKey})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = d.Close() })
 			w, err := natsbus.NewWorker(natstest.Conn(t, e, "worker"), func(int, trial.Spec) (trial.Runner, error) { return runner, nil },
-				natsbus.WorkerOptions{Slots: slots, Name: "w", FetchWait: 100 * time.Millisecond, Logger: quiet})
+				natsbus.WorkerOptions{Slots: slots, Name: "w", FetchWait: 100 * time.Millisecond, Logger: quiet, Trust: natstest.Trust})
 			if err != nil {
 				t.Fatal(err)
 			}

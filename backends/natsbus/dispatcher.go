@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"automl/backends/natsbus/fleet"
 	"automl/scheduler"
 	"automl/trial"
 )
@@ -45,7 +46,10 @@ type DispatcherOptions struct {
 	// renewal (default DefaultOwnerLease; the owners bucket keeps the
 	// lease it was made with).
 	OwnerLease time.Duration
-	Logger     *slog.Logger
+	// JobKey signs the study's jobs and stop requests and checks the lease
+	// tokens of its events (required: workers run only signed jobs).
+	JobKey fleet.JobKey
+	Logger *slog.Logger
 }
 
 // publishChunk bounds the async publishes in flight at once, below the
@@ -102,6 +106,9 @@ var (
 func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o DispatcherOptions) (*Dispatcher, error) {
 	if err := checkToken("study", study); err != nil {
 		return nil, err
+	}
+	if !o.JobKey.Valid() {
+		return nil, errors.New("dispatcher: no job key (DispatcherOptions.JobKey): workers run only signed jobs")
 	}
 	if o.EventAckWait <= 0 {
 		o.EventAckWait = DefaultEventAckWait
@@ -314,7 +321,9 @@ func (d *Dispatcher) jobMsg(s *trial.Spec) (*nats.Msg, error) {
 	if err := checkToken("pool", pool); err != nil {
 		return nil, fmt.Errorf("dispatch %v: %w", s.Key, err)
 	}
-	data, err := json.Marshal(s)
+	job := *s
+	job.Lease = d.o.JobKey.Lease(jobMsgID(s.Key))
+	data, err := json.Marshal(&job)
 	if err != nil {
 		return nil, fmt.Errorf("dispatch %v: encode spec: %w", s.Key, err)
 	}
@@ -324,6 +333,7 @@ func (d *Dispatcher) jobMsg(s *trial.Spec) (*nats.Msg, error) {
 	msg := nats.NewMsg(jobSubject(pool, s.Key))
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, jobMsgID(s.Key))
+	sign(msg, d.o.JobKey, jobMsgID(s.Key))
 	return msg, nil
 }
 
@@ -366,7 +376,10 @@ func (d *Dispatcher) Stop(ctx context.Context, key trial.Key) error {
 	if err != nil {
 		return fmt.Errorf("stop %v: %w", key, err)
 	}
-	if err := d.nc.Publish(controlSubject(key), data); err != nil {
+	msg := nats.NewMsg(controlSubject(key))
+	msg.Data = data
+	sign(msg, d.o.JobKey, stopID(key))
+	if err := d.nc.PublishMsg(msg); err != nil {
 		return fmt.Errorf("stop %v: %w", key, err)
 	}
 	return nil

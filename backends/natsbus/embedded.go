@@ -44,6 +44,7 @@ type embeddedConfig struct {
 	log        *slog.Logger
 	ready      time.Duration
 	auth       Credentials
+	fleet      *fleetConfig
 }
 
 // EmbeddedOption configures StartEmbedded.
@@ -95,6 +96,13 @@ type Embedded struct {
 	lock   *os.File
 	auth   Credentials
 	once   sync.Once
+	// opts are the options the server runs with (fleet reloads change
+	// them, under fleet.mu); tls is whether it serves TLS.
+	opts *server.Options
+	tls  bool
+	// fleet admits workers when the server has a fleet (WithFleet).
+	fleet      *fleetService
+	fleetHosts []string
 }
 
 // StartEmbedded starts a nats-server with JetStream in this process, its
@@ -131,6 +139,13 @@ func StartEmbedded(dir string, opts ...EmbeddedOption) (*Embedded, error) {
 		unlockDir(lock)
 		return nil, err
 	}
+	if cfg.fleet != nil {
+		if err := cfg.applyFleet(sopts); err != nil {
+			unlockDir(lock)
+			return nil, err
+		}
+	}
+	kept := sopts.Clone()
 	s, err := server.NewServer(sopts)
 	if err != nil {
 		unlockDir(lock)
@@ -152,7 +167,14 @@ func StartEmbedded(dir string, opts ...EmbeddedOption) (*Embedded, error) {
 		unlockDir(lock)
 		return nil, fmt.Errorf("nats server on %s: jetstream did not start", dir)
 	}
-	return &Embedded{Server: s, dir: dir, lock: lock, auth: cfg.auth}, nil
+	e := &Embedded{Server: s, dir: dir, lock: lock, auth: cfg.auth, opts: kept, tls: kept.TLS}
+	if cfg.fleet != nil {
+		if err := e.startFleet(cfg.fleet); err != nil {
+			e.Close()
+			return nil, err
+		}
+	}
+	return e, nil
 }
 
 // ClientURL is the URL other processes connect to.
@@ -165,11 +187,20 @@ func (e *Embedded) Dir() string { return e.dir }
 // options of Connect.
 // The connection carries the server's own credentials (WithAuth).
 func (e *Embedded) Connect(name string, log *slog.Logger) (*nats.Conn, error) {
-	c := e.auth
-	c.TLSCert, c.TLSKey, c.TLSCA = "", "", "" // in-process: no TLS (the server allows it)
-	opts, err := c.Options()
-	if err != nil {
-		return nil, err
+	var opts []nats.Option
+	if e.fleet != nil {
+		o, err := seedOption(e.fleet.dir.SchedulerSeed())
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, o)
+	} else {
+		c := e.auth
+		c.TLSCert, c.TLSKey, c.TLSCA = "", "", "" // in-process: no TLS (the server allows it)
+		var err error
+		if opts, err = c.Options(); err != nil {
+			return nil, err
+		}
 	}
 	url := strings.Replace(e.ClientURL(), "tls://", "nats://", 1)
 	return Connect(url, name, log, append(opts, nats.InProcessServer(e.Server))...)
@@ -179,6 +210,9 @@ func (e *Embedded) Connect(name string, log *slog.Logger) (*nats.Conn, error) {
 // unlocks the store directory. Safe to call more than once.
 func (e *Embedded) Close() error {
 	e.once.Do(func() {
+		if e.fleet != nil && e.fleet.nc != nil {
+			e.fleet.stop()
+		}
 		e.Server.Shutdown()
 		e.Server.WaitForShutdown()
 		unlockDir(e.lock)

@@ -44,6 +44,11 @@ func (d *Dispatcher) consume() {
 			continue
 		}
 		ins, err := d.inbound(msg)
+		if errors.Is(err, errForged) {
+			security(d.log, "event rejected, not applied", "subject", msg.Subject(), "sender", senderOf(msg.Subject()), "why", err)
+			_ = msg.TermWithReason(err.Error())
+			continue
+		}
 		if err != nil {
 			d.log.Error("dropping undecodable event", "subject", msg.Subject(), "err", err)
 			_ = msg.TermWithReason(err.Error())
@@ -128,6 +133,9 @@ func (d *Dispatcher) inbound(msg jetstream.Msg) ([]scheduler.Inbound, error) {
 		if ev.Kind == trial.Exited && ev.Result == nil {
 			return nil, fmt.Errorf("exited event %v without a result", ev.Key)
 		}
+	}
+	if err := d.authentic(msg.Subject(), evs); err != nil {
+		return nil, err
 	}
 	ack := func() {
 		if err := msg.Ack(); err != nil {

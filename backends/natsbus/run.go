@@ -64,6 +64,7 @@ func (r *run) event(kind trial.EventKind) *trial.Event {
 	return &trial.Event{
 		Key: r.spec.Key, Delivery: r.delivery, Seq: seq, Kind: kind,
 		Time: time.Now().UTC(), Worker: r.w.o.Name, GPUs: r.w.slotGPUs(r.slot),
+		Lease: r.spec.Lease,
 	}
 }
 
@@ -107,6 +108,10 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 	if err != nil {
 		log.Error("job without metadata", "subject", msg.Subject(), "err", err)
 		_ = msg.TermWithReason("no metadata")
+		return
+	}
+	if err := verify(w.o.Trust, msg.Subject(), msg.Headers(), msg.Headers().Get(jetstream.MsgIDHeader), msg.Data()); err != nil {
+		w.rejectForeign(log, msg, err)
 		return
 	}
 	var spec trial.Spec
@@ -216,6 +221,9 @@ func decodeJob(msg jobMsg, spec *trial.Spec) error {
 	}
 	if want := jobSubject(spec.Trainer.PoolName(), spec.Key); msg.Subject() != want {
 		return fmt.Errorf("spec %v arrived on subject %s, want %s", spec.Key, msg.Subject(), want)
+	}
+	if id := msg.Headers().Get(jetstream.MsgIDHeader); id != jobMsgID(spec.Key) {
+		return fmt.Errorf("spec %v arrived with message id %q, want %s", spec.Key, id, jobMsgID(spec.Key))
 	}
 	return nil
 }
@@ -378,9 +386,12 @@ func (w *Worker) poison(log *slog.Logger, msg jobMsg, delivery int, cause error)
 	hdr := msg.Headers()
 	var k trial.Key
 	var ok bool
-	// A spec that decodes but does not validate still names its trial.
+	// A spec that decodes but does not validate still names its trial, and
+	// its lease token (without one, the scheduler refuses the event, and
+	// its reconciliation runs the trial again).
 	var partial struct {
-		Key *trial.Key `json:"key"`
+		Key   *trial.Key `json:"key"`
+		Lease string     `json:"lease"`
 	}
 	if json.Unmarshal(msg.Data(), &partial) == nil && partial.Key != nil && checkKey(*partial.Key) == nil {
 		k, ok = *partial.Key, true
@@ -390,7 +401,7 @@ func (w *Worker) poison(log *slog.Logger, msg jobMsg, delivery int, cause error)
 	log.Error("terminating poison job", "subject", msg.Subject(), "err", cause)
 	if ok {
 		ev := &trial.Event{
-			Key: k, Delivery: delivery, Seq: 1, Kind: trial.Exited, Time: time.Now().UTC(), Worker: w.o.Name,
+			Key: k, Delivery: delivery, Seq: 1, Kind: trial.Exited, Time: time.Now().UTC(), Worker: w.o.Name, Lease: partial.Lease,
 			Result: &trial.Result{Outcome: trial.ExitCrashed, Error: fmt.Sprintf("trial %v: unusable job: %v", k, cause)},
 		}
 		if err := w.publish(nil, ev); err != nil {

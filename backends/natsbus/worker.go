@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"automl/backends/natsbus/fleet"
 	"automl/trial"
 )
 
@@ -60,7 +61,11 @@ type WorkerOptions struct {
 	// directories (default os.TempDir()): each run gets its slot's,
 	// empty; they are removed when Run returns.
 	CheckpointDir string
-	Logger        *slog.Logger
+	// Trust are the job keys whose jobs the worker runs (required): a job
+	// or stop request signed by no key of them is refused and logged as a
+	// security event.
+	Trust  fleet.Trust
+	Logger *slog.Logger
 }
 
 // publishTimeout bounds one event publish, reconnects included; past it the
@@ -79,6 +84,7 @@ type Worker struct {
 	log     *slog.Logger
 	ckpt    *checkpoints
 	dirs    *slotDirs
+	sender  string // SenderToken(Name): the token of its event subjects
 
 	drain     chan struct{}
 	drainOnce sync.Once
@@ -108,6 +114,9 @@ func NewWorker(nc *nats.Conn, runners RunnerFor, o WorkerOptions) (*Worker, erro
 			o.Slots = len(o.GPUs)
 		}
 	}
+	if len(o.Trust) == 0 {
+		return nil, errors.New("worker: no trusted job key (WorkerOptions.Trust): it would run nothing")
+	}
 	if o.GPUs != nil && len(o.GPUs) != o.Slots {
 		return nil, fmt.Errorf("worker: %d slots but GPUs for %d", o.Slots, len(o.GPUs))
 	}
@@ -136,6 +145,7 @@ func NewWorker(nc *nats.Conn, runners RunnerFor, o WorkerOptions) (*Worker, erro
 		log:     o.Logger.With("worker", o.Name, "pool", o.Pool),
 		ckpt:    &checkpoints{js: js},
 		dirs:    newSlotDirs(o.CheckpointDir),
+		sender:  SenderToken(o.Name),
 		drain:   make(chan struct{}),
 		running: map[trial.Key]*run{},
 	}, nil
@@ -327,6 +337,10 @@ func (w *Worker) onControl(m *nats.Msg) {
 		w.log.Warn("bad stop request", "subject", m.Subject, "err", err)
 		return
 	}
+	if err := verify(w.o.Trust, m.Subject, m.Header, stopID(k), m.Data); err != nil || m.Subject != controlSubject(k) {
+		security(w.log, "stop request rejected", "subject", m.Subject, "key", k, "signer", m.Header.Get(signerHeader), "why", err)
+		return
+	}
 	w.mu.Lock()
 	r := w.running[k]
 	w.mu.Unlock()
@@ -350,10 +364,11 @@ func (w *Worker) unregister(r *run) {
 	w.mu.Unlock()
 }
 
-// eventMsg is an event's message; its Nats-Msg-Id makes a retried
-// publish a no-op. With first (the run's Started event, held back), the
-// message carries both, as a JSON array in order; it is named after ev.
-func eventMsg(first, ev *trial.Event) (*nats.Msg, error) {
+// eventMsg is an event's message, sent under this worker's token; its
+// Nats-Msg-Id makes a retried publish a no-op. With first (the run's
+// Started event, held back), the message carries both, as a JSON array in
+// order; it is named after ev.
+func (w *Worker) eventMsg(first, ev *trial.Event) (*nats.Msg, error) {
 	var data []byte
 	var err error
 	if first != nil {
@@ -364,16 +379,16 @@ func eventMsg(first, ev *trial.Event) (*nats.Msg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode %v event of %v: %w", ev.Kind, ev.Key, err)
 	}
-	msg := nats.NewMsg(eventSubject(ev.Key))
+	msg := nats.NewMsg(eventSubject(ev.Key, w.sender))
 	msg.Data = data
-	msg.Header.Set(jetstream.MsgIDHeader, eventMsgID(ev))
+	msg.Header.Set(jetstream.MsgIDHeader, eventMsgID(ev, w.sender))
 	return msg, nil
 }
 
 // publish stores an event (and first, when not nil, in the same message),
 // waiting for its PubAck.
 func (w *Worker) publish(first, ev *trial.Event) error {
-	msg, err := eventMsg(first, ev)
+	msg, err := w.eventMsg(first, ev)
 	if err != nil {
 		return err
 	}
@@ -387,7 +402,7 @@ func (w *Worker) publish(first, ev *trial.Event) error {
 
 // publishAsync sends one event without waiting; confirm waits for it.
 func (w *Worker) publishAsync(ev *trial.Event) (jetstream.PubAckFuture, error) {
-	msg, err := eventMsg(nil, ev)
+	msg, err := w.eventMsg(nil, ev)
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,7 @@ type searchFlags struct {
 	cpuProfile string
 
 	nats       natsFlags
+	fleet      fleetFlags
 	listen     string
 	parallel   int
 	maxLost    int
@@ -101,6 +102,7 @@ trainer could not start, its result could not be stored) is re-run up to
 			f.seedSet = cmd.Flags().Changed("seed")
 			f.override = f.budgetOverride(cmd)
 			f.nats.resolve(cmd)
+			f.fleet.db = f.db
 			if !cmd.Flags().Changed("workers") && f.nats.url != "" {
 				f.workers = 0 // an external NATS: the fleet runs the trials
 			}
@@ -131,7 +133,8 @@ trainer could not start, its result could not be stored) is re-run up to
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress or log lines, only the result")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	addNATSFlags(cmd, &f.nats, "use this NATS server (or cluster, comma-separated URLs) instead of the embedded one")
-	fl.StringVar(&f.listen, "listen", "", "expose the embedded NATS server on HOST:PORT so remote workers can join")
+	fl.StringVar(&f.listen, "listen", "", "expose the embedded NATS server on HOST:PORT so remote workers can join (TLS and credentials set up beside the study file)")
+	addFleetFlag(cmd, &f.fleet)
 	fl.DurationVar(&f.ackWait, "ack-wait", 0, "job lease: a silent worker's trials go elsewhere after it (default: the pool's, 60s when new)")
 	fl.IntVar(&f.maxDeliver, "max-deliver", 0, "times a job is handed out before its trial fails (default: the pool's, 10 when new)")
 	fl.IntVar(&f.replicas, "replicas", 1, "stream replicas when creating them (3 on a JetStream cluster)")

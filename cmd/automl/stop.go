@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
 	"automl/backends/natsbus"
@@ -24,6 +25,7 @@ const urlFile = "client-url"
 
 type stopFlags struct {
 	nats   natsFlags
+	fleet  fleetFlags
 	db     string
 	reason string
 }
@@ -53,6 +55,7 @@ running on the study file (--db) on this machine.
 	}
 	addNATSFlags(cmd, &f.nats, "NATS server URL (default: the embedded server of the automl search on --db)")
 	addDBFlag(cmd, &f.db)
+	addFleetFlag(cmd, &f.fleet)
 	cmd.Flags().StringVar(&f.reason, "reason", "", "note recorded on the stopped trials (default: stopped by the user)")
 	return cmd
 }
@@ -68,15 +71,14 @@ func runStop(cmd *cobra.Command, f *stopFlags, args []string) error {
 		}
 		ids = append(ids, id)
 	}
-	if f.nats.url == "" {
-		b, err := os.ReadFile(filepath.Join(f.db+".nats", urlFile))
-		if err != nil {
-			return usagef("no automl search is running on %s here (%v); give --nats URL for a study on a NATS server", f.db, err)
-		}
-		f.nats.url = strings.TrimSpace(string(b))
-	}
 	log := slog.New(slog.DiscardHandler)
-	nc, err := f.nats.connect("automl-stop", log)
+	var nc *nats.Conn
+	var err error
+	if f.nats.url != "" {
+		nc, err = f.nats.connect("automl-stop", log)
+	} else {
+		nc, err = f.connectEmbedded(log)
+	}
 	if err != nil {
 		return err
 	}
@@ -95,6 +97,30 @@ func runStop(cmd *cobra.Command, f *stopFlags, args []string) error {
 		return usagef("study %s has no trial %s", study, joinInts(res.Unknown))
 	}
 	return nil
+}
+
+// connectEmbedded reaches the embedded server of the automl search running
+// on the study file here, as its fleet's scheduler.
+func (f *stopFlags) connectEmbedded(log *slog.Logger) (*nats.Conn, error) {
+	b, err := os.ReadFile(filepath.Join(f.db+".nats", urlFile))
+	if err != nil {
+		return nil, usagef("no automl search is running on %s here (%v); give --nats URL for a study on a NATS server", f.db, err)
+	}
+	url := strings.TrimSpace(string(b))
+	f.fleet.db = f.db
+	d, err := f.fleet.open()
+	if err != nil {
+		return nil, err
+	}
+	opts, err := natsbus.SchedulerOptions(d, url)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := natsbus.Connect(url, "automl-stop", log, opts...)
+	if errors.Is(err, natsbus.ErrRefused) {
+		return nil, usageError{err}
+	}
+	return nc, err
 }
 
 func printStop(cmd *cobra.Command, study string, res scheduler.StopResult) {

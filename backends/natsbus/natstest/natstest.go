@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"automl/backends/natsbus"
+	"automl/backends/natsbus/fleet"
 )
 
 // Start runs an embedded server on a fresh t.TempDir() and shuts it down
@@ -40,3 +41,15 @@ func Conn(t testing.TB, e *natsbus.Embedded, name string) *nats.Conn {
 	t.Cleanup(nc.Close)
 	return nc
 }
+
+// JobKey is a fixed job key for tests' dispatchers; Trust trusts it.
+var JobKey = func() fleet.JobKey {
+	k, err := fleet.NewJobKey([]byte("automl natstest job key 32 bytes"))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+// Trust is what tests' workers trust: JobKey.
+var Trust = fleet.Trust{JobKey.Public()}
