@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nkeys"
 )
 
 // fakeNvidiaSMI puts an nvidia-smi on a PATH that lists four GPUs.
@@ -246,6 +249,38 @@ func TestWorkerAndStopHelp(t *testing.T) {
 		out, _, code := automl(t, t.TempDir(), c, "--help")
 		if code != 0 || !strings.Contains(out, "Examples:") || !strings.Contains(out, "automl "+c) || !strings.Contains(out, "AUTOML_NATS_URL") {
 			t.Errorf("automl %s --help lacks examples or the environment variables (exit %d):\n%s", c, code, out)
+		}
+	}
+}
+
+// A key others may read stops worker, stop and search (its embedded
+// server) at once, with exit 2 and the fix, before anything connects.
+func TestCredentialFileOthersMayReadIsRefused(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("modes do not describe access on Windows")
+	}
+	dir := t.TempDir()
+	kp, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := kp.Seed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "worker.nk")
+	if err := os.WriteFile(path, seed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, _ := filepath.Abs("../..")
+	for _, args := range [][]string{
+		{"worker", "--nats", "nats://127.0.0.1:1", "--gpus", "none", "--slots", "1", "--nkey", path},
+		{"stop", "somestudy", "--nats", "nats://127.0.0.1:1", "--nkey", path},
+		{"search", "-space", filepath.Join(root, "examples/quickstart/space.yaml"), "--nkey", path},
+	} {
+		_, errOut, code := automl(t, dir, args...)
+		if code != exitUsage || !strings.Contains(errOut, "nkey seed "+path+" has mode 0644") || !strings.Contains(errOut, "chmod 600 "+path) {
+			t.Errorf("automl %s with a 0644 seed: exit %d, %q; want exit 2 naming the file, its mode and chmod 600", args[0], code, errOut)
 		}
 	}
 }
