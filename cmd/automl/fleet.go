@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"automl/backends/natsbus/fleet"
+	"automl/internal/secretfile"
 )
 
 func init() {
@@ -55,12 +56,7 @@ func joinLine(t fleet.Token) string { return "automl worker --join " + t.String(
 
 // saveToken keeps the token automl search gave out (0600).
 func saveToken(d *fleet.Dir, t fleet.Token) error {
-	path := filepath.Join(d.Path(), tokenFile)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(t.String()+"\n"), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return secretfile.Write(filepath.Join(d.Path(), tokenFile), []byte(t.String()+"\n"))
 }
 
 // currentToken is the saved token with the directory's current join

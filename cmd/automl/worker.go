@@ -111,6 +111,9 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	if v, ok := os.LookupEnv("AUTOML_TRUST"); ok && !cmd.Flags().Changed("trust") {
 		f.trust = []string{v}
 	}
+	if _, err := f.nats.options(); err != nil {
+		return err // credentials that cannot be used as given: said first
+	}
 	trust, err := splitTrust(f.trust)
 	if err != nil {
 		return err

@@ -49,6 +49,10 @@ func Write(path string, data []byte) error {
 		f.Close()
 		return err
 	}
+	if err := f.Sync(); err != nil { // a key must survive a crash whole
+		f.Close()
+		return err
+	}
 	if err := f.Close(); err != nil {
 		return err
 	}

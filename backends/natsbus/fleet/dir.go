@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nkeys"
+
+	"automl/internal/secretfile"
 )
 
 // The files of a fleet directory.
@@ -280,28 +282,8 @@ func (d *Dir) writeJSON(name string, v any) error {
 
 // writeFile replaces path with data, mode 0600, atomically.
 func writeFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("fleet: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("fleet: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+	if err := secretfile.Write(path, data); err != nil {
 		return fmt.Errorf("fleet: write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("fleet: write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("fleet: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("fleet: %w", err)
 	}
 	return nil
 }
@@ -312,12 +294,14 @@ func checkPrivate(path string) error {
 	if err != nil {
 		return err
 	}
-	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		want := "600"
-		if st.IsDir() {
-			want = "700"
+	if !st.IsDir() {
+		if err := secretfile.Check("fleet file", path); err != nil {
+			return fmt.Errorf("fleet: %w", err)
 		}
-		return fmt.Errorf("fleet: %s is open to other users (mode %04o): it holds the fleet's keys; run chmod %s %s", path, perm, want, path)
+		return nil
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("fleet: directory %s has mode %04o, open to other users: it holds the fleet's keys; run chmod 700 %s", path, perm, path)
 	}
 	return nil
 }
