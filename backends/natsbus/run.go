@@ -281,6 +281,10 @@ func (r *run) prepareCheckpoint(ctx context.Context) error {
 		return nil
 	}
 	if err := r.w.ckpt.download(ctx, r.spec.Checkpoint, dir); err != nil {
+		if errors.Is(err, ErrCheckpointReplaced) {
+			security(r.w.log, "checkpoint refused, not resumed from", "key", r.spec.Key, "why", err)
+			return err
+		}
 		if errors.Is(err, ErrNoCheckpoint) || ctx.Err() != nil {
 			return err
 		}
@@ -306,10 +310,11 @@ func (r *run) saveCheckpoint(ctx context.Context, res *trial.Result) error {
 	// (paused, pruned) refers to it.
 	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 	defer cancel()
-	if err := r.w.ckpt.upload(uctx, name, r.spec.CheckpointDir); err != nil {
+	ref, err := r.w.ckpt.upload(uctx, name, r.spec.CheckpointDir)
+	if err != nil {
 		return fmt.Errorf("%w: %w", trial.ErrLost, err)
 	}
-	res.Checkpoint = name
+	res.Checkpoint = ref
 	return nil
 }
 
