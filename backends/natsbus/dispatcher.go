@@ -506,12 +506,16 @@ func retryTransient(ctx context.Context, log *slog.Logger, f func() error) error
 	}
 }
 
-// transient reports errors of a server (or cluster) that is not ready yet.
+// transient reports errors of a server (or cluster) that is not ready yet,
+// or that went down mid-request: unavailable (503), an internal error (500:
+// a server killed while it wrote a consumer's files answers one), no
+// answer, or a connection being made again.
 func transient(err error) bool {
 	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) && apiErr.Code == 503 {
+	if errors.As(err, &apiErr) && (apiErr.Code == 503 || apiErr.Code == 500) {
 		return true
 	}
 	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jetstream.ErrJetStreamNotEnabled)
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jetstream.ErrJetStreamNotEnabled) ||
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrDisconnected)
 }

@@ -98,7 +98,7 @@ signal hands them back at once.
 	fl.IntVar(&f.maxDeliver, "max-deliver", 0, "times a job is handed out before its trial fails (default: the pool's, 10 when new)")
 	fl.StringVar(&f.pluginDir, "plugin-dir", "", "run external trainer plugins only from this directory")
 	fl.StringVar(&f.checkpointDir, "checkpoint-dir", "", "where running trials keep their checkpoints (default: the temp directory)")
-	fl.StringVar(&f.inboxPrefix, "inbox-prefix", "_INBOX_worker", "prefix of this worker's reply subjects (what a locked-down server lets it subscribe to)")
+	fl.StringVar(&f.inboxPrefix, "inbox-prefix", "", "prefix of this worker's reply subjects, what a locked-down server lets it subscribe to (default _INBOX_worker_<name>)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
 }
@@ -139,7 +139,6 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	if f.nats.url == "" {
 		f.nats.url = "nats://127.0.0.1:4222"
 	}
-	f.nats.creds.InboxPrefix = f.inboxPrefix
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return usagef("--log-level %q: want debug, info, warn or error", f.logLevel)
@@ -161,6 +160,10 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	name := f.name
 	if name == "" {
 		name, _ = os.Hostname()
+	}
+	f.nats.creds.InboxPrefix = f.inboxPrefix
+	if f.inboxPrefix == "" {
+		f.nats.creds.InboxPrefix = natsbus.WorkerInbox(natsbus.SenderToken(name))
 	}
 	log.Info("worker slots", "slots", slots, "layout", note)
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"automl/backends/natsbus/fleet"
 	"bufio"
 	"context"
 	"encoding/json"
@@ -21,6 +20,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"automl/backends/natsbus/fleet"
 )
 
 // The fleet tests run real processes: the nats-server binary, automl
