@@ -234,7 +234,7 @@ func (c *chaos) apply(name string) {
 		subject := fmt.Sprintf("automl.trials.default.%s.%s.%d", c.study, inc, id)
 		msgID := fmt.Sprintf("%s/%s/%d/1", c.study, inc, id)
 		spec := map[string]any{"key": map[string]any{"study": c.study, "incarnation": inc, "id": id, "attempt": 1}, "params": []any{},
-			"trainer": map[string]any{"plugin": "exec", "config": map[string]any{"command": []string{"sh", "-c", "id > PWNED-" + strconv.Itoa(id)}, "workdir": c.f.dir}},
+			"trainer":   map[string]any{"plugin": "exec", "config": map[string]any{"command": []string{"sh", "-c", "id > PWNED-" + strconv.Itoa(id)}, "workdir": c.f.dir}},
 			"objective": map[string]any{"metric": "value", "direction": "minimize"}, "seed": 1}
 		data, _ := json.Marshal(spec)
 		m := nats.NewMsg(subject)
