@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"automl/plugins"
 	"automl/trial"
 	"automl/worker"
 )
@@ -114,6 +115,7 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 		name, _ = os.Hostname()
 	}
 	log.Info("worker slots", "slots", slots, "layout", note)
+	log.Info("trainer containment", "box", plugins.Containment())
 
 	nc, err := f.nats.connect("automl-worker-"+name, log)
 	if err != nil {
