@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -107,6 +108,7 @@ func (b *Box) Started(pid int) {
 	if st, ok := readStat(pid); ok {
 		b.start = st.start
 	}
+	setBoxed(pid, true)
 	if b.cg != nil {
 		b.cg.closeFD()
 	}
@@ -144,7 +146,7 @@ func (b *Box) Sweep() int {
 	b.mu.Lock()
 	pid, closed := b.pid, b.closed
 	b.mu.Unlock()
-	if closed || pid <= 0 {
+	if closed || pid <= 0 || b.quiet(pid) {
 		return 0
 	}
 	killed := b.kill(pid, false)
@@ -182,6 +184,7 @@ func (b *Box) Close() error {
 	killed := b.kill(pid, true)
 	delete(killed, pid)
 	reapLater(killed)
+	setBoxed(pid, false)
 	if b.cg != nil {
 		return b.cg.remove(sweepFor)
 	}
@@ -276,6 +279,90 @@ func (b *Box) members(pid int, withSelf bool) []procStat {
 		}
 	}
 	return out
+}
+
+// quiet reports, cheaply, that a subreaper box holds nothing but its
+// process pid, so that the sweep after most trials costs a few reads
+// rather than a scan of /proc: pid has no child (it is a subreaper, so
+// what it started and lost stays below it), and no child of this process
+// but the boxed processes of live boxes belongs to pid's session or group
+// or carries the box's token (what was orphaned after pid died, or below
+// a pid that is no subreaper). False when it cannot tell.
+func (b *Box) quiet(pid int) bool {
+	if b.cg != nil {
+		return false // cgroup.procs is as cheap
+	}
+	if kids, ok := children(pid); !ok || len(kids) > 0 {
+		return false
+	}
+	kids, ok := children(os.Getpid())
+	if !ok {
+		return false
+	}
+	for _, c := range kids {
+		if c == pid || boxed(c) {
+			continue
+		}
+		st, ok := readStat(c)
+		if ok && !st.dead() && (st.session == pid || st.pgrp == pid || b.marks(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// children lists pid's children from /proc/PID/task/*/children (Linux
+// 3.5+ with CONFIG_PROC_CHILDREN); ok is false when that cannot be read.
+func children(pid int) (kids []int, ok bool) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, false
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/children")
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue // the thread ended
+			}
+			return nil, false
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if k, err := strconv.Atoi(f); err == nil {
+				kids = append(kids, k)
+			}
+		}
+	}
+	return kids, true
+}
+
+// The boxed processes of this process's live boxes: children of this
+// process that are no box's orphans.
+var live struct {
+	sync.Mutex
+	pids map[int]bool
+}
+
+func boxed(pid int) bool {
+	live.Lock()
+	defer live.Unlock()
+	return live.pids[pid]
+}
+
+func setBoxed(pid int, on bool) {
+	if pid <= 0 {
+		return
+	}
+	live.Lock()
+	defer live.Unlock()
+	if live.pids == nil {
+		live.pids = map[int]bool{}
+	}
+	if on {
+		live.pids[pid] = true
+	} else {
+		delete(live.pids, pid)
+	}
 }
 
 // marks reports whether process pid carries the box's token in its
