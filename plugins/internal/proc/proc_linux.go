@@ -28,34 +28,6 @@ func KillGroup(pgid int, sig syscall.Signal) {
 	}
 }
 
-// KillSession kills the process group led by pid and every other process
-// of the session pid leads: trainers such as exec put their own children
-// in separate groups of the same session, and those groups die too. Only a
-// descendant that starts its own session (setsid) escapes. One /proc scan
-// finds the members; a member forking after it is still caught, as its
-// child shares its group. Linux keeps a pid number from reuse while any
-// process has it as its group or session id, so the ids cannot name
-// strangers while members remain.
-func KillSession(pid int) {
-	if pid <= 0 {
-		return
-	}
-	var members []procStat
-	scanProc(func(st procStat) bool {
-		if st.session == pid {
-			members = append(members, st)
-		}
-		return false
-	})
-	syscall.Kill(-pid, syscall.SIGKILL)
-	for _, m := range members {
-		if m.pgrp != pid {
-			syscall.Kill(-m.pgrp, syscall.SIGKILL)
-		}
-		syscall.Kill(m.pid, syscall.SIGKILL)
-	}
-}
-
 // SessionMembers lists the live (non-zombie) processes whose session id is
 // sid, read from /proc.
 func SessionMembers(sid int) []int {

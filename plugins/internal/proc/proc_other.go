@@ -16,7 +16,6 @@ func KillGroup(pgid int, sig syscall.Signal) {
 	}
 }
 
-func KillSession(pid int)          { KillGroup(pid, syscall.SIGKILL) }
 func SessionMembers(sid int) []int { return nil }
 func GroupMembers(pgid int) []int  { return nil }
 func Children(ppid int) []int      { return nil }
