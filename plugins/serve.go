@@ -124,15 +124,27 @@ func (r *streamReporter) Report(ctx context.Context, step float64, metrics trial
 		}
 		return trial.Continue, fmt.Errorf("send report: %w", err)
 	}
-	select {
-	case stop := <-r.directives:
+	answer := func(stop bool) (trial.Directive, error) {
 		if stop {
 			return trial.Stop, nil
 		}
 		return trial.Continue, nil
-	case <-r.ctx.Done():
-		return trial.Stop, nil
-	case <-ctx.Done():
-		return trial.Continue, ctx.Err()
 	}
+	select {
+	case stop := <-r.directives:
+		return answer(stop)
+	case <-r.ctx.Done():
+	case <-ctx.Done():
+	}
+	// The host's answer may have come just before its cancel: select picks
+	// among ready cases at random, and the answer wins.
+	select {
+	case stop := <-r.directives:
+		return answer(stop)
+	default:
+	}
+	if r.ctx.Err() != nil {
+		return trial.Stop, nil
+	}
+	return trial.Continue, ctx.Err()
 }
