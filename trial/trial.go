@@ -51,12 +51,31 @@ type Trainer struct {
 	SHA256 string `json:"sha256,omitempty"`
 	// Timeout bounds one run (0: none).
 	Timeout time.Duration `json:"timeout,omitempty"`
+	// ProgressTimeout is how long a run may go without a report before
+	// its worker stops it and the run counts as lost (0: 30 minutes; see
+	// ProgressLimit).
+	ProgressTimeout time.Duration `json:"progress_timeout,omitempty"`
 	// Pool targets the workers of one pool ("": DefaultPool).
 	Pool string `json:"pool,omitempty"`
 }
 
 // DefaultPool is the pool of a trainer that names none.
 const DefaultPool = "default"
+
+// defaultProgressTimeout is the progress timeout of a trainer that sets
+// none: generous, so that only a trainer that is stuck (stopped, deadlocked,
+// waiting on a dead file system) reaches it, never one that is slow.
+const defaultProgressTimeout = 30 * time.Minute
+
+// ProgressLimit is how long a run of this trainer may go without a report
+// (counted from the start of the run and from each report) before the
+// worker stops it as stalled: ProgressTimeout, or 30 minutes when unset.
+func (t Trainer) ProgressLimit() time.Duration {
+	if t.ProgressTimeout > 0 {
+		return t.ProgressTimeout
+	}
+	return defaultProgressTimeout
+}
 
 // PoolName is the pool the trainer's jobs go to.
 func (t Trainer) PoolName() string {

@@ -13,11 +13,16 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"automl/internal/stall"
 	"automl/trial"
 )
 
 // errStopped is the cancel cause of a run stopped by request.
 var errStopped = errors.New("stopped by request")
+
+// errStalled is the cancel cause of a run whose trainer reported nothing
+// for the progress timeout.
+var errStalled = errors.New("no report within trainer.progress_timeout")
 
 // run is one delivery of one job on a slot.
 type run struct {
@@ -34,6 +39,10 @@ type run struct {
 	failure error
 	// lost is an event that could not be stored: the infrastructure failed.
 	lost error
+	// stalled is the progress timeout when it stopped the run; watch is
+	// its watch, which every report beats.
+	stalled time.Duration
+	watch   *stall.Watch
 	// held is the Started event while it is held back (see startedDelay),
 	// heldTimer what publishes it; started is its pending publish once it
 	// was published on its own.
@@ -71,6 +80,7 @@ func (r *run) event(kind trial.EventKind) *trial.Event {
 // Report implements trial.Reporter: it stores a Reported event and answers
 // Stop once the run is asked to stop.
 func (r *run) Report(_ context.Context, step float64, metrics trial.Metrics) (trial.Directive, error) {
+	r.watch.Beat()
 	if err := trial.CheckReport(step, metrics); err != nil {
 		r.mu.Lock()
 		if r.failure == nil {
@@ -130,6 +140,18 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 		defer c()
 	}
 	r := &run{w: w, spec: spec, slot: slot, delivery: delivery, cancel: cancel}
+	// A trainer that reports nothing for the progress timeout (stopped,
+	// deadlocked) is stopped; the run is then lost (trial.Ended.Stalled).
+	limit := spec.Trainer.ProgressLimit()
+	r.watch = stall.Start(limit, func() {
+		r.mu.Lock()
+		if runCtx.Err() == nil {
+			r.stalled = limit
+		}
+		r.mu.Unlock()
+		cancel(errStalled)
+	})
+	defer r.watch.Stop()
 	w.register(r)
 	defer w.unregister(r)
 	lease := w.keepLease(log, msg)
@@ -234,7 +256,7 @@ func (r *run) execute(ctx context.Context, log *slog.Logger) trial.Result {
 	key := r.spec.Key
 	end := r.run(ctx, log)
 	r.mu.Lock()
-	end.Stopped, end.Failure, end.Lost = r.stopped, r.failure, r.lost
+	end.Stopped, end.Failure, end.Lost, end.Stalled = r.stopped, r.failure, r.lost, r.stalled
 	r.mu.Unlock()
 	if context.Cause(ctx) != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		end.TimedOut = context.Cause(ctx)

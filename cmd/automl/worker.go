@@ -16,6 +16,7 @@ import (
 
 	"automl/backends/natsbus"
 	"automl/backends/natsbus/fleet"
+	"automl/plugins"
 	"automl/trial"
 	"automl/worker"
 )
@@ -166,6 +167,7 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 		f.nats.creds.InboxPrefix = natsbus.WorkerInbox(natsbus.SenderToken(name))
 	}
 	log.Info("worker slots", "slots", slots, "layout", note)
+	log.Info("trainer containment", "box", plugins.Containment())
 
 	nc, err := f.connect(ctx, tok, name, log)
 	if err != nil {
