@@ -22,6 +22,7 @@ var errStopped = errors.New("stopped by request")
 // run is one delivery of one job on a slot.
 type run struct {
 	w        *Worker
+	wctx     context.Context // the worker's: a store fault is waited out until it ends
 	spec     trial.Spec
 	slot     int
 	delivery int
@@ -39,7 +40,7 @@ type run struct {
 	// was published on its own.
 	held      *trial.Event
 	heldTimer *time.Timer
-	started   jetstream.PubAckFuture
+	started   *sent
 }
 
 func (r *run) stop() {
@@ -84,7 +85,7 @@ func (r *run) Report(_ context.Context, step float64, metrics trial.Metrics) (tr
 	}
 	ev := r.event(trial.Reported)
 	ev.Step, ev.Metrics = step, metrics
-	if err := r.w.publish(nil, ev); err != nil {
+	if err := r.w.publish(r.wctx, nil, ev); err != nil {
 		err = fmt.Errorf("%w: %w", trial.ErrLost, err)
 		r.mu.Lock()
 		if r.lost == nil {
@@ -111,7 +112,7 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 	}
 	var spec trial.Spec
 	if err := decodeJob(msg, &spec); err != nil {
-		w.poison(log, msg, delivery, err)
+		w.poison(ctx, log, msg, delivery, err)
 		return
 	}
 	log = log.With("key", spec.Key, "delivery", delivery)
@@ -124,7 +125,7 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 			fmt.Errorf("timed out after %v (trainer.timeout)", spec.Trainer.Timeout))
 		defer c()
 	}
-	r := &run{w: w, spec: spec, slot: slot, delivery: delivery, cancel: cancel}
+	r := &run{w: w, wctx: ctx, spec: spec, slot: slot, delivery: delivery, cancel: cancel}
 	w.register(r)
 	defer w.unregister(r)
 	lease := w.keepLease(log, msg)
@@ -175,22 +176,22 @@ const storeRetryFor = 2 * time.Minute
 // into the same outage, each run a delivery, until MaxDeliver failed a
 // trial that had succeeded. Retried publishes carry the same message ids,
 // so the stream keeps one copy.
-func (w *Worker) storeResult(ctx context.Context, log *slog.Logger, pending jetstream.PubAckFuture, first, ev *trial.Event) error {
-	err := w.confirm(pending)
+func (w *Worker) storeResult(ctx context.Context, log *slog.Logger, pending *sent, first, ev *trial.Event) error {
+	err := w.confirm(ctx, pending)
 	var startMsg *nats.Msg // the Started message still to store
 	if err != nil {
-		startMsg = pending.Msg()
+		startMsg = pending.f.Msg()
 	}
 	deadline := time.Now().Add(storeRetryFor)
 	wait := 100 * time.Millisecond
 	for {
 		if startMsg != nil {
-			if err = w.publishMsg(startMsg); err == nil {
+			if err = w.publishMsg(ctx, startMsg); err == nil {
 				startMsg = nil
 			}
 		}
 		if startMsg == nil {
-			if err = w.publish(first, ev); err == nil {
+			if err = w.publish(ctx, first, ev); err == nil {
 				return nil
 			}
 		}
@@ -293,13 +294,19 @@ func (r *run) saveCheckpoint(ctx context.Context, res *trial.Result) error {
 	name := CheckpointKey(r.spec.Key.Study, r.spec.Key.ID, step)
 	// The upload must finish even when the run was stopped: the result
 	// (paused, pruned) refers to it.
-	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
-	defer cancel()
-	if err := r.w.ckpt.upload(uctx, name, r.spec.CheckpointDir); err != nil {
-		return fmt.Errorf("%w: %w", trial.ErrLost, err)
+	// A store fault (a full disk) is waited out.
+	for {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+		err := r.w.ckpt.upload(uctx, name, r.spec.CheckpointDir)
+		cancel()
+		if err == nil {
+			res.Checkpoint = name
+			return nil
+		}
+		if r.w.fault() == nil || !r.w.waitForStore(r.wctx) {
+			return fmt.Errorf("%w: %w", trial.ErrLost, r.w.ckpt.explain(err))
+		}
 	}
-	res.Checkpoint = name
-	return nil
 }
 
 // lease renews a job's lease and notices when it lapsed.
@@ -371,7 +378,7 @@ func (l *lease) stop() bool {
 
 // poison terminates a job that cannot run, and reports it crashed when its
 // key can be read, so the scheduler fails the trial instead of waiting.
-func (w *Worker) poison(log *slog.Logger, msg jobMsg, delivery int, cause error) {
+func (w *Worker) poison(ctx context.Context, log *slog.Logger, msg jobMsg, delivery int, cause error) {
 	hdr := msg.Headers()
 	var k trial.Key
 	var ok bool
@@ -390,7 +397,7 @@ func (w *Worker) poison(log *slog.Logger, msg jobMsg, delivery int, cause error)
 			Key: k, Delivery: delivery, Seq: 1, Kind: trial.Exited, Time: time.Now().UTC(), Worker: w.o.Name,
 			Result: &trial.Result{Outcome: trial.ExitCrashed, Error: fmt.Sprintf("trial %v: unusable job: %v", k, cause)},
 		}
-		if err := w.publish(nil, ev); err != nil {
+		if err := w.publish(ctx, nil, ev); err != nil {
 			log.Error("cannot report poison job; handing it back", "err", err)
 			_ = msg.Nak()
 			return

@@ -3,7 +3,13 @@
 package natstest
 
 import (
+	"bytes"
+	"fmt"
 	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/nats-io/nats.go"
@@ -39,4 +45,56 @@ func Conn(t testing.TB, e *natsbus.Embedded, name string) *nats.Conn {
 	}
 	t.Cleanup(nc.Close)
 	return nc
+}
+
+// SmallDisk mounts a tmpfs of the given size ("300m") on a fresh
+// directory and unmounts it when the test ends (after the servers started
+// later have stopped). It needs root (CAP_SYS_ADMIN); when mounting is
+// impossible it returns "" and why.
+func SmallDisk(t testing.TB, size string) (dir, why string) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size+",mode=0700", "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		return "", fmt.Sprintf("mount -t tmpfs: %v: %s", err, bytes.TrimSpace(out))
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, bytes.TrimSpace(out))
+		}
+	})
+	return dir, ""
+}
+
+// FillDisk writes a file in dir until its filesystem is full, and returns
+// the function that removes it (also called when the test ends).
+func FillDisk(t testing.TB, dir string) (free func()) {
+	t.Helper()
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatalf("fill %s: %v", dir, err)
+	}
+	buf := make([]byte, 1<<20)
+	for n := len(buf); n > 0; n /= 2 {
+		for {
+			if _, err := f.Write(buf[:n]); err != nil {
+				break
+			}
+		}
+	}
+	_ = f.Close()
+	var once sync.Once
+	free = func() {
+		once.Do(func() {
+			if err := os.Remove(path); err != nil {
+				t.Errorf("free %s: %v", dir, err)
+			}
+		})
+	}
+	t.Cleanup(free)
+	return free
 }
