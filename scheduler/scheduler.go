@@ -55,6 +55,7 @@ type Scheduler struct {
 	runStart     time.Time
 	baseElapsed  time.Duration
 	lastCommit   time.Time
+	dispatchFail time.Time // when a failed dispatch was last logged (zero: it works)
 }
 
 // New checks the configuration.
@@ -427,9 +428,16 @@ func (s *Scheduler) send(ctx context.Context) {
 		specs = nil
 	}
 	if len(specs) > 0 {
+		// Retried every step; logged every 30 s (a full disk can last).
 		if err := s.cfg.Dispatcher.Dispatch(ctx, specs); err != nil {
-			s.log.Warn("dispatch failed; will retry", "jobs", len(specs), "err", err)
+			if now := time.Now(); now.Sub(s.dispatchFail) >= 30*time.Second {
+				s.log.Warn("dispatch failed; will retry", "jobs", len(specs), "err", err)
+				s.dispatchFail = now
+			}
 			s.buf.unsent = specs
+		} else if !s.dispatchFail.IsZero() {
+			s.log.Info("dispatch works again", "jobs", len(specs))
+			s.dispatchFail = time.Time{}
 		}
 	}
 	for _, k := range s.buf.stops() {
