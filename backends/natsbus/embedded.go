@@ -139,6 +139,9 @@ func StartEmbedded(dir string, opts ...EmbeddedOption) (*Embedded, error) {
 			return nil, err
 		}
 	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs // errors and logs name it from anywhere
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("nats store %s: %w", dir, err)
 	}

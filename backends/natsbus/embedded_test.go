@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -109,10 +108,9 @@ func TestStoreDirUnusable(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := map[string]string{file: "not a directory", dir: "Can't start JetStream"}
-	if ro, why := natstest.SmallDisk(t, "1m"); ro == "" {
+	ro := filepath.Join(t.TempDir(), "ro")
+	if why := natstest.ReadOnlyDisk(t, ro); why != "" {
 		t.Logf("no read-only store: %s", why)
-	} else if out, err := exec.Command("mount", "-o", "remount,ro", ro).CombinedOutput(); err != nil {
-		t.Logf("no read-only store: remount: %v: %s", err, out)
 	} else {
 		cases[ro] = "read-only file system"
 	}

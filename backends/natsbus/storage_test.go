@@ -3,6 +3,7 @@ package natsbus_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -35,8 +36,8 @@ func streamLimits(t *testing.T, j jetstream.JetStream) map[string]int64 {
 // of the free space), runs trials, and a reservation that does not fit is
 // refused naming the stream.
 func TestEmbeddedStartsWithLittleFreeSpace(t *testing.T) {
-	dir, why := natstest.SmallDisk(t, "300m")
-	if dir == "" {
+	dir := filepath.Join(t.TempDir(), "disk")
+	if why := natstest.SmallDisk(t, dir, "300m"); why != "" {
 		// Not root: the server is told the disk has 300 MiB free.
 		t.Logf("%s; injecting 300 MiB of free space instead", why)
 		dir = t.TempDir()
@@ -163,8 +164,8 @@ func TestLargerOldStoreShrinks(t *testing.T) {
 // instead of losing their runs, and once space is back the store reopens
 // and every trial completes, each run once.
 func TestEmbeddedRecoversFromDiskFull(t *testing.T) {
-	disk, why := natstest.SmallDisk(t, "48m")
-	if disk == "" {
+	disk := filepath.Join(t.TempDir(), "disk")
+	if why := natstest.SmallDisk(t, disk, "48m"); why != "" {
 		t.Skip(why)
 	}
 	t.Cleanup(natsbus.SetCheckEvery(100 * time.Millisecond))
@@ -244,5 +245,32 @@ func TestEmbeddedRecoversFromDiskFull(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%v ran %d times, want once", k, n)
 		}
+	}
+}
+
+// A checkpoint bigger than the checkpoint store's share fails its run as
+// lost, saying the store is full, its limit, and what gives it more.
+func TestCheckpointStoreFull(t *testing.T) {
+	e := natstest.Start(t, natsbus.WithStorage(natsbus.MinStorage))
+	nc := natstest.Conn(t, e, "scheduler")
+	d := newDispatcher(t, nc, natsbus.DispatcherOptions{Storage: e.Storage(), ResizeStreams: true, Store: e})
+	big := make([]byte, natsbus.MinStorage) // more than the checkpoints' share of it
+	startWorker(t, nc, runFn(func(ctx context.Context, s trial.Spec, rep trial.Reporter) (trial.Result, error) {
+		if err := os.WriteFile(filepath.Join(s.CheckpointDir, "weights"), big, 0o600); err != nil {
+			return trial.Result{}, err
+		}
+		return trial.Result{Outcome: trial.ExitPaused, Step: 1, Metrics: trial.Metrics{"loss": 1}, Checkpoint: "weights"}, nil
+	}), natsbus.WorkerOptions{Slots: 1, Store: e})
+	s := spec(1, 1)
+	s.To = 1
+	if err := d.Dispatch(context.Background(), []trial.Spec{s}); err != nil {
+		t.Fatal(err)
+	}
+	res := exitOf(t, untilExited(t, d, s.Key)[s.Key]).Result
+	if res.Outcome != trial.ExitLost || !strings.Contains(res.Error, "checkpoint store automl-checkpoints is full at 10.8 MiB") || !strings.Contains(res.Error, "--nats-storage") {
+		t.Fatalf("a checkpoint over the store's limit: %v %q", res.Outcome, res.Error)
+	}
+	if e.Fault() != nil {
+		t.Errorf("a full stream is not a store fault: %v", e.Fault())
 	}
 }

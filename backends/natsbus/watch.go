@@ -97,7 +97,8 @@ func (w *storeWatch) run() {
 // healthy ends a fault, saying so.
 func (w *storeWatch) healthy() {
 	if w.set(nil) != nil {
-		w.log.Info("nats store " + w.e.dir + ": writes work again; the study goes on")
+		// Warn, like the fault: both reach a log that shows warnings only.
+		w.log.Warn("nats store " + w.e.dir + ": writes work again; the study goes on")
 	}
 }
 

@@ -47,26 +47,38 @@ func Conn(t testing.TB, e *natsbus.Embedded, name string) *nats.Conn {
 	return nc
 }
 
-// SmallDisk mounts a tmpfs of the given size ("300m") on a fresh
-// directory and unmounts it when the test ends (after the servers started
+// SmallDisk mounts a tmpfs of the given size ("300m") on dir (made if
+// missing) and unmounts it when the test ends (after the servers started
 // later have stopped). It needs root (CAP_SYS_ADMIN); when mounting is
-// impossible it returns "" and why.
-func SmallDisk(t testing.TB, size string) (dir, why string) {
+// impossible it returns why ("" when mounted).
+func SmallDisk(t testing.TB, dir, size string) (why string) {
 	t.Helper()
-	dir = filepath.Join(t.TempDir(), "disk")
-	if err := os.Mkdir(dir, 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size+",mode=0700", "tmpfs", dir).CombinedOutput()
 	if err != nil {
-		return "", fmt.Sprintf("mount -t tmpfs: %v: %s", err, bytes.TrimSpace(out))
+		return fmt.Sprintf("mount -t tmpfs: %v: %s", err, bytes.TrimSpace(out))
 	}
 	t.Cleanup(func() {
 		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
 			t.Errorf("umount %s: %v: %s", dir, err, bytes.TrimSpace(out))
 		}
 	})
-	return dir, ""
+	return ""
+}
+
+// ReadOnlyDisk mounts a small read-only filesystem on dir, as SmallDisk
+// does (root cannot be kept from writing a directory otherwise).
+func ReadOnlyDisk(t testing.TB, dir string) (why string) {
+	t.Helper()
+	if why := SmallDisk(t, dir, "1m"); why != "" {
+		return why
+	}
+	if out, err := exec.Command("mount", "-o", "remount,ro", dir).CombinedOutput(); err != nil {
+		return fmt.Sprintf("mount -o remount,ro: %v: %s", err, bytes.TrimSpace(out))
+	}
+	return ""
 }
 
 // FillDisk writes a file in dir until its filesystem is full, and returns
