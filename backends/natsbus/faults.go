@@ -161,8 +161,9 @@ const (
 	errCodeInsufficient jetstream.ErrorCode = 10023 // insufficient resources (the server's limit)
 	errCodeNoStorage    jetstream.ErrorCode = 10047 // insufficient storage resources available (a reservation)
 	errCodeNoMemory     jetstream.ErrorCode = 10028 // insufficient memory resources available
-	// A stream at its byte limit (discard new) or a disk full answer
-	// 10077, "storing a message failed", with the store's error as text.
+	// A stream at its byte limit (discard new) answers 10077, "storing a
+	// message failed", with the store's error as text; so does a clustered
+	// stream on a full disk (a standalone one does not answer at all).
 	noSpaceLeft       = "no space left on device"
 	maxBytesExceeded  = "maximum bytes exceeded"
 	diskQuotaExceeded = "disk quota exceeded"
