@@ -32,10 +32,11 @@ type Options struct {
 	// slot's GPUs (see Layout; an empty list hides the machine's GPUs).
 	Slots int
 	GPUs  [][]string
-	// AckWait, MaxDeliver and FetchWait: see natsbus.WorkerOptions.
+	// AckWait, MaxDeliver, FetchWait and Store: see natsbus.WorkerOptions.
 	AckWait    time.Duration
 	MaxDeliver int
 	FetchWait  time.Duration
+	Store      natsbus.StoreHealth
 	// CheckpointDir is where running trials keep their checkpoints
 	// (default: the temp directory).
 	CheckpointDir string
@@ -75,7 +76,7 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 	}
 	jobs, err := natsbus.NewWorker(nc, w.runnerFor, natsbus.WorkerOptions{
 		Pool: o.Pool, Slots: o.Slots, GPUs: o.GPUs, Name: o.Name,
-		AckWait: o.AckWait, MaxDeliver: o.MaxDeliver, FetchWait: o.FetchWait,
+		AckWait: o.AckWait, MaxDeliver: o.MaxDeliver, FetchWait: o.FetchWait, Store: o.Store,
 		CheckpointDir: o.CheckpointDir, Trust: o.Trust, Logger: o.Logger,
 	})
 	if err != nil {

@@ -87,7 +87,7 @@ func (d *Dispatcher) resubscribe() {
 		cancel()
 		if err == nil {
 			var iter jetstream.MessagesContext
-			if iter, err = cons.Messages(jetstream.PullMaxMessages(d.o.EventBuffer)); err == nil {
+			if iter, err = cons.Messages(jetstream.PullMaxMessages(d.o.EventBuffer), jetstream.PullHeartbeat(pullHeartbeat)); err == nil {
 				d.consMu.Lock()
 				prev := d.iter
 				d.cons, d.iter = cons, iter

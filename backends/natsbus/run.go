@@ -27,6 +27,7 @@ var errStalled = errors.New("no report within trainer.progress_timeout")
 // run is one delivery of one job on a slot.
 type run struct {
 	w        *Worker
+	wctx     context.Context // the worker's: a store fault is waited out until it ends
 	spec     trial.Spec
 	slot     int
 	delivery int
@@ -48,7 +49,7 @@ type run struct {
 	// was published on its own.
 	held      *trial.Event
 	heldTimer *time.Timer
-	started   jetstream.PubAckFuture
+	started   *sent
 }
 
 func (r *run) stop() {
@@ -95,7 +96,7 @@ func (r *run) Report(_ context.Context, step float64, metrics trial.Metrics) (tr
 	}
 	ev := r.event(trial.Reported)
 	ev.Step, ev.Metrics = step, metrics
-	if err := r.w.publish(nil, ev); err != nil {
+	if err := r.w.publish(r.wctx, nil, ev); err != nil {
 		err = fmt.Errorf("%w: %w", trial.ErrLost, err)
 		r.mu.Lock()
 		if r.lost == nil {
@@ -126,7 +127,7 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 	}
 	var spec trial.Spec
 	if err := decodeJob(msg, &spec); err != nil {
-		w.poison(log, msg, delivery, err)
+		w.poison(ctx, log, msg, delivery, err)
 		return
 	}
 	log = log.With("key", spec.Key, "delivery", delivery)
@@ -139,7 +140,7 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 			fmt.Errorf("timed out after %v (trainer.timeout)", spec.Trainer.Timeout))
 		defer c()
 	}
-	r := &run{w: w, spec: spec, slot: slot, delivery: delivery, cancel: cancel}
+	r := &run{w: w, wctx: ctx, spec: spec, slot: slot, delivery: delivery, cancel: cancel}
 	// A trainer that reports nothing for the progress timeout (stopped,
 	// deadlocked) is stopped; the run is then lost (trial.Ended.Stalled).
 	limit := spec.Trainer.ProgressLimit()
@@ -202,22 +203,22 @@ const storeRetryFor = 2 * time.Minute
 // into the same outage, each run a delivery, until MaxDeliver failed a
 // trial that had succeeded. Retried publishes carry the same message ids,
 // so the stream keeps one copy.
-func (w *Worker) storeResult(ctx context.Context, log *slog.Logger, pending jetstream.PubAckFuture, first, ev *trial.Event) error {
-	err := w.confirm(pending)
+func (w *Worker) storeResult(ctx context.Context, log *slog.Logger, pending *sent, first, ev *trial.Event) error {
+	err := w.confirm(ctx, pending)
 	var startMsg *nats.Msg // the Started message still to store
 	if err != nil {
-		startMsg = pending.Msg()
+		startMsg = pending.f.Msg()
 	}
 	deadline := time.Now().Add(storeRetryFor)
 	wait := 100 * time.Millisecond
 	for {
 		if startMsg != nil {
-			if err = w.publishMsg(startMsg); err == nil {
+			if err = w.publishMsg(ctx, startMsg); err == nil {
 				startMsg = nil
 			}
 		}
 		if startMsg == nil {
-			if err = w.publish(first, ev); err == nil {
+			if err = w.publish(ctx, first, ev); err == nil {
 				return nil
 			}
 		}
@@ -330,14 +331,19 @@ func (r *run) saveCheckpoint(ctx context.Context, res *trial.Result) error {
 	name := CheckpointKey(r.spec.Key, step)
 	// The upload must finish even when the run was stopped: the result
 	// (paused, pruned) refers to it.
-	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
-	defer cancel()
-	ref, err := r.w.ckpt.upload(uctx, name, r.spec.CheckpointDir)
-	if err != nil {
-		return fmt.Errorf("%w: %w", trial.ErrLost, err)
+	// A store fault (a full disk) is waited out.
+	for {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+		ref, err := r.w.ckpt.upload(uctx, name, r.spec.CheckpointDir)
+		cancel()
+		if err == nil {
+			res.Checkpoint = ref
+			return nil
+		}
+		if r.w.fault() == nil || !r.w.waitForStore(r.wctx) {
+			return fmt.Errorf("%w: %w", trial.ErrLost, r.w.ckpt.explain(err))
+		}
 	}
-	res.Checkpoint = ref
-	return nil
 }
 
 // lease renews a job's lease and notices when it lapsed.
@@ -409,7 +415,7 @@ func (l *lease) stop() bool {
 
 // poison terminates a job that cannot run, and reports it crashed when its
 // key can be read, so the scheduler fails the trial instead of waiting.
-func (w *Worker) poison(log *slog.Logger, msg jobMsg, delivery int, cause error) {
+func (w *Worker) poison(ctx context.Context, log *slog.Logger, msg jobMsg, delivery int, cause error) {
 	hdr := msg.Headers()
 	var k trial.Key
 	var ok bool
@@ -431,7 +437,7 @@ func (w *Worker) poison(log *slog.Logger, msg jobMsg, delivery int, cause error)
 			Key: k, Delivery: delivery, Seq: 1, Kind: trial.Exited, Time: time.Now().UTC(), Worker: w.o.Name, Lease: partial.Lease,
 			Result: &trial.Result{Outcome: trial.ExitCrashed, Error: fmt.Sprintf("trial %v: unusable job: %v", k, cause)},
 		}
-		if err := w.publish(nil, ev); err != nil {
+		if err := w.publish(ctx, nil, ev); err != nil {
 			log.Error("cannot report poison job; handing it back", "err", err)
 			_ = msg.Nak()
 			return

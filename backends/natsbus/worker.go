@@ -48,6 +48,11 @@ type WorkerOptions struct {
 	// MaxDeliver bounds how often one job is handed out; zero keeps the
 	// consumer's (DefaultMaxDeliver when this worker creates it).
 	MaxDeliver int
+	// Store, when set, tells of the server's store (the embedded server):
+	// events and checkpoints it may have dropped during a fault are stored
+	// once the fault is gone, however long that takes (until Run's context
+	// ends), instead of the run being lost.
+	Store StoreHealth
 	// MaxAckPending caps the pool's jobs held at once (default Slots). The
 	// pool's consumer keeps the largest value any of its workers asked for,
 	// so in a fleet set it to the pool's total slots.
@@ -386,57 +391,56 @@ func (w *Worker) eventMsg(first, ev *trial.Event) (*nats.Msg, error) {
 }
 
 // publish stores an event (and first, when not nil, in the same message),
-// waiting for its PubAck.
-func (w *Worker) publish(first, ev *trial.Event) error {
+// waiting for its PubAck (publishMsg: through a store fault, until ctx
+// ends).
+func (w *Worker) publish(ctx context.Context, first, ev *trial.Event) error {
 	msg, err := w.eventMsg(first, ev)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
-	defer cancel()
-	if _, err := w.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(EventsStream)); err != nil {
-		return fmt.Errorf("publish %v event of %v: %w", ev.Kind, ev.Key, err)
+	if err := w.publishMsg(ctx, msg); err != nil {
+		return fmt.Errorf("%v event of %v: %w", ev.Kind, ev.Key, err)
 	}
 	return nil
 }
 
+// sent is an event published without waiting, and the store's epoch
+// when it went (see StoreHealth).
+type sent struct {
+	f     jetstream.PubAckFuture
+	epoch uint64
+}
+
 // publishAsync sends one event without waiting; confirm waits for it.
-func (w *Worker) publishAsync(ev *trial.Event) (jetstream.PubAckFuture, error) {
+func (w *Worker) publishAsync(ev *trial.Event) (*sent, error) {
 	msg, err := w.eventMsg(nil, ev)
 	if err != nil {
 		return nil, err
+	}
+	var epoch uint64
+	if w.o.Store != nil {
+		epoch = w.o.Store.Epoch()
 	}
 	f, err := w.js.PublishMsgAsync(msg, jetstream.WithExpectStream(EventsStream))
 	if err != nil {
 		return nil, fmt.Errorf("publish %v event of %v: %w", ev.Kind, ev.Key, err)
 	}
-	return f, nil
+	return &sent{f, epoch}, nil
 }
 
 // confirm waits for an async publish (nil: none) and, if it failed,
 // publishes the message once more synchronously (the same Nats-Msg-Id, so
 // it is stored at most once).
-func (w *Worker) confirm(f jetstream.PubAckFuture) error {
-	if f == nil {
+func (w *Worker) confirm(ctx context.Context, s *sent) error {
+	if s == nil {
 		return nil
 	}
-	select {
-	case <-f.Ok():
+	err := w.await(s.f, s.epoch)
+	if err == nil {
 		return nil
-	case err := <-f.Err():
-		w.log.Warn("event publish failed; retrying", "subject", f.Msg().Subject, "err", err)
 	}
-	return w.publishMsg(f.Msg())
-}
-
-// publishMsg stores an event message, waiting for its PubAck.
-func (w *Worker) publishMsg(m *nats.Msg) error {
-	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
-	defer cancel()
-	if _, err := w.js.PublishMsg(ctx, m, jetstream.WithExpectStream(EventsStream)); err != nil {
-		return fmt.Errorf("publish event %s: %w", m.Header.Get(jetstream.MsgIDHeader), err)
-	}
-	return nil
+	w.log.Warn("event publish failed; retrying", "subject", s.f.Msg().Subject, "err", err)
+	return w.publishMsg(ctx, s.f.Msg())
 }
 
 // slotGPUs are the GPUs of slot i (nil: a CPU slot).

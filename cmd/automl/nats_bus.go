@@ -55,7 +55,7 @@ func openBus(f *searchFlags, serverLog, log *slog.Logger) (*bus, error) {
 	}
 	var host, port string
 	var tlsHosts []string
-	opts := []natsbus.EmbeddedOption{natsbus.WithServerLog(serverLog)}
+	opts := []natsbus.EmbeddedOption{natsbus.WithServerLog(serverLog), natsbus.WithStorage(int64(f.natsStorage))}
 	if f.listen != "" {
 		opts = append(opts, natsbus.WithListen(f.listen))
 		host, port, _ = net.SplitHostPort(f.listen)
@@ -69,12 +69,15 @@ func openBus(f *searchFlags, serverLog, log *slog.Logger) (*bus, error) {
 	}
 	emb, err := natsbus.StartEmbedded(f.db+".nats", opts...)
 	if err != nil {
+		// Each is the user's to fix: the credentials, the --listen
+		// address, the store directory (--db) or its disk.
 		if errors.Is(err, natsbus.ErrCredentials) {
 			return nil, usageError{err}
 		}
-		return nil, fmt.Errorf("start the embedded NATS server: %w", err)
+		return nil, usageError{fmt.Errorf("start the embedded NATS server: %w", err)}
 	}
 	b.emb = emb
+	log.Debug("embedded NATS server", "store", emb.Dir(), "storage", emb.Storage())
 	if err := os.WriteFile(filepath.Join(emb.Dir(), urlFile), []byte(emb.ClientURL()+"\n"), 0o600); err != nil {
 		log.Warn("cannot record the server's URL for automl stop", "err", err)
 	}
@@ -120,6 +123,18 @@ func (b *bus) announce(tok fleet.Token, note string) {
 	b.log.Info("workers can join" + note + ": " + joinLine(tok))
 }
 
+// storageHint says, after a stream that did not fit, what sets the
+// streams' size.
+func (b *bus) storageHint(err error) string {
+	if !strings.Contains(err.Error(), "insufficient storage") {
+		return ""
+	}
+	if b.emb != nil {
+		return fmt.Sprintf(" (the embedded NATS server may keep %d MiB in %s; --nats-storage sets it)", b.emb.Storage()>>20, b.emb.Dir())
+	}
+	return " (the NATS server's max_file_store must hold the streams' byte limits; --nats-storage sets those of streams this scheduler creates)"
+}
+
 // workerConn is a second connection for this process's worker slots.
 func (b *bus) workerConn() (*nats.Conn, error) {
 	if b.emb != nil {
@@ -143,12 +158,20 @@ func (b *bus) close() {
 // their jobs back) and waits for the slots to return.
 func wire(ctx context.Context, b *bus, space *spacefile.File, f *searchFlags, log *slog.Logger) (disp *natsbus.Dispatcher, startWorkers, stopWorkers func(), err error) {
 	pool := space.Trainer.PoolName()
-	disp, err = natsbus.NewDispatcher(ctx, b.nc, space.Study, natsbus.DispatcherOptions{
+	o := natsbus.DispatcherOptions{
 		Logger: log, Pools: []string{pool}, JobKey: b.fleet.JobKey(),
 		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, Replicas: f.replicas,
-	})
+		Storage: int64(f.natsStorage),
+	}
+	var store natsbus.StoreHealth // none on another server
+	if b.emb != nil {
+		// The embedded server's streams are this process's to size.
+		o.Storage, o.ResizeStreams, o.Store = b.emb.Storage(), true, b.emb
+		store = b.emb
+	}
+	disp, err = natsbus.NewDispatcher(ctx, b.nc, space.Study, o)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("set up dispatch: %w", err)
+		return nil, nil, nil, fmt.Errorf("set up dispatch: %w%s", err, b.storageHint(err))
 	}
 	if f.workers == 0 {
 		log.Info("no worker slots in this process: trials wait for automl worker processes", "pool", pool)
@@ -166,6 +189,7 @@ func wire(ctx context.Context, b *bus, space *spacefile.File, f *searchFlags, lo
 		FetchWait:     500 * time.Millisecond,
 		TrainerOutput: trainerLog{log},
 		Trust:         fleet.Trust{b.fleet.JobKey().Public()},
+		Store:         store,
 	})
 	if err != nil {
 		disp.Close()

@@ -40,14 +40,15 @@ type searchFlags struct {
 	seedSet    bool
 	cpuProfile string
 
-	nats       natsFlags
-	fleet      fleetFlags
-	listen     string
-	parallel   int
-	maxLost    int
-	ackWait    time.Duration
-	maxDeliver int
-	replicas   int
+	nats        natsFlags
+	natsStorage byteSize
+	fleet       fleetFlags
+	listen      string
+	parallel    int
+	maxLost     int
+	ackWait     time.Duration
+	maxDeliver  int
+	replicas    int
 }
 
 // remote reports whether workers of other processes can join the study.
@@ -68,6 +69,11 @@ study file automl.db. Every trial and intermediate metric is recorded there.
 Running the same command again on an existing study continues it: trials
 that were running when it stopped run again, completed ones never do, and
 --trials N raises the budget.
+
+The embedded server may use --nats-storage of disk in <db>.nats (default
+256MiB, or half the disk's free space when less). When the disk fills, the
+study waits (the log says which directory, and how much is free) and goes
+on by itself once space is freed; nothing is lost.
 
 Ctrl-C once stops dispatching and lets running trials finish; Ctrl-C twice
 stops them too. Either way the study can be continued later. automl stop
@@ -135,6 +141,7 @@ trainer could not start, its result could not be stored) is re-run up to
 	addNATSFlags(cmd, &f.nats, "use this NATS server (or cluster, comma-separated URLs) instead of the embedded one")
 	fl.StringVar(&f.listen, "listen", "", "expose the embedded NATS server on HOST:PORT so remote workers can join (TLS and credentials set up beside the study file)")
 	addFleetFlag(cmd, &f.fleet)
+	fl.Var(&f.natsStorage, "nats-storage", "disk the embedded NATS server may use in <db>.nats for jobs, events and checkpoints, e.g. 512MiB (default 256MiB, or half the disk's free space when less); with --nats, what the streams this scheduler creates may hold")
 	fl.DurationVar(&f.ackWait, "ack-wait", 0, "job lease: a silent worker's trials go elsewhere after it (default: the pool's, 60s when new)")
 	fl.IntVar(&f.maxDeliver, "max-deliver", 0, "times a job is handed out before its trial fails (default: the pool's, 10 when new)")
 	fl.IntVar(&f.replicas, "replicas", 1, "stream replicas when creating them (3 on a JetStream cluster)")
