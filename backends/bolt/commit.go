@@ -32,7 +32,10 @@ func (s *Store) Commit(ctx context.Context, study string, c scheduler.Change) er
 		return s.db.Update(func(tx *bbolt.Tx) error { return apply(ctx, tx, study, &c) })
 	})
 	if err != nil {
-		return fmt.Errorf("commit study %q: %w", study, err)
+		return fmt.Errorf("commit study %q: %w", study, s.fail(s.fullDisk(err)))
+	}
+	if s.bk != nil {
+		s.bk.committed()
 	}
 	return nil
 }

@@ -68,6 +68,8 @@ func refuse(path string, err error) error {
 		return err
 	}
 	de = &DamagedError{Path: path, Err: err}
+	var re *remoteError
+	de.Held = errors.As(err, &re)
 	if fi, serr := os.Stat(BackupPath(path)); serr == nil && fi.Mode().IsRegular() {
 		de.Backup, de.Saved = BackupPath(path), fi.ModTime()
 	}

@@ -30,6 +30,15 @@ type Options struct {
 	MaxSize int
 	// NoServe turns off serving readers on a unix socket.
 	NoServe bool
+	// BackupEvery and BackupInterval keep a rolling backup at
+	// BackupPath(path): a consistent, checked copy of the file, made in the
+	// background after every BackupEvery commits or BackupInterval of time
+	// (whichever comes first) and when the store closes; 0 turns that
+	// trigger off, both 0 no backups.
+	BackupEvery    int
+	BackupInterval time.Duration
+	// OnBackup is told of every backup made (err nil) or failed; optional.
+	OnBackup func(path string, err error)
 }
 
 // DefaultTimeout is how long Open waits for the file's lock.
@@ -41,7 +50,10 @@ type Store struct {
 	path string // as given, for messages
 	abs  string
 	db   *bbolt.DB
-	srv  *server // nil with NoServe
+	srv  *server  // nil with NoServe
+	bk   *backups // nil without backups
+
+	maxSize int // Options.MaxSize, for messages
 
 	closeOnce sync.Once
 	closeErr  error
@@ -107,7 +119,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	s := &Store{path: path, abs: abs, db: db}
+	s := &Store{path: path, abs: abs, db: db, maxSize: o.MaxSize}
 	err = protect(func() error {
 		var current bool
 		if err := db.View(func(tx *bbolt.Tx) error {
@@ -149,6 +161,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	// Best effort: without the side file readers still find the socket by
 	// its derived path, and a second writer's error names no process.
 	_ = writeOwner(abs, newOwner(o.Command, socket))
+	s.bk = newBackups(s, &o)
 	return s, nil
 }
 
@@ -250,6 +263,9 @@ func (s *Store) Close() error {
 	first := false
 	s.closeOnce.Do(func() {
 		first = true
+		if s.bk != nil { // while readers are still served
+			s.bk.close()
+		}
 		if s.srv != nil {
 			s.srv.close()
 		}
