@@ -13,9 +13,9 @@ import (
 // backups keeps the rolling backup of a Store: after every BackupEvery
 // commits or BackupInterval of time (whichever comes first, counted from
 // the last backup), a goroutine copies the file and replaces the backup,
-// and Close makes a last one. Commits only count and signal it. However
+// and Open and Close make one. Commits only count and signal it. However
 // often they ask, backups take at most 1/backupShare of the time: after
-// one that took d, the next waits (backupShare-1)*d.
+// one that took d, the next one due waits (backupShare-1)*d.
 type backups struct {
 	s        *Store
 	path     string // abs of the backup
@@ -30,6 +30,7 @@ type backups struct {
 	rest    time.Time // no backup before then (the share of time)
 
 	kick chan struct{} // cap 1: a backup is due
+	stop chan struct{} // closed by close: end a rest early
 	done chan struct{} // closed when the goroutine ends
 }
 
@@ -40,11 +41,14 @@ func newBackups(s *Store, o *Options) *backups {
 	b := &backups{
 		s: s, path: BackupPath(s.abs), every: o.BackupEvery, interval: o.BackupInterval,
 		report: o.OnBackup, last: time.Now(),
-		kick: make(chan struct{}, 1), done: make(chan struct{}),
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	if b.report == nil {
 		b.report = func(string, error) {}
 	}
+	// The first backup at once: the file was just checked whole, and a
+	// process killed before its first N commits leaves a copy too.
+	b.kick <- struct{}{}
 	go b.loop()
 	return b
 }
@@ -55,9 +59,8 @@ func (b *backups) committed() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.commits++
-	now := time.Now()
-	due := b.every > 0 && b.commits >= b.every || b.interval > 0 && now.Sub(b.last) >= b.interval
-	if due && !b.closed && !now.Before(b.rest) {
+	due := b.every > 0 && b.commits >= b.every || b.interval > 0 && time.Since(b.last) >= b.interval
+	if due && !b.closed {
 		select {
 		case b.kick <- struct{}{}:
 		default: // one is due already
@@ -68,6 +71,18 @@ func (b *backups) committed() {
 func (b *backups) loop() {
 	defer close(b.done)
 	for range b.kick {
+		b.mu.Lock()
+		rest := time.Until(b.rest)
+		b.mu.Unlock()
+		if rest > 0 {
+			t := time.NewTimer(rest)
+			select {
+			case <-t.C:
+			case <-b.stop:
+				t.Stop()
+				return
+			}
+		}
 		b.run()
 	}
 }
@@ -94,6 +109,7 @@ const backupShare = 20
 func (b *backups) close() {
 	b.mu.Lock()
 	b.closed = true
+	close(b.stop)
 	close(b.kick)
 	b.mu.Unlock()
 	<-b.done

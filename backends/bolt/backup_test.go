@@ -57,6 +57,9 @@ func nextBackup(t *testing.T, events chan backupEvent) backupEvent {
 func TestBackupEveryNCommits(t *testing.T) {
 	ctx := context.Background()
 	s, events := openWithBackups(t, 3)
+	if e := nextBackup(t, events); e.err != nil { // the one on Open
+		t.Fatal(e.err)
+	}
 	commitTrials(t, s, 0, 1)
 	commitTrials(t, s, 1, 2)
 	select {
@@ -108,6 +111,9 @@ func TestBackupKeptWhenFileDamaged(t *testing.T) {
 	for id := range 10 {
 		c.Trials = append(c.Trials, storetest.Record(id, trial.Completed, float64(id)))
 	}
+	if e := nextBackup(t, events); e.err != nil { // the one on Open
+		t.Fatal(e.err)
+	}
 	if err := s.Commit(ctx, "s", c); err != nil {
 		t.Fatal(err)
 	}
@@ -138,20 +144,8 @@ func TestBackupKeptWhenFileDamaged(t *testing.T) {
 	}
 	f.Close()
 
-	// Commit until the next backup is due: backups rest 19 times as long
-	// as the last one took.
-	var e backupEvent
-	deadline := time.Now().Add(30 * time.Second)
-	for id := 10; e.path == ""; id++ {
-		if time.Now().After(deadline) {
-			t.Fatal("no second backup")
-		}
-		commitTrials(t, s, id, id+1)
-		select {
-		case e = <-events:
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	commitTrials(t, s, 10, 11)
+	e := nextBackup(t, events)
 	if !errors.Is(e.err, ErrCorrupt) || !strings.Contains(e.err.Error(), `study "s" trial 7`) || !strings.Contains(e.err.Error(), "was kept") {
 		t.Fatalf("backup of a damaged file: %v", e.err)
 	}

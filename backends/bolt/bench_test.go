@@ -261,3 +261,17 @@ func BenchmarkBackup100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOpen100k: Open and Close of the 100,000-trial store, which
+// checks the whole file (pages and every checksum).
+func BenchmarkOpen100k(b *testing.B) {
+	path := bigStore(b)
+	defer reportCPU(b, cpuTime())
+	for b.Loop() {
+		s, err := Open(path, &Options{NoServe: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+}

@@ -35,10 +35,12 @@ func Check(ctx context.Context, path string) (*CheckResult, error) {
 			c := checker{decode: true}
 			if err := protect(func() error {
 				// The file is open read-only here: no commit can run.
-				if err := db.View(func(tx *bbolt.Tx) error { c.structure(tx); return nil }); err != nil {
-					return err
-				}
-				return db.View(c.records)
+				return db.View(func(tx *bbolt.Tx) error {
+					if !c.structure(tx) {
+						return nil
+					}
+					return c.records(tx)
+				})
 			}); err != nil {
 				c.res.refuse(err)
 			}
@@ -69,5 +71,5 @@ func Check(ctx context.Context, path string) (*CheckResult, error) {
 }
 
 func (r *CheckResult) refuse(err error) {
-	r.Refused, r.refusal = err.Error(), err
+	r.Refused, r.refusal = describe(err), err
 }

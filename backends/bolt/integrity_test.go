@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -362,5 +363,96 @@ func overwrite4KiB(t *testing.T, path string) {
 	}
 	if _, err := f.WriteAt(junk, fi.Size()/2/4096*4096); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDamagedPageHeadersRefused: page damage that makes bbolt itself
+// fault, loop for hours or allocate without bound (a huge overflow count,
+// a branch pointing at itself, an element past its page, a huge freelist
+// count) is refused by Open, OpenReader and Check, quickly, without a
+// crash: the walk from the file's bytes finds it before bbolt reads it.
+func TestDamagedPageHeadersRefused(t *testing.T) {
+	path := bigFixture(t)
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, PreLoadFreelist: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageSize := db.Info().PageSize
+	var leaf, branch int
+	var freelist int
+	err = db.View(func(tx *bbolt.Tx) error {
+		for id := 2; int64(id*pageSize) < tx.Size(); id++ {
+			p, err := tx.Page(id)
+			if err != nil {
+				return err
+			}
+			switch {
+			case p.Type == "leaf" && p.Count > 1 && leaf == 0:
+				leaf = id
+			case p.Type == "branch" && branch == 0:
+				branch = id
+			case p.Type == "freelist":
+				freelist = id
+			}
+			id += p.OverflowCount
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil || leaf == 0 || branch == 0 || freelist == 0 {
+		t.Fatalf("pages: leaf %d, branch %d, freelist %d, %v", leaf, branch, freelist, err)
+	}
+	put32 := func(b []byte, at int, v uint32) { ne.PutUint32(b[at:], v) }
+	for _, tc := range []struct {
+		name, want string
+		damage     func(b []byte)
+	}{
+		{"huge overflow", "overflow of", func(b []byte) { put32(b, leaf*pageSize+12, 0xFFFFFFF0) }},
+		{"branch points at itself", "reached twice", func(b []byte) {
+			ne.PutUint64(b[branch*pageSize+boltPageHeader+8:], uint64(branch))
+		}},
+		{"element past its page", "lies outside its page", func(b []byte) {
+			put32(b, leaf*pageSize+boltPageHeader+12, 1<<30) // vsize of element 0
+		}},
+		{"huge freelist count", "do not fit its page", func(b []byte) {
+			ne.PutUint16(b[freelist*pageSize+10:], 0xFFFF)
+			ne.PutUint64(b[freelist*pageSize+boltPageHeader:], 1<<50)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := bytes.Clone(orig)
+			tc.damage(b)
+			p := filepath.Join(t.TempDir(), "automl.db")
+			if err := os.WriteFile(p, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan []error, 1)
+			go func() {
+				var errs []error
+				_, err := Open(p, &Options{NoServe: true})
+				errs = append(errs, err)
+				_, err = OpenReader(p)
+				errs = append(errs, err)
+				res, err := Check(context.Background(), p)
+				if err == nil {
+					err = res.Err()
+				}
+				done <- append(errs, err)
+			}()
+			select {
+			case errs := <-done:
+				for i, err := range errs {
+					if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
+						t.Errorf("%s: err = %v, want ErrCorrupt saying %q", []string{"Open", "OpenReader", "Check"}[i], err, tc.want)
+					}
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("no answer within a minute")
+			}
+		})
 	}
 }

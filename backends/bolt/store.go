@@ -278,20 +278,24 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Check verifies the whole file: bbolt's consistency check of its pages,
-// then every record's checksum, place and decoding. Commits wait while the
-// pages are checked (bbolt's check may not run beside a commit); the
-// records are read in a read transaction, beside them.
+// Check verifies the whole file: its pages (from its bytes, then bbolt's
+// consistency check), during which commits wait (neither may run beside a
+// commit), then every record's checksum, place and decoding, in a read
+// transaction beside commits.
 func (s *Store) Check() *CheckResult {
 	c := checker{decode: true}
 	c.res.File = s.path
 	err := protect(func() error {
+		ok := false
 		err := s.db.Update(func(tx *bbolt.Tx) error {
-			c.structure(tx)
+			ok = c.structure(tx)
 			return errRollback
 		})
 		if err != errRollback {
 			return err
+		}
+		if !ok {
+			return nil
 		}
 		return s.db.View(c.records)
 	})

@@ -21,8 +21,9 @@ type CheckResult struct {
 	Via string `json:"via,omitempty"`
 	// Refused: the file could not be read as a study file at all, and why.
 	Refused string `json:"refused,omitempty"`
-	// Pages are the problems bbolt's own consistency check found (page
-	// structure, freelist), at most maxListed.
+	// Pages are the problems the page check found (the page tree read
+	// from the file's bytes, then bbolt's own consistency check: freelist,
+	// reachability, key order), at most maxListed.
 	Pages      []string `json:"pages,omitempty"`
 	PageErrors int      `json:"page_errors"`
 	// Counts of the records verified (checksum, decoding, key).
@@ -59,7 +60,7 @@ func (r *CheckResult) Err() error {
 	case r.Refused != "":
 		return fmt.Errorf("%w: %s", ErrCorrupt, r.Refused)
 	case r.PageErrors > 0:
-		return fmt.Errorf("%w: bbolt's consistency check: %s%s", ErrCorrupt, r.Pages[0], more(r.PageErrors-1, "problem"))
+		return fmt.Errorf("%w: %s%s", ErrCorrupt, r.Pages[0], more(r.PageErrors-1, "problem"))
 	case r.DamagedCount > 0:
 		return fmt.Errorf("%w%s", r.Damaged[0].err(), more(r.DamagedCount-1, "damaged record"))
 	}
@@ -117,17 +118,38 @@ func (c *checker) damage(e *recordError) {
 	c.res.Damaged = append(c.res.Damaged, d)
 }
 
-// structure runs bbolt's consistency check in tx. bbolt's Tx.Check must
-// not run in a read transaction while another transaction commits: the
-// caller makes sure none does (the file is not open for writing, or tx
-// is a write transaction that it rolls back).
-func (c *checker) structure(tx *bbolt.Tx) {
+// pages checks the pages of the file tx reads from the file's bytes
+// (pageWalk): bounds, types, key order within each page, each page
+// reached once, none both in use and free. It returns whether they hold.
+// It must not run while another transaction commits: the caller makes
+// sure none does (the file is not open for writing, or tx is a write
+// transaction that it rolls back).
+func (c *checker) pages(tx *bbolt.Tx) bool {
+	if err := walkPages(tx.DB().Path()); err != nil {
+		c.res.PageErrors++
+		c.res.Pages = append(c.res.Pages, describe(err))
+		return false
+	}
+	return true
+}
+
+// structure is pages, then, when they hold, bbolt's own Tx.Check (which
+// also finds pages neither in use nor free and checks key order across
+// pages). Tx.Check runs in a goroutine of its own, where a memory fault on
+// a damaged page cannot be recovered and ends the process, and it trusts
+// page headers (a damaged overflow count makes it loop for hours): the
+// walk from the bytes refuses such pages first. Same conditions as pages.
+func (c *checker) structure(tx *bbolt.Tx) bool {
+	if !c.pages(tx) {
+		return false
+	}
 	for err := range tx.Check() {
 		c.res.PageErrors++
 		if len(c.res.Pages) < maxListed {
 			c.res.Pages = append(c.res.Pages, err.Error())
 		}
 	}
+	return c.res.PageErrors == 0
 }
 
 // records verifies every record of the file: its checksum, that it is
@@ -268,13 +290,13 @@ func asRecordError(err error) *recordError {
 	return err.(*recordError)
 }
 
-// checkOpen is the check every open runs: bbolt's structure, then every
-// record's checksum (no decoding: reads decode what they use). It needs
-// what checker.structure needs.
+// checkOpen is the check every open runs: the pages from the file's bytes
+// (not bbolt's Tx.Check, which Check adds), then every record's checksum
+// (no decoding: reads decode what they use). It needs what checker.pages
+// needs, and runs under protect.
 func checkOpen(tx *bbolt.Tx) error {
 	c := checker{}
-	c.structure(tx)
-	if c.res.PageErrors == 0 {
+	if c.pages(tx) {
 		if err := c.records(tx); err != nil {
 			return err
 		}
@@ -282,7 +304,7 @@ func checkOpen(tx *bbolt.Tx) error {
 	return c.res.Err()
 }
 
-// checkStructure is bbolt's consistency check alone, as an error.
+// checkStructure is the check of the pages alone, as an error.
 func checkStructure(tx *bbolt.Tx) error {
 	c := checker{}
 	c.structure(tx)
