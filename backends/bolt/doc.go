@@ -48,16 +48,30 @@
 // through that socket when one does, so reporting commands work on a study
 // that is running.
 //
-// Integrity: Open and OpenReader check the whole file before using it:
-// bbolt's consistency check of its pages (Tx.Check) and every record's
-// checksum (about 25 ms per 100,000 trials). A damaged file is refused
-// with a *DamagedError that names the file, what is wrong and how to
-// recover (automl check; the backup automl search keeps at
-// "<db>.backup", see Options.BackupEvery). A file that is no bbolt file
-// (empty, another program's) is refused before bbolt opens it, so it is
-// never written to: bbolt would initialise an empty file in place. Check
-// verifies a whole file, decoding every record too; a writer answers it
-// for a file it holds, through its socket.
+// Integrity: Open and OpenReader check the whole file before using it
+// (about 40 ms per 100,000 trials): the page tree read from the file's
+// bytes (pages.go: bounds, types, key order, each page reached once, none
+// both in use and free), then every record's checksum. A damaged file is
+// refused with a *DamagedError that names the file, what is wrong and how
+// to recover (automl check; the backup automl search keeps at
+// "<db>.backup"). A file that is no bbolt file (empty, another program's)
+// is refused before bbolt opens it, so it is never written to: bbolt would
+// initialise an empty file in place. Check verifies a whole file: the
+// page walk, bbolt's own Tx.Check, and every record's checksum, decoding
+// and key; a writer answers it for a file it holds, through its socket.
+//
+// Why the walk from the bytes: bbolt trusts its page headers. A damaged
+// overflow count makes Tx.Check loop for hours, a branch that points at
+// itself makes it hang, a damaged freelist count makes bbolt allocate
+// without bound (the process dies), and Tx.Check reads pages in a
+// goroutine of its own, where a memory fault cannot be recovered.
+//
+// Backups (Options.BackupEvery, BackupInterval; backup.go): a consistent
+// copy by Tx.WriteTo (what Tx.CopyFile does) in a read transaction, so
+// commits go on; written to a temporary file, synced every 4 MiB, checked
+// whole, then renamed over the last backup, which a damaged copy never
+// replaces. One is made on Open and one on Close; backups take at most
+// 1/20 of the time.
 //
 // Corruption: bbolt reports many kinds of damage by panicking or faulting
 // on its memory map. Every entry point runs with debug.SetPanicOnFault and

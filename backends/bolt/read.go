@@ -257,22 +257,18 @@ func summarise(sb *bbolt.Bucket, study string) (scheduler.StudyInfo, error) {
 	if err != nil {
 		return info, err
 	}
-	var keys, vals [][]byte
+	var vals [][]byte // payloads, verified
 	if err := tb.ForEach(func(k, v []byte) error {
-		keys = append(keys, k)
-		vals = append(vals, v)
-		return nil
+		p, err := readRecord(study, kindTrial, k, v)
+		vals = append(vals, p)
+		return err
 	}); err != nil {
 		return info, err
 	}
 	briefs := make([]brief, len(vals))
 	if err := parallelFor(len(vals), func(i int) error {
-		p, err := readRecord(study, kindTrial, keys[i], vals[i])
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(p, &briefs[i]); err != nil {
-			return damaged(study, kindTrial, keys[i], "does not decode: "+err.Error())
+		if err := json.Unmarshal(vals[i], &briefs[i]); err != nil {
+			return &recordError{study: study, kind: kindTrial, trial: briefs[i].ID, problem: "does not decode: " + err.Error()}
 		}
 		return nil
 	}); err != nil {

@@ -31,8 +31,9 @@ that it is stored under its own key. It prints what it checked and every
 damaged record by study and trial.
 
 On a file that a running automl search holds, that search checks it and
-answers through its socket (its commits wait while the pages are checked,
-about 15 ms per 100,000 trials).
+answers through its socket (its commits wait while the pages are checked:
+about 40 ms per 100,000 trials; the whole check takes about 1 s per
+100,000 trials).
 
 Exit status: 0 the file is clean, 1 it is damaged (or is not a study file),
 2 bad input (no such file, a file of another automl version).
