@@ -146,6 +146,9 @@ func printCheck(w io.Writer, res *bolt.CheckResult, backup string, saved time.Ti
 	if backup != "" {
 		fmt.Fprintf(w, "To recover: %srestore the last good copy, the backup %s (saved %s): automl check --db %s && cp %s %s\n",
 			stop, backup, saved.Local().Format("2006-01-02 15:04:05"), backup, backup, res.File)
+		if fi, err := os.Stat(res.File + ".nats"); err == nil && fi.IsDir() {
+			fmt.Fprintf(w, "  %s\n", natsAdvice(res.File))
+		}
 	} else {
 		fmt.Fprintf(w, "To recover: %srestore it from your last good copy (there is no backup at %s)\n", stop, bolt.BackupPath(res.File))
 	}

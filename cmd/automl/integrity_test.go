@@ -293,11 +293,15 @@ func TestBackupMadeAndRestores(t *testing.T) {
 	}
 	flipTrialBit(t, filepath.Join(dir, "automl.db"), "small", 3)
 	_, errOut, code = automl(t, dir, "trials", "small")
-	if code != 1 || !strings.Contains(errOut, `study "small" trial 3: checksum mismatch`) || !strings.Contains(errOut, "cp automl.db.backup automl.db") {
+	if code != 1 || !strings.Contains(errOut, `study "small" trial 3: checksum mismatch`) || !strings.Contains(errOut, "cp automl.db.backup automl.db") || !strings.Contains(errOut, "rm -r automl.db.nats") {
 		t.Fatalf("trials of a damaged file: exit %d\n%s", code, errOut)
 	}
+	// Do as it says.
 	backup, _ := os.ReadFile(filepath.Join(dir, "automl.db.backup"))
 	if err := os.WriteFile(filepath.Join(dir, "automl.db"), backup, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "automl.db.nats")); err != nil {
 		t.Fatal(err)
 	}
 	got, ok := fleetTrials(t, dir, "small")

@@ -32,7 +32,7 @@ func openStore(path string, o *bolt.Options) (*bolt.Store, error) {
 		case errors.As(err, &inUse):
 			return nil, usageError{err}
 		case errors.As(err, &damaged):
-			return nil, err
+			return nil, withNATSAdvice(path, err)
 		}
 		return nil, fmt.Errorf("open study file: %w", err)
 	}
@@ -50,11 +50,31 @@ func openReader(path string) (scheduler.Reader, error) {
 		case errors.Is(err, os.ErrNotExist):
 			return nil, usagef("no study file %s (run automl search first, or pass --db)", path)
 		case errors.As(err, &damaged):
-			return nil, err
+			return nil, withNATSAdvice(path, err)
 		}
 		return nil, fmt.Errorf("open study file: %w", err)
 	}
 	return s, nil
+}
+
+// withNATSAdvice adds to the refusal of a damaged study file that has a
+// backup what a restore also needs when the embedded NATS server kept its
+// data beside the file: jobs queued there and results not yet committed
+// belong to trials the older backup does not have, and would be taken for
+// the trials that reuse their ids.
+func withNATSAdvice(db string, err error) error {
+	var damaged *bolt.DamagedError
+	if !errors.As(err, &damaged) || damaged.Backup == "" {
+		return err
+	}
+	if fi, serr := os.Stat(db + ".nats"); serr != nil || !fi.IsDir() {
+		return err
+	}
+	return fmt.Errorf("%w\n  %s", err, natsAdvice(db))
+}
+
+func natsAdvice(db string) string {
+	return fmt.Sprintf("With the backup, also remove the embedded NATS server's data, rm -r %s.nats: its queued jobs and results belong to trials newer than the backup", db)
 }
 
 // storeFlags are automl search's flags about the study file.
