@@ -49,6 +49,7 @@ type searchFlags struct {
 	ackWait     time.Duration
 	maxDeliver  int
 	replicas    int
+	store       storeFlags
 }
 
 // remote reports whether workers of other processes can join the study.
@@ -74,6 +75,12 @@ The embedded server may use --nats-storage of disk in <db>.nats (default
 256MiB, or half the disk's free space when less). When the disk fills, the
 study waits (the log says which directory, and how much is free) and goes
 on by itself once space is freed; nothing is lost.
+
+The study file is checked whole when it is opened (bbolt's page check and
+every record's checksum); a damaged one is refused, never used or
+overwritten, and automl check lists what is damaged. While the study runs
+a checked copy is kept at <db>.backup, remade after --backup-every commits
+or --backup-interval of time and at the end; restore it with cp.
 
 Ctrl-C once stops dispatching and lets running trials finish; Ctrl-C twice
 stops them too. Either way the study can be continued later. automl stop
@@ -145,6 +152,7 @@ trainer could not start, its result could not be stored) is re-run up to
 	fl.DurationVar(&f.ackWait, "ack-wait", 0, "job lease: a silent worker's trials go elsewhere after it (default: the pool's, 60s when new)")
 	fl.IntVar(&f.maxDeliver, "max-deliver", 0, "times a job is handed out before its trial fails (default: the pool's, 10 when new)")
 	fl.IntVar(&f.replicas, "replicas", 1, "stream replicas when creating them (3 on a JetStream cluster)")
+	addStoreFlags(cmd, &f.store)
 	_ = cmd.MarkFlagRequired("space")
 	return cmd
 }
@@ -170,7 +178,7 @@ func (f *searchFlags) flagsOK() error {
 	case f.retries < 0 || f.maxFailed < 0:
 		return usagef("--retries and --max-failed must be >= 0")
 	}
-	return nil
+	return f.store.check()
 }
 
 func runSearch(cmd *cobra.Command, f *searchFlags) error {
@@ -201,11 +209,12 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		log = slog.New(slog.DiscardHandler)
 	}
 
-	store, err := openStore(f.db, "automl search")
+	store, err := openStore(f.db, f.store.options(log))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	f.store.announce(f.db, log)
 
 	ctx := cmd.Context()
 	// The embedded server keeps its JetStream data beside the study file

@@ -44,7 +44,8 @@ study can be continued later with the same automl search command.
 
 It reaches the scheduler through NATS: --nats when the study runs on one
 (or AUTOML_NATS_URL), otherwise the embedded server of the automl search
-running on the study file (--db) on this machine.
+running on the study file (--db) on this machine; that study file is
+checked first, and a damaged one refused, as every command does.
 
 ` + natsEnvHelp,
 		Example: `  automl stop quickstart 12 17
@@ -102,6 +103,13 @@ func runStop(cmd *cobra.Command, f *stopFlags, args []string) error {
 // connectEmbedded reaches the embedded server of the automl search running
 // on the study file here, as its fleet's scheduler.
 func (f *stopFlags) connectEmbedded(log *slog.Logger) (*nats.Conn, error) {
+	// The study file here: a damaged one is refused, as by every command
+	// (through the running search's socket this is a ping).
+	st, err := openReader(f.db)
+	if err != nil {
+		return nil, err
+	}
+	st.Close()
 	b, err := os.ReadFile(filepath.Join(f.db+".nats", urlFile))
 	if err != nil {
 		return nil, usagef("no automl search is running on %s here (%v); give --nats URL for a study on a NATS server", f.db, err)
