@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -553,8 +554,8 @@ func retryTransient(ctx context.Context, log *slog.Logger, f func() error) error
 // answer, or a connection being made again.
 func transient(err error) bool {
 	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) && (apiErr.Code == 503 || apiErr.Code == 500) {
-		return true
+	if errors.As(err, &apiErr) && (apiErr.Code == 503 || apiErr.Code == 500 && !strings.Contains(apiErr.Description, "insufficient")) {
+		return true // (too little storage is a 500 too, and no retry helps it)
 	}
 	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jetstream.ErrJetStreamNotEnabled) ||

@@ -42,18 +42,23 @@ type budgets struct {
 	trials, events, advisories, checkpoints int64
 }
 
+// ownersBytes is the owners bucket's byte limit: one small record per
+// study name.
+const ownersBytes = 1 << 20
+
 // splitStorage shares total: a sixteenth for queued jobs (40,000 of them
 // at the default), a quarter for events not yet pruned, a sixty-fourth
-// for max-deliveries advisories, and the rest for checkpoints. The byte
-// limits add up to total, so JetStream can reserve them all, and every
-// stream keeps its share whatever the others hold.
+// for max-deliveries advisories, a mebibyte for the owners bucket, and the
+// rest for checkpoints. The byte limits add up to total, so JetStream can
+// reserve them all, and every stream keeps its share whatever the others
+// hold.
 func splitStorage(total int64) budgets {
 	b := budgets{
 		trials:     max(total/16, 2*maxMsgSize),
 		events:     max(total/4, 2*maxMsgSize),
 		advisories: max(total/64, 256<<10),
 	}
-	b.checkpoints = max(total-b.trials-b.events-b.advisories, 2*maxMsgSize)
+	b.checkpoints = max(total-b.trials-b.events-b.advisories-ownersBytes, 2*maxMsgSize)
 	return b
 }
 
