@@ -64,12 +64,12 @@ func (o Objective) Better(a, b float64) bool { return o.Loss(a) < o.Loss(b) }
 // Value is the objective's value among metrics, when it is there and a
 // finite number (NaN and infinities are never a trial's value).
 func (o Objective) Value(m Metrics) (float64, bool) {
-	if v, ok := m[o.Metric]; ok && Finite(v) {
+	if v, ok := m[o.Metric]; ok && finite(v) {
 		return v, true
 	}
 	return 0, false
 }
 
-// Finite reports whether x is a number a metric may take: neither NaN nor
+// finite reports whether x is a number a metric may take: neither NaN nor
 // an infinity.
-func Finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

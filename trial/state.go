@@ -74,8 +74,8 @@ var legal = map[State][]State{
 	Paused:  {Pending, Completed, Stopped},
 }
 
-// CanTransition reports whether from -> to is legal.
-func CanTransition(from, to State) bool {
+// canTransition reports whether from -> to is legal.
+func canTransition(from, to State) bool {
 	for _, s := range legal[from] {
 		if s == to {
 			return true
@@ -86,7 +86,7 @@ func CanTransition(from, to State) bool {
 
 // Transition returns an error for an illegal transition.
 func Transition(from, to State) error {
-	if !CanTransition(from, to) {
+	if !canTransition(from, to) {
 		return fmt.Errorf("illegal trial transition %s -> %s", from, to)
 	}
 	return nil

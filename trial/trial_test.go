@@ -23,8 +23,8 @@ func TestTransitions(t *testing.T) {
 	for _, from := range allStates {
 		for _, to := range allStates {
 			want := legalPairs[[2]State{from, to}]
-			if got := CanTransition(from, to); got != want {
-				t.Errorf("CanTransition(%s, %s) = %v, want %v", from, to, got, want)
+			if got := canTransition(from, to); got != want {
+				t.Errorf("canTransition(%s, %s) = %v, want %v", from, to, got, want)
 			}
 			err := Transition(from, to)
 			if (err == nil) != want {

@@ -214,7 +214,6 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		return err
 	}
 	defer store.Close()
-	f.store.announce(f.db, log)
 
 	ctx := cmd.Context()
 	// The embedded server keeps its JetStream data beside the study file
@@ -228,6 +227,8 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		return err
 	}
 	defer bus.close()
+	// Said once everything has started: a start that fails says one line.
+	f.store.announce(f.db, log)
 	disp, startWorkers, stopWorkers, err := wire(ctx, bus, space, f, log)
 	if err != nil {
 		return err
