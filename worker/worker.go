@@ -46,8 +46,11 @@ type Options struct {
 	TrainerOutput io.Writer
 	// Trust are the job keys whose jobs run here (required; a join token
 	// carries its scheduler's).
-	Trust  fleet.Trust
-	Logger *slog.Logger
+	Trust fleet.Trust
+	// LocalKey is the job key of a scheduler in this process (automl
+	// search's slots): its jobs pass without a signature check.
+	LocalKey *fleet.JobKey
+	Logger   *slog.Logger
 }
 
 // Worker runs trials of one pool on its slots until its context ends.
@@ -77,7 +80,7 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 	jobs, err := natsbus.NewWorker(nc, w.runnerFor, natsbus.WorkerOptions{
 		Pool: o.Pool, Slots: o.Slots, GPUs: o.GPUs, Name: o.Name,
 		AckWait: o.AckWait, MaxDeliver: o.MaxDeliver, FetchWait: o.FetchWait, Store: o.Store,
-		CheckpointDir: o.CheckpointDir, Trust: o.Trust, Logger: o.Logger,
+		CheckpointDir: o.CheckpointDir, Trust: o.Trust, LocalKey: o.LocalKey, Logger: o.Logger,
 	})
 	if err != nil {
 		w.Close()

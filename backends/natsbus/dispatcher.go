@@ -300,9 +300,9 @@ func (d *Dispatcher) Dispatch(ctx context.Context, specs []trial.Spec) error {
 			return err
 		}
 	}
-	pending := make([]jetstream.PubAckFuture, 0, min(len(specs), publishChunk))
-	keys := make([]trial.Key, 0, cap(pending))
 	var rejected []error
+	msgs := make([]*nats.Msg, 0, len(specs))
+	keys := make([]trial.Key, 0, len(specs))
 	for i := range specs {
 		msg, err := d.jobMsg(&specs[i])
 		var u *scheduler.Undeliverable
@@ -311,21 +311,30 @@ func (d *Dispatcher) Dispatch(ctx context.Context, specs []trial.Spec) error {
 			continue
 		}
 		if err != nil {
-			return errors.Join(append(rejected, err, d.wait(ctx, pending, keys, epoch))...)
+			return errors.Join(append(rejected, err)...)
 		}
-		f, err := d.js.PublishMsgAsync(msg, jetstream.WithExpectStream(TrialsStream))
-		if err != nil {
-			return errors.Join(fmt.Errorf("dispatch %v: %w", specs[i].Key, err), d.wait(ctx, pending, keys, epoch))
+		msgs, keys = append(msgs, msg), append(keys, specs[i].Key)
+	}
+	for start := 0; start < len(msgs); start += publishChunk {
+		end := min(start+publishChunk, len(msgs))
+		ids := make([]string, end-start)
+		for i := range ids {
+			ids[i] = jobMsgID(keys[start+i])
 		}
-		pending, keys = append(pending, f), append(keys, specs[i].Key)
-		if len(pending) == publishChunk {
-			if err := d.wait(ctx, pending, keys, epoch); err != nil {
-				return errors.Join(append(rejected, err)...)
+		signBatch(msgs[start:end], ids, d.o.JobKey)
+		pending := make([]jetstream.PubAckFuture, 0, end-start)
+		for i := start; i < end; i++ {
+			f, err := d.js.PublishMsgAsync(msgs[i], jetstream.WithExpectStream(TrialsStream))
+			if err != nil {
+				return errors.Join(append(rejected, fmt.Errorf("dispatch %v: %w", keys[i], err), d.wait(ctx, pending, keys[start:i], epoch))...)
 			}
-			pending, keys = pending[:0], keys[:0]
+			pending = append(pending, f)
+		}
+		if err := d.wait(ctx, pending, keys[start:end], epoch); err != nil {
+			return errors.Join(append(rejected, err)...)
 		}
 	}
-	return errors.Join(append(rejected, d.wait(ctx, pending, keys, epoch))...)
+	return errors.Join(rejected...)
 }
 
 func (d *Dispatcher) jobMsg(s *trial.Spec) (*nats.Msg, error) {
@@ -354,7 +363,6 @@ func (d *Dispatcher) jobMsg(s *trial.Spec) (*nats.Msg, error) {
 	msg := nats.NewMsg(jobSubject(pool, s.Key))
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, jobMsgID(s.Key))
-	sign(msg, d.o.JobKey, jobMsgID(s.Key))
 	return msg, nil
 }
 
@@ -417,7 +425,7 @@ func (d *Dispatcher) Stop(ctx context.Context, key trial.Key) error {
 	}
 	msg := nats.NewMsg(controlSubject(key))
 	msg.Data = data
-	sign(msg, d.o.JobKey, stopID(key))
+	setSigned(msg.Header, d.o.JobKey.Sign(fleet.Job{Subject: msg.Subject, ID: stopID(key), Data: data}))
 	if err := d.nc.PublishMsg(msg); err != nil {
 		return fmt.Errorf("stop %v: %w", key, err)
 	}

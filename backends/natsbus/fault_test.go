@@ -237,10 +237,15 @@ func publishJob(t *testing.T, j jetstream.JetStream, key fleet.JobKey, subject, 
 	m.Data = data
 	m.Header.Set("Nats-Msg-Id", msgID)
 	if key.Valid() {
-		m.Header.Set("Automl-Signer", fleet.FormatKey(key.Public()))
-		m.Header.Set("Automl-Signature", key.Sign(subject, msgID, data))
+		setSigned(m, key.Sign(fleet.Job{Subject: subject, ID: msgID, Data: data}))
 	}
 	if _, err := j.PublishMsg(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func setSigned(m *nats.Msg, s fleet.Signed) {
+	m.Header.Set("Automl-Signer", s.Signer)
+	m.Header.Set("Automl-Signature", s.Signature)
+	m.Header.Set("Automl-Proof", s.Proof)
 }

@@ -121,7 +121,7 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 		_ = msg.TermWithReason("no metadata")
 		return
 	}
-	if err := verify(w.o.Trust, msg.Subject(), msg.Headers(), msg.Headers().Get(jetstream.MsgIDHeader), msg.Data()); err != nil {
+	if err := verify(w.verify, msg.Subject(), msg.Headers(), msg.Headers().Get(jetstream.MsgIDHeader), msg.Data()); err != nil {
 		w.rejectForeign(log, msg, err)
 		return
 	}

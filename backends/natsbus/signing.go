@@ -22,18 +22,31 @@ import (
 const (
 	signerHeader    = "Automl-Signer"
 	signatureHeader = "Automl-Signature"
+	proofHeader     = "Automl-Proof"
 )
 
-// sign adds the signature headers to a job or stop request, over its
-// subject, id and payload.
-func sign(msg *nats.Msg, key fleet.JobKey, id string) {
-	msg.Header.Set(signerHeader, fleet.FormatKey(key.Public()))
-	msg.Header.Set(signatureHeader, key.Sign(msg.Subject, id, msg.Data))
+// signBatch signs messages together (fleet.JobKey.SignBatch: one signature
+// for all), over each one's subject, id and payload; ids are their ids.
+func signBatch(msgs []*nats.Msg, ids []string, key fleet.JobKey) {
+	jobs := make([]fleet.Job, len(msgs))
+	for i, m := range msgs {
+		jobs[i] = fleet.Job{Subject: m.Subject, ID: ids[i], Data: m.Data}
+	}
+	for i, s := range key.SignBatch(jobs) {
+		setSigned(msgs[i].Header, s)
+	}
 }
 
-// verify checks what sign added.
-func verify(trust fleet.Trust, subject string, h nats.Header, id string, data []byte) error {
-	return trust.Verify(h.Get(signerHeader), h.Get(signatureHeader), subject, id, data)
+func setSigned(h nats.Header, s fleet.Signed) {
+	h.Set(signerHeader, s.Signer)
+	h.Set(signatureHeader, s.Signature)
+	h.Set(proofHeader, s.Proof)
+}
+
+// verify checks what signBatch added.
+func verify(v *fleet.Verifier, subject string, h nats.Header, id string, data []byte) error {
+	return v.Verify(fleet.Signed{Signer: h.Get(signerHeader), Signature: h.Get(signatureHeader), Proof: h.Get(proofHeader)},
+		fleet.Job{Subject: subject, ID: id, Data: data})
 }
 
 // stopID is what a stop request's signature covers besides its subject.

@@ -71,8 +71,7 @@ func TestForeignJobsNeverRun(t *testing.T) {
 	altered := nats.NewMsg(subj)
 	altered.Data = bytes.Replace(data, []byte("PWNED"), []byte("PWNED2"), 1)
 	altered.Header.Set("Nats-Msg-Id", id)
-	altered.Header.Set("Automl-Signer", fleet.FormatKey(natstest.JobKey.Public()))
-	altered.Header.Set("Automl-Signature", natstest.JobKey.Sign(subj, id, data))
+	setSigned(altered, natstest.JobKey.Sign(fleet.Job{Subject: subj, ID: id, Data: data}))
 	if _, err := j.PublishMsg(context.Background(), altered); err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +79,7 @@ func TestForeignJobsNeverRun(t *testing.T) {
 	replayed := nats.NewMsg(subj)
 	replayed.Data = data
 	replayed.Header.Set("Nats-Msg-Id", id)
-	replayed.Header.Set("Automl-Signer", fleet.FormatKey(natstest.JobKey.Public()))
-	replayed.Header.Set("Automl-Signature", natstest.JobKey.Sign("automl.trials.default."+study+"."+inc+".5", id, data))
+	setSigned(replayed, natstest.JobKey.Sign(fleet.Job{Subject: "automl.trials.default." + study + "." + inc + ".5", ID: id, Data: data}))
 	if _, err := j.PublishMsg(context.Background(), replayed); err != nil {
 		t.Fatal(err)
 	}

@@ -69,8 +69,12 @@ type WorkerOptions struct {
 	// Trust are the job keys whose jobs the worker runs (required): a job
 	// or stop request signed by no key of them is refused and logged as a
 	// security event.
-	Trust  fleet.Trust
-	Logger *slog.Logger
+	Trust fleet.Trust
+	// LocalKey, when set, is the job key of the scheduler in this process:
+	// jobs it signed here pass without a signature check (see
+	// fleet.Verifier.TrustLocal).
+	LocalKey *fleet.JobKey
+	Logger   *slog.Logger
 }
 
 // publishTimeout bounds one event publish, reconnects included; past it the
@@ -90,6 +94,7 @@ type Worker struct {
 	ckpt    *checkpoints
 	dirs    *slotDirs
 	sender  string // SenderToken(Name): the token of its event subjects
+	verify  *fleet.Verifier
 
 	drain     chan struct{}
 	drainOnce sync.Once
@@ -151,9 +156,18 @@ func NewWorker(nc *nats.Conn, runners RunnerFor, o WorkerOptions) (*Worker, erro
 		ckpt:    &checkpoints{js: js},
 		dirs:    newSlotDirs(o.CheckpointDir),
 		sender:  SenderToken(o.Name),
+		verify:  verifier(o),
 		drain:   make(chan struct{}),
 		running: map[trial.Key]*run{},
 	}, nil
+}
+
+func verifier(o WorkerOptions) *fleet.Verifier {
+	v := fleet.NewVerifier(o.Trust)
+	if o.LocalKey != nil {
+		v.TrustLocal(*o.LocalKey)
+	}
+	return v
 }
 
 // Name is the worker's name as events carry it.
@@ -342,7 +356,7 @@ func (w *Worker) onControl(m *nats.Msg) {
 		w.log.Warn("bad stop request", "subject", m.Subject, "err", err)
 		return
 	}
-	if err := verify(w.o.Trust, m.Subject, m.Header, stopID(k), m.Data); err != nil || m.Subject != controlSubject(k) {
+	if err := verify(w.verify, m.Subject, m.Header, stopID(k), m.Data); err != nil || m.Subject != controlSubject(k) {
 		security(w.log, "stop request rejected", "subject", m.Subject, "key", k, "signer", m.Header.Get(signerHeader), "why", err)
 		return
 	}

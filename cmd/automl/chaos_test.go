@@ -241,8 +241,10 @@ func (c *chaos) apply(name string) {
 		m.Data = data
 		m.Header.Set("Nats-Msg-Id", msgID)
 		if c.rng.IntN(2) == 0 { // signed, by a key no worker trusts
-			m.Header.Set("Automl-Signer", fleet.FormatKey(c.other.Public()))
-			m.Header.Set("Automl-Signature", c.other.Sign(subject, msgID, data))
+			s := c.other.Sign(fleet.Job{Subject: subject, ID: msgID, Data: data})
+			m.Header.Set("Automl-Signer", s.Signer)
+			m.Header.Set("Automl-Signature", s.Signature)
+			m.Header.Set("Automl-Proof", s.Proof)
 		}
 		if _, err := c.js.PublishMsg(ctx, m); err != nil {
 			t.Logf("chaos: inject a job: %v", err)

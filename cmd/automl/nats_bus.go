@@ -189,6 +189,7 @@ func wire(ctx context.Context, b *bus, space *spacefile.File, f *searchFlags, lo
 		FetchWait:     500 * time.Millisecond,
 		TrainerOutput: trainerLog{log},
 		Trust:         fleet.Trust{b.fleet.JobKey().Public()},
+		LocalKey:      new(b.fleet.JobKey()),
 		Store:         store,
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package fleet_test
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -66,37 +67,89 @@ func TestOpenKeepsKeysAndRefusesOpenFiles(t *testing.T) {
 func TestJobSignatures(t *testing.T) {
 	d, other := open(t), open(t)
 	k := d.JobKey()
-	signer := fleet.FormatKey(k.Public())
-	subject, id, data := "automl.trials.default.s.i.1", "s/i/1/1", []byte(`{"key":1}`)
-	sig := k.Sign(subject, id, data)
-	trust := fleet.Trust{other.JobKey().Public(), k.Public()}
-	if err := trust.Verify(signer, sig, subject, id, data); err != nil {
-		t.Fatalf("a good signature fails: %v", err)
+	// A batch of five (an odd count: a node goes up unpaired) and one alone.
+	var jobs []fleet.Job
+	for i := range 5 {
+		jobs = append(jobs, fleet.Job{Subject: fmt.Sprintf("automl.trials.default.s.i.%d", i), ID: fmt.Sprintf("s/i/%d/1", i), Data: []byte(fmt.Sprintf(`{"key":%d}`, i))})
+	}
+	signed := k.SignBatch(jobs)
+	alone := fleet.Job{Subject: "automl.control.s.i.9", ID: "stop/s/i/9/1", Data: []byte("{}")}
+	aloneSig := k.Sign(alone)
+	for name, v := range map[string]*fleet.Verifier{"fresh": fleet.NewVerifier(fleet.Trust{other.JobKey().Public(), k.Public()})} {
+		for i, j := range jobs {
+			if err := v.Verify(signed[i], j); err != nil {
+				t.Fatalf("%s: job %d of the batch fails: %v", name, i, err)
+			}
+		}
+		if err := v.Verify(aloneSig, alone); err != nil {
+			t.Fatalf("%s: a job signed alone fails: %v", name, err)
+		}
 	}
 	cases := []struct {
-		name                 string
-		signer, sig, subject string
-		id                   string
-		data                 []byte
-		want                 error
+		name string
+		s    fleet.Signed
+		j    fleet.Job
+		want error
 	}{
-		{"unsigned", "", "", subject, id, data, fleet.ErrUnsigned},
-		{"altered payload", signer, sig, subject, id, []byte(`{"key":2}`), fleet.ErrAltered},
-		{"other subject", signer, sig, "automl.trials.default.s.i.2", id, data, fleet.ErrAltered},
-		{"other message id", signer, sig, subject, "s/i/1/2", data, fleet.ErrAltered},
-		{"garbage signature", signer, "!!", subject, id, data, fleet.ErrAltered},
-		{"garbage signer", "jobkey-xyz", sig, subject, id, data, fleet.ErrAltered},
+		{"unsigned", fleet.Signed{}, jobs[0], fleet.ErrUnsigned},
+		{"altered payload", signed[0], fleet.Job{Subject: jobs[0].Subject, ID: jobs[0].ID, Data: []byte(`{"key":7}`)}, fleet.ErrAltered},
+		{"other subject", signed[0], fleet.Job{Subject: jobs[1].Subject, ID: jobs[0].ID, Data: jobs[0].Data}, fleet.ErrAltered},
+		{"other message id", signed[0], fleet.Job{Subject: jobs[0].Subject, ID: "s/i/0/2", Data: jobs[0].Data}, fleet.ErrAltered},
+		{"another job's proof", signed[1], jobs[0], fleet.ErrAltered},
+		{"garbage proof", fleet.Signed{Signer: signed[0].Signer, Signature: signed[0].Signature, Proof: "!!"}, jobs[0], fleet.ErrAltered},
+		{"garbage signature", fleet.Signed{Signer: aloneSig.Signer, Signature: "AAAA", Proof: aloneSig.Proof}, alone, fleet.ErrAltered},
+		{"garbage signer", fleet.Signed{Signer: "jobkey-xyz", Signature: aloneSig.Signature}, alone, fleet.ErrAltered},
 	}
 	for _, c := range cases {
-		if err := trust.Verify(c.signer, c.sig, c.subject, c.id, c.data); !errors.Is(err, c.want) {
+		v := fleet.NewVerifier(fleet.Trust{k.Public()}) // nothing verified yet
+		if err := v.Verify(c.s, c.j); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
-	if err := (fleet.Trust{other.JobKey().Public()}).Verify(signer, sig, subject, id, data); !errors.Is(err, fleet.ErrUntrusted) {
+	// A verified root lets the batch's other jobs through, but only jobs
+	// whose own proof leads to it.
+	v := fleet.NewVerifier(fleet.Trust{k.Public()})
+	if err := v.Verify(signed[0], jobs[0]); err != nil {
+		t.Fatal(err)
+	}
+	forged := fleet.Signed{Signer: signed[2].Signer, Signature: "AAAA", Proof: signed[2].Proof}
+	if err := v.Verify(forged, jobs[2]); err != nil {
+		t.Errorf("a job of a verified batch: %v", err)
+	}
+	if err := v.Verify(forged, fleet.Job{Subject: jobs[2].Subject, ID: jobs[2].ID, Data: []byte("x")}); !errors.Is(err, fleet.ErrAltered) {
+		t.Errorf("an altered job with a verified batch's proof: %v", err)
+	}
+	if err := fleet.NewVerifier(fleet.Trust{other.JobKey().Public()}).Verify(aloneSig, alone); !errors.Is(err, fleet.ErrUntrusted) {
 		t.Errorf("a key the worker does not trust: %v", err)
 	}
+	// Jobs this process signed pass a verifier told to trust it here, even
+	// with no signature check; others' do not.
+	local := fleet.NewVerifier(fleet.Trust{})
+	local.TrustLocal(k)
+	if err := local.Verify(fleet.Signed{Signer: "x", Signature: "x", Proof: signed[3].Proof}, jobs[3]); err != nil {
+		t.Errorf("a job this process signed: %v", err)
+	}
+	stranger := fleet.Job{Subject: "automl.trials.default.s.i.99", ID: "s/i/99/1", Data: []byte("{}")}
+	if err := local.Verify(other.JobKey().Sign(stranger), stranger); !errors.Is(err, fleet.ErrUntrusted) {
+		t.Errorf("a job another key signed, on a verifier trusting this process: %v", err)
+	}
+	id := "s/i/1/1"
 	if l := k.Lease(id); !k.CheckLease(id, l) || k.CheckLease("s/i/1/2", l) || other.JobKey().CheckLease(id, l) || k.CheckLease(id, "") {
 		t.Error("lease tokens do not tell jobs and keys apart")
+	}
+}
+
+func BenchmarkSignBatch64(b *testing.B) {
+	d, err := fleet.Open(filepath.Join(b.TempDir(), "f"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	jobs := make([]fleet.Job, 64)
+	for i := range jobs {
+		jobs[i] = fleet.Job{Subject: fmt.Sprintf("automl.trials.default.s.i.%d", i), ID: fmt.Sprintf("s/i/%d/1", i), Data: make([]byte, 400)}
+	}
+	for b.Loop() {
+		d.JobKey().SignBatch(jobs)
 	}
 }
 

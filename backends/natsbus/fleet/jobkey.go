@@ -17,8 +17,9 @@ import (
 // that job, which the scheduler checks, so only a worker that was handed
 // the job can report on it.
 type JobKey struct {
-	priv ed25519.PrivateKey
-	mac  []byte // the lease tokens' HMAC key, derived from the seed
+	priv   ed25519.PrivateKey
+	mac    []byte   // the lease tokens' HMAC key, derived from the seed
+	signed *rootSet // batch roots signed in this process (Verifier.TrustLocal)
 }
 
 // NewJobKey makes a key from a 32-byte seed.
@@ -27,7 +28,7 @@ func NewJobKey(seed []byte) (JobKey, error) {
 		return JobKey{}, fmt.Errorf("job key seed: %d bytes, want %d", len(seed), ed25519.SeedSize)
 	}
 	mac := sha256.Sum256(append([]byte("automl lease v1\x00"), seed...))
-	return JobKey{priv: ed25519.NewKeyFromSeed(seed), mac: mac[:]}, nil
+	return JobKey{priv: ed25519.NewKeyFromSeed(seed), mac: mac[:], signed: newRootSet(1 << 14)}, nil
 }
 
 // Valid reports whether the key was made (the zero JobKey is not).
@@ -36,10 +37,9 @@ func (k JobKey) Valid() bool { return k.priv != nil }
 // Public is the key workers trust.
 func (k JobKey) Public() ed25519.PublicKey { return k.priv.Public().(ed25519.PublicKey) }
 
-// Sign signs a job: its subject, its message id and its payload.
-func (k JobKey) Sign(subject, id string, data []byte) string {
-	return base64.RawStdEncoding.EncodeToString(ed25519.Sign(k.priv, signed(subject, id, data)))
-}
+// Sign signs one job: its subject, its message id and its payload (a
+// batch of one; SignBatch signs many at the cost of one).
+func (k JobKey) Sign(j Job) Signed { return k.SignBatch([]Job{j})[0] }
 
 // Lease is the lease token of the job with message id id.
 func (k JobKey) Lease(id string) string {
@@ -53,16 +53,6 @@ func (k JobKey) CheckLease(id, lease string) bool {
 	return hmac.Equal([]byte(k.Lease(id)), []byte(lease))
 }
 
-func signed(subject, id string, data []byte) []byte {
-	msg := make([]byte, 0, len(subject)+len(id)+len(data)+16)
-	msg = append(msg, "automl job v1\n"...)
-	msg = append(msg, subject...)
-	msg = append(msg, '\n')
-	msg = append(msg, id...)
-	msg = append(msg, '\n')
-	return append(msg, data...)
-}
-
 // Why a job's signature does not hold.
 var (
 	ErrUnsigned  = errors.New("the job is not signed")
@@ -73,11 +63,9 @@ var (
 // Trust is the set of job keys a worker accepts.
 type Trust []ed25519.PublicKey
 
-// Verify checks a job's signature, made by signer (a FormatKey string).
-func (t Trust) Verify(signer, sig, subject, id string, data []byte) error {
-	if signer == "" || sig == "" {
-		return ErrUnsigned
-	}
+// verifyRoot checks a batch root's signature, made by signer (a FormatKey
+// string).
+func (t Trust) verifyRoot(signer, sig string, root [32]byte) error {
 	pub, err := ParseKey(signer)
 	if err != nil {
 		return fmt.Errorf("%w: signer: %w", ErrAltered, err)
@@ -93,7 +81,7 @@ func (t Trust) Verify(signer, sig, subject, id string, data []byte) error {
 		return fmt.Errorf("%w (%s)", ErrUntrusted, signer)
 	}
 	raw, err := base64.RawStdEncoding.DecodeString(sig)
-	if err != nil || !ed25519.Verify(pub, signed(subject, id, data), raw) {
+	if err != nil || !ed25519.Verify(pub, rootMessage(root), raw) {
 		return ErrAltered
 	}
 	return nil
