@@ -46,6 +46,7 @@ type Scheduler struct {
 	failedLimit      int
 
 	reconcile *reconcile
+	load      load // the slots seen busy, which bound the jobs in flight
 
 	// lifecycle
 	searcherDone bool
@@ -178,6 +179,7 @@ func gather(ch <-chan Inbound, batch []Inbound, max int) []Inbound {
 // step applies a batch of events, lets the searcher act, commits once,
 // then acknowledges the events and dispatches the new jobs.
 func (s *Scheduler) step(ctx context.Context, batch []Inbound, start bool) error {
+	s.load.roll(s.cfg.Now())
 	for _, in := range batch {
 		eff, err := s.ledger.apply(in.Event)
 		if err != nil {
@@ -245,6 +247,9 @@ func (s *Scheduler) flushDue() <-chan time.Time {
 // searcher what it must see; the searcher's answers are carried out too.
 func (s *Scheduler) carryOut(eff effects) error {
 	s.buf.add(eff, s.spec)
+	for _, d := range eff.ran {
+		s.load.ended(d)
+	}
 	for _, id := range eff.unknown {
 		s.log.Warn("event for an unknown trial dropped", "trial", id)
 	}
@@ -346,34 +351,6 @@ func (s *Scheduler) context() search.Context {
 			return id
 		},
 	}
-}
-
-// jobs is how many jobs of any kind (new trials, promotions) fit now: free
-// slots (plus the queue), none once the resource budget is spoken for.
-func (s *Scheduler) jobs() int {
-	if s.searcherDone || s.draining || s.failedStudy != "" || s.resourceSpent() {
-		return 0
-	}
-	inFlight := len(s.ledger.inFlight)
-	free := s.cfg.Slots + s.cfg.Queue - inFlight
-	if s.cfg.Queue > 0 && free < (s.cfg.Queue+1)/2 {
-		// Refill the queue in halves, not a job per finished trial: the
-		// workers still have queued jobs, and each refill is a commit.
-		// Counted over pending and running together: a worker may report
-		// a short trial's start only with its end (natsbus), so a trial
-		// seen pending may well be running.
-		free = 0
-	}
-	return max(free, 0)
-}
-
-// want is how many new trials fit now: jobs within the trial budget.
-func (s *Scheduler) want() int {
-	free := s.jobs()
-	if s.study.Trials > 0 {
-		free = min(free, s.study.Trials-s.ledger.created())
-	}
-	return max(free, 0)
 }
 
 // resourceSpent reports whether the resource budget (max_resource_total)

@@ -1,0 +1,77 @@
+package scheduler_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"automl/backends/local"
+	"automl/plugins/funcs"
+	"automl/scheduler"
+	"automl/spacefile"
+	"automl/trial"
+)
+
+// A study told it has MaxSlots slots (and as large a queue), with a
+// billion-trial budget, run by two slots: the jobs in flight stay within
+// the ramp's floor, never thousands ahead of the slots, and a drain ends
+// it with its queue withdrawn.
+func TestBacklogFollowsTheSlotsSeen(t *testing.T) {
+	h := newHarness(t, strings.Replace(fmt.Sprintf(braninSpace, "backlog", spacefile.MaxTrials, 1),
+		"function: branin", "function: branin, sleep: 2ms", 1))
+	var mu sync.Mutex
+	most, completed := 0, 0
+	var sched *scheduler.Scheduler
+	sum, err, _ := h.run(context.Background(), funcs.Runner{}, 2, func(c *scheduler.Config) {
+		c.Slots, c.Queue = scheduler.MaxSlots, scheduler.MaxSlots
+		c.Progress = func(p scheduler.Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			most = max(most, p.Running+p.Queued)
+			completed = p.Completed
+			if completed >= 300 {
+				sched.Drain()
+			}
+		}
+	}, func(s *scheduler.Scheduler) { sched = s })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Status != scheduler.StudyInterrupted || completed < 300 {
+		t.Fatalf("summary %+v after %d completed; want interrupted after 300", sum, completed)
+	}
+	// Two slots of 2 ms trials keep about 2 slots busy: the floor of 64
+	// bounds the jobs in flight (without the ramp: 8192 at the first step).
+	if most > 64 {
+		t.Errorf("%d jobs queued or running at once for 2 slots; want at most 64", most)
+	}
+	created := len(h.load().Trials)
+	if created > completed+64 {
+		t.Errorf("%d trials created for %d completed; want at most 64 ahead", created, completed)
+	}
+	t.Logf("FIGURE backlog: 2 slots told %d, budget %d: at most %d jobs in flight, %d trials created for %d completed",
+		scheduler.MaxSlots, spacefile.MaxTrials, most, created, completed)
+}
+
+func TestConfigLimits(t *testing.T) {
+	h := newHarness(t, fmt.Sprintf(braninSpace, "limits", 10, 1))
+	d := local.New(1, func(trial.Spec) (trial.Runner, error) { return funcs.Runner{}, nil })
+	defer d.Close()
+	for _, c := range []struct {
+		mod  func(*scheduler.Config)
+		want string
+	}{
+		{func(c *scheduler.Config) { c.Slots = scheduler.MaxSlots + 1 }, "slots must be 1 to 4096, got 4097"},
+		{func(c *scheduler.Config) { c.Queue = scheduler.MaxSlots + 1 }, "queue must be at most 4096, got 4097"},
+		{func(c *scheduler.Config) { c.Override.Trials = spacefile.MaxTrials + 1 }, "trials must be 0 to 1000000000, got 1000000001"},
+		{func(c *scheduler.Config) { c.Override.Timeout = spacefile.MaxTimeout + 1 }, "timeout must be 0 to"},
+	} {
+		cfg := scheduler.Config{File: h.space, Store: h.store, Dispatcher: d, Slots: 1}
+		c.mod(&cfg)
+		if _, err := scheduler.New(cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want %q", err, c.want)
+		}
+	}
+}
