@@ -2,9 +2,11 @@ package scheduler_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"automl/backends/local"
@@ -73,5 +75,51 @@ func TestConfigLimits(t *testing.T) {
 		if _, err := scheduler.New(cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("error %v, want %q", err, c.want)
 		}
+	}
+}
+
+// stallingStore holds one commit until its context ends (a disk that does
+// not answer), once armed.
+type stallingStore struct {
+	scheduler.Store
+	armed   atomic.Bool
+	stalled chan struct{}
+}
+
+func (s *stallingStore) Commit(ctx context.Context, study string, c scheduler.Change) error {
+	if s.armed.CompareAndSwap(true, false) {
+		close(s.stalled)
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return s.Store.Commit(ctx, study, c)
+}
+
+// A run cancelled while a step waits (on a commit here; on a dispatch's
+// acks with NATS gone) ends as a cancelled run does: interrupted, and
+// recorded so, not as a failed commit that leaves the study "running".
+func TestCancelMidStepEndsInterrupted(t *testing.T) {
+	h := newHarness(t, strings.Replace(fmt.Sprintf(braninSpace, "midstep", 1000, 1), "function: branin", "function: branin, sleep: 2ms", 1))
+	st := &stallingStore{Store: h.store, stalled: make(chan struct{})}
+	h.store = st
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-st.stalled
+		cancel()
+	}()
+	var once sync.Once
+	sum, err, _ := h.run(ctx, funcs.Runner{}, 2, func(c *scheduler.Config) {
+		c.Progress = func(p scheduler.Progress) {
+			if p.Completed >= 10 {
+				once.Do(func() { st.armed.Store(true) })
+			}
+		}
+	})
+	if !errors.Is(err, context.Canceled) || sum.Status != scheduler.StudyInterrupted {
+		t.Fatalf("run ended %v, status %q; want cancelled, interrupted", err, sum.Status)
+	}
+	if s := h.load().Study; s.Status != scheduler.StudyInterrupted {
+		t.Errorf("stored status %q (%s); want interrupted", s.Status, s.Reason)
 	}
 }

@@ -112,6 +112,13 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 	s.reconcile.log = func(err error) { s.log.Warn("check the jobs in flight", "err", err) }
 	defer s.reconcile.stop()
 	for !s.finished() {
+		// A stop or a drain goes first: select picks among ready cases at
+		// random, and a loop whose every step waits on a failing dispatch
+		// could otherwise miss a drain for many steps.
+		if ctx.Err() != nil {
+			return s.interrupt()
+		}
+		s.drainIfAsked(ctx)
 		var batch []Inbound
 		select {
 		case <-s.reconcile.due():
@@ -124,9 +131,7 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 		case <-ctx.Done():
 			return s.interrupt()
 		case <-s.drain:
-			if !s.draining {
-				s.startDrain(ctx, "interrupted by the user")
-			}
+			s.drainIfAsked(ctx)
 		case in, ok := <-events:
 			if !ok {
 				if o, isOwner := s.cfg.Dispatcher.(Owner); isOwner && o.Err() != nil {
@@ -147,6 +152,11 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			s.startDrain(ctx, "timeout reached")
 		}
 		if err := s.step(ctx, batch, false); err != nil {
+			if ctx.Err() != nil {
+				// Cancelled mid-step (a commit or a dispatch that saw it):
+				// end as cancelled, the step committed by interrupt.
+				return s.interrupt()
+			}
 			return s.summary(), err
 		}
 		if s.failedStudy != "" && !s.draining {
@@ -156,7 +166,21 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			s.startDrain(ctx, "too many failed trials")
 		}
 	}
+	if ctx.Err() != nil {
+		return s.interrupt()
+	}
 	return s.finish(ctx)
+}
+
+// drainIfAsked starts the drain Drain asked for, once.
+func (s *Scheduler) drainIfAsked(ctx context.Context) {
+	select {
+	case <-s.drain:
+		if !s.draining {
+			s.startDrain(ctx, "interrupted by the user")
+		}
+	default:
+	}
 }
 
 // gather takes the events already waiting, up to max, so one commit covers
