@@ -20,6 +20,7 @@ import (
 	"automl/report"
 	"automl/scheduler"
 	"automl/spacefile"
+	"automl/worker"
 )
 
 type searchFlags struct {
@@ -143,24 +144,39 @@ func (f *searchFlags) flagsOK() error {
 	switch {
 	case f.workers < 0:
 		return usagef("--workers must be >= 0, got %d", f.workers)
+	case f.workers > worker.MaxSlots:
+		return usagef("--workers must be at most %d (each slot is a trainer process of this machine), got %d", worker.MaxSlots, f.workers)
 	case f.workers == 0 && !f.remote():
 		return usagef("--workers must be >= 1, got 0 (without --nats or --listen no other worker can join)")
 	case f.nats.url != "" && f.listen != "":
 		return usagef("--nats and --listen: give one (--listen exposes the embedded server; --nats replaces it)")
 	case f.parallel < 1:
 		return usagef("--parallel must be >= 1, got %d", f.parallel)
+	case f.parallel > scheduler.MaxSlots:
+		return usagef("--parallel must be at most %d (trials queued or running at once, a fleet's slots), got %d", scheduler.MaxSlots, f.parallel)
 	case f.maxLost < 0 || f.maxDeliver < 0 || f.ackWait < 0 || f.replicas < 1:
 		return usagef("--max-lost, --max-deliver and --ack-wait must be >= 0, --replicas >= 1")
 	case f.trials < 0:
 		return usagef("--trials must be >= 0, got %d", f.trials)
+	case f.trials > spacefile.MaxTrials:
+		return usagef("--trials must be at most %d (a billion), got %d", spacefile.MaxTrials, f.trials)
 	case f.timeout < 0:
 		return usagef("--timeout must be >= 0, got %s", f.timeout)
+	case f.timeout > spacefile.MaxTimeout:
+		return usagef("--timeout must be at most %dh (a year), got %s", int(spacefile.MaxTimeout.Hours()), f.timeout)
 	case f.seed < 0:
 		return usagef("--seed must be >= 0, got %d", f.seed)
 	case f.retries < 0 || f.maxFailed < 0:
 		return usagef("--retries and --max-failed must be >= 0")
 	}
-	return nil
+	return firstError(
+		atMost("--retries", f.retries, maxCount, ""),
+		atMost("--max-lost", f.maxLost, maxCount, ""),
+		atMost("--max-failed", f.maxFailed, maxCount, ""),
+		atMost("--max-deliver", f.maxDeliver, maxDeliver, ""),
+		atMost("--replicas", f.replicas, maxReplicas, "JetStream's most"),
+		atMost("--ack-wait", f.ackWait, maxAckWait, "a day"),
+	)
 }
 
 func runSearch(cmd *cobra.Command, f *searchFlags) error {
@@ -215,9 +231,15 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	}
 	defer disp.Close()
 
+	slots := f.parallel
+	if !f.remote() && slots > f.workers {
+		// No other worker can join: the slots here are all there are.
+		log.Info("--parallel is more than the worker slots here, and no other worker can join (no --nats or --listen)", "parallel", f.parallel, "workers", f.workers)
+		slots = f.workers
+	}
 	cfg := scheduler.Config{
-		File: space, Store: store, StoreFile: f.db, Dispatcher: disp, Slots: f.parallel,
-		Queue:    scheduler.DefaultQueue(space, f.parallel),
+		File: space, Store: store, StoreFile: f.db, Dispatcher: disp, Slots: slots,
+		Queue:    scheduler.DefaultQueue(space, slots),
 		Override: f.override, Log: log, Ready: startWorkers,
 	}
 	if f.seedSet {

@@ -98,6 +98,13 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	if f.grace < 0 || f.ackWait < 0 || f.maxDeliver < 0 {
 		return usagef("--grace, --ack-wait and --max-deliver must be >= 0")
 	}
+	if err := firstError(
+		atMost("--grace", f.grace, maxGrace, "a day"),
+		atMost("--ack-wait", f.ackWait, maxAckWait, "a day"),
+		atMost("--max-deliver", f.maxDeliver, maxDeliver, ""),
+	); err != nil {
+		return err
+	}
 	log := newConsole(os.Stderr).logger(level)
 	ctx := cmd.Context()
 
