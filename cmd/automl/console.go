@@ -23,6 +23,9 @@ type console struct {
 	line     string // the progress line shown now
 	lastLog  time.Time
 	lastDraw time.Time
+	// hint, when set, ends "finishing running trials" (how to stop them
+	// now), so that it is only said where it is true.
+	hint func() string
 }
 
 func newConsole(w *os.File) *console {
@@ -48,13 +51,16 @@ func (c *console) Write(p []byte) (int, error) {
 func (c *console) progress(p scheduler.Progress, final bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if final {
+		p.Draining = false // it is over: nothing is finishing any more
+	}
 	now := time.Now()
 	if c.tty {
 		if !final && now.Sub(c.lastDraw) < 100*time.Millisecond {
 			return
 		}
 		c.lastDraw = now
-		c.line = progressLine(p)
+		c.line = progressLine(p, c.drainHint())
 		fmt.Fprint(c.w, "\r\033[K"+c.line)
 		if final {
 			fmt.Fprintln(c.w)
@@ -66,10 +72,17 @@ func (c *console) progress(p scheduler.Progress, final bool) {
 		return
 	}
 	c.lastLog = now
-	fmt.Fprintln(c.w, progressLine(p))
+	fmt.Fprintln(c.w, progressLine(p, c.drainHint()))
 }
 
-func progressLine(p scheduler.Progress) string {
+func (c *console) drainHint() string {
+	if c.hint == nil {
+		return ""
+	}
+	return c.hint()
+}
+
+func progressLine(p scheduler.Progress, hint string) string {
 	var b strings.Builder
 	done := p.Finished()
 	if p.Budget > 0 {
@@ -92,7 +105,7 @@ func progressLine(p scheduler.Progress) string {
 		fmt.Fprintf(&b, "  eta %s", roundDuration(eta))
 	}
 	if p.Draining {
-		b.WriteString("  (finishing running trials; Ctrl-C again to stop them)")
+		b.WriteString("  (finishing running trials" + hint + ")")
 	}
 	return b.String()
 }

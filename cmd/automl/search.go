@@ -7,19 +7,19 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"automl/backends/natsbus"
 	"automl/report"
 	"automl/scheduler"
 	"automl/spacefile"
+	"automl/trial"
 	"automl/worker"
 )
 
@@ -48,6 +48,7 @@ type searchFlags struct {
 	ackWait    time.Duration
 	maxDeliver int
 	replicas   int
+	grace      time.Duration
 }
 
 // remote reports whether workers of other processes can join the study.
@@ -69,9 +70,12 @@ Running the same command again on an existing study continues it: trials
 that were running when it stopped run again, completed ones never do, and
 --trials N raises the budget.
 
-Ctrl-C once stops dispatching and lets running trials finish; Ctrl-C twice
-stops them too. Either way the study can be continued later. automl stop
-STUDY [TRIAL...] stops a running study, or some of its trials, from another
+SIGINT (Ctrl-C) or SIGTERM once stops dispatching and lets running trials
+finish for up to --timeout-grace; then, or at a second signal, they are
+stopped too (they run again when the study continues), and whatever does
+not answer within 5 s more is not waited for. The exit status is 128 + the
+first signal's number: 130 for SIGINT, 143 for SIGTERM. automl stop STUDY
+[TRIAL...] stops a running study, or some of its trials, from another
 terminal.
 
 A fleet: --listen HOST:PORT exposes the embedded server so that automl
@@ -136,6 +140,7 @@ trainer could not start, its result could not be stored) is re-run up to
 	fl.DurationVar(&f.ackWait, "ack-wait", 0, "job lease: a silent worker's trials go elsewhere after it (default: the pool's, 60s when new)")
 	fl.IntVar(&f.maxDeliver, "max-deliver", 0, "times a job is handed out before its trial fails (default: the pool's, 10 when new)")
 	fl.IntVar(&f.replicas, "replicas", 1, "stream replicas when creating them (3 on a JetStream cluster)")
+	fl.DurationVar(&f.grace, "timeout-grace", 30*time.Second, "after SIGINT or SIGTERM, how long running trials may take to finish before they are stopped (0: stop them at once)")
 	_ = cmd.MarkFlagRequired("space")
 	return cmd
 }
@@ -168,6 +173,8 @@ func (f *searchFlags) flagsOK() error {
 		return usagef("--seed must be >= 0, got %d", f.seed)
 	case f.retries < 0 || f.maxFailed < 0:
 		return usagef("--retries and --max-failed must be >= 0")
+	case f.grace < 0:
+		return usagef("--timeout-grace must be >= 0, got %s", f.grace)
 	}
 	return firstError(
 		atMost("--retries", f.retries, maxCount, ""),
@@ -176,6 +183,7 @@ func (f *searchFlags) flagsOK() error {
 		atMost("--max-deliver", f.maxDeliver, maxDeliver, ""),
 		atMost("--replicas", f.replicas, maxReplicas, "JetStream's most"),
 		atMost("--ack-wait", f.ackWait, maxAckWait, "a day"),
+		atMost("--timeout-grace", f.grace, maxGrace, "a day"),
 	)
 }
 
@@ -263,26 +271,19 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		n := 0
-		for range sigs {
-			n++
-			if n == 1 {
-				log.Warn("stopping: no new trials; running trials finish (Ctrl-C again to stop them too)")
-				s.Drain()
-				continue
-			}
-			log.Warn("stopping running trials; the study can be continued with the same command")
-			cancel()
-			return
-		}
-	}()
+	resume := fmt.Sprintf("automl search -space %s%s", f.space, dbArg(f.db))
+	stop := &stopper{
+		log: log, grace: f.grace, interactive: term.IsTerminal(int(os.Stdin.Fd())),
+		drain: s.Drain, hard: cancel, resume: resume, exit: os.Exit, stderr: os.Stderr,
+	}
+	con.hint = stop.hint
+	stop.start()
+	defer stop.release()
 
 	sum, runErr := s.Run(runCtx)
-	stopWorkers()
+	waitBounded(stopWorkers, stopLimit/2, func() {
+		log.Warn("worker slots still stopping (a trainer or NATS does not answer); not waiting for them", "after", stopLimit/2)
+	})
 	if !f.quiet && last.Study != "" {
 		con.progress(last, true) // one last line with the final counts
 	}
@@ -294,7 +295,20 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	}
 	switch {
 	case errors.Is(runErr, context.Canceled) || sum.Status == scheduler.StudyInterrupted:
-		fmt.Fprintf(cmd.ErrOrStderr(), "study %s interrupted; continue it with: automl search -space %s%s\n", space.Study, f.space, dbArg(f.db))
+		sig := stop.signal()
+		how := ""
+		switch {
+		case sig != nil && errors.Is(runErr, context.Canceled) && sum.Counts[trial.Running] > 0:
+			how = fmt.Sprintf(" by %s: %d running trial(s) stopped, to run again when it continues", sigName(sig), sum.Counts[trial.Running])
+		case sig != nil && errors.Is(runErr, context.Canceled):
+			how = " by " + sigName(sig)
+		case sig != nil:
+			how = fmt.Sprintf(" by %s: its running trials finished", sigName(sig))
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "study %s interrupted%s; continue it with: %s\n", space.Study, how, resume)
+		if sig != nil {
+			return interrupted{sig}
+		}
 		return errInterrupted
 	case sum.Status == scheduler.StudyFailed:
 		return fmt.Errorf("study %s failed: %s", space.Study, sum.Reason)
