@@ -24,10 +24,13 @@ const rampFloor = 64
 const loadWindow = time.Second
 
 // load measures how many slots the workers are seen keeping busy, whatever
-// Config.Slots claims: the trials seen running, plus the average number of
+// Config.Slots claims: the trials seen running, or the average number of
 // slots the attempts that ended lately kept busy (their run times over the
-// time they ended in, Little's law). Each run counts for at most
-// loadWindow, so a long run that just ended weighs no more than one slot.
+// time they ended in, Little's law), whichever is more. The second sees
+// runs too short to be seen running; the larger of the two, not their
+// sum, since a run seen running and then ending counts in both. Each run
+// counts for at most loadWindow, so a long run that just ended weighs no
+// more than one slot.
 type load struct {
 	start    time.Time     // of the current period
 	cur      time.Duration // run time of the attempts that ended in it
@@ -52,11 +55,11 @@ func (l *load) roll(now time.Time) {
 // ended counts an attempt that ran for d.
 func (l *load) ended(d time.Duration) { l.cur += min(max(d, 0), loadWindow) }
 
-// busy is how many slots are seen busy, running trials included.
+// busy is how many slots are seen busy, given the trials seen running.
 func (l *load) busy(running int) float64 {
 	b := float64(running)
 	if span := l.prevSpan + l.now.Sub(l.start); span > 0 {
-		b += float64(l.prev+l.cur) / float64(span)
+		b = max(b, float64(l.prev+l.cur)/float64(span))
 	}
 	return b
 }

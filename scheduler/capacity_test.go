@@ -123,3 +123,29 @@ func TestCancelMidStepEndsInterrupted(t *testing.T) {
 		t.Errorf("stored status %q (%s); want interrupted", s.Status, s.Reason)
 	}
 }
+
+// The ramp does not starve a fleet that is there: told of MaxSlots, run by
+// 150 slots, the study soon keeps all 150 busy (jobs in flight reach
+// them), and its backlog stays within twice the slots seen busy.
+func TestBacklogRampsUpToAFleet(t *testing.T) {
+	const slots = 150
+	h := newHarness(t, strings.Replace(fmt.Sprintf(braninSpace, "fleet", 3000, 1),
+		"function: branin", "function: branin, sleep: 20ms", 1))
+	var mu sync.Mutex
+	most := 0
+	sum, err, _ := h.run(context.Background(), funcs.Runner{}, slots, func(c *scheduler.Config) {
+		c.Slots, c.Queue = scheduler.MaxSlots, scheduler.MaxSlots
+		c.Progress = func(p scheduler.Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			most = max(most, p.Running+p.Queued)
+		}
+	})
+	if err != nil || sum.Status != scheduler.StudyDone {
+		t.Fatalf("summary %+v, %v", sum, err)
+	}
+	t.Logf("FIGURE ramp: %d slots told %d: at most %d jobs in flight", slots, scheduler.MaxSlots, most)
+	if most < slots || most > 3*slots {
+		t.Errorf("at most %d jobs in flight for %d slots; want them all fed, and no more than about twice as many", most, slots)
+	}
+}
