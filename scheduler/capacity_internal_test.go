@@ -62,9 +62,9 @@ func TestJobsRampWithTheSlotsSeen(t *testing.T) {
 		want                                 int
 	}{
 		{"nothing seen yet", MaxSlots, MaxSlots, 0, 0, 0, rampFloor},
-		{"two slots busy, backlog full", MaxSlots, MaxSlots, 0, 62, 2, 0},
-		{"two slots busy, half the backlog taken", MaxSlots, MaxSlots, 0, 30, 2, 32},
-		{"short trials on two slots", MaxSlots, MaxSlots, 2, 62, 0, 0},
+		{"two slots busy, backlog full", MaxSlots, MaxSlots, 0, rampFloor - 2, 2, 0},
+		{"two slots busy, half the backlog taken", MaxSlots, MaxSlots, 0, rampFloor/2 - 2, 2, rampFloor / 2},
+		{"short trials on two slots", MaxSlots, MaxSlots, 2, rampFloor - 2, 0, 0},
 		{"a fleet of 1000 seen", MaxSlots, MaxSlots, 0, 0, 1000, 1000},
 		{"1000 seen, 3000 told", 3000, 0, 1000, 0, 0, 2000},
 		{"the slots told bound it", 2, 32, 1000, 0, 2, 32},
