@@ -83,7 +83,9 @@ worker processes on other machines join (nothing else to install);
 --nats URL uses an existing NATS server (or cluster) instead of the
 embedded one, and then runs no local slots unless --workers says so.
 Either way --parallel is how many trials are queued or running at once:
-set it to the fleet's slot count. Both the scheduler and the workers
+set it to the fleet's slot count (at most 4096). It is a ceiling, not a
+backlog: jobs are queued as workers are seen taking them, at most twice
+the slots seen busy (128 at least). Both the scheduler and the workers
 reconnect to NATS forever.
 
 Failure budgets: a trial whose code fails (non-zero exit, panic, NaN) is
@@ -123,7 +125,7 @@ trainer could not start, its result could not be stored) is re-run up to
 	addDBFlag(cmd, &f.db)
 	fl.IntVar(&f.trials, "trials", 0, "trial budget (overrides the space file's; raises it on a resumed study)")
 	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process (default: CPUs; 0 with --nats)")
-	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once (default: --workers; 32 with --nats or --listen)")
+	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once, at most 4096 (default: --workers; 32 with --nats or --listen)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed (overrides the space file's; default: chosen and recorded)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "wall-time budget, e.g. 30m (overrides the space file's)")
 	fl.IntVar(&f.retries, "retries", 0, "times a trial whose code failed is run again (overrides the space file's budget.retries)")
