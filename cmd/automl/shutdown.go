@@ -77,17 +77,20 @@ func (s *stopper) signal() os.Signal {
 	return s.first
 }
 
-// hint is what the progress line adds to "finishing running trials".
+// hint is what the progress line of a draining study says ("": no signal
+// came, the study drains by itself).
 func (s *stopper) hint() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.first == nil || s.stopped {
+	switch {
+	case s.first == nil:
 		return ""
+	case s.stopped:
+		return "stopping running trials"
+	case s.first == os.Interrupt && s.interactive:
+		return "finishing running trials; Ctrl-C again to stop them"
 	}
-	if s.first == os.Interrupt && s.interactive {
-		return "; Ctrl-C again to stop them"
-	}
-	return "; a second signal stops them"
+	return "finishing running trials; a second signal stops them"
 }
 
 func (s *stopper) loop() {
@@ -110,16 +113,13 @@ func (s *stopper) loop() {
 				s.drain()
 				graceOver = time.After(s.grace)
 			case first:
-				s.log.Warn(sigName(sig) + ": stopping the running trials now (--timeout-grace 0); they run again when the study continues")
-				limit = s.stop()
+				limit = s.stop(sigName(sig) + ": stopping the running trials now (--timeout-grace 0); they run again when the study continues")
 			default:
-				s.log.Warn(sigName(sig) + " again: stopping the running trials now; they run again when the study continues")
-				limit = s.stop()
+				limit = s.stop(sigName(sig) + " again: stopping the running trials now; they run again when the study continues")
 			}
 		case <-graceOver:
 			graceOver = nil
-			s.log.Warn(fmt.Sprintf("the grace period of %s is over: stopping the running trials; they run again when the study continues", s.grace))
-			limit = s.stop()
+			limit = s.stop(fmt.Sprintf("the grace period of %s is over: stopping the running trials; they run again when the study continues", s.grace))
 		case <-limit:
 			s.die(fmt.Sprintf("still stopping %s after the running trials were told to stop", s.limit))
 		case <-done:
@@ -142,14 +142,16 @@ func (s *stopper) drainMessage(sig os.Signal) string {
 	return fmt.Sprintf("%s: stopping: no new trials; running trials may finish within %s (--timeout-grace), then they are stopped; %s", sigName(sig), s.grace, again)
 }
 
-// stop tells the running trials to stop (once) and starts the clock of
-// stopLimit.
-func (s *stopper) stop() <-chan time.Time {
+// stop says why and tells the running trials to stop (once), and starts
+// the clock of the stop's limit. It is marked stopped first, so the
+// progress line drawn with the message no longer offers to stop them.
+func (s *stopper) stop(why string) <-chan time.Time {
 	s.mu.Lock()
 	already := s.stopped
 	s.stopped = true
 	s.mu.Unlock()
 	if !already {
+		s.log.Warn(why)
 		s.hard()
 	}
 	return time.After(s.limit)

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"automl/scheduler"
 )
 
 // syncBuffer is a bytes.Buffer safe for the stopper's goroutine and the
@@ -67,7 +69,7 @@ func TestStopperCtrlCTwiceThenThrice(t *testing.T) {
 	p := newStopperProbe(time.Hour, true)
 	p.s.sigs <- os.Interrupt
 	await(t, p.drained, "drain after the first Ctrl-C")
-	if h := p.s.hint(); h != "; Ctrl-C again to stop them" {
+	if h := p.s.hint(); h != "finishing running trials; Ctrl-C again to stop them" {
 		t.Errorf("hint %q after one Ctrl-C on a terminal", h)
 	}
 	if log := p.log.String(); !strings.Contains(log, "Ctrl-C again stops them now") || !strings.Contains(log, "within 1h0m0s") {
@@ -75,7 +77,7 @@ func TestStopperCtrlCTwiceThenThrice(t *testing.T) {
 	}
 	p.s.sigs <- os.Interrupt
 	await(t, p.hard, "hard stop after the second Ctrl-C")
-	if h := p.s.hint(); h != "" {
+	if h := p.s.hint(); h != "stopping running trials" {
 		t.Errorf("hint %q once the trials are told to stop", h)
 	}
 	p.s.sigs <- os.Interrupt
@@ -133,5 +135,34 @@ func TestStopperReleasedWithoutSignal(t *testing.T) {
 	p.s.release()
 	if p.s.signal() != nil || p.s.hint() != "" {
 		t.Errorf("signal %v, hint %q without any signal", p.s.signal(), p.s.hint())
+	}
+}
+
+// The progress line of a draining study says what is true now: how to stop
+// the running trials only after a Ctrl-C on a terminal, that they are
+// stopping once told to (redrawn under the log line that says so), and
+// nothing of either on the final line.
+func TestProgressLineSaysWhatTheDrainDoes(t *testing.T) {
+	var out syncBuffer
+	hint := ""
+	c := &console{w: &out, tty: true, hint: func() string { return hint }}
+	p := scheduler.Progress{Study: "s", Budget: 10, Running: 2, Draining: true}
+	c.progress(p, false)
+	if s := out.String(); !strings.Contains(s, "(finishing running trials)") || strings.Contains(s, "Ctrl-C") {
+		t.Errorf("a study draining by itself: %q", s)
+	}
+	hint = "finishing running trials; Ctrl-C again to stop them"
+	c.Write([]byte("a log line\n"))
+	if s := out.String(); !strings.HasSuffix(s, "(finishing running trials; Ctrl-C again to stop them)") {
+		t.Errorf("after a Ctrl-C: %q", s)
+	}
+	hint = "stopping running trials"
+	c.Write([]byte("stopping the running trials now\n"))
+	if s := out.String(); !strings.HasSuffix(s, "(stopping running trials)") {
+		t.Errorf("once told to stop: %q", s)
+	}
+	c.progress(p, true)
+	if last := out.String()[strings.LastIndex(out.String(), "\r"):]; strings.Contains(last, "(") {
+		t.Errorf("final line: %q", last)
 	}
 }
