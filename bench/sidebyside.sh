@@ -17,9 +17,9 @@ PY=/usr/bin/python3
 out=$(mktemp -d)
 trap 'git worktree remove --force "$out/old-tree" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
 git worktree add -q --detach "$out/old-tree" "$REV"
-(cd "$out/old-tree" && go build -o "$out/old" ./cmd/automl)
+(cd "$out/old-tree" && go build -o "$out/old" ./cmd/automl && go test -c -o "$out/old.fleet.test" ./bench/fleet)
 go build -o "$out/new" ./cmd/automl
-go test -c -o "$out/fleet.test" ./bench/fleet
+go test -c -o "$out/new.fleet.test" ./bench/fleet
 
 cat > "$out/space.yaml" <<YAML
 study: e2e
@@ -38,8 +38,8 @@ e2e() { # binary -> trials/s of the study loop, and CPU seconds of the whole com
   rate=$("$1" studies --db "$out/db/automl.db" --json | $PY -c 'import json,sys; s=json.load(sys.stdin)[0]; print(round(5000/s["elapsed_seconds"]))')
   echo "$rate $(awk '{printf "%.2f", $1+$2}' "$out/time")"
 }
-sim64() { # binary -> trials/s and scheduler CPU per trial
-  AUTOML_BENCH_BIN="$1" "$out/fleet.test" -test.run '^$' -test.bench 'Simulated64' -test.benchtime 1x |
+sim64() { # binary -> trials/s and scheduler CPU per trial (each revision's bench drives its own binary: the slots speak its protocol)
+  AUTOML_BENCH_BIN="$1" "$1.fleet.test" -test.run '^$' -test.bench 'Simulated64' -test.benchtime 1x |
     awk '/^BenchmarkSimulated64/ {for (i=1;i<=NF;i++) {if ($(i+1)=="trials/s") t=$i; if ($(i+1)=="cpu-us/trial") c=$i}; print t, c}'
 }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }

@@ -69,6 +69,9 @@ func inProcessTime(b *testing.B, sleep time.Duration) time.Duration {
 //
 //	in-process        funcs.Runner called directly: the floor
 //	reused            one kept process (trainer.reuse: true)
+//	reused-subreaper  the same in a subreaper box (its sweep at each
+//	                  trial's end scans /proc; the default box is a
+//	                  cgroup where one can be made)
 //	fresh-on-path     a fresh process per trial, launched when the trial
 //	                  comes (reuse off, NoPrelaunch): launch and handshake
 //	                  on the trial's critical path
@@ -87,17 +90,18 @@ func BenchmarkTrialOverhead(b *testing.B) {
 	}{{"trivial", 0}, {"500ms", 500 * time.Millisecond}} {
 		floor := inProcessTime(b, length.sleep)
 		for _, way := range []struct {
-			name                        string
-			inProcess, reuse, prelaunch bool
+			name                                  string
+			inProcess, reuse, prelaunch, noCgroup bool
 		}{
 			{name: "in-process", inProcess: true},
 			{name: "reused", reuse: true},
+			{name: "reused-subreaper", reuse: true, noCgroup: true},
 			{name: "fresh-on-path"},
 			{name: "fresh-prelaunched", prelaunch: true},
 		} {
 			b.Run(length.name+"/"+way.name, func(b *testing.B) {
 				var run trial.Runner = funcs.Runner{}
-				slot := plugins.NewSlot(plugins.HostOptions{Self: pluginBinary(b), NoPrelaunch: !way.prelaunch})
+				slot := plugins.NewSlot(plugins.HostOptions{Self: pluginBinary(b), NoPrelaunch: !way.prelaunch, NoCgroup: way.noCgroup})
 				if !way.inProcess {
 					run = slot
 					// The first trial launches the process (and the first

@@ -36,6 +36,10 @@ type Config struct {
 	// Stderr, when set, receives the plugin's stderr (and its stdout after
 	// the handshake) as it is written: the trainer's log.
 	Stderr io.Writer
+	// NoCgroup holds the process in a subreaper box even where a cgroup
+	// v2 hierarchy is writable (see Open): for tests of that path, and
+	// for hosts whose cgroups something else manages.
+	NoCgroup bool
 }
 
 const (

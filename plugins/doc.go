@@ -14,7 +14,13 @@
 // Every plugin process starts in its own session (and so its own process
 // group), with only the environment it is given (no host secrets), with
 // mutual TLS on its socket, and with a parent-death signal tied to a locked
-// OS thread, so a worker that dies takes its plugins with it. Stopping or
-// timing out a trial that does not stop within a grace period kills the
-// whole session: the plugin, and every child and grandchild it started.
+// OS thread, so a worker that dies takes its plugins with it. It also
+// starts in a box (internal/proc.Box): a cgroup v2 group of its own where
+// one can be made, else a subreaper box, in which the worker and the
+// plugin are child subreapers and the plugin's descendants carry a token.
+// The box holds every descendant, even one that left the session: at each
+// trial's end Run kills what the trial left in it, the plugin aside, and
+// stopping or timing out a trial that does not stop within a grace period
+// kills the whole box. A process that dies is described by its exit
+// status or signal.
 package plugins

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"automl/plugins/internal/proc"
 	"automl/plugins/internal/trainerpb"
 	"automl/trial"
 )
@@ -28,10 +29,11 @@ const pluginName = "trainer"
 type grpcPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
 	runner trial.Runner // server side only
+	reaper *proc.Reaper // server side only
 }
 
 func (p *grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	trainerpb.RegisterTrainerServer(s, &server{runner: p.runner})
+	trainerpb.RegisterTrainerServer(s, &server{runner: p.runner, reaper: p.reaper})
 	return nil
 }
 

@@ -21,7 +21,8 @@ import (
 
 // The test binary is its own plugin: run as `TEST plugin serve NAME` it
 // serves a built-in (the behaviours below, exec, funcs), and with
-// AUTOML_TEST_ROLE=host it is a worker that tests SIGKILL.
+// AUTOML_TEST_ROLE=host (or stray-host, next-worker) it is a worker that
+// tests SIGKILL.
 func TestMain(m *testing.M) {
 	if len(os.Args) == 4 && os.Args[1] == "plugin" && os.Args[2] == "serve" {
 		if err := plugins.ServeBuiltin(os.Args[3]); err != nil {
@@ -30,8 +31,15 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	if os.Getenv("AUTOML_TEST_ROLE") == "host" {
+	switch os.Getenv("AUTOML_TEST_ROLE") {
+	case "host":
 		runHost()
+		return
+	case "stray-host":
+		runStrayHost()
+		return
+	case "next-worker":
+		fmt.Println(plugins.Containment())
 		return
 	}
 	os.Exit(m.Run())

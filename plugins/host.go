@@ -33,11 +33,13 @@ type HostOptions struct {
 	// before any trial: a spare would do it beside the running trial, on
 	// the slot's GPUs.
 	NoPrelaunch bool
-	// StartTimeout, StopGrace, MaxMessageSize and Stderr: see Config.
+	// StartTimeout, StopGrace, MaxMessageSize, Stderr and NoCgroup: see
+	// Config.
 	StartTimeout   time.Duration
 	StopGrace      time.Duration
 	MaxMessageSize int
 	Stderr         io.Writer
+	NoCgroup       bool
 }
 
 // ConfigFor says which process runs a trainer, and whether a process may
@@ -53,6 +55,7 @@ func (o HostOptions) ConfigFor(t trial.Trainer) (Config, bool, error) {
 		StopGrace:      o.StopGrace,
 		MaxMessageSize: o.MaxMessageSize,
 		Stderr:         o.Stderr,
+		NoCgroup:       o.NoCgroup,
 	}
 	if cfg.Env == nil {
 		cfg.Env = BaseEnv()

@@ -102,3 +102,82 @@ func TestWorkerKilledLeavesNoPlugin(t *testing.T) {
 }
 
 func alive(pid int) bool { return proc.Alive(pid) }
+
+// runStrayHost is a worker in a subprocess whose exec trial leaves a
+// process in a session of its own (STRAY_MARK in its environment): it
+// prints the plugin's pid once the trial runs, and waits to be killed.
+func runStrayHost() {
+	slot := plugins.NewSlot(plugins.HostOptions{Self: selfExe(nil)})
+	s := strayJob(1, straysScript+"\nexec sleep 1000", os.Getenv("STRAY_MARK"), "", true)
+	rep := &reporter{decide: func(float64, trial.Metrics) trial.Directive {
+		fmt.Printf("plugin %d\n", slot.Pid())
+		return trial.Continue
+	}}
+	_, err := slot.Run(context.Background(), s, rep)
+	fmt.Fprintln(os.Stderr, "host: trial ended:", err)
+	os.Exit(1)
+}
+
+// A worker killed with SIGKILL cannot sweep: its plugin and the plugin's
+// program die with it (parent-death signals), but what the program
+// started (a child that left the session, a nohup'd one) lives on, in the
+// dead worker's cgroup. The next worker on the machine ends it when it
+// makes its first box.
+func TestDeadWorkersStraysEndWithTheNextWorker(t *testing.T) {
+	if m := boxModes(t); len(m) < 2 {
+		t.Skip("no cgroup box on this machine: a dead worker's escaped processes go to init")
+	}
+	mark := newMark(t)
+	cmd := exec.Command(selfExe(t))
+	cmd.Env = append(os.Environ(), "AUTOML_TEST_ROLE=stray-host", "STRAY_MARK="+mark)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var plugin int
+	select {
+	case line := <-lines:
+		if _, err := fmt.Sscanf(line, "plugin %d", &plugin); err != nil {
+			t.Fatalf("host said %q", line)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the host never started its trial")
+	}
+	before := marked(mark)
+	if len(before) < 3 {
+		t.Fatalf("the trial runs %v, want its program and two strays", before)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	eventually(t, 5*time.Second, "the plugin outlived its SIGKILLed worker", func() bool { return !proc.Alive(plugin) })
+	// The program (exec sleep) dies with the plugin (its parent-death
+	// signal); the strays, which have none, are left.
+	eventually(t, 5*time.Second, "the program outlived its plugin", func() bool { return len(marked(mark)) < len(before) })
+	left := marked(mark)
+	if len(left) == 0 {
+		t.Fatalf("nothing of %v outlived the worker: the test shows no escape", before)
+	}
+	next := exec.Command(selfExe(t))
+	next.Env = append(os.Environ(), "AUTOML_TEST_ROLE=next-worker")
+	said, err := next.Output()
+	if err != nil {
+		t.Fatalf("next worker: %v", err)
+	}
+	eventually(t, 5*time.Second, fmt.Sprintf("the dead worker's stray %v outlived the next worker's start (%s)", left, strings.TrimSpace(string(said))),
+		func() bool { return len(marked(mark)) == 0 })
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,15 +21,20 @@ import (
 )
 
 // Plugin is one running plugin process; it is a trial.Runner. Run trials
-// on it one at a time. Kill (or Close) it when done: that kills its whole
-// session. A Plugin that crashed, broke the protocol or was killed runs no
-// further trial (Healthy reports false); start a new one.
+// on it one at a time. The process runs in a box (a cgroup, or the
+// subreaper's watch; see proc.Box) with everything it starts: when a
+// trial ends, whatever it left running is killed, the process itself
+// aside. Kill (or Close) it when done: that kills the whole box. A Plugin
+// that crashed, broke the protocol or was killed runs no further trial
+// (Healthy reports false); start a new one.
 type Plugin struct {
 	cfg     Config
 	name    string // the command line, for messages
 	client  *plugin.Client
+	cmd     *exec.Cmd // its ProcessState is go-plugin's to set; read it once client.Exited()
 	rpc     trainerpb.TrainerClient
 	pid     int
+	box     *proc.Box // the process and everything it starts
 	stderr  *tail
 	release chan struct{} // closed after the process is gone: ends its locked thread
 	cleanup func()        // removes a verified private copy of the binary
@@ -42,9 +48,11 @@ type Plugin struct {
 // errKilled marks a plugin its host killed.
 var errKilled = errors.New("killed by the host")
 
-// Open checks the binary and starts the plugin process: its own session
-// and process group, only cfg's environment, mutual TLS, a parent-death
-// signal, and a capped message size. It returns once the handshake is done.
+// Open checks the binary and starts the plugin process: in a box of its
+// own (a cgroup where cgroup v2 is writable and cfg.NoCgroup is false,
+// else a subreaper box), its own session and process group, only cfg's
+// environment, mutual TLS, a parent-death signal, and a capped message
+// size. It returns once the handshake is done.
 // A binary that is missing, not executable or fails its pin is rejected
 // before launch (ErrBinary); a process that fails the handshake is killed
 // and reported (ErrHandshake and trial.ErrLost).
@@ -61,8 +69,19 @@ func Open(cfg Config) (*Plugin, error) {
 		release: make(chan struct{}),
 		cleanup: cleanup,
 	}
+	noCgroup := cfg.NoCgroup
 	for attempt := 1; ; attempt++ {
+		p.box = proc.NewBox(noCgroup)
 		err = p.launch(path)
+		if errors.Is(err, errCgroupLaunch) {
+			// Starting into the cgroup failed (a kernel without clone3,
+			// a group the system manages): try without, and if that
+			// works, make no more cgroup boxes.
+			noCgroup = true
+			if err = p.launch2(path); err == nil {
+				proc.DisableCgroups(fmt.Sprintf("starting %s into a cgroup failed", p.name))
+			}
+		}
 		// A just-written private copy can be briefly "text file busy" while
 		// another goroutine forks (golang/go#22315): try again.
 		if err == nil || !errors.Is(err, syscall.ETXTBSY) || attempt == 5 {
@@ -86,8 +105,9 @@ func (p *Plugin) launch(path string) error {
 	}
 	cmd := exec.Command(path, p.cfg.Args...)
 	cmd.Dir = p.cfg.Dir
-	cmd.Env = p.cfg.env()
+	cmd.Env = append(p.cfg.env(), p.box.Env())
 	cmd.SysProcAttr = proc.SessionAttr()
+	p.box.Attr(cmd.SysProcAttr)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  handshake,
 		Plugins:          plugin.PluginSet{pluginName: &grpcPlugin{}},
@@ -115,14 +135,29 @@ func (p *Plugin) launch(path string) error {
 		if cmd.Process != nil {
 			p.pid = cmd.Process.Pid
 		}
+		p.box.Started(p.pid)
 		if err != nil {
-			proc.KillSession(p.pid)
+			p.box.Close()
 			client.Kill()
+			if p.pid == 0 && p.box.LaunchFailed(err) {
+				return fmt.Errorf("%w: %w", errCgroupLaunch, err)
+			}
 			return p.handshakeError(err)
 		}
-		p.client = client
+		p.client, p.cmd = client, cmd
 		return nil
 	}, p.release)
+}
+
+// errCgroupLaunch marks a launch that failed starting into its cgroup.
+var errCgroupLaunch = errors.New("cannot start into a cgroup")
+
+// launch2 launches again, in a subreaper box, after a launch into a
+// cgroup failed.
+func (p *Plugin) launch2(path string) error {
+	p.box = proc.NewBox(true)
+	p.pid = 0
+	return p.launch(path)
 }
 
 // handshakeError explains a failed launch in the user's terms.
@@ -177,17 +212,17 @@ func (p *Plugin) markBroken(err error) {
 	}
 }
 
-// Kill kills the plugin's whole session at once (the plugin, its children,
-// their children) and releases what the host held for it. It returns after
-// the process has been reaped (or after a few seconds when a descendant
-// that escaped the session still holds its output open). Safe to call more
-// than once and concurrently with Run, which then fails.
+// Kill kills the plugin's whole box at once (the plugin, its children,
+// their children, wherever they went) and releases what the host held
+// for it. It returns after the process has been reaped (or after a few
+// seconds when a process stuck in the kernel holds its output open). Safe
+// to call more than once and concurrently with Run, which then fails.
 func (p *Plugin) Kill() {
 	p.kill.Do(func() {
 		p.markBroken(errKilled)
-		proc.KillSession(p.pid)
 		done := make(chan struct{})
 		go func() {
+			p.box.Close()
 			p.client.Kill()
 			close(done)
 		}()
@@ -200,15 +235,37 @@ func (p *Plugin) Kill() {
 	})
 }
 
-// killGroup marks the plugin broken and sends SIGKILL to its process
-// group: one system call, where Kill's scan of /proc for the rest of the
-// session costs milliseconds. A slot retiring a process after its trial
-// calls it on the next trial's critical path, then Kill in the background
-// (see Slot.retire).
+// killGroup marks the plugin broken and sends SIGKILL to its box
+// (cgroup.kill) or, in a subreaper box, to its process group: one system
+// call, where Kill's wait (and in a subreaper box its scan of /proc) costs
+// milliseconds. A slot retiring a process after its trial calls it on the
+// next trial's critical path, then Kill in the background (see
+// Slot.retire).
 func (p *Plugin) killGroup() {
 	p.markBroken(errKilled)
-	proc.KillGroup(p.pid, syscall.SIGKILL)
+	p.box.Kill()
 }
+
+// Containment says how the plugin's processes are held: "cgroup DIR" or
+// "subreaper (why not a cgroup)".
+func (p *Plugin) Containment() string { return p.box.Kind() }
+
+// Containment says how this process holds the trainer processes it
+// starts (see Open): in a cgroup each, below a group it names, or as a
+// subreaper (and why not in cgroups). The first call also ends what dead
+// workers of this machine left running in their cgroups.
+func Containment() string {
+	b := proc.NewBox(false)
+	defer b.Close()
+	if dir, ok := strings.CutPrefix(b.Kind(), "cgroup "); ok {
+		return "cgroup v2: a group per trainer process in " + filepath.Dir(dir)
+	}
+	return b.Kind()
+}
+
+// sweep kills what the trial that just ended left running in the box
+// (the plugin process aside, which may run the next trial).
+func (p *Plugin) sweep() { p.box.Sweep() }
 
 // Close kills the plugin (see Kill); a trainer keeps nothing that a clean
 // shutdown would save.

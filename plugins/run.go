@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"syscall"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -32,11 +33,19 @@ func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 		return trial.Result{}, err
 	}
 	defer p.releaseBusy()
+	// The trial's end: what it left running in the box (a daemon it
+	// started, a child that called setsid) is killed before the process
+	// takes another trial. (A killed plugin's box is already empty.)
+	defer p.sweep()
 	if !proc.Exists(p.pid) {
 		// Died since its last trial (killed while idle, say): the trial
 		// never reaches it, which is the infrastructure's failure.
-		err := fmt.Errorf("%w: %w: plugin %s (pid %d) was dead before trial %v could start: %s",
-			trial.ErrLost, ErrCrashed, p.name, p.pid, spec.Key, p.crashNote())
+		how, _ := p.waitExit(time.Second, false)
+		if how != "" {
+			how += "; "
+		}
+		err := fmt.Errorf("%w: %w: plugin %s (pid %d) was dead before trial %v could start: %s%s",
+			trial.ErrLost, ErrCrashed, p.name, p.pid, spec.Key, how, p.crashNote())
 		p.markBroken(err)
 		p.Kill()
 		return failed(trial.Result{}, err)
@@ -60,7 +69,7 @@ func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 		err = stream.Send(&trainerpb.HostMessage{Msg: &trainerpb.HostMessage_Start{Start: &trainerpb.Start{SpecJson: specJSON}}})
 	}
 	if err != nil {
-		return p.streamFailed(spec, err, true)
+		return p.streamFailed(spec, err, true, false)
 	}
 	type received struct {
 		m   *trainerpb.PluginMessage
@@ -90,12 +99,12 @@ func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 				if t.killed {
 					return t.killedResult(ctx, runCtx)
 				}
-				return p.streamFailed(spec, r.err, false)
+				return p.streamFailed(spec, r.err, false, t.stopping)
 			}
 			switch x := r.m.GetMsg().(type) {
 			case *trainerpb.PluginMessage_Report:
 				if err := t.report(runCtx, rep, x.Report); err != nil {
-					return p.streamFailed(spec, err, false)
+					return p.streamFailed(spec, err, false, t.stopping)
 				}
 			case *trainerpb.PluginMessage_Result:
 				res, runErr := resultFromProto(x.Result)
@@ -226,14 +235,17 @@ func (p *Plugin) releaseBusy() {
 }
 
 // streamFailed explains a stream that broke mid-trial; the process is
-// killed either way (it is never reused after this).
+// killed either way (it is never reused after this). A process that died
+// is described by how (its exit status, or the signal that killed it: a
+// SIGKILL nobody asked for is likely the kernel's OOM killer); stopping
+// says the host had asked the trial to stop.
 //
 // A stream that could not even be opened (beforeStart: the trainer never
 // got the trial) is the infrastructure's failure, not the trial's: a kept
 // process that died between trials (killed, out of memory) looks so. The
 // error is then also trial.ErrLost, so the trial runs again without
 // counting as failed.
-func (p *Plugin) streamFailed(spec trial.Spec, err error, beforeStart bool) (trial.Result, error) {
+func (p *Plugin) streamFailed(spec trial.Spec, err error, beforeStart, stopping bool) (trial.Result, error) {
 	p.mu.Lock()
 	killedByHost := errors.Is(p.broken, errKilled)
 	p.mu.Unlock()
@@ -245,13 +257,12 @@ func (p *Plugin) streamFailed(spec trial.Spec, err error, beforeStart bool) (tri
 		err = fmt.Errorf("%w: plugin %s sent a message over the %d-byte limit during trial %v (%s)",
 			ErrProtocol, p.name, p.cfg.MaxMessageSize, spec.Key, status.Convert(err).Message())
 	case code == codes.Unavailable || code == codes.Canceled || errors.Is(err, io.EOF):
-		p.waitExit(2 * time.Second)
-		if p.client.Exited() {
+		if how, exited := p.waitExit(2*time.Second, stopping); exited {
 			when := "during"
 			if beforeStart {
 				when = "before the start of"
 			}
-			err = fmt.Errorf("%w: plugin %s (pid %d) died %s trial %v: %s", ErrCrashed, p.name, p.pid, when, spec.Key, p.crashNote())
+			err = fmt.Errorf("%w: plugin %s (pid %d) died %s trial %v: %s; %s", ErrCrashed, p.name, p.pid, when, spec.Key, how, p.crashNote())
 			break
 		}
 		fallthrough
@@ -273,11 +284,27 @@ func (p *Plugin) crashNote() string {
 	return "it wrote nothing to stderr"
 }
 
-// waitExit polls for the process's exit (go-plugin reports it only once its
-// output is drained, which the crash message needs).
-func (p *Plugin) waitExit(d time.Duration) {
+// waitExit polls, for up to d, for the process's exit, and says how it
+// ended (see proc.Describe). go-plugin reports an exit only once the
+// process's output is drained, which the crash message needs, so that is
+// waited for; a process whose output stays open (a descendant holds it)
+// is known dead by its zombie's status in /proc.
+func (p *Plugin) waitExit(d time.Duration, stopping bool) (string, bool) {
 	deadline := time.Now().Add(d)
 	for !p.client.Exited() && time.Now().Before(deadline) {
 		time.Sleep(2 * time.Millisecond)
 	}
+	if p.client.Exited() {
+		if ps := p.cmd.ProcessState; ps != nil {
+			if ws, ok := ps.Sys().(syscall.WaitStatus); ok {
+				return proc.Describe(ws, stopping), true
+			}
+			return ps.String(), true
+		}
+		return "exited", true
+	}
+	if ws, ok := proc.ExitStatus(p.pid); ok {
+		return proc.Describe(ws, stopping), true
+	}
+	return "", false
 }

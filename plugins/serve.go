@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"automl/plugins/internal/proc"
 	"automl/plugins/internal/trainerpb"
 	"automl/trial"
 )
@@ -26,10 +27,18 @@ import (
 // assume it: keep per-trial state inside Run. The ctx given to Run is
 // cancelled when the host stops the trial or goes away; a Report made
 // after that returns trial.Stop.
+//
+// The process becomes a child subreaper (Linux): a program a trial starts
+// that is orphaned (its parent exited; it may have left its session) stays
+// below the plugin process, where the host's sweep at the trial's end
+// finds and kills it; the plugin reaps such orphans while no trial runs.
+// So a runner must wait for every child it starts before Run returns (as
+// os/exec's Wait does): none may outlive its trial.
 func Serve(runner trial.Runner) {
+	reaper := proc.Adopt()
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: handshake,
-		Plugins:         plugin.PluginSet{pluginName: &grpcPlugin{runner: runner}},
+		Plugins:         plugin.PluginSet{pluginName: &grpcPlugin{runner: runner, reaper: reaper}},
 		GRPCServer:      plugin.DefaultGRPCServer,
 		// go-plugin logs to stderr, which the host keeps for crash
 		// messages: errors only, so the tail is the trainer's own output.
@@ -41,6 +50,7 @@ func Serve(runner trial.Runner) {
 type server struct {
 	trainerpb.UnimplementedTrainerServer
 	runner trial.Runner
+	reaper *proc.Reaper // nil: not a subreaper
 }
 
 func (s *server) Run(stream trainerpb.Trainer_RunServer) error {
@@ -60,6 +70,8 @@ func (s *server) Run(stream trainerpb.Trainer_RunServer) error {
 	defer cancel()
 	rep := &streamReporter{stream: stream, ctx: ctx, directives: make(chan bool, 1)}
 	go rep.receive(cancel)
+	s.reaper.Busy()
+	defer s.reaper.Idle()
 	res, runErr := s.runner.Run(ctx, spec, rep)
 	return rep.send(&trainerpb.PluginMessage{Msg: &trainerpb.PluginMessage_Result{Result: resultToProto(res, runErr)}})
 }
@@ -112,15 +124,27 @@ func (r *streamReporter) Report(ctx context.Context, step float64, metrics trial
 		}
 		return trial.Continue, fmt.Errorf("send report: %w", err)
 	}
-	select {
-	case stop := <-r.directives:
+	answer := func(stop bool) (trial.Directive, error) {
 		if stop {
 			return trial.Stop, nil
 		}
 		return trial.Continue, nil
-	case <-r.ctx.Done():
-		return trial.Stop, nil
-	case <-ctx.Done():
-		return trial.Continue, ctx.Err()
 	}
+	select {
+	case stop := <-r.directives:
+		return answer(stop)
+	case <-r.ctx.Done():
+	case <-ctx.Done():
+	}
+	// The host's answer may have come just before its cancel: select picks
+	// among ready cases at random, and the answer wins.
+	select {
+	case stop := <-r.directives:
+		return answer(stop)
+	default:
+	}
+	if r.ctx.Err() != nil {
+		return trial.Stop, nil
+	}
+	return trial.Continue, ctx.Err()
 }

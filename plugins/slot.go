@@ -68,9 +68,9 @@ func errSlotClosed() error { return fmt.Errorf("%w: slot closed", trial.ErrLost)
 // everything of cfg that goes into a launch or that a Plugin keeps, but
 // Stderr (a writer, fixed by the slot's options).
 func configKey(cfg Config) string {
-	return fmt.Sprintf("%q %q %q %q %q %d %d %d",
+	return fmt.Sprintf("%q %q %q %q %q %d %d %d %v",
 		cfg.Path, cfg.SHA256, cfg.Dir, cfg.Args, cfg.env(),
-		cfg.StartTimeout, cfg.StopGrace, cfg.MaxMessageSize)
+		cfg.StartTimeout, cfg.StopGrace, cfg.MaxMessageSize, cfg.NoCgroup)
 }
 
 // Run runs the job in a plugin process.
@@ -212,16 +212,15 @@ func (s *Slot) discard(sp *spare) {
 	})
 }
 
-// retire kills a process that runs no further trial. Its process group,
-// the plugin and what it started there, gets SIGKILL before retire returns;
-// the rest of its session is killed, and the process reaped, in the
-// background, off the next trial's critical path (a /proc scan and the
-// wait for go-plugin to see the exit cost milliseconds on a busy machine).
-// After a trial that ended normally that rest is empty: trainers that start
-// programs in groups of their own (exec) kill those groups when the
-// programs exit, and a stopped, timed-out or crashed trial has had its
-// whole session killed by Plugin.Run already. Only a descendant that left
-// its group mid-trial may outlive the trial, by those milliseconds.
+// retire kills a process that runs no further trial. Its box (a cgroup:
+// everything in it) or, in a subreaper box, its process group gets SIGKILL
+// before retire returns; the rest of the box is killed, the box removed
+// and the process reaped in the background, off the next trial's critical
+// path (the wait for go-plugin to see the exit, and in a subreaper box a
+// /proc scan, cost milliseconds on a busy machine). After a trial that
+// ended normally that rest is empty: Plugin.Run swept the box at the
+// trial's end, the plugin process aside, and a stopped, timed-out or
+// crashed trial has had its whole box killed by Plugin.Run already.
 func (s *Slot) retire(p *Plugin) {
 	s.mu.Lock()
 	if s.cur == p {

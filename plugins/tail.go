@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"sync"
 )
@@ -32,9 +33,14 @@ func (t *tail) String() string {
 	return string(t.buf)
 }
 
+// goSignalCrash is the first line of a Go program killed by a signal its
+// runtime catches: "SIGSEGV: segmentation violation" at a line's start.
+var goSignalCrash = regexp.MustCompile(`(?m)^SIG[A-Z0-9]+: [a-z]`)
+
 // crashExcerpt picks what explains a crash from a stderr tail: the Go
-// panic or fatal error and the first lines of its trace when there is one,
-// else the last lines written.
+// panic, fatal error or signal crash ("SIGSEGV: segmentation violation",
+// a signal the Go runtime turns into exit status 2) and the first lines of
+// its trace when there is one, else the last lines written.
 func crashExcerpt(s string) string {
 	const lines = 12
 	s = strings.TrimRight(s, "\n")
@@ -46,6 +52,9 @@ func crashExcerpt(s string) string {
 		if i := strings.LastIndex(s, marker); i >= 0 && (i == 0 || s[i-1] == '\n') && i > start {
 			start = i
 		}
+	}
+	if loc := goSignalCrash.FindAllStringIndex(s, -1); len(loc) > 0 && loc[len(loc)-1][0] > start {
+		start = loc[len(loc)-1][0]
 	}
 	if start >= 0 {
 		ls := strings.Split(s[start:], "\n")

@@ -58,6 +58,7 @@ type Scheduler struct {
 	runStart     time.Time
 	baseElapsed  time.Duration
 	lastCommit   time.Time
+	dispatchFail time.Time // when a failed dispatch was last logged (zero: it works)
 }
 
 // New checks the configuration.
@@ -442,6 +443,7 @@ func (s *Scheduler) send(ctx context.Context) {
 		specs = nil
 	}
 	if len(specs) > 0 {
+		// Retried every step; logged every 30 s (a full disk can last).
 		if err := s.cfg.Dispatcher.Dispatch(ctx, specs); err != nil {
 			rejected := map[trial.Key]bool{}
 			for _, u := range undeliverable(err) {
@@ -458,10 +460,14 @@ func (s *Scheduler) send(ctx context.Context) {
 					retry = append(retry, sp)
 				}
 			}
-			if len(retry) > 0 {
+			if now := time.Now(); len(retry) > 0 && now.Sub(s.dispatchFail) >= 30*time.Second {
 				s.log.Warn("dispatch failed; will retry", "jobs", len(retry), "err", err)
+				s.dispatchFail = now
 			}
 			s.buf.unsent = retry
+		} else if !s.dispatchFail.IsZero() {
+			s.log.Info("dispatch works again", "jobs", len(specs))
+			s.dispatchFail = time.Time{}
 		}
 	}
 	for _, k := range s.buf.stops() {

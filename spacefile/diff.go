@@ -8,7 +8,7 @@ import (
 
 // Diff says how two space files differ in what decides a study's trials
 // (parameters, objective, algorithm and its seed, resource, trainer), or ""
-// when they do not. Budgets and the trainer's timeout may change between
+// when they do not. Budgets and the trainer's timeouts (timeout, progress_timeout) may change between
 // runs of a study; positions and comments never matter.
 func Diff(a, b *File) string {
 	if a.Study != b.Study {

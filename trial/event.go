@@ -222,6 +222,9 @@ type Event struct {
 	Step     float64   `json:"step,omitempty"`
 	Metrics  Metrics   `json:"metrics,omitempty"`
 	Result   *Result   `json:"result,omitempty"`
+	// Lease is the job's lease token (Spec.Lease), proof that the sender
+	// was handed the job.
+	Lease string `json:"lease,omitempty"`
 }
 
 // Record is the stored state of a trial: what the store keeps and the

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 )
 
 // The exit policy: how a run that ended becomes a trial's next state. It
@@ -35,11 +36,17 @@ type Ended struct {
 	// Lost is an infrastructure failure the worker met while the run went
 	// on (an event it could not store).
 	Lost error
+	// Stalled is the progress timeout (Trainer.ProgressLimit) when the
+	// worker stopped the run because the trainer reported nothing for that
+	// long: a stopped, deadlocked or hung process. The run is lost, not
+	// failed: the trial runs again within its max_lost budget.
+	Stalled time.Duration
 }
 
 // Classify says how the run ended. The first that applies wins: a stop asked
 // for, an infrastructure failure, a reported metric that fails the trial,
-// the trial timeout, the worker's own cancel, the runner's error; else
+// the trial timeout, a stall (no report within the progress timeout: lost),
+// the worker's own cancel, the runner's error; else
 // the runner's result (done unless it says otherwise), which fails when
 // a final metric is not a finite number. Errors name the attempt.
 func (e Ended) Classify(key Key) Result {
@@ -56,6 +63,8 @@ func (e Ended) Classify(key Key) Result {
 		return fail(ExitCrashed, e.Failure)
 	case e.TimedOut != nil:
 		return fail(ExitCrashed, e.TimedOut)
+	case e.Stalled > 0:
+		return fail(ExitLost, fmt.Errorf("the trainer reported nothing for %v (trainer.progress_timeout); the worker stopped it, and the run counts as lost (retried within budget.max_lost)", e.Stalled))
 	case e.Cancelled:
 		return fail(ExitAborted, errors.New("the worker stopped under it"))
 	case e.Err != nil && errors.Is(e.Err, ErrLost):

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 var key = Key{Study: "s", ID: 3, Attempt: 2}
@@ -32,6 +33,10 @@ func TestClassify(t *testing.T) {
 		{"stopped", Ended{Result: done, Err: context.Canceled, Stopped: true}, ExitAborted, "stopped by request"},
 		{"stopped wins over a loss", Ended{Stopped: true, Lost: errors.New("x")}, ExitAborted, "stopped by request"},
 		{"the worker stopping", Ended{Err: context.Canceled, Cancelled: true}, ExitAborted, "the worker stopped under it"},
+		{"stalled: lost, naming the timeout", Ended{Result: Result{Outcome: ExitAborted}, Stalled: 90 * time.Second}, ExitLost, "reported nothing for 1m30s (trainer.progress_timeout)"},
+		{"a stall wins over the runner's error", Ended{Err: errors.New("plugin was killed"), Stalled: time.Minute}, ExitLost, "trainer.progress_timeout"},
+		{"a timeout wins over a stall", Ended{TimedOut: errors.New("timed out after 1s"), Stalled: time.Minute}, ExitCrashed, "timed out after 1s"},
+		{"a stop asked for wins over a stall", Ended{Stopped: true, Stalled: time.Minute}, ExitAborted, "stopped by request"},
 		{"panicked", Ended{Err: &PanicError{Value: "boom"}}, ExitCrashed, "runner panicked: boom"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -51,12 +51,31 @@ type Trainer struct {
 	SHA256 string `json:"sha256,omitempty"`
 	// Timeout bounds one run (0: none).
 	Timeout time.Duration `json:"timeout,omitempty"`
+	// ProgressTimeout is how long a run may go without a report before
+	// its worker stops it and the run counts as lost (0: 30 minutes; see
+	// ProgressLimit).
+	ProgressTimeout time.Duration `json:"progress_timeout,omitempty"`
 	// Pool targets the workers of one pool ("": DefaultPool).
 	Pool string `json:"pool,omitempty"`
 }
 
 // DefaultPool is the pool of a trainer that names none.
 const DefaultPool = "default"
+
+// defaultProgressTimeout is the progress timeout of a trainer that sets
+// none: generous, so that only a trainer that is stuck (stopped, deadlocked,
+// waiting on a dead file system) reaches it, never one that is slow.
+const defaultProgressTimeout = 30 * time.Minute
+
+// ProgressLimit is how long a run of this trainer may go without a report
+// (counted from the start of the run and from each report) before the
+// worker stops it as stalled: ProgressTimeout, or 30 minutes when unset.
+func (t Trainer) ProgressLimit() time.Duration {
+	if t.ProgressTimeout > 0 {
+		return t.ProgressTimeout
+	}
+	return defaultProgressTimeout
+}
 
 // PoolName is the pool the trainer's jobs go to.
 func (t Trainer) PoolName() string {
@@ -91,6 +110,10 @@ type Spec struct {
 	CheckpointDir string `json:"checkpoint_dir,omitempty"`
 	// Seed for the trainer's own randomness (derived from the study seed and the trial id).
 	Seed uint64 `json:"seed"`
+	// Lease is the job's lease token, set by a dispatcher that signs its
+	// jobs (backends/natsbus): the worker returns it in every event of the
+	// job, and the scheduler's side applies no event without it.
+	Lease string `json:"lease,omitempty"`
 }
 
 // MaxSpecBytes bounds a job as it travels (JSON): parameters and trainer

@@ -78,7 +78,7 @@ func TestSpecAndEventJSONRoundTrip(t *testing.T) {
 			{Name: "opt", Value: value.String("adam")}, {Name: "bn", Value: value.Bool(true)},
 			{Name: "scale", Value: value.Float(2)},
 		},
-		Trainer:   Trainer{Plugin: "funcs", Config: map[string]any{"function": "branin"}, Reuse: &reuse, Timeout: time.Minute, Pool: "a100"},
+		Trainer:   Trainer{Plugin: "funcs", Config: map[string]any{"function": "branin"}, Reuse: &reuse, Timeout: time.Minute, ProgressTimeout: 5 * time.Minute, Pool: "a100"},
 		Objective: Objective{Metric: "value", Direction: Minimize},
 		Resource:  "epochs", From: 3, To: 9, Checkpoint: "s/7/3", Seed: 42,
 	}
@@ -113,6 +113,17 @@ func TestSpecAndEventJSONRoundTrip(t *testing.T) {
 	}
 	if k, ok := m.Finite(); ok || k != "big" {
 		t.Errorf("Finite() = %q, %v; want the first non-finite key (big)", k, ok)
+	}
+}
+
+// A trainer without a progress timeout gets the generous default; one
+// with a timeout keeps it.
+func TestProgressLimit(t *testing.T) {
+	if got := (Trainer{}).ProgressLimit(); got != 30*time.Minute {
+		t.Errorf("default progress limit %v, want 30m", got)
+	}
+	if got := (Trainer{ProgressTimeout: 2 * time.Second}).ProgressLimit(); got != 2*time.Second {
+		t.Errorf("progress limit %v, want the trainer's 2s", got)
 	}
 }
 

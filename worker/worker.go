@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"automl/backends/natsbus"
+	"automl/backends/natsbus/fleet"
 	"automl/plugins"
 	"automl/trial"
 )
@@ -31,10 +32,11 @@ type Options struct {
 	// slot's GPUs (see Layout; an empty list hides the machine's GPUs).
 	Slots int
 	GPUs  [][]string
-	// AckWait, MaxDeliver and FetchWait: see natsbus.WorkerOptions.
+	// AckWait, MaxDeliver, FetchWait and Store: see natsbus.WorkerOptions.
 	AckWait    time.Duration
 	MaxDeliver int
 	FetchWait  time.Duration
+	Store      natsbus.StoreHealth
 	// CheckpointDir is where running trials keep their checkpoints
 	// (default: the temp directory).
 	CheckpointDir string
@@ -42,7 +44,10 @@ type Options struct {
 	PluginDir string
 	// TrainerOutput receives what trainers write to stderr.
 	TrainerOutput io.Writer
-	Logger        *slog.Logger
+	// Trust are the job keys whose jobs run here (required; a join token
+	// carries its scheduler's).
+	Trust  fleet.Trust
+	Logger *slog.Logger
 }
 
 // MaxSlots bounds one worker's slots. Each slot is a trainer process on
@@ -76,8 +81,8 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 	}
 	jobs, err := natsbus.NewWorker(nc, w.runnerFor, natsbus.WorkerOptions{
 		Pool: o.Pool, Slots: o.Slots, GPUs: o.GPUs, Name: o.Name,
-		AckWait: o.AckWait, MaxDeliver: o.MaxDeliver, FetchWait: o.FetchWait,
-		CheckpointDir: o.CheckpointDir, Logger: o.Logger,
+		AckWait: o.AckWait, MaxDeliver: o.MaxDeliver, FetchWait: o.FetchWait, Store: o.Store,
+		CheckpointDir: o.CheckpointDir, Trust: o.Trust, Logger: o.Logger,
 	})
 	if err != nil {
 		w.Close()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -176,5 +177,101 @@ func BenchmarkDiskSync(b *testing.B) {
 		if err := f.Sync(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkCommitStepBackup100k is BenchmarkCommitStep on a copy of the
+// 100,000-trial store (54 MB), with the rolling backup off and on (every
+// 100 commits: a copy, fsync and check of the whole file in the
+// background, far more often than the default). It reports the commit
+// latency's median, 99th percentile and maximum: what the scheduler loop
+// would wait.
+func BenchmarkCommitStepBackup100k(b *testing.B) {
+	for _, every := range []int{0, 100, 1000} {
+		name := "off"
+		if every > 0 {
+			name = fmt.Sprintf("every%d", every)
+		}
+		b.Run(name, func(b *testing.B) {
+			src, err := os.ReadFile(bigStore(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			path := filepath.Join(b.TempDir(), "automl.db")
+			if err := os.WriteFile(path, src, 0o600); err != nil {
+				b.Fatal(err)
+			}
+			backups := 0
+			s, err := Open(path, &Options{NoServe: true, BackupEvery: every, OnBackup: func(_ string, err error) {
+				if err != nil {
+					b.Error(err)
+				}
+				backups++
+			}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			snap := storetest.Snapshot(0)
+			snap.Searcher = make([]byte, 2048)
+			var lat []time.Duration
+			id := bigStudy
+			for b.Loop() {
+				snap.NextID = id + 4
+				c := scheduler.Change{
+					Snapshot: snap,
+					Trials: []trial.Record{
+						storetest.Record(id, trial.Completed, 0.5), storetest.Record(id+1, trial.Completed, 0.4),
+						storetest.Record(id+2, trial.Pending, 0), storetest.Record(id+3, trial.Pending, 0),
+					},
+					Reports: []scheduler.Report{storetest.Report(id, 1, 0.5), storetest.Report(id+1, 1, 0.4)},
+				}
+				t0 := time.Now()
+				if err := s.Commit(ctx, "s", c); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+				id += 2
+			}
+			b.StopTimer()
+			s.Close()
+			slices.Sort(lat)
+			q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
+			b.ReportMetric(q(0.5), "p50-us")
+			b.ReportMetric(q(0.99), "p99-us")
+			b.ReportMetric(q(1), "max-us")
+			b.ReportMetric(float64(backups), "backups")
+		})
+	}
+}
+
+// BenchmarkBackup100k: one backup of the 100,000-trial store (copy,
+// fsync, check of the copy, rename).
+func BenchmarkBackup100k(b *testing.B) {
+	s, err := Open(bigStore(b), &Options{NoServe: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	dst := filepath.Join(b.TempDir(), "automl.db.backup")
+	defer reportCPU(b, cpuTime())
+	for b.Loop() {
+		if err := s.backup(dst); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOpen100k: Open and Close of the 100,000-trial store, which
+// checks the whole file (pages and every checksum).
+func BenchmarkOpen100k(b *testing.B) {
+	path := bigStore(b)
+	defer reportCPU(b, cpuTime())
+	for b.Loop() {
+		s, err := Open(path, &Options{NoServe: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
 	}
 }

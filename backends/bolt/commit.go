@@ -32,7 +32,10 @@ func (s *Store) Commit(ctx context.Context, study string, c scheduler.Change) er
 		return s.db.Update(func(tx *bbolt.Tx) error { return apply(ctx, tx, study, &c) })
 	})
 	if err != nil {
-		return fmt.Errorf("commit study %q: %w", study, err)
+		return fmt.Errorf("commit study %q: %w", study, s.fail(s.fullDisk(err)))
+	}
+	if s.bk != nil {
+		s.bk.committed()
 	}
 	return nil
 }
@@ -99,11 +102,12 @@ func apply(ctx context.Context, tx *bbolt.Tx, study string, c *scheduler.Change)
 	return ctx.Err()
 }
 
-// putJSON encodes v into a fresh slice (bbolt keeps it until commit).
+// putJSON encodes v and stores it framed with its checksum (checksum.go),
+// in a fresh slice (bbolt keeps it until commit).
 func putJSON(b *bbolt.Bucket, key []byte, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}
-	return b.Put(key, data)
+	return b.Put(key, frame(key, data))
 }

@@ -50,7 +50,7 @@ func useStore(path string) error {
 	if _, err := s.Studies(ctx); err != nil {
 		return err
 	}
-	return s.Check()
+	return s.Check().Err()
 }
 
 func TestCorruptFiles(t *testing.T) {

@@ -56,3 +56,11 @@ func stepBits(step float64) uint64 {
 	}
 	return b | 1<<63
 }
+
+// stepOf is stepBits's inverse.
+func stepOf(u uint64) float64 {
+	if u&(1<<63) != 0 {
+		return math.Float64frombits(u &^ (1 << 63))
+	}
+	return math.Float64frombits(^u)
+}

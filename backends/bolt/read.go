@@ -14,22 +14,26 @@ import (
 
 // Load returns the study's state; Study is nil when it does not exist.
 func (s *Store) Load(ctx context.Context, study string) (scheduler.StudyState, error) {
-	return loadStudy(ctx, s.db, study)
+	st, err := loadStudy(ctx, s.db, study)
+	return st, s.fail(err)
 }
 
 // Reports returns a trial's reports in step order.
 func (s *Store) Reports(ctx context.Context, study string, id int) ([]scheduler.Report, error) {
-	return readReports(ctx, s.db, study, id)
+	reps, err := readReports(ctx, s.db, study, id)
+	return reps, s.fail(err)
 }
 
 // Studies lists every study in name order with its counts and best value.
 func (s *Store) Studies(ctx context.Context) ([]scheduler.StudyInfo, error) {
-	return listStudies(ctx, s.db)
+	infos, err := listStudies(ctx, s.db)
+	return infos, s.fail(err)
 }
 
 // rawStudy is a study's records as stored (JSON), copied out of a read
 // transaction since bbolt's slices die with it. Trials are in id order.
 type rawStudy struct {
+	name             string
 	config, snapshot []byte
 	trials           [][]byte
 }
@@ -41,9 +45,10 @@ func studyBucket(tx *bbolt.Tx, study string) *bbolt.Bucket {
 	return nil
 }
 
-// loadRaw copies a study's records out of one read transaction; nil when
-// the study does not exist. The trials share one arena (two allocations
-// instead of one per trial) and the transaction does nothing but copy.
+// loadRaw copies a study's records out of one read transaction, verifying
+// each one's checksum; nil when the study does not exist. The trials share
+// one arena (two allocations instead of one per trial) and the transaction
+// does nothing but verify and copy.
 func loadRaw(ctx context.Context, db *bbolt.DB, study string) (*rawStudy, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -57,9 +62,27 @@ func loadRaw(ctx context.Context, db *bbolt.DB, study string) (*rawStudy, error)
 			if sb == nil {
 				return nil
 			}
-			raw = &rawStudy{config: bytes.Clone(sb.Get(keyConfig)), snapshot: bytes.Clone(sb.Get(keySnapshot))}
-			return sb.Bucket(bucketTrials).ForEach(func(_, v []byte) error {
-				arena = append(arena, v...)
+			tb, err := subBucket(sb, study, bucketTrials)
+			if err != nil {
+				return err
+			}
+			raw = &rawStudy{}
+			if raw.config, err = readRecord(study, kindStudy, keyConfig, sb.Get(keyConfig)); err != nil {
+				return err
+			}
+			raw.config = bytes.Clone(raw.config)
+			if v := sb.Get(keySnapshot); v != nil {
+				if raw.snapshot, err = readRecord(study, kindSnapshot, keySnapshot, v); err != nil {
+					return err
+				}
+				raw.snapshot = bytes.Clone(raw.snapshot)
+			}
+			return tb.ForEach(func(k, v []byte) error {
+				p, err := readRecord(study, kindTrial, k, v)
+				if err != nil {
+					return err
+				}
+				arena = append(arena, p...)
 				ends = append(ends, len(arena))
 				return nil
 			})
@@ -68,6 +91,7 @@ func loadRaw(ctx context.Context, db *bbolt.DB, study string) (*rawStudy, error)
 	if err != nil || raw == nil {
 		return nil, err
 	}
+	raw.name = study
 	raw.trials = make([][]byte, len(ends))
 	start := 0
 	for i, end := range ends {
@@ -75,6 +99,15 @@ func loadRaw(ctx context.Context, db *bbolt.DB, study string) (*rawStudy, error)
 		start = end
 	}
 	return raw, nil
+}
+
+// subBucket returns a study's trials or reports bucket; a missing one is
+// damage (every study has both from its first commit).
+func subBucket(sb *bbolt.Bucket, study string, name []byte) (*bbolt.Bucket, error) {
+	if b := sb.Bucket(name); b != nil {
+		return b, nil
+	}
+	return nil, &recordError{study: study, kind: string(name) + " bucket", problem: "missing"}
 }
 
 func loadStudy(ctx context.Context, db *bbolt.DB, study string) (scheduler.StudyState, error) {
@@ -93,12 +126,12 @@ func loadStudy(ctx context.Context, db *bbolt.DB, study string) (scheduler.Study
 
 func (raw *rawStudy) decode() (scheduler.StudyState, error) {
 	st := scheduler.StudyState{Study: new(scheduler.Study)}
-	if err := json.Unmarshal(raw.config, st.Study); err != nil {
-		return st, fmt.Errorf("study record: %w", err)
+	if err := decodeStudy(raw.name, raw.config, st.Study); err != nil {
+		return st, err
 	}
 	if raw.snapshot != nil {
 		if err := json.Unmarshal(raw.snapshot, &st.Snapshot); err != nil {
-			return st, fmt.Errorf("snapshot: %w", err)
+			return st, &recordError{study: raw.name, kind: kindSnapshot, problem: "does not decode: " + err.Error()}
 		}
 	}
 	if len(raw.trials) == 0 {
@@ -107,7 +140,7 @@ func (raw *rawStudy) decode() (scheduler.StudyState, error) {
 	st.Trials = make([]trial.Record, len(raw.trials))
 	err := parallelFor(len(raw.trials), func(i int) error {
 		if err := json.Unmarshal(raw.trials[i], &st.Trials[i]); err != nil {
-			return fmt.Errorf("trial record %d: %w", i, err)
+			return &recordError{study: raw.name, kind: kindTrial, trial: st.Trials[i].ID, problem: "does not decode: " + err.Error()}
 		}
 		return nil
 	})
@@ -127,10 +160,18 @@ func loadReportsRaw(ctx context.Context, db *bbolt.DB, study string, id int) (ra
 				return nil
 			}
 			found = true
+			rb, err := subBucket(sb, study, bucketReports)
+			if err != nil {
+				return err
+			}
 			prefix := trialKey(id)
-			c := sb.Bucket(bucketReports).Cursor()
+			c := rb.Cursor()
 			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				raw = append(raw, bytes.Clone(v))
+				p, err := readRecord(study, kindReport, k, v)
+				if err != nil {
+					return err
+				}
+				raw = append(raw, bytes.Clone(p))
 			}
 			return nil
 		})
@@ -146,10 +187,15 @@ func readReports(ctx context.Context, db *bbolt.DB, study string, id int) ([]sch
 	if err != nil {
 		return nil, fmt.Errorf("reports of trial %d of study %q: %w", id, study, err)
 	}
+	return decodeReports(study, id, raw)
+}
+
+// decodeReports decodes a trial's reports (verified payloads).
+func decodeReports(study string, id int, raw [][]byte) ([]scheduler.Report, error) {
 	out := make([]scheduler.Report, len(raw))
 	for i, b := range raw {
 		if err := json.Unmarshal(b, &out[i]); err != nil {
-			return nil, fmt.Errorf("reports of trial %d of study %q: %w", id, study, err)
+			return nil, &recordError{study: study, kind: kindReport, trial: id, step: out[i].Step, problem: "does not decode: " + err.Error()}
 		}
 	}
 	return out, nil
@@ -173,9 +219,9 @@ func listStudies(ctx context.Context, db *bbolt.DB) ([]scheduler.StudyInfo, erro
 				if v != nil {
 					return nil
 				}
-				info, err := summarise(studies.Bucket(name))
+				info, err := summarise(studies.Bucket(name), string(name))
 				if err != nil {
-					return fmt.Errorf("study %q: %w", name, err)
+					return err
 				}
 				out = append(out, info)
 				return ctx.Err()
@@ -197,23 +243,32 @@ type brief struct {
 }
 
 // summarise counts a study's trials by state and finds its best completed
-// trial (the lowest id among equals).
-func summarise(sb *bbolt.Bucket) (scheduler.StudyInfo, error) {
+// trial (the lowest id among equals). It verifies every trial's checksum.
+func summarise(sb *bbolt.Bucket, study string) (scheduler.StudyInfo, error) {
 	var info scheduler.StudyInfo
-	if err := json.Unmarshal(sb.Get(keyConfig), &info.Study); err != nil {
-		return info, fmt.Errorf("study record: %w", err)
+	config, err := readRecord(study, kindStudy, keyConfig, sb.Get(keyConfig))
+	if err != nil {
+		return info, err
 	}
-	var vals [][]byte
-	if err := sb.Bucket(bucketTrials).ForEach(func(_, v []byte) error {
-		vals = append(vals, v)
-		return nil
+	if err := decodeStudy(study, config, &info.Study); err != nil {
+		return info, err
+	}
+	tb, err := subBucket(sb, study, bucketTrials)
+	if err != nil {
+		return info, err
+	}
+	var vals [][]byte // payloads, verified
+	if err := tb.ForEach(func(k, v []byte) error {
+		p, err := readRecord(study, kindTrial, k, v)
+		vals = append(vals, p)
+		return err
 	}); err != nil {
 		return info, err
 	}
 	briefs := make([]brief, len(vals))
 	if err := parallelFor(len(vals), func(i int) error {
 		if err := json.Unmarshal(vals[i], &briefs[i]); err != nil {
-			return fmt.Errorf("trial record: %w", err)
+			return &recordError{study: study, kind: kindTrial, trial: briefs[i].ID, problem: "does not decode: " + err.Error()}
 		}
 		return nil
 	}); err != nil {
@@ -230,4 +285,17 @@ func summarise(sb *bbolt.Bucket) (scheduler.StudyInfo, error) {
 		}
 	}
 	return info, nil
+}
+
+// decodeStudy decodes a study record (a verified payload) and checks it
+// is the record of the bucket it was found in: the checksum covers the
+// record's key, not its study's name.
+func decodeStudy(study string, payload []byte, st *scheduler.Study) error {
+	if err := json.Unmarshal(payload, st); err != nil {
+		return &recordError{study: study, kind: kindStudy, problem: "does not decode: " + err.Error()}
+	}
+	if st.Name != study {
+		return &recordError{study: study, kind: kindStudy, problem: fmt.Sprintf("names study %q (the study's name changed on disk)", st.Name)}
+	}
+	return nil
 }

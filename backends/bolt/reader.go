@@ -60,10 +60,17 @@ func OpenReader(path string) (*Reader, error) {
 		return nil, fmt.Errorf("open store %s for reading: %w", path, err)
 	}
 	r := &Reader{path: path, abs: abs, remotes: map[string]*remote{}}
+	// The file is checked whole on open (bbolt's page check and every
+	// record's checksum); a running writer checked it when it opened it,
+	// and says whether it has seen damage since.
 	err = r.do(context.Background(),
-		func(*bbolt.DB) error { return nil },
+		func(db *bbolt.DB) error { return protect(func() error { return db.View(checkOpen) }) },
 		func(rm *remote) error { return rm.ping(context.Background()) })
 	if err != nil {
+		r.Close()
+		if de := refuse(path, err); de != err {
+			return nil, de
+		}
 		return nil, fmt.Errorf("open store %s for reading: %w", path, err)
 	}
 	return r, nil
@@ -89,8 +96,14 @@ func (r *Reader) do(ctx context.Context, local func(*bbolt.DB) error, viaWriter 
 				return err
 			}
 		}
+		if err := preflight(r.abs); err != nil {
+			return err
+		}
 		// A tiny timeout: bbolt tries the lock once and gives up at once.
 		db, err := openDB(r.abs, &bbolt.Options{ReadOnly: true, Timeout: time.Nanosecond})
+		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
+			return fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
 		if err == nil {
 			err = protect(func() error { return db.View(checkReadable) })
 			if err == nil {
@@ -140,7 +153,7 @@ func (r *Reader) Load(ctx context.Context, study string) (scheduler.StudyState, 
 			if isNull(w.Study) {
 				return nil
 			}
-			raw := &rawStudy{config: w.Study, trials: make([][]byte, len(w.Trials))}
+			raw := &rawStudy{name: study, config: w.Study, trials: make([][]byte, len(w.Trials))}
 			if !isNull(w.Snapshot) {
 				raw.snapshot = w.Snapshot
 			}
@@ -152,7 +165,7 @@ func (r *Reader) Load(ctx context.Context, study string) (scheduler.StudyState, 
 			return err
 		})
 	if err != nil {
-		return scheduler.StudyState{}, err
+		return scheduler.StudyState{}, refuse(r.path, err)
 	}
 	return st, nil
 }
@@ -166,7 +179,7 @@ func (r *Reader) Studies(ctx context.Context) ([]scheduler.StudyInfo, error) {
 			infos = nil
 			return rm.get(ctx, pathStudies, nil, &infos)
 		})
-	return infos, err
+	return infos, refuse(r.path, err)
 }
 
 // Reports returns a trial's reports in step order.
@@ -175,10 +188,19 @@ func (r *Reader) Reports(ctx context.Context, study string, id int) ([]scheduler
 	err := r.do(ctx,
 		func(db *bbolt.DB) (err error) { reps, err = readReports(ctx, db, study, id); return err },
 		func(rm *remote) error {
-			reps = nil
-			return rm.get(ctx, pathReports, url.Values{"study": {study}, "id": {strconv.Itoa(id)}}, &reps)
+			var raw []json.RawMessage
+			if err := rm.get(ctx, pathReports, url.Values{"study": {study}, "id": {strconv.Itoa(id)}}, &raw); err != nil {
+				return err
+			}
+			b := make([][]byte, len(raw))
+			for i := range raw {
+				b[i] = raw[i]
+			}
+			var err error
+			reps, err = decodeReports(study, id, b)
+			return err
 		})
-	return reps, err
+	return reps, refuse(r.path, err)
 }
 
 // Commit fails: a Reader never writes.
@@ -239,17 +261,28 @@ func newRemote(socket string) *remote {
 	}}}
 }
 
-// ping checks the writer answers and writes the schema this code reads.
+// pingReply is the answer to pathPing.
+type pingReply struct {
+	SchemaVersion int `json:"schema_version"`
+	// Damaged is the first damage the writer found in its file since it
+	// opened it (a read, a backup's check); empty when none.
+	Damaged string `json:"damaged,omitempty"`
+}
+
+// ping checks the writer answers, writes the schema this code reads and
+// has found no damage.
 func (rm *remote) ping(ctx context.Context) error {
-	var p map[string]int
+	var p pingReply
 	if err := rm.get(ctx, pathPing, nil, &p); err != nil {
 		return err
 	}
-	switch v := p["schema_version"]; {
+	switch v := p.SchemaVersion; {
 	case v > schemaVersion:
 		return newerError(v)
 	case v != schemaVersion:
 		return fmt.Errorf("the running writer has schema version %d, this automl reads version %d", v, schemaVersion)
+	case p.Damaged != "":
+		return &remoteError{msg: p.Damaged, corrupt: true}
 	}
 	return nil
 }
@@ -272,7 +305,7 @@ func (rm *remote) get(ctx context.Context, path string, q url.Values, out any) e
 		if json.Unmarshal(body, &e) != nil || e.Error == "" {
 			return fmt.Errorf("writer answered %s", resp.Status)
 		}
-		return &remoteError{msg: e.Error, notFound: e.NotFound}
+		return &remoteError{msg: e.Error, notFound: e.NotFound, corrupt: e.Corrupt}
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		return fmt.Errorf("decode writer's answer: %w", err)
@@ -284,12 +317,13 @@ func (rm *remote) get(ctx context.Context, path string, q url.Values, out any) e
 type remoteError struct {
 	msg      string
 	notFound bool
+	corrupt  bool // the writer found its file damaged
 }
 
 func (e *remoteError) Error() string { return e.msg }
 
 func (e *remoteError) Is(target error) bool {
-	return e.notFound && target == scheduler.ErrStudyNotFound
+	return e.notFound && target == scheduler.ErrStudyNotFound || e.corrupt && target == ErrCorrupt
 }
 
 func isNull(m json.RawMessage) bool { return len(m) == 0 || string(m) == "null" }

@@ -6,8 +6,10 @@ import (
 	"runtime/debug"
 )
 
-// ErrCorrupt is wrapped by errors that come from a damaged store file.
-var ErrCorrupt = errors.New("store file is corrupt (inspect it with `bbolt check`)")
+// ErrCorrupt is wrapped by errors that come from a damaged store file
+// (what Open, OpenReader and reads return then is a *DamagedError, which
+// says how to recover).
+var ErrCorrupt = errors.New("study file is damaged")
 
 // protect runs fn so that a panic or a memory fault inside bbolt (how it
 // reports most damage to the file) becomes an error wrapping ErrCorrupt.

@@ -1,6 +1,8 @@
 package bolt
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -10,7 +12,10 @@ import (
 
 // schemaVersion is the layout this code reads and writes. A variable only
 // so tests can exercise the migration machinery with a test migration.
-var schemaVersion = 1
+//
+//	1: records stored as JSON
+//	2: every record framed with its CRC-32C (checksum.go)
+var schemaVersion = 2
 
 // migration upgrades a store by one version inside the open transaction.
 type migration struct {
@@ -20,7 +25,9 @@ type migration struct {
 
 // migrations[v] upgrades a version-v store to v+1. Each comes with a test
 // that opens an old-schema fixture.
-var migrations = map[int]migration{}
+var migrations = map[int]migration{
+	1: {name: "add checksums", up: addChecksums},
+}
 
 var (
 	// ErrNewerSchema: the file was written by a newer automl.
@@ -114,4 +121,79 @@ func checkReadable(tx *bbolt.Tx) error {
 
 func newerError(v int) error {
 	return fmt.Errorf("schema version %d was %w (this one reads up to version %d); upgrade automl", v, ErrNewerSchema, schemaVersion)
+}
+
+// addChecksums frames every record of every study with its checksum
+// (schema 1 -> 2). A record that is not valid JSON is damage from before
+// the upgrade: the migration fails, naming it, rather than seal it with a
+// checksum (and the file stays at version 1, unchanged).
+func addChecksums(tx *bbolt.Tx) error {
+	studies := tx.Bucket(bucketStudies)
+	if studies == nil {
+		return fmt.Errorf("%w: no %s bucket", ErrNotStore, bucketStudies)
+	}
+	var names [][]byte
+	if err := studies.ForEach(func(k, v []byte) error {
+		if v == nil {
+			names = append(names, bytes.Clone(k))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, name := range names {
+		study := string(name)
+		sb := studies.Bucket(name)
+		if err := frameAll(sb, study, kindStudy, keyConfig, keySnapshot); err != nil {
+			return err
+		}
+		for _, sub := range []struct {
+			name []byte
+			kind string
+		}{{bucketTrials, kindTrial}, {bucketReports, kindReport}} {
+			b, err := subBucket(sb, study, sub.name)
+			if err != nil {
+				return err
+			}
+			if err := frameAll(b, study, sub.kind); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// frameAll frames the values of b: the given keys, or all of them when
+// none are given. The values are collected first and put after, as a
+// cursor may skip keys when its bucket changes under it.
+func frameAll(b *bbolt.Bucket, study, kind string, only ...[]byte) error {
+	type kv struct{ k, v []byte }
+	var all []kv
+	if len(only) > 0 {
+		for _, k := range only {
+			if v := b.Get(k); v != nil {
+				all = append(all, kv{k, bytes.Clone(v)})
+			}
+		}
+	} else if err := b.ForEach(func(k, v []byte) error {
+		if v != nil {
+			all = append(all, kv{bytes.Clone(k), bytes.Clone(v)})
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, r := range all {
+		if !json.Valid(r.v) {
+			k := kind
+			if bytes.Equal(r.k, keySnapshot) {
+				k = kindSnapshot
+			}
+			return damaged(study, k, r.k, "is not valid JSON (damaged before the upgrade to checksums)")
+		}
+		if err := b.Put(r.k, frame(r.k, r.v)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

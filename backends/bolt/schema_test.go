@@ -1,16 +1,19 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"go.etcd.io/bbolt"
 
-	"automl/backends/storetest"
 	"automl/scheduler"
 )
 
@@ -22,26 +25,35 @@ func withSchema(t *testing.T, v int, ms map[int]migration) {
 	t.Cleanup(func() { schemaVersion, migrations = oldV, oldM })
 }
 
-// v1Fixture writes a store as version 1 of the schema wrote it, with two
-// studies, and returns its path.
+// schema1 is what the fixture testdata/schema1.db holds, as the schema-1
+// code read it back (testdata/schema1.json).
+type schema1Study struct {
+	State   scheduler.StudyState
+	Reports map[int][]scheduler.Report
+}
+
+// v1Fixture copies testdata/schema1.db, written by automl at d937a55
+// (schema 1: records as bare JSON; study "a" with 12 trials of every
+// state and 4 reports each at steps -1, 0.5, 1, 2; study "b" with its
+// study record alone), and returns the copy's path.
 func v1Fixture(t *testing.T) string {
 	t.Helper()
-	withSchema(t, 1, map[int]migration{})
-	path := filepath.Join(t.TempDir(), "v1.db")
-	s, err := Open(path, &Options{NoServe: true})
+	b, err := os.ReadFile(filepath.Join("testdata", "schema1.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"a", "b"} {
-		if err := s.Commit(context.Background(), name, scheduler.Change{Study: storetest.StudyConfig(name, "minimize")}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Close(); err != nil {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
+	}
+	if v := fileVersion(t, path); v != 1 {
+		t.Fatalf("fixture has schema version %d, want 1", v)
 	}
 	return path
 }
+
+// realMigrations are this code's migrations, for tests that replace them.
+var realMigrations = migrations
 
 func fileVersion(t *testing.T, path string) int {
 	t.Helper()
@@ -57,19 +69,23 @@ func fileVersion(t *testing.T, path string) int {
 	return v
 }
 
-// tagStudies is a test migration: it sets every study's Reason.
+// tagStudies is a test migration of a store with checksums: it sets
+// every study's Reason.
 func tagStudies(reason string, fail bool) migration {
 	return migration{name: "tag studies", up: func(tx *bbolt.Tx) error {
 		studies := tx.Bucket(bucketStudies)
 		return studies.ForEach(func(name, _ []byte) error {
 			sb := studies.Bucket(name)
+			p, err := readRecord(string(name), kindStudy, keyConfig, sb.Get(keyConfig))
+			if err != nil {
+				return err
+			}
 			var st scheduler.Study
-			if err := json.Unmarshal(sb.Get(keyConfig), &st); err != nil {
+			if err := json.Unmarshal(p, &st); err != nil {
 				return err
 			}
 			st.Reason = reason
-			b, _ := json.Marshal(&st)
-			if err := sb.Put(keyConfig, b); err != nil {
+			if err := putJSON(sb, keyConfig, &st); err != nil {
 				return err
 			}
 			if fail && string(name) == "b" { // fail after changing study a
@@ -82,33 +98,34 @@ func tagStudies(reason string, fail bool) migration {
 
 func TestMigrationRuns(t *testing.T) {
 	path := v1Fixture(t)
-	withSchema(t, 3, map[int]migration{1: tagStudies("v2", false), 2: tagStudies("v3", false)})
+	withSchema(t, 4, map[int]migration{1: realMigrations[1], 2: tagStudies("v3", false), 3: tagStudies("v4", false)})
 	s, err := Open(path, &Options{NoServe: true})
 	if err != nil {
-		t.Fatalf("Open of a v1 store with migrations to v3: %v", err)
+		t.Fatalf("Open of a v1 store with migrations to v4: %v", err)
 	}
 	for _, name := range []string{"a", "b"} {
 		st, err := s.Load(context.Background(), name)
-		if err != nil || st.Study == nil || st.Study.Reason != "v3" {
-			t.Errorf("study %s after migration: %+v, %v (want reason v3: migrations in order)", name, st.Study, err)
+		if err != nil || st.Study == nil || st.Study.Reason != "v4" {
+			t.Errorf("study %s after migration: %+v, %v (want reason v4: migrations in order)", name, st.Study, err)
 		}
 	}
 	s.Close()
-	if v := fileVersion(t, path); v != 3 {
-		t.Errorf("schema version after migration = %d, want 3", v)
+	if v := fileVersion(t, path); v != 4 {
+		t.Errorf("schema version after migration = %d, want 4", v)
 	}
 }
 
 func TestMigrationFailureChangesNothing(t *testing.T) {
 	path := v1Fixture(t)
-	withSchema(t, 2, map[int]migration{1: tagStudies("v2", true)})
+	before, _ := os.ReadFile(path)
+	withSchema(t, 3, map[int]migration{1: realMigrations[1], 2: tagStudies("v3", true)})
 	if _, err := Open(path, &Options{NoServe: true}); err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("Open with a failing migration: err = %v", err)
 	}
-	if v := fileVersion(t, path); v != 1 {
-		t.Errorf("schema version after a failed migration = %d, want 1", v)
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Error("a failed migration changed the file")
 	}
-	withSchema(t, 1, map[int]migration{})
+	withSchema(t, 2, realMigrations)
 	s, err := Open(path, &Options{NoServe: true})
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +139,7 @@ func TestMigrationFailureChangesNothing(t *testing.T) {
 
 func TestMigrationMissing(t *testing.T) {
 	path := v1Fixture(t)
-	withSchema(t, 3, map[int]migration{1: tagStudies("v2", false)})
+	withSchema(t, 3, map[int]migration{1: realMigrations[1]})
 	_, err := Open(path, &Options{NoServe: true})
 	if err == nil || !strings.Contains(err.Error(), "no migration from schema version 2 to 3") {
 		t.Fatalf("err = %v", err)
@@ -134,13 +151,13 @@ func TestMigrationMissing(t *testing.T) {
 
 func TestNewerSchemaRefused(t *testing.T) {
 	path := v1Fixture(t)
-	withSchema(t, 2, map[int]migration{1: tagStudies("v2", false)})
+	withSchema(t, 3, map[int]migration{1: realMigrations[1], 2: tagStudies("v3", false)})
 	s, err := Open(path, &Options{NoServe: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	withSchema(t, 1, map[int]migration{})
+	withSchema(t, 2, realMigrations)
 	for name, open := range map[string]func() error{
 		"Open": func() error {
 			s, err := Open(path, nil)
@@ -159,20 +176,117 @@ func TestNewerSchemaRefused(t *testing.T) {
 	} {
 		err := open()
 		if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "written by a newer automl") {
-			t.Errorf("%s of a v2 store by v1 code: err = %v, want ErrNewerSchema", name, err)
+			t.Errorf("%s of a v3 store by v2 code: err = %v, want ErrNewerSchema", name, err)
 		}
 	}
-	if v := fileVersion(t, path); v != 2 {
-		t.Errorf("refused store's version = %d, want 2 (untouched)", v)
+	if v := fileVersion(t, path); v != 3 {
+		t.Errorf("refused store's version = %d, want 3 (untouched)", v)
 	}
 }
 
 func TestReaderRefusesOldSchema(t *testing.T) {
 	path := v1Fixture(t)
-	withSchema(t, 2, map[int]migration{1: tagStudies("v2", false)})
 	_, err := OpenReader(path)
 	if !errors.Is(err, ErrOldSchema) || !strings.Contains(err.Error(), "migrate") {
-		t.Fatalf("OpenReader of a v1 store by v2 code: err = %v, want ErrOldSchema", err)
+		t.Fatalf("OpenReader of a v1 store: err = %v, want ErrOldSchema", err)
+	}
+}
+
+// TestMigrationAddsChecksums: the real migration 1 -> 2 frames every
+// record of the schema-1 fixture with its checksum, and the store reads
+// back exactly what the schema-1 code read.
+func TestMigrationAddsChecksums(t *testing.T) {
+	ctx := context.Background()
+	path := v1Fixture(t)
+	var want map[string]schema1Study
+	b, err := os.ReadFile(filepath.Join("testdata", "schema1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, &Options{NoServe: true})
+	if err != nil {
+		t.Fatalf("Open of the schema-1 fixture: %v", err)
+	}
+	defer s.Close()
+	if v := fileVersionOpen(t, s); v != 2 {
+		t.Fatalf("version after Open = %d, want 2", v)
+	}
+	for name, w := range want {
+		st, err := s.Load(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(st, w.State) {
+			t.Errorf("study %s after migration:\n got  %+v\n want %+v", name, st, w.State)
+		}
+		for id, wr := range w.Reports {
+			got, err := s.Reports(ctx, name, id)
+			if err != nil || !reflect.DeepEqual(got, wr) && len(wr)+len(got) > 0 {
+				t.Errorf("reports of %s trial %d: %+v, %v; want %+v", name, id, got, err, wr)
+			}
+		}
+	}
+	res := s.Check()
+	if !res.Clean() || res.Studies != 2 || res.Trials != 12 || res.Reports != 48 {
+		t.Errorf("Check after migration: %+v", res)
+	}
+	// Every value is framed: no record of the file is bare JSON.
+	framed := 0
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketStudies).ForEach(func(name, _ []byte) error {
+			sb := tx.Bucket(bucketStudies).Bucket(name)
+			return forEachRecord(sb, func(k, v []byte) error {
+				if _, err := unframe(k, v); err != nil {
+					return fmt.Errorf("study %s key %x: %v", name, k, err)
+				}
+				framed++
+				return nil
+			})
+		})
+	})
+	if err != nil || framed != 2+1+12+48 {
+		t.Errorf("framed records: %d, %v; want %d", framed, err, 2+1+12+48)
+	}
+}
+
+// forEachRecord calls fn for a study's config, snapshot, trials and reports.
+func forEachRecord(sb *bbolt.Bucket, fn func(k, v []byte) error) error {
+	for _, k := range [][]byte{keyConfig, keySnapshot} {
+		if v := sb.Get(k); v != nil {
+			if err := fn(k, v); err != nil {
+				return err
+			}
+		}
+	}
+	if err := sb.Bucket(bucketTrials).ForEach(fn); err != nil {
+		return err
+	}
+	return sb.Bucket(bucketReports).ForEach(fn)
+}
+
+// TestMigrationRefusesDamagedRecord: a schema-1 record that is not JSON
+// (damaged before checksums existed) fails the migration, naming it; the
+// file is left as it was, and readers refuse it as well.
+func TestMigrationRefusesDamagedRecord(t *testing.T) {
+	path := v1Fixture(t)
+	b, _ := os.ReadFile(path)
+	i := bytes.Index(b, []byte(`{"id":5,"state"`))
+	if i < 0 || bytes.LastIndex(b, []byte(`{"id":5,"state"`)) != i {
+		t.Fatal("trial 5's record is not in the fixture once")
+	}
+	b[i+1] = 0 // `{"id"` -> `{\x00id"`
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(path, &Options{NoServe: true})
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), `study "a" trial 5: is not valid JSON`) {
+		t.Fatalf("Open of a damaged schema-1 store: err = %v", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, b) {
+		t.Error("the refused migration changed the file")
 	}
 }
 

@@ -24,6 +24,7 @@ const (
 	pathLoad    = "/v1/load"    // ?study=
 	pathStudies = "/v1/studies" //
 	pathReports = "/v1/reports" // ?study=&id=
+	pathCheck   = "/v1/check"   // the whole file, as Store.Check
 )
 
 // wireStudy is the answer to pathLoad: the records as stored, passed
@@ -38,6 +39,9 @@ type wireStudy struct {
 type errorBody struct {
 	Error    string `json:"error"`
 	NotFound bool   `json:"not_found,omitempty"`
+	// Corrupt: the writer found its file damaged; Error then says what is
+	// damaged, without the writer's advice (the reader gives its own).
+	Corrupt bool `json:"corrupt,omitempty"`
 }
 
 type server struct {
@@ -50,7 +54,14 @@ type server struct {
 func serve(s *Store, ln net.Listener, socket string) *server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+pathPing, func(w http.ResponseWriter, r *http.Request) {
-		reply(w, map[string]int{"schema_version": schemaVersion}, nil)
+		p := pingReply{SchemaVersion: schemaVersion}
+		if d := s.damage.Load(); d != nil {
+			p.Damaged = *d
+		}
+		reply(w, p, nil)
+	})
+	mux.HandleFunc("GET "+pathCheck, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, s.Check(), nil)
 	})
 	mux.HandleFunc("GET "+pathLoad, func(w http.ResponseWriter, r *http.Request) {
 		raw, err := loadRaw(r.Context(), s.db, r.URL.Query().Get("study"))
@@ -142,8 +153,12 @@ func reply(w http.ResponseWriter, v any, err error) {
 		if notFound {
 			code = http.StatusNotFound
 		}
+		var de *DamagedError
+		if errors.As(err, &de) {
+			err = de.Err
+		}
 		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(errorBody{Error: err.Error(), NotFound: notFound})
+		_ = json.NewEncoder(w).Encode(errorBody{Error: err.Error(), NotFound: notFound, Corrupt: errors.Is(err, ErrCorrupt)})
 		return
 	}
 	_ = json.NewEncoder(w).Encode(v)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -29,6 +30,15 @@ type Options struct {
 	MaxSize int
 	// NoServe turns off serving readers on a unix socket.
 	NoServe bool
+	// BackupEvery and BackupInterval keep a rolling backup at
+	// BackupPath(path): a consistent, checked copy of the file, made in the
+	// background after every BackupEvery commits or BackupInterval of time
+	// (whichever comes first) and when the store closes; 0 turns that
+	// trigger off, both 0 no backups.
+	BackupEvery    int
+	BackupInterval time.Duration
+	// OnBackup is told of every backup made (err nil) or failed; optional.
+	OnBackup func(path string, err error)
 }
 
 // DefaultTimeout is how long Open waits for the file's lock.
@@ -40,10 +50,31 @@ type Store struct {
 	path string // as given, for messages
 	abs  string
 	db   *bbolt.DB
-	srv  *server // nil with NoServe
+	srv  *server  // nil with NoServe
+	bk   *backups // nil without backups
+
+	maxSize int // Options.MaxSize, for messages
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// damage is the first damage a read or a backup's check found since
+	// Open; readers asking the socket are refused with it.
+	damage atomic.Pointer[string]
+}
+
+// fail notes damage in err and returns err for the caller (a
+// *DamagedError when it is damage).
+func (s *Store) fail(err error) error {
+	if errors.Is(err, ErrCorrupt) {
+		var de *DamagedError
+		msg := err.Error()
+		if errors.As(err, &de) {
+			msg = de.Err.Error()
+		}
+		s.damage.CompareAndSwap(nil, &msg)
+	}
+	return refuse(s.path, err)
 }
 
 var _ scheduler.Store = (*Store)(nil)
@@ -64,10 +95,15 @@ func Open(path string, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	created := false
 	if _, err := os.Lstat(abs); errors.Is(err, fs.ErrNotExist) {
 		if err := create(abs); err != nil {
 			return nil, fmt.Errorf("create store %s: %w", path, err)
 		}
+		created = true
+	}
+	if err := preflight(abs); err != nil && !(created && errors.Is(err, fs.ErrNotExist)) {
+		return nil, openError(path, err)
 	}
 	db, err := openDB(abs, &bbolt.Options{
 		Timeout:      o.Timeout,
@@ -81,9 +117,9 @@ func Open(path string, opts *Options) (*Store, error) {
 		return nil, inUse(path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, openError(path, err)
 	}
-	s := &Store{path: path, abs: abs, db: db}
+	s := &Store{path: path, abs: abs, db: db, maxSize: o.MaxSize}
 	err = protect(func() error {
 		var current bool
 		if err := db.View(func(tx *bbolt.Tx) error {
@@ -94,15 +130,24 @@ func Open(path string, opts *Options) (*Store, error) {
 			return err
 		}
 		if !current { // a new file, or one to migrate (or refuse)
+			// Check the pages before a migration writes among them.
+			if err := db.View(checkStructure); err != nil {
+				return err
+			}
 			if err := db.Update(upgrade); err != nil {
 				return err
 			}
 		}
-		return db.View(touchStudies)
+		if err := db.View(touchStudies); err != nil {
+			return err
+		}
+		// Nothing else uses db yet: a read transaction may run bbolt's
+		// consistency check.
+		return db.View(checkOpen)
 	})
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	var ln net.Listener
 	socket := ""
@@ -116,6 +161,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	// Best effort: without the side file readers still find the socket by
 	// its derived path, and a second writer's error names no process.
 	_ = writeOwner(abs, newOwner(o.Command, socket))
+	s.bk = newBackups(s, &o)
 	return s, nil
 }
 
@@ -144,19 +190,25 @@ func openDB(abs string, o *bbolt.Options) (*bbolt.DB, error) {
 	return db, err
 }
 
-// touchStudies reads the root of every study, so that damage near the top
-// of the tree shows at Open rather than in the middle of a study.
+// touchStudies checks the file has the studies bucket (checkOpen then
+// reads every study in it).
 func touchStudies(tx *bbolt.Tx) error {
-	b := tx.Bucket(bucketStudies)
-	if b == nil {
+	if tx.Bucket(bucketStudies) == nil {
 		return fmt.Errorf("%w: no %s bucket", ErrNotStore, bucketStudies)
 	}
-	return b.ForEach(func(k, v []byte) error {
-		if v == nil && b.Bucket(k).Get(keyConfig) == nil {
-			return fmt.Errorf("study %q has no config", k)
-		}
-		return nil
-	})
+	return nil
+}
+
+// openError is the error of an Open or OpenReader of path that failed:
+// a *DamagedError when the file is damaged or not a study file.
+func openError(path string, err error) error {
+	if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
+		err = fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if r := refuse(path, err); r != err {
+		return r
+	}
+	return fmt.Errorf("open store %s: %w", path, err)
 }
 
 // create makes a new, initialised store at abs: built under a temporary
@@ -211,6 +263,9 @@ func (s *Store) Close() error {
 	first := false
 	s.closeOnce.Do(func() {
 		first = true
+		if s.bk != nil { // while readers are still served
+			s.bk.close()
+		}
 		if s.srv != nil {
 			s.srv.close()
 		}
@@ -223,19 +278,32 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Check verifies the whole file's page structure (bbolt's consistency
-// check); slow on a large file.
-func (s *Store) Check() error {
-	return protect(func() error {
-		return s.db.View(func(tx *bbolt.Tx) error {
-			var errs []error
-			for err := range tx.Check() {
-				errs = append(errs, err)
-			}
-			if len(errs) > 0 {
-				return fmt.Errorf("%w: %w", ErrCorrupt, errors.Join(errs...))
-			}
-			return nil
+// Check verifies the whole file: its pages (from its bytes, then bbolt's
+// consistency check), during which commits wait (neither may run beside a
+// commit), then every record's checksum, place and decoding, in a read
+// transaction beside commits.
+func (s *Store) Check() *CheckResult {
+	c := checker{decode: true}
+	c.res.File = s.path
+	err := protect(func() error {
+		ok := false
+		err := s.db.Update(func(tx *bbolt.Tx) error {
+			ok = c.structure(tx)
+			return errRollback
 		})
+		if err != errRollback {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		return s.db.View(c.records)
 	})
+	if err != nil {
+		c.res.refuse(err)
+	}
+	return &c.res
 }
+
+// errRollback ends a write transaction that must change nothing.
+var errRollback = errors.New("rolled back")

@@ -40,11 +40,12 @@ func TestExitPolicyOnBothDispatchers(t *testing.T) {
 		return trial.Result{Metrics: trial.Metrics{"value": 3}}, ctx.Err()
 	}
 	cases := []struct {
-		name    string
-		budget  string // the space file's budget keys besides trials
-		timeout string // trainer.timeout
-		run     runFunc
-		stop    bool // the user stops the trial once it runs
+		name     string
+		budget   string // the space file's budget keys besides trials
+		timeout  string // trainer.timeout
+		progress string // trainer.progress_timeout
+		run      runFunc
+		stop     bool // the user stops the trial once it runs
 		// the trial's end
 		state            trial.State
 		attempts         int
@@ -93,6 +94,38 @@ func TestExitPolicyOnBothDispatchers(t *testing.T) {
 			run: func(context.Context, int, trial.Reporter) (trial.Result, error) {
 				return trial.Result{Outcome: trial.ExitPruned, Metrics: trial.Metrics{"value": 2}}, nil
 			}},
+		// A trainer that reports nothing (stopped by SIGSTOP, deadlocked)
+		// is stopped after the progress timeout; the run is lost, and the
+		// retry completes.
+		{name: "stalled, then re-queued", progress: "200ms", state: trial.Completed, attempts: 2, lost: 1, value: 1.5,
+			run: func(ctx context.Context, attempt int, rep trial.Reporter) (trial.Result, error) {
+				if attempt == 1 {
+					<-ctx.Done()
+					return trial.Result{Outcome: trial.ExitAborted}, ctx.Err()
+				}
+				return ok(ctx, attempt, rep)
+			}},
+		{name: "stalled over budget", budget: "max_lost: 0", progress: "100ms", state: trial.Failed, attempts: 1, lost: 1,
+			errHas: "reported nothing for 100ms (trainer.progress_timeout)",
+			run: func(ctx context.Context, _ int, rep trial.Reporter) (trial.Result, error) {
+				<-ctx.Done()
+				return trial.Result{}, ctx.Err()
+			}},
+		// Reports keep a run alive past its progress timeout.
+		{name: "reporting, not stalled", progress: "500ms", state: trial.Completed, attempts: 1, value: 2,
+			run: func(ctx context.Context, _ int, rep trial.Reporter) (trial.Result, error) {
+				for i := range 10 {
+					if _, err := rep.Report(ctx, float64(i+1), trial.Metrics{"value": 2}); err != nil {
+						return trial.Result{}, err
+					}
+					select {
+					case <-ctx.Done():
+						return trial.Result{}, ctx.Err()
+					case <-time.After(100 * time.Millisecond):
+					}
+				}
+				return trial.Result{Metrics: trial.Metrics{"value": 2}}, nil
+			}},
 		{name: "stopped by the user", stop: true, state: trial.Stopped, attempts: 1, value: 3, noteHas: scheduler.UserStopReason, run: block},
 	}
 	dispatchers := map[string]func(t *testing.T, slots int, runner trial.Runner) scheduler.Dispatcher{
@@ -103,13 +136,13 @@ func TestExitPolicyOnBothDispatchers(t *testing.T) {
 		},
 		"natsbus": func(t *testing.T, slots int, runner trial.Runner) scheduler.Dispatcher {
 			e := natstest.Start(t)
-			d, err := natsbus.NewDispatcher(context.Background(), natstest.Conn(t, e, "sched"), "exit", natsbus.DispatcherOptions{Logger: quiet})
+			d, err := natsbus.NewDispatcher(context.Background(), natstest.Conn(t, e, "sched"), "exit", natsbus.DispatcherOptions{Logger: quiet, JobKey: natstest.JobKey})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = d.Close() })
 			w, err := natsbus.NewWorker(natstest.Conn(t, e, "worker"), func(int, trial.Spec) (trial.Runner, error) { return runner, nil },
-				natsbus.WorkerOptions{Slots: slots, Name: "w", FetchWait: 100 * time.Millisecond, Logger: quiet})
+				natsbus.WorkerOptions{Slots: slots, Name: "w", FetchWait: 100 * time.Millisecond, Logger: quiet, Trust: natstest.Trust})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,10 +161,14 @@ func TestExitPolicyOnBothDispatchers(t *testing.T) {
 				if c.budget != "" {
 					budget += ", " + c.budget
 				}
-				trainer := "{plugin: ./fake}"
+				trainer := "{plugin: ./fake"
 				if c.timeout != "" {
-					trainer = "{plugin: ./fake, timeout: " + c.timeout + "}"
+					trainer += ", timeout: " + c.timeout
 				}
+				if c.progress != "" {
+					trainer += ", progress_timeout: " + c.progress
+				}
+				trainer += "}"
 				f, err := spacefile.Parse("space.yaml", []byte(fmt.Sprintf(`study: exit
 objective: {metric: value, direction: minimize}
 budget: {%s}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"automl/internal/stall"
 	"automl/scheduler"
 	"automl/trial"
 )
@@ -149,6 +150,7 @@ type reporter struct {
 }
 
 func (r reporter) Report(ctx context.Context, step float64, m trial.Metrics) (trial.Directive, error) {
+	r.run.watch.Beat()
 	if err := trial.CheckReport(step, m); err != nil {
 		r.run.fail(err)
 		return trial.Stop, err
@@ -166,8 +168,10 @@ type run struct {
 	cancel  context.CancelFunc
 	mu      sync.Mutex
 	seq     int
-	stopped bool  // the scheduler asked to stop it
-	failure error // a reported metric that failed it
+	stopped bool          // the scheduler asked to stop it
+	failure error         // a reported metric that failed it
+	stalled time.Duration // the progress timeout, when it stopped the run
+	watch   *stall.Watch  // the progress timeout's watch
 }
 
 func (r *run) stop() {
@@ -194,6 +198,18 @@ func (d *Dispatcher) run(ctx context.Context, spec trial.Spec, worker string) {
 		tctx, c = context.WithTimeoutCause(tctx, spec.Trainer.Timeout, fmt.Errorf("timed out after %v (trainer.timeout)", spec.Trainer.Timeout))
 		defer c()
 	}
+	// A trainer that reports nothing for the progress timeout is stopped;
+	// the run is then lost (trial.Ended.Stalled).
+	limit := spec.Trainer.ProgressLimit()
+	r.watch = stall.Start(limit, func() {
+		r.mu.Lock()
+		if tctx.Err() == nil {
+			r.stalled = limit
+		}
+		r.mu.Unlock()
+		cancel()
+	})
+	defer r.watch.Stop()
 	d.mu.Lock()
 	d.running[spec.Key] = r
 	d.mu.Unlock()
@@ -210,7 +226,7 @@ func (d *Dispatcher) run(ctx context.Context, spec trial.Spec, worker string) {
 		end.Result, end.Err = trial.RunSafely(tctx, runner, spec, reporter{d: d, run: r, worker: worker, ctx: tctx})
 	}
 	r.mu.Lock()
-	end.Stopped, end.Failure = r.stopped, r.failure
+	end.Stopped, end.Failure, end.Stalled = r.stopped, r.failure, r.stalled
 	r.mu.Unlock()
 	end.Cancelled = ctx.Err() != nil
 	if errors.Is(tctx.Err(), context.DeadlineExceeded) {

@@ -9,6 +9,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
+
+	"automl/internal/secretfile"
 )
 
 // Credentials say how a client proves who it is to NATS and checks the
@@ -31,7 +33,9 @@ type Credentials struct {
 // ErrCredentials is returned for credentials that cannot be used as given.
 var ErrCredentials = errors.New("bad nats credentials")
 
-// Options turns the credentials into client options.
+// Options turns the credentials into client options. Like ssh, it refuses
+// an NKey seed, credentials file or TLS key that users other than its
+// owner may open (secretfile.Check), wrapped in ErrCredentials.
 func (c Credentials) Options() ([]nats.Option, error) {
 	var opts []nats.Option
 	n := 0
@@ -47,6 +51,9 @@ func (c Credentials) Options() ([]nats.Option, error) {
 		n++
 	}
 	if c.NKeyFile != "" {
+		if err := secretfile.Check("nkey seed", c.NKeyFile); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrCredentials, err)
+		}
 		o, err := nats.NkeyOptionFromSeed(c.NKeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("%w: nkey seed %s: %w", ErrCredentials, c.NKeyFile, err)
@@ -55,8 +62,8 @@ func (c Credentials) Options() ([]nats.Option, error) {
 		n++
 	}
 	if c.CredsFile != "" {
-		if _, err := os.Stat(c.CredsFile); err != nil {
-			return nil, fmt.Errorf("%w: credentials file: %w", ErrCredentials, err)
+		if err := secretfile.Check("credentials file", c.CredsFile); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrCredentials, err)
 		}
 		opts = append(opts, nats.UserCredentials(c.CredsFile))
 		n++
@@ -68,6 +75,9 @@ func (c Credentials) Options() ([]nats.Option, error) {
 		return nil, fmt.Errorf("%w: a TLS client certificate needs its key (and the key its certificate)", ErrCredentials)
 	}
 	if c.TLSCert != "" {
+		if err := secretfile.Check("TLS private key", c.TLSKey); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrCredentials, err)
+		}
 		opts = append(opts, nats.ClientCert(c.TLSCert, c.TLSKey))
 	}
 	if c.TLSCA != "" {
@@ -90,6 +100,7 @@ func (c Credentials) Empty() bool {
 // (verifying client certificates against TLSCA when set). Clients of the
 // same process (Embedded.Connect) are given the credentials. A credentials
 // (JWT) file needs a server in operator mode: run nats-server and use --nats.
+// A seed or key file others may open is refused, as Options refuses it.
 func WithAuth(c Credentials) EmbeddedOption {
 	return func(cfg *embeddedConfig) error {
 		if c.CredsFile != "" {

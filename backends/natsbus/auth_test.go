@@ -9,10 +9,12 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ import (
 
 	"automl/backends/natsbus"
 	"automl/backends/natsbus/natstest"
+	"automl/internal/secretfile"
 )
 
 // A server that requires credentials refuses a worker without them (or
@@ -100,6 +103,57 @@ func TestCredentialsChecked(t *testing.T) {
 	}
 	if _, err := natsbus.StartEmbedded(t.TempDir(), natsbus.WithAuth(natsbus.Credentials{CredsFile: "x.creds"})); !errors.Is(err, natsbus.ErrCredentials) {
 		t.Errorf("embedded server with a creds file: err %v, want ErrCredentials", err)
+	}
+}
+
+// Like ssh, a seed, credentials file or TLS key that other users may read
+// is refused, by the client and the embedded server alike, with the file,
+// its mode and the fix; at 0600 the same file is taken.
+func TestCredentialFilesOthersMayReadAreRefused(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("modes do not describe access on Windows")
+	}
+	dir := t.TempDir()
+	seed := writeNKeySeed(t, dir)
+	cert, key := writeSelfSigned(t, dir)
+	creds := filepath.Join(dir, "worker.creds")
+	if err := os.WriteFile(creds, []byte("-----BEGIN NATS USER JWT-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		file  string
+		creds natsbus.Credentials
+	}{
+		{seed, natsbus.Credentials{NKeyFile: seed}},
+		{creds, natsbus.Credentials{CredsFile: creds}},
+		{key, natsbus.Credentials{Token: "t", TLSCert: cert, TLSKey: key}},
+	} {
+		if _, err := c.creds.Options(); err != nil {
+			t.Fatalf("%s at 0600: %v", c.file, err)
+		}
+		for _, mode := range []os.FileMode{0o644, 0o640, 0o604} {
+			if err := os.Chmod(c.file, mode); err != nil {
+				t.Fatal(err)
+			}
+			_, err := c.creds.Options()
+			if !errors.Is(err, natsbus.ErrCredentials) || !errors.Is(err, secretfile.ErrExposed) {
+				t.Fatalf("%s at %04o: err %v, want ErrCredentials and ErrExposed", c.file, mode, err)
+			}
+			for _, want := range []string{c.file, fmt.Sprintf("mode %04o", mode), "chmod 600 " + c.file} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("%s at %04o: %q does not say %q", c.file, mode, err, want)
+				}
+			}
+		}
+		if c.creds.CredsFile == "" { // the embedded server takes no creds file at all
+			_, err := natsbus.StartEmbedded(t.TempDir(), natsbus.WithAuth(c.creds))
+			if !errors.Is(err, secretfile.ErrExposed) {
+				t.Errorf("embedded server with %s at 0604: err %v, want ErrExposed", c.file, err)
+			}
+		}
+		if err := os.Chmod(c.file, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -48,24 +48,47 @@ func (c *checkpoints) store(ctx context.Context) (jetstream.ObjectStore, error) 
 	return obs, nil
 }
 
-// upload stores dir's regular files (recursively) as the object name.
-func (c *checkpoints) upload(ctx context.Context, name, dir string) error {
+// A checkpoint is named in results and jobs by a reference,
+// <name>#<digest>: the object's name and the SHA-256 digest the worker that
+// saved it got back. The reference travels in the saver's result (bound to
+// its job's lease) and in the next job (signed), so a worker that resumes
+// the trial takes the checkpoint only if it is the one saved: an object
+// replaced by anyone else (any worker may write the bucket) is refused.
+// A reference without a digest is an older worker's, taken as it is.
+
+// ErrCheckpointReplaced is returned for a checkpoint whose object is not
+// the one its reference names.
+var ErrCheckpointReplaced = errors.New("checkpoint replaced since it was saved")
+
+func checkpointRef(name, digest string) string { return name + "#" + digest }
+
+func splitRef(ref string) (name, digest string) {
+	name, digest, _ = strings.Cut(ref, "#")
+	return name, digest
+}
+
+// upload stores dir's regular files (recursively) as the object name and
+// returns its reference.
+func (c *checkpoints) upload(ctx context.Context, name, dir string) (string, error) {
 	obs, err := c.store(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(packDir(pw, dir)) }()
-	_, err = obs.Put(ctx, jetstream.ObjectMeta{Name: name, Description: "automl checkpoint (tar)"}, pr)
+	info, err := obs.Put(ctx, jetstream.ObjectMeta{Name: name, Description: "automl checkpoint (tar)"}, pr)
 	pr.CloseWithError(err) // unblocks packDir if Put gave up early
 	if err != nil {
-		return fmt.Errorf("upload checkpoint %s: %w", name, err)
+		return "", fmt.Errorf("upload checkpoint %s: %w", name, err)
 	}
-	return nil
+	return checkpointRef(name, info.Digest), nil
 }
 
-// download unpacks the object name into dir (which exists).
-func (c *checkpoints) download(ctx context.Context, name, dir string) error {
+// download unpacks the checkpoint ref names into dir (which exists). The
+// object store checks the content against the object's digest as it
+// reads; this checks that digest against the reference's.
+func (c *checkpoints) download(ctx context.Context, ref, dir string) error {
+	name, digest := splitRef(ref)
 	obs, err := c.store(ctx)
 	if err != nil {
 		return err
@@ -78,6 +101,15 @@ func (c *checkpoints) download(ctx context.Context, name, dir string) error {
 		return fmt.Errorf("download checkpoint %s: %w", name, err)
 	}
 	defer r.Close()
+	if digest != "" {
+		info, err := r.Info()
+		if err != nil {
+			return fmt.Errorf("download checkpoint %s: %w", name, err)
+		}
+		if info.Digest != digest {
+			return fmt.Errorf("%w: %s holds %s, its reference names %s", ErrCheckpointReplaced, name, info.Digest, digest)
+		}
+	}
 	if err := unpackDir(r, dir); err != nil {
 		return fmt.Errorf("download checkpoint %s: %w", name, err)
 	}

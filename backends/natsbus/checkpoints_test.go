@@ -43,8 +43,8 @@ func TestCheckpointMovesBetweenWorkers(t *testing.T) {
 	}
 	res := exitOf(t, untilExited(t, d, first.Key)[first.Key]).Result
 	want := natsbus.CheckpointKey(trial.Key{Study: study, Incarnation: inc, ID: 1}, 3)
-	if res.Outcome != trial.ExitPaused || res.Checkpoint != want {
-		t.Fatalf("first span: %+v; want paused with checkpoint %s", res, want)
+	if res.Outcome != trial.ExitPaused || !strings.HasPrefix(res.Checkpoint, want+"#SHA-256=") {
+		t.Fatalf("first span: %+v; want paused with checkpoint %s and its digest", res, want)
 	}
 	stopA()
 
@@ -62,10 +62,29 @@ func TestCheckpointMovesBetweenWorkers(t *testing.T) {
 	second.From, second.To, second.Checkpoint = 3, 9, res.Checkpoint
 	missing := spec(2, 1)
 	missing.From, missing.To, missing.Checkpoint = 3, 9, natsbus.CheckpointKey(trial.Key{Study: study, Incarnation: inc, ID: 2}, 3)
-	if err := d.Dispatch(ctx, []trial.Spec{second, missing}); err != nil {
+	// Another worker (anyone may write the bucket) replaces trial 3's
+	// checkpoint after it was saved: the resume refuses it.
+	obs, err := js(t, nc).ObjectStore(ctx, natsbus.CheckpointBucket)
+	if err != nil {
 		t.Fatal(err)
 	}
-	evs := untilExited(t, d, second.Key, missing.Key)
+	name3 := natsbus.CheckpointKey(trial.Key{Study: study, Incarnation: inc, ID: 3}, 3)
+	info, err := obs.PutBytes(ctx, name3, []byte("the real one"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := obs.PutBytes(ctx, name3, []byte("poisoned weights")); err != nil {
+		t.Fatal(err)
+	}
+	replaced := spec(3, 2)
+	replaced.From, replaced.To, replaced.Checkpoint = 3, 9, name3+"#"+info.Digest
+	if err := d.Dispatch(ctx, []trial.Spec{second, missing, replaced}); err != nil {
+		t.Fatal(err)
+	}
+	evs := untilExited(t, d, second.Key, missing.Key, replaced.Key)
+	if r := exitOf(t, evs[replaced.Key]).Result; r.Outcome != trial.ExitCrashed || !strings.Contains(r.Error, "checkpoint replaced") {
+		t.Fatalf("resume from a replaced checkpoint: %+v, want crashed naming it", r)
+	}
 	if r := exitOf(t, evs[second.Key]).Result; r.Outcome != trial.ExitDone {
 		t.Fatalf("resumed span: %+v", r)
 	}
@@ -76,11 +95,7 @@ func TestCheckpointMovesBetweenWorkers(t *testing.T) {
 		t.Fatalf("resume from a missing checkpoint: %+v, want crashed naming it", r)
 	}
 
-	if err := d.DeleteCheckpoints(ctx, study, []int{1}); err != nil {
-		t.Fatal(err)
-	}
-	obs, err := js(t, nc).ObjectStore(ctx, natsbus.CheckpointBucket)
-	if err != nil {
+	if err := d.DeleteCheckpoints(ctx, study, []int{1, 3}); err != nil {
 		t.Fatal(err)
 	}
 	if infos, err := obs.List(ctx); !errors.Is(err, jetstream.ErrNoObjectsFound) {

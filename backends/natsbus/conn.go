@@ -110,5 +110,5 @@ func isRefusal(err error) bool {
 	}
 	msg := strings.ToLower(err.Error())
 	return strings.Contains(msg, "authorization violation") || strings.Contains(msg, "tls:") || strings.Contains(msg, "x509:") ||
-		strings.Contains(msg, "secure connection")
+		strings.Contains(msg, "secure connection") || strings.Contains(msg, "certificate")
 }

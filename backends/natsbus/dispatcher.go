@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"automl/backends/natsbus/fleet"
 	"automl/scheduler"
 	"automl/trial"
 )
@@ -37,6 +39,16 @@ type DispatcherOptions struct {
 	// Replicas of the streams, when this Dispatcher creates them (default
 	// 1; 3 on a JetStream cluster).
 	Replicas int
+	// Storage and ResizeStreams size the streams: see StreamOptions (the
+	// embedded server's Storage, with ResizeStreams; on another server,
+	// the size of the streams this Dispatcher creates).
+	Storage       int64
+	ResizeStreams bool
+	// Store, when set, tells of the server's store (the embedded server).
+	// While it reports a fault, Dispatch fails at once with it (the
+	// scheduler tries again later) instead of waiting for acknowledgements
+	// that will not come, and acknowledged events are not pruned.
+	Store StoreHealth
 	// Pools whose job consumers are set up at once (others on their first
 	// dispatch), so workers that may not create consumers can start
 	// taking jobs as soon as the scheduler runs.
@@ -45,8 +57,17 @@ type DispatcherOptions struct {
 	// renewal (default DefaultOwnerLease; the owners bucket keeps the
 	// lease it was made with).
 	OwnerLease time.Duration
-	Logger     *slog.Logger
+	// JobKey signs the study's jobs and stop requests and checks the lease
+	// tokens of its events (required: workers run only signed jobs).
+	JobKey fleet.JobKey
+	Logger *slog.Logger
 }
+
+// pullHeartbeat is how often the server shows a waiting pull request is
+// alive: two missed, and the request is asked again. Short, because a
+// JetStream restart (storeWatch) drops waiting requests without a word;
+// the default (half the 30 s expiry) left a study without events for 30 s.
+const pullHeartbeat = 2 * time.Second
 
 // publishChunk bounds the async publishes in flight at once, below the
 // client's stall limit (4000 by default).
@@ -103,6 +124,9 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o Dispatche
 	if err := checkToken("study", study); err != nil {
 		return nil, err
 	}
+	if !o.JobKey.Valid() {
+		return nil, errors.New("dispatcher: no job key (DispatcherOptions.JobKey): workers run only signed jobs")
+	}
 	if o.EventAckWait <= 0 {
 		o.EventAckWait = DefaultEventAckWait
 	}
@@ -125,7 +149,7 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o Dispatche
 	var jobs, evs jetstream.Stream
 	var adv jetstream.Consumer
 	err = retryTransient(ctx, o.Logger, func() error {
-		if err := EnsureStreams(ctx, js, StreamOptions{Replicas: o.Replicas}); err != nil {
+		if err := EnsureStreams(ctx, js, StreamOptions{Replicas: o.Replicas, Storage: o.Storage, Resize: o.ResizeStreams}); err != nil {
 			return err
 		}
 		var err error
@@ -151,7 +175,7 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o Dispatche
 		events: make(chan scheduler.Inbound),
 		done:   make(chan struct{}),
 	}
-	exhausted, err := adv.Messages(jetstream.PullMaxMessages(16))
+	exhausted, err := adv.Messages(jetstream.PullMaxMessages(16), jetstream.PullHeartbeat(pullHeartbeat))
 	if err != nil {
 		return nil, fmt.Errorf("dispatcher for %s: consume advisories: %w", study, err)
 	}
@@ -200,7 +224,7 @@ func (d *Dispatcher) Claim(ctx context.Context, c scheduler.Claim) error {
 		cl.release(ctx)
 		return fmt.Errorf("dispatcher for %s: %w", d.study, err)
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(d.o.EventBuffer))
+	iter, err := cons.Messages(jetstream.PullMaxMessages(d.o.EventBuffer), jetstream.PullHeartbeat(pullHeartbeat))
 	if err != nil {
 		cl.release(ctx)
 		return fmt.Errorf("dispatcher for %s: consume events: %w", d.study, err)
@@ -267,6 +291,10 @@ func (d *Dispatcher) holdClaim() {
 // all (or one failed). A spec whose Key was dispatched within the last 10
 // minutes is dropped by the server as a duplicate, which is not an error.
 func (d *Dispatcher) Dispatch(ctx context.Context, specs []trial.Spec) error {
+	if err := d.fault(); err != nil {
+		return fmt.Errorf("dispatch %d jobs: %w", len(specs), err)
+	}
+	epoch := d.epoch()
 	for i := range specs {
 		if err := d.ensurePool(ctx, specs[i].Trainer.PoolName()); err != nil {
 			return err
@@ -283,21 +311,21 @@ func (d *Dispatcher) Dispatch(ctx context.Context, specs []trial.Spec) error {
 			continue
 		}
 		if err != nil {
-			return errors.Join(append(rejected, err, d.wait(ctx, pending, keys))...)
+			return errors.Join(append(rejected, err, d.wait(ctx, pending, keys, epoch))...)
 		}
 		f, err := d.js.PublishMsgAsync(msg, jetstream.WithExpectStream(TrialsStream))
 		if err != nil {
-			return errors.Join(fmt.Errorf("dispatch %v: %w", specs[i].Key, err), d.wait(ctx, pending, keys))
+			return errors.Join(fmt.Errorf("dispatch %v: %w", specs[i].Key, err), d.wait(ctx, pending, keys, epoch))
 		}
 		pending, keys = append(pending, f), append(keys, specs[i].Key)
 		if len(pending) == publishChunk {
-			if err := d.wait(ctx, pending, keys); err != nil {
+			if err := d.wait(ctx, pending, keys, epoch); err != nil {
 				return errors.Join(append(rejected, err)...)
 			}
 			pending, keys = pending[:0], keys[:0]
 		}
 	}
-	return errors.Join(append(rejected, d.wait(ctx, pending, keys))...)
+	return errors.Join(append(rejected, d.wait(ctx, pending, keys, epoch))...)
 }
 
 func (d *Dispatcher) jobMsg(s *trial.Spec) (*nats.Msg, error) {
@@ -314,7 +342,9 @@ func (d *Dispatcher) jobMsg(s *trial.Spec) (*nats.Msg, error) {
 	if err := checkToken("pool", pool); err != nil {
 		return nil, fmt.Errorf("dispatch %v: %w", s.Key, err)
 	}
-	data, err := json.Marshal(s)
+	job := *s
+	job.Lease = d.o.JobKey.Lease(jobMsgID(s.Key))
+	data, err := json.Marshal(&job)
 	if err != nil {
 		return nil, fmt.Errorf("dispatch %v: encode spec: %w", s.Key, err)
 	}
@@ -324,20 +354,39 @@ func (d *Dispatcher) jobMsg(s *trial.Spec) (*nats.Msg, error) {
 	msg := nats.NewMsg(jobSubject(pool, s.Key))
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, jobMsgID(s.Key))
+	sign(msg, d.o.JobKey, jobMsgID(s.Key))
 	return msg, nil
 }
 
 // wait collects the acks of pending publishes; it reports every failure.
-func (d *Dispatcher) wait(ctx context.Context, pending []jetstream.PubAckFuture, keys []trial.Key) error {
+// A store fault, or its end, ends the wait: a stream that cannot write does
+// not answer, so what was sent may have been dropped (the scheduler sends
+// it again; the server keeps one copy).
+func (d *Dispatcher) wait(ctx context.Context, pending []jetstream.PubAckFuture, keys []trial.Key, epoch uint64) error {
 	var errs []error
-	for i, f := range pending {
+	var check <-chan time.Time
+	if d.o.Store != nil && len(pending) > 0 {
+		t := time.NewTicker(faultPoll)
+		defer t.Stop()
+		check = t.C
+	}
+	for i := 0; i < len(pending); {
 		select {
-		case <-f.Ok():
-		case err := <-f.Err():
-			errs = append(errs, fmt.Errorf("dispatch %v: %w", keys[i], err))
+		case <-pending[i].Ok():
+		case err := <-pending[i].Err():
+			errs = append(errs, fmt.Errorf("dispatch %v: %w", keys[i], d.explain(err)))
 		case <-ctx.Done():
 			return errors.Join(append(errs, fmt.Errorf("dispatch: waiting for %d acks: %w", len(pending)-i, ctx.Err()))...)
+		case <-check:
+			if err := d.fault(); err != nil {
+				return errors.Join(append(errs, fmt.Errorf("dispatch: %d jobs not acknowledged: %w", len(pending)-i, err))...)
+			}
+			if d.epoch() != epoch {
+				return errors.Join(append(errs, fmt.Errorf("dispatch: %d jobs not acknowledged: the nats store had a fault meanwhile", len(pending)-i))...)
+			}
+			continue
 		}
+		i++
 	}
 	return errors.Join(errs...)
 }
@@ -366,7 +415,10 @@ func (d *Dispatcher) Stop(ctx context.Context, key trial.Key) error {
 	if err != nil {
 		return fmt.Errorf("stop %v: %w", key, err)
 	}
-	if err := d.nc.Publish(controlSubject(key), data); err != nil {
+	msg := nats.NewMsg(controlSubject(key))
+	msg.Data = data
+	sign(msg, d.o.JobKey, stopID(key))
+	if err := d.nc.PublishMsg(msg); err != nil {
 		return fmt.Errorf("stop %v: %w", key, err)
 	}
 	return nil
@@ -418,6 +470,9 @@ func (d *Dispatcher) pruneLoop() {
 // pruneAcked purges the study's events at or below its consumer's ack
 // floor: all of them are acknowledged.
 func (d *Dispatcher) pruneAcked() {
+	if d.fault() != nil {
+		return // the purge would fail too; acked events wait for the next turn
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	d.consMu.Lock()
@@ -493,12 +548,16 @@ func retryTransient(ctx context.Context, log *slog.Logger, f func() error) error
 	}
 }
 
-// transient reports errors of a server (or cluster) that is not ready yet.
+// transient reports errors of a server (or cluster) that is not ready yet,
+// or that went down mid-request: unavailable (503), an internal error (500:
+// a server killed while it wrote a consumer's files answers one), no
+// answer, or a connection being made again.
 func transient(err error) bool {
 	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) && apiErr.Code == 503 {
-		return true
+	if errors.As(err, &apiErr) && (apiErr.Code == 503 || apiErr.Code == 500 && !strings.Contains(apiErr.Description, "insufficient")) {
+		return true // (too little storage is a 500 too, and no retry helps it)
 	}
 	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jetstream.ErrJetStreamNotEnabled)
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, jetstream.ErrJetStreamNotEnabled) ||
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrDisconnected)
 }

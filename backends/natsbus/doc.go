@@ -6,29 +6,63 @@
 // inside the automl process, and the client side of a fleet (Connect,
 // Credentials, RequestStop).
 //
-// The protocol (DESIGN.md section 6):
+// The protocol (DESIGN.md section 6, with the incarnation of issue 16):
 //
 //	jobs     stream AUTOML_TRIALS, work-queue retention, file storage
-//	         subject automl.trials.<pool>.<study>.<id>, payload trial.Spec (JSON)
-//	         Nats-Msg-Id <study>/<id>/<attempt>: a re-dispatched attempt is stored once
+//	         subject automl.trials.<pool>.<study>.<inc>.<id>, payload trial.Spec (JSON)
+//	         Nats-Msg-Id <study>/<inc>/<id>/<attempt>: a re-dispatched attempt is stored once
+//	         headers Automl-Signer, Automl-Signature: ed25519 over subject, id, payload
 //	         consumer workers-<pool>: durable pull, explicit ack, AckWait = the lease,
 //	         renewed with InProgress every AckWait/3; a worker pulls exactly as many
 //	         jobs as it has idle slots (feeder), never more
 //	events   stream AUTOML_EVENTS, limits retention (see EnsureStreams), file storage
-//	         subject automl.events.<study>.<id>, payload trial.Event (JSON), or a JSON
-//	         array of one run's events: a run that ends within startedDelay sends
-//	         its Started with its Exited; the message is acked when all its events are
-//	         Nats-Msg-Id <study>/<id>/<attempt>/<delivery>/<seq> (of its last event)
-//	         consumer scheduler-<study>: durable pull, acked after the store commit;
+//	         subject automl.events.<study>.<inc>.<id>.<sender>, payload trial.Event (JSON),
+//	         or a JSON array of one run's events: a run that ends within startedDelay
+//	         sends its Started with its Exited; the message is acked when all its
+//	         events are. Every event carries its job's lease token (Spec.Lease).
+//	         Nats-Msg-Id <study>/<inc>/<id>/<attempt>/<delivery>/<seq>/<sender> (of its last event)
+//	         consumer scheduler-<study>-<inc>: durable pull, acked after the store commit;
 //	         acked events are purged in bulk by the study's Dispatcher
-//	stop     core subject automl.control.<study>.<id>, payload the attempt's trial.Key:
-//	         the worker running that attempt cancels its trainer
+//	stop     core subject automl.control.<study>.<inc>.<id>, payload the attempt's
+//	         trial.Key, signed as jobs are: the worker running that attempt cancels
+//	         its trainer
 //	requests core subject automl.requests.<study> (request-reply): automl stop asks
 //	         the study's scheduler to stop trials or the study (ServeStops, RequestStop)
+//	owners   KV bucket AUTOML_OWNERS, key <study>: the incarnation, host, pid and files
+//	         of the scheduler that owns the study, with a TTL lease it renews; the
+//	         revision is the fencing token (Claim)
 //	exhausted stream AUTOML_ADVISORIES keeps the server's max-deliveries advisories
 //	         of AUTOML_TRIALS; consumer "dispatchers", shared by every Dispatcher
 //	checkpoints object store automl-checkpoints, one tar per checkpoint, named
-//	         <study>/<id>/<resource> (CheckpointKey)
+//	         <study>/<inc>/<id>/<resource> (CheckpointKey) and referred to, in results
+//	         and jobs, as <name>#<digest>
+//	join     core subject automl.join (request-reply, embedded fleet servers only):
+//	         a holder of the join credential enrolls its own NKey (Join, WithFleet)
+//
+// Incarnations and ownership. A study's incarnation is made when its study
+// file is; it is part of every subject, message id, consumer and checkpoint
+// name, so nothing of an earlier study of the same name is taken for this
+// one's. One scheduler owns a study name at a time (the owners bucket); a
+// second is refused at Claim, naming the owner, and takes over only once
+// the owner's lease has expired (or at once, when the owner is a dead
+// process of this host).
+//
+// Trust. Workers run only jobs signed by a key they trust (the fleet's job
+// key, handed to them by a join token or --trust), checked before anything
+// starts; anything else is terminated and logged as a security event, as
+// is a stop request that is not signed. A job's lease token (an HMAC of its
+// message id under the job key) comes back in every event of the job; the
+// Dispatcher applies an event only with that token and from the sender its
+// subject names (a fleet server lets each worker publish under its own
+// name only, WorkerPermissions), so nobody who was not handed a job can
+// report on it. A checkpoint is resumed from only if its object has the
+// digest its saver reported.
+//
+// Reconciliation. Every ReconcileEvery (the lease) the scheduler asks
+// Vanished which of its queued and running attempts have neither a job in
+// the stream nor a result waiting; those run again as lost. A deleted pool
+// consumer or event consumer is set up again. On restart only vanished
+// trials are re-queued: results already in the events stream are applied.
 //
 // Leases and fencing. A job's delivery count (its message's NumDelivered)
 // is the fencing token every event of that delivery carries

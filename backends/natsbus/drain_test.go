@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"automl/backends/natsbus"
+	"automl/backends/natsbus/natstest"
 	"automl/trial"
 )
 
@@ -26,7 +27,7 @@ func TestDrainFinishesRunningTakesNoMore(t *testing.T) {
 		case <-ctx.Done():
 			return trial.Result{}, ctx.Err()
 		}
-	}), natsbus.WorkerOptions{Slots: 1, Name: "w", FetchWait: 200 * time.Millisecond, Logger: quiet()})
+	}), natsbus.WorkerOptions{Slots: 1, Name: "w", FetchWait: 200 * time.Millisecond, Logger: quiet(), Trust: natstest.Trust})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestSlotsCarryTheirGPUs(t *testing.T) {
 			}
 		}
 	}
-	if _, err := natsbus.NewWorker(nc, runFn(quick), natsbus.WorkerOptions{Slots: 3, GPUs: gpus}); err == nil {
+	if _, err := natsbus.NewWorker(nc, runFn(quick), natsbus.WorkerOptions{Slots: 3, GPUs: gpus, Trust: natstest.Trust}); err == nil {
 		t.Error("a worker with 3 slots and GPUs for 2 was accepted")
 	}
 }

@@ -1,6 +1,7 @@
 package natsbus
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,7 +45,13 @@ type embeddedConfig struct {
 	log        *slog.Logger
 	ready      time.Duration
 	auth       Credentials
+	fleet      *fleetConfig
+	storage    int64
 }
+
+// maxMemory is the embedded server's JetStream memory limit: its streams
+// are all on disk.
+const maxMemory = 64 << 20
 
 // EmbeddedOption configures StartEmbedded.
 type EmbeddedOption func(*embeddedConfig) error
@@ -81,6 +88,21 @@ func WithSyncAlways(on bool) EmbeddedOption {
 	return func(c *embeddedConfig) error { c.syncAlways = on; return nil }
 }
 
+// WithStorage sets how much JetStream may keep on disk in the store
+// directory: the limit its streams and the checkpoint store share (see
+// StreamOptions.Storage; pass Storage() to the Dispatcher). Zero, the
+// default, takes DefaultStorage, or half the space the disk offers when
+// that is less. At least MinStorage, at most what the disk has free.
+func WithStorage(bytes int64) EmbeddedOption {
+	return func(c *embeddedConfig) error {
+		if bytes < 0 {
+			return fmt.Errorf("storage limit %d: must be >= 0", bytes)
+		}
+		c.storage = bytes
+		return nil
+	}
+}
+
 // WithServerLog routes the server's own log lines to l (they are dropped
 // otherwise).
 func WithServerLog(l *slog.Logger) EmbeddedOption {
@@ -90,23 +112,43 @@ func WithServerLog(l *slog.Logger) EmbeddedOption {
 // Embedded is an in-process nats-server with JetStream on a store directory.
 type Embedded struct {
 	// Server is the running server.
-	Server *server.Server
-	dir    string
-	lock   *os.File
-	auth   Credentials
-	once   sync.Once
+	Server     *server.Server
+	dir        string
+	lock       *os.File
+	auth       Credentials
+	storage    int64
+	syncAlways bool
+	watch      *storeWatch
+	once       sync.Once
+	// opts are the options the server runs with (fleet reloads change
+	// them, under fleet.mu); tls is whether it serves TLS.
+	opts *server.Options
+	tls  bool
+	// fleet admits workers when the server has a fleet (WithFleet).
+	fleet      *fleetService
+	fleetHosts []string
 }
 
 // StartEmbedded starts a nats-server with JetStream in this process, its
 // data in dir (created if needed; the CLI uses "<db path>.nats"). Restarting
 // on the same dir keeps the streams, their messages and the consumers'
 // state. A second server on a dir already in use fails with ErrStoreInUse.
+// It fails at once, naming the directory or the address, when dir cannot
+// be written, the disk has too little free (storageFor), or the listen
+// address is taken.
+//
+// While it runs, the server's store is watched (storeWatch): a stream that
+// failed to write (the disk was full) is reopened once there is space
+// again, and Fault says what is wrong meanwhile.
 func StartEmbedded(dir string, opts ...EmbeddedOption) (*Embedded, error) {
 	cfg := embeddedConfig{host: "127.0.0.1", port: -1, syncAlways: DefaultSyncAlways, ready: 30 * time.Second}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs // errors and logs name it from anywhere
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("nats store %s: %w", dir, err)
@@ -115,44 +157,91 @@ func StartEmbedded(dir string, opts ...EmbeddedOption) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nats store %s: %w", dir, err)
 	}
+	e, err := startLocked(dir, lock, &cfg)
+	if err != nil {
+		unlockDir(lock)
+		return nil, err
+	}
+	return e, nil
+}
+
+func startLocked(dir string, lock *os.File, cfg *embeddedConfig) (*Embedded, error) {
+	storage, err := storageFor(dir, cfg.storage)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.port > 0 {
+		// The server would only log this, and never become ready.
+		addr := net.JoinHostPort(cfg.host, strconv.Itoa(cfg.port))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("nats server on %s: %w", dir, err)
+		}
+		_ = ln.Close()
+	}
 	sopts := &server.Options{
 		ServerName: "automl",
 		Host:       cfg.host,
 		Port:       cfg.port,
 		NoSigs:     true,
-		NoLog:      cfg.log == nil,
+		NoLog:      true, // our logger below, not the server's own
 		JetStream:  true,
 		// The server adds a "jetstream" directory below StoreDir; passing
 		// the same dir on every start is what keeps the streams.
-		StoreDir:   dir,
-		SyncAlways: cfg.syncAlways,
+		StoreDir:           dir,
+		SyncAlways:         cfg.syncAlways,
+		JetStreamMaxStore:  max(storage, reserved(dir)),
+		JetStreamMaxMemory: maxMemory,
 	}
 	if err := cfg.applyAuth(sopts); err != nil {
-		unlockDir(lock)
 		return nil, err
 	}
+	if cfg.fleet != nil {
+		if err := cfg.applyFleet(sopts); err != nil {
+			unlockDir(lock)
+			return nil, err
+		}
+	}
+	kept := sopts.Clone()
 	s, err := server.NewServer(sopts)
 	if err != nil {
-		unlockDir(lock)
 		return nil, fmt.Errorf("nats server on %s: %w", dir, err)
 	}
-	if cfg.log != nil {
-		s.SetLoggerV2(serverLog{cfg.log}, false, false, false)
-	}
+	// A failure to start (a port taken meanwhile, a store that cannot be
+	// read) reaches the server's log as fatal; it ends the wait at once.
+	fatal := make(chan string, 1)
+	s.SetLoggerV2(serverLog{cfg.log, fatal}, false, false, false)
 	go s.Start()
-	if !s.ReadyForConnections(cfg.ready) {
+	stop := func() {
 		s.Shutdown()
 		s.WaitForShutdown()
-		unlockDir(lock)
-		return nil, fmt.Errorf("nats server on %s: not ready after %v", dir, cfg.ready)
+	}
+	deadline := time.Now().Add(cfg.ready)
+	for !s.ReadyForConnections(50 * time.Millisecond) {
+		select {
+		case msg := <-fatal:
+			stop()
+			return nil, fmt.Errorf("nats server on %s: %s", dir, msg)
+		default:
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("nats server on %s: not ready after %v", dir, cfg.ready)
+		}
 	}
 	if !s.JetStreamEnabled() {
-		s.Shutdown()
-		s.WaitForShutdown()
-		unlockDir(lock)
+		stop()
 		return nil, fmt.Errorf("nats server on %s: jetstream did not start", dir)
 	}
-	return &Embedded{Server: s, dir: dir, lock: lock, auth: cfg.auth}, nil
+	e := &Embedded{Server: s, dir: dir, lock: lock, auth: cfg.auth, storage: storage, syncAlways: cfg.syncAlways, opts: kept, tls: kept.TLS}
+	e.watch = watchStore(e, cfg.log)
+	if cfg.fleet != nil {
+		if err := e.startFleet(cfg.fleet); err != nil {
+			e.Close()
+			return nil, err
+		}
+	}
+	return e, nil
 }
 
 // ClientURL is the URL other processes connect to.
@@ -161,15 +250,28 @@ func (e *Embedded) ClientURL() string { return e.Server.ClientURL() }
 // Dir is the store directory.
 func (e *Embedded) Dir() string { return e.dir }
 
+// Storage is how much JetStream may keep in the store directory (see
+// WithStorage): give it to the Dispatcher (StreamOptions.Storage).
+func (e *Embedded) Storage() int64 { return e.storage }
+
 // Connect opens an in-process client connection (no TCP) with the
 // options of Connect.
 // The connection carries the server's own credentials (WithAuth).
 func (e *Embedded) Connect(name string, log *slog.Logger) (*nats.Conn, error) {
-	c := e.auth
-	c.TLSCert, c.TLSKey, c.TLSCA = "", "", "" // in-process: no TLS (the server allows it)
-	opts, err := c.Options()
-	if err != nil {
-		return nil, err
+	var opts []nats.Option
+	if e.fleet != nil {
+		o, err := seedOption(e.fleet.dir.SchedulerSeed())
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, o)
+	} else {
+		c := e.auth
+		c.TLSCert, c.TLSKey, c.TLSCA = "", "", "" // in-process: no TLS (the server allows it)
+		var err error
+		if opts, err = c.Options(); err != nil {
+			return nil, err
+		}
 	}
 	url := strings.Replace(e.ClientURL(), "tls://", "nats://", 1)
 	return Connect(url, name, log, append(opts, nats.InProcessServer(e.Server))...)
@@ -179,6 +281,10 @@ func (e *Embedded) Connect(name string, log *slog.Logger) (*nats.Conn, error) {
 // unlocks the store directory. Safe to call more than once.
 func (e *Embedded) Close() error {
 	e.once.Do(func() {
+		if e.fleet != nil && e.fleet.nc != nil {
+			e.fleet.stop()
+		}
+		e.watch.close()
 		e.Server.Shutdown()
 		e.Server.WaitForShutdown()
 		unlockDir(e.lock)
@@ -186,12 +292,29 @@ func (e *Embedded) Close() error {
 	return nil
 }
 
-// serverLog adapts slog to the server's logger.
-type serverLog struct{ l *slog.Logger }
+// serverLog adapts slog to the server's logger (l nil: lines are
+// dropped), and passes its fatal lines to fatal, when it has room.
+type serverLog struct {
+	l     *slog.Logger
+	fatal chan<- string
+}
 
-func (s serverLog) Noticef(f string, v ...any) { s.l.Info("nats-server: " + fmt.Sprintf(f, v...)) }
-func (s serverLog) Warnf(f string, v ...any)   { s.l.Warn("nats-server: " + fmt.Sprintf(f, v...)) }
-func (s serverLog) Fatalf(f string, v ...any)  { s.l.Error("nats-server: " + fmt.Sprintf(f, v...)) }
-func (s serverLog) Errorf(f string, v ...any)  { s.l.Error("nats-server: " + fmt.Sprintf(f, v...)) }
-func (s serverLog) Debugf(f string, v ...any)  { s.l.Debug("nats-server: " + fmt.Sprintf(f, v...)) }
-func (s serverLog) Tracef(f string, v ...any)  { s.l.Debug("nats-server: " + fmt.Sprintf(f, v...)) }
+func (s serverLog) Noticef(f string, v ...any) { s.log(slog.LevelInfo, f, v) }
+func (s serverLog) Warnf(f string, v ...any)   { s.log(slog.LevelWarn, f, v) }
+func (s serverLog) Errorf(f string, v ...any)  { s.log(slog.LevelError, f, v) }
+func (s serverLog) Debugf(f string, v ...any)  { s.log(slog.LevelDebug, f, v) }
+func (s serverLog) Tracef(f string, v ...any)  { s.log(slog.LevelDebug, f, v) }
+
+func (s serverLog) Fatalf(f string, v ...any) {
+	s.log(slog.LevelError, f, v)
+	select {
+	case s.fatal <- fmt.Sprintf(f, v...):
+	default:
+	}
+}
+
+func (s serverLog) log(level slog.Level, f string, v []any) {
+	if s.l != nil {
+		s.l.Log(context.Background(), level, "nats-server: "+fmt.Sprintf(f, v...))
+	}
+}

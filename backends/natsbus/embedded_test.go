@@ -3,7 +3,12 @@ package natsbus_test
 import (
 	"context"
 	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"automl/backends/natsbus"
 	"automl/backends/natsbus/natstest"
@@ -68,5 +73,55 @@ func TestListen(t *testing.T) {
 	}
 	if _, err := natsbus.StartEmbedded(t.TempDir(), natsbus.WithListen("nonsense")); err == nil {
 		t.Error("bad listen address accepted")
+	}
+}
+
+// A listen address that is taken fails at once, saying so (the server
+// itself only logs it, and was waited for 30 s).
+func TestListenAddressTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	start := time.Now()
+	_, err = natsbus.StartEmbedded(t.TempDir(), natsbus.WithListen(ln.Addr().String()))
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("listen on a taken port: err %v, want address already in use", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %v to fail", d)
+	}
+}
+
+// A store directory that cannot be made, written or read fails at once,
+// naming it.
+func TestStoreDirUnusable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "s.db.nats")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	// JetStream's own directory cannot be made: the server fails to start
+	// JetStream, which it only logs.
+	if err := os.WriteFile(filepath.Join(dir, "jetstream"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]string{file: "not a directory", dir: "Can't start JetStream"}
+	ro := filepath.Join(t.TempDir(), "ro")
+	if why := natstest.ReadOnlyDisk(t, ro); why != "" {
+		t.Logf("no read-only store: %s", why)
+	} else {
+		cases[ro] = "read-only file system"
+	}
+	for path, want := range cases {
+		start := time.Now()
+		_, err := natsbus.StartEmbedded(path)
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), want) {
+			t.Errorf("store %s: err %v, want one naming it and %q", path, err, want)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("store %s: took %v to fail", path, d)
+		}
 	}
 }

@@ -39,11 +39,24 @@ func (d *Dispatcher) consume() {
 		case errors.Is(err, jetstream.ErrConsumerDeleted), errors.Is(err, jetstream.ErrConsumerNotFound):
 			d.resubscribe()
 			continue
+		case errors.Is(err, jetstream.ErrNoHeartbeat):
+			// The pulls go unanswered: the consumer may be gone without
+			// the iterator having been told (deleted while this client was
+			// away, or with a server that lost it). Setting it up again is
+			// idempotent, and it is a no-op cost when it still exists.
+			d.log.Warn("event consumer silent", "err", err)
+			d.resubscribe()
+			continue
 		default:
 			d.log.Warn("event consumer", "err", err)
 			continue
 		}
 		ins, err := d.inbound(msg)
+		if errors.Is(err, errForged) {
+			security(d.log, "event rejected, not applied", "subject", msg.Subject(), "sender", senderOf(msg.Subject()), "why", err)
+			_ = msg.TermWithReason(err.Error())
+			continue
+		}
 		if err != nil {
 			d.log.Error("dropping undecodable event", "subject", msg.Subject(), "err", err)
 			_ = msg.TermWithReason(err.Error())
@@ -67,17 +80,21 @@ func (d *Dispatcher) closing() bool {
 // closes. The consumer delivers from the start of the study's events:
 // those applied already come again, and applying them is a no-op.
 func (d *Dispatcher) resubscribe() {
-	d.log.Warn("the study's event consumer is gone: setting it up again")
+	d.log.Warn("setting up the study's event consumer again")
 	for wait := 100 * time.Millisecond; !d.closing(); wait = min(2*wait, 5*time.Second) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		cons, err := ensureEventConsumer(ctx, d.js, d.study, d.inc, d.o.EventAckWait)
 		cancel()
 		if err == nil {
 			var iter jetstream.MessagesContext
-			if iter, err = cons.Messages(jetstream.PullMaxMessages(d.o.EventBuffer)); err == nil {
+			if iter, err = cons.Messages(jetstream.PullMaxMessages(d.o.EventBuffer), jetstream.PullHeartbeat(pullHeartbeat)); err == nil {
 				d.consMu.Lock()
+				prev := d.iter
 				d.cons, d.iter = cons, iter
 				d.consMu.Unlock()
+				if prev != nil {
+					prev.Stop()
+				}
 				if d.closing() {
 					iter.Drain()
 				}
@@ -128,6 +145,9 @@ func (d *Dispatcher) inbound(msg jetstream.Msg) ([]scheduler.Inbound, error) {
 		if ev.Kind == trial.Exited && ev.Result == nil {
 			return nil, fmt.Errorf("exited event %v without a result", ev.Key)
 		}
+	}
+	if err := d.authentic(msg.Subject(), evs); err != nil {
+		return nil, err
 	}
 	ack := func() {
 		if err := msg.Ack(); err != nil {

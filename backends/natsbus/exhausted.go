@@ -76,21 +76,23 @@ func (d *Dispatcher) onExhausted(m jetstream.Msg) error {
 	if err != nil {
 		return fmt.Errorf("read job %d: %w", adv.StreamSeq, err)
 	}
-	key, ok := exhaustedKey(raw)
+	key, lease, ok := exhaustedKey(raw)
 	if ok && key.Study != d.study && d.ownedByOther(ctx, key.Study) {
 		return errNotMine
 	}
 	if ok {
 		ev := &trial.Event{
-			Key: key, Delivery: int(adv.Deliveries), Seq: exhaustedSeq, Kind: trial.Exited, Time: time.Now().UTC(),
+			Key: key, Delivery: int(adv.Deliveries), Seq: exhaustedSeq, Kind: trial.Exited, Time: time.Now().UTC(), Lease: lease,
 			Result: &trial.Result{Outcome: trial.ExitCrashed, Error: fmt.Sprintf(
 				"trial %v: handed to workers %d times (the pool's max_deliver) and none finished it: each worker died, hung or was cut off under it; the job was removed",
 				key, adv.Deliveries)},
 		}
-		msg, err := eventMsg(nil, ev)
+		data, err := json.Marshal(ev)
 		if err != nil {
 			return err
 		}
+		msg := nats.NewMsg(eventSubject(key, schedulerSender))
+		msg.Data = data
 		msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s/%d/exhausted", jobMsgID(key), adv.Deliveries))
 		if _, err := d.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(EventsStream)); err != nil {
 			return fmt.Errorf("publish the exit of %v: %w", key, err)
@@ -105,17 +107,19 @@ func (d *Dispatcher) onExhausted(m jetstream.Msg) error {
 	return nil
 }
 
-// exhaustedKey reads the trial a stored job belongs to.
-func exhaustedKey(raw *jetstream.RawStreamMsg) (trial.Key, bool) {
+// exhaustedKey reads the trial a stored job belongs to, and its lease
+// token (the exit event carries it like a worker's would).
+func exhaustedKey(raw *jetstream.RawStreamMsg) (trial.Key, string, bool) {
 	var spec trial.Spec
 	if json.Unmarshal(raw.Data, &spec) == nil && checkKey(spec.Key) == nil {
-		return spec.Key, true
+		return spec.Key, spec.Lease, true
 	}
 	id := ""
 	if raw.Header != nil {
 		id = nats.Header(raw.Header).Get(jetstream.MsgIDHeader)
 	}
-	return keyFromJob(raw.Subject, id)
+	k, ok := keyFromJob(raw.Subject, id)
+	return k, "", ok
 }
 
 // errNotMine is an advisory of a study another scheduler owns.

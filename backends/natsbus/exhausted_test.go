@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"automl/backends/natsbus"
+	"automl/backends/natsbus/natstest"
 	"automl/scheduler"
 	"automl/trial"
 )
@@ -22,7 +23,7 @@ func TestMaxDeliverFailsTheTrial(t *testing.T) {
 	_, nc := server(t)
 	ctx := context.Background()
 	opts := natsbus.DispatcherOptions{AckWait: 300 * time.Millisecond, MaxDeliver: 2}
-	d1, err := natsbus.NewDispatcher(ctx, nc, study, natsbus.DispatcherOptions{AckWait: opts.AckWait, MaxDeliver: opts.MaxDeliver, Logger: quiet()})
+	d1, err := natsbus.NewDispatcher(ctx, nc, study, natsbus.DispatcherOptions{AckWait: opts.AckWait, MaxDeliver: opts.MaxDeliver, Logger: quiet(), JobKey: natstest.JobKey})
 	if err != nil {
 		t.Fatal(err)
 	}

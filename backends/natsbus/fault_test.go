@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"automl/backends/natsbus"
+	"automl/backends/natsbus/fleet"
 	"automl/backends/natsbus/natstest"
 	"automl/scheduler"
 	"automl/trial"
@@ -103,34 +105,34 @@ func TestPoisonJob(t *testing.T) {
 	j := js(t, nc)
 	ctx := context.Background()
 	pub := func(subject, msgID string, data []byte) {
-		m := nats.NewMsg(subject)
-		m.Data = data
-		m.Header.Set("Nats-Msg-Id", msgID)
-		if _, err := j.PublishMsg(ctx, m); err != nil {
-			t.Fatal(err)
-		}
+		// Signed by the scheduler's key: only a bug of ours makes such a
+		// job, and it fails its trial. (Unsigned ones are never run at
+		// all: TestForeignJobsNeverRun.)
+		publishJob(t, j, natstest.JobKey, subject, msgID, data)
 	}
 	pub("automl.trials.default."+study+"."+inc+".x", "junk-1", []byte("\x00\xffnot json")) // no trial to name
+	// Undecodable: its lease token cannot be read, so its crash report is
+	// refused (the scheduler's reconciliation reruns such a trial).
 	pub("automl.trials.default."+study+"."+inc+".5", study+"/"+inc+"/5/2", []byte("{garbage"))
-	pub("automl.trials.default."+study+"."+inc+".6", study+"/"+inc+"/6/1", []byte(`{"key":{"study":"s1","incarnation":"i1","id":6,"attempt":1},"trainer":{}}`))
+	lease6 := natstest.JobKey.Lease(study + "/" + inc + "/6/1")
+	pub("automl.trials.default."+study+"."+inc+".6", study+"/"+inc+"/6/1", []byte(`{"key":{"study":"s1","incarnation":"i1","id":6,"attempt":1},"trainer":{},"lease":"`+lease6+`"}`))
 	good := spec(8, 1)
 	if err := d.Dispatch(ctx, []trial.Spec{good}); err != nil {
 		t.Fatal(err)
 	}
-	k5 := trial.Key{Study: study, Incarnation: inc, ID: 5, Attempt: 2}
 	k6 := trial.Key{Study: study, Incarnation: inc, ID: 6, Attempt: 1}
-	got := untilExited(t, d, k5, k6, good.Key)
-	for _, k := range []trial.Key{k5, k6} {
-		if len(got[k]) != 1 {
-			t.Errorf("%v: %d events, want just exited", k, len(got[k]))
-		}
-		res := exitOf(t, got[k]).Result
-		if res.Outcome != trial.ExitCrashed || !strings.Contains(res.Error, k.String()) || !strings.Contains(res.Error, "unusable job") {
-			t.Errorf("%v: result %+v, want crashed naming the trial", k, res)
-		}
+	got := untilExited(t, d, k6, good.Key)
+	if len(got[k6]) != 1 {
+		t.Errorf("%v: %d events, want just exited", k6, len(got[k6]))
+	}
+	if res := exitOf(t, got[k6]).Result; res.Outcome != trial.ExitCrashed || !strings.Contains(res.Error, k6.String()) || !strings.Contains(res.Error, "unusable job") {
+		t.Errorf("%v: result %+v, want crashed naming the trial", k6, res)
 	}
 	if res := exitOf(t, got[good.Key]).Result; res.Outcome != trial.ExitDone {
 		t.Errorf("job after the poison ones ended %v", res.Outcome)
+	}
+	if n := len(got[trial.Key{Study: study, Incarnation: inc, ID: 5, Attempt: 2}]); n != 0 {
+		t.Errorf("the crash report of a job whose lease cannot be read was applied (%d events)", n)
 	}
 	eventually(t, "poison jobs terminated off the stream", func() bool { return streamMsgs(t, nc, natsbus.TrialsStream) == 0 })
 }
@@ -166,7 +168,7 @@ func TestWorkerShutdownHandsJobBack(t *testing.T) {
 func TestUnackedEventsComeAgain(t *testing.T) {
 	_, nc := server(t)
 	opts := natsbus.DispatcherOptions{EventAckWait: 500 * time.Millisecond}
-	d1, err := natsbus.NewDispatcher(context.Background(), nc, study, natsbus.DispatcherOptions{EventAckWait: opts.EventAckWait, Logger: quiet()})
+	d1, err := natsbus.NewDispatcher(context.Background(), nc, study, natsbus.DispatcherOptions{EventAckWait: opts.EventAckWait, Logger: quiet(), JobKey: natstest.JobKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,5 +227,20 @@ func TestOversizeJobUndeliverable(t *testing.T) {
 	}
 	if res := exitOf(t, untilExited(t, d, small.Key)[small.Key]).Result; res.Outcome != trial.ExitDone {
 		t.Errorf("the job beside the oversize one ended %v", res.Outcome)
+	}
+}
+
+// publishJob stores a job as a scheduler holding key would.
+func publishJob(t *testing.T, j jetstream.JetStream, key fleet.JobKey, subject, msgID string, data []byte) {
+	t.Helper()
+	m := nats.NewMsg(subject)
+	m.Data = data
+	m.Header.Set("Nats-Msg-Id", msgID)
+	if key.Valid() {
+		m.Header.Set("Automl-Signer", fleet.FormatKey(key.Public()))
+		m.Header.Set("Automl-Signature", key.Sign(subject, msgID, data))
+	}
+	if _, err := j.PublishMsg(context.Background(), m); err != nil {
+		t.Fatal(err)
 	}
 }

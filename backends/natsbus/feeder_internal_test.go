@@ -3,6 +3,7 @@ package natsbus
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"automl/backends/natsbus/fleet"
 	"automl/trial"
 )
 
@@ -19,16 +21,38 @@ import (
 // over: only Data, Subject and Ack are used.
 type fakeEventMsg struct {
 	jetstream.Msg
-	data []byte
-	acks int
+	data    []byte
+	subject string // default: worker w1's subject of trial 1
+	acks    int
 }
 
-func (m *fakeEventMsg) Data() []byte    { return m.data }
-func (m *fakeEventMsg) Subject() string { return "automl.events.s.1" }
-func (m *fakeEventMsg) Ack() error      { m.acks++; return nil }
+func (m *fakeEventMsg) Data() []byte { return m.data }
+func (m *fakeEventMsg) Subject() string {
+	if m.subject == "" {
+		return "automl.events.s.i.1.w1"
+	}
+	return m.subject
+}
+func (m *fakeEventMsg) Ack() error { m.acks++; return nil }
+
+// testKey signs the internal tests' jobs.
+var testKey = func() fleet.JobKey {
+	k, err := fleet.NewJobKey(make([]byte, 32))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+// testDispatcher is a dispatcher of study s, incarnation i, as far as
+// inbound needs one.
+func testDispatcher() *Dispatcher {
+	return &Dispatcher{study: "s", inc: "i", log: slog.New(slog.DiscardHandler), o: DispatcherOptions{JobKey: testKey}}
+}
 
 func testEvent(kind trial.EventKind, seq int) trial.Event {
-	ev := trial.Event{Key: trial.Key{Study: "s", ID: 1, Attempt: 1}, Delivery: 1, Seq: seq, Kind: kind}
+	k := trial.Key{Study: "s", Incarnation: "i", ID: 1, Attempt: 1}
+	ev := trial.Event{Key: k, Delivery: 1, Seq: seq, Kind: kind, Worker: "w1", Lease: testKey.Lease(jobMsgID(k))}
 	if kind == trial.Exited {
 		ev.Result = &trial.Result{Outcome: trial.ExitDone}
 	}
@@ -39,9 +63,10 @@ func testEvent(kind trial.EventKind, seq int) trial.Event {
 // events are: acking one (even twice) must not ack the message, or a crash
 // before the other is committed would lose it.
 func TestInboundArrayAckedWhenAllAre(t *testing.T) {
-	d := &Dispatcher{study: "s", log: slog.New(slog.DiscardHandler)}
+	d := testDispatcher()
+	w := &Worker{sender: "w1"}
 	started, exited := testEvent(trial.Started, 1), testEvent(trial.Exited, 2)
-	msg, err := eventMsg(&started, &exited)
+	msg, err := w.eventMsg(&started, &exited)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +89,7 @@ func TestInboundArrayAckedWhenAllAre(t *testing.T) {
 		t.Fatalf("message acked %d times after both events, want 1", m.acks)
 	}
 
-	single, err := eventMsg(nil, &exited)
+	single, err := w.eventMsg(nil, &exited)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +106,7 @@ func TestInboundArrayAckedWhenAllAre(t *testing.T) {
 // Bad event messages are errors (the consumer terminates them), never
 // panics, and one bad event rejects its whole message.
 func TestInboundRejectsBadMessages(t *testing.T) {
-	d := &Dispatcher{study: "s", log: slog.New(slog.DiscardHandler)}
+	d := testDispatcher()
 	good, _ := json.Marshal(testEvent(trial.Started, 1))
 	noResult := testEvent(trial.Exited, 2)
 	noResult.Result = nil
@@ -97,6 +122,30 @@ func TestInboundRejectsBadMessages(t *testing.T) {
 	} {
 		if ins, err := d.inbound(&fakeEventMsg{data: []byte(data)}); err == nil {
 			t.Errorf("%q: accepted as %+v", data, ins)
+		}
+	}
+	if _, err := d.inbound(&fakeEventMsg{data: good}); err != nil {
+		t.Fatalf("a good event is refused: %v", err)
+	}
+	// Forged: no lease, another job's lease, another sender than the
+	// subject names, no sender at all.
+	noLease := testEvent(trial.Started, 1)
+	noLease.Lease = ""
+	otherLease := testEvent(trial.Started, 1)
+	otherLease.Lease = testKey.Lease("s/i/2/1")
+	for _, c := range []struct {
+		name    string
+		ev      trial.Event
+		subject string
+	}{
+		{"no lease", noLease, ""},
+		{"another job's lease", otherLease, ""},
+		{"another worker's subject", testEvent(trial.Started, 1), "automl.events.s.i.1.w2"},
+		{"no sender", testEvent(trial.Started, 1), "automl.events.s.i.1"},
+	} {
+		data, _ := json.Marshal(c.ev)
+		if _, err := d.inbound(&fakeEventMsg{data: data, subject: c.subject}); !errors.Is(err, errForged) {
+			t.Errorf("%s: %v, want a forged event", c.name, err)
 		}
 	}
 }

@@ -22,7 +22,8 @@ import (
 func fleetServer(t *testing.T) string {
 	t.Helper()
 	t.Setenv("AUTOML_SCHEDULER_PASSWORD", "sched-pw")
-	t.Setenv("AUTOML_WORKER_PASSWORD", "worker-pw")
+	t.Setenv("AUTOML_GPU1_PASSWORD", "gpu1-pw")
+	t.Setenv("AUTOML_GPU2_PASSWORD", "gpu2-pw")
 	opts, err := natsserver.ProcessConfigFile(filepath.Join("..", "..", "examples", "fleet", "nats-server.conf"))
 	if err != nil {
 		t.Fatalf("example config: %v", err)
@@ -65,7 +66,7 @@ func TestFleetConfigLeastPrivilege(t *testing.T) {
 	url := fleetServer(t)
 	ctx := context.Background()
 	sched := connectAs(t, url, natsbus.Credentials{User: "scheduler", Password: "sched-pw"})
-	worker := connectAs(t, url, natsbus.Credentials{User: "worker", Password: "worker-pw", InboxPrefix: "_INBOX_worker"})
+	worker := connectAs(t, url, natsbus.Credentials{User: "gpu1", Password: "gpu1-pw", InboxPrefix: natsbus.WorkerInbox("gpu1")})
 	d := newDispatcher(t, sched, natsbus.DispatcherOptions{Pools: []string{trial.DefaultPool}})
 
 	// The worker's whole job, checkpoints included, works with its rights.
@@ -84,7 +85,7 @@ func TestFleetConfigLeastPrivilege(t *testing.T) {
 			return trial.Result{}, err
 		}
 		return trial.Result{Outcome: trial.ExitPaused, Step: 1, Metrics: trial.Metrics{"loss": 1}, Checkpoint: "ckpt"}, nil
-	}), natsbus.WorkerOptions{Slots: 1})
+	}), natsbus.WorkerOptions{Slots: 1, Name: "gpu1"})
 	first := spec(1, 1)
 	if err := d.Dispatch(ctx, []trial.Spec{first}); err != nil {
 		t.Fatal(err)
@@ -113,6 +114,10 @@ func TestFleetConfigLeastPrivilege(t *testing.T) {
 	}{
 		{"inject a trial", "automl.trials.default.s1.i1.99", func(ctx context.Context) error {
 			_, err := wjs.Publish(ctx, "automl.trials.default."+study+"."+inc+".99", []byte(`{"key":{"study":"s1","incarnation":"i1","id":99,"attempt":1},"trainer":{"plugin":"funcs"}}`))
+			return err
+		}},
+		{"report as another worker", "automl.events.s1.i1.1.gpu2", func(ctx context.Context) error {
+			_, err := wjs.Publish(ctx, "automl.events."+study+"."+inc+".1.gpu2", []byte(`{}`))
 			return err
 		}},
 		{"delete the jobs stream", "$JS.API.STREAM.DELETE.AUTOML_TRIALS", func(ctx context.Context) error { return wjs.DeleteStream(ctx, natsbus.TrialsStream) }},

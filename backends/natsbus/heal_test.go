@@ -13,6 +13,7 @@ import (
 
 	"automl/backends/memory"
 	"automl/backends/natsbus"
+	"automl/backends/natsbus/natstest"
 	"automl/plugins/funcs"
 	"automl/scheduler"
 	_ "automl/search/random"
@@ -44,7 +45,7 @@ parameters:
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := natsbus.NewDispatcher(context.Background(), nc, "heal", natsbus.DispatcherOptions{AckWait: healLease, PruneEvery: 100 * time.Millisecond, Pools: []string{trial.DefaultPool}, Logger: quiet()})
+	d, err := natsbus.NewDispatcher(context.Background(), nc, "heal", natsbus.DispatcherOptions{AckWait: healLease, PruneEvery: 100 * time.Millisecond, Pools: []string{trial.DefaultPool}, Logger: quiet(), JobKey: natstest.JobKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,12 @@ func spec(id, attempt int) trial.Spec {
 
 func newDispatcher(t testing.TB, nc *nats.Conn, o natsbus.DispatcherOptions) *natsbus.Dispatcher {
 	t.Helper()
-	o.Logger = quiet()
+	if o.Logger == nil {
+		o.Logger = quiet()
+	}
+	if !o.JobKey.Valid() {
+		o.JobKey = natstest.JobKey
+	}
 	if o.PruneEvery == 0 {
 		o.PruneEvery = 100 * time.Millisecond
 	}
@@ -68,7 +73,12 @@ func startWorker(t testing.TB, nc *nats.Conn, runners natsbus.RunnerFor, o natsb
 	if o.FetchWait == 0 {
 		o.FetchWait = 200 * time.Millisecond
 	}
-	o.Logger = quiet()
+	if o.Trust == nil {
+		o.Trust = natstest.Trust
+	}
+	if o.Logger == nil {
+		o.Logger = quiet()
+	}
 	w, err := natsbus.NewWorker(nc, runners, o)
 	if err != nil {
 		t.Fatalf("new worker: %v", err)

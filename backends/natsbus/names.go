@@ -78,14 +78,58 @@ func trialJobs(study, inc string, id int) string {
 // studyJobs selects every job of a study incarnation, in any pool.
 func studyJobs(study, inc string) string { return trialsPrefix + "*." + study + "." + inc + ".*" }
 
-// eventSubject is automl.events.<study>.<incarnation>.<id>.
-func eventSubject(k trial.Key) string {
+// eventSubject is automl.events.<study>.<incarnation>.<id>.<sender>: the
+// sender is a worker's token (SenderToken), which a fleet server lets only
+// that worker publish under, so the subject says who sent an event.
+func eventSubject(k trial.Key, sender string) string {
+	return trialEvents(k) + "." + sender
+}
+
+// trialEvents is the subject of a trial's events, less the sender.
+func trialEvents(k trial.Key) string {
 	return eventsPrefix + k.Study + "." + k.Incarnation + "." + strconv.Itoa(k.ID)
 }
 
-// eventMsgID is <study>/<incarnation>/<id>/<attempt>/<delivery>/<seq>.
-func eventMsgID(ev *trial.Event) string {
-	return jobMsgID(ev.Key) + "/" + strconv.Itoa(ev.Delivery) + "/" + strconv.Itoa(ev.Seq)
+// schedulerSender is the sender token of the events a dispatcher stores
+// itself (a job that ran out of deliveries): no worker's token, since
+// those start with a letter or digit.
+const schedulerSender = "_scheduler"
+
+// SenderToken turns a worker's name into the token its events are sent
+// under: lowercase letters, digits, '-' and '_' (others become '-'), at
+// most 64.
+func SenderToken(name string) string {
+	b := []byte(strings.ToLower(name))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '-'
+		}
+	}
+	t := strings.Trim(string(b), "-_")
+	if len(t) > 64 {
+		t = strings.Trim(t[:64], "-_")
+	}
+	if t == "" {
+		return "worker"
+	}
+	return t
+}
+
+// senderOf is the sender token of an event subject ("" when the subject
+// has none).
+func senderOf(subject string) string {
+	parts := strings.Split(subject, ".")
+	if len(parts) != 6 {
+		return ""
+	}
+	return parts[5]
+}
+
+// eventMsgID is <study>/<incarnation>/<id>/<attempt>/<delivery>/<seq>/<sender>:
+// with the sender in it, nobody else can take an event's id first (the
+// server would drop the real one as a duplicate).
+func eventMsgID(ev *trial.Event, sender string) string {
+	return jobMsgID(ev.Key) + "/" + strconv.Itoa(ev.Delivery) + "/" + strconv.Itoa(ev.Seq) + "/" + sender
 }
 
 // studyEvents selects every event of a study incarnation.

@@ -1,6 +1,7 @@
 package natsbus
 
 import (
+	"strings"
 	"testing"
 
 	"automl/trial"
@@ -40,8 +41,13 @@ func TestSubjects(t *testing.T) {
 		{jobMsgID(k), "s1/0a1b/12/3"},
 		{trialJobs(k.Study, k.Incarnation, k.ID), "automl.trials.*.s1.0a1b.12"},
 		{studyJobs(k.Study, k.Incarnation), "automl.trials.*.s1.0a1b.*"},
-		{eventSubject(k), "automl.events.s1.0a1b.12"},
-		{eventMsgID(ev), "s1/0a1b/12/3/2/4"},
+		{eventSubject(k, "gpu-1"), "automl.events.s1.0a1b.12.gpu-1"},
+		{senderOf(eventSubject(k, "gpu-1")), "gpu-1"},
+		{senderOf("automl.events.s1.0a1b.12"), ""},
+		{eventMsgID(ev, "gpu-1"), "s1/0a1b/12/3/2/4/gpu-1"},
+		{SenderToken("GPU-Box.example.com"), "gpu-box-example-com"},
+		{SenderToken("..."), "worker"},
+		{SenderToken(strings.Repeat("a", 70)), strings.Repeat("a", 64)},
 		{controlSubject(k), "automl.control.s1.0a1b.12"},
 		{studyEvents("s1", "0a1b"), "automl.events.s1.0a1b.>"},
 		{poolFilter("gpu"), "automl.trials.gpu.>"},

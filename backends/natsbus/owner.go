@@ -178,6 +178,7 @@ func ownersBucket(ctx context.Context, js jetstream.JetStream, lease time.Durati
 		Description: "automl: the scheduler that runs each study, renewed while it runs",
 		TTL:         lease,
 		History:     1,
+		MaxBytes:    ownersBytes,
 		Storage:     jetstream.FileStorage,
 		Replicas:    max(replicas, 1),
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"automl/backends/natsbus"
+	"automl/backends/natsbus/natstest"
 	"automl/scheduler"
 	"automl/trial"
 )
@@ -21,6 +22,7 @@ import (
 func unclaimed(t *testing.T, o natsbus.DispatcherOptions, nc natsConn) *natsbus.Dispatcher {
 	t.Helper()
 	o.Logger = quiet()
+	o.JobKey = natstest.JobKey
 	d, err := natsbus.NewDispatcher(context.Background(), nc, study, o)
 	if err != nil {
 		t.Fatal(err)

@@ -92,7 +92,7 @@ func (d *Dispatcher) jobThere(ctx context.Context, pools []string, k trial.Key) 
 // exitWaiting reports whether the trial's last stored event is the exit of
 // this attempt (a worker stores it before it acks the job).
 func (d *Dispatcher) exitWaiting(ctx context.Context, k trial.Key) (bool, error) {
-	m, err := d.evs.GetLastMsgForSubject(ctx, eventSubject(k))
+	m, err := d.evs.GetLastMsgForSubject(ctx, trialEvents(k)+".*")
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return false, nil
 	}
@@ -100,7 +100,7 @@ func (d *Dispatcher) exitWaiting(ctx context.Context, k trial.Key) (bool, error)
 		return false, fmt.Errorf("look for the result of %v: %w", k, err)
 	}
 	evs, err := decodeEvents(m.Data)
-	if err != nil {
+	if err != nil || d.authentic(m.Subject, evs) != nil {
 		return false, nil // not a worker's: no result
 	}
 	last := evs[len(evs)-1]

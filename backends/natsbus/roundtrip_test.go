@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"automl/backends/natsbus"
+	"automl/backends/natsbus/natstest"
 	"automl/trial"
 )
 
@@ -121,10 +122,10 @@ func TestWithdraw(t *testing.T) {
 // Names that would break subjects are refused before anything is sent.
 func TestBadNames(t *testing.T) {
 	_, nc := server(t)
-	if _, err := natsbus.NewDispatcher(context.Background(), nc, "a.>", natsbus.DispatcherOptions{Logger: quiet()}); err == nil {
+	if _, err := natsbus.NewDispatcher(context.Background(), nc, "a.>", natsbus.DispatcherOptions{Logger: quiet(), JobKey: natstest.JobKey}); err == nil {
 		t.Error("dispatcher accepted study a.>")
 	}
-	if _, err := natsbus.NewWorker(nc, runFn(nil), natsbus.WorkerOptions{Pool: "gpu.*"}); err == nil {
+	if _, err := natsbus.NewWorker(nc, runFn(nil), natsbus.WorkerOptions{Pool: "gpu.*", Trust: natstest.Trust}); err == nil {
 		t.Error("worker accepted pool gpu.*")
 	}
 	d := newDispatcher(t, nc, natsbus.DispatcherOptions{})

@@ -13,15 +13,21 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"automl/internal/stall"
 	"automl/trial"
 )
 
 // errStopped is the cancel cause of a run stopped by request.
 var errStopped = errors.New("stopped by request")
 
+// errStalled is the cancel cause of a run whose trainer reported nothing
+// for the progress timeout.
+var errStalled = errors.New("no report within trainer.progress_timeout")
+
 // run is one delivery of one job on a slot.
 type run struct {
 	w        *Worker
+	wctx     context.Context // the worker's: a store fault is waited out until it ends
 	spec     trial.Spec
 	slot     int
 	delivery int
@@ -34,12 +40,16 @@ type run struct {
 	failure error
 	// lost is an event that could not be stored: the infrastructure failed.
 	lost error
+	// stalled is the progress timeout when it stopped the run; watch is
+	// its watch, which every report beats.
+	stalled time.Duration
+	watch   *stall.Watch
 	// held is the Started event while it is held back (see startedDelay),
 	// heldTimer what publishes it; started is its pending publish once it
 	// was published on its own.
 	held      *trial.Event
 	heldTimer *time.Timer
-	started   jetstream.PubAckFuture
+	started   *sent
 }
 
 func (r *run) stop() {
@@ -64,12 +74,14 @@ func (r *run) event(kind trial.EventKind) *trial.Event {
 	return &trial.Event{
 		Key: r.spec.Key, Delivery: r.delivery, Seq: seq, Kind: kind,
 		Time: time.Now().UTC(), Worker: r.w.o.Name, GPUs: r.w.slotGPUs(r.slot),
+		Lease: r.spec.Lease,
 	}
 }
 
 // Report implements trial.Reporter: it stores a Reported event and answers
 // Stop once the run is asked to stop.
 func (r *run) Report(_ context.Context, step float64, metrics trial.Metrics) (trial.Directive, error) {
+	r.watch.Beat()
 	if err := trial.CheckReport(step, metrics); err != nil {
 		r.mu.Lock()
 		if r.failure == nil {
@@ -84,7 +96,7 @@ func (r *run) Report(_ context.Context, step float64, metrics trial.Metrics) (tr
 	}
 	ev := r.event(trial.Reported)
 	ev.Step, ev.Metrics = step, metrics
-	if err := r.w.publish(nil, ev); err != nil {
+	if err := r.w.publish(r.wctx, nil, ev); err != nil {
 		err = fmt.Errorf("%w: %w", trial.ErrLost, err)
 		r.mu.Lock()
 		if r.lost == nil {
@@ -109,9 +121,13 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 		_ = msg.TermWithReason("no metadata")
 		return
 	}
+	if err := verify(w.o.Trust, msg.Subject(), msg.Headers(), msg.Headers().Get(jetstream.MsgIDHeader), msg.Data()); err != nil {
+		w.rejectForeign(log, msg, err)
+		return
+	}
 	var spec trial.Spec
 	if err := decodeJob(msg, &spec); err != nil {
-		w.poison(log, msg, delivery, err)
+		w.poison(ctx, log, msg, delivery, err)
 		return
 	}
 	log = log.With("key", spec.Key, "delivery", delivery)
@@ -124,7 +140,19 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 			fmt.Errorf("timed out after %v (trainer.timeout)", spec.Trainer.Timeout))
 		defer c()
 	}
-	r := &run{w: w, spec: spec, slot: slot, delivery: delivery, cancel: cancel}
+	r := &run{w: w, wctx: ctx, spec: spec, slot: slot, delivery: delivery, cancel: cancel}
+	// A trainer that reports nothing for the progress timeout (stopped,
+	// deadlocked) is stopped; the run is then lost (trial.Ended.Stalled).
+	limit := spec.Trainer.ProgressLimit()
+	r.watch = stall.Start(limit, func() {
+		r.mu.Lock()
+		if runCtx.Err() == nil {
+			r.stalled = limit
+		}
+		r.mu.Unlock()
+		cancel(errStalled)
+	})
+	defer r.watch.Stop()
 	w.register(r)
 	defer w.unregister(r)
 	lease := w.keepLease(log, msg)
@@ -175,22 +203,22 @@ const storeRetryFor = 2 * time.Minute
 // into the same outage, each run a delivery, until MaxDeliver failed a
 // trial that had succeeded. Retried publishes carry the same message ids,
 // so the stream keeps one copy.
-func (w *Worker) storeResult(ctx context.Context, log *slog.Logger, pending jetstream.PubAckFuture, first, ev *trial.Event) error {
-	err := w.confirm(pending)
+func (w *Worker) storeResult(ctx context.Context, log *slog.Logger, pending *sent, first, ev *trial.Event) error {
+	err := w.confirm(ctx, pending)
 	var startMsg *nats.Msg // the Started message still to store
 	if err != nil {
-		startMsg = pending.Msg()
+		startMsg = pending.f.Msg()
 	}
 	deadline := time.Now().Add(storeRetryFor)
 	wait := 100 * time.Millisecond
 	for {
 		if startMsg != nil {
-			if err = w.publishMsg(startMsg); err == nil {
+			if err = w.publishMsg(ctx, startMsg); err == nil {
 				startMsg = nil
 			}
 		}
 		if startMsg == nil {
-			if err = w.publish(first, ev); err == nil {
+			if err = w.publish(ctx, first, ev); err == nil {
 				return nil
 			}
 		}
@@ -217,6 +245,9 @@ func decodeJob(msg jobMsg, spec *trial.Spec) error {
 	if want := jobSubject(spec.Trainer.PoolName(), spec.Key); msg.Subject() != want {
 		return fmt.Errorf("spec %v arrived on subject %s, want %s", spec.Key, msg.Subject(), want)
 	}
+	if id := msg.Headers().Get(jetstream.MsgIDHeader); id != jobMsgID(spec.Key) {
+		return fmt.Errorf("spec %v arrived with message id %q, want %s", spec.Key, id, jobMsgID(spec.Key))
+	}
 	return nil
 }
 
@@ -226,7 +257,7 @@ func (r *run) execute(ctx context.Context, log *slog.Logger) trial.Result {
 	key := r.spec.Key
 	end := r.run(ctx, log)
 	r.mu.Lock()
-	end.Stopped, end.Failure, end.Lost = r.stopped, r.failure, r.lost
+	end.Stopped, end.Failure, end.Lost, end.Stalled = r.stopped, r.failure, r.lost, r.stalled
 	r.mu.Unlock()
 	if context.Cause(ctx) != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		end.TimedOut = context.Cause(ctx)
@@ -273,6 +304,10 @@ func (r *run) prepareCheckpoint(ctx context.Context) error {
 		return nil
 	}
 	if err := r.w.ckpt.download(ctx, r.spec.Checkpoint, dir); err != nil {
+		if errors.Is(err, ErrCheckpointReplaced) {
+			security(r.w.log, "checkpoint refused, not resumed from", "key", r.spec.Key, "why", err)
+			return err
+		}
 		if errors.Is(err, ErrNoCheckpoint) || ctx.Err() != nil {
 			return err
 		}
@@ -296,13 +331,19 @@ func (r *run) saveCheckpoint(ctx context.Context, res *trial.Result) error {
 	name := CheckpointKey(r.spec.Key, step)
 	// The upload must finish even when the run was stopped: the result
 	// (paused, pruned) refers to it.
-	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
-	defer cancel()
-	if err := r.w.ckpt.upload(uctx, name, r.spec.CheckpointDir); err != nil {
-		return fmt.Errorf("%w: %w", trial.ErrLost, err)
+	// A store fault (a full disk) is waited out.
+	for {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+		ref, err := r.w.ckpt.upload(uctx, name, r.spec.CheckpointDir)
+		cancel()
+		if err == nil {
+			res.Checkpoint = ref
+			return nil
+		}
+		if r.w.fault() == nil || !r.w.waitForStore(r.wctx) {
+			return fmt.Errorf("%w: %w", trial.ErrLost, r.w.ckpt.explain(err))
+		}
 	}
-	res.Checkpoint = name
-	return nil
 }
 
 // lease renews a job's lease and notices when it lapsed.
@@ -374,13 +415,16 @@ func (l *lease) stop() bool {
 
 // poison terminates a job that cannot run, and reports it crashed when its
 // key can be read, so the scheduler fails the trial instead of waiting.
-func (w *Worker) poison(log *slog.Logger, msg jobMsg, delivery int, cause error) {
+func (w *Worker) poison(ctx context.Context, log *slog.Logger, msg jobMsg, delivery int, cause error) {
 	hdr := msg.Headers()
 	var k trial.Key
 	var ok bool
-	// A spec that decodes but does not validate still names its trial.
+	// A spec that decodes but does not validate still names its trial, and
+	// its lease token (without one, the scheduler refuses the event, and
+	// its reconciliation runs the trial again).
 	var partial struct {
-		Key *trial.Key `json:"key"`
+		Key   *trial.Key `json:"key"`
+		Lease string     `json:"lease"`
 	}
 	if json.Unmarshal(msg.Data(), &partial) == nil && partial.Key != nil && checkKey(*partial.Key) == nil {
 		k, ok = *partial.Key, true
@@ -390,10 +434,10 @@ func (w *Worker) poison(log *slog.Logger, msg jobMsg, delivery int, cause error)
 	log.Error("terminating poison job", "subject", msg.Subject(), "err", cause)
 	if ok {
 		ev := &trial.Event{
-			Key: k, Delivery: delivery, Seq: 1, Kind: trial.Exited, Time: time.Now().UTC(), Worker: w.o.Name,
+			Key: k, Delivery: delivery, Seq: 1, Kind: trial.Exited, Time: time.Now().UTC(), Worker: w.o.Name, Lease: partial.Lease,
 			Result: &trial.Result{Outcome: trial.ExitCrashed, Error: fmt.Sprintf("trial %v: unusable job: %v", k, cause)},
 		}
-		if err := w.publish(nil, ev); err != nil {
+		if err := w.publish(ctx, nil, ev); err != nil {
 			log.Error("cannot report poison job; handing it back", "err", err)
 			_ = msg.Nak()
 			return

@@ -13,10 +13,10 @@ import (
 // Stream limits. Jobs and events are small (ids, parameters, a few metrics);
 // blobs never travel through NATS. On the jobs stream Discard New makes a
 // full stream refuse a dispatch (the scheduler sees the error) instead of
-// silently dropping queued jobs, which Discard Old would do.
+// silently dropping queued jobs, which Discard Old would do. The byte
+// limits come from StreamOptions.Storage (splitStorage).
 const (
-	maxMsgSize     = 512 << 10
-	maxStreamBytes = 1 << 30
+	maxMsgSize = 512 << 10
 	// jobDupWindow covers a scheduler that re-dispatches after a restart.
 	jobDupWindow = 10 * time.Minute
 	// eventDupWindow covers a worker's publish retries, which happen within
@@ -49,11 +49,25 @@ type StreamOptions struct {
 	// Replicas of every stream and of the checkpoint store (default 1).
 	// On a JetStream cluster, 3 keeps a study going when a node dies.
 	Replicas int
+	// Storage is what the streams and the checkpoint store may hold
+	// together (default DefaultStorage), shared among them: a sixteenth
+	// for jobs, a quarter for events, a sixty-fourth for advisories, the
+	// rest for checkpoints. JetStream reserves it up front.
+	Storage int64
+	// Resize gives streams that exist already the byte limits of Storage,
+	// as it does new ones: for the embedded server's streams, which the
+	// process owns. Never below what a stream holds, since that would
+	// delete its oldest messages (discard old) or refuse every write until
+	// it drained (discard new): such a stream keeps its limit. Without
+	// Resize an existing stream keeps its byte limit and its replicas,
+	// which on a server someone else runs are the operator's to set.
+	Resize bool
 }
 
 // EnsureStreams creates the streams and the checkpoint object store, or
-// updates them to this code's configuration. Idempotent: the scheduler and
-// every worker allowed to call it.
+// updates them to this code's configuration, keeping the limits an
+// existing stream has unless o.Resize. Idempotent: the scheduler and every
+// worker allowed to call it.
 //
 // Jobs use work-queue retention, as the protocol requires (a job is taken
 // once, and an acked job is deleted). Events use limits retention instead,
@@ -72,12 +86,16 @@ type StreamOptions struct {
 // The advisories stream captures the server's max-deliveries advisories for
 // jobs, so a job that exhausted its deliveries while no scheduler was
 // connected still fails its trial when one is.
+//
+// Streams that shrink are updated first, so a store whose size went down
+// has room for the others.
 func EnsureStreams(ctx context.Context, js jetstream.JetStream, opts ...StreamOptions) error {
 	var o StreamOptions
 	if len(opts) > 0 {
 		o = opts[0]
 	}
 	replicas := max(o.Replicas, 1)
+	b := splitStorage(cmp.Or(o.Storage, DefaultStorage))
 	cfgs := []jetstream.StreamConfig{{
 		Name:        TrialsStream,
 		Description: "automl jobs: one message per trial attempt",
@@ -86,7 +104,7 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, opts ...StreamOp
 		Storage:     jetstream.FileStorage,
 		Discard:     jetstream.DiscardNew,
 		MaxMsgSize:  maxMsgSize,
-		MaxBytes:    maxStreamBytes,
+		MaxBytes:    b.trials,
 		Duplicates:  jobDupWindow,
 		Replicas:    replicas,
 	}, {
@@ -98,7 +116,7 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, opts ...StreamOp
 		Discard:     jetstream.DiscardOld,
 		MaxAge:      eventMaxAge,
 		MaxMsgSize:  maxMsgSize,
-		MaxBytes:    maxStreamBytes,
+		MaxBytes:    b.events,
 		Duplicates:  eventDupWindow,
 		Replicas:    replicas,
 	}, {
@@ -109,24 +127,92 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, opts ...StreamOp
 		Storage:     jetstream.FileStorage,
 		Discard:     jetstream.DiscardOld,
 		MaxAge:      eventMaxAge,
-		MaxBytes:    64 << 20,
+		MaxBytes:    b.advisories,
 		Replicas:    replicas,
+	}, {
+		// The checkpoint object store's stream: only its name, limits and
+		// replicas matter here (ensureObjectStore makes the rest).
+		Name:     objectStream,
+		MaxBytes: b.checkpoints,
+		Replicas: replicas,
 	}}
-	for _, cfg := range cfgs {
-		err := retryPlacement(ctx, replicas, func() error {
-			return retryInUse(func() error { _, err := js.CreateOrUpdateStream(ctx, cfg); return err })
-		})
+	var shrinking, others []func() error
+	for _, want := range cfgs {
+		cur, err := streamInfo(ctx, js, want.Name)
 		if err != nil {
-			return fmt.Errorf("set up stream %s: %w", cfg.Name, err)
+			return fmt.Errorf("set up stream %s: %w", want.Name, err)
+		}
+		if cur != nil {
+			want.MaxBytes, want.Replicas = keptLimits(cur, want, o.Resize)
+		}
+		step := func() error {
+			err := retryPlacement(ctx, replicas, func() error {
+				if want.Name == objectStream {
+					return retryInUse(func() error { return ensureObjectStore(ctx, js, want) })
+				}
+				return retryInUse(func() error { _, err := js.CreateOrUpdateStream(ctx, want); return err })
+			})
+			if err != nil {
+				return fmt.Errorf("set up stream %s (%s): %w", want.Name, limitNote(want.MaxBytes), err)
+			}
+			return nil
+		}
+		if cur != nil && want.MaxBytes > 0 && (cur.Config.MaxBytes <= 0 || want.MaxBytes < cur.Config.MaxBytes) {
+			shrinking = append(shrinking, step)
+		} else {
+			others = append(others, step)
 		}
 	}
-	err := retryPlacement(ctx, replicas, func() error {
-		return retryInUse(func() error { _, err := js.CreateOrUpdateObjectStore(ctx, checkpointStoreConfig(replicas)); return err })
-	})
-	if err != nil {
-		return fmt.Errorf("set up object store %s: %w", CheckpointBucket, err)
+	for _, step := range append(shrinking, others...) {
+		if err := step(); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// objectStream is the stream behind the checkpoint object store.
+const objectStream = "OBJ_" + CheckpointBucket
+
+// streamInfo is a stream's info, nil when it does not exist.
+func streamInfo(ctx context.Context, js jetstream.JetStream, name string) (*jetstream.StreamInfo, error) {
+	s, err := js.Stream(ctx, name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.CachedInfo(), nil
+}
+
+// keptLimits are the byte limit and replicas an existing stream gets: its
+// own, unless resize (then want's byte limit, when the stream's messages
+// fit in it).
+func keptLimits(cur *jetstream.StreamInfo, want jetstream.StreamConfig, resize bool) (maxBytes int64, replicas int) {
+	if !resize {
+		return cur.Config.MaxBytes, max(cur.Config.Replicas, 1)
+	}
+	if want.MaxBytes > 0 && cur.State.Bytes > uint64(want.MaxBytes) {
+		return cur.Config.MaxBytes, want.Replicas
+	}
+	return want.MaxBytes, want.Replicas
+}
+
+func limitNote(maxBytes int64) string {
+	if maxBytes <= 0 {
+		return "no byte limit"
+	}
+	return "byte limit " + formatBytes(maxBytes)
+}
+
+// ensureObjectStore creates or updates the checkpoint object store with
+// the limits of want.
+func ensureObjectStore(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig) error {
+	cfg := checkpointStoreConfig(want.Replicas)
+	cfg.MaxBytes = want.MaxBytes
+	_, err := js.CreateOrUpdateObjectStore(ctx, cfg)
+	return err
 }
 
 // retryInUse retries a create-or-update that lost a race with another

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"automl/backends/natsbus/fleet"
 	"automl/trial"
 )
 
@@ -47,6 +48,11 @@ type WorkerOptions struct {
 	// MaxDeliver bounds how often one job is handed out; zero keeps the
 	// consumer's (DefaultMaxDeliver when this worker creates it).
 	MaxDeliver int
+	// Store, when set, tells of the server's store (the embedded server):
+	// events and checkpoints it may have dropped during a fault are stored
+	// once the fault is gone, however long that takes (until Run's context
+	// ends), instead of the run being lost.
+	Store StoreHealth
 	// MaxAckPending caps the pool's jobs held at once (default Slots). The
 	// pool's consumer keeps the largest value any of its workers asked for,
 	// so in a fleet set it to the pool's total slots.
@@ -60,7 +66,11 @@ type WorkerOptions struct {
 	// directories (default os.TempDir()): each run gets its slot's,
 	// empty; they are removed when Run returns.
 	CheckpointDir string
-	Logger        *slog.Logger
+	// Trust are the job keys whose jobs the worker runs (required): a job
+	// or stop request signed by no key of them is refused and logged as a
+	// security event.
+	Trust  fleet.Trust
+	Logger *slog.Logger
 }
 
 // publishTimeout bounds one event publish, reconnects included; past it the
@@ -79,6 +89,7 @@ type Worker struct {
 	log     *slog.Logger
 	ckpt    *checkpoints
 	dirs    *slotDirs
+	sender  string // SenderToken(Name): the token of its event subjects
 
 	drain     chan struct{}
 	drainOnce sync.Once
@@ -108,6 +119,9 @@ func NewWorker(nc *nats.Conn, runners RunnerFor, o WorkerOptions) (*Worker, erro
 			o.Slots = len(o.GPUs)
 		}
 	}
+	if len(o.Trust) == 0 {
+		return nil, errors.New("worker: no trusted job key (WorkerOptions.Trust): it would run nothing")
+	}
 	if o.GPUs != nil && len(o.GPUs) != o.Slots {
 		return nil, fmt.Errorf("worker: %d slots but GPUs for %d", o.Slots, len(o.GPUs))
 	}
@@ -136,6 +150,7 @@ func NewWorker(nc *nats.Conn, runners RunnerFor, o WorkerOptions) (*Worker, erro
 		log:     o.Logger.With("worker", o.Name, "pool", o.Pool),
 		ckpt:    &checkpoints{js: js},
 		dirs:    newSlotDirs(o.CheckpointDir),
+		sender:  SenderToken(o.Name),
 		drain:   make(chan struct{}),
 		running: map[trial.Key]*run{},
 	}, nil
@@ -327,6 +342,10 @@ func (w *Worker) onControl(m *nats.Msg) {
 		w.log.Warn("bad stop request", "subject", m.Subject, "err", err)
 		return
 	}
+	if err := verify(w.o.Trust, m.Subject, m.Header, stopID(k), m.Data); err != nil || m.Subject != controlSubject(k) {
+		security(w.log, "stop request rejected", "subject", m.Subject, "key", k, "signer", m.Header.Get(signerHeader), "why", err)
+		return
+	}
 	w.mu.Lock()
 	r := w.running[k]
 	w.mu.Unlock()
@@ -350,10 +369,11 @@ func (w *Worker) unregister(r *run) {
 	w.mu.Unlock()
 }
 
-// eventMsg is an event's message; its Nats-Msg-Id makes a retried
-// publish a no-op. With first (the run's Started event, held back), the
-// message carries both, as a JSON array in order; it is named after ev.
-func eventMsg(first, ev *trial.Event) (*nats.Msg, error) {
+// eventMsg is an event's message, sent under this worker's token; its
+// Nats-Msg-Id makes a retried publish a no-op. With first (the run's
+// Started event, held back), the message carries both, as a JSON array in
+// order; it is named after ev.
+func (w *Worker) eventMsg(first, ev *trial.Event) (*nats.Msg, error) {
 	var data []byte
 	var err error
 	if first != nil {
@@ -364,64 +384,63 @@ func eventMsg(first, ev *trial.Event) (*nats.Msg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode %v event of %v: %w", ev.Kind, ev.Key, err)
 	}
-	msg := nats.NewMsg(eventSubject(ev.Key))
+	msg := nats.NewMsg(eventSubject(ev.Key, w.sender))
 	msg.Data = data
-	msg.Header.Set(jetstream.MsgIDHeader, eventMsgID(ev))
+	msg.Header.Set(jetstream.MsgIDHeader, eventMsgID(ev, w.sender))
 	return msg, nil
 }
 
 // publish stores an event (and first, when not nil, in the same message),
-// waiting for its PubAck.
-func (w *Worker) publish(first, ev *trial.Event) error {
-	msg, err := eventMsg(first, ev)
+// waiting for its PubAck (publishMsg: through a store fault, until ctx
+// ends).
+func (w *Worker) publish(ctx context.Context, first, ev *trial.Event) error {
+	msg, err := w.eventMsg(first, ev)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
-	defer cancel()
-	if _, err := w.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(EventsStream)); err != nil {
-		return fmt.Errorf("publish %v event of %v: %w", ev.Kind, ev.Key, err)
+	if err := w.publishMsg(ctx, msg); err != nil {
+		return fmt.Errorf("%v event of %v: %w", ev.Kind, ev.Key, err)
 	}
 	return nil
 }
 
+// sent is an event published without waiting, and the store's epoch
+// when it went (see StoreHealth).
+type sent struct {
+	f     jetstream.PubAckFuture
+	epoch uint64
+}
+
 // publishAsync sends one event without waiting; confirm waits for it.
-func (w *Worker) publishAsync(ev *trial.Event) (jetstream.PubAckFuture, error) {
-	msg, err := eventMsg(nil, ev)
+func (w *Worker) publishAsync(ev *trial.Event) (*sent, error) {
+	msg, err := w.eventMsg(nil, ev)
 	if err != nil {
 		return nil, err
+	}
+	var epoch uint64
+	if w.o.Store != nil {
+		epoch = w.o.Store.Epoch()
 	}
 	f, err := w.js.PublishMsgAsync(msg, jetstream.WithExpectStream(EventsStream))
 	if err != nil {
 		return nil, fmt.Errorf("publish %v event of %v: %w", ev.Kind, ev.Key, err)
 	}
-	return f, nil
+	return &sent{f, epoch}, nil
 }
 
 // confirm waits for an async publish (nil: none) and, if it failed,
 // publishes the message once more synchronously (the same Nats-Msg-Id, so
 // it is stored at most once).
-func (w *Worker) confirm(f jetstream.PubAckFuture) error {
-	if f == nil {
+func (w *Worker) confirm(ctx context.Context, s *sent) error {
+	if s == nil {
 		return nil
 	}
-	select {
-	case <-f.Ok():
+	err := w.await(s.f, s.epoch)
+	if err == nil {
 		return nil
-	case err := <-f.Err():
-		w.log.Warn("event publish failed; retrying", "subject", f.Msg().Subject, "err", err)
 	}
-	return w.publishMsg(f.Msg())
-}
-
-// publishMsg stores an event message, waiting for its PubAck.
-func (w *Worker) publishMsg(m *nats.Msg) error {
-	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
-	defer cancel()
-	if _, err := w.js.PublishMsg(ctx, m, jetstream.WithExpectStream(EventsStream)); err != nil {
-		return fmt.Errorf("publish event %s: %w", m.Header.Get(jetstream.MsgIDHeader), err)
-	}
-	return nil
+	w.log.Warn("event publish failed; retrying", "subject", s.f.Msg().Subject, "err", err)
+	return w.publishMsg(ctx, s.f.Msg())
 }
 
 // slotGPUs are the GPUs of slot i (nil: a CPU slot).

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"automl/backends/natsbus"
+	"automl/backends/natsbus/fleet"
 	"automl/plugins/funcs"
 	"automl/trial"
 )
@@ -183,7 +184,7 @@ func simulated(b *testing.B, slots int) {
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
-		stop := simulatedSlots(b, fmt.Sprintf("nats://127.0.0.1:%d", port), slots)
+		stop := simulatedSlots(b, dir, port, slots)
 		err = cmd.Wait()
 		stop()
 		out.Close()
@@ -204,15 +205,30 @@ func simulated(b *testing.B, slots int) {
 }
 
 // simulatedSlots runs a worker of n goroutine slots evaluating trials
-// in-process, until the returned stop is called.
-func simulatedSlots(b *testing.B, url string, n int) (stop func()) {
+// in-process, until the returned stop is called. It joins the fleet of the
+// automl search running in dir on port, as automl worker --join does.
+func simulatedSlots(b *testing.B, dir string, port, n int) (stop func()) {
 	log := slog.New(slog.DiscardHandler)
-	nc, err := natsbus.Connect(url, "simulated-slots", log)
+	var tok fleet.Token
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		data, err := os.ReadFile(filepath.Join(dir, "automl.db.fleet", "token"))
+		if err == nil {
+			if tok, err = fleet.ParseToken(string(data)); err != nil {
+				b.Fatal(err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("no join token from automl search: %v", err)
+		}
+	}
+	tok.URL = fmt.Sprintf("nats://127.0.0.1:%d", port)
+	nc, err := natsbus.Join(context.Background(), tok, "sim", log)
 	if err != nil {
 		b.Fatal(err)
 	}
 	w, err := natsbus.NewWorker(nc, func(int, trial.Spec) (trial.Runner, error) { return funcs.Runner{}, nil },
-		natsbus.WorkerOptions{Slots: n, Name: "sim", Logger: log, FetchWait: 500 * time.Millisecond, MaxAckPending: n})
+		natsbus.WorkerOptions{Slots: n, Name: "sim", Logger: log, FetchWait: 500 * time.Millisecond, MaxAckPending: n, Trust: fleet.Trust{tok.JobKey}})
 	if err != nil {
 		b.Fatal(err)
 	}

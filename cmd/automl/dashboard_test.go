@@ -21,6 +21,14 @@ import (
 // startDashboard runs `automl dashboard` in dir and returns its URL.
 func startDashboard(t *testing.T, dir string, env []string, args ...string) string {
 	t.Helper()
+	u, _ := startDashboardTLS(t, dir, env, args...)
+	return u
+}
+
+// startDashboardTLS runs `automl dashboard` in dir and returns its URL and
+// the certificate fingerprint it printed (none over plain HTTP).
+func startDashboardTLS(t *testing.T, dir string, env []string, args ...string) (url, fingerprint string) {
+	t.Helper()
 	cmd := exec.Command(automlBin, append([]string{"dashboard"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
@@ -42,25 +50,25 @@ func startDashboard(t *testing.T, dir string, env []string, args ...string) stri
 			t.Error("dashboard did not stop on Ctrl-C")
 		}
 	})
-	found := make(chan string, 1)
+	found := make(chan []string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
-		re := regexp.MustCompile(`automl dashboard: (http://\S+/)`)
+		re := regexp.MustCompile(`automl dashboard: (https?://\S+/)\S*(?:  certificate SHA-256 ([0-9A-F:]{95}))?`)
 		for sc.Scan() {
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
+				found <- m
 				break
 			}
 		}
 		io.Copy(io.Discard, stderr)
 	}()
 	select {
-	case u := <-found:
-		return u
+	case m := <-found:
+		return m[1], m[2]
 	case <-time.After(30 * time.Second):
 		t.Fatal("dashboard did not print its address")
 	}
-	return ""
+	return "", ""
 }
 
 func TestDashboardRefusesExposureWithoutToken(t *testing.T) {
@@ -73,11 +81,9 @@ func TestDashboardRefusesExposureWithoutToken(t *testing.T) {
 		}
 	}
 	// With the token from the environment it starts, and asks for it.
-	u := startDashboard(t, dir, []string{tokenEnv + "=s3cret"}, "--listen", "0.0.0.0:0")
-	port := u[strings.LastIndex(u, ":")+1 : len(u)-1]
-	resp, err := httpGet("http://127.0.0.1:" + port + "/api/studies")
-	if err != nil || resp != 401 {
-		t.Errorf("request without the token: %d %v, want 401", resp, err)
+	u, fp := startDashboardTLS(t, dir, []string{tokenEnv + "=s3cret"}, "--listen", "0.0.0.0:0")
+	if code, _ := pinnedGet(t, "https://127.0.0.1:"+portOf(u)+"/api/studies", fp, ""); code != http.StatusUnauthorized {
+		t.Errorf("request without the token: %d, want 401", code)
 	}
 }
 
@@ -131,15 +137,4 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkScreenshot(t, png, "dashboard.png")
-}
-
-// httpGet returns the status code of a GET.
-func httpGet(url string) (int, error) {
-	c := &http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		return 0, err
-	}
-	resp.Body.Close()
-	return resp.StatusCode, nil
 }

@@ -251,7 +251,7 @@ parameters:
 }
 
 func TestHelpHasExamples(t *testing.T) {
-	for _, c := range [][]string{{"search"}, {"validate"}, {"studies"}, {"trials"}, {"report"}, {"version"}} {
+	for _, c := range [][]string{{"search"}, {"validate"}, {"studies"}, {"trials"}, {"report"}, {"version"}, {"check"}} {
 		out, _, code := automl(t, t.TempDir(), append(c, "--help")...)
 		if code != 0 || !strings.Contains(out, "Examples:") || !strings.Contains(out, "automl "+c[0]) {
 			t.Errorf("automl %s --help lacks examples (exit %d):\n%s", c[0], code, out)

@@ -174,8 +174,8 @@ func startFleetOf(t *testing.T, dir, run, worker string) (*proc, *proc) {
 	s := startAutoml(t, dir, "search"+run, "search", "-space", "space.yaml", "--listen", fmt.Sprintf("127.0.0.1:%d", port),
 		"--workers", "0", "--parallel", "1", "--top", "0")
 	waitPort(t, port)
-	w := startAutoml(t, dir, "worker-"+worker, "worker", "--nats", fmt.Sprintf("nats://127.0.0.1:%d", port),
-		"--gpus", "none", "--slots", "1", "--name", worker, "--checkpoint-dir", dir)
+	w := startAutoml(t, dir, "worker-"+worker, append([]string{"worker", "--gpus", "none", "--slots", "1", "--name", worker, "--checkpoint-dir", dir},
+		joinFlags(t, dir, port)...)...)
 	return s, w
 }
 

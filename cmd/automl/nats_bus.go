@@ -5,32 +5,43 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
 	"automl/backends/natsbus"
+	"automl/backends/natsbus/fleet"
 	"automl/spacefile"
 	"automl/worker"
 )
 
 // bus is automl search's NATS: an external server (--nats) or the
-// embedded one (exposed with --listen), and the scheduler's connection.
+// embedded one (exposed with --listen), the scheduler's connection, and
+// the study's fleet directory (the key that signs its jobs).
 type bus struct {
-	nc  *nats.Conn
-	emb *natsbus.Embedded // nil with --nats
-	f   *searchFlags
-	log *slog.Logger
+	nc    *nats.Conn
+	emb   *natsbus.Embedded // nil with --nats
+	fleet *fleet.Dir
+	f     *searchFlags
+	log   *slog.Logger
 }
 
 // openBus connects the scheduler to NATS: to f.nats.url, or to an embedded
 // server started on the study file's side (<db>.nats), whose client URL is
-// written there for automl stop.
+// written there for automl stop. The embedded server admits the fleet's
+// members only (natsbus.WithFleet), with TLS when it listens beyond this
+// machine. Either way it prints the line that makes a machine a worker.
 func openBus(f *searchFlags, serverLog, log *slog.Logger) (*bus, error) {
-	b := &bus{f: f, log: log}
+	dir, err := f.fleet.open()
+	if err != nil {
+		return nil, err
+	}
+	b := &bus{f: f, log: log, fleet: dir}
 	if f.nats.url != "" {
 		nc, err := f.nats.connect("automl-scheduler", log)
 		if err != nil {
@@ -38,23 +49,35 @@ func openBus(f *searchFlags, serverLog, log *slog.Logger) (*bus, error) {
 		}
 		b.nc = nc
 		log.Info("using NATS", "url", nc.ConnectedUrlRedacted())
+		tok := fleet.Token{URL: f.nats.url, JobKey: dir.JobKey().Public()}
+		b.announce(tok, " (with their own NATS credentials)")
 		return b, nil
 	}
-	opts := []natsbus.EmbeddedOption{natsbus.WithServerLog(serverLog)}
+	var host, port string
+	var tlsHosts []string
+	opts := []natsbus.EmbeddedOption{natsbus.WithServerLog(serverLog), natsbus.WithStorage(int64(f.natsStorage))}
 	if f.listen != "" {
 		opts = append(opts, natsbus.WithListen(f.listen))
+		host, port, _ = net.SplitHostPort(f.listen)
+		if !natsbus.IsLoopback(host) {
+			tlsHosts = natsbus.ReachableHosts(host)
+		}
 	}
+	opts = append(opts, natsbus.WithFleet(dir, tlsHosts, log))
 	if c := f.nats.creds; !c.Empty() || c.TLSCert != "" {
 		opts = append(opts, natsbus.WithAuth(c))
 	}
 	emb, err := natsbus.StartEmbedded(f.db+".nats", opts...)
 	if err != nil {
+		// Each is the user's to fix: the credentials, the --listen
+		// address, the store directory (--db) or its disk.
 		if errors.Is(err, natsbus.ErrCredentials) {
 			return nil, usageError{err}
 		}
-		return nil, fmt.Errorf("start the embedded NATS server: %w", err)
+		return nil, usageError{fmt.Errorf("start the embedded NATS server: %w", err)}
 	}
 	b.emb = emb
+	log.Debug("embedded NATS server", "store", emb.Dir(), "storage", emb.Storage())
 	if err := os.WriteFile(filepath.Join(emb.Dir(), urlFile), []byte(emb.ClientURL()+"\n"), 0o600); err != nil {
 		log.Warn("cannot record the server's URL for automl stop", "err", err)
 	}
@@ -65,9 +88,51 @@ func openBus(f *searchFlags, serverLog, log *slog.Logger) (*bus, error) {
 	}
 	b.nc = nc
 	if f.listen != "" {
-		log.Info("workers can join: automl worker --nats " + emb.ClientURL())
+		tok, err := emb.Token(workerURLs(emb.ClientURL(), host, port, tlsHosts))
+		if err != nil {
+			b.close()
+			return nil, err
+		}
+		b.announce(tok, "")
 	}
 	return b, nil
+}
+
+// workerURLs is the URL workers reach a server listening on every
+// interface by: one per reachable address (empty for a concrete host:
+// the server's own URL).
+func workerURLs(clientURL, host, port string, reachable []string) string {
+	if ip := net.ParseIP(host); host != "" && (ip == nil || !ip.IsUnspecified()) {
+		return ""
+	}
+	scheme, _, _ := strings.Cut(clientURL, "://")
+	var urls []string
+	for _, h := range reachable {
+		if net.ParseIP(h) != nil {
+			urls = append(urls, scheme+"://"+net.JoinHostPort(h, port))
+		}
+	}
+	return strings.Join(urls, ",")
+}
+
+// announce prints the join line and keeps it for automl fleet token.
+func (b *bus) announce(tok fleet.Token, note string) {
+	if err := saveToken(b.fleet, tok); err != nil {
+		b.log.Warn("cannot keep the join token for automl fleet token", "err", err)
+	}
+	b.log.Info("workers can join" + note + ": " + joinLine(tok))
+}
+
+// storageHint says, after a stream that did not fit, what sets the
+// streams' size.
+func (b *bus) storageHint(err error) string {
+	if !strings.Contains(err.Error(), "insufficient storage") {
+		return ""
+	}
+	if b.emb != nil {
+		return fmt.Sprintf(" (the embedded NATS server may keep %d MiB in %s; --nats-storage sets it)", b.emb.Storage()>>20, b.emb.Dir())
+	}
+	return " (the NATS server's max_file_store must hold the streams' byte limits; --nats-storage sets those of streams this scheduler creates)"
 }
 
 // workerConn is a second connection for this process's worker slots.
@@ -93,12 +158,20 @@ func (b *bus) close() {
 // their jobs back) and waits for the slots to return.
 func wire(ctx context.Context, b *bus, space *spacefile.File, f *searchFlags, log *slog.Logger) (disp *natsbus.Dispatcher, startWorkers, stopWorkers func(), err error) {
 	pool := space.Trainer.PoolName()
-	disp, err = natsbus.NewDispatcher(ctx, b.nc, space.Study, natsbus.DispatcherOptions{
-		Logger: log, Pools: []string{pool},
+	o := natsbus.DispatcherOptions{
+		Logger: log, Pools: []string{pool}, JobKey: b.fleet.JobKey(),
 		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, Replicas: f.replicas,
-	})
+		Storage: int64(f.natsStorage),
+	}
+	var store natsbus.StoreHealth // none on another server
+	if b.emb != nil {
+		// The embedded server's streams are this process's to size.
+		o.Storage, o.ResizeStreams, o.Store = b.emb.Storage(), true, b.emb
+		store = b.emb
+	}
+	disp, err = natsbus.NewDispatcher(ctx, b.nc, space.Study, o)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("set up dispatch: %w", err)
+		return nil, nil, nil, fmt.Errorf("set up dispatch: %w%s", err, b.storageHint(err))
 	}
 	if f.workers == 0 {
 		log.Info("no worker slots in this process: trials wait for automl worker processes", "pool", pool)
@@ -115,6 +188,8 @@ func wire(ctx context.Context, b *bus, space *spacefile.File, f *searchFlags, lo
 		// Idle slots ask again twice a second, so the study ends promptly.
 		FetchWait:     500 * time.Millisecond,
 		TrainerOutput: trainerLog{log},
+		Trust:         fleet.Trust{b.fleet.JobKey().Public()},
+		Store:         store,
 	})
 	if err != nil {
 		disp.Close()

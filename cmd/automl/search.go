@@ -41,14 +41,17 @@ type searchFlags struct {
 	seedSet    bool
 	cpuProfile string
 
-	nats       natsFlags
-	listen     string
-	parallel   int
-	maxLost    int
-	ackWait    time.Duration
-	maxDeliver int
-	replicas   int
-	grace      time.Duration
+	nats        natsFlags
+	natsStorage byteSize
+	fleet       fleetFlags
+	listen      string
+	parallel    int
+	maxLost     int
+	ackWait     time.Duration
+	maxDeliver  int
+	replicas    int
+	store       storeFlags
+	grace       time.Duration
 }
 
 // remote reports whether workers of other processes can join the study.
@@ -69,6 +72,17 @@ study file automl.db. Every trial and intermediate metric is recorded there.
 Running the same command again on an existing study continues it: trials
 that were running when it stopped run again, completed ones never do, and
 --trials N raises the budget.
+
+The embedded server may use --nats-storage of disk in <db>.nats (default
+256MiB, or half the disk's free space when less). When the disk fills, the
+study waits (the log says which directory, and how much is free) and goes
+on by itself once space is freed; nothing is lost.
+
+The study file is checked whole when it is opened (bbolt's page check and
+every record's checksum); a damaged one is refused, never used or
+overwritten, and automl check lists what is damaged. While the study runs
+a checked copy is kept at <db>.backup, remade after --backup-every commits
+or --backup-interval of time and at the end; restore it with cp.
 
 SIGINT (Ctrl-C) or SIGTERM once stops dispatching and lets running trials
 finish for up to --timeout-grace; then, or at a second signal, they are
@@ -108,6 +122,7 @@ trainer could not start, its result could not be stored) is re-run up to
 			f.seedSet = cmd.Flags().Changed("seed")
 			f.override = f.budgetOverride(cmd)
 			f.nats.resolve(cmd)
+			f.fleet.db = f.db
 			if !cmd.Flags().Changed("workers") && f.nats.url != "" {
 				f.workers = 0 // an external NATS: the fleet runs the trials
 			}
@@ -138,11 +153,14 @@ trainer could not start, its result could not be stored) is re-run up to
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress or log lines, only the result")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	addNATSFlags(cmd, &f.nats, "use this NATS server (or cluster, comma-separated URLs) instead of the embedded one")
-	fl.StringVar(&f.listen, "listen", "", "expose the embedded NATS server on HOST:PORT so remote workers can join")
+	fl.StringVar(&f.listen, "listen", "", "expose the embedded NATS server on HOST:PORT so remote workers can join (TLS and credentials set up beside the study file)")
+	addFleetFlag(cmd, &f.fleet)
+	fl.Var(&f.natsStorage, "nats-storage", "disk the embedded NATS server may use in <db>.nats for jobs, events and checkpoints, e.g. 512MiB (default 256MiB, or half the disk's free space when less); with --nats, what the streams this scheduler creates may hold")
 	fl.DurationVar(&f.ackWait, "ack-wait", 0, "job lease: a silent worker's trials go elsewhere after it (default: the pool's, 60s when new)")
 	fl.IntVar(&f.maxDeliver, "max-deliver", 0, "times a job is handed out before its trial fails (default: the pool's, 10 when new)")
 	fl.IntVar(&f.replicas, "replicas", 1, "stream replicas when creating them (3 on a JetStream cluster)")
 	fl.DurationVar(&f.grace, "timeout-grace", 30*time.Second, "after SIGINT or SIGTERM, how long running trials may take to finish before they are stopped (0: stop them at once)")
+	addStoreFlags(cmd, &f.store)
 	_ = cmd.MarkFlagRequired("space")
 	return cmd
 }
@@ -186,6 +204,7 @@ func (f *searchFlags) flagsOK() error {
 		atMost("--replicas", f.replicas, maxReplicas, "JetStream's most"),
 		atMost("--ack-wait", f.ackWait, maxAckWait, "a day"),
 		atMost("--timeout-grace", f.grace, maxGrace, "a day"),
+		f.store.check(),
 	)
 }
 
@@ -217,11 +236,12 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		log = slog.New(slog.DiscardHandler)
 	}
 
-	store, err := openStore(f.db, "automl search")
+	store, err := openStore(f.db, f.store.options(log))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	f.store.announce(f.db, log)
 
 	ctx := cmd.Context()
 	// The embedded server keeps its JetStream data beside the study file

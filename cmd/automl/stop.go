@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
 	"automl/backends/natsbus"
@@ -24,6 +25,7 @@ const urlFile = "client-url"
 
 type stopFlags struct {
 	nats   natsFlags
+	fleet  fleetFlags
 	db     string
 	reason string
 }
@@ -42,7 +44,8 @@ study can be continued later with the same automl search command.
 
 It reaches the scheduler through NATS: --nats when the study runs on one
 (or AUTOML_NATS_URL), otherwise the embedded server of the automl search
-running on the study file (--db) on this machine.
+running on the study file (--db) on this machine; that study file is
+checked first, and a damaged one refused, as every command does.
 
 ` + natsEnvHelp,
 		Example: `  automl stop quickstart 12 17
@@ -53,6 +56,7 @@ running on the study file (--db) on this machine.
 	}
 	addNATSFlags(cmd, &f.nats, "NATS server URL (default: the embedded server of the automl search on --db)")
 	addDBFlag(cmd, &f.db)
+	addFleetFlag(cmd, &f.fleet)
 	cmd.Flags().StringVar(&f.reason, "reason", "", "note recorded on the stopped trials (default: stopped by the user)")
 	return cmd
 }
@@ -68,15 +72,14 @@ func runStop(cmd *cobra.Command, f *stopFlags, args []string) error {
 		}
 		ids = append(ids, id)
 	}
-	if f.nats.url == "" {
-		b, err := os.ReadFile(filepath.Join(f.db+".nats", urlFile))
-		if err != nil {
-			return usagef("no automl search is running on %s here (%v); give --nats URL for a study on a NATS server", f.db, err)
-		}
-		f.nats.url = strings.TrimSpace(string(b))
-	}
 	log := slog.New(slog.DiscardHandler)
-	nc, err := f.nats.connect("automl-stop", log)
+	var nc *nats.Conn
+	var err error
+	if f.nats.url != "" {
+		nc, err = f.nats.connect("automl-stop", log)
+	} else {
+		nc, err = f.connectEmbedded(log)
+	}
 	if err != nil {
 		return err
 	}
@@ -95,6 +98,37 @@ func runStop(cmd *cobra.Command, f *stopFlags, args []string) error {
 		return usagef("study %s has no trial %s", study, joinInts(res.Unknown))
 	}
 	return nil
+}
+
+// connectEmbedded reaches the embedded server of the automl search running
+// on the study file here, as its fleet's scheduler.
+func (f *stopFlags) connectEmbedded(log *slog.Logger) (*nats.Conn, error) {
+	// The study file here: a damaged one is refused, as by every command
+	// (through the running search's socket this is a ping).
+	st, err := openReader(f.db)
+	if err != nil {
+		return nil, err
+	}
+	st.Close()
+	b, err := os.ReadFile(filepath.Join(f.db+".nats", urlFile))
+	if err != nil {
+		return nil, usagef("no automl search is running on %s here (%v); give --nats URL for a study on a NATS server", f.db, err)
+	}
+	url := strings.TrimSpace(string(b))
+	f.fleet.db = f.db
+	d, err := f.fleet.open()
+	if err != nil {
+		return nil, err
+	}
+	opts, err := natsbus.SchedulerOptions(d, url)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := natsbus.Connect(url, "automl-stop", log, opts...)
+	if errors.Is(err, natsbus.ErrRefused) {
+		return nil, usageError{err}
+	}
+	return nc, err
 }
 
 func printStop(cmd *cobra.Command, study string, res scheduler.StopResult) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,8 +11,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
+	"automl/backends/natsbus"
+	"automl/backends/natsbus/fleet"
+	"automl/plugins"
 	"automl/trial"
 	"automl/worker"
 )
@@ -23,6 +28,8 @@ func init() {
 
 type workerFlags struct {
 	nats          natsFlags
+	join          string
+	trust         []string
 	gpus          string
 	gpusPerTrial  int
 	slots         int
@@ -40,9 +47,18 @@ type workerFlags struct {
 func newWorkerCmd() *cobra.Command {
 	var f workerFlags
 	cmd := &cobra.Command{
-		Use:   "worker --nats URL",
+		Use:   "worker --join TOKEN",
 		Short: "Run trials for studies on a NATS server (one per machine of a fleet)",
-		Long: `Takes trials from a NATS JetStream server and runs each in a trainer
+		Long: `Joins a study's fleet and runs its trials: --join takes the token automl
+search prints ("workers can join: automl worker --join ..."), which names
+the server, pins its TLS certificate, carries the key that signs the
+study's jobs and, for a server automl search runs, a credential with
+which this worker enrolls an identity of its own. Only jobs signed by a
+trusted key run; any other is refused and logged as a security event.
+With a NATS server the team runs, give --nats and credentials as usual,
+plus --join (a token without a credential) or --trust KEY.
+
+Takes trials from a NATS JetStream server and runs each in a trainer
 plugin process, on its own slot: one slot per GPU (or per --gpus-per-trial
 GPUs) found by nvidia-smi, with CUDA_VISIBLE_DEVICES set to them, or CPU
 slots (--slots, default: the number of CPUs) when there is no GPU or with
@@ -61,15 +77,18 @@ are otherwise handed back to run elsewhere; then it exits 0. A second
 signal hands them back at once.
 
 ` + natsEnvHelp,
-		Example: `  automl worker --nats nats://scheduler-host:4222
-  automl worker --nats nats://nats.internal:4222 --gpus all --pool a100 --user worker
+		Example: `  automl worker --join automl-join1.eyJ1Ijoi...   # the line automl search printed
+  automl worker --join "$(cat token)" --gpus 0,1 --pool a100
+  automl worker --nats nats://nats.internal:4222 --gpus all --pool a100 --user worker --trust jobkey-3q2...
   automl worker --nats nats://127.0.0.1:4222 --gpus none --slots 4
   automl worker --nats tls://nats.internal:4222 --gpus 0,1 --gpus-per-trial 2 --creds worker.creds --tls-ca ca.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runWorker(cmd, &f) },
 	}
-	addNATSFlags(cmd, &f.nats, "NATS server URL(s), comma-separated (default nats://127.0.0.1:4222)")
+	addNATSFlags(cmd, &f.nats, "NATS server URL(s), comma-separated (default: the token's, or nats://127.0.0.1:4222)")
 	fl := cmd.Flags()
+	fl.StringVar(&f.join, "join", "", "the join token automl search printed (or AUTOML_JOIN)")
+	fl.StringSliceVar(&f.trust, "trust", nil, "also run jobs signed by these job keys (jobkey-..., comma-separated; or AUTOML_TRUST)")
 	fl.StringVar(&f.gpus, "gpus", "all", "GPUs to use: all, none, or indices such as 0,1 (from nvidia-smi)")
 	fl.IntVar(&f.gpusPerTrial, "gpus-per-trial", 1, "GPUs each trial gets")
 	fl.IntVar(&f.slots, "slots", 0, "trials at once (default: one per GPU group, or the number of CPUs)")
@@ -80,30 +99,69 @@ signal hands them back at once.
 	fl.IntVar(&f.maxDeliver, "max-deliver", 0, "times a job is handed out before its trial fails (default: the pool's, 10 when new)")
 	fl.StringVar(&f.pluginDir, "plugin-dir", "", "run external trainer plugins only from this directory")
 	fl.StringVar(&f.checkpointDir, "checkpoint-dir", "", "where running trials keep their checkpoints (default: the temp directory)")
-	fl.StringVar(&f.inboxPrefix, "inbox-prefix", "_INBOX_worker", "prefix of this worker's reply subjects (what a locked-down server lets it subscribe to)")
+	fl.StringVar(&f.inboxPrefix, "inbox-prefix", "", "prefix of this worker's reply subjects, what a locked-down server lets it subscribe to (default _INBOX_worker_<name>)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
 }
 
-func runWorker(cmd *cobra.Command, f *workerFlags) error {
-	f.nats.resolve(cmd)
-	if f.nats.url == "" {
-		f.nats.url = "nats://127.0.0.1:4222"
-	}
-	f.nats.creds.InboxPrefix = f.inboxPrefix
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
-		return usagef("--log-level %q: want debug, info, warn or error", f.logLevel)
-	}
-	if f.grace < 0 || f.ackWait < 0 || f.maxDeliver < 0 {
+// flagsOK checks the flags' ranges, first: a value past its limit is said
+// before anything else is looked at.
+func (f *workerFlags) flagsOK() error {
+	switch {
+	case f.grace < 0 || f.ackWait < 0 || f.maxDeliver < 0:
 		return usagef("--grace, --ack-wait and --max-deliver must be >= 0")
+	case f.slots < 0 || f.slots > worker.MaxSlots:
+		return usagef("--slots must be 0 to %d (0: the default), got %d", worker.MaxSlots, f.slots)
 	}
-	if err := firstError(
+	return firstError(
 		atMost("--grace", f.grace, maxGrace, "a day"),
 		atMost("--ack-wait", f.ackWait, maxAckWait, "a day"),
 		atMost("--max-deliver", f.maxDeliver, maxDeliver, ""),
-	); err != nil {
+	)
+}
+
+func runWorker(cmd *cobra.Command, f *workerFlags) error {
+	if err := f.flagsOK(); err != nil {
 		return err
+	}
+	f.nats.resolve(cmd)
+	if v, ok := os.LookupEnv("AUTOML_JOIN"); ok && !cmd.Flags().Changed("join") {
+		f.join = v
+	}
+	if v, ok := os.LookupEnv("AUTOML_TRUST"); ok && !cmd.Flags().Changed("trust") {
+		f.trust = []string{v}
+	}
+	if _, err := f.nats.options(); err != nil {
+		return err // credentials that cannot be used as given: said first
+	}
+	trust, err := splitTrust(f.trust)
+	if err != nil {
+		return err
+	}
+	var tok *fleet.Token
+	if f.join != "" {
+		t, err := fleet.ParseToken(f.join)
+		if err != nil {
+			return usageError{err}
+		}
+		if t.Join != "" && (!f.nats.creds.Empty() || cmd.Flags().Changed("inbox-prefix")) {
+			return usagef("--join: this token enrolls the worker with an identity of its own; drop --user, --password, --token, --nkey, --creds and --inbox-prefix")
+		}
+		if f.nats.url != "" {
+			t.URL = f.nats.url
+		}
+		tok = &t
+		trust = append(trust, t.JobKey)
+	}
+	if len(trust) == 0 {
+		return usagef("no scheduler to trust: give --join TOKEN (automl search prints it; automl fleet token shows it again), or --trust KEY with --nats")
+	}
+	if f.nats.url == "" {
+		f.nats.url = "nats://127.0.0.1:4222"
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return usagef("--log-level %q: want debug, info, warn or error", f.logLevel)
 	}
 	log := newConsole(os.Stderr).logger(level)
 	ctx := cmd.Context()
@@ -120,9 +178,14 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	if name == "" {
 		name, _ = os.Hostname()
 	}
+	f.nats.creds.InboxPrefix = f.inboxPrefix
+	if f.inboxPrefix == "" {
+		f.nats.creds.InboxPrefix = natsbus.WorkerInbox(natsbus.SenderToken(name))
+	}
 	log.Info("worker slots", "slots", slots, "layout", note)
+	log.Info("trainer containment", "box", plugins.Containment())
 
-	nc, err := f.nats.connect("automl-worker-"+name, log)
+	nc, err := f.connect(ctx, tok, name, log)
 	if err != nil {
 		return err
 	}
@@ -130,7 +193,7 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	w, err := worker.New(nc, worker.Options{
 		Pool: f.pool, Slots: slots, GPUs: gpus, Name: name,
 		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, CheckpointDir: f.checkpointDir,
-		PluginDir: f.pluginDir, TrainerOutput: trainerLog{log}, Logger: log,
+		PluginDir: f.pluginDir, TrainerOutput: trainerLog{log}, Logger: log, Trust: trust,
 	})
 	if err != nil {
 		return usageError{err}
@@ -145,6 +208,26 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 		return fmt.Errorf("worker %s: %w", name, err)
 	}
 	return nil
+}
+
+// connect joins the token's fleet (enrolling when it carries a join
+// credential) or connects with the NATS flags.
+func (f *workerFlags) connect(ctx context.Context, tok *fleet.Token, name string, log *slog.Logger) (*nats.Conn, error) {
+	if tok == nil {
+		return f.nats.connect("automl-worker-"+name, log)
+	}
+	opts, err := f.nats.options()
+	if err != nil {
+		return nil, err
+	}
+	if tok.Join != "" {
+		opts = nil // the worker's own identity, made by Join
+	}
+	nc, err := natsbus.Join(ctx, *tok, name, log, opts...)
+	if errors.Is(err, natsbus.ErrRefused) || errors.Is(err, fleet.ErrToken) {
+		return nil, usageError{err}
+	}
+	return nc, err
 }
 
 // onShutdown turns SIGTERM and SIGINT into a graceful stop: the first

@@ -14,9 +14,9 @@ import (
 // come back after it.
 const fleetLease = "2s"
 
-// fleet starts a nats-server, the study's scheduler (automl search --nats,
+// fleetRun starts a nats-server, the study's scheduler (automl search --nats,
 // no local slots) and n workers of 2 slots each.
-type fleet struct {
+type fleetRun struct {
 	dir     string
 	nats    *natsNode
 	search  *proc
@@ -24,17 +24,17 @@ type fleet struct {
 	args    []string // automl search's
 }
 
-func startFleet(t *testing.T, study string, trials, workers int, sleep time.Duration) *fleet {
+func startFleet(t *testing.T, study string, trials, workers int, sleep time.Duration) *fleetRun {
 	t.Helper()
 	bin := natsServerBin(t)
 	dir := t.TempDir()
 	fleetSpace(t, dir, study, trials, sleep)
 	n := startNATS(t, bin, "n1", freePort(t), dir, nil)
 	waitJetStream(t, n.url())
-	f := &fleet{dir: dir, nats: n}
+	f := &fleetRun{dir: dir, nats: n}
 	f.args = []string{"search", "-space", "space.yaml", "--nats", n.url(), "--parallel", "8", "--ack-wait", fleetLease, "--top", "0"}
 	f.search = startAutoml(t, dir, "search", f.args...)
-	f.workers = &workerSet{t: t, dir: dir, args: []string{"--nats", n.url(), "--gpus", "none", "--slots", "2", "--grace", "5s"}}
+	f.workers = &workerSet{t: t, dir: dir, args: append([]string{"--nats", n.url(), "--gpus", "none", "--slots", "2", "--grace", "5s"}, trustFlag(t, dir)...)}
 	for range workers {
 		f.workers.add()
 	}
@@ -42,7 +42,7 @@ func startFleet(t *testing.T, study string, trials, workers int, sleep time.Dura
 }
 
 // finish waits for the study to end well and the workers to stop cleanly.
-func (f *fleet) finish(t *testing.T, p *proc) {
+func (f *fleetRun) finish(t *testing.T, p *proc) {
 	t.Helper()
 	if code := p.wait(t, 3*time.Minute); code != 0 {
 		t.Fatalf("automl search exited %d; log:\n%s", code, tailFile(p.log, 40))
@@ -147,7 +147,7 @@ func TestFleetDiscardsLateResult(t *testing.T) {
 	waitJetStream(t, n.url())
 	search := startAutoml(t, dir, "search", "search", "-space", "space.yaml", "--nats", n.url(), "--parallel", "1", "--ack-wait", fleetLease, "--top", "0")
 	workerArgs := func(name string) []string {
-		return []string{"worker", "--nats", n.url(), "--gpus", "none", "--slots", "1", "--name", name}
+		return append([]string{"worker", "--nats", n.url(), "--gpus", "none", "--slots", "1", "--name", name}, trustFlag(t, dir)...)
 	}
 	a := startAutoml(t, dir, "worker-a", workerArgs("a")...)
 	running := func(worker string, delivery int) func() bool {
@@ -220,7 +220,7 @@ func TestFleetSurvivesClusterNodeKill(t *testing.T) {
 	ws := &workerSet{t: t, dir: dir}
 	for i := range 3 {
 		// Each worker prefers another node.
-		ws.args = []string{"--nats", strings.Join(append(append([]string{}, urls[i:]...), urls[:i]...), ","), "--gpus", "none", "--slots", "2"}
+		ws.args = append([]string{"--nats", strings.Join(append(append([]string{}, urls[i:]...), urls[:i]...), ","), "--gpus", "none", "--slots", "2"}, trustFlag(t, dir)...)
 		ws.add()
 	}
 	waitFor(t, 40*time.Second, "80 evaluations", func() bool { return countEvaluations(t, dir) >= 80 })

@@ -20,6 +20,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"automl/backends/natsbus/fleet"
 )
 
 // The fleet tests run real processes: the nats-server binary, automl
@@ -433,4 +435,31 @@ func (w *workerSet) stopAll(t *testing.T) {
 			t.Errorf("%s exited %d after SIGTERM, want 0; log:\n%s", p.name, code, tailFile(p.log, 20))
 		}
 	}
+}
+
+// trustFlag is what a worker of the study run in dir on an external NATS
+// server needs: --trust and the key of the study file's fleet directory
+// (made here if automl search has not made it yet; it then uses it).
+func trustFlag(t *testing.T, dir string) []string {
+	t.Helper()
+	d, err := fleet.Open(filepath.Join(dir, "automl.db.fleet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{"--trust", fleet.FormatKey(d.JobKey().Public())}
+}
+
+// joinFlags are what a worker of the study automl search --listen runs in
+// dir needs: the join token it wrote to its fleet directory (waited for),
+// with the URL of this run's port.
+func joinFlags(t *testing.T, dir string, port int) []string {
+	t.Helper()
+	path := filepath.Join(dir, "automl.db.fleet", "token")
+	var tok string
+	waitFor(t, 30*time.Second, "the join token", func() bool {
+		b, err := os.ReadFile(path)
+		tok = strings.TrimSpace(string(b))
+		return err == nil && tok != ""
+	})
+	return []string{"--join", tok, "--nats", fmt.Sprintf("nats://127.0.0.1:%d", port)}
 }

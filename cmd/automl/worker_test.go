@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nkeys"
 )
 
 // fakeNvidiaSMI puts an nvidia-smi on a PATH that lists four GPUs.
@@ -58,7 +61,7 @@ parameters:
 	}
 	port := freePort(t)
 	search := startAutoml(t, dir, "search", "search", "-space", "space.yaml", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--workers", "0", "--parallel", "2")
-	w := startAutomlEnv(t, dir, "worker", []string{fakeNvidiaSMI(t)}, "worker", "--nats", fmt.Sprintf("nats://127.0.0.1:%d", port), "--gpus-per-trial", "2", "--name", "gpubox")
+	w := startAutomlEnv(t, dir, "worker", []string{fakeNvidiaSMI(t)}, append([]string{"worker", "--gpus-per-trial", "2", "--name", "gpubox"}, joinFlags(t, dir, port)...)...)
 	if code := search.wait(t, 2*time.Minute); code != 0 {
 		t.Fatalf("search exited %d:\n%s\nworker:\n%s", code, tailFile(search.log, 20), tailFile(w.log, 20))
 	}
@@ -88,9 +91,8 @@ func TestListenWithTwoWorkers(t *testing.T) {
 	dir := t.TempDir()
 	fleetSpace(t, dir, "listen", 40, 20*time.Millisecond)
 	port := freePort(t)
-	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
 	search := startAutoml(t, dir, "search", "search", "-space", "space.yaml", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--workers", "0", "--parallel", "4")
-	ws := &workerSet{t: t, dir: dir, args: []string{"--nats", url, "--gpus", "none", "--slots", "2"}}
+	ws := &workerSet{t: t, dir: dir, args: append([]string{"--gpus", "none", "--slots", "2"}, joinFlags(t, dir, port)...)}
 	ws.add()
 	ws.add()
 	if code := search.wait(t, 2*time.Minute); code != 0 {
@@ -121,12 +123,12 @@ func TestWorkerWithoutCredentialsRefused(t *testing.T) {
 		"search", "-space", "space.yaml", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--workers", "0", "--parallel", "2")
 	waitPort(t, port)
 	start := time.Now()
-	out, errOut, code := automl(t, dir, "worker", "--nats", url, "--gpus", "none", "--slots", "1")
+	out, errOut, code := automl(t, dir, append([]string{"worker", "--nats", url, "--gpus", "none", "--slots", "1"}, trustFlag(t, dir)...)...)
 	if code != exitUsage || !strings.Contains(errOut, "Authorization Violation") && !strings.Contains(strings.ToLower(errOut), "authorization violation") {
 		t.Fatalf("worker without credentials: exit %d\n%s%s", code, out, errOut)
 	}
 	t.Logf("refused in %v: %s", time.Since(start).Round(time.Millisecond), strings.TrimSpace(errOut))
-	w := startAutomlEnv(t, dir, "worker", []string{"AUTOML_NATS_USER=fleet", "AUTOML_NATS_PASSWORD=s3cret"}, "worker", "--nats", url, "--gpus", "none", "--slots", "1")
+	w := startAutomlEnv(t, dir, "worker", []string{"AUTOML_NATS_USER=fleet", "AUTOML_NATS_PASSWORD=s3cret"}, append([]string{"worker", "--nats", url, "--gpus", "none", "--slots", "1"}, trustFlag(t, dir)...)...)
 	if code := search.wait(t, time.Minute); code != 0 {
 		t.Fatalf("search exited %d:\n%s\nworker:\n%s", code, tailFile(search.log, 20), tailFile(w.log, 20))
 	}
@@ -141,10 +143,9 @@ func TestWorkerSIGTERMGrace(t *testing.T) {
 	dir := t.TempDir()
 	fleetSpace(t, dir, "grace", 2, 2*time.Second)
 	port := freePort(t)
-	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
 	search := startAutoml(t, dir, "search", "search", "-space", "space.yaml", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--workers", "0", "--parallel", "1")
 	worker := func(name, grace string) *proc {
-		return startAutoml(t, dir, "worker-"+name, "worker", "--nats", url, "--gpus", "none", "--slots", "1", "--name", name, "--grace", grace)
+		return startAutoml(t, dir, "worker-"+name, append([]string{"worker", "--gpus", "none", "--slots", "1", "--name", name, "--grace", grace}, joinFlags(t, dir, port)...)...)
 	}
 	runningOn := func(id int, name string) func() bool {
 		return func() bool {
@@ -248,6 +249,38 @@ func TestWorkerAndStopHelp(t *testing.T) {
 		out, _, code := automl(t, t.TempDir(), c, "--help")
 		if code != 0 || !strings.Contains(out, "Examples:") || !strings.Contains(out, "automl "+c) || !strings.Contains(out, "AUTOML_NATS_URL") {
 			t.Errorf("automl %s --help lacks examples or the environment variables (exit %d):\n%s", c, code, out)
+		}
+	}
+}
+
+// A key others may read stops worker, stop and search (its embedded
+// server) at once, with exit 2 and the fix, before anything connects.
+func TestCredentialFileOthersMayReadIsRefused(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("modes do not describe access on Windows")
+	}
+	dir := t.TempDir()
+	kp, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := kp.Seed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "worker.nk")
+	if err := os.WriteFile(path, seed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, _ := filepath.Abs("../..")
+	for _, args := range [][]string{
+		{"worker", "--nats", "nats://127.0.0.1:1", "--gpus", "none", "--slots", "1", "--nkey", path},
+		{"stop", "somestudy", "--nats", "nats://127.0.0.1:1", "--nkey", path},
+		{"search", "-space", filepath.Join(root, "examples/quickstart/space.yaml"), "--nkey", path},
+	} {
+		_, errOut, code := automl(t, dir, args...)
+		if code != exitUsage || !strings.Contains(errOut, "nkey seed "+path+" has mode 0644") || !strings.Contains(errOut, "chmod 600 "+path) {
+			t.Errorf("automl %s with a 0644 seed: exit %d, %q; want exit 2 naming the file, its mode and chmod 600", args[0], code, errOut)
 		}
 	}
 }

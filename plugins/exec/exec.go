@@ -326,12 +326,15 @@ func (e *execRun) logNote() string {
 	return "; it printed no log"
 }
 
-// describeExit says how a program that failed ended.
+// describeExit says how a program that failed ended: its exit status, or
+// the signal that ended it (a SIGKILL is likely the kernel's OOM killer:
+// this trainer asked for no stop, or the trial would have ended stopped
+// or timed out before its exit was looked at).
 func describeExit(err error) string {
 	var ee *osexec.ExitError
 	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return "was killed by signal " + ws.Signal().String()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok {
+			return proc.Describe(ws, false)
 		}
 		return fmt.Sprintf("exited with status %d", ee.ExitCode())
 	}

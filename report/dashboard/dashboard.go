@@ -9,7 +9,9 @@
 // Exposure is the caller's choice, checked by CheckListen: a loopback
 // address needs nothing; any other needs a token, and then every request
 // must carry it (an Authorization bearer header, the cookie the page sets,
-// or ?token= once in the first URL).
+// or ?token= once in the first URL). Off loopback the command serves it over
+// TLS, with a certificate given (LoadCert) or a self-signed one kept beside
+// the study file (SelfSigned), whose fingerprint users check.
 package dashboard
 
 import (

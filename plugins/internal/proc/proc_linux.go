@@ -28,34 +28,6 @@ func KillGroup(pgid int, sig syscall.Signal) {
 	}
 }
 
-// KillSession kills the process group led by pid and every other process
-// of the session pid leads: trainers such as exec put their own children
-// in separate groups of the same session, and those groups die too. Only a
-// descendant that starts its own session (setsid) escapes. One /proc scan
-// finds the members; a member forking after it is still caught, as its
-// child shares its group. Linux keeps a pid number from reuse while any
-// process has it as its group or session id, so the ids cannot name
-// strangers while members remain.
-func KillSession(pid int) {
-	if pid <= 0 {
-		return
-	}
-	var members []procStat
-	scanProc(func(st procStat) bool {
-		if st.session == pid {
-			members = append(members, st)
-		}
-		return false
-	})
-	syscall.Kill(-pid, syscall.SIGKILL)
-	for _, m := range members {
-		if m.pgrp != pid {
-			syscall.Kill(-m.pgrp, syscall.SIGKILL)
-		}
-		syscall.Kill(m.pid, syscall.SIGKILL)
-	}
-}
-
 // SessionMembers lists the live (non-zombie) processes whose session id is
 // sid, read from /proc.
 func SessionMembers(sid int) []int {
@@ -75,35 +47,65 @@ func Children(ppid int) []int {
 // Alive reports whether pid is a live process (not a zombie).
 func Alive(pid int) bool {
 	st, ok := readStat(pid)
-	return ok && st.state != 'Z' && st.state != 'X'
+	return ok && !st.dead()
 }
 
 type procStat struct {
 	pid                 int
 	state               byte
 	ppid, pgrp, session int
+	// start is when the process started (clock ticks after boot): with
+	// pid, it names one process, whatever reuses the number later.
+	start uint64
+	// exit is the wait status of a zombie (Linux 3.5+), 0 otherwise.
+	exit int
 }
 
-func scanProc(match func(procStat) bool) []int {
+func (st procStat) dead() bool { return st.state == 'Z' || st.state == 'X' }
+
+// ExitStatus reads how pid ended while it is a zombie (exited and not yet
+// reaped) from /proc/PID/stat, without reaping it: its parent's Wait
+// still gets it. ok is false while it runs, or once it is reaped.
+func ExitStatus(pid int) (ws syscall.WaitStatus, ok bool) {
+	st, found := readStat(pid)
+	if !found || st.state != 'Z' {
+		return 0, false
+	}
+	return syscall.WaitStatus(st.exit), true
+}
+
+// table reads every live (non-zombie) process.
+func table() []procStat {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
 	}
-	var out []int
+	out := make([]procStat, 0, len(ents))
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		if st, ok := readStat(pid); ok && st.state != 'Z' && st.state != 'X' && match(st) {
-			out = append(out, pid)
+		if st, ok := readStat(pid); ok && !st.dead() {
+			out = append(out, st)
 		}
 	}
 	return out
 }
 
-// readStat parses /proc/PID/stat: "pid (comm) state ppid pgrp session ...";
-// comm may hold spaces and parentheses, so fields start after the last ')'.
+func scanProc(match func(procStat) bool) []int {
+	var out []int
+	for _, st := range table() {
+		if match(st) {
+			out = append(out, st.pid)
+		}
+	}
+	return out
+}
+
+// readStat parses /proc/PID/stat: "pid (comm) state ppid pgrp session ...
+// starttime (22nd) ... exit_code (52nd)"; comm may hold spaces and
+// parentheses, so fields start after the last ')'.
 func readStat(pid int) (procStat, bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
@@ -124,5 +126,12 @@ func readStat(pid int) (procStat, bool) {
 	if err0 != nil || err1 != nil || err2 != nil || len(f[0]) != 1 {
 		return procStat{}, false
 	}
-	return procStat{pid: pid, state: f[0][0], ppid: ppid, pgrp: pgrp, session: session}, true
+	st := procStat{pid: pid, state: f[0][0], ppid: ppid, pgrp: pgrp, session: session}
+	if len(f) > 19 {
+		st.start, _ = strconv.ParseUint(f[19], 10, 64)
+	}
+	if len(f) > 49 {
+		st.exit, _ = strconv.Atoi(f[49])
+	}
+	return st, true
 }
