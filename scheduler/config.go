@@ -21,11 +21,14 @@ type Config struct {
 	// messages.
 	StoreFile string
 
-	// Slots is how many trials run at once (the workers' capacity).
+	// Slots is how many trials run at once (the workers' capacity, as the
+	// caller knows or is told it; at most MaxSlots).
 	Slots int
 	// Queue is how many jobs wait beyond Slots, so a worker that finishes
 	// finds its next job without waiting for the scheduler (0: none; see
-	// DefaultQueue).
+	// DefaultQueue; at most MaxSlots). Jobs queued or running are also
+	// bounded by twice the slots seen busy: Slots and Queue are a ceiling,
+	// never a backlog created up front.
 	Queue int
 	// Override is the command line's budget: a field it sets replaces the
 	// space file's. A trial budget or timeout set here also replaces the
@@ -56,10 +59,14 @@ func (cfg Config) check() (Config, error) {
 		return cfg, errors.New("scheduler: no store")
 	case cfg.Dispatcher == nil:
 		return cfg, errors.New("scheduler: no dispatcher")
-	case cfg.Slots < 1:
-		return cfg, fmt.Errorf("scheduler: slots must be >= 1, got %d", cfg.Slots)
-	case o.Trials < 0:
-		return cfg, fmt.Errorf("scheduler: trials must be >= 0, got %d", o.Trials)
+	case cfg.Slots < 1 || cfg.Slots > MaxSlots:
+		return cfg, fmt.Errorf("scheduler: slots must be 1 to %d, got %d", MaxSlots, cfg.Slots)
+	case cfg.Queue > MaxSlots:
+		return cfg, fmt.Errorf("scheduler: queue must be at most %d, got %d", MaxSlots, cfg.Queue)
+	case o.Trials < 0 || o.Trials > spacefile.MaxTrials:
+		return cfg, fmt.Errorf("scheduler: trials must be 0 to %d, got %d", spacefile.MaxTrials, o.Trials)
+	case o.Timeout < 0 || o.Timeout > spacefile.MaxTimeout:
+		return cfg, fmt.Errorf("scheduler: timeout must be 0 to %s, got %s", spacefile.MaxTimeout, o.Timeout)
 	}
 	for _, b := range []*int{o.Retries, o.MaxLost, o.MaxFailed} {
 		if b != nil && *b < 0 {
@@ -79,11 +86,11 @@ func (cfg Config) check() (Config, error) {
 // DefaultQueue is how many jobs to queue beyond the slots: for an
 // algorithm whose proposals do not depend on results (random, grid,
 // Sobol), enough that a worker finishing a trial finds its next job at
-// once (as many as the slots, at least 32); none for a model-based one,
-// whose every proposal should see the latest results.
+// once (as many as the slots, at least 32, at most MaxSlots); none for a
+// model-based one, whose every proposal should see the latest results.
 func DefaultQueue(f *spacefile.File, slots int) int {
 	if f.Algorithm.Prefetch() {
-		return max(slots, 32)
+		return min(max(slots, 32), MaxSlots)
 	}
 	return 0
 }

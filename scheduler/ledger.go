@@ -34,15 +34,16 @@ type ledger struct {
 
 // effects is what a change to the ledger asks of the scheduler.
 type effects struct {
-	changed  []int          // records to commit
-	reports  []Report       // intermediate reports to store
-	observe  []search.Event // what the searcher must see, in order
-	send     []int          // trials to dispatch as a new attempt
-	stop     []trial.Key    // stop requests for the workers
-	clean    []int          // trials now final: their checkpoints can go
-	failed   []int          // trials that failed now
-	requeued []int          // trials given a new attempt after a failure or a loss
-	unknown  []int          // events for trials the study does not have
+	changed  []int           // records to commit
+	reports  []Report        // intermediate reports to store
+	observe  []search.Event  // what the searcher must see, in order
+	send     []int           // trials to dispatch as a new attempt
+	stop     []trial.Key     // stop requests for the workers
+	clean    []int           // trials now final: their checkpoints can go
+	failed   []int           // trials that failed now
+	requeued []int           // trials given a new attempt after a failure or a loss
+	unknown  []int           // events for trials the study does not have
+	ran      []time.Duration // how long each attempt that ended ran (worker clock)
 }
 
 func (e *effects) add(o effects) {
@@ -55,6 +56,7 @@ func (e *effects) add(o effects) {
 	e.failed = append(e.failed, o.failed...)
 	e.requeued = append(e.requeued, o.requeued...)
 	e.unknown = append(e.unknown, o.unknown...)
+	e.ran = append(e.ran, o.ran...)
 }
 
 func newLedger(study, inc string, space *search.Space, obj trial.Objective, retry trial.Retry, resource string) *ledger {
@@ -401,8 +403,11 @@ func (l *ledger) report(rec *trial.Record, ev trial.Event) effects {
 // completes, pauses, is pruned, stopped or failed, or runs again.
 func (l *ledger) exit(rec *trial.Record, ev trial.Event) (effects, error) {
 	res := ev.Result
+	var ran []time.Duration
 	if !ev.Time.IsZero() && !rec.Started.IsZero() {
-		rec.Busy += ev.Time.Sub(rec.Started)
+		d := ev.Time.Sub(rec.Started)
+		rec.Busy += d
+		ran = append(ran, d)
 	}
 	rec.Finished = ev.Time
 	if res != nil {
@@ -429,6 +434,7 @@ func (l *ledger) exit(rec *trial.Record, ev trial.Event) (effects, error) {
 	if x.State == trial.Pending {
 		eff, err := l.again(rec, x.Note)
 		eff.requeued = append(eff.requeued, rec.ID)
+		eff.ran = ran
 		return eff, err
 	}
 	if x.Note != "" {
@@ -442,6 +448,7 @@ func (l *ledger) exit(rec *trial.Record, ev trial.Event) (effects, error) {
 		eff.failed = append(eff.failed, rec.ID)
 	}
 	eff.observe = append(eff.observe, l.exitEvent(rec))
+	eff.ran = ran
 	return eff, nil
 }
 

@@ -244,7 +244,8 @@ func TestJobsRefillInHalves(t *testing.T) {
 			l.inFlight[i] = true
 		}
 		l.counts[trial.Pending], l.counts[trial.Running] = c.pending, c.running
-		s := &Scheduler{cfg: Config{Slots: c.slots, Queue: c.queue}, ledger: l}
+		// Workers seen keeping every slot busy: the slots are real.
+		s := &Scheduler{cfg: Config{Slots: c.slots, Queue: c.queue}, ledger: l, load: seenBusy(c.slots)}
 		if got := s.jobs(); got != c.want {
 			t.Errorf("slots %d queue %d pending %d running %d: %d jobs, want %d", c.slots, c.queue, c.pending, c.running, got, c.want)
 		}

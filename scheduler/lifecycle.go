@@ -25,14 +25,26 @@ func (s *Scheduler) startDrain(ctx context.Context, why string) {
 	}
 	s.log.Info("draining: waiting for running trials", "study", s.study.Name, "why", why, "running", s.ledger.counts[trial.Running])
 	s.buf.unsent = nil
-	for _, id := range s.ledger.order {
+	// Withdrawing is a courtesy (a job left queued runs, or is superseded
+	// when the study resumes), so it may not hold up the drain: with the
+	// transport gone every call would wait out its own timeout.
+	ctx, cancel := context.WithTimeout(ctx, withdrawPatience)
+	defer cancel()
+	failed, last := 0, error(nil)
+	for id := range s.ledger.inFlight {
 		if rec := s.ledger.records[id]; rec.State == trial.Pending {
 			if err := s.cfg.Dispatcher.Withdraw(ctx, s.study.Name, id); err != nil {
-				s.log.Warn("withdraw failed", "trial", id, "err", err)
+				failed, last = failed+1, err
 			}
 		}
 	}
+	if failed > 0 {
+		s.log.Warn("withdraw queued trials: some stay queued", "failed", failed, "err", last)
+	}
 }
+
+// withdrawPatience bounds the withdrawals of a drain.
+const withdrawPatience = 5 * time.Second
 
 // finished: nothing more will be created and nothing is running.
 func (s *Scheduler) finished() bool {

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"math"
 	"time"
 )
 
@@ -27,6 +28,11 @@ func (p Progress) ETA() (time.Duration, bool) {
 	if p.Budget <= 0 || done == 0 || done >= p.Budget {
 		return 0, false
 	}
-	per := p.Elapsed / time.Duration(done)
-	return per * time.Duration(p.Budget-done), true
+	// In floating point: a pace of seconds a trial times a billion trials
+	// left overflows a Duration (292 years).
+	eta := float64(p.Elapsed) / float64(done) * float64(p.Budget-done)
+	if eta >= math.MaxInt64 {
+		return 0, false
+	}
+	return time.Duration(eta), true
 }

@@ -46,6 +46,7 @@ type Scheduler struct {
 	failedLimit      int
 
 	reconcile *reconcile
+	load      load // the slots seen busy, which bound the jobs in flight
 
 	// lifecycle
 	searcherDone bool
@@ -112,6 +113,13 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 	s.reconcile.log = func(err error) { s.log.Warn("check the jobs in flight", "err", err) }
 	defer s.reconcile.stop()
 	for !s.finished() {
+		// A stop or a drain goes first: select picks among ready cases at
+		// random, and a loop whose every step waits on a failing dispatch
+		// could otherwise miss a drain for many steps.
+		if ctx.Err() != nil {
+			return s.interrupt()
+		}
+		s.drainIfAsked(ctx)
 		var batch []Inbound
 		select {
 		case <-s.reconcile.due():
@@ -124,9 +132,7 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 		case <-ctx.Done():
 			return s.interrupt()
 		case <-s.drain:
-			if !s.draining {
-				s.startDrain(ctx, "interrupted by the user")
-			}
+			s.drainIfAsked(ctx)
 		case in, ok := <-events:
 			if !ok {
 				if o, isOwner := s.cfg.Dispatcher.(Owner); isOwner && o.Err() != nil {
@@ -147,6 +153,11 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			s.startDrain(ctx, "timeout reached")
 		}
 		if err := s.step(ctx, batch, false); err != nil {
+			if ctx.Err() != nil {
+				// Cancelled mid-step (a commit or a dispatch that saw it):
+				// end as cancelled, the step committed by interrupt.
+				return s.interrupt()
+			}
 			return s.summary(), err
 		}
 		if s.failedStudy != "" && !s.draining {
@@ -156,7 +167,21 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			s.startDrain(ctx, "too many failed trials")
 		}
 	}
+	if ctx.Err() != nil {
+		return s.interrupt()
+	}
 	return s.finish(ctx)
+}
+
+// drainIfAsked starts the drain Drain asked for, once.
+func (s *Scheduler) drainIfAsked(ctx context.Context) {
+	select {
+	case <-s.drain:
+		if !s.draining {
+			s.startDrain(ctx, "interrupted by the user")
+		}
+	default:
+	}
 }
 
 // gather takes the events already waiting, up to max, so one commit covers
@@ -179,6 +204,7 @@ func gather(ch <-chan Inbound, batch []Inbound, max int) []Inbound {
 // step applies a batch of events, lets the searcher act, commits once,
 // then acknowledges the events and dispatches the new jobs.
 func (s *Scheduler) step(ctx context.Context, batch []Inbound, start bool) error {
+	s.load.roll(s.cfg.Now())
 	for _, in := range batch {
 		eff, err := s.ledger.apply(in.Event)
 		if err != nil {
@@ -246,6 +272,9 @@ func (s *Scheduler) flushDue() <-chan time.Time {
 // searcher what it must see; the searcher's answers are carried out too.
 func (s *Scheduler) carryOut(eff effects) error {
 	s.buf.add(eff, s.spec)
+	for _, d := range eff.ran {
+		s.load.ended(d)
+	}
 	for _, id := range eff.unknown {
 		s.log.Warn("event for an unknown trial dropped", "trial", id)
 	}
@@ -347,34 +376,6 @@ func (s *Scheduler) context() search.Context {
 			return id
 		},
 	}
-}
-
-// jobs is how many jobs of any kind (new trials, promotions) fit now: free
-// slots (plus the queue), none once the resource budget is spoken for.
-func (s *Scheduler) jobs() int {
-	if s.searcherDone || s.draining || s.failedStudy != "" || s.resourceSpent() {
-		return 0
-	}
-	inFlight := len(s.ledger.inFlight)
-	free := s.cfg.Slots + s.cfg.Queue - inFlight
-	if s.cfg.Queue > 0 && free < (s.cfg.Queue+1)/2 {
-		// Refill the queue in halves, not a job per finished trial: the
-		// workers still have queued jobs, and each refill is a commit.
-		// Counted over pending and running together: a worker may report
-		// a short trial's start only with its end (natsbus), so a trial
-		// seen pending may well be running.
-		free = 0
-	}
-	return max(free, 0)
-}
-
-// want is how many new trials fit now: jobs within the trial budget.
-func (s *Scheduler) want() int {
-	free := s.jobs()
-	if s.study.Trials > 0 {
-		free = min(free, s.study.Trials-s.ledger.created())
-	}
-	return max(free, 0)
 }
 
 // resourceSpent reports whether the resource budget (max_resource_total)

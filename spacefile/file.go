@@ -50,6 +50,18 @@ type Budget struct {
 	Retries, MaxLost, MaxFailed *int
 }
 
+// Limits of a budget, in the space file and on the command line alike.
+// Nothing in a study is sized by its budget (jobs are created as slots take
+// them), so these bound typos, not memory.
+const (
+	// MaxTrials is a billion trials: eleven days at a thousand a second,
+	// and trial ids stay well inside the 31 bits a job's key is sized for.
+	MaxTrials = 1_000_000_000
+	// MaxTimeout bounds every timeout (budget.timeout, trainer.timeout):
+	// a year; a longer one is a slip of the keyboard (30000h for 300h).
+	MaxTimeout = 365 * 24 * time.Hour
+)
+
 // Override returns b with every field that o sets replacing b's: the
 // command line's flags over the file's budget.
 func (b Budget) Override(o Budget) Budget {

@@ -14,6 +14,11 @@ import (
 	"automl/search/value"
 )
 
+// maxPoints bounds points: N, as grid.MaxPoints bounds a grid: the grid
+// spaces the N values out before it searches, so the file is refused
+// before a typo costs gigabytes.
+const maxPoints = 10_000_000
+
 // parameters reads the parameters section; their positions go to s.
 func (p *parser) parameters(n *yaml.Node, s *File) []search.Param {
 	n = deref(n)
@@ -122,8 +127,12 @@ func (p *parser) param(name string, n *yaml.Node, where string, s *File) (search
 			}
 		case "points":
 			if v, ok := p.integer(f.val, where+": points"); ok {
-				if v < 2 {
+				switch {
+				case v < 2:
 					p.errorf(posOf(f.val), where, "points must be >= 2, got %d", v)
+					continue
+				case v > maxPoints:
+					p.errorf(posOf(f.val), where, "points must be at most %d (the most a grid holds), got %d", maxPoints, v)
 					continue
 				}
 				prm.Points = int(v)

@@ -429,8 +429,12 @@ func (p *parser) boolean(n *yaml.Node, where string) (bool, bool) {
 func (p *parser) duration(n *yaml.Node, where string) (time.Duration, bool) {
 	if n.Kind == yaml.ScalarNode {
 		if d, err := time.ParseDuration(n.Value); err == nil {
-			if d <= 0 {
+			switch {
+			case d <= 0:
 				p.errorf(posOf(n), where, "must be > 0, got %s", n.Value)
+				return 0, false
+			case d > MaxTimeout:
+				p.errorf(posOf(n), where, "must be at most %dh (a year), got %s", int(MaxTimeout.Hours()), n.Value)
 				return 0, false
 			}
 			return d, true

@@ -65,9 +65,12 @@ func (p *parser) budget(n *yaml.Node, s *File) {
 		switch f.key {
 		case "trials":
 			if v, ok := p.integer(f.val, where); ok {
-				if v <= 0 {
+				switch {
+				case v <= 0:
 					p.errorf(posOf(f.val), where, "must be > 0, got %d", v)
-				} else {
+				case v > MaxTrials:
+					p.errorf(posOf(f.val), where, "must be at most %d (a billion), got %d", MaxTrials, v)
+				default:
 					s.Budget.Trials = int(v)
 				}
 			}

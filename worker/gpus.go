@@ -75,11 +75,11 @@ func Layout(want string, perTrial, slots, cpus int, found []GPU, findErr error) 
 	if perTrial < 1 {
 		return 0, nil, "", fmt.Errorf("--gpus-per-trial must be >= 1, got %d", perTrial)
 	}
-	if slots < 0 {
-		return 0, nil, "", fmt.Errorf("--slots must be >= 0, got %d", slots)
+	if slots < 0 || slots > MaxSlots {
+		return 0, nil, "", fmt.Errorf("--slots must be 0 to %d (0: the default), got %d", MaxSlots, slots)
 	}
 	cpuSlots := func(why string) (int, [][]string, string, error) {
-		n := cmpOr(slots, cpus)
+		n := cmpOr(slots, min(cpus, MaxSlots))
 		return n, nil, fmt.Sprintf("%s: %d CPU slots", why, n), nil
 	}
 	var use []string

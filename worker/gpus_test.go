@@ -44,6 +44,9 @@ func TestLayout(t *testing.T) {
 		{name: "chosen without nvidia-smi", want: "0", perTrial: 1, findErr: ErrNoNvidiaSMI, errHas: "--gpus none"},
 		{name: "too many per trial", want: "all", perTrial: 5, found: four, errHas: "only 4 GPUs"},
 		{name: "zero per trial", want: "all", perTrial: 0, found: four, errHas: "--gpus-per-trial"},
+		// A million CPU slots would be a million trainer processes (and
+		// the layout a million entries before any check).
+		{name: "slots past the limit", want: "none", perTrial: 1, slots: 1_000_000, errHas: "--slots must be 0 to 1024 (0: the default), got 1000000"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

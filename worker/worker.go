@@ -9,7 +9,7 @@ package worker
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -53,6 +53,11 @@ type Options struct {
 	Logger   *slog.Logger
 }
 
+// MaxSlots bounds one worker's slots. Each slot is a trainer process on
+// this machine (with its GPUs): 1024 is past the CPUs of any one machine,
+// so a larger number is a typo, and would start that many processes.
+const MaxSlots = 1024
+
 // Worker runs trials of one pool on its slots until its context ends.
 type Worker struct {
 	jobs  *natsbus.Worker
@@ -62,8 +67,8 @@ type Worker struct {
 // New makes a worker on nc (which stays the caller's). Nothing runs until
 // Run; Close ends the trainer processes the slots keep.
 func New(nc *nats.Conn, o Options) (*Worker, error) {
-	if o.Slots < 1 {
-		return nil, errors.New("worker: slots must be >= 1")
+	if o.Slots < 1 || o.Slots > MaxSlots {
+		return nil, fmt.Errorf("worker: slots must be 1 to %d, got %d", MaxSlots, o.Slots)
 	}
 	w := &Worker{}
 	for i := range o.Slots {

@@ -20,9 +20,14 @@ type console struct {
 	mu       sync.Mutex
 	w        io.Writer
 	tty      bool
-	line     string // the progress line shown now
+	line     string             // the progress line shown now
+	shown    scheduler.Progress // what it shows, to draw it again as it is now
 	lastLog  time.Time
 	lastDraw time.Time
+	// hint, when set, says what a draining study does ("": finishing
+	// running trials), so that how to stop them is only said where it is
+	// true.
+	hint func() string
 }
 
 func newConsole(w *os.File) *console {
@@ -38,6 +43,9 @@ func (c *console) Write(p []byte) (int, error) {
 	}
 	n, err := c.w.Write(p)
 	if c.tty && c.line != "" {
+		// Drawn again with the hint as it is now: a signal may have
+		// changed it since (the log line may be the one that says so).
+		c.line = progressLine(c.shown, c.drainHint())
 		fmt.Fprint(c.w, c.line)
 	}
 	return n, err
@@ -48,13 +56,16 @@ func (c *console) Write(p []byte) (int, error) {
 func (c *console) progress(p scheduler.Progress, final bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if final {
+		p.Draining = false // it is over: nothing is finishing any more
+	}
 	now := time.Now()
 	if c.tty {
 		if !final && now.Sub(c.lastDraw) < 100*time.Millisecond {
 			return
 		}
 		c.lastDraw = now
-		c.line = progressLine(p)
+		c.shown, c.line = p, progressLine(p, c.drainHint())
 		fmt.Fprint(c.w, "\r\033[K"+c.line)
 		if final {
 			fmt.Fprintln(c.w)
@@ -66,10 +77,21 @@ func (c *console) progress(p scheduler.Progress, final bool) {
 		return
 	}
 	c.lastLog = now
-	fmt.Fprintln(c.w, progressLine(p))
+	fmt.Fprintln(c.w, progressLine(p, c.drainHint()))
 }
 
-func progressLine(p scheduler.Progress) string {
+// drainHint is what the progress line says a draining study does.
+func (c *console) drainHint() string {
+	if c.hint != nil {
+		if h := c.hint(); h != "" {
+			return h
+		}
+	}
+	return "finishing running trials"
+}
+
+// progressLine is p in one line; draining says what a draining study does.
+func progressLine(p scheduler.Progress, draining string) string {
 	var b strings.Builder
 	done := p.Finished()
 	if p.Budget > 0 {
@@ -92,7 +114,7 @@ func progressLine(p scheduler.Progress) string {
 		fmt.Fprintf(&b, "  eta %s", roundDuration(eta))
 	}
 	if p.Draining {
-		b.WriteString("  (finishing running trials; Ctrl-C again to stop them)")
+		b.WriteString("  (" + draining + ")")
 	}
 	return b.String()
 }

@@ -21,9 +21,9 @@ import (
 // Exit codes.
 const (
 	exitOK          = 0
-	exitError       = 1 // the command failed (a study failed, a store error)
-	exitUsage       = 2 // bad input: flags, space file, unknown study
-	exitInterrupted = 130
+	exitError       = 1   // the command failed (a study failed, a store error)
+	exitUsage       = 2   // bad input: flags, space file, unknown study
+	exitInterrupted = 130 // stopped (automl stop); after a signal: 128 + its number
 )
 
 // usageError marks errors caused by the user's input.
@@ -71,9 +71,12 @@ func run(ctx context.Context, args []string) int {
 	root := newRootCmd()
 	root.SetArgs(normalizeArgs(root, args))
 	err := root.ExecuteContext(ctx)
+	var sig interrupted
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &sig):
+		return signalCode(sig.sig)
 	case errors.Is(err, errInterrupted):
 		return exitInterrupted
 	}

@@ -7,19 +7,20 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"automl/backends/natsbus"
 	"automl/report"
 	"automl/scheduler"
 	"automl/spacefile"
+	"automl/trial"
+	"automl/worker"
 )
 
 type searchFlags struct {
@@ -50,6 +51,7 @@ type searchFlags struct {
 	maxDeliver  int
 	replicas    int
 	store       storeFlags
+	grace       time.Duration
 }
 
 // remote reports whether workers of other processes can join the study.
@@ -82,9 +84,12 @@ overwritten, and automl check lists what is damaged. While the study runs
 a checked copy is kept at <db>.backup, remade after --backup-every commits
 or --backup-interval of time and at the end; restore it with cp.
 
-Ctrl-C once stops dispatching and lets running trials finish; Ctrl-C twice
-stops them too. Either way the study can be continued later. automl stop
-STUDY [TRIAL...] stops a running study, or some of its trials, from another
+SIGINT (Ctrl-C) or SIGTERM once stops dispatching and lets running trials
+finish for up to --timeout-grace; then, or at a second signal, they are
+stopped too (they run again when the study continues), and whatever does
+not answer within 5 s more is not waited for. The exit status is 128 + the
+first signal's number: 130 for SIGINT, 143 for SIGTERM. automl stop STUDY
+[TRIAL...] stops a running study, or some of its trials, from another
 terminal.
 
 A fleet: --listen HOST:PORT exposes the embedded server so that automl
@@ -92,7 +97,9 @@ worker processes on other machines join (nothing else to install);
 --nats URL uses an existing NATS server (or cluster) instead of the
 embedded one, and then runs no local slots unless --workers says so.
 Either way --parallel is how many trials are queued or running at once:
-set it to the fleet's slot count. Both the scheduler and the workers
+set it to the fleet's slot count (at most 4096). It is a ceiling, not a
+backlog: jobs are queued as workers are seen taking them, at most twice
+the slots seen busy (128 at least). Both the scheduler and the workers
 reconnect to NATS forever.
 
 Failure budgets: a trial whose code fails (non-zero exit, panic, NaN) is
@@ -133,7 +140,7 @@ trainer could not start, its result could not be stored) is re-run up to
 	addDBFlag(cmd, &f.db)
 	fl.IntVar(&f.trials, "trials", 0, "trial budget (overrides the space file's; raises it on a resumed study)")
 	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process (default: CPUs; 0 with --nats)")
-	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once (default: --workers; 32 with --nats or --listen)")
+	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once, at most 4096 (default: --workers; 32 with --nats or --listen)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed (overrides the space file's; default: chosen and recorded)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "wall-time budget, e.g. 30m (overrides the space file's)")
 	fl.IntVar(&f.retries, "retries", 0, "times a trial whose code failed is run again (overrides the space file's budget.retries)")
@@ -152,6 +159,7 @@ trainer could not start, its result could not be stored) is re-run up to
 	fl.DurationVar(&f.ackWait, "ack-wait", 0, "job lease: a silent worker's trials go elsewhere after it (default: the pool's, 60s when new)")
 	fl.IntVar(&f.maxDeliver, "max-deliver", 0, "times a job is handed out before its trial fails (default: the pool's, 10 when new)")
 	fl.IntVar(&f.replicas, "replicas", 1, "stream replicas when creating them (3 on a JetStream cluster)")
+	fl.DurationVar(&f.grace, "timeout-grace", 30*time.Second, "after SIGINT or SIGTERM, how long running trials may take to finish before they are stopped (0: stop them at once)")
 	addStoreFlags(cmd, &f.store)
 	_ = cmd.MarkFlagRequired("space")
 	return cmd
@@ -161,24 +169,43 @@ func (f *searchFlags) flagsOK() error {
 	switch {
 	case f.workers < 0:
 		return usagef("--workers must be >= 0, got %d", f.workers)
+	case f.workers > worker.MaxSlots:
+		return usagef("--workers must be at most %d (each slot is a trainer process of this machine), got %d", worker.MaxSlots, f.workers)
 	case f.workers == 0 && !f.remote():
 		return usagef("--workers must be >= 1, got 0 (without --nats or --listen no other worker can join)")
 	case f.nats.url != "" && f.listen != "":
 		return usagef("--nats and --listen: give one (--listen exposes the embedded server; --nats replaces it)")
 	case f.parallel < 1:
 		return usagef("--parallel must be >= 1, got %d", f.parallel)
+	case f.parallel > scheduler.MaxSlots:
+		return usagef("--parallel must be at most %d (trials queued or running at once, a fleet's slots), got %d", scheduler.MaxSlots, f.parallel)
 	case f.maxLost < 0 || f.maxDeliver < 0 || f.ackWait < 0 || f.replicas < 1:
 		return usagef("--max-lost, --max-deliver and --ack-wait must be >= 0, --replicas >= 1")
 	case f.trials < 0:
 		return usagef("--trials must be >= 0, got %d", f.trials)
+	case f.trials > spacefile.MaxTrials:
+		return usagef("--trials must be at most %d (a billion), got %d", spacefile.MaxTrials, f.trials)
 	case f.timeout < 0:
 		return usagef("--timeout must be >= 0, got %s", f.timeout)
+	case f.timeout > spacefile.MaxTimeout:
+		return usagef("--timeout must be at most %dh (a year), got %s", int(spacefile.MaxTimeout.Hours()), f.timeout)
 	case f.seed < 0:
 		return usagef("--seed must be >= 0, got %d", f.seed)
 	case f.retries < 0 || f.maxFailed < 0:
 		return usagef("--retries and --max-failed must be >= 0")
+	case f.grace < 0:
+		return usagef("--timeout-grace must be >= 0, got %s", f.grace)
 	}
-	return f.store.check()
+	return firstError(
+		atMost("--retries", f.retries, maxCount, ""),
+		atMost("--max-lost", f.maxLost, maxCount, ""),
+		atMost("--max-failed", f.maxFailed, maxCount, ""),
+		atMost("--max-deliver", f.maxDeliver, maxDeliver, ""),
+		atMost("--replicas", f.replicas, maxReplicas, "JetStream's most"),
+		atMost("--ack-wait", f.ackWait, maxAckWait, "a day"),
+		atMost("--timeout-grace", f.grace, maxGrace, "a day"),
+		f.store.check(),
+	)
 }
 
 func runSearch(cmd *cobra.Command, f *searchFlags) error {
@@ -235,9 +262,15 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	}
 	defer disp.Close()
 
+	slots := f.parallel
+	if !f.remote() && slots > f.workers {
+		// No other worker can join: the slots here are all there are.
+		log.Info("--parallel is more than the worker slots here, and no other worker can join (no --nats or --listen)", "parallel", f.parallel, "workers", f.workers)
+		slots = f.workers
+	}
 	cfg := scheduler.Config{
-		File: space, Store: store, StoreFile: f.db, Dispatcher: disp, Slots: f.parallel,
-		Queue:    scheduler.DefaultQueue(space, f.parallel),
+		File: space, Store: store, StoreFile: f.db, Dispatcher: disp, Slots: slots,
+		Queue:    scheduler.DefaultQueue(space, slots),
 		Override: f.override, Log: log, Ready: startWorkers,
 	}
 	if f.seedSet {
@@ -261,26 +294,19 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		n := 0
-		for range sigs {
-			n++
-			if n == 1 {
-				log.Warn("stopping: no new trials; running trials finish (Ctrl-C again to stop them too)")
-				s.Drain()
-				continue
-			}
-			log.Warn("stopping running trials; the study can be continued with the same command")
-			cancel()
-			return
-		}
-	}()
+	resume := fmt.Sprintf("automl search -space %s%s", f.space, dbArg(f.db))
+	stop := &stopper{
+		log: log, grace: f.grace, interactive: term.IsTerminal(int(os.Stdin.Fd())),
+		drain: s.Drain, hard: cancel, resume: resume, exit: os.Exit, stderr: os.Stderr,
+	}
+	con.hint = stop.hint
+	stop.start()
+	defer stop.release()
 
 	sum, runErr := s.Run(runCtx)
-	stopWorkers()
+	waitBounded(stopWorkers, stopLimit/2, func() {
+		log.Warn("worker slots still stopping (a trainer or NATS does not answer); not waiting for them", "after", stopLimit/2)
+	})
 	if !f.quiet && last.Study != "" {
 		con.progress(last, true) // one last line with the final counts
 	}
@@ -292,7 +318,20 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	}
 	switch {
 	case errors.Is(runErr, context.Canceled) || sum.Status == scheduler.StudyInterrupted:
-		fmt.Fprintf(cmd.ErrOrStderr(), "study %s interrupted; continue it with: automl search -space %s%s\n", space.Study, f.space, dbArg(f.db))
+		sig := stop.signal()
+		how := ""
+		switch {
+		case sig != nil && errors.Is(runErr, context.Canceled) && sum.Counts[trial.Running] > 0:
+			how = fmt.Sprintf(" by %s: %d running trial(s) stopped, to run again when it continues", sigName(sig), sum.Counts[trial.Running])
+		case sig != nil && errors.Is(runErr, context.Canceled):
+			how = " by " + sigName(sig)
+		case sig != nil:
+			how = fmt.Sprintf(" by %s: its running trials finished", sigName(sig))
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "study %s interrupted%s; continue it with: %s\n", space.Study, how, resume)
+		if sig != nil {
+			return interrupted{sig}
+		}
 		return errInterrupted
 	case sum.Status == scheduler.StudyFailed:
 		return fmt.Errorf("study %s failed: %s", space.Study, sum.Reason)

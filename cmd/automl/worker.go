@@ -104,7 +104,26 @@ signal hands them back at once.
 	return cmd
 }
 
+// flagsOK checks the flags' ranges, first: a value past its limit is said
+// before anything else is looked at.
+func (f *workerFlags) flagsOK() error {
+	switch {
+	case f.grace < 0 || f.ackWait < 0 || f.maxDeliver < 0:
+		return usagef("--grace, --ack-wait and --max-deliver must be >= 0")
+	case f.slots < 0 || f.slots > worker.MaxSlots:
+		return usagef("--slots must be 0 to %d (0: the default), got %d", worker.MaxSlots, f.slots)
+	}
+	return firstError(
+		atMost("--grace", f.grace, maxGrace, "a day"),
+		atMost("--ack-wait", f.ackWait, maxAckWait, "a day"),
+		atMost("--max-deliver", f.maxDeliver, maxDeliver, ""),
+	)
+}
+
 func runWorker(cmd *cobra.Command, f *workerFlags) error {
+	if err := f.flagsOK(); err != nil {
+		return err
+	}
 	f.nats.resolve(cmd)
 	if v, ok := os.LookupEnv("AUTOML_JOIN"); ok && !cmd.Flags().Changed("join") {
 		f.join = v
@@ -143,9 +162,6 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return usagef("--log-level %q: want debug, info, warn or error", f.logLevel)
-	}
-	if f.grace < 0 || f.ackWait < 0 || f.maxDeliver < 0 {
-		return usagef("--grace, --ack-wait and --max-deliver must be >= 0")
 	}
 	log := newConsole(os.Stderr).logger(level)
 	ctx := cmd.Context()

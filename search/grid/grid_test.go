@@ -449,3 +449,14 @@ parameters:
 	// map[lr:0.01 optimizer:sgd]
 	// grid of 9 points, all handed out: search space exhausted
 }
+
+// A space built in code, past the space file's checks, may ask for more
+// points than a grid holds: the grid refuses before spacing them out (a
+// billion values would cost gigabytes first).
+func TestTooManyPointsRefusedBeforeSpacing(t *testing.T) {
+	space := &search.Space{Params: []search.Param{{Name: "x", Type: search.FloatParam, Low: 0, High: 1, Points: 1_000_000_000}}}
+	_, err := grid.New(space, 1)
+	if err == nil || !strings.Contains(err.Error(), "points: 1000000000 is more than a grid can hold") {
+		t.Fatalf("error %v; want points refused", err)
+	}
+}

@@ -67,6 +67,8 @@ func levels(space *search.Space, prm *search.Param) (levelSet, error) {
 		return levelSet{list: prm.Choices}, nil
 	case len(prm.Grid) > 0:
 		return levelSet{list: prm.Grid}, nil
+	case prm.Points > MaxPoints: // spaced would hold them all first
+		return levelSet{}, &search.ParamError{Param: prm.Name, Msg: fmt.Sprintf("points: %d is more than a grid can hold (%d)", prm.Points, MaxPoints)}
 	case prm.Points > 0:
 		return levelSet{list: spaced(prm)}, nil
 	case prm.Type == search.IntParam || prm.Step > 0:
