@@ -42,7 +42,7 @@ func TestCheckpointMovesBetweenWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := exitOf(t, untilExited(t, d, first.Key)[first.Key]).Result
-	want := natsbus.CheckpointKey(trial.Key{Study: study, Incarnation: inc, ID: 1}, 3)
+	want := natsbus.CheckpointKey(first.Key, 1, 3)
 	if res.Outcome != trial.ExitPaused || !strings.HasPrefix(res.Checkpoint, want+"#SHA-256=") {
 		t.Fatalf("first span: %+v; want paused with checkpoint %s and its digest", res, want)
 	}
@@ -61,14 +61,14 @@ func TestCheckpointMovesBetweenWorkers(t *testing.T) {
 	second := spec(1, 2)
 	second.From, second.To, second.Checkpoint = 3, 9, res.Checkpoint
 	missing := spec(2, 1)
-	missing.From, missing.To, missing.Checkpoint = 3, 9, natsbus.CheckpointKey(trial.Key{Study: study, Incarnation: inc, ID: 2}, 3)
+	missing.From, missing.To, missing.Checkpoint = 3, 9, natsbus.CheckpointKey(trial.Key{Study: study, Incarnation: inc, ID: 2, Attempt: 1}, 1, 3)
 	// Another worker (anyone may write the bucket) replaces trial 3's
 	// checkpoint after it was saved: the resume refuses it.
 	obs, err := js(t, nc).ObjectStore(ctx, natsbus.CheckpointBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
-	name3 := natsbus.CheckpointKey(trial.Key{Study: study, Incarnation: inc, ID: 3}, 3)
+	name3 := natsbus.CheckpointKey(trial.Key{Study: study, Incarnation: inc, ID: 3, Attempt: 1}, 1, 3)
 	info, err := obs.PutBytes(ctx, name3, []byte("the real one"))
 	if err != nil {
 		t.Fatal(err)

@@ -34,8 +34,8 @@
 //	exhausted stream AUTOML_ADVISORIES keeps the server's max-deliveries advisories
 //	         of AUTOML_TRIALS; consumer "dispatchers", shared by every Dispatcher
 //	checkpoints object store automl-checkpoints, one tar per checkpoint, named
-//	         <study>/<inc>/<id>/<resource> (CheckpointKey) and referred to, in results
-//	         and jobs, as <name>#<digest>
+//	         <study>/<inc>/<id>/<resource>/<attempt>.<delivery> (CheckpointKey: every
+//	         run its own) and referred to, in results and jobs, as <name>#<digest>
 //	join     core subject automl.join (request-reply, embedded fleet servers only):
 //	         a holder of the join credential enrolls its own NKey (Join, WithFleet)
 //

@@ -190,10 +190,14 @@ func keyFromJob(subject, msgID string) (trial.Key, bool) {
 // scheduler (automl stop).
 func requestSubject(study string) string { return requestsPrefix + study }
 
-// CheckpointKey names a trial's checkpoint at a resource in the object
-// store: <study>/<incarnation>/<id>/<resource>.
-func CheckpointKey(k trial.Key, resource float64) string {
-	return checkpointPrefix(k.Study, k.Incarnation, k.ID) + strconv.FormatFloat(resource, 'g', -1, 64)
+// CheckpointKey names the checkpoint one run (an attempt's delivery) of a
+// trial saved at a resource: <study>/<incarnation>/<id>/<resource>/<attempt>.<delivery>.
+// Every run writes its own object: a job delivered twice (its first worker
+// lost) runs twice, and the second run must not replace the checkpoint
+// the first one's result names.
+func CheckpointKey(k trial.Key, delivery int, resource float64) string {
+	return checkpointPrefix(k.Study, k.Incarnation, k.ID) + strconv.FormatFloat(resource, 'g', -1, 64) +
+		"/" + strconv.Itoa(k.Attempt) + "." + strconv.Itoa(delivery)
 }
 
 // checkpointPrefix is the prefix of every checkpoint of a trial.

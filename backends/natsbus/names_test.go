@@ -51,7 +51,7 @@ func TestSubjects(t *testing.T) {
 		{controlSubject(k), "automl.control.s1.0a1b.12"},
 		{studyEvents("s1", "0a1b"), "automl.events.s1.0a1b.>"},
 		{poolFilter("gpu"), "automl.trials.gpu.>"},
-		{CheckpointKey(k, 9), "s1/0a1b/12/9"},
+		{CheckpointKey(k, 2, 9), "s1/0a1b/12/9/3.2"},
 		{SchedulerConsumer("s1", "0a1b"), "scheduler-s1-0a1b"},
 	} {
 		if c[0] != c[1] {

@@ -328,7 +328,7 @@ func (r *run) saveCheckpoint(ctx context.Context, res *trial.Result) error {
 	if step == 0 {
 		step = r.spec.To
 	}
-	name := CheckpointKey(r.spec.Key, step)
+	name := CheckpointKey(r.spec.Key, r.delivery, step)
 	// The upload must finish even when the run was stopped: the result
 	// (paused, pruned) refers to it.
 	// A store fault (a full disk) is waited out.
