@@ -180,10 +180,13 @@ func TestSweepSparesTheOtherSlot(t *testing.T) {
 			case <-time.After(30 * time.Second):
 				t.Fatal("trial A never reported")
 			}
-			runningA := marked(markA)
-			if len(runningA) < 3 {
-				t.Fatalf("trial A runs %v, want its program and two strays", runningA)
-			}
+			// The strays are started before the report, but a setsid'd one
+			// may not have its mark yet (it is still exec'ing).
+			var runningA []int
+			eventually(t, 10*time.Second, "trial A's program and two strays", func() bool {
+				runningA = marked(markA)
+				return len(runningA) >= 3
+			})
 			pidA := a.Pid()
 			// B runs to its end beside A.
 			if _, err := b.Run(context.Background(), strayJob(2, straysScript, markB, "", true), &reporter{}); err != nil {

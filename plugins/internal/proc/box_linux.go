@@ -197,7 +197,7 @@ func (b *Box) kill(pid int, all bool) map[int]procStat {
 	killed := map[int]procStat{}
 	if b.cg != nil && all {
 		// Recorded first, to reap the ones this process adopted.
-		for _, p := range b.cg.procs() {
+		for _, p := range b.cg.members() {
 			if st, ok := readStat(p); ok {
 				killed[p] = st
 			}
@@ -220,7 +220,7 @@ func (b *Box) kill(pid int, all bool) map[int]procStat {
 func (b *Box) members(pid int, withSelf bool) []procStat {
 	var out []procStat
 	if b.cg != nil {
-		for _, p := range b.cg.procs() {
+		for _, p := range b.cg.members() {
 			if p == pid && !withSelf {
 				continue
 			}
