@@ -248,9 +248,13 @@ func (s *Scheduler) step(ctx context.Context, batch []Inbound, start bool) error
 		s.progress()
 		return nil
 	}
-	if err := s.flush(ctx); err != nil {
+	// Stop requests go out before the events that decided them are
+	// acknowledged: a worker told "committed" can count on its stop.
+	if err := s.commit(ctx); err != nil {
 		return err
 	}
+	s.sendStops(ctx)
+	s.buf.acknowledge()
 	s.send(ctx)
 	s.progress()
 	return nil
@@ -470,12 +474,16 @@ func (s *Scheduler) send(ctx context.Context) {
 			s.dispatchFail = time.Time{}
 		}
 	}
+	s.sendStops(ctx)
+	s.clean(ctx)
+}
+
+func (s *Scheduler) sendStops(ctx context.Context) {
 	for _, k := range s.buf.stops() {
 		if err := s.cfg.Dispatcher.Stop(ctx, k); err != nil {
 			s.log.Warn("stop request failed", "trial", k.ID, "err", err)
 		}
 	}
-	s.clean(ctx)
 }
 
 // clean deletes the checkpoints of trials now final, when the dispatcher

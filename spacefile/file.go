@@ -34,6 +34,9 @@ type File struct {
 	Trainer trial.Trainer
 	// Space is the parameter space.
 	Space *search.Space
+	// OwnTrainer: read by ParseWithoutTrainer, for a program that trains
+	// the trials itself; Trainer may be empty.
+	OwnTrainer bool
 
 	pos positions
 }

@@ -53,7 +53,11 @@ func pathErrText(err error) string {
 // Parse validates a space file's contents; name is used in messages and for
 // the default study name.
 func Parse(name string, data []byte) (f *File, err error) {
-	p := &parser{file: name, guessed: map[string]bool{}}
+	return parse(&parser{file: name, guessed: map[string]bool{}}, data)
+}
+
+func parse(p *parser, data []byte) (f *File, err error) {
+	name := p.file
 	defer func() {
 		// A last resort: every mistake in a file is reported as an error by
 		// the code above, so a panic here is a bug (ours, a registered
@@ -72,8 +76,15 @@ func Parse(name string, data []byte) (f *File, err error) {
 		p.errs.sort()
 		return nil, p.errs
 	}
-	f.Text = data
+	f.Text, f.OwnTrainer = data, p.ownTrainer
 	return f, nil
+}
+
+// ParseWithoutTrainer is Parse for programs that train the trials
+// themselves (the ask-and-tell API, package study): the trainer section is
+// optional.
+func ParseWithoutTrainer(name string, data []byte) (*File, error) {
+	return parse(&parser{file: name, guessed: map[string]bool{}, ownTrainer: true}, data)
 }
 
 // noRecover, when set, lets a panic in Parse through (tests only).
@@ -85,6 +96,8 @@ type parser struct {
 	// guessed holds "where.key" for every key suggested by a did-you-mean,
 	// so a misspelt required key is reported once, not also as missing.
 	guessed map[string]bool
+	// ownTrainer: the program trains the trials itself (ParseWithoutTrainer).
+	ownTrainer bool
 }
 
 func (p *parser) errorf(pos Pos, where, format string, args ...any) {
@@ -127,7 +140,7 @@ func (p *parser) parse(data []byte) *File {
 	s := &File{Path: p.file, Resource: "epochs", Algorithm: Algorithm{Name: "random"}}
 	fields := p.fields(root, "", topKeys)
 	var params []search.Param
-	need := map[string]bool{"objective": true, "trainer": true, "parameters": true}
+	need := map[string]bool{"objective": true, "trainer": !p.ownTrainer, "parameters": true}
 	for _, f := range fields {
 		delete(need, f.key)
 		switch f.key {
