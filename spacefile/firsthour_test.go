@@ -50,3 +50,31 @@ func TestStudyKeyTakesLettersOfAnyScript(t *testing.T) {
 		}
 	}
 }
+
+// A file that bounds its study by nothing says so: it is valid (a study
+// may run until stopped on purpose), but it ran forever unannounced.
+func TestBudgetWarning(t *testing.T) {
+	grid := strings.Replace(nameless, "budget: {trials: 3}\n", "algorithm: grid\n", 1)
+	grid = strings.ReplaceAll(grid, "high: 10}", "high: 10, points: 3}")
+	grid = strings.ReplaceAll(grid, "high: 15}", "high: 15, points: 3}")
+	for _, tc := range []struct{ text, want string }{
+		{nameless, ""},
+		{strings.Replace(nameless, "budget: {trials: 3}\n", "", 1), "space.yaml:1:1: budget: warning: no trials, timeout or max_resource_total: the study runs until it is stopped"},
+		{strings.Replace(nameless, "budget: {trials: 3}", "budget: {retries: 2}", 1), "space.yaml:2:1: budget: warning: no trials, timeout or max_resource_total"},
+		{strings.Replace(nameless, "budget: {trials: 3}", "budget: {timeout: 1h}", 1), ""},
+		{strings.Replace(nameless, "budget: {trials: 3}", "budget: {max_resource_total: 100}", 1), ""},
+		{grid, ""}, // a grid ends by itself
+	} {
+		f, err := spacefile.Parse("space.yaml", []byte(tc.text))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, tc.text)
+		}
+		got := ""
+		if w := f.BudgetWarning(); w != nil {
+			got = w.Error()
+		}
+		if !strings.HasPrefix(got, tc.want) || (tc.want == "") != (got == "") {
+			t.Errorf("BudgetWarning() = %q, want %q\n%s", got, tc.want, tc.text)
+		}
+	}
+}

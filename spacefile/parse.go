@@ -144,6 +144,7 @@ func (p *parser) parse(data []byte) *File {
 		case "objective":
 			p.objective(f.val, s)
 		case "budget":
+			s.pos.budget = posOf(f.keyNode)
 			p.budget(f.val, s)
 		case "algorithm":
 			p.algorithm(f.val, s)
