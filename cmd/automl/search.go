@@ -139,7 +139,7 @@ trainer could not start, its result could not be stored) is re-run up to
 	fl.StringVar(&f.space, "space", "", "the space file (required)")
 	addDBFlag(cmd, &f.db)
 	fl.IntVar(&f.trials, "trials", 0, "trial budget (overrides the space file's; raises it on a resumed study)")
-	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process (default: CPUs; 0 with --nats)")
+	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process, one per CPU (with --nats: 0 unless given)")
 	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once, at most 4096 (default: --workers; 32 with --nats or --listen)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed (overrides the space file's; default: chosen and recorded)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "wall-time budget, e.g. 30m (overrides the space file's)")
