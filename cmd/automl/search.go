@@ -336,7 +336,15 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	case sum.Status == scheduler.StudyFailed:
 		return fmt.Errorf("study %s failed: %s", space.Study, sum.Reason)
 	}
+	if !f.quiet {
+		fmt.Fprintln(cmd.ErrOrStderr(), nextStep(space.Study, f.db))
+	}
 	return nil
+}
+
+// nextStep is the line that ends a successful study: where to look at it.
+func nextStep(study, db string) string {
+	return fmt.Sprintf("next: automl report %s%s --format html -o report.html   (one page: leaderboard, plots, why trials did not complete)", study, dbArg(db))
 }
 
 // budgetOverride is the budget the command line sets: the flags given,
