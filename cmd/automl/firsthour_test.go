@@ -96,3 +96,18 @@ func TestValidateWarnsOfNoBudget(t *testing.T) {
 		t.Errorf("validate: exit %d, want 0 and %q:\n%s", code, want, out)
 	}
 }
+
+// The next step runs as printed: ./automl when the README's ./automl ran.
+func TestNextStepNamesTheBinaryAsTyped(t *testing.T) {
+	defer func(a string) { os.Args[0] = a }(os.Args[0])
+	for typed, want := range map[string]string{
+		"./automl":                  "next: ./automl report über --format html -o report.html",
+		"automl":                    "next: automl report über --format html -o report.html",
+		"/tmp/go-build1/exe/automl": "next: automl report über --format html -o report.html",
+	} {
+		os.Args[0] = typed
+		if got := nextStep("über", defaultDB); !strings.HasPrefix(got, want) {
+			t.Errorf("run as %s: %q, want %q", typed, got, want)
+		}
+	}
+}

@@ -343,8 +343,14 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 }
 
 // nextStep is the line that ends a successful study: where to look at it.
+// It names the binary as it was typed when that was a relative path (the
+// README's ./automl), so the line runs as it stands.
 func nextStep(study, db string) string {
-	return fmt.Sprintf("next: automl report %s%s --format html -o report.html   (one page: leaderboard, plots, why trials did not complete)", study, dbArg(db))
+	self := "automl"
+	if a := os.Args[0]; strings.HasPrefix(a, "./") || strings.HasPrefix(a, "../") {
+		self = a
+	}
+	return fmt.Sprintf("next: %s report %s%s --format html -o report.html   (one page: leaderboard, plots, why trials did not complete)", self, study, dbArg(db))
 }
 
 // budgetOverride is the budget the command line sets: the flags given,
