@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"automl/internal/studyname"
 	"automl/internal/suggest"
 	"automl/search"
 	"automl/search/value"
@@ -107,9 +107,9 @@ func (p *parser) errorf(pos Pos, where, format string, args ...any) {
 func posOf(n *yaml.Node) Pos { return Pos{n.Line, n.Column} }
 
 var (
-	studyRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-	nameRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,127}$`)
-	yamlLn  = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
+	poolRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	nameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,127}$`)
+	yamlLn = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
 )
 
 var topKeys = []string{"study", "description", "objective", "budget", "algorithm", "resource", "trainer", "parameters"}
@@ -146,8 +146,9 @@ func (p *parser) parse(data []byte) *File {
 		switch f.key {
 		case "study":
 			if v, ok := p.str(f.val, "study"); ok {
-				if !studyRe.MatchString(v) {
-					p.errorf(posOf(f.val), "study", "name %q must be 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit (it becomes part of NATS subjects)", v)
+				v = studyname.Normal(v) // "über" typed decomposed is the same study
+				if err := studyname.Check(v); err != nil {
+					p.errorf(posOf(f.val), "study", "name %q %v; a study name is %s%s", v, err, studyname.Rule, suggestName(v))
 				}
 				s.Study = v
 			}
@@ -156,6 +157,7 @@ func (p *parser) parse(data []byte) *File {
 		case "objective":
 			p.objective(f.val, s)
 		case "budget":
+			s.pos.budget = posOf(f.keyNode)
 			p.budget(f.val, s)
 		case "algorithm":
 			p.algorithm(f.val, s)
@@ -178,7 +180,7 @@ func (p *parser) parse(data []byte) *File {
 		}
 	}
 	if s.Study == "" {
-		s.Study = defaultStudyName(p.file)
+		s.Study = studyname.FromFile(p.file)
 	}
 	if len(p.errs) > 0 {
 		return nil
@@ -291,26 +293,13 @@ var yamlHints = []struct{ match, hint string }{
 	{"did not find expected '-' indicator", "; list items need '- ' at the same indentation as the others"},
 }
 
-// defaultStudyName derives a valid study name from the file name.
-func defaultStudyName(file string) string {
-	base := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
-	var b strings.Builder
-	for _, r := range strings.ToLower(base) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_', r == '-':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('-')
-		}
+// suggestName is ` (did you mean "x"?)` for a name that has a valid
+// form, or "".
+func suggestName(name string) string {
+	if n := studyname.Suggest(name); n != "" && n != name {
+		return fmt.Sprintf(" (did you mean %q?)", n)
 	}
-	n := strings.Trim(b.String(), "-_")
-	if n == "" {
-		n = "study"
-	}
-	if len(n) > 64 {
-		n = n[:64]
-	}
-	return n
+	return ""
 }
 
 type field struct {

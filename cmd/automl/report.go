@@ -61,7 +61,7 @@ orders columns (md, csv, json and the HTML leaderboard).`,
 		},
 	}
 	addDBFlag(cmd, &f.db)
-	cmd.Flags().StringVar(&f.format, "format", "md", "md, csv, json or html; png or svg with --plot (default: from -o's extension)")
+	cmd.Flags().StringVar(&f.format, "format", "", "md, csv, json or html; png or svg with --plot (default: from -o's extension, else md, or png with --plot)")
 	cmd.Flags().StringVarP(&f.out, "output", "o", "", "write to this file instead of standard output")
 	cmd.Flags().IntVar(&f.top, "top", 0, "only the first K rows (after --sort: the best K)")
 	cmd.Flags().StringVar(&f.columns, "columns", "", "comma-separated columns to keep, in order, e.g. rank,trial,value")

@@ -139,7 +139,7 @@ trainer could not start, its result could not be stored) is re-run up to
 	fl.StringVar(&f.space, "space", "", "the space file (required)")
 	addDBFlag(cmd, &f.db)
 	fl.IntVar(&f.trials, "trials", 0, "trial budget (overrides the space file's; raises it on a resumed study)")
-	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process (default: CPUs; 0 with --nats)")
+	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process, one per CPU (with --nats: 0 unless given)")
 	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once, at most 4096 (default: --workers; 32 with --nats or --listen)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed (overrides the space file's; default: chosen and recorded)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "wall-time budget, e.g. 30m (overrides the space file's)")
@@ -336,7 +336,21 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	case sum.Status == scheduler.StudyFailed:
 		return fmt.Errorf("study %s failed: %s", space.Study, sum.Reason)
 	}
+	if !f.quiet {
+		fmt.Fprintln(cmd.ErrOrStderr(), nextStep(space.Study, f.db))
+	}
 	return nil
+}
+
+// nextStep is the line that ends a successful study: where to look at it.
+// It names the binary as it was typed when that was a relative path (the
+// README's ./automl), so the line runs as it stands.
+func nextStep(study, db string) string {
+	self := "automl"
+	if a := os.Args[0]; strings.HasPrefix(a, "./") || strings.HasPrefix(a, "../") {
+		self = a
+	}
+	return fmt.Sprintf("next: %s report %s%s --format html -o report.html   (one page: leaderboard, plots, why trials did not complete)", self, study, dbArg(db))
 }
 
 // budgetOverride is the budget the command line sets: the flags given,
