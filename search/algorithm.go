@@ -128,6 +128,12 @@ type Context struct {
 // Searcher is a deterministic, side-effect-free policy: same snapshot and
 // same events, same actions. It does no I/O and starts no goroutines.
 // Observe must treat a duplicate event as a no-op.
+//
+// The History may hold trials the searcher did not create: imported
+// results (Observation.Imported; warm start), present from the first call
+// or added between calls. A searcher never stops or continues them, and a
+// searcher that models results (GP, TPE, BOHB's model) learns from them;
+// they are not part of the trial budget (Want never counts them).
 type Searcher interface {
 	Start(c Context) ([]Action, error)
 	Observe(c Context, ev Event) ([]Action, error)

@@ -43,6 +43,13 @@ type Observation struct {
 	// Curve is the trial's learning curve: the objective (as a loss) at
 	// each reported step, in report order.
 	Curve []CurvePoint
+	// Imported marks a result the study did not propose: brought in from
+	// another study or an export (warm start). It is Complete with a loss,
+	// never pending, and no event ever names it; Resource is how far it
+	// was trained (0: unknown, taken as the full budget). Searchers learn
+	// from it as from their own trials where they model results, and
+	// never stop or continue it.
+	Imported bool
 }
 
 // CurvePoint is one intermediate value of a learning curve.
@@ -55,6 +62,9 @@ type CurvePoint struct {
 type History struct {
 	Trials []Observation
 	byID   map[int]int
+	// imported counts the imported trials among the first scanned ones
+	// (Proposed counts on from there: trials are appended, or cut back).
+	imported, scanned int
 }
 
 // Len is the number of trials created so far.
@@ -63,6 +73,24 @@ func (h *History) Len() int {
 		return 0
 	}
 	return len(h.Trials)
+}
+
+// Proposed is the number of trials the study proposed itself: every trial
+// but the imported ones. Sequence samplers (Sobol, grid) index by it, so
+// imported results neither skip points nor use up a grid.
+func (h *History) Proposed() int {
+	if h == nil {
+		return 0
+	}
+	if h.scanned > len(h.Trials) { // cut back (SampleN's pending points): count again
+		h.imported, h.scanned = 0, 0
+	}
+	for ; h.scanned < len(h.Trials); h.scanned++ {
+		if h.Trials[h.scanned].Imported {
+			h.imported++
+		}
+	}
+	return len(h.Trials) - h.imported
 }
 
 // Add appends a trial.

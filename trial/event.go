@@ -267,6 +267,11 @@ type Record struct {
 	Finished time.Time `json:"finished,omitzero"`
 	// Busy is the summed wall time of the trial's attempts on workers.
 	Busy time.Duration `json:"busy,omitempty"`
+	// Source says where an imported trial's result comes from: the file
+	// (an absolute path) and the trial in it, "/runs/old.db:study/12" or
+	// "/runs/results.csv:14" (a line). An import skips a source already
+	// present, so importing the same file twice adds nothing.
+	Source string `json:"source,omitempty"`
 }
 
 // Key returns the key of the record's current attempt in the study's

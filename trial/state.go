@@ -23,9 +23,14 @@ const (
 	Pruned
 	// Stopped: a user aborted it, or the study ended under it (terminal).
 	Stopped
+	// Imported: a result brought in from another study or an export
+	// (automl import, warm_start), never run here: the algorithms learn
+	// from it, the budget does not count it, nothing dispatches it
+	// (terminal from the start: no transition leads to it or from it).
+	Imported
 )
 
-var stateNames = [...]string{"", "pending", "running", "paused", "completed", "failed", "pruned", "stopped"}
+var stateNames = [...]string{"", "pending", "running", "paused", "completed", "failed", "pruned", "stopped", "imported"}
 
 func (s State) String() string {
 	if int(s) < len(stateNames) && s != 0 {
@@ -57,7 +62,7 @@ func (s *State) UnmarshalText(b []byte) error {
 
 // Terminal reports whether no transition leaves the state.
 func (s State) Terminal() bool {
-	return s == Completed || s == Failed || s == Pruned || s == Stopped
+	return s == Completed || s == Failed || s == Pruned || s == Stopped || s == Imported
 }
 
 // legal lists the transitions a trial may take.

@@ -7,5 +7,5 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	searchtest.Run(t, searchtest.Config{Algorithm: "asha", Options: "min_resource: 1, max_resource: 9, reduction_factor: 3"})
+	searchtest.Run(t, searchtest.Config{Algorithm: "asha", Learns: true, Options: "min_resource: 1, max_resource: 9, reduction_factor: 3"})
 }

@@ -308,3 +308,41 @@ func TestProposerModelGate(t *testing.T) {
 		t.Fatalf("random share %.3f, want about 0.25", frac)
 	}
 }
+
+// Imported results feed the model at the budget they were trained to,
+// clamped to the full budget (unknown resource: the full budget), and
+// count towards min_points there: four full-budget imports start the model
+// before any trial of the study has a result.
+func TestProposerImported(t *testing.T) {
+	sp, _ := parse(t, ", max_resource: 9")
+	h := history(sp, 2) // two trials of the study, still running
+	l := fidelity.NewLedger()
+	l.Add(0, 0)
+	l.Add(1, 0)
+	for i, res := range []float64{0, 9, 27, 3, 0} {
+		p := sp.Decode([]float64{0.1 * float64(i), 0.5, 0.5})
+		h.Add(search.Observation{ID: 10 + i, Point: p, Status: search.Complete, Loss: float64(i), HasLoss: true, Resource: res, Imported: true})
+	}
+	rec := &recorder{}
+	p := fidelity.Proposer{Sampler: rec, Model: true, MinPoints: 4, Top: 9}
+	c := search.Context{Space: sp, History: h, Rng: rand.New(rand.NewPCG(3, 4)), Want: 1}
+	if _, err := p.Propose(c, l, 1); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.seen) != 1 {
+		t.Fatalf("4 imported results at the full budget (min_points 4): the model was asked %d times, want 1", len(rec.seen))
+	}
+	var got []string
+	for _, o := range rec.seen[0].Trials {
+		got = append(got, fmt.Sprintf("%d:%s:%g@%g", o.ID, o.Status, o.Loss, o.Resource))
+	}
+	want := "0:pending:0@0 1:pending:0@0 10:complete:0@9 11:complete:1@9 12:complete:2@9 14:complete:4@9"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("the model saw %s, want %s (the import at 3 is another budget)", strings.Join(got, " "), want)
+	}
+	p.MinPoints = 5
+	rec.seen = nil
+	if _, err := p.Propose(c, l, 1); err != nil || len(rec.seen) != 0 {
+		t.Fatalf("min_points 5, 4 results at the full budget and 1 at 3: the model was asked %d times (%v)", len(rec.seen), err)
+	}
+}

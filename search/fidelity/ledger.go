@@ -141,12 +141,22 @@ func SortByLoss(ts []*Trial, rung int) {
 // have a result: the budget a model sampler learns from (Falkner et al.
 // 2018, section 4.2, with N_min = minPoints).
 func (l *Ledger) ModelBudget(minPoints int) (float64, bool) {
+	return largestWith(l.resultCounts(), minPoints)
+}
+
+// resultCounts is how many trials have a result at each resource.
+func (l *Ledger) resultCounts() map[float64]int {
 	count := map[float64]int{}
 	for _, id := range l.order {
 		for _, r := range l.byID[id].At {
 			count[r]++
 		}
 	}
+	return count
+}
+
+// largestWith is the largest resource counted at least minPoints times.
+func largestWith(count map[float64]int, minPoints int) (float64, bool) {
 	best, ok := 0.0, false
 	for r, n := range count {
 		if n >= minPoints && (!ok || r > best) {

@@ -73,7 +73,8 @@ func samplerSettings(name string, seed uint64) (*search.AlgorithmSpec, search.Se
 //
 // A model sampler (Model) learns from one budget at a time, as in BOHB
 // (Falkner et al. 2018): it is given the results at the largest budget
-// where at least MinPoints trials have one (Ledger.ModelHistory), and
+// where at least MinPoints trials have one (Ledger.ModelHistory; imported
+// results count too, see imported.go), and
 // until some budget has that many, configurations are drawn uniformly at
 // random. Even then, a share RandomFraction of them is drawn at random,
 // which keeps BOHB's convergence guarantee. Any other sampler (random,
@@ -84,6 +85,9 @@ type Proposer struct {
 	Model          bool
 	MinPoints      int
 	RandomFraction float64
+	// Top is the full budget (max_resource): imported results of unknown
+	// or larger resource count there (see imported.go).
+	Top float64
 }
 
 // Propose draws n points. On search.ErrExhausted (a finished grid) it
@@ -95,7 +99,7 @@ func (p Proposer) Propose(c search.Context, l *Ledger, n int) ([]search.Point, e
 	if !p.Model {
 		return search.SampleN(p.Sampler, c.Space, c.History, c.Rng, n)
 	}
-	budget, ok := l.ModelBudget(p.MinPoints)
+	budget, ok := p.modelBudget(c.History, l)
 	useModel := make([]bool, n)
 	m := 0
 	for i := range useModel {
@@ -107,7 +111,7 @@ func (p Proposer) Propose(c search.Context, l *Ledger, n int) ([]search.Point, e
 	var fromModel []search.Point
 	if m > 0 {
 		var err error
-		fromModel, err = search.SampleN(p.Sampler, c.Space, l.ModelHistory(c.History, budget), c.Rng, m)
+		fromModel, err = search.SampleN(p.Sampler, c.Space, p.modelHistory(c.History, l, budget), c.Rng, m)
 		if err != nil && !errors.Is(err, search.ErrExhausted) {
 			return nil, fmt.Errorf("model sampler at budget %g: %w", budget, err)
 		}
@@ -167,5 +171,5 @@ func ProposerFor(space *search.Space, o Options) (Proposer, error) {
 	if err != nil {
 		return Proposer{}, err
 	}
-	return Proposer{Sampler: smp, Model: model, MinPoints: o.MinPoints, RandomFraction: o.RandomFraction}, nil
+	return Proposer{Sampler: smp, Model: model, MinPoints: o.MinPoints, RandomFraction: o.RandomFraction, Top: o.MaxResource}, nil
 }

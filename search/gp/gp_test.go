@@ -17,7 +17,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	searchtest.Run(t, searchtest.Config{Algorithm: "gp", Options: "n_init: 5"})
+	searchtest.Run(t, searchtest.Config{Algorithm: "gp", Options: "n_init: 5", Learns: true})
 }
 
 func TestAliasBayes(t *testing.T) {
@@ -25,7 +25,7 @@ func TestAliasBayes(t *testing.T) {
 }
 
 func TestSamplerConformance(t *testing.T) {
-	searchtest.RunSampler(t, searchtest.Config{Algorithm: "gp", Options: "n_init: 5"},
+	searchtest.RunSampler(t, searchtest.Config{Algorithm: "gp", Options: "n_init: 5", Learns: true},
 		func(s *search.Space, set search.Settings) (search.Sampler, error) {
 			o, err := gp.OptionsFrom(s, set)
 			if err != nil {

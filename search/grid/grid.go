@@ -48,13 +48,14 @@ func New(space *search.Space, seed uint64) (*Sampler, error) {
 // Size is the number of points in the grid.
 func (s *Sampler) Size() int { return int(s.tree.size) }
 
-// Sample returns grid point number h.Len() of the shuffled order, or
-// search.ErrExhausted when every point has been handed out.
+// Sample returns grid point number h.Proposed() of the shuffled order
+// (imported results use up no grid point), or search.ErrExhausted when
+// every point has been handed out.
 func (s *Sampler) Sample(space *search.Space, h *search.History, _ *rand.Rand) (search.Point, error) {
 	if space.Dim() != s.dim {
 		return nil, fmt.Errorf("grid: built for %d parameters, asked for a space of %d", s.dim, space.Dim())
 	}
-	i := h.Len()
+	i := h.Proposed()
 	if uint64(i) >= s.tree.size {
 		return nil, fmt.Errorf("grid of %d points, all handed out: %w", s.tree.size, search.ErrExhausted)
 	}

@@ -204,7 +204,9 @@ func (s *Searcher) index(h *search.History) *index {
 // add indexes a completed trial's curve once: at each step, the last value
 // reported there (a re-run attempt overwrites, as the store keeps it).
 func (x *index) add(o *search.Observation) {
-	if x.seen[o.ID] {
+	if x.seen[o.ID] || (o.Imported && len(o.Curve) == 0) {
+		// An imported result without its curve says nothing about any
+		// step, so it does not count towards n_startup_trials either.
 		return
 	}
 	x.seen[o.ID] = true

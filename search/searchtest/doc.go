@@ -16,7 +16,11 @@
 //     (same actions, same snapshot, same use of the rng);
 //   - a duplicate event is a no-op: observing an event a second time answers
 //     exactly like Next with the same context;
-//   - samplers are pure: same history and rng state, same point, history untouched.
+//   - samplers are pure: same history and rng state, same point, history untouched;
+//   - imported results (Observation.Imported, a warm start) in the history,
+//     before Start and in mid-study, are never stopped or continued, take
+//     nothing from the budget (a grid hands out all its points), and change
+//     the first proposals of a searcher that learns (Config.Learns).
 //
 // Losses come from search/benchfn (Ackley over the encoded unit cube, a
 // fixed share of trials fail), so model-based searchers see a real signal.

@@ -32,6 +32,10 @@ type study struct {
 	points []search.Point
 	// checks run around each call
 	checkSnapshot, checkDuplicate bool
+	// imported are the ids of imported results in the history (imports.go)
+	imported map[int]bool
+	// importAt, when set, is called before each call: it may import results
+	importAt func(call int)
 }
 
 type job struct {
@@ -156,6 +160,9 @@ func (st *study) invoke(ev *search.Event) ([]search.Action, error) {
 // and duplicate checks around it when enabled.
 func (st *study) call(ev *search.Event) {
 	st.t.Helper()
+	if st.importAt != nil {
+		st.importAt(len(st.trace))
+	}
 	var twin *study
 	if st.checkSnapshot {
 		twin = st.twin()
@@ -290,6 +297,9 @@ func (st *study) create(a search.Action, ids int) {
 		st.jobs = append(st.jobs, job{id: a.ID, span: a.Span})
 		return
 	}
+	if st.imported[a.ID] {
+		st.t.Fatalf("Create %d continues an imported result (it was never run here)", a.ID)
+	}
 	o, ok := st.h.Get(a.ID)
 	if !ok || a.ID >= ids {
 		st.t.Fatalf("Create id %d was neither allocated by Context.NewID in this call nor an existing trial", a.ID)
@@ -308,6 +318,9 @@ func (st *study) create(a search.Action, ids int) {
 
 func (st *study) stop(a search.Action) {
 	st.t.Helper()
+	if st.imported[a.ID] {
+		st.t.Fatalf("Stop %d: an imported result (it was never run here)", a.ID)
+	}
 	for i := range st.jobs {
 		if st.jobs[i].id == a.ID {
 			st.jobs[i].stopped = true

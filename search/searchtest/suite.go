@@ -22,6 +22,9 @@ type Config struct {
 	Trials, Slots int
 	// Spaces replaces the standard spaces (Spaces()).
 	Spaces []Case
+	// Learns says the searcher models results (GP, TPE, BOHB): imported
+	// results must change what it proposes first (see checkImported).
+	Learns bool
 }
 
 func (c Config) withDefaults() Config {
@@ -54,6 +57,7 @@ func Run(t *testing.T, cfg Config) {
 			t.Run("seeds-differ", func(t *testing.T) { checkSeedsDiffer(t, cfg, c) })
 			t.Run("snapshot", func(t *testing.T) { checkSnapshot(t, cfg, c) })
 			t.Run("duplicates", func(t *testing.T) { checkDuplicates(t, cfg, c) })
+			t.Run("imported", func(t *testing.T) { checkImported(t, cfg, c) })
 		})
 	}
 }

@@ -60,13 +60,14 @@ func (s *Sampler) Cube(i uint64, u []float64) {
 	}
 }
 
-// Sample returns point number h.Len() of the sequence, decoded into the space.
+// Sample returns point number h.Proposed() of the sequence (imported
+// results take no number), decoded into the space.
 func (s *Sampler) Sample(space *search.Space, h *search.History, _ *rand.Rand) (search.Point, error) {
 	if space.Dim() != len(s.v) {
 		return nil, fmt.Errorf("sobol: built for %d parameters, asked for a space of %d", len(s.v), space.Dim())
 	}
 	u := make([]float64, len(s.v))
-	s.Cube(uint64(h.Len()), u)
+	s.Cube(uint64(h.Proposed()), u)
 	return space.Decode(u), nil
 }
 

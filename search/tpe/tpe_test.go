@@ -16,15 +16,15 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	searchtest.Run(t, searchtest.Config{Algorithm: "tpe", Options: "n_startup_trials: 5"})
+	searchtest.Run(t, searchtest.Config{Algorithm: "tpe", Options: "n_startup_trials: 5", Learns: true})
 }
 
 func TestConformanceMultivariateGroup(t *testing.T) {
-	searchtest.Run(t, searchtest.Config{Algorithm: "tpe", Options: "n_startup_trials: 5, multivariate: true, group: true"})
+	searchtest.Run(t, searchtest.Config{Algorithm: "tpe", Options: "n_startup_trials: 5, multivariate: true, group: true", Learns: true})
 }
 
 func TestSamplerConformance(t *testing.T) {
-	searchtest.RunSampler(t, searchtest.Config{Algorithm: "tpe", Options: "n_startup_trials: 5"},
+	searchtest.RunSampler(t, searchtest.Config{Algorithm: "tpe", Options: "n_startup_trials: 5", Learns: true},
 		func(s *search.Space, set search.Settings) (search.Sampler, error) {
 			o, err := tpe.OptionsFrom(s, set)
 			if err != nil {
