@@ -37,6 +37,10 @@ type Config struct {
 	// Seed, when set, overrides the space file's seed. A resumed study
 	// keeps its seed; asking for another is an error.
 	Seed *uint64
+	// Imports are results to add to the study as imported when it opens
+	// (a space file's warm_start:, read by the caller): those whose Source
+	// the study already has are left out, so they are added once.
+	Imports []trial.Record
 
 	Log *slog.Logger
 	// Progress, when set, is called after every step with the study's state.

@@ -27,6 +27,7 @@ type ledger struct {
 	counts   map[trial.State]int
 	inFlight map[int]bool // pending and running trials
 	stopping map[int]trial.StopAsk
+	sources  map[string]bool // the Source of every imported result (imports.go)
 	history  *search.History
 	bestID   int     // -1: no completed trial yet
 	trained  float64 // resource trained by all trials (budget.max_resource_total)
@@ -63,7 +64,7 @@ func newLedger(study, inc string, space *search.Space, obj trial.Objective, retr
 	return &ledger{
 		study: study, inc: inc, space: space, obj: obj, retry: retry, resource: resource,
 		records: map[int]*trial.Record{}, counts: map[trial.State]int{},
-		inFlight: map[int]bool{}, stopping: map[int]trial.StopAsk{},
+		inFlight: map[int]bool{}, stopping: map[int]trial.StopAsk{}, sources: map[string]bool{},
 		history: &search.History{}, bestID: -1,
 	}
 }
@@ -73,25 +74,14 @@ func newLedger(study, inc string, space *search.Space, obj trial.Objective, retr
 func (l *ledger) load(recs []trial.Record, curve func(id int) ([]search.CurvePoint, error)) error {
 	for i := range recs {
 		rec := recs[i]
-		l.records[rec.ID] = &rec
-		l.order = append(l.order, rec.ID)
-		l.counts[rec.State]++
-		if rec.State == trial.Pending || rec.State == trial.Running {
-			l.inFlight[rec.ID] = true
-		}
-		l.trained += rec.Resource
-		o := search.Observation{ID: rec.ID}
-		o.Point, _ = l.space.PointOf(rec.Params) // a stored trial that no longer fits is modelled without its point
-		l.observation(&o, &rec)
+		var c []search.CurvePoint
 		if rec.Reports > 0 {
-			c, err := curve(rec.ID)
-			if err != nil {
+			var err error
+			if c, err = curve(rec.ID); err != nil {
 				return err
 			}
-			o.Curve = c
 		}
-		l.history.Add(o)
-		l.noteBest(&rec)
+		l.add(&rec, c)
 	}
 	return nil
 }
@@ -104,8 +94,9 @@ func (l *ledger) get(id int) (*trial.Record, bool) {
 	return r, ok
 }
 
-// created is how many trials (configurations) the study has.
-func (l *ledger) created() int { return len(l.order) }
+// created is how many trials (configurations) the study has created:
+// imported results are not among them.
+func (l *ledger) created() int { return len(l.order) - l.counts[trial.Imported] }
 
 // reserved is the resource the pending and running jobs may still train.
 func (l *ledger) reserved() float64 {
@@ -149,11 +140,12 @@ func (l *ledger) observation(o *search.Observation, rec *trial.Record) {
 		o.Loss = l.obj.Loss(rec.Value)
 	}
 	o.Status = searchStatus(rec.State)
+	o.Imported = rec.State == trial.Imported
 }
 
 func searchStatus(s trial.State) search.Status {
 	switch s {
-	case trial.Completed, trial.Paused:
+	case trial.Completed, trial.Paused, trial.Imported:
 		return search.Complete
 	case trial.Pruned:
 		return search.Pruned

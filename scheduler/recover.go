@@ -79,6 +79,7 @@ func (s *Scheduler) open(ctx context.Context) error {
 	if err := s.ledger.load(st.Trials, func(id int) ([]search.CurvePoint, error) { return s.curve(ctx, id) }); err != nil {
 		return err
 	}
+	s.importConfigured()
 	s.study.Slots = s.cfg.Slots
 	if s.study.Trials == 0 && s.study.Timeout == 0 && s.maxResourceTotal == 0 {
 		s.log.Warn("study has no budget: it runs until its space is exhausted or it is interrupted", "study", s.study.Name)

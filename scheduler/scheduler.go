@@ -374,11 +374,7 @@ func (s *Scheduler) context() search.Context {
 		Rng:     s.rng,
 		Want:    s.want(),
 		Jobs:    s.jobs(),
-		NewID: func() int {
-			id := s.nextID
-			s.nextID++
-			return id
-		},
+		NewID:   s.newID,
 	}
 }
 
