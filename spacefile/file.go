@@ -34,6 +34,9 @@ type File struct {
 	Trainer trial.Trainer
 	// Space is the parameter space.
 	Space *search.Space
+	// WarmStart lists where to import results from when the study starts
+	// (warm_start:; empty when the file has none).
+	WarmStart WarmStart
 	// OwnTrainer: read by ParseWithoutTrainer, for a program that trains
 	// the trials itself; Trainer may be empty.
 	OwnTrainer bool

@@ -112,7 +112,7 @@ var (
 	yamlLn = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
 )
 
-var topKeys = []string{"study", "description", "objective", "budget", "algorithm", "resource", "trainer", "parameters"}
+var topKeys = []string{"study", "description", "objective", "budget", "algorithm", "resource", "trainer", "parameters", "warm_start"}
 
 func (p *parser) parse(data []byte) *File {
 	docs, err := decodeDocs(data)
@@ -172,6 +172,8 @@ func (p *parser) parse(data []byte) *File {
 			p.trainer(f.val, s)
 		case "parameters":
 			params = p.parameters(f.val, s)
+		case "warm_start":
+			p.warmStart(f.keyNode, f.val, s)
 		}
 	}
 	for _, k := range topKeys {
