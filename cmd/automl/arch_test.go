@@ -122,6 +122,9 @@ func allowed(from, to, fromPath, toPath string) bool {
 		return may("search", "trial", "spacefile")
 	case "report":
 		return may("search", "trial", "spacefile", "scheduler")
+	case "warmstart":
+		// results from elsewhere read for a study: no store of its own
+		return may("search", "trial", "spacefile", "scheduler")
 	case "backends":
 		if to == "backends" {
 			// a backend and its own sub-packages only: backends never import each other
