@@ -25,7 +25,9 @@ type Row struct {
 // best first (ties by id); in a multi-fidelity study, those that ended at a
 // lower rung come after the ones trained to the full budget, by resource
 // reached, then value; then trials still going (paused at a rung, running,
-// pending) by value, then pruned, stopped and failed ones.
+// pending) by value, then pruned, stopped and failed ones; imported results
+// (from another study or an export, never run here) last, apart, by value,
+// unranked.
 func Leaderboard(study *scheduler.Study, records []trial.Record) []Row {
 	maximize := study.Direction == trial.Maximize
 	group := func(r *trial.Record) int {
@@ -44,6 +46,8 @@ func Leaderboard(study *scheduler.Study, records []trial.Record) []Row {
 			return 3
 		case trial.Stopped:
 			return 4
+		case trial.Imported:
+			return 6
 		}
 		return 5
 	}
@@ -92,14 +96,15 @@ func CountStates(rows []Row) map[trial.State]int {
 }
 
 // StateCounts summarises trial counts by state in lifecycle order:
-// "48/50 done, 1 running, 2 failed" (with a trial budget), or "48 done, ...".
+// "48/50 done, 1 running, 2 failed" (with a trial budget), or "48 done,
+// ...", and imported results last ("48/50 done, 30 imported").
 func StateCounts(c map[trial.State]int, budget int) string {
 	done := c[trial.Completed]
 	parts := []string{fmt.Sprintf("%d done", done)}
 	if budget > 0 {
 		parts[0] = fmt.Sprintf("%d/%d done", done, budget)
 	}
-	for _, st := range []trial.State{trial.Running, trial.Pending, trial.Paused, trial.Pruned, trial.Stopped, trial.Failed} {
+	for _, st := range []trial.State{trial.Running, trial.Pending, trial.Paused, trial.Pruned, trial.Stopped, trial.Failed, trial.Imported} {
 		if c[st] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
 		}
@@ -182,8 +187,11 @@ func Columns(study *scheduler.Study, rows []Row) []Column {
 			return r.Worker
 		}},
 		Column{"note", func(r *Row) string {
-			if r.Error != "" {
+			switch {
+			case r.Error != "":
 				return trial.FirstLine(r.Error)
+			case r.State == trial.Imported && r.Note == "":
+				return "from " + r.Source
 			}
 			return r.Note
 		}},

@@ -21,7 +21,7 @@ func historyPlot(d *Data) *plot.Plot {
 	p.Add(gridStyle(p)...)
 	var values []float64
 	for i := range d.Rows {
-		if d.Rows[i].HasValue {
+		if d.Rows[i].HasValue && d.Rows[i].State != trial.Imported {
 			values = append(values, d.Rows[i].Value)
 		}
 	}
@@ -32,9 +32,11 @@ func historyPlot(d *Data) *plot.Plot {
 	if logY {
 		setLogY(p)
 	}
-	order := make([]int, len(d.Rows))
-	for i := range order {
-		order[i] = i
+	order := make([]int, 0, len(d.Rows))
+	for i := range d.Rows {
+		if d.Rows[i].State != trial.Imported { // not run here: the history is the study's own
+			order = append(order, i)
+		}
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(d.Rows[a].ID, d.Rows[b].ID) })
 	var done, cut, failed plotter.XYs
@@ -120,7 +122,7 @@ func slicePlot(d *Data, j int) *plot.Plot {
 		r := &d.Rows[i]
 		v, _ := r.Params.Get(prm.Name)
 		x := prm.Coord(v)
-		if !r.HasValue || math.IsNaN(x) {
+		if !r.HasValue || math.IsNaN(x) || r.State == trial.Imported {
 			continue
 		}
 		if prm.Categorical {

@@ -11,7 +11,7 @@ import (
 )
 
 // States lists trial states in the order summaries show them.
-var States = []trial.State{trial.Completed, trial.Running, trial.Pending, trial.Paused, trial.Pruned, trial.Stopped, trial.Failed}
+var States = []trial.State{trial.Completed, trial.Running, trial.Pending, trial.Paused, trial.Pruned, trial.Stopped, trial.Failed, trial.Imported}
 
 // Summary is the study at a glance.
 type Summary struct {

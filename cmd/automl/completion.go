@@ -86,7 +86,7 @@ func completions(root *cobra.Command) {
 			fixed(c, "plot", report.PlotKinds...)
 		case "trials":
 			var states []string
-			for s := trial.Pending; s <= trial.Stopped; s++ {
+			for s := trial.Pending; s <= trial.Imported; s++ {
 				states = append(states, s.String())
 			}
 			fixed(c, "state", states...)

@@ -110,7 +110,7 @@ func TestCompletionOffersValues(t *testing.T) {
 	}{
 		{[]string{"report", "quickstart", "--format", ""}, "md csv json html png svg"},
 		{[]string{"report", "quickstart", "--plot", ""}, strings.Join(report.PlotKinds, " ")},
-		{[]string{"trials", "quickstart", "--state", ""}, "pending running paused completed failed pruned stopped"},
+		{[]string{"trials", "quickstart", "--state", ""}, "pending running paused completed failed pruned stopped imported"},
 		{[]string{"search", "--log-level", ""}, "debug info warn error"},
 		{[]string{"plugin", "serve", ""}, "exec funcs mlp"},
 		{[]string{"completion", ""}, "bash fish powershell zsh"},

@@ -243,6 +243,10 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	defer store.Close()
 
 	ctx := cmd.Context()
+	imports, err := warmStart(ctx, space, f.db, store, log)
+	if err != nil {
+		return err
+	}
 	// The embedded server keeps its JetStream data beside the study file
 	// (<db>.nats); its own notices (its banner) are noise here, warnings not.
 	serverLog := con.logger(max(level, slog.LevelWarn))
@@ -271,7 +275,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	cfg := scheduler.Config{
 		File: space, Store: store, StoreFile: f.db, Dispatcher: disp, Slots: slots,
 		Queue:    scheduler.DefaultQueue(space, slots),
-		Override: f.override, Log: log, Ready: startWorkers,
+		Override: f.override, Log: log, Ready: startWorkers, Imports: imports,
 	}
 	if f.seedSet {
 		seed := uint64(f.seed)

@@ -20,7 +20,8 @@ func newTrialsCmd() *cobra.Command {
 		Short: "List a study's trials, best first",
 		Long: `List a study's trials ranked by the objective: completed trials best first,
 then those still running or queued, then pruned, stopped and failed ones
-with the reason. Works while the study runs.`,
+with the reason, and last the results imported from elsewhere (automl
+import, warm_start:), which never ran here. Works while the study runs.`,
 		Example: `  automl trials quickstart
   automl trials quickstart --state failed
   automl trials quickstart --json --top 5`,
@@ -30,7 +31,7 @@ with the reason. Works while the study runs.`,
 			if state != "" {
 				s, err := trial.ParseState(state)
 				if err != nil {
-					return usagef("--state: %v (pending, running, paused, completed, failed, pruned, stopped)", err)
+					return usagef("--state: %v (pending, running, paused, completed, failed, pruned, stopped, imported)", err)
 				}
 				want = s
 			}

@@ -45,6 +45,7 @@ status is 0 when every file is valid and 2 otherwise.`,
 				if w := s.BudgetWarning(); w != nil {
 					fmt.Fprintln(cmd.OutOrStdout(), w)
 				}
+				bad += checkWarmStart(cmd, s)
 			}
 			if bad > 0 {
 				return usagef("%d mistake(s) found", bad)

@@ -4,9 +4,9 @@
 (function () {
   "use strict";
 
-  var STATES = ["", "pending", "running", "paused", "completed", "failed", "pruned", "stopped"];
-  var COLORS = { completed: "#2563eb", running: "#16a34a", pending: "#9ca3af", paused: "#a855f7", pruned: "#f59e0b", stopped: "#64748b", failed: "#dc2626" };
-  var SUMMARY_ORDER = ["completed", "running", "pending", "paused", "pruned", "stopped", "failed"];
+  var STATES = ["", "pending", "running", "paused", "completed", "failed", "pruned", "stopped", "imported"];
+  var COLORS = { completed: "#2563eb", running: "#16a34a", pending: "#9ca3af", paused: "#a855f7", pruned: "#f59e0b", stopped: "#64748b", failed: "#dc2626", imported: "#0d9488" };
+  var SUMMARY_ORDER = ["completed", "running", "pending", "paused", "pruned", "stopped", "failed", "imported"];
   var RAMP = [[219, 234, 254], [147, 197, 253], [59, 130, 246], [29, 78, 216], [30, 27, 75]];
   var PAGE = 50;
   var INK = "#1f2433", MUTED = "#6b7280", GRID = "#eef0f5", AXIS = "#c9cdd8";
@@ -247,6 +247,17 @@
 
   // ---- plots ----
 
+  // plotValues are the trials' values for the plots, which show the
+  // study's own search: imported results (never run here) are left out.
+  function plotValues() {
+    var T = D.trials;
+    if (!T.own) {
+      T.own = T.value.slice();
+      for (var i = 0; i < T.n; i++) if (stateName(i) === "imported") T.own[i] = null;
+    }
+    return T.own;
+  }
+
   function useLog(values) {
     var e = extent(values, false);
     return e && e[0] > 0 && e[1] / e[0] > 100;
@@ -255,9 +266,10 @@
   function drawHistory() {
     var canvas = $("plot-history"), T = D.trials, n = T.n;
     var logBox = $("history-log");
-    if (!logBox.dataset.set) { logBox.checked = useLog(T.value); logBox.dataset.set = "1"; }
-    var log = logBox.checked && (extent(T.value, false) || [1])[0] > 0;
-    var ve = extent(T.value, log), ie = extent(T.id, false);
+    var V = plotValues();
+    if (!logBox.dataset.set) { logBox.checked = useLog(V); logBox.dataset.set = "1"; }
+    var log = logBox.checked && (extent(V, false) || [1])[0] > 0;
+    var ve = extent(V, log), ie = extent(T.id, false);
     if (!ve) { message(canvas, "no trial has a value yet"); return; }
     var c = setup(canvas), ctx = c.ctx;
     var fr = { l: 64, r: c.w - 16, t: 26, b: c.h - 40 };
@@ -273,6 +285,7 @@
     for (var k = 0; k < n; k++) {
       i = order[k];
       var st = stateName(i), x = fx(T.id[i]);
+      if (st === "imported") continue; // not run here: the history is the study's own
       if (st === "failed") {
         failed++;
         ctx.strokeStyle = COLORS.failed; ctx.globalAlpha = 0.8;
@@ -446,7 +459,7 @@
     if (!rows.length || !ps.length) { message(canvas, rows.length ? "the study has no parameters" : "no completed trials yet"); return; }
     var c = setup(canvas), ctx = c.ctx;
     var axesList = ps.map(function (p, j) { return { name: p.name, ax: axisOf(j), col: T.p[j] }; });
-    var ve = extent(T.value, false), vlog = useLog(T.value);
+    var ve = extent(plotValues(), false), vlog = useLog(plotValues());
     var vs = scale(ve[0], ve[1] === ve[0] ? ve[0] + 1 : ve[1], 0, 1, vlog);
     axesList.push({ name: D.study.metric, ax: { f: vs, ticks: [[0, fmt(ve[0])], [1, fmt(ve[1])]] }, col: T.value });
     var cond = ps.some(function (p) { return p.cond; });
@@ -513,9 +526,9 @@
     var box = $("slices"), T = D.trials, ps = D.params;
     clear(box);
     if (!ps.length) { box.appendChild(el("div", { cls: "empty", text: "the study has no parameters" })); return; }
-    var ve = extent(T.value, false);
+    var V = plotValues(), ve = extent(V, false);
     var ids = extent(T.id, false) || [0, 1];
-    var vlog = useLog(T.value);
+    var vlog = useLog(V);
     ps.forEach(function (p, j) {
       var canvas = el("canvas", { id: "plot-slice-" + j, height: "220", "data-param": p.name });
       box.appendChild(el("figure", null, el("figcaption", { text: p.name + (p.log ? " (log)" : "") }), canvas));
@@ -541,7 +554,7 @@
       ctx.globalAlpha = T.n > 5000 ? 0.4 : 0.8;
       var r = T.n > 20000 ? 1.4 : T.n > 2000 ? 2 : 2.8;
       for (var i = T.n - 1; i >= 0; i--) {
-        var x = col[i], v = T.value[i];
+        var x = col[i], v = V[i];
         if (x == null || v == null || (vlog && v <= 0)) continue;
         var sx = cat ? fx(x + jitter(T.id[i])) : fx(x), sy = fy(v);
         ctx.fillStyle = ramp((T.id[i] - ids[0]) / Math.max(1, ids[1] - ids[0]));
@@ -638,7 +651,8 @@
       parts.push(count(n) + " " + s);
       bar.appendChild(el("span", { style: "width:" + (100 * n / Math.max(1, S.trials)) + "%;background:" + COLORS[s], title: n + " " + s }));
     });
-    box.appendChild(stat("trials", count(S.trials) + (st.budget ? " / " + count(st.budget) : ""), parts.join(" · ") || "none yet", bar));
+    var own = S.trials - (S.counts.imported || 0); // imported results are not in the budget
+    box.appendChild(stat("trials", count(own) + (st.budget ? " / " + count(st.budget) : ""), parts.join(" · ") || "none yet", bar));
     box.appendChild(stat("algorithm", st.algorithm, "seed " + st.seed));
     box.appendChild(stat("wall time", fmtDur(S.wall_s) || "–", st.timeout_s ? "budget " + fmtDur(st.timeout_s) : (st.slots ? plural(st.slots, "slot") : "")));
     if (S.gpu_hours > 0) box.appendChild(stat("GPU-hours", S.gpu_hours.toFixed(S.gpu_hours < 10 ? 2 : 1), "busy " + fmtDur(S.busy_s)));
