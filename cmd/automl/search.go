@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"automl/backends/natsbus"
+	"automl/plugins"
 	"automl/report"
 	"automl/scheduler"
 	"automl/spacefile"
@@ -393,12 +394,15 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 	return nil
 }
 
-// trainerLog passes trainer output (plugin stderr) to the log at debug level.
+// trainerLog passes trainer output (plugin stderr) to the log at debug
+// level, and a trainer's warnings (plugins.WarningPrefix) at warning level.
 type trainerLog struct{ log *slog.Logger }
 
 func (t trainerLog) Write(p []byte) (int, error) {
 	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		if line != "" {
+		if w, ok := strings.CutPrefix(line, plugins.WarningPrefix); ok {
+			t.log.Warn("trainer: " + w)
+		} else if line != "" {
 			t.log.Debug("trainer: " + line)
 		}
 	}
