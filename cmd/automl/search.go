@@ -370,7 +370,8 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 	if err != nil {
 		return err
 	}
-	rows := report.Leaderboard(st.Study, st.Trials)
+	all := report.Leaderboard(st.Study, st.Trials)
+	rows := all
 	if len(rows) > f.top {
 		rows = rows[:f.top]
 	}
@@ -383,6 +384,9 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 		return nil
 	}
 	if err := printTable(w, report.Columns(st.Study, rows), rows); err != nil {
+		return err
+	}
+	if err := report.WriteReasons(w, all, false); err != nil {
 		return err
 	}
 	if sum.HasBest {
