@@ -184,7 +184,7 @@ func (d *Data) appendTrials(b []byte) []byte {
 		}
 		return strconv.AppendInt(b, int64(intern(w)), 10)
 	})
-	col("why", func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(intern(Why(&rows[i].Record))), 10) })
+	col("why", func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(intern(rowWhy(&rows[i]))), 10) })
 	// One column per parameter: numbers, or a level's index; null when absent.
 	b = append(b, `,"p":[`...)
 	for j := range d.Params {

@@ -195,7 +195,7 @@ func Columns(study *scheduler.Study, rows []Row) []Column {
 			}
 			return r.Worker
 		}},
-		Column{"note", func(r *Row) string { return Why(&r.Record) }},
+		Column{"note", rowWhy},
 	)
 	return cols
 }

@@ -44,13 +44,19 @@ func Reasons(rows []Row) (rs []Reason, moreReasons, moreTrials int) {
 		first int // row index of the trial with the lowest id
 	}
 	groups := map[key]*group{}
+	masked := map[string]string{} // cause -> its group's text: causes repeat
 	for i := range rows {
 		r := &rows[i].Record
 		if r.State != trial.Pruned && r.State != trial.Stopped && r.State != trial.Failed {
 			continue
 		}
-		text := whyText(r)
-		k := key{r.State, cause.Group(text)}
+		text := whyText(&rows[i])
+		m, ok := masked[text]
+		if !ok {
+			m = cause.Group(text)
+			masked[text] = m
+		}
+		k := key{r.State, m}
 		g := groups[k]
 		switch {
 		case g == nil:
@@ -97,8 +103,20 @@ func Why(r *trial.Record) string {
 	return r.Note
 }
 
-func whyText(r *trial.Record) string {
-	if w := Why(r); w != "" {
+// rowWhy is Why, taking the cause Leaderboard found (reading an error
+// costs a few regular expressions, and a report reads each row's twice).
+func rowWhy(r *Row) string {
+	switch {
+	case r.Cause != "":
+		return r.Cause
+	case r.Error != "":
+		return Why(&r.Record)
+	}
+	return r.Note
+}
+
+func whyText(r *Row) string {
+	if w := rowWhy(r); w != "" {
 		return w
 	}
 	return "(no reason recorded)"

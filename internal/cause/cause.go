@@ -33,8 +33,6 @@ var (
 	// pyError is the line naming a Python exception: "ValueError: bad",
 	// "torch.cuda.OutOfMemoryError: CUDA out of memory", "KeyboardInterrupt".
 	pyError = regexp.MustCompile(`^(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning)\b(?::.*)?$`)
-	// number is a number standing alone (not part of a name like x1).
-	number = regexp.MustCompile(`(?:^|\b|[-+])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\b`)
 )
 
 // Of returns the one line that says why a trial failed (or was pruned or
@@ -46,7 +44,11 @@ var (
 func Of(text string) string {
 	first, rest, _ := strings.Cut(strings.TrimSpace(text), "\n")
 	first = strings.TrimSpace(first)
-	if loc := announce.FindStringIndex(first); loc != nil {
+	var loc []int
+	if strings.HasSuffix(first, "ends:") {
+		loc = announce.FindStringIndex(first)
+	}
+	if loc != nil {
 		lines := strings.Split(rest, "\n")
 		if py, ok := PythonError(lines); ok {
 			first = first[:loc[0]] + ": " + py
@@ -56,8 +58,13 @@ func Of(text string) string {
 	} else if first == "" {
 		first = LastLine(strings.Split(rest, "\n"))
 	}
-	first = strings.TrimSpace(pid.ReplaceAllString(withoutKeys(first), ""))
-	return clip(first, MaxLen)
+	if strings.Contains(first, "trial ") {
+		first = withoutKeys(first)
+	}
+	if strings.Contains(first, "(pid ") {
+		first = pid.ReplaceAllString(first, "")
+	}
+	return clip(strings.TrimSpace(first), MaxLen)
 }
 
 // withoutKeys drops the trial keys that prefix a message or a part of one
@@ -98,8 +105,54 @@ func Detail(text string) string {
 // Group returns the text failures are grouped by: the cause with its
 // numbers masked, so a loss that diverged to 2.5e+14 in one trial and to
 // 8.8e+14 in another, or a temporary directory's number, make one group.
+// A number is digits standing alone, with a fraction and an exponent if
+// it has them; digits inside a name (x1, 0x5f, 256MiB) are kept. (A
+// scanner, not a regular expression: a report groups every failed trial.)
 func Group(cause string) string {
-	return number.ReplaceAllString(cause, "#")
+	if !strings.ContainsAny(cause, "0123456789") {
+		return cause
+	}
+	var b strings.Builder
+	b.Grow(len(cause))
+	digits := func(j int) int {
+		for j < len(cause) && isDigit(cause[j]) {
+			j++
+		}
+		return j
+	}
+	for i := 0; i < len(cause); {
+		if !isDigit(cause[i]) || i > 0 && isWord(cause[i-1]) {
+			b.WriteByte(cause[i])
+			i++
+			continue
+		}
+		j := digits(i)
+		if j+1 < len(cause) && cause[j] == '.' && isDigit(cause[j+1]) {
+			j = digits(j + 1)
+		}
+		if j < len(cause) && (cause[j] == 'e' || cause[j] == 'E') {
+			k := j + 1
+			if k < len(cause) && (cause[k] == '+' || cause[k] == '-') {
+				k++
+			}
+			if k < len(cause) && isDigit(cause[k]) {
+				j = digits(k)
+			}
+		}
+		if j < len(cause) && isWord(cause[j]) {
+			b.WriteString(cause[i:j]) // part of a name
+		} else {
+			b.WriteByte('#')
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isWord(c byte) bool {
+	return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_'
 }
 
 // PythonError returns the line naming the exception of the last Python

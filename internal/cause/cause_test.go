@@ -65,6 +65,17 @@ func TestGroupMasksNumbersOnly(t *testing.T) {
 	if Group("No module named 'x1'") == Group("No module named 'x2'") {
 		t.Error("digits inside a name were masked")
 	}
+	for in, want := range map[string]string{
+		"exited with status 1":                "exited with status #",
+		"/tmp/automl-exec-12345/params.json":  "/tmp/automl-exec-#/params.json",
+		"tried 256.00 MiB (GPU 3; 79.2 GiB)":  "tried # MiB (GPU #; # GiB)",
+		"at 0x5f, 256MiB, x1, 1e-3, 2.5E+14.": "at 0x5f, 256MiB, x1, #, #.",
+		"no digits":                           "no digits",
+	} {
+		if got := Group(in); got != want {
+			t.Errorf("Group(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func TestPythonErrorIgnoresIndentedLines(t *testing.T) {
