@@ -83,7 +83,7 @@ func (s *Scheduler) jobs() int {
 	if s.searcherDone || s.draining || s.failedStudy != "" || s.resourceSpent() {
 		return 0
 	}
-	limit := s.inFlightLimit()
+	limit := min(s.inFlightLimit(), s.failureRoom())
 	free := limit - len(s.ledger.inFlight)
 	// The queue's share of the limit: all of it when the slots are
 	// known, half of it while the limit ramps up with the slots seen.

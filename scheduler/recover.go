@@ -74,7 +74,7 @@ func (s *Scheduler) open(ctx context.Context) error {
 	}
 	s.rng = rand.New(s.pcg)
 	s.maxResourceTotal = budget.MaxResourceTotal
-	s.failedLimit = budget.FailedLimit(s.study.Trials)
+	s.fails = newFailures(budget.FailedLimit(s.study.Trials), budget.FailFastAfter())
 	s.ledger = newLedger(f.Study, s.study.Incarnation, f.Space, f.Objective, budget.Retry(), f.Resource)
 	if err := s.ledger.load(st.Trials, func(id int) ([]search.CurvePoint, error) { return s.curve(ctx, id) }); err != nil {
 		return err

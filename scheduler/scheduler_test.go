@@ -288,6 +288,10 @@ func TestDrainFinishesRunningAndResumes(t *testing.T) {
 	go func() {
 		sum, err, _ := h.run(context.Background(), g, 3, func(c *scheduler.Config) {
 			c.Queue = 3
+			// No failure budget bounds the queue (see failureRoom): until a
+			// trial works, fail_fast and max_failed keep the jobs in flight
+			// to the failures they allow.
+			c.Override.MaxFailed, c.Override.FailFast = new(100), new(0)
 			c.Progress = func(p scheduler.Progress) { draining.Store(p.Draining); running.Store(int64(p.Running)) }
 		}, func(s *scheduler.Scheduler) { schedCh <- s })
 		if err != nil {
@@ -363,7 +367,7 @@ func (f failing) Run(context.Context, trial.Spec, trial.Reporter) (trial.Result,
 
 func TestTooManyFailuresFailTheStudy(t *testing.T) {
 	h := newHarness(t, fmt.Sprintf(braninSpace, "failing", 100, 1))
-	sum, err, _ := h.run(context.Background(), failing{}, 2, func(c *scheduler.Config) { c.Override.MaxFailed = new(4) })
+	sum, err, _ := h.run(context.Background(), failing{}, 2, func(c *scheduler.Config) { c.Override.MaxFailed, c.Override.FailFast = new(4), new(0) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,7 +425,7 @@ func TestRetriesAndLostWorkers(t *testing.T) {
 	}
 	t.Run("no retries: code failure is final", func(t *testing.T) {
 		h := newHarness(t, fmt.Sprintf(braninSpace, "noretry", 6, 2))
-		sum, err, _ := h.run(context.Background(), &flaky{seen: map[int]bool{}}, 1, func(c *scheduler.Config) { c.Override.MaxFailed = new(100) })
+		sum, err, _ := h.run(context.Background(), &flaky{seen: map[int]bool{}}, 1, func(c *scheduler.Config) { c.Override.MaxFailed, c.Override.FailFast = new(100), new(0) })
 		if err != nil || sum.Counts[trial.Failed] != 6 {
 			t.Fatalf("%+v %v", sum, err)
 		}
