@@ -475,25 +475,6 @@ func TestRaisedBudgetContinuesTheStudy(t *testing.T) {
 	}
 }
 
-func TestResumeRefusesAnotherSpaceOrSeed(t *testing.T) {
-	h := newHarness(t, fmt.Sprintf(braninSpace, "guard", 3, 4))
-	if _, err, _ := h.run(context.Background(), funcs.Runner{}, 1, nil); err != nil {
-		t.Fatal(err)
-	}
-	h.text = strings.Replace(fmt.Sprintf(braninSpace, "guard", 3, 4), "high: 15", "high: 14", 1)
-	h.space = parse(t, h.text)
-	_, err, _ := h.run(context.Background(), funcs.Runner{}, 1, nil)
-	if err == nil || !strings.Contains(err.Error(), `parameter "x1" changed`) {
-		t.Fatalf("changed space: %v", err)
-	}
-	h.text = fmt.Sprintf(braninSpace, "guard", 3, 4)
-	h.space = parse(t, h.text)
-	_, err, _ = h.run(context.Background(), funcs.Runner{}, 1, func(c *scheduler.Config) { c.Seed = new(uint64(99)) })
-	if err == nil || !strings.Contains(err.Error(), "seed 4") {
-		t.Fatalf("other seed: %v", err)
-	}
-}
-
 // firstWaits fails every run; the first one fails only once released.
 type firstWaits struct {
 	release chan struct{}
