@@ -196,6 +196,15 @@ func (e *handshakeFailure) Error() string {
 
 func (e *handshakeFailure) Unwrap() []error { return []error{trial.ErrLost, ErrHandshake} }
 
+// notPlugin is a binary that failed the handshake when Check started it.
+type notPlugin struct{ *handshakeFailure }
+
+func (e notPlugin) Error() string {
+	return fmt.Sprintf("%s is not an automl plugin: it %s", e.name, e.how)
+}
+
+func (e notPlugin) Unwrap() error { return ErrHandshake }
+
 // Check starts the plugin cfg describes as a trial would, completes the
 // handshake and ends it: a binary that is missing, not executable, fails
 // its pin or is not an automl plugin is refused once, before a study's
@@ -206,7 +215,7 @@ func Check(cfg Config) error {
 	var hf *handshakeFailure
 	switch {
 	case errors.As(err, &hf):
-		return fmt.Errorf("%w: %s is not an automl plugin: it %s", ErrHandshake, hf.name, hf.how)
+		return notPlugin{hf}
 	case err != nil:
 		return err
 	}

@@ -24,8 +24,11 @@ var scriptExt = []string{".py", ".sh", ".bash", ".r", ".jl", ".rb", ".pl", ".js"
 // other machines (local false), nothing is: it is their PATH and files.
 func preflight(s *spacefile.File, local bool) ([]string, []error) {
 	c, errs := parseConfig(s.Trainer.Config)
-	if len(errs) > 0 || !local {
-		return nil, nil // check has reported the mistakes
+	switch {
+	case len(errs) > 0:
+		return nil, nil // check has reported them
+	case !local:
+		return []string{fmt.Sprintf("command %s: not looked for here, where no trial runs; each worker runs it", c.Command[0])}, nil
 	}
 	dir := c.Workdir
 	if dir != "" {
