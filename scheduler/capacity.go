@@ -78,7 +78,8 @@ func (s *Scheduler) inFlightLimit() int {
 }
 
 // jobs is how many jobs of any kind (new trials, promotions) fit now: free
-// slots (plus the queue), none once the resource budget is spoken for.
+// slots (plus the queue) within the failures still allowed (failureRoom),
+// none once the resource budget is spoken for.
 func (s *Scheduler) jobs() int {
 	if s.searcherDone || s.draining || s.failedStudy != "" || s.resourceSpent() {
 		return 0

@@ -112,13 +112,14 @@ With --workers 0 no trial runs here, so the program is not looked for.
 Failure budgets: a trial whose code fails (non-zero exit, panic, NaN) is
 re-run --retries times, then fails; the study fails after --max-failed
 failed trials, or as soon as the first --fail-fast trials of a run (3)
-all fail with the same cause. A study ends done (exit status 0) only with
-at least one completed trial; else it has failed (1), saying why. The space file may set them as study settings (budget:
-retries, max_lost, max_failed); the flags override it. Infrastructure failures never count as failures: a job
-whose worker dies or freezes goes to another worker after the lease
-(--ack-wait), up to --max-deliver times; a run a worker reports lost (its
-trainer could not start, its result could not be stored) is re-run up to
---max-lost times.
+all fail with the same cause. The space file may set them as study
+settings (budget: retries, max_lost, max_failed, fail_fast); the flags
+override it. A study ends done (exit status 0) only with at least one
+completed trial; else it has failed (1), saying why. Infrastructure
+failures never count as failures: a job whose worker dies or freezes
+goes to another worker after the lease (--ack-wait), up to --max-deliver
+times; a run a worker reports lost (its trainer could not start, its
+result could not be stored) is re-run up to --max-lost times.
 
 ` + natsEnvHelp,
 		Example: `  automl search -space examples/quickstart/space.yaml
@@ -323,14 +324,14 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	defer stop.release()
 
 	sum, runErr := s.Run(runCtx)
-	if errors.Is(runErr, scheduler.ErrCannotResume) {
-		return usageError{runErr}
-	}
 	waitBounded(stopWorkers, stopLimit/2, func() {
 		log.Warn("worker slots still stopping (a trainer or NATS does not answer); not waiting for them", "after", stopLimit/2)
 	})
 	if !f.quiet && last.Study != "" {
 		con.progress(last, true) // one last line with the final counts
+	}
+	if errors.Is(runErr, scheduler.ErrCannotResume) {
+		return usageError{runErr} // another space file or seed: the user's to change
 	}
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return runErr
