@@ -19,17 +19,23 @@ import (
 type Row struct {
 	Rank int `json:"rank,omitempty"` // 1 = best; 0 for trials without a value
 	trial.Record
+	// Cause is the one line of Error that says why the trial failed (see
+	// Why), for programs reading the JSON.
+	Cause string `json:"cause,omitempty"`
 }
 
 // Leaderboard ranks a study's trials: completed trials by objective value,
 // best first (ties by id); in a multi-fidelity study, those that ended at a
 // lower rung come after the ones trained to the full budget, by resource
 // reached, then value; then trials still going (paused at a rung, running,
-// pending) by value, then pruned, stopped and failed ones; imported results
-// (from another study or an export, never run here) last, apart, by value,
-// unranked.
+// pending) by value, then pruned, stopped and failed ones. Once the study
+// is over (not running), its pending and running trials are ones it never
+// ran: they come after the failures that explain its end. Imported results
+// (from another study or an export, never run here) come last, apart, by
+// value, unranked.
 func Leaderboard(study *scheduler.Study, records []trial.Record) []Row {
 	maximize := study.Direction == trial.Maximize
+	over := study.Status != "" && study.Status != scheduler.StudyRunning
 	group := func(r *trial.Record) int {
 		switch r.State {
 		case trial.Completed:
@@ -40,20 +46,28 @@ func Leaderboard(study *scheduler.Study, records []trial.Record) []Row {
 				return 1 // ended at a lower rung
 			}
 			return 1
-		case trial.Paused, trial.Running, trial.Pending:
+		case trial.Running, trial.Pending:
+			if over {
+				return 6
+			}
+			return 2
+		case trial.Paused:
 			return 2
 		case trial.Pruned:
 			return 3
 		case trial.Stopped:
 			return 4
 		case trial.Imported:
-			return 6
+			return 7
 		}
 		return 5
 	}
 	rows := make([]Row, len(records))
 	for i := range records {
 		rows[i] = Row{Record: records[i]}
+		if records[i].Error != "" {
+			rows[i].Cause = Why(&records[i])
+		}
 	}
 	slices.SortStableFunc(rows, func(a, b Row) int {
 		if c := cmp.Compare(group(&a.Record), group(&b.Record)); c != 0 {
@@ -136,7 +150,7 @@ type Column struct {
 
 // Columns returns the leaderboard's columns: rank, trial, state, the
 // objective's value, each parameter, the resource reached, duration,
-// worker and a note (why a trial failed, was pruned or stopped).
+// worker and a note (why a trial failed, was pruned or stopped: see Why).
 func Columns(study *scheduler.Study, rows []Row) []Column {
 	cols := []Column{
 		{"rank", func(r *Row) string {
@@ -186,15 +200,7 @@ func Columns(study *scheduler.Study, rows []Row) []Column {
 			}
 			return r.Worker
 		}},
-		Column{"note", func(r *Row) string {
-			switch {
-			case r.Error != "":
-				return trial.FirstLine(r.Error)
-			case r.State == trial.Imported && r.Note == "":
-				return "from " + r.Source
-			}
-			return r.Note
-		}},
+		Column{"note", rowWhy},
 	)
 	return cols
 }
