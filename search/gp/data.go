@@ -13,6 +13,7 @@ type training struct {
 	x       [][]float64
 	u       [][]float64 // the encodings behind x (NaN: inactive)
 	loss    []float64
+	imp     []bool // imported results (see hyper.go: the discrepancy)
 	pending [][]float64
 	// dropped lists trials left out, with why, for the log.
 	dropped []droppedTrial
@@ -35,7 +36,9 @@ type droppedTrial struct {
 //   - failed: the worst loss, so the model steers away from configurations
 //     that crash (out of memory, diverged) instead of retrying them;
 //   - pending: not data; fantasised at the posterior mean (Kriging
-//     believer), which keeps parallel suggestions apart.
+//     believer), which keeps parallel suggestions apart;
+//   - imported (a warm start from another study): complete, as data of a
+//     related function, the study's plus a smooth discrepancy (hyper.go).
 //
 // Imputed values need at least one complete finite loss; before that,
 // pruned and failed trials are left out.
@@ -61,6 +64,7 @@ func prepare(s *search.Space, lay *layout, h *search.History) *training {
 		t.u = append(t.u, u)
 		t.x = append(t.x, lay.features(u, nil))
 		t.loss = append(t.loss, y)
+		t.imp = append(t.imp, o.Imported)
 	}
 	for i := range h.Trials {
 		o := &h.Trials[i]
@@ -98,6 +102,16 @@ func prepare(s *search.Space, lay *layout, h *search.History) *training {
 		}
 	}
 	return t
+}
+
+// rows returns the features, losses and imported marks of the given
+// observations.
+func (t *training) rows(idx []int) (x [][]float64, loss []float64, imp []bool) {
+	x, loss, imp = make([][]float64, len(idx)), make([]float64, len(idx)), make([]bool, len(idx))
+	for k, i := range idx {
+		x[k], loss[k], imp[k] = t.x[i], t.loss[i], t.imp[i]
+	}
+	return x, loss, imp
 }
 
 // subset picks at most m of n observations for the model when there are

@@ -8,6 +8,11 @@
 // like. Losses go through a monotone output transform (Box-Cox with λ in
 // {1, 1/2, 1/4, 0} on the shifted loss, the one whose model gives the
 // losses the largest marginal likelihood) and are standardised.
+// Imported results (a warm start from a related study) are data of the
+// study's function plus a smooth discrepancy whose variance is fitted
+// with the other hyperparameters (hyper.go): where the study's own results
+// agree with them, they count fully; where they disagree, the fit widens
+// the discrepancy and the study's own results prevail.
 // Hyperparameters (length scales, signal and noise variance) are fitted by
 // maximum a posteriori with dimension-scaled priors, by L-BFGS from fixed
 // starting points; the Cholesky factorisation retries with growing jitter.
@@ -166,13 +171,9 @@ func (s *Sampler) sequence(space *search.Space) *sobol.Sampler {
 func (s *Sampler) model(space *search.Space, lay *layout, tr *training, o Options, q int) (*posterior, error) {
 	fit := s.hyperFor(lay, tr, o)
 	idx := subset(tr.loss, o.MaxObservations)
-	x := make([][]float64, len(idx))
-	loss := make([]float64, len(idx))
-	for k, i := range idx {
-		x[k], loss[k] = tr.x[i], tr.loss[i]
-	}
+	x, loss, imp := tr.rows(idx)
 	y, _ := warp(fit.warp, loss)
-	post, err := newPosterior(newKernel(lay, fit.hyper), x, y, len(tr.pending)+q)
+	post, err := newPosteriorImported(newKernel(lay, fit.hyper), x, y, imp, len(tr.pending)+q)
 	if err != nil {
 		return nil, fmt.Errorf("gp: condition on %d observations: %w", len(x), err)
 	}
@@ -201,16 +202,12 @@ func (s *Sampler) hyperFor(lay *layout, tr *training, o Options) fitted {
 		nfit = k * (n / k)
 	}
 	idx := subset(tr.loss[:nfit], o.FitMax)
-	x := make([][]float64, len(idx))
-	loss := make([]float64, len(idx))
-	for k, i := range idx {
-		x[k], loss[k] = tr.x[i], tr.loss[i]
-	}
+	x, loss, imp := tr.rows(idx)
 	kinds := []warpKind{warpNames[o.Warp]}
 	if kinds[0] == warpAuto {
 		kinds = autoKinds
 	}
-	key := fingerprint(x, loss, kinds)
+	key := fingerprint(x, loss, imp, kinds)
 	s.mu.Lock()
 	fit, ok := s.hypers[key]
 	s.mu.Unlock()
@@ -223,6 +220,7 @@ func (s *Sampler) hyperFor(lay *layout, tr *training, o Options) fitted {
 	bestF := math.Inf(1)
 	var warm []float64
 	fd := newFitData(lay, x, nil)
+	fd.setImported(imp)
 	for i, kind := range kinds {
 		y, logJac := warp(kind, loss)
 		fd.y = y
@@ -253,10 +251,17 @@ func (s *Sampler) hyperFor(lay *layout, tr *training, o Options) fitted {
 	return fit
 }
 
-func fingerprint(x [][]float64, y []float64, kinds []warpKind) uint64 {
+func fingerprint(x [][]float64, y []float64, imp []bool, kinds []warpKind) uint64 {
 	h := fnv.New64a()
 	for _, k := range kinds {
 		h.Write([]byte{byte(k)})
+	}
+	for _, b := range imp {
+		if b {
+			h.Write([]byte{1})
+		} else {
+			h.Write([]byte{0})
+		}
 	}
 	var b [8]byte
 	put := func(v float64) {

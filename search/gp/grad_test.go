@@ -30,11 +30,19 @@ func contLayout(d int) *layout {
 
 func TestObjectiveGradientMatchesFiniteDifferences(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, d := range []int{1, 3} {
+	for _, tc := range []struct{ d, imported int }{{1, 0}, {3, 0}, {1, 6}, {3, 9}} {
+		d := tc.d
 		x, y := randomData(rng, 15, d)
 		fd := newFitData(contLayout(d), x, y)
+		if tc.imported > 0 { // the first ones imported: θ has the discrepancy's variance
+			imp := make([]bool, len(x))
+			for i := range tc.imported {
+				imp[i] = true
+			}
+			fd.setImported(imp)
+		}
 		obj := newObjective(fd)
-		theta := make([]float64, d+2)
+		theta := make([]float64, fd.nTheta())
 		for i := range theta {
 			theta[i] = rng.Float64() - 0.5
 		}

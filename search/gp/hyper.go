@@ -16,6 +16,20 @@ import (
 // prior of Hvarfner et al. (2024) that keeps high-dimensional fits from
 // over-fitting; log s² ~ N(0, 1); log noise ~ N(-8, 2²) with a floor of
 // minNoise, as the objectives are mostly deterministic up to the warp.
+//
+// Imported results (a warm start) are taken as the study's function plus a
+// discrepancy b ~ GP(0, s²_b k) with the same length scales: θ gets
+// log s²_b, prior N(-2, 2²) (a discrepancy a tenth of the signal's size
+// or so, free to grow). Results of the same function fit a small s²_b and
+// count as the study's own; those of a related function whose optimum has
+// moved fit a large one, and the study's own results near its optimum
+// outweigh them (Kennedy and O'Hagan's co-kriging, with a unit
+// correlation).
+
+const (
+	biasMu, biasSigma = -2.0, 2.0
+	biasLo, biasHi    = -12.0, 3.0
+)
 
 const (
 	minNoise   = 1e-6
@@ -40,6 +54,26 @@ type fitData struct {
 	d    [][]float64 // d[g][i*n+j], j < i: Σ over g's features of (x_i - x_j)²
 	y    []float64
 	mu   float64 // prior mean of log ℓ
+	imp  []bool  // imported results (nil: none); θ then has log s²_b
+}
+
+// setImported marks the imported results among the data (none: nil).
+func (fd *fitData) setImported(imp []bool) {
+	fd.imp = nil
+	for _, b := range imp {
+		if b {
+			fd.imp = imp
+			return
+		}
+	}
+}
+
+// nTheta is the number of hyperparameters fitted.
+func (fd *fitData) nTheta() int {
+	if fd.imp != nil {
+		return fd.p + 3
+	}
+	return fd.p + 2
 }
 
 func newFitData(lay *layout, x [][]float64, y []float64) *fitData {
@@ -83,7 +117,7 @@ func (o *objective) fg(x, g []float64) float64 {
 func newObjective(fd *fitData) *objective {
 	n := fd.n
 	return &objective{fd: fd, k: make([]float64, n*n), r: make([]float64, n*n), e: make([]float64, n*n), alpha: make([]float64, n),
-		lastG: make([]float64, fd.p+2)}
+		lastG: make([]float64, fd.nTheta())}
 }
 
 func sameVec(a, b []float64) bool {
@@ -110,6 +144,8 @@ func bound(theta []float64, p int, clamped, pgrad []float64) float64 {
 			lo, hi = s2Lo, s2Hi
 		case i == p+1:
 			lo, hi = noiseLo, noiseHi
+		case i == p+2:
+			lo, hi = biasLo, biasHi
 		}
 		c := math.Max(lo, math.Min(hi, t))
 		clamped[i] = c
@@ -137,6 +173,19 @@ func (o *objective) eval(theta []float64) {
 	s2 := math.Exp(th[p])
 	en := math.Exp(th[p+1])
 	noise := en + minNoise
+	s2b := 0.0 // the imported results' discrepancy
+	if fd.imp != nil {
+		s2b = math.Exp(th[p+2])
+	}
+	// both: observations i and j are both imported, so they share the
+	// discrepancy; sig is the signal variance between them.
+	both := func(i, j int) bool { return fd.imp != nil && fd.imp[i] && fd.imp[j] }
+	sig := func(i, j int) float64 {
+		if both(i, j) {
+			return s2 + s2b
+		}
+		return s2
+	}
 	k := o.k
 	for i := 0; i < n; i++ {
 		for j := 0; j < i; j++ {
@@ -148,9 +197,9 @@ func (o *objective) eval(theta []float64) {
 			r := math.Sqrt(r2)
 			e := math.Exp(-sqrt5 * r)
 			o.r[i*n+j], o.e[i*n+j] = r, e
-			k[i*n+j] = s2 * (1 + sqrt5*r + 5.0/3*r2) * e
+			k[i*n+j] = sig(i, j) * (1 + sqrt5*r + 5.0/3*r2) * e
 		}
-		k[i*n+i] = s2 + noise
+		k[i*n+i] = sig(i, i) + noise
 	}
 	if _, err := cholesky(k, n, n, s2); err != nil {
 		o.lastF = math.Inf(1)
@@ -168,16 +217,25 @@ func (o *objective) eval(theta []float64) {
 	}
 	a := o.alpha
 	gls := make([]float64, p)
-	gs2, tr := 0.0, 0.0
+	gs2, gb, tr := 0.0, 0.0, 0.0
 	for i := 0; i < n; i++ {
 		wii := k[i*n+i] - a[i]*a[i]
 		tr += wii
 		gs2 += 0.5 * wii * s2
+		if both(i, i) {
+			gb += 0.5 * wii * s2b
+		}
 		for j := 0; j < i; j++ {
 			w := k[i*n+j] - a[i]*a[j]
 			r, e := o.r[i*n+j], o.e[i*n+j]
+			// (the products in this order: without imported results, the
+			// same bits as a study without the discrepancy)
 			gs2 += w * s2 * (1 + sqrt5*r + 5.0/3*r*r) * e
-			c := 2 * w * s2 * 5.0 / 6 * (1 + sqrt5*r) * e
+			sij := sig(i, j)
+			if both(i, j) {
+				gb += w * s2b * (1 + sqrt5*r + 5.0/3*r*r) * e
+			}
+			c := 2 * w * sij * 5.0 / 6 * (1 + sqrt5*r) * e
 			for g := 0; g < p; g++ {
 				gls[g] += c * fd.d[g][i*n+j] * inv[g]
 			}
@@ -196,21 +254,30 @@ func (o *objective) eval(theta []float64) {
 	zn := (th[p+1] - noiseMu) / noiseSigma
 	f += 0.5 * zn * zn
 	grad[p+1] += 0.5*en*tr + zn/noiseSigma
+	if fd.imp != nil {
+		zb := (th[p+2] - biasMu) / biasSigma
+		f += 0.5 * zb * zb
+		grad[p+2] += gb + zb/biasSigma
+	}
 	o.lastF = f
 }
 
 // starts are the fixed initial points: short and long length scales
 // (scaled by √P, as distances grow with the dimension), unit signal,
-// small noise.
-func starts(p int) [][]float64 {
+// small noise, and the discrepancy's prior median when there is one.
+func starts(fd *fitData) [][]float64 {
+	p := fd.p
 	var out [][]float64
 	for _, l0 := range []float64{0.2, 1.0} {
-		th := make([]float64, p+2)
+		th := make([]float64, fd.nTheta())
 		for g := 0; g < p; g++ {
 			th[g] = math.Log(l0 * math.Sqrt(math.Max(1, float64(p)/2)))
 		}
 		th[p] = 0
 		th[p+1] = math.Log(1e-3)
+		if fd.imp != nil {
+			th[p+2] = biasMu
+		}
 		out = append(out, th)
 	}
 	return out
@@ -223,7 +290,7 @@ func fitHyper(fd *fitData, maxIter int, from ...[]float64) (hyper, float64, []fl
 	obj := newObjective(fd)
 	best, bestF := []float64(nil), math.Inf(1)
 	if len(from) == 0 {
-		from = starts(fd.p)
+		from = starts(fd)
 	}
 	for _, x0 := range from {
 		x, f := minimize(obj.fg, x0, maxIter, 1e-4, 1e-7)
@@ -232,11 +299,14 @@ func fitHyper(fd *fitData, maxIter int, from ...[]float64) (hyper, float64, []fl
 		}
 	}
 	if best == nil {
-		best = starts(fd.p)[1]
+		best = starts(fd)[1]
 	}
 	th := make([]float64, len(best))
 	bound(best, fd.p, th, make([]float64, len(best)))
 	h := hyper{ls: make([]float64, fd.p), s2: math.Exp(th[fd.p]), noise: math.Exp(th[fd.p+1]) + minNoise}
+	if fd.imp != nil {
+		h.s2b = math.Exp(th[fd.p+2])
+	}
 	for g := range h.ls {
 		h.ls[g] = math.Exp(th[g])
 	}

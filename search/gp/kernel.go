@@ -15,6 +15,7 @@ type hyper struct {
 	ls    []float64 // length scale per parameter
 	s2    float64   // signal variance
 	noise float64   // noise variance (of the transformed, standardised loss)
+	s2b   float64   // variance of imported results' discrepancy (0: none imported)
 }
 
 // kernel is a hyper bound to a layout: per-feature inverse squared length
@@ -23,10 +24,11 @@ type kernel struct {
 	w     []float64 // 1/ℓ² per feature
 	s2    float64
 	noise float64
+	s2b   float64
 }
 
 func newKernel(lay *layout, h hyper) *kernel {
-	k := &kernel{w: make([]float64, lay.nf), s2: h.s2, noise: h.noise}
+	k := &kernel{w: make([]float64, lay.nf), s2: h.s2, noise: h.noise, s2b: h.s2b}
 	for i, g := range lay.params {
 		inv := 1 / (h.ls[i] * h.ls[i])
 		for f := g.off; f < g.off+g.width; f++ {

@@ -26,16 +26,36 @@ type posterior struct {
 
 // newPosterior conditions the GP on (x, y), with room for extra fantasies.
 func newPosterior(k *kernel, x [][]float64, y []float64, extra int) (*posterior, error) {
+	return newPosteriorImported(k, x, y, nil, extra)
+}
+
+// newPosteriorImported conditions the GP on (x, y) where imp marks the
+// imported results: observations of the study's function plus a
+// discrepancy (hyper.go), so two imported results covary by the kernel
+// plus the discrepancy's, and an imported result with anything else by
+// the kernel alone. Predictions are of the study's function. The EI
+// incumbent is the best of the study's own results (of the imported ones
+// while it has none).
+func newPosteriorImported(k *kernel, x [][]float64, y []float64, imp []bool, extra int) (*posterior, error) {
 	n := len(x)
 	p := &posterior{k: k, n0: n, n: n, stride: n + extra, best: math.Inf(1)}
 	p.x = make([][]float64, n, n+extra)
 	copy(p.x, x)
 	p.l = make([]float64, p.stride*p.stride)
+	imported := func(i int) bool { return imp != nil && imp[i] }
 	for i := 0; i < n; i++ {
 		for j := 0; j < i; j++ {
-			p.l[i*p.stride+j] = k.eval(x[i], x[j])
+			r2 := k.r2(x[i], x[j])
+			c := k.s2 * m52(r2)
+			if imported(i) && imported(j) {
+				c += k.s2b * m52(r2)
+			}
+			p.l[i*p.stride+j] = c
 		}
 		p.l[i*p.stride+i] = k.s2 + k.noise
+		if imported(i) {
+			p.l[i*p.stride+i] += k.s2b
+		}
 	}
 	jit, err := cholesky(p.l, n, p.stride, k.s2)
 	if err != nil {
@@ -45,8 +65,15 @@ func newPosterior(k *kernel, x [][]float64, y []float64, extra int) (*posterior,
 	p.alpha = append([]float64(nil), y...)
 	solveL(p.l, n, p.stride, p.alpha)
 	solveLT(p.l, n, p.stride, p.alpha)
-	for _, v := range y {
-		p.best = math.Min(p.best, v)
+	for i, v := range y {
+		if !imported(i) {
+			p.best = math.Min(p.best, v)
+		}
+	}
+	if math.IsInf(p.best, 1) {
+		for _, v := range y {
+			p.best = math.Min(p.best, v)
+		}
 	}
 	return p, nil
 }
