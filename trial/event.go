@@ -14,6 +14,7 @@ import (
 
 	"automl/internal/jsonscan"
 	"automl/search/value"
+	"automl/trial/triallog"
 )
 
 // Metrics are named numbers a trainer reports. NaN and infinities, which
@@ -182,9 +183,12 @@ const (
 	Reported
 	// Exited: the attempt ended; Result says how.
 	Exited
+	// Logged: lines the trainer printed (Log), sent while it runs and
+	// before its Exited event.
+	Logged
 )
 
-var eventNames = [...]string{"", "started", "reported", "exited"}
+var eventNames = [...]string{"", "started", "reported", "exited", "logged"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) && k != 0 {
@@ -222,6 +226,8 @@ type Event struct {
 	Step     float64   `json:"step,omitempty"`
 	Metrics  Metrics   `json:"metrics,omitempty"`
 	Result   *Result   `json:"result,omitempty"`
+	// Log is a Logged event's lines.
+	Log *triallog.Chunk `json:"log,omitempty"`
 	// Lease is the job's lease token (Spec.Lease), proof that the sender
 	// was handed the job.
 	Lease string `json:"lease,omitempty"`
