@@ -6,12 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"automl/plugins/mlp/data"
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // Runner is the mlp trainer. It keeps no state between runs (loaded tables
@@ -29,10 +32,28 @@ func (Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (tri
 	if err != nil {
 		return trial.Result{}, err
 	}
+	if j.from > 0 {
+		triallog.Printf(rep, "mlp: resumed from the checkpoint at epoch %d", j.from)
+	}
+	triallog.Printf(rep, "mlp: training epochs %d to %d", j.from+1, j.to)
 	if res, ended, err := j.train(ctx, rep); ended || err != nil {
 		return res, err
 	}
-	return j.finish()
+	res, err := j.finish()
+	if err == nil {
+		triallog.Printf(rep, "mlp: final %s", metricsText(res.Metrics))
+	}
+	return res, err
+}
+
+// metricsText writes metrics for a progress line: sorted, 4 digits.
+func metricsText(m trial.Metrics) string {
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %.4g", k, m[k])
+	}
+	return strings.Join(parts, "  ")
 }
 
 // job is one attempt being run.
@@ -110,6 +131,7 @@ func (j *job) train(ctx context.Context, rep trial.Reporter) (res trial.Result, 
 		return trial.Result{Outcome: o, Step: float64(t.epoch), Metrics: j.lastReported}, true, nil
 	}
 	for !t.stopped && t.epoch < j.to {
+		began := time.Now()
 		loss, err := t.epochStep(t.epoch, cancelled)
 		if errors.Is(err, errCancelled) {
 			return early(trial.ExitAborted)
@@ -135,6 +157,11 @@ func (j *job) train(ctx context.Context, rep trial.Reporter) (res trial.Result, 
 			}
 		} else if stop {
 			t.stopped = true
+		}
+		triallog.Printf(rep, "epoch %d/%d  %s  (%v)", t.epoch, j.to, metricsText(m), time.Since(began).Round(time.Millisecond))
+		if t.stopped {
+			triallog.Printf(rep, "mlp: early stopping after epoch %d: %s has not improved for %d epochs (best %.4g at epoch %d)",
+				t.epoch, t.early.Monitor, t.early.Patience, t.early.Best, t.early.BestEpoch)
 		}
 		d, err := rep.Report(ctx, float64(t.epoch), m)
 		if err != nil {
