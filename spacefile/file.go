@@ -65,6 +65,13 @@ const (
 	MaxTimeout = 365 * 24 * time.Hour
 )
 
+// Bounds of trainer.log_limit, the trainer output an attempt keeps: a
+// line is at most 64 KiB, and the whole log goes into the study file.
+const (
+	MinLogLimit int64 = 1 << 10
+	MaxLogLimit int64 = 1 << 30
+)
+
 // Override returns b with every field that o sets replacing b's: the
 // command line's flags over the file's budget.
 func (b Budget) Override(o Budget) Budget {

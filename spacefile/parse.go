@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"automl/internal/bytesize"
 	"automl/internal/studyname"
 	"automl/internal/suggest"
 	"automl/search"
@@ -443,6 +444,26 @@ func (p *parser) duration(n *yaml.Node, where string) (time.Duration, bool) {
 		}
 	}
 	p.errorf(posOf(n), where, "want a duration such as 90s, 30m or 2h, got %s", kindName(n))
+	return 0, false
+}
+
+// byteSize reads a size: a number of bytes, or one with a unit (512KiB,
+// 2MiB; see package bytesize), between lo and hi.
+func (p *parser) byteSize(n *yaml.Node, where string, lo, hi int64) (int64, bool) {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" && n.Tag != "!!bool" {
+		b, err := bytesize.Parse(n.Value)
+		if err != nil {
+			p.errorf(posOf(n), where, "%v", err)
+			return 0, false
+		}
+		if b < lo || b > hi {
+			p.errorf(posOf(n), where, "must be %s to %s, got %s", bytesize.Format(lo), bytesize.Format(hi), bytesize.Format(b))
+			return 0, false
+		}
+		return b, true
+	}
+	p.errorf(posOf(n), where, "want a size such as 1MiB or 512KiB, got %s", kindName(n))
 	return 0, false
 }
 

@@ -233,7 +233,7 @@ func (p *parser) option(n *yaml.Node, where string, o search.Option) (value.Valu
 	return v, true
 }
 
-var trainerKeys = []string{"plugin", "config", "reuse", "prelaunch", "pool", "sha256", "timeout", "progress_timeout"}
+var trainerKeys = []string{"plugin", "config", "reuse", "prelaunch", "pool", "sha256", "timeout", "progress_timeout", "log_limit"}
 var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 func (p *parser) trainer(n *yaml.Node, s *File) {
@@ -305,6 +305,10 @@ func (p *parser) trainer(n *yaml.Node, s *File) {
 		case "progress_timeout":
 			if d, ok := p.duration(f.val, where); ok {
 				s.Trainer.ProgressTimeout = d
+			}
+		case "log_limit":
+			if n, ok := p.byteSize(f.val, where, MinLogLimit, MaxLogLimit); ok {
+				s.Trainer.LogLimit = n
 			}
 		}
 	}
