@@ -6,6 +6,7 @@ import (
 
 	"automl/search"
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // ledger is the study's trials as the scheduler knows them: every record,
@@ -36,6 +37,7 @@ type ledger struct {
 type effects struct {
 	changed  []int           // records to commit
 	reports  []Report        // intermediate reports to store
+	logs     []triallog.Part // trainer log lines to store
 	observe  []search.Event  // what the searcher must see, in order
 	send     []int           // trials to dispatch as a new attempt
 	stop     []trial.Key     // stop requests for the workers
@@ -49,6 +51,7 @@ type effects struct {
 func (e *effects) add(o effects) {
 	e.changed = append(e.changed, o.changed...)
 	e.reports = append(e.reports, o.reports...)
+	e.logs = append(e.logs, o.logs...)
 	e.observe = append(e.observe, o.observe...)
 	e.send = append(e.send, o.send...)
 	e.stop = append(e.stop, o.stop...)
@@ -370,6 +373,8 @@ func (l *ledger) apply(ev trial.Event) (effects, error) {
 		rec.Note = ""
 	case trial.Reported:
 		eff.add(l.report(rec, ev))
+	case trial.Logged:
+		eff.logs = append(eff.logs, triallog.Part{ID: rec.ID, Attempt: rec.Attempt, Delivery: ev.Delivery, Worker: ev.Worker, Chunk: *ev.Log})
 	case trial.Exited:
 		e, err := l.exit(rec, ev)
 		if err != nil {

@@ -401,7 +401,7 @@ func (s *Scheduler) flush(ctx context.Context) error {
 }
 
 func (s *Scheduler) commit(ctx context.Context) error {
-	if len(s.buf.dirty) == 0 && len(s.buf.reports) == 0 && len(s.buf.toSend) == 0 && !s.studyChanged() {
+	if len(s.buf.dirty) == 0 && len(s.buf.reports) == 0 && len(s.buf.logs) == 0 && len(s.buf.toSend) == 0 && !s.studyChanged() {
 		return nil
 	}
 	snap, err := s.snapshot()
@@ -412,6 +412,9 @@ func (s *Scheduler) commit(ctx context.Context) error {
 	s.study.Elapsed = s.elapsed()
 	study := *s.study
 	c := s.buf.change(&study, &snap, func(id int) trial.Record { rec, _ := s.ledger.get(id); return *rec })
+	for i := range c.Logs {
+		c.Logs[i].Limit = s.cfg.File.Trainer.LogLimit
+	}
 	if err := s.cfg.Store.Commit(ctx, s.study.Name, c); err != nil {
 		return fmt.Errorf("commit study %s: %w", s.study.Name, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // Study is a study's stored configuration: the space file as written and
@@ -89,11 +90,13 @@ type Change struct {
 	Snapshot *Snapshot
 	Trials   []trial.Record // upserts by id
 	Reports  []Report       // upserts by (id, step)
+	// Logs are lines of trainer logs, each kept by triallog.Keep.
+	Logs []triallog.Part
 }
 
 // Empty reports whether the change writes nothing.
 func (c *Change) Empty() bool {
-	return c.Study == nil && c.Snapshot == nil && len(c.Trials) == 0 && len(c.Reports) == 0
+	return c.Study == nil && c.Snapshot == nil && len(c.Trials) == 0 && len(c.Reports) == 0 && len(c.Logs) == 0
 }
 
 // StudyInfo summarises a study for listings.
@@ -113,6 +116,9 @@ type Reader interface {
 	Studies(ctx context.Context) ([]StudyInfo, error)
 	// Reports returns a trial's intermediate reports in step order.
 	Reports(ctx context.Context, study string, id int) ([]Report, error)
+	// Log returns what q asks of a trial attempt's log; a trial the
+	// study does not have is triallog.ErrNoTrial.
+	Log(ctx context.Context, study string, q triallog.Query) (triallog.Log, error)
 	Close() error
 }
 

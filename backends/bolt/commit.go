@@ -98,6 +98,9 @@ func apply(ctx context.Context, tx *bbolt.Tx, study string, c *scheduler.Change)
 			return fmt.Errorf("report of trial %d step %v: %w", r.ID, r.Step, err)
 		}
 	}
+	if err := keepLogs(sb, study, c.Logs); err != nil {
+		return err
+	}
 	// Last chance to give up: after this bbolt writes and syncs.
 	return ctx.Err()
 }

@@ -19,6 +19,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"automl/scheduler"
+	"automl/trial/triallog"
 )
 
 // ErrReadOnly is wrapped by Commit on a store opened with OpenReader.
@@ -203,6 +204,22 @@ func (r *Reader) Reports(ctx context.Context, study string, id int) ([]scheduler
 	return reps, refuse(r.path, err)
 }
 
+// Log returns what q asks of a trial attempt's log.
+func (r *Reader) Log(ctx context.Context, study string, q triallog.Query) (triallog.Log, error) {
+	var l triallog.Log
+	err := r.do(ctx,
+		func(db *bbolt.DB) (err error) { l, err = readLog(ctx, db, study, q); return err },
+		func(rm *remote) error {
+			b, err := json.Marshal(q)
+			if err != nil {
+				return err
+			}
+			l = triallog.Log{}
+			return rm.get(ctx, pathLog, url.Values{"study": {study}, "q": {string(b)}}, &l)
+		})
+	return l, refuse(r.path, err)
+}
+
 // Commit fails: a Reader never writes.
 func (r *Reader) Commit(_ context.Context, study string, _ scheduler.Change) error {
 	return fmt.Errorf("commit study %q: %w (%s is opened for reading)", study, ErrReadOnly, r.path)
@@ -305,7 +322,7 @@ func (rm *remote) get(ctx context.Context, path string, q url.Values, out any) e
 		if json.Unmarshal(body, &e) != nil || e.Error == "" {
 			return fmt.Errorf("writer answered %s", resp.Status)
 		}
-		return &remoteError{msg: e.Error, notFound: e.NotFound, corrupt: e.Corrupt}
+		return &remoteError{msg: e.Error, notFound: e.NotFound, noTrial: e.NoTrial, corrupt: e.Corrupt}
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		return fmt.Errorf("decode writer's answer: %w", err)
@@ -317,13 +334,14 @@ func (rm *remote) get(ctx context.Context, path string, q url.Values, out any) e
 type remoteError struct {
 	msg      string
 	notFound bool
+	noTrial  bool
 	corrupt  bool // the writer found its file damaged
 }
 
 func (e *remoteError) Error() string { return e.msg }
 
 func (e *remoteError) Is(target error) bool {
-	return e.notFound && target == scheduler.ErrStudyNotFound || e.corrupt && target == ErrCorrupt
+	return e.notFound && target == scheduler.ErrStudyNotFound || e.noTrial && target == triallog.ErrNoTrial || e.corrupt && target == ErrCorrupt
 }
 
 func isNull(m json.RawMessage) bool { return len(m) == 0 || string(m) == "null" }
