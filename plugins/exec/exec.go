@@ -149,6 +149,12 @@ func (r *Runner) command(cfg Config, spec trial.Spec, tmp string) (*osexec.Cmd, 
 	return cmd, nil
 }
 
+// stamped is a line of the program's stdout and when it was read.
+type stamped struct {
+	at   time.Time
+	text string
+}
+
 // execRun is one run of a program.
 type execRun struct {
 	spec   trial.Spec
@@ -197,15 +203,15 @@ func (e *execRun) run(ctx context.Context, cmd *osexec.Cmd, timeout time.Duratio
 	pgid := cmd.Process.Pid
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	lines := make(chan string, 64)
+	lines := make(chan stamped, 64)
 	go func() {
-		readLines(outR, func(s string) { lines <- s })
+		readLines(outR, func(s string) { lines <- stamped{time.Now().UTC(), s} })
 		close(lines)
 	}()
 	stderrDone := make(chan struct{})
 	go func() {
 		readLines(errR, func(s string) {
-			e.log.addFrom(triallog.Stderr, s)
+			e.log.addAt(time.Now().UTC(), triallog.Stderr, s)
 			e.stderr.add(s)
 		})
 		close(stderrDone)
@@ -238,7 +244,7 @@ func (e *execRun) run(ctx context.Context, cmd *osexec.Cmd, timeout time.Duratio
 				lines = nil
 				continue
 			}
-			if e.line(runCtx, line, stopped) {
+			if e.line(runCtx, line.at, line.text, stopped) {
 				stopping()
 			}
 		case exitErr = <-exited:
@@ -264,10 +270,10 @@ func (e *execRun) run(ctx context.Context, cmd *osexec.Cmd, timeout time.Duratio
 
 // line handles one stdout line; it returns true when the program must stop
 // (a Stop directive, a non-finite metric, a failed report).
-func (e *execRun) line(ctx context.Context, line string, stopped bool) bool {
+func (e *execRun) line(ctx context.Context, at time.Time, line string, stopped bool) bool {
 	step, hasStep, m, ok, bad := parseMetrics(line)
 	if !ok {
-		e.log.addFrom(triallog.Stdout, line)
+		e.log.addAt(at, triallog.Stdout, line)
 		if bad != "" {
 			e.badLine(line, bad)
 		}

@@ -28,10 +28,10 @@ type lineLog struct {
 	out   io.Writer
 }
 
-// addFrom keeps a line the program printed on a stream, stamped now.
-func (l *lineLog) addFrom(stream triallog.Stream, line string) {
+// addAt keeps a line the program printed on a stream, read at t.
+func (l *lineLog) addAt(t time.Time, stream triallog.Stream, line string) {
 	if l.sink != nil {
-		l.sink.AddLine(triallog.Line{Time: time.Now().UTC(), Stream: stream, Text: line})
+		l.sink.AddLine(triallog.Line{Time: t, Stream: stream, Text: line})
 	}
 	l.add(line)
 }

@@ -1,6 +1,9 @@
 package triallog
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 const (
 	// DefaultLimit is how much of an attempt's log is kept when the space
@@ -58,12 +61,19 @@ func NewBuffer(limit int64) *Buffer {
 	return &Buffer{limit: limit}
 }
 
-// AddLine holds a line, dropping the oldest held ones while over the limit.
+// AddLine holds a line, dropping the oldest held ones while over the
+// limit. A line stamped before lines held already (read from another
+// stream a moment later) goes before them, so held lines are in time
+// order.
 func (b *Buffer) AddLine(l Line) {
 	l.Text = Clip(l.Text)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.lines = append(b.lines, l)
+	i := len(b.lines)
+	for i > b.head && l.Time.Before(b.lines[i-1].Time) {
+		i--
+	}
+	b.lines = slices.Insert(b.lines, i, l)
 	b.bytes += l.Size()
 	for b.bytes > b.limit && b.head < len(b.lines) {
 		old := b.lines[b.head]

@@ -85,6 +85,18 @@ func TestBufferDropsOldestOverItsLimit(t *testing.T) {
 	}
 }
 
+// Lines from two streams, read a moment apart, are held in time order.
+func TestBufferKeepsTimeOrder(t *testing.T) {
+	b := NewBuffer(0)
+	for _, i := range []int{1, 3, 2, 4, 0} {
+		b.AddLine(line(i))
+	}
+	c, _ := b.Take(1 << 20)
+	if got := strings.Join(texts(c.Lines), "|"); got != "line 000|line 001|line 002|line 003|line 004" {
+		t.Errorf("held in the order %s", got)
+	}
+}
+
 func TestPrintfFeedsASink(t *testing.T) {
 	b := NewBuffer(0)
 	Printf(b, "epoch %d\nloss %.1f", 3, 0.5)
