@@ -29,9 +29,14 @@ func (s *Scheduler) checkTime(ctx context.Context) error {
 	running := s.ledger.counts[trial.Running]
 	if s.timeUp.IsZero() {
 		s.timeUp = now
+		why := fmt.Sprintf("time budget %s reached", s.study.Timeout)
+		if s.baseElapsed >= s.study.Timeout {
+			why = fmt.Sprintf("time budget %s used before this run (%s elapsed): raise it to continue the study", s.study.Timeout, s.baseElapsed.Round(time.Second))
+			s.log.Warn(why, "study", s.study.Name)
+		}
 		if !s.draining {
 			s.timeEnded = true
-			s.startDrain(ctx, fmt.Sprintf("time budget %s reached", s.study.Timeout))
+			s.startDrain(ctx, why)
 		}
 		if running > 0 {
 			s.log.Info("running trials may finish within the grace; then they are stopped, and run again when the study continues", "grace", s.cfg.TimeoutGrace, "running", running)

@@ -90,7 +90,7 @@ func TestTimeBudgetStopsRunningTrialsAfterTheGrace(t *testing.T) {
 	// Continued with the budget used: nothing runs, and the study says why.
 	never := newCounting(funcs.Runner{})
 	sum, err, _ := h.run(context.Background(), never, 2, nil)
-	if err != nil || sum.Status != scheduler.StudyDone || !strings.Contains(sum.Reason, "time budget 10m0s reached") {
+	if err != nil || sum.Status != scheduler.StudyDone || !strings.Contains(sum.Reason, "time budget 10m0s used before this run (10m30s elapsed): raise it") {
 		t.Fatalf("continued with the budget used: %+v, %v", sum, err)
 	}
 	for id := range 2 {

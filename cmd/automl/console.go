@@ -83,7 +83,7 @@ func (c *console) Write(p []byte) (int, error) {
 	if c.tty && c.line != "" {
 		// Drawn again with the hint as it is now: a signal may have
 		// changed it since (the log line may be the one that says so).
-		c.line = c.fitted(c.shown)
+		c.line = c.fitted(c.shown, false)
 		fmt.Fprint(c.w, c.line)
 	}
 	return n, err
@@ -108,7 +108,7 @@ func (c *console) progress(p scheduler.Progress, final bool) {
 			return
 		}
 		c.lastDraw = now
-		line := c.fitted(p)
+		line := c.fitted(p, final)
 		if line != c.line || final {
 			fmt.Fprint(c.w, "\r\033[K"+line)
 			c.line = line
@@ -123,7 +123,7 @@ func (c *console) progress(p scheduler.Progress, final bool) {
 		return
 	}
 	c.lastLog, c.logged = now, &p
-	fmt.Fprintln(c.w, progressLine(p, c.drainHint()))
+	fmt.Fprintln(c.w, joinFields(p.Study, progressFields(p, c.drainHint(), final)))
 }
 
 // sameCounts reports whether a and b show the same state, time aside.
@@ -133,14 +133,14 @@ func sameCounts(a, b scheduler.Progress) bool {
 }
 
 // fitted is p's progress line for the terminal's width now.
-func (c *console) fitted(p scheduler.Progress) string {
+func (c *console) fitted(p scheduler.Progress, final bool) string {
 	// One column spare: a line that fills the last column leaves some
 	// terminals waiting to wrap.
 	cols := 80
 	if c.cols != nil {
 		cols = c.cols()
 	}
-	return fitFields(p.Study, progressFields(p, c.drainHint()), cols-1)
+	return fitFields(p.Study, progressFields(p, c.drainHint(), final), cols-1)
 }
 
 // drainHint is what the progress line says a draining study does.
@@ -163,8 +163,9 @@ type field struct {
 }
 
 // progressFields are p's fields in the order shown; draining says what a
-// draining study does.
-func progressFields(p scheduler.Progress, draining string) []field {
+// draining study does; the final line of a run has no estimate of the time
+// left.
+func progressFields(p scheduler.Progress, draining string, final bool) []field {
 	done := p.Finished()
 	count := fmt.Sprintf("%d trials", done)
 	if p.Budget > 0 {
@@ -186,7 +187,7 @@ func progressFields(p scheduler.Progress, draining string) []field {
 	}
 	elapsed := roundDuration(p.Elapsed).String()
 	fs = append(fs, field{text: "elapsed " + elapsed, short: elapsed, shortAt: 1, dropAt: 6})
-	if eta, ok := p.ETA(); ok && !p.Draining {
+	if eta, ok := p.ETA(); ok && !p.Draining && !final {
 		fs = append(fs, field{text: "eta " + roundDuration(eta).String(), dropAt: 8})
 	}
 	if p.Draining {
@@ -198,7 +199,7 @@ func progressFields(p scheduler.Progress, draining string) []field {
 
 // progressLine is p in one line, whatever its width (for a file).
 func progressLine(p scheduler.Progress, draining string) string {
-	return joinFields(p.Study, progressFields(p, draining))
+	return joinFields(p.Study, progressFields(p, draining, false))
 }
 
 func joinFields(name string, fs []field) string {
