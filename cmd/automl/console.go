@@ -191,7 +191,13 @@ func progressFields(p scheduler.Progress, draining string, final bool) []field {
 		fs = append(fs, field{text: "eta " + roundDuration(eta).String(), dropAt: 8})
 	}
 	if p.Draining {
-		short, _, _ := strings.Cut(draining, ";")
+		// "finishing running trials; Ctrl-C again to stop them" keeps its
+		// advice, the most useful part of it, as "finishing; Ctrl-C ...".
+		short := draining
+		if what, advice, ok := strings.Cut(draining, ";"); ok {
+			verb, _, _ := strings.Cut(what, " ")
+			short = verb + ";" + advice
+		}
 		fs = append(fs, field{text: "(" + draining + ")", short: "(" + short + ")", shortAt: 3, dropAt: 12})
 	}
 	return fs

@@ -208,8 +208,11 @@ func TestDrainMessageNotRepeatedAfterASignal(t *testing.T) {
 		c.progress(p, false)
 	}
 	rows := scr.lines("mlp-breast-cancer:")
-	if len(rows) != 1 || len(scr.lines("finishing running trials")) != 1 {
-		t.Fatalf("the progress line is on %d rows, the drain's message on %d, want 1 each:\n%s", len(rows), len(scr.lines("finishing running trials")), strings.Join(scr.lines(""), "\n"))
+	if len(rows) != 1 || len(scr.lines("Ctrl-C again")) != 1 {
+		t.Fatalf("the progress line is on %d rows, the drain's message on %d, want 1 each:\n%s", len(rows), len(scr.lines("Ctrl-C again")), strings.Join(scr.lines(""), "\n"))
+	}
+	if !strings.Contains(rows[0], "(finishing; Ctrl-C again to stop them)") {
+		t.Errorf("the line lost the advice on how to stop the running trials: %q", rows[0])
 	}
 	if !strings.Contains(rows[0], "4/20 trials") || !strings.Contains(rows[0], "run 1") && !strings.Contains(rows[0], "running 1") {
 		t.Errorf("the line does not show the counts as they are now: %q", rows[0])

@@ -132,3 +132,44 @@ parameters:
 		}
 	}
 }
+
+// Ctrl-C in an 80-column terminal: the drain's message is said once in the
+// log and once on the progress line, which goes on being redrawn in place
+// (today the wrapped line left a copy of itself about ten times a second).
+func TestCtrlCInAnEightyColumnTerminal(t *testing.T) {
+	dir := t.TempDir()
+	space := `study: mlp-breast-cancer
+objective: {metric: value, direction: minimize}
+budget: {trials: 10}
+algorithm: {name: random, seed: 3}
+trainer: {plugin: funcs, config: {function: branin, sleep: 3s}}
+parameters:
+  x0: {type: float, low: -5, high: 10}
+  x1: {type: float, low: 0, high: 15}
+`
+	if err := os.WriteFile(filepath.Join(dir, "space.yaml"), []byte(space), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shell := fmt.Sprintf("cd %q && %q search -space space.yaml --workers 2 --top 3; echo \"automl exited $?\"; sleep 600", dir, automlBin)
+	pane := newTmuxPane(t, 80, 40, shell)
+	pane.waitFor("running 2", time.Minute)
+	pane.run("send-keys", "-t", "automl", "C-c")
+	pane.waitFor("SIGINT: stopping", time.Minute)
+	// The trials run 3 s: let the line be redrawn a few times while they
+	// finish (sampling, not a timing claim).
+	time.Sleep(time.Second)
+	during := pane.capture()
+	if n := strings.Count(during, "(finishing"); n != 1 {
+		t.Errorf("while draining the pane shows the drain's message %d times, want once:\n%s", n, during)
+	}
+	if n := strings.Count(during, "Ctrl-C again"); n != 2 { // the log line and the progress line
+		t.Errorf("the pane says how to stop the running trials %d times, want 2 (the log, the progress line):\n%s", n, during)
+	}
+	out := pane.waitFor("automl exited", time.Minute)
+	if !strings.Contains(out, "automl exited 130") {
+		t.Fatalf("exit status after Ctrl-C, want 130:\n%s", out)
+	}
+	if n := strings.Count(out, "/10 trials"); n != 1 {
+		t.Errorf("%d progress lines in the pane, want 1:\n%s", n, out)
+	}
+}
