@@ -111,7 +111,11 @@ func (s *Scheduler) studySeed(st StudyState) uint64 {
 
 // checkResume refuses to continue a study with a different space or seed.
 func (s *Scheduler) checkResume(st StudyState) error {
-	old, err := spacefile.Parse(st.Study.SpaceFile, st.Study.SpaceText)
+	parse := spacefile.Parse
+	if s.cfg.File.OwnTrainer {
+		parse = spacefile.ParseWithoutTrainer
+	}
+	old, err := parse(st.Study.SpaceFile, st.Study.SpaceText)
 	if err != nil {
 		return fmt.Errorf("study %s: its stored space file no longer parses: %w", st.Study.Name, err)
 	}

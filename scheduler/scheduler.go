@@ -21,6 +21,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"automl/internal/cause"
 	"automl/search"
 	"automl/trial"
 )
@@ -256,9 +257,13 @@ func (s *Scheduler) step(ctx context.Context, batch []Inbound, start bool) error
 		s.progress()
 		return nil
 	}
-	if err := s.flush(ctx); err != nil {
+	// Stop requests go out before the events that decided them are
+	// acknowledged: a worker told "committed" can count on its stop.
+	if err := s.commit(ctx); err != nil {
 		return err
 	}
+	s.sendStops(ctx)
+	s.buf.acknowledge()
 	s.send(ctx)
 	s.progress()
 	return nil
@@ -292,7 +297,7 @@ func (s *Scheduler) carryOut(eff effects) error {
 	}
 	for _, id := range eff.failed {
 		rec, _ := s.ledger.get(id)
-		s.lastError = fmt.Sprintf("trial %d: %s", id, trial.FirstLine(rec.Error))
+		s.lastError = fmt.Sprintf("trial %d: %s", id, cause.Of(rec.Error))
 		if n := s.ledger.counts[trial.Failed]; n >= s.failedLimit && s.failedStudy == "" {
 			s.failedStudy = fmt.Sprintf("%d trials failed (limit %d); last: %s", n, s.failedLimit, s.lastError)
 			s.log.Error("study failing: too many failed trials", "study", s.study.Name, "failed", n)
@@ -478,12 +483,16 @@ func (s *Scheduler) send(ctx context.Context) {
 			s.dispatchFail = time.Time{}
 		}
 	}
+	s.sendStops(ctx)
+	s.clean(ctx)
+}
+
+func (s *Scheduler) sendStops(ctx context.Context) {
 	for _, k := range s.buf.stops() {
 		if err := s.cfg.Dispatcher.Stop(ctx, k); err != nil {
 			s.log.Warn("stop request failed", "trial", k.ID, "err", err)
 		}
 	}
-	s.clean(ctx)
 }
 
 // clean deletes the checkpoints of trials now final, when the dispatcher

@@ -34,6 +34,9 @@ type File struct {
 	Trainer trial.Trainer
 	// Space is the parameter space.
 	Space *search.Space
+	// OwnTrainer: read by ParseWithoutTrainer, for a program that trains
+	// the trials itself; Trainer may be empty.
+	OwnTrainer bool
 
 	pos positions
 }
@@ -153,9 +156,27 @@ func (f *File) JobTrainer() trial.Trainer {
 // positions are where things are written in the file, for messages.
 type positions struct {
 	metric, algorithm, trainer Pos
+	budget                     Pos                       // the budget key; zero when there is none
 	config                     map[string]Pos            // trainer.config key -> its value
 	params                     map[string]Pos            // parameter -> its name
 	conditions                 map[string]map[string]Pos // parameter -> when: parent -> the parent's key
+}
+
+// BudgetWarning warns, placed at the budget key (or the top of the file),
+// when nothing written bounds the study: no trials, timeout or
+// max_resource_total, and an algorithm other than grid, which ends by
+// itself. Such a study is valid (it runs until stopped, on purpose or
+// not), so this is a warning, nil when the budget is bounded.
+func (f *File) BudgetWarning() *Error {
+	if b := f.Budget; b.Trials > 0 || b.Timeout > 0 || b.MaxResourceTotal > 0 || f.Algorithm.Name == "grid" {
+		return nil
+	}
+	pos := f.pos.budget
+	if pos.Line == 0 {
+		pos = Pos{1, 1}
+	}
+	return &Error{File: f.Path, Pos: pos, Where: "budget", Msg: "warning: no trials, timeout or max_resource_total: the study runs until it is stopped " +
+		"(Ctrl-C or automl stop) or its algorithm has nothing left to try; add one (budget: {trials: 100}), or give automl search --trials or --timeout"}
 }
 
 // ConfigError makes an error about a trainer config key, placed at that key

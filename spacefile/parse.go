@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"automl/internal/studyname"
 	"automl/internal/suggest"
 	"automl/search"
 	"automl/search/value"
@@ -53,7 +53,11 @@ func pathErrText(err error) string {
 // Parse validates a space file's contents; name is used in messages and for
 // the default study name.
 func Parse(name string, data []byte) (f *File, err error) {
-	p := &parser{file: name, guessed: map[string]bool{}}
+	return parse(&parser{file: name, guessed: map[string]bool{}}, data)
+}
+
+func parse(p *parser, data []byte) (f *File, err error) {
+	name := p.file
 	defer func() {
 		// A last resort: every mistake in a file is reported as an error by
 		// the code above, so a panic here is a bug (ours, a registered
@@ -72,8 +76,15 @@ func Parse(name string, data []byte) (f *File, err error) {
 		p.errs.sort()
 		return nil, p.errs
 	}
-	f.Text = data
+	f.Text, f.OwnTrainer = data, p.ownTrainer
 	return f, nil
+}
+
+// ParseWithoutTrainer is Parse for programs that train the trials
+// themselves (the ask-and-tell API, package study): the trainer section is
+// optional.
+func ParseWithoutTrainer(name string, data []byte) (*File, error) {
+	return parse(&parser{file: name, guessed: map[string]bool{}, ownTrainer: true}, data)
 }
 
 // noRecover, when set, lets a panic in Parse through (tests only).
@@ -85,6 +96,8 @@ type parser struct {
 	// guessed holds "where.key" for every key suggested by a did-you-mean,
 	// so a misspelt required key is reported once, not also as missing.
 	guessed map[string]bool
+	// ownTrainer: the program trains the trials itself (ParseWithoutTrainer).
+	ownTrainer bool
 }
 
 func (p *parser) errorf(pos Pos, where, format string, args ...any) {
@@ -94,9 +107,9 @@ func (p *parser) errorf(pos Pos, where, format string, args ...any) {
 func posOf(n *yaml.Node) Pos { return Pos{n.Line, n.Column} }
 
 var (
-	studyRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-	nameRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,127}$`)
-	yamlLn  = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
+	poolRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	nameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,127}$`)
+	yamlLn = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
 )
 
 var topKeys = []string{"study", "description", "objective", "budget", "algorithm", "resource", "trainer", "parameters"}
@@ -127,14 +140,15 @@ func (p *parser) parse(data []byte) *File {
 	s := &File{Path: p.file, Resource: "epochs", Algorithm: Algorithm{Name: "random"}}
 	fields := p.fields(root, "", topKeys)
 	var params []search.Param
-	need := map[string]bool{"objective": true, "trainer": true, "parameters": true}
+	need := map[string]bool{"objective": true, "trainer": !p.ownTrainer, "parameters": true}
 	for _, f := range fields {
 		delete(need, f.key)
 		switch f.key {
 		case "study":
 			if v, ok := p.str(f.val, "study"); ok {
-				if !studyRe.MatchString(v) {
-					p.errorf(posOf(f.val), "study", "name %q must be 1-64 lowercase letters, digits, '-' or '_', starting with a letter or digit (it becomes part of NATS subjects)", v)
+				v = studyname.Normal(v) // "über" typed decomposed is the same study
+				if err := studyname.Check(v); err != nil {
+					p.errorf(posOf(f.val), "study", "name %q %v; a study name is %s%s", v, err, studyname.Rule, suggestName(v))
 				}
 				s.Study = v
 			}
@@ -143,6 +157,7 @@ func (p *parser) parse(data []byte) *File {
 		case "objective":
 			p.objective(f.val, s)
 		case "budget":
+			s.pos.budget = posOf(f.keyNode)
 			p.budget(f.val, s)
 		case "algorithm":
 			p.algorithm(f.val, s)
@@ -165,7 +180,7 @@ func (p *parser) parse(data []byte) *File {
 		}
 	}
 	if s.Study == "" {
-		s.Study = defaultStudyName(p.file)
+		s.Study = studyname.FromFile(p.file)
 	}
 	if len(p.errs) > 0 {
 		return nil
@@ -278,26 +293,13 @@ var yamlHints = []struct{ match, hint string }{
 	{"did not find expected '-' indicator", "; list items need '- ' at the same indentation as the others"},
 }
 
-// defaultStudyName derives a valid study name from the file name.
-func defaultStudyName(file string) string {
-	base := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
-	var b strings.Builder
-	for _, r := range strings.ToLower(base) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_', r == '-':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('-')
-		}
+// suggestName is ` (did you mean "x"?)` for a name that has a valid
+// form, or "".
+func suggestName(name string) string {
+	if n := studyname.Suggest(name); n != "" && n != name {
+		return fmt.Sprintf(" (did you mean %q?)", n)
 	}
-	n := strings.Trim(b.String(), "-_")
-	if n == "" {
-		n = "study"
-	}
-	if len(n) > 64 {
-		n = n[:64]
-	}
-	return n
+	return ""
 }
 
 type field struct {

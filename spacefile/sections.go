@@ -286,7 +286,7 @@ func (p *parser) trainer(n *yaml.Node, s *File) {
 			}
 		case "pool":
 			if v, ok := p.str(f.val, where); ok {
-				if !studyRe.MatchString(v) {
+				if !poolRe.MatchString(v) {
 					p.errorf(posOf(f.val), where, "%q must be 1-64 lowercase letters, digits, '-' or '_'", v)
 				}
 				s.Trainer.Pool = v

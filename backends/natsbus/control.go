@@ -38,7 +38,7 @@ type stopReply struct {
 // core subject automl.requests.<study>. Unsubscribe the returned
 // subscription when the scheduler's Run ends.
 func ServeStops(nc *nats.Conn, study string, s Stopper, log *slog.Logger) (*nats.Subscription, error) {
-	if err := checkToken("study", study); err != nil {
+	if err := checkStudy(study); err != nil {
 		return nil, err
 	}
 	if log == nil {
@@ -73,7 +73,7 @@ func ServeStops(nc *nats.Conn, study string, s Stopper, log *slog.Logger) (*nats
 // no ids, the whole study. It fails with ErrNoScheduler when no scheduler
 // runs the study.
 func RequestStop(ctx context.Context, nc *nats.Conn, study string, ids []int, reason string) (scheduler.StopResult, error) {
-	if err := checkToken("study", study); err != nil {
+	if err := checkStudy(study); err != nil {
 		return scheduler.StopResult{}, err
 	}
 	data, err := json.Marshal(stopRequest{Op: "stop", IDs: ids, Reason: reason})

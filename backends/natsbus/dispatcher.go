@@ -121,7 +121,7 @@ var (
 // dispatcher to the study and starts delivering events. nc stays the
 // caller's: Close does not close it.
 func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o DispatcherOptions) (*Dispatcher, error) {
-	if err := checkToken("study", study); err != nil {
+	if err := checkStudy(study); err != nil {
 		return nil, err
 	}
 	if !o.JobKey.Valid() {

@@ -95,6 +95,9 @@
 // events (examples/fleet). Settings a client leaves zero (AckWait,
 // MaxDeliver) never override the consumer's.
 //
-// Study and pool names become subject tokens and consumer names, so they
-// must be 1-64 lowercase letters, digits, '-' or '_' (ErrBadName).
+// Pool names become subject tokens and consumer names, so they must be
+// 1-64 lowercase letters, digits, '-' or '_' (ErrBadName). Study names may
+// use letters of any script (internal/studyname); where <study> appears
+// above, it is the study's token: the name itself when it is ASCII, else
+// "_xn--" and its Punycode ("über" travels as _xn--ber-goa).
 package natsbus

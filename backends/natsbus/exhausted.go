@@ -140,6 +140,6 @@ func (d *Dispatcher) ownedByOther(ctx context.Context, study string) bool {
 	if err != nil {
 		return true
 	}
-	_, err = kv.Get(ctx, study)
+	_, err = kv.Get(ctx, tok(study))
 	return !errors.Is(err, jetstream.ErrKeyNotFound)
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"automl/internal/studyname"
 	"automl/trial"
 )
 
@@ -41,7 +42,7 @@ const (
 // subject token.
 var ErrBadName = errors.New("name is not a valid subject token")
 
-// tokenRe is the study-name rule of the space file (spacefile/parse.go):
+// tokenRe is the rule of pool names, incarnations and worker names:
 // lowercase letters, digits, '-' and '_'. It keeps names free of the subject
 // metacharacters '.', '*', '>' and whitespace, and valid as consumer names.
 var tokenRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
@@ -53,18 +54,32 @@ func checkToken(kind, s string) error {
 	return nil
 }
 
+// checkStudy checks a study name (internal/studyname: letters of any
+// script). A study travels as its token, studyname.Token: itself when
+// ASCII, else "_xn--" and its Punycode, which subjects, consumer names and
+// key-value keys all take.
+func checkStudy(study string) error {
+	if err := studyname.Check(study); err != nil {
+		return fmt.Errorf("study %q %v: %w (a study name is %s)", study, err, ErrBadName, studyname.Rule)
+	}
+	return nil
+}
+
+// tok is a study's name on the wire.
+func tok(study string) string { return studyname.Token(study) }
+
 // A study's jobs, events, stop requests and checkpoints are named by its
 // incarnation as well as its name (trial.Key.Incarnation), so two studies
 // of one name never meet on the wire.
 
 // jobSubject is automl.trials.<pool>.<study>.<incarnation>.<id>.
 func jobSubject(pool string, k trial.Key) string {
-	return trialsPrefix + pool + "." + k.Study + "." + k.Incarnation + "." + strconv.Itoa(k.ID)
+	return trialsPrefix + pool + "." + tok(k.Study) + "." + k.Incarnation + "." + strconv.Itoa(k.ID)
 }
 
 // jobMsgID deduplicates a resubmitted attempt: <study>/<incarnation>/<id>/<attempt>.
 func jobMsgID(k trial.Key) string {
-	return k.Study + "/" + k.Incarnation + "/" + strconv.Itoa(k.ID) + "/" + strconv.Itoa(k.Attempt)
+	return tok(k.Study) + "/" + k.Incarnation + "/" + strconv.Itoa(k.ID) + "/" + strconv.Itoa(k.Attempt)
 }
 
 // poolFilter selects a pool's jobs.
@@ -72,11 +87,11 @@ func poolFilter(pool string) string { return trialsPrefix + pool + ".>" }
 
 // trialJobs selects a trial's jobs in any pool.
 func trialJobs(study, inc string, id int) string {
-	return trialsPrefix + "*." + study + "." + inc + "." + strconv.Itoa(id)
+	return trialsPrefix + "*." + tok(study) + "." + inc + "." + strconv.Itoa(id)
 }
 
 // studyJobs selects every job of a study incarnation, in any pool.
-func studyJobs(study, inc string) string { return trialsPrefix + "*." + study + "." + inc + ".*" }
+func studyJobs(study, inc string) string { return trialsPrefix + "*." + tok(study) + "." + inc + ".*" }
 
 // eventSubject is automl.events.<study>.<incarnation>.<id>.<sender>: the
 // sender is a worker's token (SenderToken), which a fleet server lets only
@@ -87,7 +102,7 @@ func eventSubject(k trial.Key, sender string) string {
 
 // trialEvents is the subject of a trial's events, less the sender.
 func trialEvents(k trial.Key) string {
-	return eventsPrefix + k.Study + "." + k.Incarnation + "." + strconv.Itoa(k.ID)
+	return eventsPrefix + tok(k.Study) + "." + k.Incarnation + "." + strconv.Itoa(k.ID)
 }
 
 // schedulerSender is the sender token of the events a dispatcher stores
@@ -133,11 +148,11 @@ func eventMsgID(ev *trial.Event, sender string) string {
 }
 
 // studyEvents selects every event of a study incarnation.
-func studyEvents(study, inc string) string { return eventsPrefix + study + "." + inc + ".>" }
+func studyEvents(study, inc string) string { return eventsPrefix + tok(study) + "." + inc + ".>" }
 
 // controlSubject is automl.control.<study>.<incarnation>.<id>.
 func controlSubject(k trial.Key) string {
-	return controlPrefix + k.Study + "." + k.Incarnation + "." + strconv.Itoa(k.ID)
+	return controlPrefix + tok(k.Study) + "." + k.Incarnation + "." + strconv.Itoa(k.ID)
 }
 
 // WorkerConsumer names a pool's durable job consumer.
@@ -145,11 +160,11 @@ func WorkerConsumer(pool string) string { return "workers-" + pool }
 
 // SchedulerConsumer names the durable event consumer of a study
 // incarnation.
-func SchedulerConsumer(study, inc string) string { return "scheduler-" + study + "-" + inc }
+func SchedulerConsumer(study, inc string) string { return "scheduler-" + tok(study) + "-" + inc }
 
 // checkKey checks the names a key puts into subjects.
 func checkKey(k trial.Key) error {
-	if err := checkToken("study", k.Study); err != nil {
+	if err := checkStudy(k.Study); err != nil {
 		return err
 	}
 	if err := checkToken("incarnation", k.Incarnation); err != nil {
@@ -170,15 +185,19 @@ func keyFromJob(subject, msgID string) (trial.Key, bool) {
 		return trial.Key{}, false
 	}
 	parts := strings.Split(rest, ".")
-	if len(parts) != 4 || !tokenRe.MatchString(parts[1]) || !tokenRe.MatchString(parts[2]) {
+	if len(parts) != 4 || !tokenRe.MatchString(parts[2]) {
+		return trial.Key{}, false
+	}
+	study, ok := studyname.FromToken(parts[1])
+	if !ok {
 		return trial.Key{}, false
 	}
 	id, err := strconv.Atoi(parts[3])
 	if err != nil || id < 0 {
 		return trial.Key{}, false
 	}
-	k := trial.Key{Study: parts[1], Incarnation: parts[2], ID: id}
-	if f := strings.Split(msgID, "/"); len(f) == 4 && f[0] == k.Study && f[1] == k.Incarnation && f[2] == parts[3] {
+	k := trial.Key{Study: study, Incarnation: parts[2], ID: id}
+	if f := strings.Split(msgID, "/"); len(f) == 4 && f[0] == parts[1] && f[1] == k.Incarnation && f[2] == parts[3] {
 		if a, err := strconv.Atoi(f[3]); err == nil && a >= 0 {
 			k.Attempt = a
 		}
@@ -188,7 +207,7 @@ func keyFromJob(subject, msgID string) (trial.Key, bool) {
 
 // requestSubject is automl.requests.<study>: requests to the study's
 // scheduler (automl stop).
-func requestSubject(study string) string { return requestsPrefix + study }
+func requestSubject(study string) string { return requestsPrefix + tok(study) }
 
 // CheckpointKey names the checkpoint one run (an attempt's delivery) of a
 // trial saved at a resource: <study>/<incarnation>/<id>/<resource>/<attempt>.<delivery>.
@@ -202,5 +221,5 @@ func CheckpointKey(k trial.Key, delivery int, resource float64) string {
 
 // checkpointPrefix is the prefix of every checkpoint of a trial.
 func checkpointPrefix(study, inc string, id int) string {
-	return study + "/" + inc + "/" + strconv.Itoa(id) + "/"
+	return tok(study) + "/" + inc + "/" + strconv.Itoa(id) + "/"
 }

@@ -24,6 +24,9 @@ func TestKeyFromJob(t *testing.T) {
 		{"automl.trials.s1.1", "", trial.Key{}, false},
 		{"automl.trials.default.s1.1", "", trial.Key{}, false},
 		{"automl.events.default.s1.i1.1", "", trial.Key{}, false},
+		// a study of another script travels as its token, and comes back
+		{"automl.trials.default._xn--ber-goa.i1.5", "_xn--ber-goa/i1/5/2", trial.Key{Study: "über", Incarnation: "i1", ID: 5, Attempt: 2}, true},
+		{"automl.trials.default._xn--ber-goa-.i1.5", "", trial.Key{}, false}, // no name has this token
 	}
 	for _, c := range cases {
 		got, ok := keyFromJob(c.subject, c.msgID)
@@ -36,6 +39,7 @@ func TestKeyFromJob(t *testing.T) {
 func TestSubjects(t *testing.T) {
 	k := trial.Key{Study: "s1", Incarnation: "0a1b", ID: 12, Attempt: 3}
 	ev := &trial.Event{Key: k, Delivery: 2, Seq: 4}
+	u := trial.Key{Study: "über", Incarnation: "0a1b", ID: 12, Attempt: 3}
 	for _, c := range [][2]string{
 		{jobSubject("gpu", k), "automl.trials.gpu.s1.0a1b.12"},
 		{jobMsgID(k), "s1/0a1b/12/3"},
@@ -53,6 +57,15 @@ func TestSubjects(t *testing.T) {
 		{poolFilter("gpu"), "automl.trials.gpu.>"},
 		{CheckpointKey(k, 2, 9), "s1/0a1b/12/9/3.2"},
 		{SchedulerConsumer("s1", "0a1b"), "scheduler-s1-0a1b"},
+		{jobSubject("gpu", u), "automl.trials.gpu._xn--ber-goa.0a1b.12"},
+		{jobMsgID(u), "_xn--ber-goa/0a1b/12/3"},
+		{eventSubject(u, "gpu-1"), "automl.events._xn--ber-goa.0a1b.12.gpu-1"},
+		{controlSubject(u), "automl.control._xn--ber-goa.0a1b.12"},
+		{studyEvents("über", "0a1b"), "automl.events._xn--ber-goa.0a1b.>"},
+		{studyJobs("über", "0a1b"), "automl.trials.*._xn--ber-goa.0a1b.*"},
+		{requestSubject("über"), "automl.requests._xn--ber-goa"},
+		{CheckpointKey(u, 2, 9), "_xn--ber-goa/0a1b/12/9/3.2"},
+		{SchedulerConsumer("über", "0a1b"), "scheduler-_xn--ber-goa-0a1b"},
 	} {
 		if c[0] != c[1] {
 			t.Errorf("got %q, want %q", c[0], c[1])

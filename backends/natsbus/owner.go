@@ -70,7 +70,7 @@ func takeClaim(ctx context.Context, kv jetstream.KeyValue, study string, me owne
 		return nil, err
 	}
 	c := &claim{kv: kv, study: study, me: me, lease: lease}
-	rev, err := kv.Create(ctx, study, data)
+	rev, err := kv.Create(ctx, tok(study), data)
 	if err == nil {
 		c.rev = rev
 		return c, nil
@@ -78,7 +78,7 @@ func takeClaim(ctx context.Context, kv jetstream.KeyValue, study string, me owne
 	if !errors.Is(err, jetstream.ErrKeyExists) {
 		return nil, fmt.Errorf("claim study %s: %w", study, err)
 	}
-	entry, err := kv.Get(ctx, study)
+	entry, err := kv.Get(ctx, tok(study))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return takeClaim(ctx, kv, study, me, lease) // it expired just now
 	}
@@ -94,7 +94,7 @@ func takeClaim(ctx context.Context, kv jetstream.KeyValue, study string, me owne
 		return nil, fmt.Errorf("%w: study %q is run by %s; stop it first, or, if it is dead, its claim lapses %s after its last renewal (in about %s)",
 			ErrOwned, study, other, lease, max(left, 0).Round(time.Second))
 	}
-	if rev, err = kv.Update(ctx, study, data, entry.Revision()); err != nil {
+	if rev, err = kv.Update(ctx, tok(study), data, entry.Revision()); err != nil {
 		return nil, fmt.Errorf("claim study %s from a dead scheduler: %w", study, err)
 	}
 	c.rev = rev
@@ -116,9 +116,9 @@ func (c *claim) renew(ctx context.Context, lastOK time.Time) error {
 	c.mu.Lock()
 	rev := c.rev
 	c.mu.Unlock()
-	next, err := c.kv.Update(ctx, c.study, data, rev)
+	next, err := c.kv.Update(ctx, tok(c.study), data, rev)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		next, err = c.kv.Create(ctx, c.study, data) // lapsed; nobody took it
+		next, err = c.kv.Create(ctx, tok(c.study), data) // lapsed; nobody took it
 	}
 	switch {
 	case err == nil:
@@ -154,7 +154,7 @@ func (c *claim) release(ctx context.Context) {
 	rev, lost := c.rev, c.lost
 	c.mu.Unlock()
 	if lost == nil {
-		_ = c.kv.Delete(ctx, c.study, jetstream.LastRevision(rev))
+		_ = c.kv.Delete(ctx, tok(c.study), jetstream.LastRevision(rev))
 	}
 }
 

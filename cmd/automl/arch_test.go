@@ -132,6 +132,9 @@ func allowed(from, to, fromPath, toPath string) bool {
 		return may("search", "trial", "spacefile")
 	case "worker":
 		return may("trial", "plugins") || strings.HasPrefix(toPath, "automl/backends/natsbus")
+	case "study":
+		// the ask-and-tell API: a scheduler over the bolt store, no workers
+		return may("search", "trial", "spacefile", "scheduler") || strings.HasPrefix(toPath, "automl/backends/bolt")
 	case "examples":
 		return may("search", "trial", "spacefile", "plugins")
 	case "cmd", "bench":

@@ -106,7 +106,9 @@ commands show it again, revoke it, and list the enrolled workers.`,
 	token := &cobra.Command{
 		Use:   "token",
 		Short: "Print the line that makes a machine a worker of the fleet",
-		Args:  cobra.NoArgs,
+		Example: `  automl fleet token
+  automl fleet token --db runs/exp1.db`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			d, err := f.open()
 			if err != nil {
@@ -128,6 +130,8 @@ commands show it again, revoke it, and list the enrolled workers.`,
 anyone. Workers that joined keep their own identities unless --workers,
 which removes them all: the server closes their connections, and they
 need the new token. A running automl search applies it within a second.`,
+		Example: `  automl fleet revoke              # the old token enrolls nobody now
+  automl fleet revoke --workers    # and every enrolled worker is cut off`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			d, err := f.open()
@@ -154,7 +158,9 @@ need the new token. A running automl search applies it within a second.`,
 	workers := &cobra.Command{
 		Use:   "workers",
 		Short: "List the workers that joined",
-		Args:  cobra.NoArgs,
+		Example: `  automl fleet workers
+  automl fleet workers --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			d, err := f.open()
 			if err != nil {

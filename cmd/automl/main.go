@@ -48,15 +48,20 @@ algorithm, trainer). automl search runs it: a scheduler proposes trials,
 dispatches them through NATS JetStream to worker slots, and records every
 trial and intermediate metric in a bbolt file (automl.db).`,
 		Example: `  automl search -space examples/quickstart/space.yaml
+  automl report quickstart --format html -o report.html
   automl validate -space space.yaml
   automl studies
   automl trials quickstart
-  automl report quickstart --format md --top 10`,
+  automl report quickstart --format md --top 10
+  automl --version`,
+		Version:       versionText(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("automl {{.Version}}\n") // as automl version prints it
 	root.AddCommand(newSearchCmd(), newValidateCmd(), newStudiesCmd(), newTrialsCmd(), newReportCmd(), newVersionCmd())
 	root.AddCommand(extraCommands()...)
+	finishTree(root)
 	return root
 }
 

@@ -30,6 +30,12 @@ func newPluginCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plugin",
 		Short: "Serve the built-in trainers as plugin processes",
+		Long: `The built-in trainers (` + strings.Join(plugins.BuiltinNames(), ", ") + `) run as plugin processes of
+this binary: a worker slot starts automl plugin serve NAME for a study whose
+trainer.plugin names one. Nobody needs to run it by hand; a trainer of your
+own is a plugin binary (examples/custom-plugin) named by its path.`,
+		Example: `  automl plugin serve mlp     # what a worker slot runs for trainer.plugin: mlp
+  automl plugin serve --help`,
 	}
 	serve := &cobra.Command{
 		Use:   "serve NAME",
@@ -39,7 +45,13 @@ Workers start it themselves; run by hand, it says it is a plugin and exits.
 
 Built-in trainers: %s.`, strings.Join(plugins.BuiltinNames(), ", ")),
 		Example: `  automl plugin serve funcs   # what a worker slot runs for trainer.plugin: funcs`,
-		Args:    cobra.ExactArgs(1),
+		ValidArgsFunction: func(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return plugins.BuiltinNames(), cobra.ShellCompDirectiveNoFileComp
+		},
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := plugins.ServeBuiltin(args[0]); err != nil {
 				return usagef("%v", err)

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"automl/backends/natsbus"
+	"automl/plugins"
 	"automl/report"
 	"automl/scheduler"
 	"automl/spacefile"
@@ -146,7 +147,7 @@ trainer could not start, its result could not be stored) is re-run up to
 	fl.StringVar(&f.space, "space", "", "the space file (required)")
 	addDBFlag(cmd, &f.db)
 	fl.IntVar(&f.trials, "trials", 0, "trial budget (overrides the space file's; raises it on a resumed study)")
-	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process (default: CPUs; 0 with --nats)")
+	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process, one per CPU (with --nats: 0 unless given)")
 	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once, at most 4096 (default: --workers; 32 with --nats or --listen)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed (overrides the space file's; default: chosen and recorded)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "wall-time budget of the study, e.g. 30m (overrides the space file's): then no new trials, and running ones are stopped after --timeout-grace")
@@ -343,7 +344,21 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	case sum.Status == scheduler.StudyFailed:
 		return fmt.Errorf("study %s failed: %s", space.Study, sum.Reason)
 	}
+	if !f.quiet {
+		fmt.Fprintln(cmd.ErrOrStderr(), nextStep(space.Study, f.db))
+	}
 	return nil
+}
+
+// nextStep is the line that ends a successful study: where to look at it.
+// It names the binary as it was typed when that was a relative path (the
+// README's ./automl), so the line runs as it stands.
+func nextStep(study, db string) string {
+	self := "automl"
+	if a := os.Args[0]; strings.HasPrefix(a, "./") || strings.HasPrefix(a, "../") {
+		self = a
+	}
+	return fmt.Sprintf("next: %s report %s%s --format html -o report.html   (one page: leaderboard, plots, why trials did not complete)", self, study, dbArg(db))
 }
 
 // budgetOverride is the budget the command line sets: the flags given,
@@ -376,7 +391,8 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 	if err != nil {
 		return err
 	}
-	rows := report.Leaderboard(st.Study, st.Trials)
+	all := report.Leaderboard(st.Study, st.Trials)
+	rows := all
 	if len(rows) > f.top {
 		rows = rows[:f.top]
 	}
@@ -391,6 +407,9 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 	if err := printTable(w, report.Columns(st.Study, rows), rows); err != nil {
 		return err
 	}
+	if err := report.WriteReasons(w, all, false); err != nil {
+		return err
+	}
 	if sum.HasBest {
 		fmt.Fprintf(w, "\nbest: trial %d, %s = %.6g\n", sum.Best.ID, st.Study.Metric, sum.Best.Value)
 		for _, nv := range sum.Best.Params {
@@ -400,12 +419,15 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 	return nil
 }
 
-// trainerLog passes trainer output (plugin stderr) to the log at debug level.
+// trainerLog passes trainer output (plugin stderr) to the log at debug
+// level, and a trainer's warnings (plugins.WarningPrefix) at warning level.
 type trainerLog struct{ log *slog.Logger }
 
 func (t trainerLog) Write(p []byte) (int, error) {
 	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		if line != "" {
+		if w, ok := strings.CutPrefix(line, plugins.WarningPrefix); ok {
+			t.log.Warn("trainer: " + w)
+		} else if line != "" {
 			t.log.Debug("trainer: " + line)
 		}
 	}

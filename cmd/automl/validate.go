@@ -42,6 +42,9 @@ status is 0 when every file is valid and 2 otherwise.`,
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: study %q, %d parameters, algorithm %s, trainer %s, objective %s %s\n",
 					f, s.Study, s.Space.Dim(), s.Algorithm.Name, s.Trainer.Plugin, s.Objective.Direction, s.Objective.Metric)
+				if w := s.BudgetWarning(); w != nil {
+					fmt.Fprintln(cmd.OutOrStdout(), w)
+				}
 			}
 			if bad > 0 {
 				return usagef("%d mistake(s) found", bad)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"automl/plugins"
@@ -58,5 +59,21 @@ func TestExampleRunsAsAPlugin(t *testing.T) {
 		if res.Outcome != trial.ExitDone || rep.steps != 6 || res.Metrics["loss"] < want || res.Metrics["loss"] > want+0.2 {
 			t.Errorf("trial %d: %+v after %d reports; want done, loss just above %v", id, res, rep.steps, want)
 		}
+	}
+}
+
+// The binary the README tells users to build beside the example is
+// ignored by git, so it is never committed by accident.
+func TestBuiltBinaryIsIgnored(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		t.Skip("not a git work tree")
+	}
+	built := filepath.Join(strings.TrimSpace(string(top)), "examples/custom-plugin/custom-plugin")
+	if err := exec.Command("git", "check-ignore", "-q", built).Run(); err != nil {
+		t.Errorf("git does not ignore %s, the binary the README builds (git check-ignore: %v)", built, err)
 	}
 }

@@ -2,18 +2,21 @@
 """A training program for automl's exec trainer, standard library only.
 
 It fits a linear model to a fixed synthetic regression task by minibatch
-SGD with momentum and L2, and follows the exec trainer's contract:
+SGD with momentum and L2, and follows the exec trainer's contract through
+clients/python/automl_trial.py (copy that file beside your own script, or
+put its directory on PYTHONPATH):
 
 - parameters: --lr and --momentum come templated into the command line
-  ("{lr}"); l2 and batch_size are read from the JSON file AUTOML_PARAMS
-  names (AUTOML_PARAMS_JSON holds the same text);
-- metrics: one JSON line per epoch on stdout, {"step": epoch, "val_loss": ...};
-  every other line (on stdout or stderr) is the trial's log;
-- span and checkpoints: it trains epochs AUTOML_RESOURCE_FROM+1 ..
-  AUTOML_RESOURCE_TO (or --epochs when no span is given), saves its state
-  to AUTOML_CHECKPOINT_DIR after each epoch, and resumes from it; asked to
-  resume without a checkpoint of epoch AUTOML_RESOURCE_FROM, it fails
-  rather than train a fresh model under continued epoch numbers.
+  ("{lr}"); l2 and batch_size come from trial.params();
+- metrics: trial.report(epoch, val_loss=...) prints the JSON line automl
+  records; every other line (on stdout or stderr) is the trial's log;
+- span and checkpoints: it trains the epochs trial.resource_span() names
+  (or --epochs when the job has none), saves its state to
+  trial.checkpoint_dir() after each epoch, and resumes from it; asked to
+  resume without a checkpoint of the span's start, it fails rather than
+  train a fresh model under continued epoch numbers;
+- stop: once trial.should_stop() (a prune, a stop, a timeout) it returns
+  after saving the epoch it finished.
 """
 import argparse
 import json
@@ -21,6 +24,9 @@ import math
 import os
 import random
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
+import automl_trial as trial  # noqa: E402
 
 DIM = 8
 
@@ -47,25 +53,23 @@ def main():
     ap.add_argument("--momentum", type=float, default=0.0)
     ap.add_argument("--epochs", type=int, default=10)
     args = ap.parse_args()
-    with open(os.environ["AUTOML_PARAMS"]) as f:
-        params = json.load(f)
+    params = trial.params(defaults={"l2": 1e-4, "batch_size": 32})
     l2 = float(params.get("l2", 0.0))
     batch = int(params.get("batch_size", 32))
 
-    start = int(float(os.environ.get("AUTOML_RESOURCE_FROM", "0")))
-    end = int(float(os.environ.get("AUTOML_RESOURCE_TO", "0"))) or args.epochs
-    ckpt_dir = os.environ.get("AUTOML_CHECKPOINT_DIR", "")
+    start, end = trial.resource_span(default_end=args.epochs)
+    ckpt_dir = trial.checkpoint_dir()
     ckpt = os.path.join(ckpt_dir, "state.json") if ckpt_dir else ""
 
     xs, ys = make_data(1200, seed=0)  # the task is fixed; the trial seed only shuffles
     train, val = (xs[:1000], ys[:1000]), (xs[1000:], ys[1000:])
-    rng = random.Random(int(os.environ.get("AUTOML_SEED", "0")))
+    rng = random.Random(trial.seed())
     w, b, vw, vb = [0.0] * DIM, 0.0, [0.0] * DIM, 0.0
     if start > 0:
         # Continuing a promoted trial: without its state, epochs start+1..
         # would train a fresh model under the wrong numbers, so refuse.
         if not ckpt or not os.path.exists(ckpt):
-            print(f"asked to resume at epoch {start} but there is no checkpoint in AUTOML_CHECKPOINT_DIR", file=sys.stderr)
+            print(f"asked to resume at epoch {start} but there is no checkpoint in {ckpt_dir}", file=sys.stderr)
             return 2
         with open(ckpt) as f:
             s = json.load(f)
@@ -102,7 +106,10 @@ def main():
             with open(ckpt + ".tmp", "w") as f:
                 json.dump({"epoch": epoch, "w": w, "b": b, "vw": vw, "vb": vb, "rng": rng.getstate()}, f)
             os.replace(ckpt + ".tmp", ckpt)
-        print(json.dumps({"step": epoch, "val_loss": val_loss, "train_loss": mse(w, b, *train)}), flush=True)
+        trial.report(epoch, val_loss=val_loss, train_loss=mse(w, b, *train))
+        if trial.should_stop():
+            print(f"stopped after epoch {epoch}", file=sys.stderr)
+            break
     return 0
 
 

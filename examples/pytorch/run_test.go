@@ -87,19 +87,19 @@ func TestPyTorchRandomTrials(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 0))
 	best := -1.0
 	for id := range 8 {
-		p, err := random.Sampler{}.Sample(space, &search.History{}, rng)
+		p, err := random.Sampler{}.Sample(space.Space, &search.History{}, rng)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rep := &reporter{}
 		t0 := time.Now()
-		res, err := slot.Run(context.Background(), job(space, id, space.Values(p)), rep)
+		res, err := slot.Run(context.Background(), job(space, id, space.Space.Values(p)), rep)
 		if err != nil {
 			t.Fatalf("trial %d: %v", id, err)
 		}
 		acc := res.Metrics["val_accuracy"]
 		best = max(best, acc)
-		params, _ := json.Marshal(space.Values(p))
+		params, _ := json.Marshal(space.Space.Values(p))
 		t.Logf("trial %d: %v val_accuracy %.4f val_loss %.4f epochs %d wall %v %s",
 			id, res.Outcome, acc, res.Metrics["val_loss"], len(rep.steps), time.Since(t0).Round(time.Millisecond), params)
 	}

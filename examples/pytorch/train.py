@@ -3,15 +3,16 @@
 
 It trains a multilayer perceptron on a fixed synthetic task (two
 interleaved spirals in 2-D plus 6 noise features, 2000 points) and follows
-the exec trainer's contract:
+the exec trainer's contract through clients/python/automl_trial.py (copy
+that file beside your own script, or put its directory on PYTHONPATH):
 
-- every hyperparameter is read from the JSON file AUTOML_PARAMS names;
-- one JSON line per epoch on stdout: {"step", "val_loss", "val_accuracy",
-  "train_loss"}; anything else printed is the trial's log;
-- it trains epochs AUTOML_RESOURCE_FROM+1 .. AUTOML_RESOURCE_TO (or
-  --epochs when the job has no span), saves model, optimizer and RNG state
-  to AUTOML_CHECKPOINT_DIR/checkpoint.pt after every epoch, and resumes
-  from it when AUTOML_RESOURCE_FROM > 0;
+- every hyperparameter comes from trial.params();
+- trial.report(epoch, val_loss=..., val_accuracy=..., train_loss=...) after
+  each epoch; anything else printed is the trial's log;
+- it trains the epochs trial.resource_span() names (or --epochs when the job
+  has no span), saves model, optimizer and RNG state to
+  trial.checkpoint_dir()/checkpoint.pt after every epoch, and resumes from
+  it when the span starts after 0; once trial.should_stop() it returns;
 - it uses the GPU in CUDA_VISIBLE_DEVICES when there is one.
 
 Needs Debian's python3-torch (or any PyTorch >= 1.13).
@@ -23,7 +24,9 @@ import os
 import sys
 import time
 
-import torch
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
+import automl_trial as trial  # noqa: E402
+import torch  # noqa: E402
 from torch import nn
 
 
@@ -52,13 +55,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=20)
     args = ap.parse_args()
-    with open(os.environ["AUTOML_PARAMS"]) as f:
-        params = json.load(f)
-    start = int(float(os.environ.get("AUTOML_RESOURCE_FROM", "0")))
-    end = int(float(os.environ.get("AUTOML_RESOURCE_TO", "0"))) or args.epochs
-    ckpt_dir = os.environ.get("AUTOML_CHECKPOINT_DIR", "")
+    params = trial.params(defaults={"lr": 1e-3})
+    start, end = trial.resource_span(default_end=args.epochs)
+    ckpt_dir = trial.checkpoint_dir()
     ckpt = os.path.join(ckpt_dir, "checkpoint.pt") if ckpt_dir else ""
-    torch.manual_seed(int(os.environ.get("AUTOML_SEED", "0")))
+    torch.manual_seed(trial.seed())
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
     x, y = spirals(2000, noise_dims=6, seed=0)  # the task is fixed; the trial seed drives training
@@ -103,8 +104,10 @@ def main():
             torch.save({"epoch": epoch, "model": model.state_dict(), "optimizer": opt.state_dict(),
                         "rng": torch.get_rng_state()}, ckpt + ".tmp")
             os.replace(ckpt + ".tmp", ckpt)
-        print(json.dumps({"step": epoch, "val_loss": val_loss, "val_accuracy": val_acc,
-                          "train_loss": total / len(xtr)}), flush=True)
+        trial.report(epoch, val_loss=val_loss, val_accuracy=val_acc, train_loss=total / len(xtr))
+        if trial.should_stop():
+            print(f"stopped after epoch {epoch}", file=sys.stderr)
+            break
     print(f"trained epochs {start + 1}..{end} in {time.time() - t0:.2f}s")
     return 0
 
