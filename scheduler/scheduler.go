@@ -21,7 +21,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"automl/internal/cause"
 	"automl/search"
 	"automl/trial"
 )
@@ -44,7 +43,7 @@ type Scheduler struct {
 	resumed  bool
 
 	maxResourceTotal float64
-	failedLimit      int
+	fails            failures
 
 	reconcile *reconcile
 	load      load // the slots seen busy, which bound the jobs in flight
@@ -53,9 +52,11 @@ type Scheduler struct {
 	searcherDone bool
 	doneReason   string
 	draining     bool
-	failedStudy  string // why the study failed ("": it has not)
-	lastError    string
-	idle         bool // the last offer of room made the searcher create nothing
+	timeUp       time.Time // when the time budget was found used (zero: not yet)
+	timeEnded    bool      // the time budget, not a user, began the drain
+	timeStopped  bool      // the trials running past the grace were stopped
+	failedStudy  string    // why the study failed ("": it has not)
+	idle         bool      // the last offer of room made the searcher create nothing
 	runStart     time.Time
 	baseElapsed  time.Duration
 	lastCommit   time.Time
@@ -99,6 +100,11 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 	}
 	s.runStart = s.cfg.Now()
 	if err := s.recover(ctx); err != nil {
+		return Summary{}, err
+	}
+	// A study continued with its time budget used runs nothing (its
+	// re-queued trials are not dispatched) and ends at once.
+	if err := s.checkTime(ctx); err != nil {
 		return Summary{}, err
 	}
 	if err := s.step(ctx, nil, true); err != nil {
@@ -150,8 +156,8 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			}
 		case <-tick.C:
 		}
-		if s.timedOut() && !s.draining {
-			s.startDrain(ctx, "timeout reached")
+		if err := s.checkTime(ctx); err != nil {
+			return s.summary(), err
 		}
 		if err := s.step(ctx, batch, false); err != nil {
 			if ctx.Err() != nil {
@@ -165,7 +171,7 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			// The study has failed: the queued trials would most likely
 			// fail alike, so they are withdrawn (they stay pending, and
 			// run if the study is continued), not run for nothing.
-			s.startDrain(ctx, "too many failed trials")
+			s.startDrain(ctx, "the study failed")
 		}
 	}
 	if ctx.Err() != nil {
@@ -289,13 +295,15 @@ func (s *Scheduler) carryOut(eff effects) error {
 	}
 	for _, id := range eff.failed {
 		rec, _ := s.ledger.get(id)
-		s.lastError = fmt.Sprintf("trial %d: %s", id, cause.Of(rec.Error))
-		if n := s.ledger.counts[trial.Failed]; n >= s.failedLimit && s.failedStudy == "" {
-			s.failedStudy = fmt.Sprintf("%d trials failed (limit %d); last: %s", n, s.failedLimit, s.lastError)
-			s.log.Error("study failing: too many failed trials", "study", s.study.Name, "failed", n)
+		if why := s.fails.failed(id, rec.Error, s.ledger.counts[trial.Failed]); why != "" && s.failedStudy == "" {
+			s.failedStudy = why
+			s.log.Error("study failing", "study", s.study.Name, "why", why)
 		}
 	}
 	for _, ev := range eff.observe {
+		if ev.Kind == search.Exited && (ev.Status == search.Complete || ev.Status == search.Pruned) {
+			s.fails.worked()
+		}
 		acts, err := s.searcher.Observe(s.context(), ev)
 		if err != nil {
 			return fmt.Errorf("searcher: %w", err)
