@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // The page's data: one JSON document, written by hand where it is big (a
@@ -24,6 +25,9 @@ type View struct {
 	Top     int      `json:"top,omitempty"`
 	Columns []string `json:"columns,omitempty"`
 	Live    bool     `json:"live,omitempty"`
+	// DB is the study file as the user names it (--db), for the commands
+	// the page shows; "" for the default.
+	DB string `json:"db,omitempty"`
 }
 
 // dataVersion is the layout of the page's data; the script checks it.
@@ -58,7 +62,26 @@ func (d *Data) AppendJSON(b []byte, v View, generated time.Time) []byte {
 	b = append(b, `,"rungs":`...)
 	b = appendFloats(b, d.Rungs)
 	b = d.appendLanes(b)
+	b = d.appendLogs(b)
 	return append(b, '}')
+}
+
+// appendLogs writes the last lines of failed trials' logs, by trial id:
+// {"7": {"attempt": 2, "total": 1234, "dropped": 0, "lines": [[ns, "e",
+// "text"], ...]}}.
+func (d *Data) appendLogs(b []byte) []byte {
+	type log struct {
+		Attempt int             `json:"attempt"`
+		Total   int             `json:"total"`
+		Dropped int64           `json:"dropped,omitempty"`
+		Lines   []triallog.Line `json:"lines"`
+	}
+	m := make(map[string]log, len(d.Logs))
+	for id, l := range d.Logs {
+		m[strconv.Itoa(id)] = log{l.Attempt, l.Total, l.Dropped, l.Lines}
+	}
+	b = append(b, `,"logs":`...)
+	return appendMarshal(b, m)
 }
 
 func (d *Data) appendSummary(b []byte) []byte {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -204,4 +205,50 @@ func TestLogsOfATrialOnARemoteWorker(t *testing.T) {
 	if code != 0 || !strings.Contains(out, " stdout started 1\n") || !strings.Contains(out, " stderr finished 1\n") || strings.Count(out, "\n") != 2 || !strings.Contains(errOut, "on gpu-box-7") {
 		t.Errorf("logs of trial 1: exit %d\n%s%s", code, out, errOut)
 	}
+}
+
+// The HTML report of a study with a failed trial: its row in the
+// leaderboard opens the trial's last lines and the automl logs command
+// that prints them all, and so does its cause's group; checked in the
+// page's data and, in headless chromium, by clicking.
+func TestReportLinksFailedTrialsToTheirLog(t *testing.T) {
+	dir := t.TempDir()
+	logSpace(t, dir, "logs", 3, "", chatty, "")
+	if out, errOut, code := automl(t, dir, "search", "-space", "space.yaml", "--workers", "1", "--db", "runs.db"); code != 0 {
+		t.Fatalf("search exit %d:\n%s%s", code, out, errOut)
+	}
+	if _, errOut, code := automl(t, dir, "report", "logs", "--db", "runs.db", "-o", "report.html"); code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, errOut)
+	}
+	page := readFile(filepath.Join(dir, "report.html"))
+	if !strings.Contains(page, `"logs":{"1":{"attempt":1,"total":3,"lines":[[`) || !strings.Contains(page, `"ValueError: trial one fails"]`) || !strings.Contains(page, `"db":"runs.db"`) {
+		t.Fatalf("the page's data lacks trial 1's log:\n%.3000s", page[strings.Index(page, `"logs":`):])
+	}
+	chromiumPath(t)
+	b := startBrowser(t, 1400, 1800)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := b.call(ctx, true, "Page.navigate", map[string]any{"url": "file://" + filepath.Join(dir, "report.html")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor(t, ctx, `document.querySelectorAll('#leaderboard tr[data-trial]').length`, "3")
+	if n, _ := b.eval(ctx, `document.querySelectorAll('[data-log-button]').length`); n != "1" {
+		t.Errorf("%s log buttons, want one (the failed trial's)", n)
+	}
+	if _, err := b.eval(ctx, `document.querySelector('[data-log-button="1"]').click()`); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor(t, ctx, `!!document.querySelector('tr.logrow[data-log-of="1"] pre.log')`, "true")
+	got, _ := b.eval(ctx, `document.querySelector('tr.logrow[data-log-of="1"]').textContent`)
+	for _, want := range []string{"3 lines of attempt 1", "automl logs logs 1 --db runs.db", "Traceback (most recent call last):", "ValueError: trial one fails"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the log row lacks %q: %s", want, got)
+		}
+	}
+	if n, _ := b.eval(ctx, `document.querySelectorAll('#reasons details.trial-log pre.log span.l-e').length`); n != "3" {
+		t.Errorf("the cause's group shows %s stderr lines of trial 1's log, want 3", n)
+	}
+	// Closed again with the same button.
+	b.eval(ctx, `document.querySelector('[data-log-button="1"]').click()`)
+	b.waitFor(t, ctx, `document.querySelectorAll('tr.logrow').length`, "0")
 }

@@ -153,6 +153,9 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 			return f.plot + " plot", err
 		}
 		view := report.View{Sort: f.sort, Top: f.top, Columns: splitList(f.columns)}
+		if f.db != defaultDB {
+			view.DB = f.db // for the automl logs commands the page shows
+		}
 		if err := checkColumns(d.Study, d.Rows, view); err != nil {
 			return "", err
 		}

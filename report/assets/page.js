@@ -12,7 +12,7 @@
   var INK = "#1f2433", MUTED = "#6b7280", GRID = "#eef0f5", AXIS = "#c9cdd8";
 
   var D = null; // the study's data
-  var table = { sort: null, desc: false, page: 0, filter: "", rows: null };
+  var table = { sort: null, desc: false, page: 0, filter: "", rows: null, open: {} };
   var hits = {}; // canvas id -> function(x, y) returning tooltip text or null
 
   function $(id) { return document.getElementById(id); }
@@ -691,8 +691,10 @@
       var which = (r.count === 1 ? "trial " : "trials ") + r.trials.join(", ") + (r.count > r.trials.length ? ", …" : "");
       if (r.varies) which += " · numbers differ between them; trial " + r.trials[0] + "'s shown";
       var out = r.detail ? el("details", k === 0 ? { cls: "output", open: "" } : { cls: "output" }, el("summary", { cls: "hint", text: "output of trial " + r.trials[0] }), el("pre", { text: r.detail })) : null;
+      var lb = r.state === "failed" ? logBlock(r.trials[0]) : null;
+      var log = lb ? el("details", { cls: "output trial-log" }, el("summary", { cls: "hint", text: "last lines of trial " + r.trials[0] + "'s log" }), lb) : null;
       t.appendChild(el("tr", null, el("td", null, el("span", { cls: "st st-" + r.state, text: r.state })), el("td", { cls: "n", text: String(r.count) }),
-        el("td", null, el("div", { cls: "cause", text: r.text }), el("div", { cls: "hint", text: which }), out)));
+        el("td", null, el("div", { cls: "cause", text: r.text }), el("div", { cls: "hint", text: which }), out, log)));
     });
     box.appendChild(t);
     var others = Math.max(0, rs.length - shown) + (D.summary.more_reasons || 0), more = D.summary.more_trials || 0;
@@ -700,6 +702,33 @@
     if (others > 0) {
       box.appendChild(el("div", { cls: "hint", text: "and " + plural(others, "other reason") + " (" + plural(more, "trial") + "); filter the leaderboard by state to see them" }));
     }
+  }
+
+  // ---- trial logs ----
+
+  // shellWord quotes s for a POSIX shell when it needs it.
+  function shellWord(s) { return /^[A-Za-z0-9_.\/:@%+=,-]+$/.test(s) ? s : "'" + s.replace(/'/g, "'\\''") + "'"; }
+
+  // rowOf is the row index of a trial id (-1: none).
+  function rowOf(id) {
+    var T = D.trials;
+    for (var i = 0; i < T.n; i++) if (T.id[i] === id) return i;
+    return -1;
+  }
+
+  // logBlock shows the last lines of a failed trial's log (D.logs) and
+  // the command that prints all of it; null when the trial printed nothing.
+  function logBlock(id) {
+    var L = D.logs && D.logs[String(id)];
+    if (!L) return null;
+    var i = rowOf(id), c = "automl logs " + shellWord(D.study.name) + " " + id;
+    if (i >= 0 && D.trials.att[i] !== L.attempt) c += " --attempt " + L.attempt;
+    if (D.view.db) c += " --db " + shellWord(D.view.db);
+    var pre = el("pre", { cls: "log" });
+    L.lines.forEach(function (l) { pre.appendChild(el("span", { cls: "l-" + l[1] }, l[2] + "\n")); });
+    var n = L.lines.length, what = L.total > n ? "the last " + n + " of " + count(L.total) + " lines" : plural(n, "line");
+    return el("div", { cls: "logblock", "data-log": String(id) },
+      el("div", { cls: "hint" }, what + " of attempt " + L.attempt + " · all of it: ", el("code", { text: c })), pre);
   }
 
   // ---- the leaderboard ----
@@ -775,9 +804,10 @@
       i = order[k];
       var tr = el("tr", { "data-trial": String(T.id[i]), "data-state": stateName(i) });
       if (T.rank[i] === 1) tr.className = "best";
+      var id = T.id[i], hasLog = stateName(i) === "failed" && D.logs && D.logs[String(id)];
       cols.forEach(function (c) {
         var td;
-        if (c.badge) td = el("td", null, el("span", { cls: "st st-" + stateName(i), text: stateName(i) }));
+        if (c.badge) td = el("td", null, el("span", { cls: "st st-" + stateName(i), text: stateName(i) }), hasLog ? logButton(id) : null);
         else td = el("td", { text: c.get(i) });
         if (c.num) td.className = "num";
         if (c.note) td.className = "note";
@@ -785,12 +815,22 @@
         tr.appendChild(td);
       });
       tbody.appendChild(tr);
+      if (hasLog && table.open[id]) {
+        tbody.appendChild(el("tr", { cls: "logrow", "data-log-of": String(id) }, el("td", { colspan: String(cols.length) }, logBlock(id))));
+      }
     }
     if (from === to) tbody.appendChild(el("tr", null, el("td", { colspan: String(cols.length), cls: "empty", text: "no trials" + (table.filter ? " in state " + table.filter : "") })));
     $("page-info").textContent = order.length ? (from + 1) + "–" + to + " of " + order.length : "0 of 0";
     $("prev").disabled = table.page === 0;
     $("next").disabled = table.page >= pages - 1;
     $("table-hint").textContent = "click a column to sort" + (D.view.top > 0 ? "; the best " + D.view.top + " trials" : "");
+  }
+
+  // logButton opens and closes a failed trial's last lines under its row.
+  function logButton(id) {
+    var b = el("button", { type: "button", cls: "logbtn", "data-log-button": String(id), title: "the last lines this trial printed", text: table.open[id] ? "hide log" : "log" });
+    b.addEventListener("click", function () { table.open[id] = !table.open[id]; drawTable(); });
+    return b;
   }
 
   function setupTable() {
