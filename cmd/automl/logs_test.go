@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +83,10 @@ func TestLogsOfAFinishedStudy(t *testing.T) {
 	}
 	if len(streams) != 3 || streams["goodbye from trial 0"] != "stdout" || streams["a note on stderr"] != "stderr" {
 		t.Errorf("logs --json:\n%s", out)
+	}
+	// automl check verifies the log records with the others.
+	if out, _, code := automl(t, dir, "check"); code != 0 || !regexp.MustCompile(`reports, [1-9]\d* log records checked; every checksum matches`).MatchString(out) {
+		t.Errorf("check: exit %d\n%s", code, out)
 	}
 	for _, tc := range []struct {
 		args []string
