@@ -18,7 +18,8 @@ type logQueue struct {
 	lines   []*trainerpb.LogLine
 	bytes   int
 	closed  bool
-	drained chan struct{}
+	pumping bool          // the sending goroutine runs (from the first line on)
+	drained chan struct{} // closed when it has sent everything
 }
 
 const (
@@ -26,12 +27,12 @@ const (
 	logBatch     = 256 << 10 // well under the host's message cap (Config.MaxMessageSize)
 )
 
-// startLog starts sending the runner's lines.
+// startLog readies the trial's log; its sending goroutine starts with the
+// first line (a trial that logs nothing costs none).
 func (r *streamReporter) startLog() {
 	q := &r.log
 	q.cond = sync.NewCond(&q.mu)
 	q.drained = make(chan struct{})
-	go r.pumpLog()
 }
 
 // AddLine implements triallog.Sink: the line goes to the host's log of
@@ -52,6 +53,10 @@ func (r *streamReporter) AddLine(l triallog.Line) {
 	}
 	q.lines = append(q.lines, pl)
 	q.bytes += len(pl.Text) + 16
+	if !q.pumping {
+		q.pumping = true
+		go r.pumpLog()
+	}
 	q.cond.Broadcast()
 }
 
@@ -89,7 +94,10 @@ func (r *streamReporter) closeLog() {
 	q := &r.log
 	q.mu.Lock()
 	q.closed = true
+	pumping := q.pumping
 	q.cond.Broadcast()
 	q.mu.Unlock()
-	<-q.drained
+	if pumping {
+		<-q.drained
+	}
 }
