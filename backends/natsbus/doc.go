@@ -17,9 +17,12 @@
 //	         jobs as it has idle slots (feeder), never more
 //	events   stream AUTOML_EVENTS, limits retention (see EnsureStreams), file storage
 //	         subject automl.events.<study>.<inc>.<id>.<sender>, payload trial.Event (JSON),
-//	         or a JSON array of one run's events: a run that ends within startedDelay
-//	         sends its Started with its Exited; the message is acked when all its
-//	         events are. Every event carries its job's lease token (Spec.Lease).
+//	         or a JSON array of one run's events (at most 256 KiB): a run that ends
+//	         within startedDelay sends its Started with its Exited, and a run's last
+//	         log lines (Logged events) go with its Exited; the message is acked when
+//	         all its events are. Every event carries its job's lease token (Spec.Lease).
+//	         Logged events carry the trainer's output in chunks of at most 64 KiB of
+//	         lines, while the run goes (every logFlushEvery) and before its Exited.
 //	         Nats-Msg-Id <study>/<inc>/<id>/<attempt>/<delivery>/<seq>/<sender> (of its last event)
 //	         consumer scheduler-<study>-<inc>: durable pull, acked after the store commit;
 //	         acked events are purged in bulk by the study's Dispatcher
