@@ -42,6 +42,11 @@ type Param struct {
 	// When makes the parameter conditional: it is active only if, for every
 	// condition, the parent is active and takes one of the listed values.
 	When []Condition
+	// Default is the value a configuration that does not give this
+	// parameter takes (a queued configuration, an earlier trial of an
+	// edited space); Absent when the space file gives none. It is one of
+	// the parameter's values, of its own kind.
+	Default value.Value
 }
 
 // Condition is one `when:` entry: Parent must take one of Values.

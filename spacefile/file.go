@@ -34,6 +34,9 @@ type File struct {
 	Trainer trial.Trainer
 	// Space is the parameter space.
 	Space *search.Space
+	// Enqueue are the configurations the file asks to run before the
+	// algorithm's own (enqueue:), in file order.
+	Enqueue []Point
 	// OwnTrainer: read by ParseWithoutTrainer, for a program that trains
 	// the trials itself; Trainer may be empty.
 	OwnTrainer bool
@@ -51,6 +54,9 @@ type Budget struct {
 	// which are not failures of the trial. MaxFailed: failed trials that
 	// end the study.
 	Retries, MaxLost, MaxFailed *int
+	// CountFailed makes failed trials count against Trials (count_failed:
+	// true); by default they do not, so a failed trial is replaced.
+	CountFailed bool
 }
 
 // Limits of a budget, in the space file and on the command line alike.
@@ -77,6 +83,7 @@ func (b Budget) Override(o Budget) Budget {
 	if o.MaxResourceTotal > 0 {
 		b.MaxResourceTotal = o.MaxResourceTotal
 	}
+	b.CountFailed = b.CountFailed || o.CountFailed
 	for _, f := range []struct{ dst, src **int }{{&b.Retries, &o.Retries}, {&b.MaxLost, &o.MaxLost}, {&b.MaxFailed, &o.MaxFailed}} {
 		if *f.src != nil {
 			v := **f.src

@@ -143,11 +143,14 @@ func (p *parser) param(name string, n *yaml.Node, where string, s *File) (search
 			prm.Grid = p.valueList(f.val, where, "grid")
 		case "when":
 			prm.When = p.when(f.val, name, where, s)
+		case "default":
+			prm.Default, _ = p.scalarValue(f.val, where+": default")
 		}
 	}
 	if len(p.errs) > before {
 		return prm, false
 	}
+
 	switch prm.Type {
 	case search.FloatParam, search.IntParam:
 		ok := true
@@ -165,6 +168,9 @@ func (p *parser) param(name string, n *yaml.Node, where string, s *File) (search
 		if got["choices"] == nil {
 			p.errorf(posOf(n), where, "missing required key \"choices\", e.g. choices: [adam, sgd]")
 		}
+	}
+	if got["default"] != nil && len(p.errs) == before {
+		p.checkDefault(&prm, got["default"], where)
 	}
 	return prm, len(p.errs) == before
 }
@@ -250,6 +256,38 @@ func (p *parser) checkRange(prm *search.Param, got map[string]*yaml.Node, where 
 	if prm.Type == search.IntParam && prm.Step == 0 && !prm.Log {
 		prm.Step = 1
 	}
+}
+
+// checkDefault checks that a parameter's default is one of its values and
+// stores it in the parameter's own kind (1 of a float parameter is 1.0).
+func (p *parser) checkDefault(prm *search.Param, n *yaml.Node, where string) {
+	d, ok := coerceTo(prm, prm.Default)
+	if !ok {
+		p.errorf(posOf(deref(n)), where, "default %s is not one of the parameter's values (%s)", formatValue(prm.Default), domainText(prm))
+		return
+	}
+	prm.Default = d
+}
+
+// domainText describes the values a parameter takes, for messages.
+func domainText(prm *search.Param) string {
+	switch {
+	case prm.Type == search.CategoricalParam:
+		s := make([]string, len(prm.Choices))
+		for i, c := range prm.Choices {
+			s[i] = formatValue(c)
+		}
+		return "one of " + strings.Join(s, ", ")
+	case len(prm.Grid) > 0:
+		s := make([]string, len(prm.Grid))
+		for i, c := range prm.Grid {
+			s[i] = formatValue(c)
+		}
+		return "its grid " + strings.Join(s, ", ")
+	case prm.Step > 0 && !(prm.Type == search.IntParam && prm.Step == 1):
+		return fmt.Sprintf("%s from %v to %v in steps of %v", prm.Type, prm.Low, prm.High, prm.Step)
+	}
+	return fmt.Sprintf("%s from %v to %v", prm.Type, prm.Low, prm.High)
 }
 
 func trimFloat(x float64) string { return strconv.FormatFloat(x, 'g', 12, 64) }
