@@ -34,6 +34,14 @@ type Config struct {
 	// space file's. A trial budget or timeout set here also replaces the
 	// one a resumed study was stored with.
 	Override spacefile.Budget
+	// AddTrials and AddTimeout raise the budget in force by so much (the
+	// command line's --trials +N, --timeout +D); a new study's is the
+	// space file's, raised. A budget set or raised is never below what the
+	// study has used (an error wrapping ErrBadRequest).
+	AddTrials  int
+	AddTimeout time.Duration
+	// By names who runs the study (user@host), for the study's history.
+	By string
 	// Seed, when set, overrides the space file's seed. A resumed study
 	// keeps its seed; asking for another is an error.
 	Seed *uint64
@@ -67,6 +75,8 @@ func (cfg Config) check() (Config, error) {
 		return cfg, fmt.Errorf("scheduler: trials must be 0 to %d, got %d", spacefile.MaxTrials, o.Trials)
 	case o.Timeout < 0 || o.Timeout > spacefile.MaxTimeout:
 		return cfg, fmt.Errorf("scheduler: timeout must be 0 to %s, got %s", spacefile.MaxTimeout, o.Timeout)
+	case cfg.AddTrials < 0 || cfg.AddTrials > spacefile.MaxTrials || cfg.AddTimeout < 0 || cfg.AddTimeout > spacefile.MaxTimeout:
+		return cfg, fmt.Errorf("scheduler: the budget may be raised by 0 to %d trials and 0 to %s, got %d and %s", spacefile.MaxTrials, spacefile.MaxTimeout, cfg.AddTrials, cfg.AddTimeout)
 	}
 	for _, b := range []*int{o.Retries, o.MaxLost, o.MaxFailed} {
 		if b != nil && *b < 0 {

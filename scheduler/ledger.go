@@ -432,6 +432,11 @@ func (l *ledger) exit(rec *trial.Record, ev trial.Event) (effects, error) {
 		rec.Value, rec.HasValue = x.Value, true
 	}
 	if x.State == trial.Pending {
+		outcome := trial.ExitLost
+		if res != nil {
+			outcome = res.Outcome
+		}
+		supersede(rec, outcome, x.Error)
 		eff, err := l.again(rec, x.Note)
 		eff.requeued = append(eff.requeued, rec.ID)
 		eff.ran = ran

@@ -57,10 +57,16 @@ func (s *Scheduler) finished() bool {
 	case c[trial.Pending] > 0:
 		return false
 	}
-	return s.searcherDone || s.failedStudy != "" || s.idle || s.resourceSpent()
+	return (s.searcherDone && len(s.study.Queue) == 0) || s.failedStudy != "" || s.idle || s.resourceSpent()
 }
 
 func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
+	if s.failedStudy == "" && (!s.draining || s.doneReason == "timeout reached") {
+		s.failedStudy = s.noResult()
+	}
+	if n := len(s.study.Queue); n > 0 && s.failedStudy == "" && !s.draining {
+		s.log.Warn("queued configurations did not run", "study", s.study.Name, "waiting", n, "why", "the study's budget or algorithm ended it first; raise the budget (automl budget) and continue it")
+	}
 	switch {
 	case s.failedStudy != "":
 		s.study.Status, s.study.Reason = StudyFailed, s.failedStudy
@@ -73,7 +79,7 @@ func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
 			s.study.Reason = s.doneReason
 		case s.resourceSpent():
 			s.study.Reason = fmt.Sprintf("resource budget of %g %s used", s.maxResourceTotal, s.cfg.File.Resource)
-		case s.study.Trials > 0 && s.ledger.created() >= s.study.Trials:
+		case s.study.Trials > 0 && s.ledger.counted(s.budget.CountFailed) >= s.study.Trials:
 			s.study.Reason = fmt.Sprintf("trial budget of %d used", s.study.Trials)
 		default:
 			s.study.Reason = "the searcher has nothing more to run"

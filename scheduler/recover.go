@@ -38,7 +38,6 @@ func (s *Scheduler) open(ctx context.Context) error {
 		s.study = &Study{
 			Name: f.Study, Incarnation: newIncarnation(), SpaceFile: f.Path, SpaceText: f.Text,
 			Objective: f.Objective, Algorithm: f.Algorithm.Name, Seed: seed,
-			Trials: budget.Trials, Timeout: budget.Timeout,
 			Status: StudyRunning, Created: now,
 		}
 		s.pcg = rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
@@ -55,14 +54,6 @@ func (s *Scheduler) open(ctx context.Context) error {
 		}
 		s.nextID = st.Snapshot.NextID
 		s.study.Status, s.study.Reason = StudyRunning, ""
-		// The command line's budget replaces the stored one; the file's
-		// does not (it may be the file the study started with).
-		if o := s.cfg.Override; o.Trials > 0 {
-			s.study.Trials = o.Trials
-		}
-		if o := s.cfg.Override; o.Timeout > 0 {
-			s.study.Timeout = o.Timeout
-		}
 	}
 	if s.study.Incarnation == "" { // a study stored before incarnations
 		s.study.Incarnation = newIncarnation()
@@ -73,12 +64,17 @@ func (s *Scheduler) open(ctx context.Context) error {
 		}
 	}
 	s.rng = rand.New(s.pcg)
+	s.budget = budget
 	s.maxResourceTotal = budget.MaxResourceTotal
-	s.failedLimit = budget.FailedLimit(s.study.Trials)
 	s.ledger = newLedger(f.Study, s.study.Incarnation, f.Space, f.Objective, budget.Retry(), f.Resource)
 	if err := s.ledger.load(st.Trials, func(id int) ([]search.CurvePoint, error) { return s.curve(ctx, id) }); err != nil {
 		return err
 	}
+	if err := s.settleBudget(st.Study == nil); err != nil {
+		return err
+	}
+	s.failedLimit = budget.FailedLimit(s.study.Trials)
+	s.queueFromFile(st.Study == nil)
 	s.study.Slots = s.cfg.Slots
 	if s.study.Trials == 0 && s.study.Timeout == 0 && s.maxResourceTotal == 0 {
 		s.log.Warn("study has no budget: it runs until its space is exhausted or it is interrupted", "study", s.study.Name)
@@ -176,6 +172,24 @@ func (s *Scheduler) recover(ctx context.Context) error {
 		s.buf.add(eff, s.spec)
 	}
 	s.log.Info("resumed study", "study", s.study.Name, "re-queued", len(requeue), "still queued or running", len(ids)-len(requeue))
+	return nil
+}
+
+// rerunAsked reruns the trials a user asked to run again (automl retry)
+// while no scheduler ran the study; one that no longer failed or stopped
+// (it ran again meanwhile) is left as it is.
+func (s *Scheduler) rerunAsked() error {
+	for _, id := range s.study.Rerun {
+		if rec, ok := s.ledger.get(id); ok && rerunnable(rec.State) {
+			eff, err := s.ledger.rerun(id, "rerun by the user (automl retry)")
+			if err != nil {
+				return err
+			}
+			s.buf.add(eff, s.spec)
+			s.log.Info("trial rerun", "trial", id, "attempt", rec.Attempt)
+		}
+	}
+	s.study.Rerun = nil
 	return nil
 }
 

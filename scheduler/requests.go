@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"time"
 
 	"automl/trial"
 )
@@ -27,10 +28,15 @@ type StopResult struct {
 	Draining bool
 }
 
-type stopRequest struct {
-	ids    []int
-	reason string
-	reply  chan StopResult
+// controlCall is a request waiting for the loop, with where to answer.
+type controlCall struct {
+	req   ControlRequest
+	reply chan controlAnswer
+}
+
+type controlAnswer struct {
+	rep ControlReply
+	err error
 }
 
 // StopTrials is a user's abort, safe to call from any goroutine while Run
@@ -40,44 +46,142 @@ type stopRequest struct {
 // study can be continued later). reason is recorded as the trials' note
 // (default UserStopReason).
 func (s *Scheduler) StopTrials(ctx context.Context, ids []int, reason string) (StopResult, error) {
-	if reason == "" {
-		reason = UserStopReason
-	}
-	r := stopRequest{ids: ids, reason: reason, reply: make(chan StopResult, 1)}
+	rep, err := s.Control(ctx, ControlRequest{Op: "stop", IDs: ids, Reason: reason})
+	return rep.Stop, err
+}
+
+// Control carries out a user's request (ControlRequest) on the running
+// study, safe to call from any goroutine while Run runs: it returns once
+// the change is committed. A request that cannot be carried out as asked
+// fails with an error wrapping ErrBadRequest and changes nothing.
+func (s *Scheduler) Control(ctx context.Context, req ControlRequest) (ControlReply, error) {
+	c := controlCall{req: req, reply: make(chan controlAnswer, 1)}
 	select {
-	case s.requests <- r:
+	case s.requests <- c:
 	case <-s.running:
-		return StopResult{}, ErrNotRunning
+		return ControlReply{}, ErrNotRunning
 	case <-ctx.Done():
-		return StopResult{}, ctx.Err()
+		return ControlReply{}, ctx.Err()
 	}
 	select {
-	case res := <-r.reply:
-		return res, nil
+	case a := <-c.reply:
+		return a.rep, a.err
 	case <-ctx.Done():
-		return StopResult{}, ctx.Err()
+		return ControlReply{}, ctx.Err()
 	}
+}
+
+// control carries out a request inside the loop and commits it. A bad
+// request is answered and the loop goes on; any other error ends the run.
+func (s *Scheduler) control(ctx context.Context, c controlCall) error {
+	rep, err := s.apply(ctx, c.req)
+	if err == nil {
+		s.lastCommit = time.Time{} // the study record changed
+		err = s.commit(ctx)
+	}
+	c.reply <- controlAnswer{rep, err}
+	if errors.Is(err, ErrBadRequest) {
+		return nil
+	}
+	return err
+}
+
+func (s *Scheduler) apply(ctx context.Context, req ControlRequest) (ControlReply, error) {
+	var rep ControlReply
+	var err error
+	a := s.amendment()
+	switch req.Op {
+	case "stop":
+		if req.Reason == "" {
+			req.Reason = UserStopReason
+		}
+		rep.Stop, err = s.userStop(ctx, req.IDs, req.Reason)
+		if err == nil && req.By != "" {
+			what := "the whole study"
+			if len(req.IDs) > 0 {
+				what = "trial(s) " + joinIDs(req.IDs)
+			}
+			a.note("stop", req, "stop "+what)
+		}
+	case "budget":
+		if rep.Done, err = a.budget(req); err == nil {
+			s.failedLimit = s.budget.FailedLimit(s.study.Trials)
+			if s.study.Timeout > 0 && !s.timedOut() {
+				s.log.Info("time budget changed", "study", s.study.Name, "timeout", s.study.Timeout)
+			}
+		}
+	case "enqueue":
+		rep.Done, rep.Queued, err = a.enqueue(req)
+	case "retry":
+		var ids []int
+		if ids, err = a.reruns(req); err != nil {
+			break
+		}
+		if err = s.rerun(ids, "rerun by "+orUser(req.By)+" (automl retry)"); err != nil {
+			break
+		}
+		rep.Rerun = ids
+		if len(ids) > 0 {
+			what := "rerun trial(s) " + joinIDs(ids)
+			a.note("retry", req, what)
+			rep.Done = []string{what + ": each runs again as a new attempt"}
+		}
+	default:
+		err = badRequest("unknown request %q", req.Op)
+	}
+	return rep, err
+}
+
+func orUser(by string) string {
+	if by == "" {
+		return "the user"
+	}
+	return by
+}
+
+// amendment is the running study as a change sees it.
+func (s *Scheduler) amendment() *amendment {
+	a := &amendment{study: s.study, file: s.cfg.File, counted: s.ledger.counted(s.budget.CountFailed), counts: s.ledger.counts, elapsed: s.elapsed(), now: s.cfg.Now()}
+	for _, id := range s.ledger.order {
+		a.records = append(a.records, s.ledger.records[id])
+	}
+	return a
+}
+
+// rerun gives the trials a new attempt each, dispatched with the next step.
+func (s *Scheduler) rerun(ids []int, note string) error {
+	for _, id := range ids {
+		eff, err := s.ledger.rerun(id, note)
+		if err != nil {
+			return err
+		}
+		if err := s.carryOut(eff); err != nil {
+			return err
+		}
+		s.log.Info("trial rerun", "trial", id, "attempt", s.ledger.records[id].Attempt)
+	}
+	return nil
 }
 
 // userStop carries out a stop request inside the loop; the step that
 // follows commits it and sends the stop requests.
-func (s *Scheduler) userStop(ctx context.Context, r stopRequest) (StopResult, error) {
+func (s *Scheduler) userStop(ctx context.Context, ids []int, reason string) (StopResult, error) {
 	var res StopResult
-	if len(r.ids) == 0 {
+	if len(ids) == 0 {
 		if !s.draining {
-			s.startDrain(ctx, r.reason)
+			s.startDrain(ctx, reason)
 		}
 		res.Draining = true
 		return res, nil
 	}
-	for _, id := range r.ids {
+	for _, id := range ids {
 		if rec, ok := s.ledger.get(id); ok && rec.State == trial.Pending {
 			// No worker holds it (or one just took it): withdraw the job.
 			if err := s.cfg.Dispatcher.Withdraw(ctx, s.study.Name, id); err != nil {
 				s.log.Warn("withdraw stopped trial", "trial", id, "err", err)
 			}
 		}
-		outcome, eff, err := s.ledger.stopByUser(id, r.reason)
+		outcome, eff, err := s.ledger.stopByUser(id, reason)
 		if err != nil {
 			return res, err
 		}

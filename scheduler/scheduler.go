@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"automl/search"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -30,7 +31,7 @@ type Scheduler struct {
 	cfg      Config
 	log      *slog.Logger
 	drain    chan struct{}
-	requests chan stopRequest
+	requests chan controlCall
 	running  chan struct{} // closed when Run ends
 
 	study    *Study
@@ -42,8 +43,10 @@ type Scheduler struct {
 	buf      *step
 	resumed  bool
 
+	budget           spacefile.Budget // the file's, with the command line's over it
 	maxResourceTotal float64
 	failedLimit      int
+	popped           map[string]Queued // queued configurations the searcher took in this step
 
 	reconcile *reconcile
 	load      load // the slots seen busy, which bound the jobs in flight
@@ -71,7 +74,7 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg:      cfg,
 		log:      cfg.Log,
 		drain:    make(chan struct{}),
-		requests: make(chan stopRequest),
+		requests: make(chan controlCall),
 		running:  make(chan struct{}),
 		buf:      newStep(),
 	}, nil
@@ -98,6 +101,9 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 	}
 	s.runStart = s.cfg.Now()
 	if err := s.recover(ctx); err != nil {
+		return Summary{}, err
+	}
+	if err := s.rerunAsked(); err != nil {
 		return Summary{}, err
 	}
 	if err := s.step(ctx, nil, true); err != nil {
@@ -141,10 +147,8 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 				return s.summary(), errors.New("scheduler: the dispatcher closed its event stream")
 			}
 			batch = gather(events, append(batch, in), 1024)
-		case r := <-s.requests:
-			res, err := s.userStop(ctx, r)
-			r.reply <- res
-			if err != nil {
+		case c := <-s.requests:
+			if err := s.control(ctx, c); err != nil {
 				return s.summary(), err
 			}
 		case <-tick.C:
@@ -322,6 +326,10 @@ func (s *Scheduler) act(acts []search.Action) error {
 				return fmt.Errorf("searcher proposed an invalid point for trial %d: %w", a.ID, err)
 			}
 			eff = s.ledger.create(a.ID, a.Point, a.Span, now)
+			if q, ok := s.popped[a.Point.Key()]; ok {
+				delete(s.popped, a.Point.Key())
+				s.ledger.records[a.ID].Origin = q.origin()
+			}
 		case search.Stop:
 			eff, err = s.ledger.stopBySearcher(a.ID, a.Reason)
 		case search.Done:
@@ -379,6 +387,7 @@ func (s *Scheduler) context() search.Context {
 			s.nextID++
 			return id
 		},
+		Queue: s.takeQueued,
 	}
 }
 

@@ -421,9 +421,12 @@ func TestRetriesAndLostWorkers(t *testing.T) {
 	}
 	t.Run("no retries: code failure is final", func(t *testing.T) {
 		h := newHarness(t, fmt.Sprintf(braninSpace, "noretry", 6, 2))
-		sum, err, _ := h.run(context.Background(), &flaky{seen: map[int]bool{}}, 1, func(c *scheduler.Config) { c.Override.MaxFailed = new(100) })
-		if err != nil || sum.Counts[trial.Failed] != 6 {
-			t.Fatalf("%+v %v", sum, err)
+		sum, err, _ := h.run(context.Background(), &flaky{seen: map[int]bool{}}, 1, func(c *scheduler.Config) {
+			c.Override.MaxFailed = new(100)
+			c.Override.CountFailed = true
+		})
+		if err != nil || sum.Counts[trial.Failed] != 6 || sum.Status != scheduler.StudyFailed || !strings.HasPrefix(sum.Reason, "every trial failed (6); last: trial 5: ") {
+			t.Fatalf("%+v %v; want 6 failed trials (count_failed: true) and the study failed", sum, err)
 		}
 	})
 }
