@@ -31,17 +31,14 @@ type Config struct {
 	// never a backlog created up front.
 	Queue int
 	// Override is the command line's budget: a field it sets replaces the
-	// space file's. A trial budget or timeout set here also replaces the
-	// one a resumed study was stored with.
+	// space file's. Without Settle, a trial budget or timeout set here also
+	// replaces the one a resumed study was stored with.
 	Override spacefile.Budget
-	// AddTrials and AddTimeout raise the budget in force by so much (the
-	// command line's --trials +N, --timeout +D); a new study's is the
-	// space file's, raised. A budget set or raised is never below what the
-	// study has used (an error wrapping ErrBadRequest).
-	AddTrials  int
-	AddTimeout time.Duration
-	// By names who runs the study (user@host), for the study's history.
-	By string
+	// Settle, when set, is called once the study is loaded (or created,
+	// then created is true) and before it runs, with its record and its
+	// trials in id order: it may change the record (package control
+	// settles the budget a run starts with). Its error ends Run at once.
+	Settle func(study *Study, trials []trial.Record, created bool) error
 	// Seed, when set, overrides the space file's seed. A resumed study
 	// keeps its seed; asking for another is an error.
 	Seed *uint64
@@ -75,8 +72,6 @@ func (cfg Config) check() (Config, error) {
 		return cfg, fmt.Errorf("scheduler: trials must be 0 to %d, got %d", spacefile.MaxTrials, o.Trials)
 	case o.Timeout < 0 || o.Timeout > spacefile.MaxTimeout:
 		return cfg, fmt.Errorf("scheduler: timeout must be 0 to %s, got %s", spacefile.MaxTimeout, o.Timeout)
-	case cfg.AddTrials < 0 || cfg.AddTrials > spacefile.MaxTrials || cfg.AddTimeout < 0 || cfg.AddTimeout > spacefile.MaxTimeout:
-		return cfg, fmt.Errorf("scheduler: the budget may be raised by 0 to %d trials and 0 to %s, got %d and %s", spacefile.MaxTrials, spacefile.MaxTimeout, cfg.AddTrials, cfg.AddTimeout)
 	}
 	for _, b := range []*int{o.Retries, o.MaxLost, o.MaxFailed} {
 		if b != nil && *b < 0 {

@@ -38,9 +38,13 @@ func (s *Scheduler) open(ctx context.Context) error {
 		s.study = &Study{
 			Name: f.Study, Incarnation: newIncarnation(), SpaceFile: f.Path, SpaceText: f.Text,
 			Objective: f.Objective, Algorithm: f.Algorithm.Name, Seed: seed,
+			Trials: budget.Trials, Timeout: budget.Timeout, FileTrials: new(f.Budget.Trials), FileTimeout: new(f.Budget.Timeout),
 			Status: StudyRunning, Created: now,
 		}
 		s.pcg = rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
+		for _, p := range f.Enqueue { // the space file's enqueue: runs first
+			s.study.Queue = append(s.study.Queue, Queued{Params: p.Values, Source: p.Source, Time: now})
+		}
 	} else {
 		s.resumed = true
 		s.study = st.Study
@@ -54,6 +58,18 @@ func (s *Scheduler) open(ctx context.Context) error {
 		}
 		s.nextID = st.Snapshot.NextID
 		s.study.Status, s.study.Reason = StudyRunning, ""
+		// Without Settle the command line's budget replaces the stored one.
+		if o := s.cfg.Override; s.cfg.Settle == nil && o.Trials > 0 {
+			s.study.Trials = o.Trials
+		}
+		if o := s.cfg.Override; s.cfg.Settle == nil && o.Timeout > 0 {
+			s.study.Timeout = o.Timeout
+		}
+	}
+	if s.cfg.Settle != nil {
+		if err := s.cfg.Settle(s.study, st.Trials, st.Study == nil); err != nil {
+			return err
+		}
 	}
 	if s.study.Incarnation == "" { // a study stored before incarnations
 		s.study.Incarnation = newIncarnation()
@@ -70,11 +86,7 @@ func (s *Scheduler) open(ctx context.Context) error {
 	if err := s.ledger.load(st.Trials, func(id int) ([]search.CurvePoint, error) { return s.curve(ctx, id) }); err != nil {
 		return err
 	}
-	if err := s.settleBudget(st.Study == nil); err != nil {
-		return err
-	}
 	s.failedLimit = budget.FailedLimit(s.study.Trials)
-	s.queueFromFile(st.Study == nil)
 	s.study.Slots = s.cfg.Slots
 	if s.study.Trials == 0 && s.study.Timeout == 0 && s.maxResourceTotal == 0 {
 		s.log.Warn("study has no budget: it runs until its space is exhausted or it is interrupted", "study", s.study.Name)

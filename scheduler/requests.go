@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -12,31 +13,53 @@ import (
 // stopped (automl stop).
 const UserStopReason = "stopped by the user"
 
-// ErrNotRunning is returned by StopTrials when Run is not running.
+// ErrNotRunning is returned by StopTrials and Edit when Run is not running.
 var ErrNotRunning = errors.New("the scheduler is not running")
 
 // StopResult says what a stop request did, trial by trial.
 type StopResult struct {
 	// Stopping: running trials asked to stop; they end stopped when their
 	// worker answers. Stopped: pending or paused trials, stopped at once.
-	Stopping, Stopped []int
+	Stopping []int `json:"stopping,omitempty"`
+	Stopped  []int `json:"stopped,omitempty"`
 	// Finished maps trials that had already ended to their state.
-	Finished map[int]trial.State
+	Finished map[int]trial.State `json:"finished,omitempty"`
 	// Unknown are ids the study does not have.
-	Unknown []int
+	Unknown []int `json:"unknown,omitempty"`
 	// Draining is set when the request stopped the whole study.
-	Draining bool
+	Draining bool `json:"draining,omitempty"`
 }
 
-// controlCall is a request waiting for the loop, with where to answer.
-type controlCall struct {
-	req   ControlRequest
-	reply chan controlAnswer
+// Edit is a user's change to a running study (package control decides
+// what a change may be): the study's record, to change in place, and what
+// the change reads. Trials, Counts and File are read only.
+type Edit struct {
+	Study  *Study
+	Trials []*trial.Record // in id order
+	Counts map[trial.State]int
+	// Counted is how many trials count against the trial budget (failed
+	// ones only with budget.count_failed); Elapsed the time the study ran.
+	Counted int
+	Elapsed time.Duration
+	File    *spacefile.File
+	Now     time.Time
+	// Rerun, set by the change, are failed or stopped trials to run again
+	// now, each as a new attempt with the same parameters, noted Note.
+	Rerun []int
+	Note  string
 }
 
-type controlAnswer struct {
-	rep ControlReply
-	err error
+// request is a user's request waiting for the loop: a stop or an edit.
+type request struct {
+	stopIDs []int
+	reason  string
+	edit    func(*Edit) error
+	reply   chan answer
+}
+
+type answer struct {
+	stop StopResult
+	err  error
 }
 
 // StopTrials is a user's abort, safe to call from any goroutine while Run
@@ -46,111 +69,74 @@ type controlAnswer struct {
 // study can be continued later). reason is recorded as the trials' note
 // (default UserStopReason).
 func (s *Scheduler) StopTrials(ctx context.Context, ids []int, reason string) (StopResult, error) {
-	rep, err := s.Control(ctx, ControlRequest{Op: "stop", IDs: ids, Reason: reason})
-	return rep.Stop, err
+	if reason == "" {
+		reason = UserStopReason
+	}
+	a, err := s.ask(ctx, request{stopIDs: ids, reason: reason})
+	return a.stop, err
 }
 
-// Control carries out a user's request (ControlRequest) on the running
-// study, safe to call from any goroutine while Run runs: it returns once
-// the change is committed. A request that cannot be carried out as asked
-// fails with an error wrapping ErrBadRequest and changes nothing.
-func (s *Scheduler) Control(ctx context.Context, req ControlRequest) (ControlReply, error) {
-	c := controlCall{req: req, reply: make(chan controlAnswer, 1)}
-	select {
-	case s.requests <- c:
-	case <-s.running:
-		return ControlReply{}, ErrNotRunning
-	case <-ctx.Done():
-		return ControlReply{}, ctx.Err()
-	}
-	select {
-	case a := <-c.reply:
-		return a.rep, a.err
-	case <-ctx.Done():
-		return ControlReply{}, ctx.Err()
-	}
-}
-
-// control carries out a request inside the loop and commits it. A bad
-// request is answered and the loop goes on; any other error ends the run.
-func (s *Scheduler) control(ctx context.Context, c controlCall) error {
-	rep, err := s.apply(ctx, c.req)
-	if err == nil {
-		s.lastCommit = time.Time{} // the study record changed
-		err = s.commit(ctx)
-	}
-	c.reply <- controlAnswer{rep, err}
-	if errors.Is(err, ErrBadRequest) {
-		return nil
-	}
+// Edit runs change inside the loop of the running study, safe to call
+// from any goroutine while Run runs, and returns once what it changed is
+// committed (the study's record, the trials it reruns). A change that
+// fails must leave the record as it was: its error is returned and
+// nothing is committed.
+func (s *Scheduler) Edit(ctx context.Context, change func(*Edit) error) error {
+	_, err := s.ask(ctx, request{edit: change})
 	return err
 }
 
-func (s *Scheduler) apply(ctx context.Context, req ControlRequest) (ControlReply, error) {
-	var rep ControlReply
-	var err error
-	a := s.amendment()
-	switch req.Op {
-	case "stop":
-		if req.Reason == "" {
-			req.Reason = UserStopReason
-		}
-		rep.Stop, err = s.userStop(ctx, req.IDs, req.Reason)
-		if err == nil && req.By != "" {
-			what := "the whole study"
-			if len(req.IDs) > 0 {
-				what = "trial(s) " + joinIDs(req.IDs)
-			}
-			a.note("stop", req, "stop "+what)
-		}
-	case "budget":
-		if rep.Done, err = a.budget(req); err == nil {
-			s.failedLimit = s.budget.FailedLimit(s.study.Trials)
-			if s.study.Timeout > 0 && !s.timedOut() {
-				s.log.Info("time budget changed", "study", s.study.Name, "timeout", s.study.Timeout)
-			}
-		}
-	case "enqueue":
-		rep.Done, rep.Queued, err = a.enqueue(req)
-	case "retry":
-		var ids []int
-		if ids, err = a.reruns(req); err != nil {
-			break
-		}
-		if err = s.rerun(ids, "rerun by "+orUser(req.By)+" (automl retry)"); err != nil {
-			break
-		}
-		rep.Rerun = ids
-		if len(ids) > 0 {
-			what := "rerun trial(s) " + joinIDs(ids)
-			a.note("retry", req, what)
-			rep.Done = []string{what + ": each runs again as a new attempt"}
-		}
-	default:
-		err = badRequest("unknown request %q", req.Op)
+func (s *Scheduler) ask(ctx context.Context, r request) (answer, error) {
+	r.reply = make(chan answer, 1)
+	select {
+	case s.requests <- r:
+	case <-s.running:
+		return answer{}, ErrNotRunning
+	case <-ctx.Done():
+		return answer{}, ctx.Err()
 	}
-	return rep, err
+	select {
+	case a := <-r.reply:
+		return a, a.err
+	case <-ctx.Done():
+		return answer{}, ctx.Err()
+	}
 }
 
-func orUser(by string) string {
-	if by == "" {
-		return "the user"
+// serve carries out a request inside the loop. An edit that fails is
+// answered and the loop goes on; an error of the loop's own ends the run.
+func (s *Scheduler) serve(ctx context.Context, r request) error {
+	if r.edit == nil {
+		res, err := s.userStop(ctx, r.stopIDs, r.reason)
+		r.reply <- answer{stop: res, err: err}
+		return err
 	}
-	return by
-}
-
-// amendment is the running study as a change sees it.
-func (s *Scheduler) amendment() *amendment {
-	a := &amendment{study: s.study, file: s.cfg.File, counted: s.ledger.counted(s.budget.CountFailed), counts: s.ledger.counts, elapsed: s.elapsed(), now: s.cfg.Now()}
+	e := &Edit{Study: s.study, Counts: s.ledger.counts, Counted: s.ledger.counted(s.budget.CountFailed),
+		Elapsed: s.elapsed(), File: s.cfg.File, Now: s.cfg.Now()}
 	for _, id := range s.ledger.order {
-		a.records = append(a.records, s.ledger.records[id])
+		e.Trials = append(e.Trials, s.ledger.records[id])
 	}
-	return a
+	if err := r.edit(e); err != nil {
+		r.reply <- answer{err: err}
+		return nil
+	}
+	err := s.rerun(e.Rerun, e.Note)
+	if err == nil {
+		s.failedLimit = s.budget.FailedLimit(s.study.Trials)
+		s.lastCommit = time.Time{} // the study's record changed
+		err = s.commit(ctx)
+	}
+	r.reply <- answer{err: err}
+	return err
 }
 
-// rerun gives the trials a new attempt each, dispatched with the next step.
+// rerun gives failed or stopped trials a new attempt each, dispatched
+// with the next step.
 func (s *Scheduler) rerun(ids []int, note string) error {
 	for _, id := range ids {
+		if rec, ok := s.ledger.get(id); !ok || !rerunnable(rec.State) {
+			continue
+		}
 		eff, err := s.ledger.rerun(id, note)
 		if err != nil {
 			return err

@@ -31,7 +31,7 @@ type Scheduler struct {
 	cfg      Config
 	log      *slog.Logger
 	drain    chan struct{}
-	requests chan controlCall
+	requests chan request
 	running  chan struct{} // closed when Run ends
 
 	study    *Study
@@ -74,7 +74,7 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg:      cfg,
 		log:      cfg.Log,
 		drain:    make(chan struct{}),
-		requests: make(chan controlCall),
+		requests: make(chan request),
 		running:  make(chan struct{}),
 		buf:      newStep(),
 	}, nil
@@ -147,8 +147,8 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 				return s.summary(), errors.New("scheduler: the dispatcher closed its event stream")
 			}
 			batch = gather(events, append(batch, in), 1024)
-		case c := <-s.requests:
-			if err := s.control(ctx, c); err != nil {
+		case r := <-s.requests:
+			if err := s.serve(ctx, r); err != nil {
 				return s.summary(), err
 			}
 		case <-tick.C:
