@@ -87,15 +87,17 @@ type Running interface {
 func Live(ctx context.Context, s Running, req Request) (Reply, error) {
 	var rep Reply
 	if req.Op == "stop" {
-		var err error
-		if rep.Stop, err = s.StopTrials(ctx, req.IDs, req.Reason); err != nil || req.By == "" {
-			return rep, err
-		}
+		// Noted first: a stop of the whole study may end the run at once.
 		what := "stop the whole study"
 		if len(req.IDs) > 0 {
 			what = "stop trial(s) " + joinIDs(req.IDs)
 		}
-		return rep, s.Edit(ctx, func(e *scheduler.Edit) error { note(e, "stop", req, what); return nil })
+		if err := s.Edit(ctx, func(e *scheduler.Edit) error { note(e, "stop", req, what); return nil }); err != nil {
+			return rep, err
+		}
+		var err error
+		rep.Stop, err = s.StopTrials(ctx, req.IDs, req.Reason)
+		return rep, err
 	}
 	err := s.Edit(ctx, func(e *scheduler.Edit) error {
 		var err error

@@ -127,7 +127,7 @@ func timeout(e *scheduler.Edit, d time.Duration, add bool, asked string) (time.D
 	case d > spacefile.MaxTimeout:
 		return 0, badRequest("%s makes a time budget of %s; at most %dh (a year)", asked, d, int(spacefile.MaxTimeout.Hours()))
 	case d <= e.Elapsed:
-		return 0, badRequest("%s is no more than the %s study %s has run already; give more, or +D to add D", asked, e.Elapsed.Round(time.Second), e.Study.Name)
+		return 0, badRequest("%s is no more than the %s study %s has run already; give more, or +D to add D", asked, e.Elapsed.Round(100*time.Millisecond), e.Study.Name)
 	}
 	return d, nil
 }

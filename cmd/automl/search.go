@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"automl/backends/natsbus"
+	"automl/control"
 	"automl/report"
 	"automl/scheduler"
 	"automl/spacefile"
@@ -26,13 +27,15 @@ import (
 type searchFlags struct {
 	space   string
 	db      string
-	trials  int
+	trials  budgetArg // N or +N
 	workers int
 	seed    int64
-	timeout time.Duration
+	timeout budgetArg // D or +D
 	retries int
-	// override holds the budget flags given on the command line.
+	// override holds the budget flags given on the command line; budget
+	// the trial budget and timeout, set or raised.
 	override   spacefile.Budget
+	budget     control.Flags
 	maxFailed  int
 	top        int
 	asJSON     bool
@@ -70,8 +73,14 @@ slots in this process (--workers, default: the number of CPUs) and the
 study file automl.db. Every trial and intermediate metric is recorded there.
 
 Running the same command again on an existing study continues it: trials
-that were running when it stopped run again, completed ones never do, and
---trials N raises the budget.
+that were running when it stopped run again, completed ones never do.
+--trials N sets the trial budget and --trials +N adds N to it (never below
+the trials the study already has); --timeout D and +D alike. The budget
+stored with the study follows the last such change (or automl budget): a
+continued study keeps it, and takes the space file's value only when the
+file changed it since the study last ran; the log says which applies and
+why. Failed trials do not count against the trial budget (others take
+their place) unless the space file says budget.count_failed: true.
 
 The embedded server may use --nats-storage of disk in <db>.nats (default
 256MiB, or half the disk's free space when less). When the disk fills, the
@@ -121,6 +130,14 @@ trainer could not start, its result could not be stored) is re-run up to
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.seedSet = cmd.Flags().Changed("seed")
 			f.override = f.budgetOverride(cmd)
+			var err error
+			if f.budget.Trials, err = f.trials.trials("--trials"); err != nil {
+				return err
+			}
+			if f.budget.Timeout, err = f.timeout.timeout("--timeout"); err != nil {
+				return err
+			}
+			f.budget.AddTrials, f.budget.AddTimeout, f.budget.By = f.trials.add, f.timeout.add, whoami()
 			f.nats.resolve(cmd)
 			f.fleet.db = f.db
 			if !cmd.Flags().Changed("workers") && f.nats.url != "" {
@@ -138,11 +155,11 @@ trainer could not start, its result could not be stored) is re-run up to
 	fl := cmd.Flags()
 	fl.StringVar(&f.space, "space", "", "the space file (required)")
 	addDBFlag(cmd, &f.db)
-	fl.IntVar(&f.trials, "trials", 0, "trial budget (overrides the space file's; raises it on a resumed study)")
+	fl.Var(&f.trials, "trials", "trial budget: N sets it, +N adds N (overrides the space file's)")
 	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process, one per CPU (with --nats: 0 unless given)")
 	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once, at most 4096 (default: --workers; 32 with --nats or --listen)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed (overrides the space file's; default: chosen and recorded)")
-	fl.DurationVar(&f.timeout, "timeout", 0, "wall-time budget, e.g. 30m (overrides the space file's)")
+	fl.Var(&f.timeout, "timeout", "wall-time budget, e.g. 30m; +30m adds 30 minutes (overrides the space file's)")
 	fl.IntVar(&f.retries, "retries", 0, "times a trial whose code failed is run again (overrides the space file's budget.retries)")
 	fl.IntVar(&f.maxLost, "max-lost", 5, "times a run a worker reports lost is run again, not counted as failures (overrides budget.max_lost)")
 	fl.IntVar(&f.maxFailed, "max-failed", 0, "end the study after this many failed trials (default: 10% of the budget, at least 5; overrides budget.max_failed)")
@@ -181,14 +198,6 @@ func (f *searchFlags) flagsOK() error {
 		return usagef("--parallel must be at most %d (trials queued or running at once, a fleet's slots), got %d", scheduler.MaxSlots, f.parallel)
 	case f.maxLost < 0 || f.maxDeliver < 0 || f.ackWait < 0 || f.replicas < 1:
 		return usagef("--max-lost, --max-deliver and --ack-wait must be >= 0, --replicas >= 1")
-	case f.trials < 0:
-		return usagef("--trials must be >= 0, got %d", f.trials)
-	case f.trials > spacefile.MaxTrials:
-		return usagef("--trials must be at most %d (a billion), got %d", spacefile.MaxTrials, f.trials)
-	case f.timeout < 0:
-		return usagef("--timeout must be >= 0, got %s", f.timeout)
-	case f.timeout > spacefile.MaxTimeout:
-		return usagef("--timeout must be at most %dh (a year), got %s", int(spacefile.MaxTimeout.Hours()), f.timeout)
 	case f.seed < 0:
 		return usagef("--seed must be >= 0, got %d", f.seed)
 	case f.retries < 0 || f.maxFailed < 0:
@@ -272,6 +281,13 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		File: space, Store: store, StoreFile: f.db, Dispatcher: disp, Slots: slots,
 		Queue:    scheduler.DefaultQueue(space, slots),
 		Override: f.override, Log: log, Ready: startWorkers,
+		Settle: func(st *scheduler.Study, recs []trial.Record, created bool) error {
+			note, err := control.Settle(st, recs, created, space, f.budget, time.Now())
+			if note != "" {
+				log.Info(note)
+			}
+			return err
+		},
 	}
 	if f.seedSet {
 		seed := uint64(f.seed)
@@ -285,12 +301,12 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	if err != nil {
 		return err
 	}
-	// automl stop reaches the scheduler through NATS.
-	stops, err := natsbus.ServeStops(bus.nc, space.Study, s, log)
+	// automl stop, budget, enqueue and retry reach the scheduler through NATS.
+	requests, err := natsbus.ServeControl(bus.nc, space.Study, func(ctx context.Context, req []byte) []byte { return control.Serve(ctx, s, req) }, log)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = stops.Unsubscribe() }()
+	defer func() { _ = requests.Unsubscribe() }()
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -309,6 +325,9 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	})
 	if !f.quiet && last.Study != "" {
 		con.progress(last, true) // one last line with the final counts
+	}
+	if errors.Is(runErr, control.ErrBadRequest) {
+		return usageError{runErr} // a budget the study cannot continue with
 	}
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return runErr
@@ -357,7 +376,7 @@ func nextStep(study, db string) string {
 // which replace the space file's values. --max-failed 0 means the default
 // (10% of the trial budget, at least 5), as its help says.
 func (f *searchFlags) budgetOverride(cmd *cobra.Command) spacefile.Budget {
-	o := spacefile.Budget{Trials: f.trials, Timeout: f.timeout}
+	var o spacefile.Budget
 	given := cmd.Flags().Changed
 	if given("retries") {
 		o.Retries = &f.retries
