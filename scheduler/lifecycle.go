@@ -61,9 +61,6 @@ func (s *Scheduler) finished() bool {
 }
 
 func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
-	if s.failedStudy == "" && (!s.draining || s.doneReason == "timeout reached") {
-		s.failedStudy = s.noResult()
-	}
 	if n := len(s.study.Queue); n > 0 && s.failedStudy == "" && !s.draining {
 		s.log.Warn("queued configurations did not run", "study", s.study.Name, "waiting", n, "why", "the study's budget or algorithm ended it first; raise the budget (automl budget) and continue it")
 	}
@@ -90,6 +87,11 @@ func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
 			return s.summary(), err
 		}
 		s.buf.add(eff, s.spec)
+		if s.ledger.counts[trial.Completed] == 0 {
+			// Done is a study that found something: one whose every
+			// trial failed (within max_failed) has failed.
+			s.study.Status, s.study.Reason = StudyFailed, s.noneCompleted()
+		}
 	}
 	s.lastCommit = time.Time{}
 	if err := s.flush(ctx); err != nil {

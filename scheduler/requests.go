@@ -122,7 +122,7 @@ func (s *Scheduler) serve(ctx context.Context, r request) error {
 	}
 	err := s.rerun(e.Rerun, e.Note)
 	if err == nil {
-		s.failedLimit = s.budget.FailedLimit(s.study.Trials)
+		s.fails.limit = s.budget.FailedLimit(s.study.Trials)
 		s.lastCommit = time.Time{} // the study's record changed
 		err = s.commit(ctx)
 	}
