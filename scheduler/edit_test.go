@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"automl/plugins/funcs"
 	"automl/scheduler"
@@ -116,5 +117,18 @@ func TestEditARunningStudy(t *testing.T) {
 	}
 	if _, err := s.StopTrials(context.Background(), nil, ""); !errors.Is(err, scheduler.ErrNotRunning) {
 		t.Errorf("stop after the run: %v", err)
+	}
+}
+
+// Progress counts the trials the budget counts: failed ones only with
+// count_failed (else other trials take their place).
+func TestProgressCountsWhatTheBudgetCounts(t *testing.T) {
+	p := scheduler.Progress{Budget: 10, Completed: 3, Failed: 2, Pruned: 1, Elapsed: 4 * time.Second}
+	if eta, ok := p.ETA(); p.Finished() != 4 || !ok || eta != 6*time.Second {
+		t.Errorf("finished %d, eta %v; want 4 (failed trials replaced) and 6s", p.Finished(), eta)
+	}
+	p.CountFailed = true
+	if eta, _ := p.ETA(); p.Finished() != 6 || eta.Round(time.Millisecond) != 2667*time.Millisecond {
+		t.Errorf("count_failed: finished %d, eta %v; want 6 and 2.667s", p.Finished(), eta)
 	}
 }

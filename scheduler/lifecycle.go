@@ -144,7 +144,7 @@ func (s *Scheduler) progress() {
 		Completed: c[trial.Completed], Failed: c[trial.Failed],
 		Pruned: c[trial.Pruned] + c[trial.Stopped], Paused: c[trial.Paused],
 		Running: c[trial.Running], Queued: c[trial.Pending],
-		Elapsed: s.elapsed(), Draining: s.draining,
+		Elapsed: s.elapsed(), Draining: s.draining, CountFailed: s.budget.CountFailed,
 	}
 	if b, ok := s.ledger.best(); ok {
 		p.Best, p.BestID, p.HasBest = b.Value, b.ID, true

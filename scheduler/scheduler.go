@@ -8,8 +8,10 @@
 // The loop (Scheduler.Run, this file) is thin: the trials and their rules
 // live in a pure ledger (ledger.go; the exit policy itself is
 // trial.Decide), one step's writes and jobs in a step buffer (step.go),
-// loading and crash recovery in recover.go, users' stop requests in
-// requests.go, and how a run ends (drain, timeout, failure, cancel) in
+// loading and crash recovery in recover.go, users' stops and changes to a
+// running study in requests.go (Edit: what a change may be is package
+// control's), reruns in rerun.go, the configurations users queued in
+// queue.go, and how a run ends (drain, timeout, failure, cancel) in
 // lifecycle.go.
 package scheduler
 
