@@ -403,3 +403,38 @@ func TestSpaceFileEnqueue(t *testing.T) {
 		t.Errorf("origins %q; want trial 0 from line 11, and on the second run trial 2 from line 12 only", origins)
 	}
 }
+
+// A retry picks trials by how they ended: failed (all), lost (failed
+// because their runs were lost, not their code), stopped; and the time
+// budget is set or raised like the trial budget, never to no more than
+// the study has run.
+func TestRetryStatesAndTimeout(t *testing.T) {
+	h := newHarness(t, "states", 4)
+	st := scheduler.StudyState{Study: &scheduler.Study{Name: "states", Trials: 4, Elapsed: 90 * time.Second}, Trials: []trial.Record{
+		{ID: 0, State: trial.Completed},
+		{ID: 1, State: trial.Failed, Failures: 1, Error: "exit status 3"},
+		{ID: 2, State: trial.Failed, Lost: 6, Error: "lost 6 times; last: the worker died"},
+		{ID: 3, State: trial.Stopped, Note: "stopped by the user"},
+	}}
+	for _, tc := range []struct {
+		states []string
+		want   string
+	}{{nil, "[1 2]"}, {[]string{"lost"}, "[2]"}, {[]string{"stopped"}, "[3]"}, {[]string{"lost", "stopped"}, "[2 3]"}} {
+		c := scheduler.StudyState{Study: &scheduler.Study{Name: "states"}, Trials: st.Trials}
+		rep, err := control.Stored(&c, h.file, control.Request{Op: "retry", States: tc.states}, time.Now())
+		if err != nil || fmt.Sprint(rep.Rerun) != tc.want || fmt.Sprint(c.Study.Rerun) != tc.want {
+			t.Errorf("--state %v: rerun %v (record %v), %v; want %s", tc.states, rep.Rerun, c.Study.Rerun, err, tc.want)
+		}
+	}
+	if _, err := control.Stored(&st, h.file, control.Request{Op: "retry", States: []string{"pruned"}}, time.Now()); !errors.Is(err, control.ErrBadRequest) {
+		t.Errorf("--state pruned: %v", err)
+	}
+	if _, err := control.Stored(&st, h.file, control.Request{Op: "budget", Timeout: time.Minute}, time.Now()); !errors.Is(err, control.ErrBadRequest) ||
+		err.Error() != "--timeout 1m0s is no more than the 1m30s study states has run already; give more, or +D to add D" {
+		t.Errorf("a timeout below the time run: %v", err)
+	}
+	rep, err := control.Stored(&st, h.file, control.Request{Op: "budget", Timeout: time.Hour, AddTimeout: true}, time.Now())
+	if err != nil || fmt.Sprint(rep.Done) != "[budget: timeout none -> 1h1m30s]" || st.Study.Timeout != time.Hour+90*time.Second {
+		t.Errorf("+1h on a study without a timeout: %v %v; want an hour more than it ran", rep.Done, err)
+	}
+}

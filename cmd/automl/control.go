@@ -83,7 +83,10 @@ func (f *controlFlags) send(ctx context.Context, study string, req control.Reque
 		}
 		defer nc.Close()
 		rep, err := f.ask(ctx, nc, study, req)
-		if !errors.Is(err, natsbus.ErrNoScheduler) || !stored {
+		switch {
+		case errors.Is(err, natsbus.ErrNoScheduler) && !stored:
+			return rep, usagef("%v: nothing to stop (is automl search running it, on this NATS server?)", err)
+		case !errors.Is(err, natsbus.ErrNoScheduler):
 			return rep, err
 		}
 		if _, serr := os.Stat(f.db); serr != nil {
