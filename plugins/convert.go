@@ -79,11 +79,18 @@ func (e *remoteError) Error() string { return e.msg }
 func (e *remoteError) Unwrap() error { return e.kind }
 
 // checkFinite rejects NaN and infinite metrics, which no store or searcher
-// can use; a diverged trainer must say so with an error instead.
-func checkFinite(what string, step float64, m trial.Metrics) error {
-	if name, ok := m.Finite(); !ok {
-		return fmt.Errorf("%w: %s at step %v has metric %q = %v; metrics must be finite numbers (return an error for a diverged run)",
-			ErrProtocol, what, step, name, m[name])
+// can use. The message is for the trainer's author, in the SDK's terms:
+// what was reported (Reporter.Report) or returned (the Result of Run), and
+// what to do instead when training diverged.
+func checkFinite(plugin, how string, step float64, m trial.Metrics) error {
+	name, ok := m.Finite()
+	if ok {
+		return nil
 	}
-	return nil
+	where := "with Reporter.Report"
+	if how == "returned" {
+		where = "in the Result of Run"
+	}
+	return fmt.Errorf("%w: trainer %s %s metric %q = %v at step %v %s; metrics must be finite numbers: when training diverges, return an error from Run that says so (e.g. \"loss diverged at step %v; try a lower learning rate\")",
+		ErrNotFinite, plugin, how, name, m[name], step, where, step)
 }

@@ -16,10 +16,18 @@ var (
 	// fatal error, a signal).
 	ErrCrashed = errors.New("plugin crashed")
 	// ErrProtocol: the plugin broke the protocol: a message over the size
-	// limit, a NaN or infinite metric, a malformed message.
+	// limit, a malformed message.
 	ErrProtocol = errors.New("plugin protocol violation")
+	// ErrNotFinite: the trainer reported, or returned in its result, a
+	// metric that is NaN or infinite.
+	ErrNotFinite = errors.New("metric not finite")
 	// ErrTimeout: the trial ran past its trainer timeout.
 	ErrTimeout = errors.New("trial timed out")
 	// ErrUnknownBuiltin: no built-in trainer has the name.
 	ErrUnknownBuiltin = errors.New("unknown built-in trainer")
 )
+
+// WarningPrefix starts a line a trainer writes to stderr to warn the person
+// running the study (a metric line it could not read, say): hosts log such
+// a line as a warning rather than as the trainer's output.
+const WarningPrefix = "automl: warning: "

@@ -219,22 +219,32 @@ func TestOversizedReportRejected(t *testing.T) {
 	}
 }
 
-// NaN and infinite metrics are rejected with a clear error; the plugin,
-// which did nothing wrong at the protocol level, stays usable.
+// NaN and infinite metrics are rejected with an error for the plugin's
+// author, in the SDK's terms (what was reported, what was returned, what
+// to do instead), not as a protocol violation; the plugin, which did
+// nothing wrong at the protocol level, stays usable.
 func TestNonFiniteMetricsRejected(t *testing.T) {
 	p := open(t, builtinConfig(t, "t-nan"))
 	for _, tc := range []struct {
 		name   string
 		params []value.NamedValue
-		want   string
+		want   []string
 	}{
-		{"report", nil, `a report at step 1 has metric "loss" = NaN`},
-		{"result", []value.NamedValue{param("in_result", value.Bool(true))}, `the result at step 0 has metric "loss" = +Inf`},
+		{"report", nil, []string{`reported metric "loss" = NaN at step 1 with Reporter.Report`, "return an error from Run"}},
+		{"result", []value.NamedValue{param("in_result", value.Bool(true))}, []string{`returned metric "loss" = +Inf at step 0 in the Result of Run`, "return an error from Run"}},
 	} {
 		rep := &reporter{}
 		res, err := p.Run(context.Background(), spec("t-nan", 1, tc.params...), rep)
-		if !errors.Is(err, plugins.ErrProtocol) || !strings.Contains(err.Error(), tc.want) || res.Outcome != trial.ExitCrashed {
-			t.Errorf("%s: result %+v, error %v; want crashed, ErrProtocol, %q", tc.name, res, err, tc.want)
+		if !errors.Is(err, plugins.ErrNotFinite) || res.Outcome != trial.ExitCrashed {
+			t.Errorf("%s: result %+v, error %v; want crashed, ErrNotFinite", tc.name, res, err)
+		}
+		for _, w := range tc.want {
+			if err != nil && !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q lacks %q", tc.name, err, w)
+			}
+		}
+		if err != nil && strings.Contains(err.Error(), "protocol") {
+			t.Errorf("%s: a NaN metric is explained as a protocol violation: %v", tc.name, err)
 		}
 		if rep.count() != 0 {
 			t.Errorf("%s: the NaN report reached the reporter", tc.name)
@@ -242,6 +252,29 @@ func TestNonFiniteMetricsRejected(t *testing.T) {
 		if !p.Healthy() {
 			t.Fatalf("%s: plugin unhealthy after a rejected metric", tc.name)
 		}
+	}
+}
+
+// A NaN an exec program prints fails its trial with the exec trainer's
+// message for the program's author (which line, which key), through the
+// plugin host too: the host's check of the result does not replace it
+// with one for Go plugin authors.
+func TestExecNaNKeepsItsOwnMessage(t *testing.T) {
+	p := open(t, builtinConfig(t, "exec"))
+	s := spec("exec", 1)
+	s.Trainer.Config = map[string]any{"command": []any{"sh", "-c", `echo '{"step": 1, "val_loss": 0.5}'; echo '{"step": 2, "val_loss": NaN}'; sleep 5`}}
+	res, err := p.Run(context.Background(), s, &reporter{})
+	if err == nil || res.Outcome != trial.ExitCrashed {
+		t.Fatalf("result %+v, error %v; want a failed trial", res, err)
+	}
+	msg := err.Error()
+	for _, w := range []string{`printed metric "val_loss" = NaN at step 2`, `in the line {"step": 2, "val_loss": NaN}`, "lower learning rate"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error lacks %q: %s", w, msg)
+		}
+	}
+	if errors.Is(err, plugins.ErrProtocol) || errors.Is(err, plugins.ErrNotFinite) || strings.Contains(msg, "Reporter.Report") || strings.Contains(msg, "protocol") {
+		t.Errorf("an exec program's NaN is explained to a Go plugin author: %s", msg)
 	}
 }
 

@@ -25,7 +25,8 @@ import (
 //
 // The result on a stop is the plugin's (aborted unless it says pruned,
 // done or paused) with no error; a timeout fails the trial (ErrTimeout); a
-// NaN or oversized message fails it (ErrProtocol); a process that dies
+// NaN or infinite metric fails it (ErrNotFinite), an oversized message
+// too (ErrProtocol); a process that dies
 // fails it with the end of its stderr, a panic message included
 // (ErrCrashed).
 func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
@@ -108,8 +109,12 @@ func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 				}
 			case *trainerpb.PluginMessage_Result:
 				res, runErr := resultFromProto(x.Result)
-				if err := checkFinite("the result", res.Step, res.Metrics); err != nil && t.failure == nil {
-					t.failure = err
+				// A result that fails already says why (the exec trainer
+				// explains a NaN it was printed); only a success is checked.
+				if runErr == nil && res.Outcome != trial.ExitCrashed {
+					if err := checkFinite(p.name, "returned", res.Step, res.Metrics); err != nil && t.failure == nil {
+						t.failure = err
+					}
 				}
 				return t.finish(ctx, runCtx, res, runErr)
 			default:
@@ -143,7 +148,7 @@ type hostTrial struct {
 // Once the trial is stopping, every report is answered with stop.
 func (t *hostTrial) report(ctx context.Context, rep trial.Reporter, r *trainerpb.Report) error {
 	m := trial.Metrics(r.GetMetrics())
-	if err := checkFinite("a report", r.GetStep(), m); err != nil {
+	if err := checkFinite(t.p.name, "reported", r.GetStep(), m); err != nil {
 		t.stop(err)
 	}
 	stop := true

@@ -39,7 +39,7 @@ func pageParts(t *testing.T, page string) (style, data, script string) {
 func TestHTMLIsSelfContainedAndSafe(t *testing.T) {
 	d := fixtureData(t, 60, true)
 	evil := `</script><script>alert("x")</script> & <b>`
-	d.Rows[len(d.Rows)-1].Error = evil
+	d.Rows[len(d.Rows)-1].Error, d.Rows[len(d.Rows)-1].Cause = evil, evil
 	d.Study.Reason = "<img src=x onerror=alert(1)>"
 	var b bytes.Buffer
 	if err := WriteHTML(&b, d, View{Sort: "-duration", Top: 20, Columns: []string{"trial", "val_loss"}}, generated); err != nil {

@@ -70,12 +70,14 @@ func (d *Data) appendSummary(b []byte) []byte {
 	type reason struct {
 		State  string `json:"state"`
 		Text   string `json:"text"`
+		Detail string `json:"detail,omitempty"`
+		Varies bool   `json:"varies,omitempty"`
 		Count  int    `json:"count"`
 		Trials []int  `json:"trials"`
 	}
 	reasons := []reason{}
 	for _, r := range s.Reasons {
-		reasons = append(reasons, reason{r.State.String(), r.Text, r.Count, r.Trials})
+		reasons = append(reasons, reason{r.State.String(), r.Text, r.Detail, r.Varies, r.Count, r.Trials})
 	}
 	b = append(b, `,"summary":`...)
 	return appendMarshal(b, map[string]any{
@@ -182,7 +184,7 @@ func (d *Data) appendTrials(b []byte) []byte {
 		}
 		return strconv.AppendInt(b, int64(intern(w)), 10)
 	})
-	col("why", func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(intern(Why(&rows[i].Record))), 10) })
+	col("why", func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(intern(rowWhy(&rows[i]))), 10) })
 	// One column per parameter: numbers, or a level's index; null when absent.
 	b = append(b, `,"p":[`...)
 	for j := range d.Params {

@@ -19,15 +19,21 @@ import (
 type Row struct {
 	Rank int `json:"rank,omitempty"` // 1 = best; 0 for trials without a value
 	trial.Record
+	// Cause is the one line of Error that says why the trial failed (see
+	// Why), for programs reading the JSON.
+	Cause string `json:"cause,omitempty"`
 }
 
 // Leaderboard ranks a study's trials: completed trials by objective value,
 // best first (ties by id); in a multi-fidelity study, those that ended at a
 // lower rung come after the ones trained to the full budget, by resource
 // reached, then value; then trials still going (paused at a rung, running,
-// pending) by value, then pruned, stopped and failed ones.
+// pending) by value, then pruned, stopped and failed ones. Once the study
+// is over (not running), its pending and running trials are ones it never
+// ran: they come last, after the failures that explain its end.
 func Leaderboard(study *scheduler.Study, records []trial.Record) []Row {
 	maximize := study.Direction == trial.Maximize
+	over := study.Status != "" && study.Status != scheduler.StudyRunning
 	group := func(r *trial.Record) int {
 		switch r.State {
 		case trial.Completed:
@@ -38,7 +44,12 @@ func Leaderboard(study *scheduler.Study, records []trial.Record) []Row {
 				return 1 // ended at a lower rung
 			}
 			return 1
-		case trial.Paused, trial.Running, trial.Pending:
+		case trial.Running, trial.Pending:
+			if over {
+				return 6
+			}
+			return 2
+		case trial.Paused:
 			return 2
 		case trial.Pruned:
 			return 3
@@ -50,6 +61,9 @@ func Leaderboard(study *scheduler.Study, records []trial.Record) []Row {
 	rows := make([]Row, len(records))
 	for i := range records {
 		rows[i] = Row{Record: records[i]}
+		if records[i].Error != "" {
+			rows[i].Cause = Why(&records[i])
+		}
 	}
 	slices.SortStableFunc(rows, func(a, b Row) int {
 		if c := cmp.Compare(group(&a.Record), group(&b.Record)); c != 0 {
@@ -131,7 +145,7 @@ type Column struct {
 
 // Columns returns the leaderboard's columns: rank, trial, state, the
 // objective's value, each parameter, the resource reached, duration,
-// worker and a note (why a trial failed, was pruned or stopped).
+// worker and a note (why a trial failed, was pruned or stopped: see Why).
 func Columns(study *scheduler.Study, rows []Row) []Column {
 	cols := []Column{
 		{"rank", func(r *Row) string {
@@ -181,12 +195,7 @@ func Columns(study *scheduler.Study, rows []Row) []Column {
 			}
 			return r.Worker
 		}},
-		Column{"note", func(r *Row) string {
-			if r.Error != "" {
-				return trial.FirstLine(r.Error)
-			}
-			return r.Note
-		}},
+		Column{"note", rowWhy},
 	)
 	return cols
 }

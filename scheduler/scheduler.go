@@ -21,6 +21,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"automl/internal/cause"
 	"automl/search"
 	"automl/trial"
 )
@@ -288,7 +289,7 @@ func (s *Scheduler) carryOut(eff effects) error {
 	}
 	for _, id := range eff.failed {
 		rec, _ := s.ledger.get(id)
-		s.lastError = fmt.Sprintf("trial %d: %s", id, trial.FirstLine(rec.Error))
+		s.lastError = fmt.Sprintf("trial %d: %s", id, cause.Of(rec.Error))
 		if n := s.ledger.counts[trial.Failed]; n >= s.failedLimit && s.failedStudy == "" {
 			s.failedStudy = fmt.Sprintf("%d trials failed (limit %d); last: %s", n, s.failedLimit, s.lastError)
 			s.log.Error("study failing: too many failed trials", "study", s.study.Name, "failed", n)

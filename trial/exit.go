@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"automl/internal/cause"
 )
 
 // The exit policy: how a run that ended becomes a trial's next state. It
@@ -199,7 +201,7 @@ func Decide(rec Record, res *Result, obj Objective, retry Retry, pause bool, sto
 			return failed(res.Error)
 		}
 		e.State, e.Error, e.Value, e.HasValue = Pending, res.Error, 0, false
-		e.Note = fmt.Sprintf("retry %d of %d after: %s", e.Failures, retry.Retries, FirstLine(res.Error))
+		e.Note = fmt.Sprintf("retry %d of %d after: %s", e.Failures, retry.Retries, cause.Of(res.Error))
 	case ExitLost, ExitAborted:
 		// Aborted without a stop asked for: the worker shut down under it.
 		e.Lost++
@@ -207,7 +209,7 @@ func Decide(rec Record, res *Result, obj Objective, retry Retry, pause bool, sto
 			return failed(fmt.Sprintf("lost %d times; last: %s", e.Lost, res.Error))
 		}
 		e.State, e.Error, e.Value, e.HasValue = Pending, res.Error, 0, false
-		e.Note = fmt.Sprintf("re-queued (infrastructure, %d of %d): %s", e.Lost, retry.MaxLost, FirstLine(res.Error))
+		e.Note = fmt.Sprintf("re-queued (infrastructure, %d of %d): %s", e.Lost, retry.MaxLost, cause.Of(res.Error))
 	default:
 		return failed(fmt.Sprintf("unknown outcome %v", outcome))
 	}

@@ -168,6 +168,7 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 		}
 	}
 	counts := report.StateCounts(report.CountStates(rows), 0)
+	all := rows // the causes of failures count every trial, --top or not
 	shown := ""
 	if f.top > 0 && len(rows) > f.top {
 		shown = fmt.Sprintf("; the best %d of %d trials", f.top, len(rows))
@@ -198,7 +199,10 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 		return fmt.Sprintf("%d trials", len(rows)), report.WriteCSV(w, cols, rows)
 	}
 	fmt.Fprintf(w, "# Study %s\n\n%s %s, algorithm %s, %s, status %s%s\n\n", study2.Name, study2.Direction, study2.Metric, study2.Algorithm, counts, study2.Status, shown)
-	return fmt.Sprintf("%d trials", len(rows)), report.WriteMarkdown(w, cols, rows)
+	if err := report.WriteMarkdown(w, cols, rows); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d trials", len(rows)), report.WriteReasons(w, all, true)
 }
 
 // checkColumns rejects an unknown --sort or --columns name for the HTML

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"automl/backends/natsbus"
+	"automl/plugins"
 	"automl/report"
 	"automl/scheduler"
 	"automl/spacefile"
@@ -383,7 +384,8 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 	if err != nil {
 		return err
 	}
-	rows := report.Leaderboard(st.Study, st.Trials)
+	all := report.Leaderboard(st.Study, st.Trials)
+	rows := all
 	if len(rows) > f.top {
 		rows = rows[:f.top]
 	}
@@ -398,6 +400,9 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 	if err := printTable(w, report.Columns(st.Study, rows), rows); err != nil {
 		return err
 	}
+	if err := report.WriteReasons(w, all, false); err != nil {
+		return err
+	}
 	if sum.HasBest {
 		fmt.Fprintf(w, "\nbest: trial %d, %s = %.6g\n", sum.Best.ID, st.Study.Metric, sum.Best.Value)
 		for _, nv := range sum.Best.Params {
@@ -407,12 +412,15 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 	return nil
 }
 
-// trainerLog passes trainer output (plugin stderr) to the log at debug level.
+// trainerLog passes trainer output (plugin stderr) to the log at debug
+// level, and a trainer's warnings (plugins.WarningPrefix) at warning level.
 type trainerLog struct{ log *slog.Logger }
 
 func (t trainerLog) Write(p []byte) (int, error) {
 	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		if line != "" {
+		if w, ok := strings.CutPrefix(line, plugins.WarningPrefix); ok {
+			t.log.Warn("trainer: " + w)
+		} else if line != "" {
 			t.log.Debug("trainer: " + line)
 		}
 	}

@@ -20,7 +20,9 @@ func newTrialsCmd() *cobra.Command {
 		Short: "List a study's trials, best first",
 		Long: `List a study's trials ranked by the objective: completed trials best first,
 then those still running or queued, then pruned, stopped and failed ones
-with the reason. Works while the study runs.`,
+with their cause (for a failure, the line of its error that names it; --json
+has the whole error). Once the study is over, the trials it never ran come
+last. Works while the study runs.`,
 		Example: `  automl trials quickstart
   automl trials quickstart --state failed
   automl trials quickstart --json --top 5`,

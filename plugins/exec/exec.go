@@ -40,6 +40,7 @@ import (
 	"syscall"
 	"time"
 
+	"automl/internal/cause"
 	"automl/plugins"
 	"automl/plugins/internal/proc"
 	"automl/spacefile"
@@ -81,7 +82,7 @@ func (r *Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 	if err != nil {
 		return trial.Result{}, err
 	}
-	run := &execRun{spec: spec, rep: rep, log: &lineLog{out: r.Log}, name: cfg.Command[0]}
+	run := &execRun{spec: spec, rep: rep, log: &lineLog{out: r.Log}, stderr: &lineLog{}, name: cfg.Command[0]}
 	return run.run(ctx, cmd, cfg.Timeout)
 }
 
@@ -147,16 +148,22 @@ func (r *Runner) command(cfg Config, spec trial.Spec, tmp string) (*osexec.Cmd, 
 
 // execRun is one run of a program.
 type execRun struct {
-	spec trial.Spec
-	rep  trial.Reporter
-	log  *lineLog
-	name string
+	spec   trial.Spec
+	rep    trial.Reporter
+	log    *lineLog // every line that is not a metric, stdout and stderr
+	stderr *lineLog // stderr alone: what explains a failure
+	name   string
 
 	step    float64
 	metrics trial.Metrics // latest value of every metric seen
 	seen    bool          // any metric line
 	pruned  bool
 	failure error
+
+	// The lines that looked like metric lines but were not: how many, and
+	// the first with why (the author is warned once per trial).
+	badLines int
+	firstBad string
 }
 
 func (e *execRun) run(ctx context.Context, cmd *osexec.Cmd, timeout time.Duration) (trial.Result, error) {
@@ -194,7 +201,10 @@ func (e *execRun) run(ctx context.Context, cmd *osexec.Cmd, timeout time.Duratio
 	}()
 	stderrDone := make(chan struct{})
 	go func() {
-		readLines(errR, e.log.add)
+		readLines(errR, func(s string) {
+			e.log.add(s)
+			e.stderr.add(s)
+		})
 		close(stderrDone)
 	}()
 
@@ -252,15 +262,25 @@ func (e *execRun) run(ctx context.Context, cmd *osexec.Cmd, timeout time.Duratio
 // line handles one stdout line; it returns true when the program must stop
 // (a Stop directive, a non-finite metric, a failed report).
 func (e *execRun) line(ctx context.Context, line string, stopped bool) bool {
-	step, hasStep, m, ok := parseMetrics(line)
+	step, hasStep, m, ok, bad := parseMetrics(line)
 	if !ok {
 		e.log.add(line)
+		if bad != "" {
+			e.badLine(line, bad)
+		}
 		return false
 	}
 	if !hasStep {
 		step = e.step + 1
 	}
 	e.step, e.seen = step, true
+	if name, finite := m.Finite(); !finite {
+		if !stopped {
+			e.failure = fmt.Errorf("exec: %s printed metric %q = %v at step %v, in the line %s; metrics must be finite numbers, so the trial fails (a NaN or infinite loss usually means training diverged: a lower learning rate may help)",
+				e.name, name, m[name], step, clip(strings.TrimSpace(line), 200))
+		}
+		return !stopped
+	}
 	if e.metrics == nil {
 		e.metrics = trial.Metrics{}
 	}
@@ -269,10 +289,6 @@ func (e *execRun) line(ctx context.Context, line string, stopped bool) bool {
 	}
 	if stopped {
 		return false
-	}
-	if name, finite := m.Finite(); !finite {
-		e.failure = fmt.Errorf("exec: %s printed metric %q = %v at step %v; metrics must be finite (the run diverged?)", e.name, name, m[name], step)
-		return true
 	}
 	d, err := e.rep.Report(ctx, step, m)
 	switch {
@@ -304,11 +320,18 @@ func (e *execRun) result(ctx, runCtx context.Context, timeout time.Duration, exi
 		res.Outcome = trial.ExitAborted
 		return res, nil
 	case runCtx.Err() != nil:
-		return fail(fmt.Errorf("exec: %s timed out after %v; its process group was killed%s", e.name, timeout, e.logNote()))
+		return fail(fmt.Errorf("%s", e.withOutput(fmt.Sprintf("exec: %s timed out after %v; its process group was killed", e.name, timeout))))
 	case exitErr != nil:
-		return fail(fmt.Errorf("exec: %s %s%s", e.name, describeExit(exitErr), e.logNote()))
+		return fail(fmt.Errorf("%s", e.withOutput(fmt.Sprintf("exec: %s %s", e.name, describeExit(exitErr)))))
 	case !e.seen:
-		return fail(fmt.Errorf("exec: %s exited without printing a metric line such as {\"step\": 1, \"loss\": 0.5}: %w%s", e.name, trial.ErrNoMetrics, e.logNote()))
+		msg := fmt.Sprintf(`exec: %s exited without printing a metric line such as {"step": 1, "loss": 0.5} (%v)`, e.name, trial.ErrNoMetrics)
+		switch {
+		case e.badLines == 1:
+			msg += "; one line looked like one but was not: " + e.firstBad
+		case e.badLines > 1:
+			msg += fmt.Sprintf("; %d lines looked like one but were not, the first: %s", e.badLines, e.firstBad)
+		}
+		return fail(&noMetrics{e.withOutput(msg)})
 	}
 	res.Outcome = trial.ExitDone
 	if dir := e.spec.CheckpointDir; dir != "" {
@@ -319,12 +342,50 @@ func (e *execRun) result(ctx, runCtx context.Context, timeout time.Duration, exi
 	return res, nil
 }
 
-func (e *execRun) logNote() string {
-	if s := e.log.last(errorLines); s != "" {
-		return "; its log ends:\n" + s
+// badLine warns, once per run, about a line that looked like a metric line
+// but was not one (it stays in the log).
+func (e *execRun) badLine(line, why string) {
+	e.badLines++
+	if e.badLines > 1 {
+		return
 	}
-	return "; it printed no log"
+	e.firstBad = clip(strings.TrimSpace(line), 200) + ": " + why
+	e.log.note(fmt.Sprintf("%strial %v: %s printed a line that looks like a metric line but is not one, so it is kept as log: %s (warned once per trial)",
+		plugins.WarningPrefix, e.spec.Key, e.name, e.firstBad))
 }
+
+// withOutput completes a failure's message with the output that explains
+// it: first the line that names the cause (a Python traceback's exception
+// line), else the line the output ends with, on the message's own line;
+// then the last errorLines lines. It quotes stderr, or the program's other
+// output when it wrote nothing to stderr.
+func (e *execRun) withOutput(msg string) string {
+	lines, which := e.stderr.tail(errorLines), "stderr"
+	if len(lines) == 0 {
+		lines, which = e.log.tail(errorLines), "output"
+	}
+	if len(lines) == 0 {
+		return msg + "; it printed nothing"
+	}
+	line, named := cause.Explain(lines)
+	switch {
+	case named:
+		msg += ": " + line
+	case line != "":
+		msg += "; its " + which + " ends with: " + line
+	}
+	if len(lines) == 1 && line == lines[0] {
+		return msg
+	}
+	return msg + "\nits " + which + " ends:\n" + strings.Join(lines, "\n")
+}
+
+// noMetrics is a run that printed no metric line: its message, and
+// trial.ErrNoMetrics for errors.Is.
+type noMetrics struct{ msg string }
+
+func (e *noMetrics) Error() string { return e.msg }
+func (e *noMetrics) Unwrap() error { return trial.ErrNoMetrics }
 
 // describeExit says how a program that failed ended: its exit status, or
 // the signal that ended it (a SIGKILL is likely the kernel's OOM killer:

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"automl/internal/cause"
+	"automl/plugins"
 	"automl/plugins/internal/proc"
 	"automl/search/value"
 	"automl/trial"
@@ -129,8 +131,33 @@ echo '{"step": 7, "val_loss": 0.125}'`)
 	if res.Step != 7 || res.Metrics["val_loss"] != 0.125 || res.Metrics["acc"] != 0.75 {
 		t.Errorf("result %+v: want step 7, the latest val_loss and acc", res)
 	}
-	if log != "starting\n{\"note\": \"not a metric\"}\n" {
-		t.Errorf("log %q", log)
+	want := "starting\n{\"note\": \"not a metric\"}\n" + plugins.WarningPrefix +
+		`trial st/4/1: sh printed a line that looks like a metric line but is not one, so it is kept as log: {"note": "not a metric"}: "note" is a string ("not a metric"), not a number (warned once per trial)` + "\n"
+	if log != want {
+		t.Errorf("log\n%s\nwant\n%s", log, want)
+	}
+}
+
+// Lines that look like metric lines but do not parse are warned about
+// once per trial, with the line and why; the run goes on, and when no line
+// parsed at all the failure says which line looked like one.
+func TestMalformedMetricLinesAreWarnedOnce(t *testing.T) {
+	spec := shSpec(`echo '{"val_loss": "abc"}'
+echo '{"step": 2, "val_loss": "NaN"}'
+echo "{'val_loss': 0.5}"`)
+	res, err, log := run(t, context.Background(), spec, &reporter{})
+	if !errors.Is(err, trial.ErrNoMetrics) || res.Outcome != trial.ExitCrashed {
+		t.Fatalf("result %+v, error %v; want no metrics", res, err)
+	}
+	if n := strings.Count(log, plugins.WarningPrefix); n != 1 {
+		t.Errorf("%d warnings, want 1 per trial:\n%s", n, log)
+	}
+	if w := `{"val_loss": "abc"}: "val_loss" is a string ("abc"), not a number`; !strings.Contains(log, plugins.WarningPrefix+"trial st/4/1: sh printed a line that looks like a metric line") || !strings.Contains(log, w) {
+		t.Errorf("the warning lacks the trial, the line or why (%q):\n%s", w, log)
+	}
+	first, _, _ := strings.Cut(err.Error(), "\n")
+	if !strings.Contains(first, `3 lines looked like one but were not, the first: {"val_loss": "abc"}: "val_loss" is a string`) {
+		t.Errorf("the failure does not say which line looked like a metric line: %s", first)
 	}
 }
 
@@ -146,6 +173,30 @@ func TestFailureQuotesTheLastLogLines(t *testing.T) {
 	}
 	if errors.Is(err, trial.ErrNoMetrics) {
 		t.Error("a failed exit is not ErrNoMetrics")
+	}
+}
+
+// A failure's first line names its cause: a Python traceback's exception
+// line from stderr, however much the program printed to stdout after it;
+// the lines under it are stderr's last lines.
+func TestFailureNamesThePythonError(t *testing.T) {
+	spec := shSpec(`echo "epoch 1"
+printf 'Traceback (most recent call last):\n  File "/w/train.py", line 2, in <module>\n    import torch\nModuleNotFoundError: No module named %s\n' "'torch'" >&2
+i=1; while [ $i -le 80 ]; do echo "progress $i"; i=$((i+1)); done
+exit 1`)
+	_, err, _ := run(t, context.Background(), spec, &reporter{})
+	if err == nil {
+		t.Fatal("want a failure")
+	}
+	first, rest, _ := strings.Cut(err.Error(), "\n")
+	if want := "exec: sh exited with status 1: ModuleNotFoundError: No module named 'torch'"; first != want {
+		t.Errorf("first line %q, want %q", first, want)
+	}
+	if !strings.HasPrefix(rest, "its stderr ends:\nTraceback (most recent call last):") || strings.Contains(rest, "progress") {
+		t.Errorf("the lines under it are not stderr's:\n%s", rest)
+	}
+	if got := cause.Of("trial st/4/1: " + err.Error()); got != first {
+		t.Errorf("cause %q, want the first line", got)
 	}
 }
 
@@ -282,7 +333,7 @@ func TestParseMetrics(t *testing.T) {
 		{`{}`, false, 0, false, nil},
 		{`{"a": 1,}`, false, 0, false, nil},
 	} {
-		step, hasStep, m, ok := parseMetrics(tc.line)
+		step, hasStep, m, ok, _ := parseMetrics(tc.line)
 		if ok != tc.ok || step != tc.step || hasStep != tc.hasStep || len(m) != len(tc.m) {
 			t.Errorf("%s: got %v %v %v %v", tc.line, step, hasStep, m, ok)
 			continue
@@ -291,6 +342,31 @@ func TestParseMetrics(t *testing.T) {
 			if got := m[k]; got != v && !(math.IsNaN(got) && math.IsNaN(v)) {
 				t.Errorf("%s: %s = %v, want %v", tc.line, k, got, v)
 			}
+		}
+	}
+}
+
+// Why a line that looks like a metric line is not one, for the warning.
+func TestMalformedMetricReasons(t *testing.T) {
+	for _, tc := range []struct{ line, why string }{
+		{`{"val_loss": "abc"}`, `"val_loss" is a string ("abc"), not a number`},
+		{`{"val_loss": "NaN"}`, `"val_loss" is a string ("NaN"), not a number`},
+		{`{'val_loss': 0.5}`, `names need double quotes (print json.dumps(metrics), not the dict itself)`},
+		{`{"a": true}`, `"a" is true, not a number`},
+		{`{"a": null, "b": 1}`, `"a" is null, not a number`},
+		{`{"a": [1], "b": {"c": 1}}`, `"a" is a list, not a number`},
+		{`{"b": {"c": 1}}`, `"b" is an object, not a number`},
+		{`{"a": 1e999}`, `"a" is 1e999, out of the range of a float64`},
+		{`{"step": 1}`, `it has no metric besides "step"`},
+		{`{}`, `it has no metric`},
+		{`{"a": 1} {"b": 2}`, `more than one JSON value`},
+		{`{"a": 1,}`, `it is not JSON (`},
+		{`epoch 3 loss 0.4`, ``},
+		{`{"step": 3, "val_loss": 0.41}`, ``},
+	} {
+		_, _, _, _, bad := parseMetrics(tc.line)
+		if (tc.why == "") != (bad == "") || !strings.Contains(bad, tc.why) {
+			t.Errorf("%s: why %q, want %q", tc.line, bad, tc.why)
 		}
 	}
 }

@@ -41,12 +41,25 @@ func (l *lineLog) add(line string) {
 	}
 }
 
+// note writes a line to out without keeping it: a message about the log
+// (a warning), not a line of it.
+func (l *lineLog) note(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.out != nil {
+		io.WriteString(l.out, line+"\n")
+	}
+}
+
 // last returns the last n lines, joined.
-func (l *lineLog) last(n int) string {
+func (l *lineLog) last(n int) string { return strings.Join(l.tail(n), "\n") }
+
+// tail returns a copy of the last n lines.
+func (l *lineLog) tail(n int) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	from := max(0, len(l.lines)-n)
-	return strings.Join(l.lines[from:], "\n")
+	return append([]string(nil), l.lines[from:]...)
 }
 
 // String returns the whole kept log.

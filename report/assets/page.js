@@ -685,9 +685,14 @@
     clear(box);
     if (!rs.length) { box.appendChild(el("div", { cls: "empty", text: "Every trial that ended completed." })); return; }
     var t = el("table", { cls: "reasons" }), shown = 6;
-    rs.slice(0, shown).forEach(function (r) {
+    rs.slice(0, shown).forEach(function (r, k) {
+      // The cause, the trials, and the end of the first trial's output
+      // (open for the most frequent cause).
+      var which = (r.count === 1 ? "trial " : "trials ") + r.trials.join(", ") + (r.count > r.trials.length ? ", …" : "");
+      if (r.varies) which += " · numbers differ between them; trial " + r.trials[0] + "'s shown";
+      var out = r.detail ? el("details", k === 0 ? { cls: "output", open: "" } : { cls: "output" }, el("summary", { cls: "hint", text: "output of trial " + r.trials[0] }), el("pre", { text: r.detail })) : null;
       t.appendChild(el("tr", null, el("td", null, el("span", { cls: "st st-" + r.state, text: r.state })), el("td", { cls: "n", text: String(r.count) }),
-        el("td", null, el("div", { text: r.text }), el("div", { cls: "hint", text: "trials " + r.trials.join(", ") + (r.count > r.trials.length ? ", …" : "") }))));
+        el("td", null, el("div", { cls: "cause", text: r.text }), el("div", { cls: "hint", text: which }), out)));
     });
     box.appendChild(t);
     var others = Math.max(0, rs.length - shown) + (D.summary.more_reasons || 0), more = D.summary.more_trials || 0;
