@@ -37,6 +37,14 @@ type Config struct {
 	// Seed, when set, overrides the space file's seed. A resumed study
 	// keeps its seed; asking for another is an error.
 	Seed *uint64
+	// AllowSpaceChange lets a study continue with an edited space file
+	// (bounds, choices, parameters added with a default or removed, log,
+	// step, conditions, a sampler's options): its earlier trials stay as
+	// recorded and the search learns from those that fit the new space.
+	// Without it such a study is refused with ErrSpaceChanged, which lists
+	// the changes. SpaceEdited, when set, is told of an edit applied.
+	AllowSpaceChange bool
+	SpaceEdited      func(SpaceEdit)
 
 	Log *slog.Logger
 	// Progress, when set, is called after every step with the study's state.

@@ -79,6 +79,12 @@ func (s *Scheduler) open(ctx context.Context) error {
 	if err := s.ledger.load(st.Trials, func(id int) ([]search.CurvePoint, error) { return s.curve(ctx, id) }); err != nil {
 		return err
 	}
+	switch {
+	case s.edit != nil:
+		s.applyEdit(st)
+	case s.ledger.outsideCount() > 0:
+		s.log.Info(s.learning(len(st.Trials)), "study", s.study.Name)
+	}
 	s.study.Slots = s.cfg.Slots
 	if s.study.Trials == 0 && s.study.Timeout == 0 && s.maxResourceTotal == 0 {
 		s.log.Warn("study has no budget: it runs until its space is exhausted or it is interrupted", "study", s.study.Name)
@@ -109,7 +115,8 @@ func (s *Scheduler) studySeed(st StudyState) uint64 {
 	return binary.LittleEndian.Uint64(b[:]) >> 1
 }
 
-// checkResume refuses to continue a study with a different space or seed.
+// checkResume refuses to continue a study with a different space or seed;
+// an edit of its parameters is checked by checkEdit.
 func (s *Scheduler) checkResume(st StudyState) error {
 	parse := spacefile.Parse
 	if s.cfg.File.OwnTrainer {
@@ -119,8 +126,9 @@ func (s *Scheduler) checkResume(st StudyState) error {
 	if err != nil {
 		return fmt.Errorf("study %s: its stored space file no longer parses: %w", st.Study.Name, err)
 	}
-	if diff := spacefile.Diff(old, s.cfg.File); diff != "" {
-		return fmt.Errorf("study %q already exists with a different space (%s); to start a new study, change `study:` in %s or use another --db", st.Study.Name, diff, s.cfg.File.Path)
+	e := spacefile.Compare(old, s.cfg.File)
+	if e.Other != "" {
+		return fmt.Errorf("study %q already exists with a different space (%s); to start a new study, change `study:` in %s or use another --db", st.Study.Name, e.Other, s.cfg.File.Path)
 	}
 	if seed := s.cfg.Seed; seed != nil && *seed != st.Study.Seed {
 		return fmt.Errorf("study %q was created with seed %d; it cannot continue with --seed %d", st.Study.Name, st.Study.Seed, *seed)
@@ -128,7 +136,10 @@ func (s *Scheduler) checkResume(st StudyState) error {
 	if st.Snapshot.Version > SnapshotVersion {
 		return fmt.Errorf("study %q has snapshot version %d, newer than this automl (%d)", st.Study.Name, st.Snapshot.Version, SnapshotVersion)
 	}
-	return nil
+	if e.Empty() {
+		return nil
+	}
+	return s.checkEdit(st, e)
 }
 
 // recover re-queues the trials a previous run left pending or running:

@@ -42,6 +42,7 @@ type Scheduler struct {
 	ledger   *ledger
 	buf      *step
 	resumed  bool
+	edit     *SpaceEdit // an edit of the space to apply as the study opens
 
 	maxResourceTotal float64
 	failedLimit      int

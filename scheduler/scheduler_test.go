@@ -479,7 +479,7 @@ func TestResumeRefusesAnotherSpaceOrSeed(t *testing.T) {
 	h.text = strings.Replace(fmt.Sprintf(braninSpace, "guard", 3, 4), "high: 15", "high: 14", 1)
 	h.space = parse(t, h.text)
 	_, err, _ := h.run(context.Background(), funcs.Runner{}, 1, nil)
-	if err == nil || !strings.Contains(err.Error(), `parameter "x1" changed`) {
+	if err == nil || !strings.Contains(err.Error(), `x1: high 15 → 14 (narrowed)`) || !errors.Is(err, scheduler.ErrSpaceChanged) {
 		t.Fatalf("changed space: %v", err)
 	}
 	h.text = fmt.Sprintf(braninSpace, "guard", 3, 4)
