@@ -42,7 +42,8 @@ type Config struct {
 	// step, conditions, a sampler's options): its earlier trials stay as
 	// recorded and the search learns from those that fit the new space.
 	// Without it such a study is refused with ErrSpaceChanged, which lists
-	// the changes. SpaceEdited, when set, is told of an edit applied.
+	// the changes. SpaceEdited, when set, is told of an edit applied
+	// (else the log is).
 	AllowSpaceChange bool
 	SpaceEdited      func(SpaceEdit)
 

@@ -193,11 +193,12 @@ func (s *Scheduler) applyEdit(st StudyState) {
 	s.study.SpaceVersions = vs
 	s.study.SpaceFile, s.study.SpaceText = f.Path, f.Text
 	s.edit.Learning = s.learning(len(st.Trials))
-	s.log.Info("the study's space changed", "study", s.study.Name, "version", s.edit.Version, "from trial", s.edit.FirstTrial, "changes", strings.Join(s.edit.Changes, "; "))
-	s.log.Info(s.edit.Learning)
 	if s.cfg.SpaceEdited != nil {
 		s.cfg.SpaceEdited(*s.edit)
+		return
 	}
+	s.log.Info("the study's space changed", "study", s.study.Name, "version", s.edit.Version, "from trial", s.edit.FirstTrial, "changes", strings.Join(s.edit.Changes, "; "))
+	s.log.Info(s.edit.Learning, "study", s.study.Name)
 }
 
 // learning says which of the earlier trials the search learns from: those

@@ -53,6 +53,7 @@ type searchFlags struct {
 	replicas    int
 	store       storeFlags
 	grace       time.Duration
+	allowEdit   bool
 }
 
 // remote reports whether workers of other processes can join the study.
@@ -73,6 +74,15 @@ study file automl.db. Every trial and intermediate metric is recorded there.
 Running the same command again on an existing study continues it: trials
 that were running when it stopped run again, completed ones never do, and
 --trials N raises the budget.
+
+An edited space file (a bound widened or narrowed, choices added or
+removed, a parameter added with a default: for the earlier trials or
+removed, log or step changed) is shown change by change and refused; run
+again with --allow-space-change to apply it. The earlier trials stay as
+they were; new trials come from the new space, and model-based algorithms
+learn from every earlier trial that fits it (the log says how many). A
+parameter's type, the objective, the algorithm and the trainer cannot
+change within a study.
 
 The embedded server may use --nats-storage of disk in <db>.nats (default
 256MiB, or half the disk's free space when less). When the disk fills, the
@@ -116,6 +126,7 @@ trainer could not start, its result could not be stored) is re-run up to
 		Example: `  automl search -space examples/quickstart/space.yaml
   automl search -space space.yaml --trials 200 --workers 8 --seed 42
   automl search -space space.yaml --db runs/exp1.db --timeout 2h
+  automl search -space edited.yaml --allow-space-change --trials 300
   automl search -space space.yaml --listen 0.0.0.0:4222 --workers 0 --parallel 16
   automl search -space space.yaml --nats nats://nats.internal:4222 --user scheduler --parallel 64`,
 		Args: cobra.NoArgs,
@@ -160,6 +171,7 @@ trainer could not start, its result could not be stored) is re-run up to
 	fl.DurationVar(&f.ackWait, "ack-wait", 0, "job lease: a silent worker's trials go elsewhere after it (default: the pool's, 60s when new)")
 	fl.IntVar(&f.maxDeliver, "max-deliver", 0, "times a job is handed out before its trial fails (default: the pool's, 10 when new)")
 	fl.IntVar(&f.replicas, "replicas", 1, "stream replicas when creating them (3 on a JetStream cluster)")
+	fl.BoolVar(&f.allowEdit, "allow-space-change", false, "continue an existing study with an edited space file (bounds, choices, parameters added with a default: or removed); without it the changes are shown and refused")
 	fl.DurationVar(&f.grace, "timeout-grace", 30*time.Second, "after SIGINT or SIGTERM, how long running trials may take to finish before they are stopped (0: stop them at once)")
 	addStoreFlags(cmd, &f.store)
 	_ = cmd.MarkFlagRequired("space")
@@ -273,6 +285,10 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		File: space, Store: store, StoreFile: f.db, Dispatcher: disp, Slots: slots,
 		Queue:    scheduler.DefaultQueue(space, slots),
 		Override: f.override, Log: log, Ready: startWorkers,
+		AllowSpaceChange: f.allowEdit,
+	}
+	if !f.quiet {
+		cfg.SpaceEdited = func(e scheduler.SpaceEdit) { fmt.Fprint(con, spaceEditText(e)) }
 	}
 	if f.seedSet {
 		seed := uint64(f.seed)
@@ -311,6 +327,9 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	if !f.quiet && last.Study != "" {
 		con.progress(last, true) // one last line with the final counts
 	}
+	if errors.Is(runErr, scheduler.ErrSpaceChanged) {
+		return usageError{runErr}
+	}
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return runErr
 	}
@@ -341,6 +360,13 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		fmt.Fprintln(cmd.ErrOrStderr(), nextStep(space.Study, f.db))
 	}
 	return nil
+}
+
+// spaceEditText says what an edit of the study's space changed, a line
+// each, and what the search learns from.
+func spaceEditText(e scheduler.SpaceEdit) string {
+	return fmt.Sprintf("study %s: its space changed (version %d, from trial %d):\n  %s\n%s\n",
+		e.Study, e.Version, e.FirstTrial, strings.Join(e.Changes, "\n  "), e.Learning)
 }
 
 // nextStep is the line that ends a successful study: where to look at it.

@@ -66,6 +66,10 @@ type studyJSON struct {
 	Updated   time.Time      `json:"updated"`
 	Elapsed   string         `json:"elapsed"`
 	Seconds   float64        `json:"elapsed_seconds"`
+	// SpaceVersions, once the study's space has been edited: each version
+	// with the first trial created under it and the changes (automl report
+	// STUDY --format json has their texts).
+	SpaceVersions []scheduler.SpaceVersion `json:"space_versions,omitempty"`
 }
 
 func studiesJSON(infos []scheduler.StudyInfo) []studyJSON {
@@ -78,6 +82,10 @@ func studiesJSON(infos []scheduler.StudyInfo) []studyJSON {
 		}
 		for st, n := range in.Counts {
 			s.Trials[st.String()] = n
+		}
+		for _, v := range in.SpaceVersions {
+			v.SpaceText = ""
+			s.SpaceVersions = append(s.SpaceVersions, v)
 		}
 		if in.HasBest {
 			b, id := in.Best, in.BestID
