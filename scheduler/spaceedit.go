@@ -72,19 +72,23 @@ type SpaceEdit struct {
 // ErrSpaceChanged is the error of a study continued with an edited space
 // file that it may not take: without AllowSpaceChange (the error lists
 // the changes and the flag that applies them), or with a change no study
-// can take (a parameter's type, the grid of a grid search).
+// can take (a parameter's type, the grid of a grid search). It is an
+// ErrCannotResume too.
 var ErrSpaceChanged = errors.New("the study's space file changed")
 
 // spaceError is an ErrSpaceChanged that says why in full.
 type spaceError string
 
-func (e spaceError) Error() string        { return string(e) }
-func (e spaceError) Is(target error) bool { return target == ErrSpaceChanged }
+func (e spaceError) Error() string { return string(e) }
+func (e spaceError) Is(target error) bool {
+	return target == ErrSpaceChanged || target == ErrCannotResume
+}
 
-// checkEdit decides whether the study may go on in the edited space file
-// f, given how it differs from the one it last ran with: the change is refused, or
-// kept in s.edit to apply once the study is loaded.
-func (s *Scheduler) checkEdit(st StudyState, e spacefile.Edit) error {
+// checkEdit decides whether the study may go on in the edited space file,
+// given how it differs from the one it last ran with (and notes on other
+// changes let through): the change is refused, or kept in s.edit to apply
+// once the study is loaded.
+func (s *Scheduler) checkEdit(st StudyState, e spacefile.Edit, notes []string) error {
 	f := s.cfg.File
 	name := fmt.Sprintf("study %q%s", st.Study.Name, inFile(s.cfg.StoreFile))
 	for _, p := range e.Params {
@@ -112,7 +116,7 @@ func (s *Scheduler) checkEdit(st StudyState, e spacefile.Edit) error {
 		}
 		lines = append(lines, line)
 	}
-	lines = append(lines, nonEmpty(e.Order, e.Options)...)
+	lines = append(append(lines, nonEmpty(e.Order, e.Options)...), notes...)
 	if !s.cfg.AllowSpaceChange {
 		return spaceError(fmt.Sprintf("%s ran with another version of its space file; the changes in %s:\n  %s\nto apply them, run again with --allow-space-change: the earlier trials stay as they were, the search goes on in the new space and learns from the earlier trials that fit it; to start a new study instead, change `study:` in %s or use another --db",
 			name, f.Path, strings.Join(lines, "\n  "), f.Path))
@@ -136,7 +140,7 @@ func (s *Scheduler) defaults(recs []trial.Record, e spacefile.Edit) (map[string]
 		i := f.Space.Index(p.Name)
 		added = append(added, i)
 		if params[i].Default.IsAbsent() { // a stand-in, to see where it would be needed
-			params[i].Default = anyValue(&params[i])
+			params[i].Default = exampleValue(&params[i])
 		}
 	}
 	if len(added) == 0 {
@@ -162,14 +166,14 @@ func (s *Scheduler) defaults(recs []trial.Record, e spacefile.Edit) (map[string]
 		name := params[j].Name
 		if c := n[name]; c > 0 && f.Space.Params[j].Default.IsAbsent() {
 			return nil, spaceError(f.ParamError(name, "added to a study whose %s ran without it: give it a default: the value they ran with (e.g. default: %s)",
-				plural(c, "earlier trial"), anyValue(&params[j])).Error())
+				plural(c, "earlier trial"), exampleValue(&params[j])).Error())
 		}
 	}
 	return n, nil
 }
 
-// anyValue is a value the parameter can take, for an example.
-func anyValue(p *search.Param) value.Value {
+// exampleValue is a value the parameter can take, for an example.
+func exampleValue(p *search.Param) value.Value {
 	switch p.Type {
 	case search.CategoricalParam:
 		return p.Choices[0]
@@ -243,13 +247,6 @@ func whoAmI() string {
 	}
 	host, _ := os.Hostname()
 	return strings.TrimSuffix(name+"@"+host, "@")
-}
-
-func inFile(path string) string {
-	if path == "" {
-		return ""
-	}
-	return " in " + path
 }
 
 func nonEmpty(ss ...string) []string {

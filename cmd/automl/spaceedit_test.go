@@ -48,13 +48,6 @@ func editTrials(t *testing.T, dir string, args ...string) []editTrial {
 	return doc.Trials
 }
 
-func writeFile(t *testing.T, path, text string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestSpaceEditOnTheEmbeddedDefault widens x0 and narrows x1 of a TPE study
 // that has 12 trials: the edit is shown and refused (exit 2) without the
 // flag, a type change is refused with it, and with --allow-space-change
