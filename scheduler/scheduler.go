@@ -9,8 +9,9 @@
 // live in a pure ledger (ledger.go; the exit policy itself is
 // trial.Decide), one step's writes and jobs in a step buffer (step.go),
 // loading and crash recovery in recover.go, users' stop requests in
-// requests.go, and how a run ends (drain, timeout, failure, cancel) in
-// lifecycle.go.
+// requests.go, a study continued with an edited space and the versions of
+// its space in spaceedit.go, and how a run ends (drain, timeout, failure,
+// cancel) in lifecycle.go.
 package scheduler
 
 import (

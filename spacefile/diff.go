@@ -164,7 +164,7 @@ func compareParam(p, q *search.Param) (ParamEdit, bool) {
 		if p.Log != q.Log {
 			add("log %v → %v", p.Log, q.Log)
 		}
-		if p.Step != q.Step {
+		if intStep(p) != intStep(q) {
 			add("step %s → %s", orNone(p.Step), orNone(q.Step))
 		}
 		if !valuesEqual(p.Grid, q.Grid) {
@@ -181,6 +181,15 @@ func compareParam(p, q *search.Param) (ParamEdit, bool) {
 		add("default %s → %s", valueOrNone(p.Default), valueOrNone(q.Default))
 	}
 	return e, len(e.Parts) > 0
+}
+
+// intStep is a parameter's step as it matters: an int without one (a
+// log-scale int) takes every integer, as with step 1.
+func intStep(p *search.Param) float64 {
+	if p.Type == search.IntParam && p.Step == 0 {
+		return 1
+	}
+	return p.Step
 }
 
 func widerIf(wider bool) string {
