@@ -13,7 +13,6 @@ import (
 	"automl/search"
 	"automl/search/value"
 	"automl/spacefile"
-	"automl/trial"
 )
 
 // SpaceVersion is one version of a study's space: the space file it ran
@@ -104,9 +103,13 @@ func (s *Scheduler) checkEdit(st StudyState, e spacefile.Edit, notes []string) e
 		return spaceError(fmt.Sprintf("%s cannot change its %s: %s lays out its trials from them; change them back in %s, or start a new study (change `study:` or use another --db)",
 			name, e.Options, f.Algorithm.Name, f.Path))
 	}
-	defaulted, err := s.defaults(st.Trials, e)
+	earlier := make([]value.Values, len(st.Trials))
+	for i := range st.Trials {
+		earlier[i] = st.Trials[i].Params
+	}
+	defaulted, err := e.Defaults(f, earlier)
 	if err != nil {
-		return err
+		return spaceError(err.Error())
 	}
 	var lines []string
 	for _, p := range e.Params {
@@ -123,64 +126,6 @@ func (s *Scheduler) checkEdit(st StudyState, e spacefile.Edit, notes []string) e
 	}
 	s.edit = &SpaceEdit{Study: st.Study.Name, FirstTrial: st.Snapshot.NextID, Changes: lines}
 	return nil
-}
-
-// defaults counts, for each added parameter, the earlier trials that take
-// its default (those in which it is active under the new space); an added
-// parameter such a trial needs and that has no default is refused, at its
-// place in the file.
-func (s *Scheduler) defaults(recs []trial.Record, e spacefile.Edit) (map[string]int, error) {
-	f := s.cfg.File
-	params := slices.Clone(f.Space.Params)
-	var added []int // indices in the new space
-	for _, p := range e.Params {
-		if !p.Added {
-			continue
-		}
-		i := f.Space.Index(p.Name)
-		added = append(added, i)
-		if params[i].Default.IsAbsent() { // a stand-in, to see where it would be needed
-			params[i].Default = exampleValue(&params[i])
-		}
-	}
-	if len(added) == 0 {
-		return nil, nil
-	}
-	probe, err := search.NewSpace(params)
-	if err != nil {
-		return nil, err
-	}
-	n := map[string]int{}
-	for i := range recs {
-		p, err := probe.Fit(recs[i].Params)
-		if err != nil {
-			continue // outside the new space anyway
-		}
-		for _, j := range added {
-			if _, had := recs[i].Params.Get(params[j].Name); !had && !p[j].IsAbsent() {
-				n[params[j].Name]++
-			}
-		}
-	}
-	for _, j := range added {
-		name := params[j].Name
-		if c := n[name]; c > 0 && f.Space.Params[j].Default.IsAbsent() {
-			return nil, spaceError(f.ParamError(name, "added to a study whose %s ran without it: give it a default: the value they ran with (e.g. default: %s)",
-				plural(c, "earlier trial"), exampleValue(&params[j])).Error())
-		}
-	}
-	return n, nil
-}
-
-// exampleValue is a value the parameter can take, for an example.
-func exampleValue(p *search.Param) value.Value {
-	switch p.Type {
-	case search.CategoricalParam:
-		return p.Choices[0]
-	case search.IntParam:
-		return value.Int(int64(p.Low))
-	}
-	return value.Float(p.Low)
 }
 
 // applyEdit records the edit checked by checkEdit as the study's next

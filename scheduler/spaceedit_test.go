@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"automl/plugins/funcs"
 	"automl/scheduler"
 	"automl/search"
 	"automl/search/value"
@@ -346,4 +347,39 @@ func modelSuggestion(t *testing.T, f *spacefile.File, st scheduler.StudyState) v
 		t.Fatal(err)
 	}
 	return f.Space.Values(pts[0])
+}
+
+// TestSpaceEditOfAMultiFidelityStudy: ASHA, Hyperband and BOHB studies go
+// on in a widened space: their rungs (restored from the snapshot) hold the
+// earlier trials, and new configurations come from the new space.
+func TestSpaceEditOfAMultiFidelityStudy(t *testing.T) {
+	for _, algo := range []string{"asha", "hyperband", "bohb"} {
+		t.Run(algo, func(t *testing.T) {
+			h := newHarness(t, fmt.Sprintf(ashaSpace, "rungs", 12, algo))
+			if _, err, _ := h.run(context.Background(), funcs.Runner{}, 2, nil); err != nil {
+				t.Fatal(err)
+			}
+			h.space = parse(t, strings.Replace(fmt.Sprintf(ashaSpace, "rungs", 24, algo), "low: -5, high: 10", "low: -5, high: 20", 1))
+			var told scheduler.SpaceEdit
+			sum, err, _ := h.run(context.Background(), funcs.Runner{}, 2, func(c *scheduler.Config) {
+				c.AllowSpaceChange, c.Override.Trials = true, 24
+				c.SpaceEdited = func(e scheduler.SpaceEdit) { told = e }
+			})
+			if err != nil || sum.Status != scheduler.StudyDone {
+				t.Fatalf("%s %q %v", sum.Status, sum.Reason, err)
+			}
+			if told.Learning != algo+" learns from 12 of 12 earlier trials" {
+				t.Errorf("learning %q", told.Learning)
+			}
+			st := h.load()
+			if len(st.Trials) != 24 {
+				t.Fatalf("%d trials, want 24", len(st.Trials))
+			}
+			for _, r := range st.Trials {
+				if x := r.Params.Float("x0", math.NaN()); r.State != trial.Completed || x < -5 || x > 20 || (r.ID < 12 && x > 10) {
+					t.Errorf("trial %d: %s at x0 = %v", r.ID, r.State, x)
+				}
+			}
+		})
+	}
 }

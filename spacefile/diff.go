@@ -112,6 +112,67 @@ func Compare(a, b *File) Edit {
 	return e
 }
 
+// Defaults counts, for each parameter the edit adds to file f, the
+// earlier trials (their values) that take its default: those for which it
+// is active in the new space and that fit it otherwise. A parameter added
+// without a default that some of them need is an error placed at its
+// definition in f.
+func (e Edit) Defaults(f *File, earlier []value.Values) (map[string]int, error) {
+	params := slices.Clone(f.Space.Params)
+	var added []int // indices in the new space
+	for _, p := range e.Params {
+		if !p.Added {
+			continue
+		}
+		i := f.Space.Index(p.Name)
+		added = append(added, i)
+		if params[i].Default.IsAbsent() { // a stand-in, to see where it would be needed
+			params[i].Default = exampleValue(&params[i])
+		}
+	}
+	if len(added) == 0 {
+		return nil, nil
+	}
+	probe, err := search.NewSpace(params)
+	if err != nil {
+		return nil, err
+	}
+	n := map[string]int{}
+	for _, vs := range earlier {
+		p, err := probe.Fit(vs)
+		if err != nil {
+			continue // outside the new space anyway
+		}
+		for _, j := range added {
+			if _, had := vs.Get(params[j].Name); !had && !p[j].IsAbsent() {
+				n[params[j].Name]++
+			}
+		}
+	}
+	for _, j := range added {
+		name := params[j].Name
+		if c := n[name]; c > 0 && f.Space.Params[j].Default.IsAbsent() {
+			trials := fmt.Sprintf("%d earlier trials", c)
+			if c == 1 {
+				trials = "1 earlier trial"
+			}
+			return nil, f.ParamError(name, "added to a study whose %s ran without it: give it a default: the value they ran with (e.g. default: %s)", trials, exampleValue(&params[j]))
+		}
+	}
+	return n, nil
+}
+
+// exampleValue is a value the parameter can take, for an example.
+func exampleValue(p *search.Param) value.Value {
+	switch p.Type {
+	case search.CategoricalParam:
+		return p.Choices[0]
+	case search.IntParam:
+		return value.Int(int64(p.Low))
+	}
+	return value.Float(p.Low)
+}
+
 // otherDiff is the first difference outside the parameters and the
 // algorithm's options, or "".
 func otherDiff(a, b *File) string {
