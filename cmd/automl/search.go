@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"automl/backends/bolt"
 	"automl/backends/natsbus"
 	"automl/plugins"
 	"automl/report"
@@ -271,6 +272,12 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 
 	store, err := openStore(f.db, f.store.options(log))
 	if err != nil {
+		var inUse *bolt.InUseError
+		if errors.As(err, &inUse) {
+			// The study (or another of the file) runs: its scheduler holds
+			// the file, and an edited space is applied as a study starts.
+			return usagef("%v; to run study %s with %s (an edited space included), stop it first (automl stop %s%s) and run this command again", err, space.Study, f.space, space.Study, dbArg(f.db))
+		}
 		return err
 	}
 	defer store.Close()

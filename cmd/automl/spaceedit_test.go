@@ -279,3 +279,37 @@ func TestSpaceVersionsInTheBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestSpaceEditWaitsForARunningStudy: while the study runs, its automl
+// search holds the study file: a second automl search with the edited
+// file is refused, saying to stop the study first; once it is stopped
+// (automl stop), the edit is applied as the study starts again.
+func TestSpaceEditWaitsForARunningStudy(t *testing.T) {
+	dir := t.TempDir()
+	space := strings.NewReplacer("trials: 12", "trials: 200", "function: branin}", "function: branin, sleep: 100ms}").Replace(fmt.Sprintf(editedBranin, "busy", "random"))
+	writeFile(t, filepath.Join(dir, "space.yaml"), space)
+	writeFile(t, filepath.Join(dir, "edited.yaml"), strings.Replace(space, "high: 10}", "high: 20}", 1))
+	running := startAutoml(t, dir, "search", "search", "-space", "space.yaml", "--workers", "1", "--top", "0")
+	waitFor(t, time.Minute, "a trial to complete", func() bool {
+		trs, ok := fleetTrials(t, dir, "busy")
+		return ok && slices.ContainsFunc(trs, func(tr fleetTrial) bool { return tr.State == "completed" })
+	})
+	_, errOut, code := automl(t, dir, "search", "-space", "edited.yaml", "--allow-space-change", "--workers", "1")
+	if want := "to run study busy with edited.yaml (an edited space included), stop it first (automl stop busy) and run this command again"; code != 2 || !strings.Contains(errOut, "automl.db is in use by process") || !strings.Contains(errOut, want) {
+		t.Fatalf("editing a running study: exit %d (want 2), want %q in:\n%s", code, want, errOut)
+	}
+	if _, errOut, code := automl(t, dir, "stop", "busy"); code != 0 {
+		t.Fatalf("automl stop: exit %d\n%s", code, errOut)
+	}
+	if code := running.wait(t, time.Minute); code != exitInterrupted {
+		t.Fatalf("the stopped study exited %d, want %d", code, exitInterrupted)
+	}
+	done := len(editTrials(t, dir, "busy"))
+	_, errOut, code = automl(t, dir, "search", "-space", "edited.yaml", "--allow-space-change", "--workers", "1", "--trials", fmt.Sprint(done+2))
+	if want := fmt.Sprintf("study busy: its space changed (version 2, from trial %d):\n  x0: high 10 → 20 (widened)\n", done); code != 0 || !strings.Contains(errOut, want) {
+		t.Fatalf("after the stop: exit %d, want %q in:\n%s", code, want, errOut)
+	}
+	if trs := editTrials(t, dir, "busy"); len(trs) != done+2 {
+		t.Errorf("%d trials, want %d", len(trs), done+2)
+	}
+}
