@@ -357,6 +357,38 @@ func (l *ledger) stopByUser(id int, reason string) (stopOutcome, effects, error)
 	return stopDone, eff, err
 }
 
+// endRunning ends the runs still going when the study's time is up; each
+// worker is asked to stop its run. A trial already asked to stop (pruned
+// by the searcher, stopped by a user) ends as that stop says; every other
+// goes back to the queue with a new attempt and the note (a late result of
+// the stopped run is then ignored), so it runs again, from its checkpoint,
+// when the study continues. queued counts those.
+func (l *ledger) endRunning(note string, now time.Time) (eff effects, queued int, err error) {
+	for _, id := range l.order {
+		rec := l.records[id]
+		if rec.State != trial.Running {
+			continue
+		}
+		key := l.key(rec)
+		eff.stop = append(eff.stop, key)
+		var e effects
+		if _, asked := l.stopping[id]; asked {
+			e, err = l.exit(rec, trial.Event{Key: key, Kind: trial.Exited, Time: now, Result: &trial.Result{Outcome: trial.ExitAborted, Error: note}})
+		} else {
+			if !rec.Started.IsZero() && now.After(rec.Started) {
+				rec.Busy += now.Sub(rec.Started)
+			}
+			e, err = l.again(rec, note)
+			queued++
+		}
+		if err != nil {
+			return eff, queued, err
+		}
+		eff.add(e)
+	}
+	return eff, queued, nil
+}
+
 // endPaused makes the trials paused at a rung final there: the study is
 // over, so none will be promoted.
 func (l *ledger) endPaused() (effects, error) {

@@ -54,8 +54,11 @@ type Scheduler struct {
 	searcherDone bool
 	doneReason   string
 	draining     bool
-	failedStudy  string // why the study failed ("": it has not)
-	idle         bool   // the last offer of room made the searcher create nothing
+	timeUp       time.Time // when the time budget was found used (zero: not yet)
+	timeEnded    bool      // the time budget, not a user, began the drain
+	timeStopped  bool      // the trials running past the grace were stopped
+	failedStudy  string    // why the study failed ("": it has not)
+	idle         bool      // the last offer of room made the searcher create nothing
 	runStart     time.Time
 	baseElapsed  time.Duration
 	lastCommit   time.Time
@@ -99,6 +102,11 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 	}
 	s.runStart = s.cfg.Now()
 	if err := s.recover(ctx); err != nil {
+		return Summary{}, err
+	}
+	// A study continued with its time budget used runs nothing (its
+	// re-queued trials are not dispatched) and ends at once.
+	if err := s.checkTime(ctx); err != nil {
 		return Summary{}, err
 	}
 	if err := s.step(ctx, nil, true); err != nil {
@@ -150,8 +158,8 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			}
 		case <-tick.C:
 		}
-		if s.timedOut() && !s.draining {
-			s.startDrain(ctx, "timeout reached")
+		if err := s.checkTime(ctx); err != nil {
+			return s.summary(), err
 		}
 		if err := s.step(ctx, batch, false); err != nil {
 			if ctx.Err() != nil {

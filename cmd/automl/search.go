@@ -97,6 +97,13 @@ overwritten, and automl check lists what is damaged. While the study runs
 a checked copy is kept at <db>.backup, remade after --backup-every commits
 or --backup-interval of time and at the end; restore it with cp.
 
+--timeout (or budget.timeout) is wall time, summed over the runs of the
+study: when it is reached no trial starts, running trials may finish for
+up to --timeout-grace, then they are stopped and queued again; the study
+ends done. Continued with a larger --timeout, those trials run again (from
+their checkpoints where the trainer keeps them); with the same, it runs
+nothing.
+
 SIGINT (Ctrl-C) or SIGTERM once stops dispatching and lets running trials
 finish for up to --timeout-grace; then, or at a second signal, they are
 stopped too (they run again when the study continues), and whatever does
@@ -165,7 +172,7 @@ result could not be stored) is re-run up to --max-lost times.
 	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process, one per CPU (with --nats: 0 unless given)")
 	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once, at most 4096 (default: --workers; 32 with --nats or --listen)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed (overrides the space file's; default: chosen and recorded)")
-	fl.DurationVar(&f.timeout, "timeout", 0, "wall-time budget, e.g. 30m (overrides the space file's)")
+	fl.DurationVar(&f.timeout, "timeout", 0, "wall-time budget of the study, e.g. 30m (overrides the space file's): then no new trials, and running ones are stopped after --timeout-grace")
 	fl.IntVar(&f.retries, "retries", 0, "times a trial whose code failed is run again (overrides the space file's budget.retries)")
 	fl.IntVar(&f.maxLost, "max-lost", 5, "times a run a worker reports lost is run again, not counted as failures (overrides budget.max_lost)")
 	fl.IntVar(&f.maxFailed, "max-failed", 0, "end the study after this many failed trials (default: 10% of the budget, at least 5; overrides budget.max_failed)")
@@ -184,7 +191,7 @@ result could not be stored) is re-run up to --max-lost times.
 	fl.IntVar(&f.maxDeliver, "max-deliver", 0, "times a job is handed out before its trial fails (default: the pool's, 10 when new)")
 	fl.IntVar(&f.replicas, "replicas", 1, "stream replicas when creating them (3 on a JetStream cluster)")
 	fl.BoolVar(&f.allowEdit, "allow-space-change", false, "continue an existing study with an edited space file (bounds, choices, parameters added with a default: or removed); without it the changes are shown and refused")
-	fl.DurationVar(&f.grace, "timeout-grace", 30*time.Second, "after SIGINT or SIGTERM, how long running trials may take to finish before they are stopped (0: stop them at once)")
+	fl.DurationVar(&f.grace, "timeout-grace", 30*time.Second, "once --timeout is reached, or after SIGINT or SIGTERM, how long running trials may take to finish before they are stopped (0: stop them at once)")
 	addStoreFlags(cmd, &f.store)
 	_ = cmd.MarkFlagRequired("space")
 	return cmd
@@ -311,7 +318,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	cfg := scheduler.Config{
 		File: space, Store: store, StoreFile: f.db, Dispatcher: disp, Slots: slots,
 		Queue:    scheduler.DefaultQueue(space, slots),
-		Override: f.override, Log: log, Ready: startWorkers,
+		Override: f.override, Log: log, Ready: startWorkers, TimeoutGrace: f.grace,
 		AllowSpaceChange: f.allowEdit,
 	}
 	if !f.quiet {
