@@ -82,9 +82,10 @@ removed, a parameter added with a default: for the earlier trials or
 removed, log or step changed) is shown change by change and refused; run
 again with --allow-space-change to apply it. The earlier trials stay as
 they were; new trials come from the new space, and model-based algorithms
-learn from every earlier trial that fits it (the log says how many). A
+learn from every earlier trial that fits it (it says how many). A
 parameter's type, the objective, the algorithm and the trainer cannot
-change within a study.
+change within a study. A running study is edited by stopping it (automl
+stop STUDY) and running the edited file.
 
 The embedded server may use --nats-storage of disk in <db>.nats (default
 256MiB, or half the disk's free space when less). When the disk fills, the
