@@ -11,10 +11,10 @@ import (
 
 // Version is one version of a study's space and the trials created under
 // it: ids FirstTrial to LastTrial, or from FirstTrial on for the current
-// version (Current).
+// version (Current; LastTrial nil).
 type Version struct {
 	scheduler.SpaceVersion
-	LastTrial int  `json:"last_trial,omitempty"`
+	LastTrial *int `json:"last_trial,omitempty"`
 	Current   bool `json:"current,omitempty"`
 }
 
@@ -30,7 +30,8 @@ func Versions(st *scheduler.Study) []Version {
 	for i, v := range vs {
 		out[i] = Version{SpaceVersion: v, Current: i == len(vs)-1}
 		if !out[i].Current {
-			out[i].LastTrial = vs[i+1].FirstTrial - 1
+			last := vs[i+1].FirstTrial - 1
+			out[i].LastTrial = &last
 		}
 	}
 	return out
@@ -40,14 +41,14 @@ func Versions(st *scheduler.Study) []Version {
 // for a version left before any trial was created under it.
 func (v Version) Trials() string {
 	switch {
-	case v.Current:
+	case v.LastTrial == nil:
 		return fmt.Sprintf("%d on", v.FirstTrial)
-	case v.LastTrial < v.FirstTrial:
+	case *v.LastTrial < v.FirstTrial:
 		return "none"
-	case v.LastTrial == v.FirstTrial:
+	case *v.LastTrial == v.FirstTrial:
 		return fmt.Sprint(v.FirstTrial)
 	}
-	return fmt.Sprintf("%d–%d", v.FirstTrial, v.LastTrial)
+	return fmt.Sprintf("%d–%d", v.FirstTrial, *v.LastTrial)
 }
 
 // WriteVersionsMarkdown writes the versions of an edited study's space: a

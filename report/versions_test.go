@@ -76,7 +76,7 @@ func TestVersionsSayWhichTrialsRanUnderEach(t *testing.T) {
 	if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Versions) != 3 || doc.Versions[0].LastTrial != 3 || doc.Versions[2].By != "ann@box" || doc.Versions[0].SpaceText != v1Text || doc.Trials[0].SpaceVersion == 0 {
+	if len(doc.Versions) != 3 || doc.Versions[0].LastTrial == nil || *doc.Versions[0].LastTrial != 3 || doc.Versions[2].LastTrial != nil || doc.Versions[2].By != "ann@box" || doc.Versions[0].SpaceText != v1Text || doc.Trials[0].SpaceVersion == 0 {
 		t.Errorf("JSON versions %+v, first trial's version %d", doc.Versions, doc.Trials[0].SpaceVersion)
 	}
 	if names := columnNames(st, rows); !strings.Contains(names, "space_version") {
@@ -124,5 +124,20 @@ func TestAxesHoldTrialsOfEarlierVersions(t *testing.T) {
 				t.Errorf("trial %d is off the %s axis", d.Rows[i].ID, p.Name)
 			}
 		}
+	}
+}
+
+// TestVersionOfOneTrial: a version that holds trial 0 alone says so, and
+// its last trial (0) is in the JSON.
+func TestVersionOfOneTrial(t *testing.T) {
+	st := study()
+	st.SpaceVersions = []scheduler.SpaceVersion{{Version: 1, SpaceText: v1Text}, {Version: 2, FirstTrial: 1}}
+	vs := Versions(st)
+	b, err := json.Marshal(vs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs[0].Trials() != "0" || vs[1].Trials() != "1 on" || !strings.Contains(string(b), `"last_trial":0`) {
+		t.Errorf("versions hold %q and %q; JSON %s", vs[0].Trials(), vs[1].Trials(), b)
 	}
 }

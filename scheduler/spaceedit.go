@@ -64,7 +64,7 @@ type SpaceEdit struct {
 	// Changes say what changed, a line each: "lr: high 0.1 → 1 (widened)".
 	Changes []string
 	// Learning says which earlier trials the search learns from: "tpe
-	// learns from 38 of 40 earlier trials; 2 are outside the new space (lr > 0.5)".
+	// learns from 38 of 40 earlier trials; 2 are outside the space (lr > 0.5)".
 	Learning string
 }
 

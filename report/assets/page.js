@@ -715,7 +715,7 @@
     });
     var t = el("table", { cls: "reasons versions" });
     vs.forEach(function (v, k) {
-      var range = v.current ? v.first_trial + " on" : v.last_trial < v.first_trial ? "none" : v.first_trial === v.last_trial ? String(v.first_trial) : v.first_trial + "–" + v.last_trial;
+      var range = v.last_trial == null ? v.first_trial + " on" : v.last_trial < v.first_trial ? "none" : v.first_trial === v.last_trial ? String(v.first_trial) : v.first_trial + "–" + v.last_trial;
       var what = k === 0 ? "the study's first space" : (v.changes || []).join("; ");
       t.appendChild(el("tr", null, el("td", { cls: "n", text: "v" + v.version }),
         el("td", { cls: "trials", text: "trials " + range + " · " + plural(counts[k], "trial") }),
