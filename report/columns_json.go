@@ -78,6 +78,10 @@ func jsonCell(study *scheduler.Study, cols []Column, name string) (func(r *Row) 
 		return func(r *Row) any { return nilIf(r.Busy == 0, r.Busy.Seconds()) }, nil
 	case "attempts":
 		return func(r *Row) any { return r.Attempt }, nil
+	case "space_version":
+		if len(study.SpaceVersions) > 0 {
+			return func(r *Row) any { return r.SpaceVersion }, nil
+		}
 	}
 	i := slices.IndexFunc(cols, func(c Column) bool { return c.Name == name })
 	if i < 0 {

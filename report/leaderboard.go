@@ -22,6 +22,9 @@ type Row struct {
 	// Cause is the one line of Error that says why the trial failed (see
 	// Why), for programs reading the JSON.
 	Cause string `json:"cause,omitempty"`
+	// SpaceVersion is the version of the study's space the trial was
+	// created under, once the space has been edited (0 before).
+	SpaceVersion int `json:"space_version,omitempty"`
 }
 
 // Leaderboard ranks a study's trials: completed trials by objective value,
@@ -59,10 +62,14 @@ func Leaderboard(study *scheduler.Study, records []trial.Record) []Row {
 		return 5
 	}
 	rows := make([]Row, len(records))
+	edited := len(study.SpaceVersions) > 0
 	for i := range records {
 		rows[i] = Row{Record: records[i]}
 		if records[i].Error != "" {
 			rows[i].Cause = Why(&records[i])
+		}
+		if edited {
+			rows[i].SpaceVersion = study.VersionOf(records[i].ID)
 		}
 	}
 	slices.SortStableFunc(rows, func(a, b Row) int {
@@ -180,6 +187,9 @@ func Columns(study *scheduler.Study, rows []Row) []Column {
 		}})
 	if multiFidelity(rows) {
 		cols = append(cols, Column{"rung", func(r *Row) string { return strconv.Itoa(r.Rung) }})
+	}
+	if len(study.SpaceVersions) > 0 {
+		cols = append(cols, Column{"space_version", func(r *Row) string { return strconv.Itoa(r.SpaceVersion) }})
 	}
 	cols = append(cols,
 		Column{"duration", func(r *Row) string {

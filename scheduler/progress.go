@@ -6,18 +6,18 @@ import (
 )
 
 // Progress is a study's state for progress displays: trial counts by
-// state (stopped trials count as pruned), the best trial, the time used.
+// state, the best trial, the time used.
 type Progress struct {
-	Study                             string
-	Created, Budget                   int
-	Completed, Failed, Pruned, Paused int
-	Running, Queued                   int
-	Best                              float64
-	BestID                            int
-	HasBest                           bool
-	Elapsed                           time.Duration
-	Draining                          bool
-	CountFailed                       bool // budget.count_failed
+	Study                                      string
+	Created, Budget                            int
+	Completed, Failed, Pruned, Stopped, Paused int
+	Running, Queued                            int
+	Best                                       float64
+	BestID                                     int
+	HasBest                                    bool
+	Elapsed                                    time.Duration
+	Draining                                   bool
+	CountFailed                                bool // budget.count_failed
 }
 
 // Finished is the number of trials that reached a terminal state and
@@ -25,9 +25,9 @@ type Progress struct {
 // other trials take their place).
 func (p Progress) Finished() int {
 	if p.CountFailed {
-		return p.Completed + p.Failed + p.Pruned
+		return p.Completed + p.Failed + p.Pruned + p.Stopped
 	}
-	return p.Completed + p.Pruned
+	return p.Completed + p.Pruned + p.Stopped
 }
 
 // ETA estimates the time left from the pace so far (trial budget only).

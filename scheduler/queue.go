@@ -1,12 +1,14 @@
 package scheduler
 
 import (
+	"strings"
+
 	"automl/search"
 )
 
 // takeQueued hands the searcher the next configuration users queued
-// (search.Context.Queue); one that no longer fits the space is dropped,
-// with a warning.
+// (search.Context.Queue), noting where it came from for its trial; one
+// that no longer fits the space is dropped, with a warning.
 func (s *Scheduler) takeQueued() (search.Point, bool) {
 	for len(s.study.Queue) > 0 {
 		q := s.study.Queue[0]
@@ -17,22 +19,10 @@ func (s *Scheduler) takeQueued() (search.Point, bool) {
 			continue
 		}
 		if s.popped == nil {
-			s.popped = map[string]Queued{}
+			s.popped = map[string]string{}
 		}
-		s.popped[p.Key()] = q
+		s.popped[p.Key()] = strings.TrimSuffix("queued from "+q.Source+" by "+q.By, " by ")
 		return p, true
 	}
 	return nil, false
-}
-
-// origin is what a trial made from a queued configuration records.
-func (q Queued) origin() string {
-	o := "queued"
-	if q.Source != "" {
-		o += " from " + q.Source
-	}
-	if q.By != "" {
-		o += " by " + q.By
-	}
-	return o
 }

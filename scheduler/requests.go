@@ -49,14 +49,13 @@ type Edit struct {
 	Note  string
 }
 
-// request is a user's request waiting for the loop: a stop or an edit.
+// request is a user's stop or edit waiting for the loop; answer its reply.
 type request struct {
 	stopIDs []int
 	reason  string
 	edit    func(*Edit) error
 	reply   chan answer
 }
-
 type answer struct {
 	stop StopResult
 	err  error
@@ -131,20 +130,19 @@ func (s *Scheduler) serve(ctx context.Context, r request) error {
 }
 
 // rerun gives failed or stopped trials a new attempt each, dispatched
-// with the next step.
+// with the next step; others (rerun meanwhile) are left as they are.
 func (s *Scheduler) rerun(ids []int, note string) error {
 	for _, id := range ids {
-		if rec, ok := s.ledger.get(id); !ok || !rerunnable(rec.State) {
-			continue
+		if rec, ok := s.ledger.get(id); ok && rerunnable(rec.State) {
+			eff, err := s.ledger.rerun(id, note)
+			if err == nil {
+				err = s.carryOut(eff)
+			}
+			if err != nil {
+				return err
+			}
+			s.log.Info("trial rerun", "trial", id, "attempt", rec.Attempt)
 		}
-		eff, err := s.ledger.rerun(id, note)
-		if err != nil {
-			return err
-		}
-		if err := s.carryOut(eff); err != nil {
-			return err
-		}
-		s.log.Info("trial rerun", "trial", id, "attempt", s.ledger.records[id].Attempt)
 	}
 	return nil
 }

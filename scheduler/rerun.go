@@ -8,30 +8,26 @@ import (
 )
 
 // rerun is a user's retry (automl retry) of a trial that failed or was
-// stopped: a new attempt of the same trial, pending, with its parameters
-// and span. The attempt that ended goes to the trial's earlier attempts;
-// the trial's failure budgets start afresh, and it counts in the trial
-// budget again.
+// stopped: a new attempt of the same trial, with its parameters and span,
+// its failure budgets afresh; the attempt that ended joins its earlier
+// ones. It counts in the trial budget again.
 func (l *ledger) rerun(id int, note string) (effects, error) {
 	rec, ok := l.records[id]
 	if !ok || !rerunnable(rec.State) {
 		return effects{}, fmt.Errorf("trial %d cannot be rerun", id)
 	}
 	outcome := trial.ExitCrashed
-	switch {
-	case rec.State == trial.Stopped:
+	if rec.State == trial.Stopped {
 		outcome = trial.ExitAborted
-	case lostOut(rec):
+	} else if strings.HasPrefix(rec.Error, "lost ") { // out of max_lost (trial.Decide)
 		outcome = trial.ExitLost
 	}
 	supersede(rec, outcome, rec.Error)
 	l.counts[rec.State]--
-	rec.State = trial.Pending
+	rec.State, rec.Failures, rec.Lost, rec.Error = trial.Pending, 0, 0, ""
 	l.counts[trial.Pending]++
 	l.inFlight[id] = true
-	rec.Failures, rec.Lost, rec.Error = 0, 0, ""
-	rec.Value, rec.HasValue, rec.Metrics = 0, false, nil
-	rec.Resource = rec.From
+	rec.Value, rec.HasValue, rec.Metrics, rec.Resource = 0, false, nil, rec.From
 	if o, ok := l.history.Get(id); ok {
 		l.observation(o, rec)
 		o.Curve = nil
@@ -41,12 +37,6 @@ func (l *ledger) rerun(id int, note string) (effects, error) {
 
 // rerunnable: the states a user may rerun a trial from.
 func rerunnable(s trial.State) bool { return s == trial.Failed || s == trial.Stopped }
-
-// lostOut reports whether a trial failed because its runs were lost
-// (trial.Decide: out of budget.max_lost), not because its code failed.
-func lostOut(rec *trial.Record) bool {
-	return rec.State == trial.Failed && rec.Lost > 0 && strings.HasPrefix(rec.Error, "lost ")
-}
 
 // supersede notes a trial's current attempt among its earlier ones before
 // it runs again: it ended with outcome, err saying why (its first 2 KiB).

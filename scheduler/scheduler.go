@@ -11,8 +11,9 @@
 // loading and crash recovery in recover.go, users' stops and changes to a
 // running study in requests.go (Edit: what a change may be is package
 // control's), reruns in rerun.go, the configurations users queued in
-// queue.go, and how a run ends (drain, timeout, failure, cancel) in
-// lifecycle.go.
+// queue.go, a study continued with an edited space and the versions of its
+// space in spaceedit.go, and how a run ends (drain, timeout, failure,
+// cancel) in lifecycle.go.
 package scheduler
 
 import (
@@ -44,11 +45,12 @@ type Scheduler struct {
 	ledger   *ledger
 	buf      *step
 	resumed  bool
+	edit     *SpaceEdit // an edit of the space to apply as the study opens
 
 	budget           spacefile.Budget // the file's, with the command line's over it
 	maxResourceTotal float64
 	fails            failures
-	popped           map[string]Queued // queued configurations the searcher took in this step
+	popped           map[string]string // queued configurations the searcher took, to their trials' origin
 
 	reconcile *reconcile
 	load      load // the slots seen busy, which bound the jobs in flight
@@ -57,8 +59,11 @@ type Scheduler struct {
 	searcherDone bool
 	doneReason   string
 	draining     bool
-	failedStudy  string // why the study failed ("": it has not)
-	idle         bool   // the last offer of room made the searcher create nothing
+	timeUp       time.Time // when the time budget was found used (zero: not yet)
+	timeEnded    bool      // the time budget, not a user, began the drain
+	timeStopped  bool      // the trials running past the grace were stopped
+	failedStudy  string    // why the study failed ("": it has not)
+	idle         bool      // the last offer of room made the searcher create nothing
 	runStart     time.Time
 	baseElapsed  time.Duration
 	lastCommit   time.Time
@@ -104,7 +109,15 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 	if err := s.recover(ctx); err != nil {
 		return Summary{}, err
 	}
-	if err := s.rerunAsked(); err != nil {
+	// Trials a user asked to rerun while no scheduler ran the study.
+	rerun := s.study.Rerun
+	s.study.Rerun = nil
+	if err := s.rerun(rerun, "rerun by the user (automl retry)"); err != nil {
+		return Summary{}, err
+	}
+	// A study continued with its time budget used runs nothing (its
+	// re-queued trials are not dispatched) and ends at once.
+	if err := s.checkTime(ctx); err != nil {
 		return Summary{}, err
 	}
 	if err := s.step(ctx, nil, true); err != nil {
@@ -154,8 +167,8 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			}
 		case <-tick.C:
 		}
-		if s.timedOut() && !s.draining {
-			s.startDrain(ctx, "timeout reached")
+		if err := s.checkTime(ctx); err != nil {
+			return s.summary(), err
 		}
 		if err := s.step(ctx, batch, false); err != nil {
 			if ctx.Err() != nil {
@@ -329,9 +342,9 @@ func (s *Scheduler) act(acts []search.Action) error {
 				return fmt.Errorf("searcher proposed an invalid point for trial %d: %w", a.ID, err)
 			}
 			eff = s.ledger.create(a.ID, a.Point, a.Span, now)
-			if q, ok := s.popped[a.Point.Key()]; ok {
+			if o, ok := s.popped[a.Point.Key()]; ok {
 				delete(s.popped, a.Point.Key())
-				s.ledger.records[a.ID].Origin = q.origin()
+				s.ledger.records[a.ID].Origin = o
 			}
 		case search.Stop:
 			eff, err = s.ledger.stopBySearcher(a.ID, a.Reason)

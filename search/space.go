@@ -39,14 +39,14 @@ type Param struct {
 	// N evenly spaced values (in log space when Log). Both optional.
 	Grid   []value.Value
 	Points int
+	// Default is the value an earlier trial that has none for this
+	// parameter is taken to have run with (a parameter added to a study
+	// with history), and the value a configuration users queue without
+	// it takes; Absent when the file gives none.
+	Default value.Value
 	// When makes the parameter conditional: it is active only if, for every
 	// condition, the parent is active and takes one of the listed values.
 	When []Condition
-	// Default is the value a configuration that does not give this
-	// parameter takes (a queued configuration, an earlier trial of an
-	// edited space); Absent when the space file gives none. It is one of
-	// the parameter's values, of its own kind.
-	Default value.Value
 }
 
 // Condition is one `when:` entry: Parent must take one of Values.

@@ -202,7 +202,10 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 	if err := report.WriteMarkdown(w, cols, rows); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%d trials", len(rows)), report.WriteReasons(w, all, true)
+	if err := report.WriteReasons(w, all, true); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d trials", len(rows)), report.WriteVersionsMarkdown(w, report.Versions(study2))
 }
 
 // checkColumns rejects an unknown --sort or --columns name for the HTML
