@@ -270,8 +270,8 @@ const rfc3339Millis = "2006-01-02T15:04:05.000Z07:00"
 // in csv and json; the HTML leaderboard leaves out the timestamps; md and
 // the terminal also the metrics besides the objective. Otherwise the named
 // columns, in that order, or, when every name starts with "+", the
-// format's own and those. An unknown name is an error listing the columns
-// there are, with the nearest one.
+// format's own and those, each in its usual place. An unknown name is an
+// error listing the columns there are, with the nearest one.
 func SelectColumns(cols []Column, names []string, format string) ([]Column, error) {
 	plus := 0
 	for _, n := range names {
@@ -280,24 +280,28 @@ func SelectColumns(cols []Column, names []string, format string) ([]Column, erro
 		}
 	}
 	if plus > 0 && plus < len(names) {
-		return nil, fmt.Errorf("give + on every column to add them to the default ones, or on none to choose the columns; got %s", strings.Join(names, ","))
+		return nil, fmt.Errorf("give + on every column to add them to the usual ones, or on none to choose the columns; got %s", strings.Join(names, ","))
 	}
-	narrow := format == "md" || format == "markdown" || format == "table"
-	var out []Column
-	if len(names) == 0 || plus > 0 {
-		for _, c := range cols {
-			if c.show == everywhere || c.show == wideOnly && !narrow || format == "csv" || format == "json" {
-				out = append(out, c)
-			}
-		}
-	}
-	for _, n := range names {
+	named := make([]int, len(names))
+	for k, n := range names {
 		i, err := findColumn(cols, strings.TrimPrefix(n, "+"))
 		if err != nil {
 			return nil, err
 		}
-		if !slices.ContainsFunc(out, func(c Column) bool { return c.Name == cols[i].Name }) || plus == 0 {
-			out = append(out, cols[i])
+		named[k] = i
+	}
+	if plus == 0 && len(names) > 0 {
+		out := make([]Column, len(named))
+		for k, i := range named {
+			out[k] = cols[i]
+		}
+		return out, nil
+	}
+	narrow := format == "md" || format == "markdown" || format == "table"
+	var out []Column
+	for i, c := range cols {
+		if c.show == everywhere || c.show == wideOnly && !narrow || format == "csv" || format == "json" || slices.Contains(named, i) {
+			out = append(out, c)
 		}
 	}
 	return out, nil

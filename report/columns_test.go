@@ -62,7 +62,7 @@ func TestColumnsOfMetricsAndFormats(t *testing.T) {
 		{"csv", nil, []string{"rank", "trial", "state", "loss", "x", "metric:state", "test_accuracy", "val_loss", "metric:x", "resource", "duration_s", "attempts", "worker", "created", "started", "finished", "note"}},
 		{"md", []string{"trial", "test_accuracy", "duration_s", "ended"}, []string{"trial", "test_accuracy", "duration", "finished"}},
 		{"csv", []string{"trial", "test_accuracy", "duration", "started"}, []string{"trial", "test_accuracy", "duration_s", "started"}},
-		{"md", []string{"+test_accuracy", "+started", "+trial"}, []string{"rank", "trial", "state", "loss", "x", "resource", "duration", "attempts", "worker", "note", "test_accuracy", "started"}},
+		{"md", []string{"+started", "+test_accuracy", "+trial"}, []string{"rank", "trial", "state", "loss", "x", "test_accuracy", "resource", "duration", "attempts", "worker", "started", "note"}},
 		{"md", []string{"metric:x", "x"}, []string{"metric:x", "x"}},
 	} {
 		sel, err := SelectColumns(cols, tc.names, tc.format)
