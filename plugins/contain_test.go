@@ -118,7 +118,12 @@ func TestStraysEndWithTheTrial(t *testing.T) {
 				var during []int
 				var pid int
 				rep := &reporter{decide: func(float64, trial.Metrics) trial.Directive {
-					during, pid = marked(mark), slot.Pid()
+					// The shell may print before its background children
+					// have forked (a loaded machine): wait for them, a while.
+					for end := time.Now().Add(10 * time.Second); len(during) < 3 && time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+						during = marked(mark)
+					}
+					pid = slot.Pid()
 					openGate(t, gate)
 					return trial.Continue
 				}}

@@ -389,3 +389,29 @@ func TestSlotReplacesAKeptProcessThatDiedIdle(t *testing.T) {
 		t.Errorf("trial ran in pid %d (dead: %d, slot: %d), want a fresh process", got, pid, slot.Pid())
 	}
 }
+
+// TestCheckRefusesWhatIsNotAPlugin: before a study's first trial, Check
+// starts the binary, completes the handshake and ends the process; a
+// missing binary and one that is not an automl plugin (/bin/true exits
+// at once) are refused with the reason; a real plugin passes.
+func TestCheckRefusesWhatIsNotAPlugin(t *testing.T) {
+	if err := plugins.Check(builtinConfig(t, "t-echo")); err != nil {
+		t.Fatalf("a plugin: %v", err)
+	}
+	missing := filepath.Join(t.TempDir(), "my-plugin")
+	for _, tc := range []struct {
+		path, want string
+		sentinel   error
+	}{
+		{missing, missing + ": no such file", plugins.ErrBinary},
+		{"/bin/true", "/bin/true is not an automl plugin: it printed nothing on stdout and closed it", plugins.ErrHandshake},
+	} {
+		err := plugins.Check(plugins.Config{Path: tc.path, Env: plugins.BaseEnv()})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, tc.sentinel) {
+			t.Errorf("Check(%s) = %v, want %q", tc.path, err, tc.want)
+		}
+		if errors.Is(err, trial.ErrLost) {
+			t.Errorf("Check(%s) = %v: not a plugin is no lost run", tc.path, err)
+		}
+	}
+}

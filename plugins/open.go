@@ -170,17 +170,57 @@ func (p *Plugin) handshakeError(err error) error {
 	case strings.HasPrefix(msg, unrecognized):
 		line, _, _ := strings.Cut(strings.TrimPrefix(msg, unrecognized), "\n")
 		if line == "" {
-			return fmt.Errorf("%w: %w: plugin %s printed nothing on stdout and closed it; is it a plugin (plugins.Serve in main)?%s",
-				trial.ErrLost, ErrHandshake, p.name, p.stderrNote())
+			return &handshakeFailure{p.name, "printed nothing on stdout and closed it; is it a plugin (plugins.Serve in main)?" + p.stderrNote()}
 		}
-		return fmt.Errorf("%w: %w: plugin %s printed %q to stdout before the handshake; plugins.Serve must run first in main and nothing may print to stdout before it",
-			trial.ErrLost, ErrHandshake, p.name, line)
+		return &handshakeFailure{p.name, fmt.Sprintf("printed %q to stdout before the handshake; plugins.Serve must run first in main and nothing may print to stdout before it", line)}
 	case strings.Contains(msg, "exited before we could connect"):
-		return fmt.Errorf("%w: %w: plugin %s exited before the handshake%s", trial.ErrLost, ErrHandshake, p.name, p.stderrNote())
+		return &handshakeFailure{p.name, "exited before the handshake" + p.stderrNote()}
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
-		return fmt.Errorf("%w: %w: plugin %s did not complete the handshake within %v%s", trial.ErrLost, ErrHandshake, p.name, p.cfg.StartTimeout, p.stderrNote())
+		return &handshakeFailure{p.name, fmt.Sprintf("did not complete the handshake within %v%s", p.cfg.StartTimeout, p.stderrNote())}
 	}
-	return fmt.Errorf("%w: %w: start plugin %s: %v%s", trial.ErrLost, ErrHandshake, p.name, strings.TrimSpace(msg), p.stderrNote())
+	return &handshakeFailure{p.name, fmt.Sprintf("did not start: %v%s", strings.TrimSpace(msg), p.stderrNote())}
+}
+
+// handshakeFailure is a process that started but did not complete the
+// handshake: how it failed, in the plugin author's terms. In a trial it
+// is a lost run (ErrLost); before the first trial (Check), a binary that
+// is not an automl plugin.
+type handshakeFailure struct {
+	name string // the command line
+	how  string
+}
+
+func (e *handshakeFailure) Error() string {
+	return fmt.Sprintf("%v: %v: plugin %s %s", trial.ErrLost, ErrHandshake, e.name, e.how)
+}
+
+func (e *handshakeFailure) Unwrap() []error { return []error{trial.ErrLost, ErrHandshake} }
+
+// notPlugin is a binary that failed the handshake when Check started it.
+type notPlugin struct{ *handshakeFailure }
+
+func (e notPlugin) Error() string {
+	return fmt.Sprintf("%s is not an automl plugin: it %s", e.name, e.how)
+}
+
+func (e notPlugin) Unwrap() error { return ErrHandshake }
+
+// Check starts the plugin cfg describes as a trial would, completes the
+// handshake and ends it: a binary that is missing, not executable, fails
+// its pin or is not an automl plugin is refused once, before a study's
+// first trial, instead of failing every trial (or, for a process that
+// never completes the handshake, being re-run as lost).
+func Check(cfg Config) error {
+	p, err := Open(cfg)
+	var hf *handshakeFailure
+	switch {
+	case errors.As(err, &hf):
+		return notPlugin{hf}
+	case err != nil:
+		return err
+	}
+	p.Kill()
+	return nil
 }
 
 func (p *Plugin) stderrNote() string {

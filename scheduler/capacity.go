@@ -78,12 +78,13 @@ func (s *Scheduler) inFlightLimit() int {
 }
 
 // jobs is how many jobs of any kind (new trials, promotions) fit now: free
-// slots (plus the queue), none once the resource budget is spoken for.
+// slots (plus the queue) within the failures still allowed (failureRoom),
+// none once the resource budget is spoken for.
 func (s *Scheduler) jobs() int {
 	if s.searcherDone || s.draining || s.failedStudy != "" || s.resourceSpent() {
 		return 0
 	}
-	limit := s.inFlightLimit()
+	limit := min(s.inFlightLimit(), s.failureRoom())
 	free := limit - len(s.ledger.inFlight)
 	// The queue's share of the limit: all of it when the slots are
 	// known, half of it while the limit ramps up with the slots seen.

@@ -8,6 +8,10 @@ import (
 	"automl/trial"
 )
 
+// noFailureBudget keeps the failure budgets out of the way of the jobs in
+// flight (failureRoom), for tests of the other bounds.
+var noFailureBudget = newFailures(1<<30, 0)
+
 // seenBusy is a load that has seen n slots busy over the last second.
 func seenBusy(n int) load {
 	t0 := time.Unix(1000, 0)
@@ -75,7 +79,7 @@ func TestJobsRampWithTheSlotsSeen(t *testing.T) {
 			l.inFlight[i] = true
 		}
 		l.counts[trial.Pending], l.counts[trial.Running] = c.pending, c.running
-		s := &Scheduler{cfg: Config{Slots: c.slots, Queue: c.queue}, ledger: l, load: seenBusy(c.seen)}
+		s := &Scheduler{cfg: Config{Slots: c.slots, Queue: c.queue}, ledger: l, load: seenBusy(c.seen), fails: noFailureBudget}
 		if got := s.jobs(); got != c.want {
 			t.Errorf("%s: %d jobs, want %d", c.name, got, c.want)
 		}

@@ -245,7 +245,7 @@ func TestJobsRefillInHalves(t *testing.T) {
 		}
 		l.counts[trial.Pending], l.counts[trial.Running] = c.pending, c.running
 		// Workers seen keeping every slot busy: the slots are real.
-		s := &Scheduler{cfg: Config{Slots: c.slots, Queue: c.queue}, ledger: l, load: seenBusy(c.slots)}
+		s := &Scheduler{cfg: Config{Slots: c.slots, Queue: c.queue}, ledger: l, load: seenBusy(c.slots), fails: noFailureBudget}
 		if got := s.jobs(); got != c.want {
 			t.Errorf("slots %d queue %d pending %d running %d: %d jobs, want %d", c.slots, c.queue, c.pending, c.running, got, c.want)
 		}

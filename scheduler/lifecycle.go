@@ -84,6 +84,11 @@ func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
 			return s.summary(), err
 		}
 		s.buf.add(eff, s.spec)
+		if s.ledger.counts[trial.Completed] == 0 {
+			// Done is a study that found something: one whose every
+			// trial failed (within max_failed) has failed.
+			s.study.Status, s.study.Reason = StudyFailed, s.noneCompleted()
+		}
 	}
 	s.lastCommit = time.Time{}
 	if err := s.flush(ctx); err != nil {

@@ -5,6 +5,7 @@ import (
 	crand "crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 
@@ -74,7 +75,7 @@ func (s *Scheduler) open(ctx context.Context) error {
 	}
 	s.rng = rand.New(s.pcg)
 	s.maxResourceTotal = budget.MaxResourceTotal
-	s.failedLimit = budget.FailedLimit(s.study.Trials)
+	s.fails = newFailures(budget.FailedLimit(s.study.Trials), budget.FailFastAfter())
 	s.ledger = newLedger(f.Study, s.study.Incarnation, f.Space, f.Objective, budget.Retry(), f.Resource)
 	if err := s.ledger.load(st.Trials, func(id int) ([]search.CurvePoint, error) { return s.curve(ctx, id) }); err != nil {
 		return err
@@ -109,7 +110,23 @@ func (s *Scheduler) studySeed(st StudyState) uint64 {
 	return binary.LittleEndian.Uint64(b[:]) >> 1
 }
 
+// ErrCannotResume is the error of a study that exists and cannot
+// continue as asked: with another space file (parameters, objective,
+// algorithm, trainer) or another seed. It is the user's input to change.
+var ErrCannotResume = errors.New("the study cannot continue as asked")
+
+// resumeError is an ErrCannotResume that says why in full.
+type resumeError string
+
+func (e resumeError) Error() string        { return string(e) }
+func (e resumeError) Is(target error) bool { return target == ErrCannotResume }
+
+func cannotResume(format string, args ...any) error { return resumeError(fmt.Sprintf(format, args...)) }
+
 // checkResume refuses to continue a study with a different space or seed.
+// One change is let through: another trainer for a study none of whose
+// trials has a value yet (they failed, or never ran), as after fixing a
+// trainer that failed every trial: no result depends on the old one.
 func (s *Scheduler) checkResume(st StudyState) error {
 	parse := spacefile.Parse
 	if s.cfg.File.OwnTrainer {
@@ -119,16 +136,41 @@ func (s *Scheduler) checkResume(st StudyState) error {
 	if err != nil {
 		return fmt.Errorf("study %s: its stored space file no longer parses: %w", st.Study.Name, err)
 	}
-	if diff := spacefile.Diff(old, s.cfg.File); diff != "" {
-		return fmt.Errorf("study %q already exists with a different space (%s); to start a new study, change `study:` in %s or use another --db", st.Study.Name, diff, s.cfg.File.Path)
+	f := s.cfg.File
+	if diff := spacefile.Diff(old, f); diff != "" {
+		sameElse := *f
+		sameElse.Trainer = old.Trainer
+		if spacefile.Diff(old, &sameElse) != "" || anyValue(st.Trials) {
+			return cannotResume("study %q%s was created with another space file (%s); to continue it, run the space file it was created with (automl report %s --format html shows it); to start a new study, change `study:` in %s or use another --db",
+				st.Study.Name, inFile(s.cfg.StoreFile), diff, st.Study.Name, f.Path)
+		}
+		s.log.Info("the study continues with another trainer: none of its trials has a result yet", "study", st.Study.Name, "change", diff)
+		st.Study.SpaceFile, st.Study.SpaceText = f.Path, f.Text
 	}
 	if seed := s.cfg.Seed; seed != nil && *seed != st.Study.Seed {
-		return fmt.Errorf("study %q was created with seed %d; it cannot continue with --seed %d", st.Study.Name, st.Study.Seed, *seed)
+		return cannotResume("study %q was created with seed %d; it cannot continue with --seed %d", st.Study.Name, st.Study.Seed, *seed)
 	}
 	if st.Snapshot.Version > SnapshotVersion {
 		return fmt.Errorf("study %q has snapshot version %d, newer than this automl (%d)", st.Study.Name, st.Snapshot.Version, SnapshotVersion)
 	}
 	return nil
+}
+
+func inFile(path string) string {
+	if path == "" {
+		return ""
+	}
+	return " in " + path
+}
+
+// anyValue reports whether a trial has a result the trainer gave it.
+func anyValue(recs []trial.Record) bool {
+	for _, r := range recs {
+		if r.HasValue || r.Reports > 0 || r.State == trial.Completed || r.State == trial.Paused || r.State == trial.Pruned {
+			return true
+		}
+	}
+	return false
 }
 
 // recover re-queues the trials a previous run left pending or running:

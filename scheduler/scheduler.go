@@ -21,7 +21,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"automl/internal/cause"
 	"automl/search"
 	"automl/trial"
 )
@@ -44,7 +43,7 @@ type Scheduler struct {
 	resumed  bool
 
 	maxResourceTotal float64
-	failedLimit      int
+	fails            failures
 
 	reconcile *reconcile
 	load      load // the slots seen busy, which bound the jobs in flight
@@ -54,8 +53,7 @@ type Scheduler struct {
 	doneReason   string
 	draining     bool
 	failedStudy  string // why the study failed ("": it has not)
-	lastError    string
-	idle         bool // the last offer of room made the searcher create nothing
+	idle         bool   // the last offer of room made the searcher create nothing
 	runStart     time.Time
 	baseElapsed  time.Duration
 	lastCommit   time.Time
@@ -165,7 +163,7 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			// The study has failed: the queued trials would most likely
 			// fail alike, so they are withdrawn (they stay pending, and
 			// run if the study is continued), not run for nothing.
-			s.startDrain(ctx, "too many failed trials")
+			s.startDrain(ctx, "the study failed")
 		}
 	}
 	if ctx.Err() != nil {
@@ -289,13 +287,15 @@ func (s *Scheduler) carryOut(eff effects) error {
 	}
 	for _, id := range eff.failed {
 		rec, _ := s.ledger.get(id)
-		s.lastError = fmt.Sprintf("trial %d: %s", id, cause.Of(rec.Error))
-		if n := s.ledger.counts[trial.Failed]; n >= s.failedLimit && s.failedStudy == "" {
-			s.failedStudy = fmt.Sprintf("%d trials failed (limit %d); last: %s", n, s.failedLimit, s.lastError)
-			s.log.Error("study failing: too many failed trials", "study", s.study.Name, "failed", n)
+		if why := s.fails.failed(id, rec.Error, s.ledger.counts[trial.Failed]); why != "" && s.failedStudy == "" {
+			s.failedStudy = why
+			s.log.Error("study failing", "study", s.study.Name, "why", why)
 		}
 	}
 	for _, ev := range eff.observe {
+		if ev.Kind == search.Exited && (ev.Status == search.Complete || ev.Status == search.Pruned) {
+			s.fails.worked()
+		}
 		acts, err := s.searcher.Observe(s.context(), ev)
 		if err != nil {
 			return fmt.Errorf("searcher: %w", err)

@@ -49,7 +49,8 @@ const (
 	StudyInterrupted StudyStatus = "interrupted"
 	// StudyDone: budget used, space exhausted or searcher finished.
 	StudyDone StudyStatus = "done"
-	// StudyFailed: too many failed trials.
+	// StudyFailed: a failure budget ended it (max_failed, fail_fast), or
+	// it ended without a completed trial.
 	StudyFailed StudyStatus = "failed"
 )
 

@@ -49,8 +49,9 @@ type Budget struct {
 	// The failure budgets. Retries: re-runs of a trial whose code failed.
 	// MaxLost: re-runs of a run the infrastructure lost (a worker died),
 	// which are not failures of the trial. MaxFailed: failed trials that
-	// end the study.
-	Retries, MaxLost, MaxFailed *int
+	// end the study. FailFast: K, the study stops when the first K trials
+	// of a run all fail with the same cause (0: never).
+	Retries, MaxLost, MaxFailed, FailFast *int
 }
 
 // Limits of a budget, in the space file and on the command line alike.
@@ -77,7 +78,7 @@ func (b Budget) Override(o Budget) Budget {
 	if o.MaxResourceTotal > 0 {
 		b.MaxResourceTotal = o.MaxResourceTotal
 	}
-	for _, f := range []struct{ dst, src **int }{{&b.Retries, &o.Retries}, {&b.MaxLost, &o.MaxLost}, {&b.MaxFailed, &o.MaxFailed}} {
+	for _, f := range []struct{ dst, src **int }{{&b.Retries, &o.Retries}, {&b.MaxLost, &o.MaxLost}, {&b.MaxFailed, &o.MaxFailed}, {&b.FailFast, &o.FailFast}} {
 		if *f.src != nil {
 			v := **f.src
 			*f.dst = &v
@@ -88,8 +89,9 @@ func (b Budget) Override(o Budget) Budget {
 
 // Failure budgets when neither the file nor the command line sets them.
 const (
-	DefaultRetries = 0
-	DefaultMaxLost = 5
+	DefaultRetries  = 0
+	DefaultMaxLost  = 5
+	DefaultFailFast = 3
 )
 
 // Retry is the retry budget of each trial, defaults filled in.
@@ -101,6 +103,12 @@ func (b Budget) Retry() trial.Retry {
 // 10% of the trial budget in force, at least 5.
 func (b Budget) FailedLimit(trials int) int {
 	return orDefault(b.MaxFailed, max(5, trials/10))
+}
+
+// FailFastAfter is K of budget.fail_fast: a run whose first K trials to
+// end all failed with the same cause stops the study (0: never).
+func (b Budget) FailFastAfter() int {
+	return orDefault(b.FailFast, DefaultFailFast)
 }
 
 func orDefault(p *int, def int) int {
@@ -157,6 +165,7 @@ func (f *File) JobTrainer() trial.Trainer {
 type positions struct {
 	metric, algorithm, trainer Pos
 	budget                     Pos                       // the budget key; zero when there is none
+	trainerKeys                map[string]Pos            // trainer key (plugin, sha256, ...) -> its value
 	config                     map[string]Pos            // trainer.config key -> its value
 	params                     map[string]Pos            // parameter -> its name
 	conditions                 map[string]map[string]Pos // parameter -> when: parent -> the parent's key
@@ -187,6 +196,16 @@ func (f *File) ConfigError(key string, format string, args ...any) error {
 		pos = f.pos.trainer
 	}
 	return &Error{File: f.Path, Pos: pos, Where: "trainer.config." + key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// TrainerKeyError makes an error about a key of the trainer section
+// (plugin, sha256, ...), placed at its value.
+func (f *File) TrainerKeyError(key string, format string, args ...any) error {
+	pos, ok := f.pos.trainerKeys[key]
+	if !ok {
+		pos = f.pos.trainer
+	}
+	return &Error{File: f.Path, Pos: pos, Where: "trainer." + key, Msg: fmt.Sprintf(format, args...)}
 }
 
 // MetricError makes an error about the objective's metric, placed at it.

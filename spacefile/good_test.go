@@ -48,7 +48,7 @@ var goodSpaces = map[string]spaceView{
 	"all_kinds.yaml": {
 		Study:     "all-kinds",
 		Objective: trial.Objective{Metric: "val_accuracy", Direction: trial.Maximize},
-		Budget:    spacefile.Budget{Trials: 60, Timeout: 90 * time.Minute, MaxResourceTotal: 5000, Retries: new(2), MaxLost: new(0), MaxFailed: new(7)},
+		Budget:    spacefile.Budget{Trials: 60, Timeout: 90 * time.Minute, MaxResourceTotal: 5000, Retries: new(2), MaxLost: new(0), MaxFailed: new(7), FailFast: new(4)},
 		Algorithm: spacefile.Algorithm{Name: "random", Seed: new(uint64(42))},
 		Resource:  "epochs",
 		Trainer: trial.Trainer{

@@ -53,7 +53,7 @@ func (p *parser) objective(n *yaml.Node, s *File) {
 }
 
 func (p *parser) budget(n *yaml.Node, s *File) {
-	fs := p.fields(n, "budget", []string{"trials", "timeout", "max_resource_total", "retries", "max_lost", "max_failed"})
+	fs := p.fields(n, "budget", []string{"trials", "timeout", "max_resource_total", "retries", "max_lost", "max_failed", "fail_fast"})
 	if deref(n).Kind != yaml.MappingNode {
 		return
 	}
@@ -92,8 +92,31 @@ func (p *parser) budget(n *yaml.Node, s *File) {
 			s.Budget.MaxLost = p.count(f.val, where, 0)
 		case "max_failed":
 			s.Budget.MaxFailed = p.count(f.val, where, 1)
+		case "fail_fast":
+			s.Budget.FailFast = p.failFast(f.val, where)
 		}
 	}
+}
+
+// failFast reads budget.fail_fast: K, a whole number >= 0 (0: off), or
+// true (the default K) or false (off).
+func (p *parser) failFast(n *yaml.Node, where string) *int {
+	if n = deref(n); n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+		on, ok := p.boolean(n, where)
+		if !ok {
+			return nil
+		}
+		k := 0
+		if on {
+			k = DefaultFailFast
+		}
+		return &k
+	}
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") {
+		p.errorf(posOf(n), where, "want a number of trials (e.g. 3), true or false, got %s", kindName(n))
+		return nil
+	}
+	return p.count(n, where, 0)
 }
 
 // count reads a whole number >= least (a failure budget); nil when it is
@@ -244,8 +267,10 @@ func (p *parser) trainer(n *yaml.Node, s *File) {
 		return
 	}
 	hasPlugin := false
+	s.pos.trainerKeys = map[string]Pos{}
 	for _, f := range fs {
 		where := "trainer." + f.key
+		s.pos.trainerKeys[f.key] = posOf(f.val)
 		switch f.key {
 		case "plugin":
 			hasPlugin = true

@@ -10,6 +10,14 @@ type TrainerSpec struct {
 	// Check validates the trainer config and the parameters against what the
 	// trainer understands; errors should name the key (see File.ConfigError).
 	Check func(f *File) []error
+	// Preflight, when set, checks before a study's first trial what Check
+	// leaves out because it costs more than reading the file: the whole
+	// data set, the program to run. local is false when the trials run on
+	// other machines (automl search --workers 0): what is looked for there
+	// (a program on PATH) is not checked here. It returns what it checked,
+	// in a few words each, and errors placed at their keys (ConfigError).
+	// It must not train.
+	Preflight func(f *File, local bool) (checked []string, errs []error)
 }
 
 var trainers = registry.New[TrainerSpec]("spacefile: trainer")

@@ -35,6 +35,7 @@ type searchFlags struct {
 	// override holds the budget flags given on the command line.
 	override   spacefile.Budget
 	maxFailed  int
+	failFast   int
 	top        int
 	asJSON     bool
 	quiet      bool
@@ -103,14 +104,23 @@ backlog: jobs are queued as workers are seen taking them, at most twice
 the slots seen busy (128 at least). Both the scheduler and the workers
 reconnect to NATS forever.
 
+Before the first trial, what every trial would fail on is checked (as
+automl validate does): a plugin binary completes the handshake, the mlp
+trainer's data set is read in full, the exec trainer's program is found;
+a mistake is reported at its place in the space file (exit status 2).
+With --workers 0 no trial runs here, so the program is not looked for.
+
 Failure budgets: a trial whose code fails (non-zero exit, panic, NaN) is
 re-run --retries times, then fails; the study fails after --max-failed
-failed trials. The space file may set them as study settings (budget:
-retries, max_lost, max_failed); the flags override it. Infrastructure failures never count as failures: a job
-whose worker dies or freezes goes to another worker after the lease
-(--ack-wait), up to --max-deliver times; a run a worker reports lost (its
-trainer could not start, its result could not be stored) is re-run up to
---max-lost times.
+failed trials, or as soon as the first --fail-fast trials of a run (3)
+all fail with the same cause. The space file may set them as study
+settings (budget: retries, max_lost, max_failed, fail_fast); the flags
+override it. A study ends done (exit status 0) only with at least one
+completed trial; else it has failed (1), saying why. Infrastructure
+failures never count as failures: a job whose worker dies or freezes
+goes to another worker after the lease (--ack-wait), up to --max-deliver
+times; a run a worker reports lost (its trainer could not start, its
+result could not be stored) is re-run up to --max-lost times.
 
 ` + natsEnvHelp,
 		Example: `  automl search -space examples/quickstart/space.yaml
@@ -147,6 +157,7 @@ trainer could not start, its result could not be stored) is re-run up to
 	fl.IntVar(&f.retries, "retries", 0, "times a trial whose code failed is run again (overrides the space file's budget.retries)")
 	fl.IntVar(&f.maxLost, "max-lost", 5, "times a run a worker reports lost is run again, not counted as failures (overrides budget.max_lost)")
 	fl.IntVar(&f.maxFailed, "max-failed", 0, "end the study after this many failed trials (default: 10% of the budget, at least 5; overrides budget.max_failed)")
+	fl.IntVar(&f.failFast, "fail-fast", spacefile.DefaultFailFast, "stop the study when the first N trials of the run all fail with the same cause; 0: never (overrides budget.fail_fast)")
 	fl.IntVar(&f.top, "top", 10, "leaderboard rows to print at the end (0: none)")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for developers)")
 	_ = fl.MarkHidden("cpuprofile")
@@ -192,8 +203,8 @@ func (f *searchFlags) flagsOK() error {
 		return usagef("--timeout must be at most %dh (a year), got %s", int(spacefile.MaxTimeout.Hours()), f.timeout)
 	case f.seed < 0:
 		return usagef("--seed must be >= 0, got %d", f.seed)
-	case f.retries < 0 || f.maxFailed < 0:
-		return usagef("--retries and --max-failed must be >= 0")
+	case f.retries < 0 || f.maxFailed < 0 || f.failFast < 0:
+		return usagef("--retries, --max-failed and --fail-fast must be >= 0")
 	case f.grace < 0:
 		return usagef("--timeout-grace must be >= 0, got %s", f.grace)
 	}
@@ -201,6 +212,7 @@ func (f *searchFlags) flagsOK() error {
 		atMost("--retries", f.retries, maxCount, ""),
 		atMost("--max-lost", f.maxLost, maxCount, ""),
 		atMost("--max-failed", f.maxFailed, maxCount, ""),
+		atMost("--fail-fast", f.failFast, maxCount, ""),
 		atMost("--max-deliver", f.maxDeliver, maxDeliver, ""),
 		atMost("--replicas", f.replicas, maxReplicas, "JetStream's most"),
 		atMost("--ack-wait", f.ackWait, maxAckWait, "a day"),
@@ -235,6 +247,14 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	log := con.logger(level)
 	if f.quiet {
 		log = slog.New(slog.DiscardHandler)
+	}
+	// What every trial would fail on is refused before the first one.
+	checked, err := preflight(space, f.workers > 0)
+	if err != nil {
+		return usageError{err}
+	}
+	for _, c := range checked {
+		log.Info("checked before the first trial: " + c)
 	}
 
 	store, err := openStore(f.db, f.store.options(log))
@@ -311,6 +331,9 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	if !f.quiet && last.Study != "" {
 		con.progress(last, true) // one last line with the final counts
 	}
+	if errors.Is(runErr, scheduler.ErrCannotResume) {
+		return usageError{runErr} // another space file or seed: the user's to change
+	}
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return runErr
 	}
@@ -368,6 +391,9 @@ func (f *searchFlags) budgetOverride(cmd *cobra.Command) spacefile.Budget {
 	}
 	if given("max-failed") && f.maxFailed > 0 {
 		o.MaxFailed = &f.maxFailed
+	}
+	if given("fail-fast") {
+		o.FailFast = &f.failFast
 	}
 	return o
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -11,40 +10,51 @@ import (
 
 func newValidateCmd() *cobra.Command {
 	var spaces []string
+	var fleet bool
 	cmd := &cobra.Command{
 		Use:   "validate -space FILE [FILE...]",
 		Short: "Check space files and print every mistake found",
-		Long: `Check space files without running anything. Every mistake is printed with
-file:line:column, the parameter or key, and what would be right. The exit
-status is 0 when every file is valid and 2 otherwise.`,
+		Long: `Check space files without running a trial. Every mistake is printed with
+file:line:column, the parameter or key, and what would be right.
+
+Beyond the file itself it checks what every trial would otherwise fail on,
+as automl search does before its first trial: a plugin binary is started,
+completes the handshake and is ended (a missing binary, or one that is not
+an automl plugin, is refused); the mlp trainer's data set is read in full
+with the study's settings (every row, the target's classes, the split
+sizes); the exec trainer's program is found on PATH (or in its workdir),
+with its script. With --fleet the trials run on other machines (automl
+worker), so the program and plugin binary are not looked for here.
+
+The exit status is 0 when every file is valid and 2 otherwise.`,
 		Example: `  automl validate -space space.yaml
-  automl validate examples/*/space.yaml`,
+  automl validate examples/*/space.yaml
+  automl validate -space space.yaml --fleet   # the trainer lives on the workers`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			files := append(spaces, args...)
 			if len(files) == 0 {
 				return usagef("validate: name a space file with -space FILE")
 			}
+			out := cmd.OutOrStdout()
 			bad := 0
 			for _, f := range files {
 				s, err := spacefile.ParseFile(f)
-				if err != nil {
-					var list spacefile.ErrorList
-					if errors.As(err, &list) {
-						for _, e := range list {
-							fmt.Fprintln(cmd.OutOrStdout(), e)
+				if err == nil {
+					var checked []string
+					checked, err = preflight(s, !fleet)
+					if err == nil {
+						fmt.Fprintf(out, "%s: ok: study %q, %d parameters, algorithm %s, trainer %s, objective %s %s\n",
+							f, s.Study, s.Space.Dim(), s.Algorithm.Name, s.Trainer.Plugin, s.Objective.Direction, s.Objective.Metric)
+						for _, c := range checked {
+							fmt.Fprintf(out, "  checked: %s\n", c)
 						}
-						bad += len(list)
-					} else {
-						fmt.Fprintln(cmd.OutOrStdout(), err)
-						bad++
+						if w := s.BudgetWarning(); w != nil {
+							fmt.Fprintln(out, w)
+						}
+						continue
 					}
-					continue
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: study %q, %d parameters, algorithm %s, trainer %s, objective %s %s\n",
-					f, s.Study, s.Space.Dim(), s.Algorithm.Name, s.Trainer.Plugin, s.Objective.Direction, s.Objective.Metric)
-				if w := s.BudgetWarning(); w != nil {
-					fmt.Fprintln(cmd.OutOrStdout(), w)
-				}
+				bad += printSpaceErrors(out, err)
 			}
 			if bad > 0 {
 				return usagef("%d mistake(s) found", bad)
@@ -53,5 +63,6 @@ status is 0 when every file is valid and 2 otherwise.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&spaces, "space", nil, "space file to check (repeatable)")
+	cmd.Flags().BoolVar(&fleet, "fleet", false, "the trials run on other machines: do not look for the trainer's program or plugin binary here")
 	return cmd
 }

@@ -222,3 +222,7 @@ func clip(s string, n int) string {
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
 }
+
+// Key is what tells failures alike (budget.fail_fast): the cause of a
+// failure's whole error text, with trial keys, pids and numbers masked.
+func Key(reason string) string { return Group(Of(reason)) }

@@ -61,7 +61,7 @@ type Runner struct {
 }
 
 func init() {
-	spacefile.RegisterTrainer(spacefile.TrainerSpec{Name: "exec", Check: check})
+	spacefile.RegisterTrainer(spacefile.TrainerSpec{Name: "exec", Check: check, Preflight: preflight})
 	// In a plugin process stderr reaches the host, which keeps it as the
 	// trainer's log.
 	plugins.RegisterBuiltin("exec", func() trial.Runner { return &Runner{Log: os.Stderr} })

@@ -46,12 +46,7 @@ func loadTable(c *Config) (*data.Table, error) {
 	if ok {
 		return t, nil
 	}
-	var err error
-	if data.IsSynthetic(c.Dataset) {
-		t, err = data.Synthetic(c.Dataset)
-	} else {
-		t, err = data.Load(c.Dataset, opts)
-	}
+	t, err := readTable(c)
 	if err != nil {
 		return nil, err
 	}
@@ -66,6 +61,14 @@ func loadTable(c *Config) (*data.Table, error) {
 		}
 	}
 	return t, nil
+}
+
+// readTable reads the data set, past the cache.
+func readTable(c *Config) (*data.Table, error) {
+	if data.IsSynthetic(c.Dataset) {
+		return data.Synthetic(c.Dataset)
+	}
+	return data.Load(c.Dataset, data.LoadOptions{Missing: c.Missing, Categorical: c.Categorical, Drop: c.Drop})
 }
 
 // loadDataset loads the table and decodes its target.
@@ -88,6 +91,15 @@ func dataID(c *Config, ds *data.Dataset) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// splitRows divides the rows as the config says: by its split column, or
+// by the validation and test fractions (or folds) with the split seed.
+func splitRows(c *Config, ds *data.Dataset) (data.Splits, error) {
+	if c.SplitColumn != "" {
+		return data.SplitByColumn(ds, c.SplitColumn)
+	}
+	return data.Split(ds, data.SplitOptions{Validation: c.Validation, Test: c.Test, Folds: c.Folds, Seed: c.SplitSeed})
+}
+
 // preparedFold is one fold's encoded matrices.
 type preparedFold struct {
 	width       int
@@ -99,13 +111,7 @@ type preparedFold struct {
 // prepare splits the rows and encodes each fold, fitting the
 // preprocessing on that fold's training rows.
 func prepare(c *Config, ds *data.Dataset) ([]preparedFold, error) {
-	var sp data.Splits
-	var err error
-	if c.SplitColumn != "" {
-		sp, err = data.SplitByColumn(ds, c.SplitColumn)
-	} else {
-		sp, err = data.Split(ds, data.SplitOptions{Validation: c.Validation, Test: c.Test, Folds: c.Folds, Seed: c.SplitSeed})
-	}
+	sp, err := splitRows(c, ds)
 	if err != nil {
 		return nil, err
 	}

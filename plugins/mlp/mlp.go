@@ -40,5 +40,5 @@ func Keys() []KeyDoc {
 }
 
 func init() {
-	spacefile.RegisterTrainer(spacefile.TrainerSpec{Name: "mlp", Check: check})
+	spacefile.RegisterTrainer(spacefile.TrainerSpec{Name: "mlp", Check: check, Preflight: preflight})
 }
