@@ -225,11 +225,14 @@ func TestPageDataHasMetrics(t *testing.T) {
 			M    [][]*float64 `json:"m"`
 		} `json:"trials"`
 	}
-	if err := json.Unmarshal(d.AppendJSON(nil, View{}, t0), &data); err != nil {
+	if err := json.Unmarshal(d.AppendJSON(nil, View{Columns: []string{"trial", "created"}}, t0), &data); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(data.Metrics, []string{"metric:state", "test_accuracy", "val_loss", "metric:x"}) || len(data.Trials.M) != 4 || len(data.Trials.Made) != 5 {
 		t.Fatalf("metrics %v, %d columns, %d created", data.Metrics, len(data.Trials.M), len(data.Trials.Made))
+	}
+	if bytes.Contains(d.AppendJSON(nil, View{}, t0), []byte(`"made":`)) {
+		t.Error("the page carries when trials were created though its leaderboard does not show it")
 	}
 	for i, id := range data.Trials.ID {
 		x := data.Trials.M[1][i]

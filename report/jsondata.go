@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ func (d *Data) AppendJSON(b []byte, v View, generated time.Time) []byte {
 	b = d.appendParams(b)
 	cols := Columns(st, d.Rows)
 	b = d.appendMetricNames(b, cols)
-	b = d.appendTrials(b, cols)
+	b = d.appendTrials(b, cols, slices.Contains(v.Columns, "created"))
 	b = d.appendImportance(b)
 	b = d.appendCurves(b)
 	b = append(b, `,"rungs":`...)
@@ -119,7 +120,7 @@ func (d *Data) appendParams(b []byte) []byte {
 
 // appendTrials writes the trials as columns. Times are milliseconds from
 // the timeline's start; who and why index the strings table.
-func (d *Data) appendTrials(b []byte, cols []Column) []byte {
+func (d *Data) appendTrials(b []byte, cols []Column, created bool) []byte {
 	rows := d.Rows
 	strs := map[string]int{}
 	var table []string
@@ -168,7 +169,9 @@ func (d *Data) appendTrials(b []byte, cols []Column) []byte {
 		}
 		return appendFloat(b, rows[i].Value)
 	})
-	col("made", func(b []byte, i int) []byte { return appendMillis(b, rows[i].Created, t0) })
+	if created { // only when asked for: the page would carry it for nothing
+		col("made", func(b []byte, i int) []byte { return appendMillis(b, rows[i].Created, t0) })
+	}
 	col("start", func(b []byte, i int) []byte { return appendMillis(b, rows[i].Started, t0) })
 	col("end", func(b []byte, i int) []byte {
 		if rows[i].State == trial.Running {

@@ -337,7 +337,7 @@ func TestReportMetricColumnsInBrowser(t *testing.T) {
 	chromiumPath(t)
 	dir := t.TempDir()
 	writeFixture(t, dir, reporttest.Options{Trials: 60, Seed: 4, Reports: true}, false)
-	if _, errOut, code := automl(t, dir, "report", "fixture", "-o", "picked.html", "--columns", "trial,val_loss,train_loss,duration_s,started", "--sort", "-train_loss"); code != 0 {
+	if _, errOut, code := automl(t, dir, "report", "fixture", "-o", "picked.html", "--columns", "trial,val_loss,train_loss,duration_s,started,created", "--sort", "-train_loss"); code != 0 {
 		t.Fatalf("report: exit %d %s", code, errOut)
 	}
 	if _, errOut, code := automl(t, dir, "report", "fixture", "-o", "default.html"); code != 0 {
@@ -348,7 +348,7 @@ func TestReportMetricColumnsInBrowser(t *testing.T) {
 	for _, m := range regexp.MustCompile(`<th data-key="([^"]+)"`).FindAllStringSubmatch(dom, -1) {
 		heads = append(heads, m[1])
 	}
-	if !slices.Equal(heads, []string{"trial", "val_loss", "train_loss", "duration", "started"}) || !strings.Contains(dom, `<th data-key="train_loss" class="sorted desc">`) {
+	if !slices.Equal(heads, []string{"trial", "val_loss", "train_loss", "duration", "started", "created"}) || !strings.Contains(dom, `<th data-key="train_loss" class="sorted desc">`) {
 		t.Fatalf("leaderboard columns %v (sorted by train_loss descending?)", heads)
 	}
 	row := regexp.MustCompile(`<tr data-trial="\d+"[^>]*>(.*?)</tr>`)
@@ -357,7 +357,7 @@ func TestReportMetricColumnsInBrowser(t *testing.T) {
 	empty, rows := false, 0
 	for _, m := range row.FindAllStringSubmatch(dom, -1) {
 		cells := cell.FindAllStringSubmatch(m[1], -1)
-		if len(cells) != 5 {
+		if len(cells) != 6 {
 			t.Fatalf("row %s", m[1])
 		}
 		rows++
@@ -373,8 +373,10 @@ func TestReportMetricColumnsInBrowser(t *testing.T) {
 		if d := cells[3][1]; !strings.HasSuffix(d, "s") {
 			t.Errorf("duration %q in people's form", d)
 		}
-		if _, err := time.Parse(time.RFC3339, cells[4][1]); err != nil {
-			t.Errorf("started %q: %v", cells[4][1], err)
+		for _, c := range cells[4:] {
+			if _, err := time.Parse(time.RFC3339, c[1]); err != nil {
+				t.Errorf("started or created %q: %v", c[1], err)
+			}
 		}
 	}
 	if rows != 50 || len(losses) < 10 || !descending(losses) {
