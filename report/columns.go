@@ -123,6 +123,9 @@ func Columns(study *scheduler.Study, rows []Row) []Column {
 	if multiFidelity(rows) {
 		cols = append(cols, intColumn("rung", func(r *Row) (int, bool) { return r.Rung, true }))
 	}
+	if len(study.SpaceVersions) > 0 {
+		cols = append(cols, intColumn("space_version", func(r *Row) (int, bool) { return r.SpaceVersion, true }))
+	}
 	cols = append(cols,
 		Column{
 			Name: "duration", DataName: "duration_s",
@@ -164,7 +167,7 @@ func Columns(study *scheduler.Study, rows []Row) []Column {
 // builtin are the names of the columns every leaderboard may have: a
 // metric so named is "metric:NAME".
 var builtin = map[string]bool{"rank": true, "trial": true, "state": true, "resource": true, "rung": true, "duration": true,
-	"duration_s": true, "attempts": true, "worker": true, "created": true, "started": true, "finished": true, "note": true}
+	"duration_s": true, "space_version": true, "attempts": true, "worker": true, "created": true, "started": true, "finished": true, "note": true}
 
 // MetricNames lists, sorted, every metric whose final value a trial in
 // rows reported.

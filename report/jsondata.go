@@ -50,6 +50,7 @@ func (d *Data) AppendJSON(b []byte, v View, generated time.Time) []byte {
 		"space_file": st.SpaceFile, "space_text": string(st.SpaceText), "budget": st.Trials,
 		"timeout_s": st.Timeout.Seconds(), "elapsed_s": st.Elapsed.Seconds(), "slots": st.Slots,
 		"created": st.Created, "updated": st.Updated, "resource": resource,
+		"space_versions": Versions(st),
 	})
 	b = d.appendSummary(b)
 	b = d.appendParams(b)

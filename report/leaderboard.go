@@ -21,6 +21,9 @@ type Row struct {
 	// Cause is the one line of Error that says why the trial failed (see
 	// Why), for programs reading the JSON.
 	Cause string `json:"cause,omitempty"`
+	// SpaceVersion is the version of the study's space the trial was
+	// created under, once the space has been edited (0 before).
+	SpaceVersion int `json:"space_version,omitempty"`
 }
 
 // MarshalJSON writes the row as its record, with its rank and cause, and
@@ -32,10 +35,11 @@ func (r Row) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Rank int `json:"rank,omitempty"`
 		*record
-		Cause     string   `json:"cause,omitempty"`
-		DurationS float64  `json:"duration_s,omitempty"`
-		Busy      struct{} `json:"busy,omitzero"` // hides the record's: a shallower field wins
-	}{Rank: r.Rank, record: (*record)(&r.Record), Cause: r.Cause, DurationS: r.Busy.Seconds()})
+		Cause        string   `json:"cause,omitempty"`
+		SpaceVersion int      `json:"space_version,omitempty"`
+		DurationS    float64  `json:"duration_s,omitempty"`
+		Busy         struct{} `json:"busy,omitzero"` // hides the record's: a shallower field wins
+	}{Rank: r.Rank, record: (*record)(&r.Record), Cause: r.Cause, SpaceVersion: r.SpaceVersion, DurationS: r.Busy.Seconds()})
 }
 
 // Leaderboard ranks a study's trials: completed trials by objective value,
@@ -73,10 +77,14 @@ func Leaderboard(study *scheduler.Study, records []trial.Record) []Row {
 		return 5
 	}
 	rows := make([]Row, len(records))
+	edited := len(study.SpaceVersions) > 0
 	for i := range records {
 		rows[i] = Row{Record: records[i]}
 		if records[i].Error != "" {
 			rows[i].Cause = Why(&records[i])
+		}
+		if edited {
+			rows[i].SpaceVersion = study.VersionOf(records[i].ID)
 		}
 	}
 	slices.SortStableFunc(rows, func(a, b Row) int {

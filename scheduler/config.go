@@ -37,6 +37,19 @@ type Config struct {
 	// Seed, when set, overrides the space file's seed. A resumed study
 	// keeps its seed; asking for another is an error.
 	Seed *uint64
+	// AllowSpaceChange lets a study continue with an edited space file
+	// (bounds, choices, parameters added with a default or removed, log,
+	// step, conditions, a sampler's options): its earlier trials stay as
+	// recorded and the search learns from those that fit the new space.
+	// Without it such a study is refused with ErrSpaceChanged, which lists
+	// the changes. SpaceEdited, when set, is told of an edit applied
+	// (else the log is).
+	AllowSpaceChange bool
+	SpaceEdited      func(SpaceEdit)
+	// TimeoutGrace is how long running trials may still run once the time
+	// budget is used; then they are stopped and queued again, to run when
+	// the study continues with a larger budget (0: stopped at once).
+	TimeoutGrace time.Duration
 
 	Log *slog.Logger
 	// Progress, when set, is called after every step with the study's state.
@@ -67,6 +80,8 @@ func (cfg Config) check() (Config, error) {
 		return cfg, fmt.Errorf("scheduler: trials must be 0 to %d, got %d", spacefile.MaxTrials, o.Trials)
 	case o.Timeout < 0 || o.Timeout > spacefile.MaxTimeout:
 		return cfg, fmt.Errorf("scheduler: timeout must be 0 to %s, got %s", spacefile.MaxTimeout, o.Timeout)
+	case cfg.TimeoutGrace < 0:
+		return cfg, fmt.Errorf("scheduler: timeout grace must be >= 0, got %s", cfg.TimeoutGrace)
 	}
 	for _, b := range []*int{o.Retries, o.MaxLost, o.MaxFailed} {
 		if b != nil && *b < 0 {

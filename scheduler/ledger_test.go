@@ -251,3 +251,48 @@ func TestJobsRefillInHalves(t *testing.T) {
 		}
 	}
 }
+
+// At the end of the time budget every run still going is stopped: one the
+// searcher had asked to stop ends pruned (and the searcher sees it end),
+// one a user had asked to stop ends stopped, the others go back to the
+// queue with a new attempt (the stopped run's late result is ignored) and
+// no failure or loss counted.
+func TestLedgerEndRunningAtTheTimeBudget(t *testing.T) {
+	l := testLedger(t, trial.Retry{Retries: 0, MaxLost: 0})
+	for id := range 4 {
+		l.create(id, point(0.1*float64(id)), search.Span{}, time.Time{})
+		if id < 3 {
+			mustApply(t, l, event(id, 1, 1, trial.Started))
+		}
+	}
+	_, err := l.stopBySearcher(1, "below the median")
+	check(t, err)
+	_, _, err = l.stopByUser(2, "enough")
+	check(t, err)
+	eff, queued, err := l.endRunning("time is up", time.Unix(160, 0))
+	check(t, err)
+	if queued != 1 || len(eff.stop) != 3 || !slices.Equal(eff.send, []int{0}) {
+		t.Fatalf("queued %d, stops %v, sends %v; want trial 0 queued again and all 3 runs stopped", queued, eff.stop, eff.send)
+	}
+	r0, _ := l.get(0)
+	if r0.State != trial.Pending || r0.Attempt != 2 || r0.Note != "time is up" || r0.Lost != 0 || r0.Failures != 0 || r0.Busy != 60*time.Second {
+		t.Errorf("trial 0: %+v", r0)
+	}
+	if r1, _ := l.get(1); r1.State != trial.Pruned {
+		t.Errorf("trial 1 (searcher's stop): %s", r1.State)
+	}
+	if r2, _ := l.get(2); r2.State != trial.Stopped || r2.Note != "enough" {
+		t.Errorf("trial 2 (user's stop): %s %q", r2.State, r2.Note)
+	}
+	if r3, _ := l.get(3); r3.State != trial.Pending || r3.Attempt != 1 {
+		t.Errorf("trial 3 (queued, never started): %+v", r3)
+	}
+	if len(eff.observe) != 2 {
+		t.Errorf("the searcher sees %d ends, want the 2 stopped ones", len(eff.observe))
+	}
+	// The stopped run's late result changes nothing.
+	mustApply(t, l, exitEv(0, 1, 1, &trial.Result{Outcome: trial.ExitDone, Metrics: trial.Metrics{"loss": 1}}))
+	if r0, _ := l.get(0); r0.State != trial.Pending || r0.HasValue {
+		t.Errorf("a late result of the stopped run was applied: %+v", r0)
+	}
+}

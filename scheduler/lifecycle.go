@@ -16,6 +16,52 @@ func (s *Scheduler) timedOut() bool {
 	return s.study.Timeout > 0 && s.elapsed() >= s.study.Timeout
 }
 
+// checkTime ends a study whose time budget is used, which is wall time:
+// no new trials; the running ones may finish within Config.TimeoutGrace,
+// then they are stopped and queued again with a new attempt (they run
+// when the study continues with a larger budget, from their checkpoint
+// when they have one).
+func (s *Scheduler) checkTime(ctx context.Context) error {
+	if !s.timedOut() {
+		return nil
+	}
+	now := s.cfg.Now()
+	running := s.ledger.counts[trial.Running]
+	if s.timeUp.IsZero() {
+		s.timeUp = now
+		why := fmt.Sprintf("time budget %s reached", s.study.Timeout)
+		if s.baseElapsed >= s.study.Timeout {
+			why = fmt.Sprintf("time budget %s used before this run (%s elapsed): raise it to continue the study", s.study.Timeout, s.baseElapsed.Round(time.Second))
+			s.log.Warn(why, "study", s.study.Name)
+		}
+		if !s.draining {
+			s.timeEnded = true
+			s.startDrain(ctx, why)
+		}
+		if running > 0 {
+			s.log.Info("running trials may finish within the grace; then they are stopped, and run again when the study continues", "grace", s.cfg.TimeoutGrace, "running", running)
+		}
+	}
+	if s.timeStopped || running == 0 || now.Sub(s.timeUp) < s.cfg.TimeoutGrace {
+		return nil
+	}
+	s.timeStopped = true
+	note := fmt.Sprintf("stopped at the end of the time budget (%s) after the %s grace; runs again when the study continues", s.study.Timeout, s.cfg.TimeoutGrace)
+	eff, queued, err := s.ledger.endRunning(note, now)
+	if err != nil {
+		return err
+	}
+	if err := s.carryOut(eff); err != nil {
+		return err
+	}
+	why := fmt.Sprintf("time budget %s reached: %d running trial(s) stopped after the %s grace; they run again when the study continues with a larger time budget", s.study.Timeout, running, s.cfg.TimeoutGrace)
+	s.log.Warn(why, "study", s.study.Name, "queued again", queued)
+	if s.timeEnded {
+		s.doneReason = why
+	}
+	return nil
+}
+
 // startDrain stops creating trials and withdraws the queued ones (they stay
 // pending in the store and run when the study resumes).
 func (s *Scheduler) startDrain(ctx context.Context, why string) {
@@ -64,7 +110,7 @@ func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
 	switch {
 	case s.failedStudy != "":
 		s.study.Status, s.study.Reason = StudyFailed, s.failedStudy
-	case s.draining && s.doneReason != "timeout reached":
+	case s.draining && !s.timeEnded:
 		s.study.Status, s.study.Reason = StudyInterrupted, s.doneReason
 	default:
 		s.study.Status = StudyDone
@@ -87,7 +133,11 @@ func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
 		if s.ledger.counts[trial.Completed] == 0 {
 			// Done is a study that found something: one whose every
 			// trial failed (within max_failed) has failed.
-			s.study.Status, s.study.Reason = StudyFailed, s.noneCompleted()
+			why := s.noneCompleted()
+			if s.timeEnded {
+				why = s.study.Reason + "; " + why
+			}
+			s.study.Status, s.study.Reason = StudyFailed, why
 		}
 	}
 	s.lastCommit = time.Time{}
@@ -139,7 +189,7 @@ func (s *Scheduler) progress() {
 	p := Progress{
 		Study: s.study.Name, Created: s.ledger.created(), Budget: s.study.Trials,
 		Completed: c[trial.Completed], Failed: c[trial.Failed],
-		Pruned: c[trial.Pruned] + c[trial.Stopped], Paused: c[trial.Paused],
+		Pruned: c[trial.Pruned], Stopped: c[trial.Stopped], Paused: c[trial.Paused],
 		Running: c[trial.Running], Queued: c[trial.Pending],
 		Elapsed: s.elapsed(), Draining: s.draining,
 	}

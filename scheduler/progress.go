@@ -6,21 +6,21 @@ import (
 )
 
 // Progress is a study's state for progress displays: trial counts by
-// state (stopped trials count as pruned), the best trial, the time used.
+// state, the best trial, the time used.
 type Progress struct {
-	Study                             string
-	Created, Budget                   int
-	Completed, Failed, Pruned, Paused int
-	Running, Queued                   int
-	Best                              float64
-	BestID                            int
-	HasBest                           bool
-	Elapsed                           time.Duration
-	Draining                          bool
+	Study                                      string
+	Created, Budget                            int
+	Completed, Failed, Pruned, Stopped, Paused int
+	Running, Queued                            int
+	Best                                       float64
+	BestID                                     int
+	HasBest                                    bool
+	Elapsed                                    time.Duration
+	Draining                                   bool
 }
 
 // Finished is the number of trials that reached a terminal state.
-func (p Progress) Finished() int { return p.Completed + p.Failed + p.Pruned }
+func (p Progress) Finished() int { return p.Completed + p.Failed + p.Pruned + p.Stopped }
 
 // ETA estimates the time left from the pace so far (trial budget only).
 func (p Progress) ETA() (time.Duration, bool) {

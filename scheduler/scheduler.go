@@ -9,8 +9,9 @@
 // live in a pure ledger (ledger.go; the exit policy itself is
 // trial.Decide), one step's writes and jobs in a step buffer (step.go),
 // loading and crash recovery in recover.go, users' stop requests in
-// requests.go, and how a run ends (drain, timeout, failure, cancel) in
-// lifecycle.go.
+// requests.go, a study continued with an edited space and the versions of
+// its space in spaceedit.go, and how a run ends (drain, timeout, failure,
+// cancel) in lifecycle.go.
 package scheduler
 
 import (
@@ -41,6 +42,7 @@ type Scheduler struct {
 	ledger   *ledger
 	buf      *step
 	resumed  bool
+	edit     *SpaceEdit // an edit of the space to apply as the study opens
 
 	maxResourceTotal float64
 	fails            failures
@@ -52,8 +54,11 @@ type Scheduler struct {
 	searcherDone bool
 	doneReason   string
 	draining     bool
-	failedStudy  string // why the study failed ("": it has not)
-	idle         bool   // the last offer of room made the searcher create nothing
+	timeUp       time.Time // when the time budget was found used (zero: not yet)
+	timeEnded    bool      // the time budget, not a user, began the drain
+	timeStopped  bool      // the trials running past the grace were stopped
+	failedStudy  string    // why the study failed ("": it has not)
+	idle         bool      // the last offer of room made the searcher create nothing
 	runStart     time.Time
 	baseElapsed  time.Duration
 	lastCommit   time.Time
@@ -97,6 +102,11 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 	}
 	s.runStart = s.cfg.Now()
 	if err := s.recover(ctx); err != nil {
+		return Summary{}, err
+	}
+	// A study continued with its time budget used runs nothing (its
+	// re-queued trials are not dispatched) and ends at once.
+	if err := s.checkTime(ctx); err != nil {
 		return Summary{}, err
 	}
 	if err := s.step(ctx, nil, true); err != nil {
@@ -148,8 +158,8 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			}
 		case <-tick.C:
 		}
-		if s.timedOut() && !s.draining {
-			s.startDrain(ctx, "timeout reached")
+		if err := s.checkTime(ctx); err != nil {
+			return s.summary(), err
 		}
 		if err := s.step(ctx, batch, false); err != nil {
 			if ctx.Err() != nil {

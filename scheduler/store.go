@@ -20,6 +20,10 @@ type Study struct {
 	// SpaceFile is the path the space was read from; SpaceText its contents.
 	SpaceFile string `json:"space_file"`
 	SpaceText []byte `json:"space_text"`
+	// SpaceVersions are the versions of the space once it has been edited
+	// (Config.AllowSpaceChange), oldest first, the current one last without
+	// its text (SpaceText); none while it never was. See Versions.
+	SpaceVersions []SpaceVersion `json:"space_versions,omitempty"`
 	// The objective and the algorithm's name: copied from the space file so
 	// listings need not parse it.
 	trial.Objective

@@ -344,9 +344,9 @@ func isPath(s string) bool {
 }
 
 var (
-	numericKeys     = []string{"type", "low", "high", "log", "step", "grid", "points", "when"}
-	categoricalKeys = []string{"type", "choices", "when"}
-	allParamKeys    = []string{"type", "low", "high", "log", "step", "choices", "grid", "points", "when"}
+	numericKeys     = []string{"type", "low", "high", "log", "step", "grid", "points", "when", "default"}
+	categoricalKeys = []string{"type", "choices", "when", "default"}
+	allParamKeys    = []string{"type", "low", "high", "log", "step", "choices", "grid", "points", "when", "default"}
 	paramTypes      = []string{"float", "int", "categorical"}
 	// typeSynonyms are the type names other tools use, for did-you-mean.
 	typeSynonyms = map[string]string{

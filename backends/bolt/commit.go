@@ -34,6 +34,7 @@ func (s *Store) Commit(ctx context.Context, study string, c scheduler.Change) er
 	if err != nil {
 		return fmt.Errorf("commit study %q: %w", study, s.fail(s.fullDisk(err)))
 	}
+	s.live.add(study)
 	if s.bk != nil {
 		s.bk.committed()
 	}

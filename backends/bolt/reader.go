@@ -143,7 +143,12 @@ func (r *Reader) do(ctx context.Context, local func(*bbolt.DB) error, viaWriter 
 func (r *Reader) Load(ctx context.Context, study string) (scheduler.StudyState, error) {
 	var st scheduler.StudyState
 	err := r.do(ctx,
-		func(db *bbolt.DB) (err error) { st, err = loadStudy(ctx, db, study); return err },
+		func(db *bbolt.DB) (err error) {
+			// Read from the file itself: no writer holds it, so nothing runs.
+			st, err = loadStudy(ctx, db, study)
+			markStaleStudy(st.Study, noneLive)
+			return err
+		},
 		func(rm *remote) error {
 			var w wireStudy
 			if err := rm.get(ctx, pathLoad, url.Values{"study": {study}}, &w); err != nil {
@@ -162,6 +167,9 @@ func (r *Reader) Load(ctx context.Context, study string) (scheduler.StudyState, 
 			}
 			var err error
 			st, err = raw.decode()
+			if w.Live != nil {
+				markStaleStudy(st.Study, func(string) bool { return *w.Live })
+			}
 			return err
 		})
 	if err != nil {
@@ -174,7 +182,11 @@ func (r *Reader) Load(ctx context.Context, study string) (scheduler.StudyState, 
 func (r *Reader) Studies(ctx context.Context) ([]scheduler.StudyInfo, error) {
 	var infos []scheduler.StudyInfo
 	err := r.do(ctx,
-		func(db *bbolt.DB) (err error) { infos, err = listStudies(ctx, db); return err },
+		func(db *bbolt.DB) (err error) {
+			infos, err = listStudies(ctx, db)
+			markStale(infos, noneLive)
+			return err
+		},
 		func(rm *remote) error {
 			infos = nil
 			return rm.get(ctx, pathStudies, nil, &infos)

@@ -33,6 +33,8 @@ type wireStudy struct {
 	Study    json.RawMessage   `json:"study"`
 	Snapshot json.RawMessage   `json:"snapshot"`
 	Trials   []json.RawMessage `json:"trials"`
+	// Live: the writer runs the study (absent from an older writer).
+	Live *bool `json:"live,omitempty"`
 }
 
 // errorBody is the JSON of a failed request.
@@ -69,7 +71,7 @@ func serve(s *Store, ln net.Listener, socket string) *server {
 			reply(w, nil, err)
 			return
 		}
-		writeRaw(w, raw)
+		writeRaw(w, raw, s.live.has(r.URL.Query().Get("study")))
 	})
 	mux.HandleFunc("GET "+pathStudies, func(w http.ResponseWriter, r *http.Request) {
 		infos, err := s.Studies(r.Context())
@@ -113,7 +115,7 @@ func serve(s *Store, ln net.Listener, socket string) *server {
 
 // writeRaw writes raw as a wireStudy; the stored records are valid JSON
 // (this package encoded them), so they are copied as they are.
-func writeRaw(w http.ResponseWriter, raw *rawStudy) {
+func writeRaw(w http.ResponseWriter, raw *rawStudy, live bool) {
 	w.Header().Set("Content-Type", "application/json")
 	bw := bufio.NewWriter(w)
 	defer bw.Flush()
@@ -131,7 +133,7 @@ func writeRaw(w http.ResponseWriter, raw *rawStudy) {
 	}
 	bw.WriteString(`,"trials":`)
 	writeList(bw, raw.trials)
-	bw.WriteString("}")
+	fmt.Fprintf(bw, `,"live":%t}`, live)
 }
 
 func writeList(bw *bufio.Writer, items [][]byte) {

@@ -16,7 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"automl/report"
 	"automl/report/reporttest"
+	"automl/scheduler"
+	"automl/search/value"
+	"automl/trial"
 )
 
 // mlpStudy runs a small mlp study on iris whose trials report test metrics
@@ -385,5 +389,40 @@ func TestReportMetricColumnsInBrowser(t *testing.T) {
 	dom = dumpAndShoot(t, "file://"+filepath.Join(dir, "default.html"), filepath.Join(t.TempDir(), "default.png"), 1400, 3000)
 	if !strings.Contains(dom, `<th data-key="train_loss"`) || strings.Contains(dom, `<th data-key="started"`) || !strings.Contains(dom, `<th data-key="note"`) {
 		t.Errorf("default leaderboard: want train_loss and note, not started:\n%s", regexp.MustCompile(`<thead>.*?</thead>`).FindString(dom))
+	}
+}
+
+// TestSpaceVersionColumnInBrowser: an edited study's page has the
+// space_version column its tables have: trials 0-2 under version 1, 3-5
+// under version 2, sortable.
+func TestSpaceVersionColumnInBrowser(t *testing.T) {
+	chromiumPath(t)
+	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	text := "study: s\nobjective: {metric: loss, direction: minimize}\ntrainer: {plugin: funcs}\nparameters:\n  x: {type: float, low: 0, high: 10}\n"
+	st := &scheduler.Study{Name: "s", Objective: trial.Objective{Metric: "loss", Direction: trial.Minimize}, Algorithm: "random", SpaceText: []byte(text), SpaceFile: "v2.yaml",
+		SpaceVersions: []scheduler.SpaceVersion{{Version: 1, SpaceFile: "v1.yaml", SpaceText: text, Since: t0}, {Version: 2, SpaceFile: "v2.yaml", FirstTrial: 3, Since: t0.Add(time.Minute), Changes: []string{"x: high 5 → 10 (widened)"}}}}
+	var recs []trial.Record
+	for id := range 6 {
+		recs = append(recs, trial.Record{ID: id, State: trial.Completed, Attempt: 1, Value: float64(id), HasValue: true, Created: t0,
+			Started: t0.Add(time.Duration(id) * time.Second), Finished: t0.Add(time.Duration(id+1) * time.Second), Busy: time.Second,
+			Params: value.Values{{Name: "x", Value: value.Float(float64(id))}}})
+	}
+	d := report.Build(report.Input{Study: st, Trials: recs, Now: t0.Add(time.Hour)})
+	file := filepath.Join(t.TempDir(), "edited.html")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := report.WriteHTML(f, d, report.View{Columns: []string{"trial", "space_version"}, Sort: "-space_version"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	dom := dumpAndShoot(t, "file://"+file, filepath.Join(t.TempDir(), "edited.png"), 1200, 2400)
+	var got []string
+	for _, m := range regexp.MustCompile(`<tr data-trial="(\d+)"[^>]*><td[^>]*>\d+</td><td[^>]*>(\d+)</td></tr>`).FindAllStringSubmatch(dom, -1) {
+		got = append(got, m[1]+":v"+m[2])
+	}
+	if strings.Join(got, " ") != "3:v2 4:v2 5:v2 0:v1 1:v1 2:v1" {
+		t.Errorf("rows by -space_version: %v", got)
 	}
 }

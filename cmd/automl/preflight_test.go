@@ -138,7 +138,7 @@ func TestExitStatusTellsTheTruth(t *testing.T) {
 	}
 	writeFile(t, space, strings.Replace(string(quick), "high: 15", "high: 14", 1))
 	out, errOut, code = automl(t, dir, "search", "-space", space, "--db", "q.db", "--trials", "3", "-q")
-	want = `study "quickstart" in q.db was created with another space file (parameter "x1" changed); to continue it, run the space file it was created with`
+	want = "study \"quickstart\" in q.db ran with another version of its space file; the changes in " + space + ":\n  x1: high 15 → 14 (narrowed)\nto apply them, run again with --allow-space-change"
 	if code != exitUsage || !strings.Contains(errOut, want) {
 		t.Errorf("changed space: exit %d, want %d with %q\nstdout:\n%s\nstderr:\n%s", code, exitUsage, want, out, errOut)
 	}

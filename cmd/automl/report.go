@@ -48,7 +48,8 @@ orders columns (md, csv, json and the HTML leaderboard), or with + on every
 name adds them to the format's own.
 
 Columns: rank, trial, state, the objective, each parameter, every other
-metric the trials reported (its final value, e.g. test_accuracy), resource,
+metric the trials reported (its final value, e.g. test_accuracy), resource
+(rung in a multi-fidelity study, space_version once the space was edited),
 duration, attempts, worker, created, started, finished and note. md shows
 people's forms (3.2s); csv and json are for programs: duration is
 duration_s (plain seconds), times are RFC 3339 in UTC, numbers keep every
@@ -211,7 +212,10 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 	if err := report.WriteMarkdown(w, cols, rows); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%d trials", len(rows)), report.WriteReasons(w, all, true)
+	if err := report.WriteReasons(w, all, true); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d trials", len(rows)), report.WriteVersionsMarkdown(w, report.Versions(study2))
 }
 
 // htmlView is how the page's leaderboard starts: --sort and --columns

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"automl/backends/bolt"
 	"automl/backends/natsbus"
 	"automl/plugins"
 	"automl/report"
@@ -54,6 +55,7 @@ type searchFlags struct {
 	replicas    int
 	store       storeFlags
 	grace       time.Duration
+	allowEdit   bool
 }
 
 // remote reports whether workers of other processes can join the study.
@@ -75,6 +77,16 @@ Running the same command again on an existing study continues it: trials
 that were running when it stopped run again, completed ones never do, and
 --trials N raises the budget.
 
+An edited space file (a bound widened or narrowed, choices added or
+removed, a parameter added with a default: for the earlier trials or
+removed, log or step changed) is shown change by change and refused; run
+again with --allow-space-change to apply it. The earlier trials stay as
+they were; new trials come from the new space, and model-based algorithms
+learn from every earlier trial that fits it (it says how many). A
+parameter's type, the objective, the algorithm and the trainer cannot
+change within a study. A running study is edited by stopping it (automl
+stop STUDY) and running the edited file.
+
 The embedded server may use --nats-storage of disk in <db>.nats (default
 256MiB, or half the disk's free space when less). When the disk fills, the
 study waits (the log says which directory, and how much is free) and goes
@@ -85,6 +97,13 @@ every record's checksum); a damaged one is refused, never used or
 overwritten, and automl check lists what is damaged. While the study runs
 a checked copy is kept at <db>.backup, remade after --backup-every commits
 or --backup-interval of time and at the end; restore it with cp.
+
+--timeout (or budget.timeout) is wall time, summed over the runs of the
+study: when it is reached no trial starts, running trials may finish for
+up to --timeout-grace, then they are stopped and queued again; the study
+ends done. Continued with a larger --timeout, those trials run again (from
+their checkpoints where the trainer keeps them); with the same, it runs
+nothing.
 
 SIGINT (Ctrl-C) or SIGTERM once stops dispatching and lets running trials
 finish for up to --timeout-grace; then, or at a second signal, they are
@@ -126,6 +145,7 @@ result could not be stored) is re-run up to --max-lost times.
 		Example: `  automl search -space examples/quickstart/space.yaml
   automl search -space space.yaml --trials 200 --workers 8 --seed 42
   automl search -space space.yaml --db runs/exp1.db --timeout 2h
+  automl search -space edited.yaml --allow-space-change --trials 300
   automl search -space space.yaml --listen 0.0.0.0:4222 --workers 0 --parallel 16
   automl search -space space.yaml --nats nats://nats.internal:4222 --user scheduler --parallel 64`,
 		Args: cobra.NoArgs,
@@ -153,7 +173,7 @@ result could not be stored) is re-run up to --max-lost times.
 	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process, one per CPU (with --nats: 0 unless given)")
 	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once, at most 4096 (default: --workers; 32 with --nats or --listen)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed (overrides the space file's; default: chosen and recorded)")
-	fl.DurationVar(&f.timeout, "timeout", 0, "wall-time budget, e.g. 30m (overrides the space file's)")
+	fl.DurationVar(&f.timeout, "timeout", 0, "wall-time budget of the study, e.g. 30m (overrides the space file's): then no new trials, and running ones are stopped after --timeout-grace")
 	fl.IntVar(&f.retries, "retries", 0, "times a trial whose code failed is run again (overrides the space file's budget.retries)")
 	fl.IntVar(&f.maxLost, "max-lost", 5, "times a run a worker reports lost is run again, not counted as failures (overrides budget.max_lost)")
 	fl.IntVar(&f.maxFailed, "max-failed", 0, "end the study after this many failed trials (default: 10% of the budget, at least 5; overrides budget.max_failed)")
@@ -171,7 +191,8 @@ result could not be stored) is re-run up to --max-lost times.
 	fl.DurationVar(&f.ackWait, "ack-wait", 0, "job lease: a silent worker's trials go elsewhere after it (default: the pool's, 60s when new)")
 	fl.IntVar(&f.maxDeliver, "max-deliver", 0, "times a job is handed out before its trial fails (default: the pool's, 10 when new)")
 	fl.IntVar(&f.replicas, "replicas", 1, "stream replicas when creating them (3 on a JetStream cluster)")
-	fl.DurationVar(&f.grace, "timeout-grace", 30*time.Second, "after SIGINT or SIGTERM, how long running trials may take to finish before they are stopped (0: stop them at once)")
+	fl.BoolVar(&f.allowEdit, "allow-space-change", false, "continue an existing study with an edited space file (bounds, choices, parameters added with a default: or removed); without it the changes are shown and refused")
+	fl.DurationVar(&f.grace, "timeout-grace", 30*time.Second, "once --timeout is reached, or after SIGINT or SIGTERM, how long running trials may take to finish before they are stopped (0: stop them at once)")
 	addStoreFlags(cmd, &f.store)
 	_ = cmd.MarkFlagRequired("space")
 	return cmd
@@ -259,6 +280,12 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 
 	store, err := openStore(f.db, f.store.options(log))
 	if err != nil {
+		var inUse *bolt.InUseError
+		if errors.As(err, &inUse) {
+			// The study (or another of the file) runs: its scheduler holds
+			// the file, and an edited space is applied as a study starts.
+			return usagef("%v; to run study %s with %s (an edited space included), stop it first (automl stop %s%s) and run this command again", err, space.Study, f.space, space.Study, dbArg(f.db))
+		}
 		return err
 	}
 	defer store.Close()
@@ -292,7 +319,11 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	cfg := scheduler.Config{
 		File: space, Store: store, StoreFile: f.db, Dispatcher: disp, Slots: slots,
 		Queue:    scheduler.DefaultQueue(space, slots),
-		Override: f.override, Log: log, Ready: startWorkers,
+		Override: f.override, Log: log, Ready: startWorkers, TimeoutGrace: f.grace,
+		AllowSpaceChange: f.allowEdit,
+	}
+	if !f.quiet {
+		cfg.SpaceEdited = func(e scheduler.SpaceEdit) { fmt.Fprint(con, spaceEditText(e)) }
 	}
 	if f.seedSet {
 		seed := uint64(f.seed)
@@ -332,7 +363,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		con.progress(last, true) // one last line with the final counts
 	}
 	if errors.Is(runErr, scheduler.ErrCannotResume) {
-		return usageError{runErr} // another space file or seed: the user's to change
+		return usageError{runErr} // another space file or seed, an edit not allowed: the user's to change
 	}
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return runErr
@@ -364,6 +395,13 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		fmt.Fprintln(cmd.ErrOrStderr(), nextStep(space.Study, f.db))
 	}
 	return nil
+}
+
+// spaceEditText says what an edit of the study's space changed, a line
+// each, and what the search learns from.
+func spaceEditText(e scheduler.SpaceEdit) string {
+	return fmt.Sprintf("study %s: its space changed (version %d, from trial %d):\n  %s\n%s\n",
+		e.Study, e.Version, e.FirstTrial, strings.Join(e.Changes, "\n  "), e.Learning)
 }
 
 // nextStep is the line that ends a successful study: where to look at it.

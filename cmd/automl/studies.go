@@ -41,7 +41,7 @@ and best value. Works while a study runs.`,
 				fmt.Fprintf(cmd.OutOrStdout(), "no studies in %s\n", db)
 				return nil
 			}
-			return printStudies(cmd.OutOrStdout(), infos)
+			return printStudies(cmd.OutOrStdout(), infos, db)
 		},
 	}
 	addDBFlag(cmd, &db)
@@ -66,6 +66,10 @@ type studyJSON struct {
 	Updated   time.Time      `json:"updated"`
 	Elapsed   string         `json:"elapsed"`
 	Seconds   float64        `json:"elapsed_seconds"`
+	// SpaceVersions, once the study's space has been edited: each version
+	// with the first trial created under it and the changes (automl report
+	// STUDY --format json has their texts).
+	SpaceVersions []scheduler.SpaceVersion `json:"space_versions,omitempty"`
 }
 
 func studiesJSON(infos []scheduler.StudyInfo) []studyJSON {
@@ -79,6 +83,10 @@ func studiesJSON(infos []scheduler.StudyInfo) []studyJSON {
 		for st, n := range in.Counts {
 			s.Trials[st.String()] = n
 		}
+		for _, v := range in.SpaceVersions {
+			v.SpaceText = ""
+			s.SpaceVersions = append(s.SpaceVersions, v)
+		}
 		if in.HasBest {
 			b, id := in.Best, in.BestID
 			s.Best, s.BestTrial = &b, &id
@@ -88,7 +96,9 @@ func studiesJSON(infos []scheduler.StudyInfo) []studyJSON {
 	return out
 }
 
-func printStudies(w io.Writer, infos []scheduler.StudyInfo) error {
+// printStudies prints the table, then how to continue each interrupted
+// study (stopped by a user, or its automl search killed).
+func printStudies(w io.Writer, infos []scheduler.StudyInfo, db string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STUDY\tSTATUS\tALGORITHM\tTRIALS\tBEST\tOBJECTIVE\tUPDATED")
 	for _, in := range infos {
@@ -99,7 +109,15 @@ func printStudies(w io.Writer, infos []scheduler.StudyInfo) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s %s\t%s\n", in.Name, in.Status, in.Algorithm, report.StateCounts(in.Counts, in.Trials),
 			best, in.Direction, in.Metric, in.Updated.Local().Format("2006-01-02 15:04"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, in := range infos {
+		if in.Status == scheduler.StudyInterrupted {
+			fmt.Fprintf(w, "\n%s is interrupted (%s); continue it with: automl search -space %s%s\n", in.Name, in.Reason, in.SpaceFile, dbArg(db))
+		}
+	}
+	return nil
 }
 
 func writeJSON(w io.Writer, v any) error {
