@@ -477,7 +477,11 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := printTable(w, report.Columns(st.Study, rows), rows); err != nil {
+	cols, err := report.SelectColumns(report.Columns(st.Study, rows), nil, "table")
+	if err != nil {
+		return err
+	}
+	if err := printTable(w, cols, rows); err != nil {
 		return err
 	}
 	if err := report.WriteReasons(w, all, false); err != nil {

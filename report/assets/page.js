@@ -740,18 +740,38 @@
       cols.push({ key: p.name, num: !p.cat, get: function (i) { var v = paramText(j, i); return p.cat || v === "" ? v : fmt(+v); },
         sv: function (i) { var x = T.p[j][i]; return x == null ? null : p.cat ? p.levels[x] : x; }, title: function (i) { return paramText(j, i); } });
     });
+    // The final value of every other metric the trials reported.
+    (D.metrics || []).forEach(function (name, j) {
+      cols.push({ key: name, num: true, get: function (i) { return fmt(T.m[j][i]); }, sv: function (i) { return T.m[j][i]; },
+        title: function (i) { return T.m[j][i] == null ? "" : String(T.m[j][i]); } });
+    });
+    cols.push({ key: "resource", num: true, get: function (i) { return T.res[i] ? fmt(T.res[i]) : ""; }, sv: function (i) { return T.res[i] || null; } });
+    var vs = st.space_versions || [];
+    if (vs.length) { // an edited space: the version each trial was created under
+      var versionOf = function (i) { for (var k = vs.length - 1; k >= 0; k--) if (T.id[i] >= vs[k].first_trial) return vs[k].version; return vs[0].version; };
+      cols.push({ key: "space_version", num: true, get: function (i) { return String(versionOf(i)); }, sv: versionOf });
+    }
     cols.push(
-      { key: "resource", num: true, get: function (i) { return T.res[i] ? fmt(T.res[i]) : ""; }, sv: function (i) { return T.res[i] || null; } },
       { key: "duration", num: true, get: function (i) { return fmtDur(T.busy[i]); }, sv: function (i) { return T.busy[i] || null; } },
       { key: "attempts", num: true, get: function (i) { return String(T.att[i]); }, sv: function (i) { return T.att[i]; } },
       { key: "worker", get: function (i) { return T.who[i] >= 0 ? D.strings[T.who[i]] : ""; }, sv: function (i) { return T.who[i] >= 0 ? D.strings[T.who[i]] : null; } },
+      timeColumn("created", T.made), timeColumn("started", T.start), timeColumn("finished", T.end),
       { key: "note", get: function (i) { return T.why[i] >= 0 ? D.strings[T.why[i]] : ""; }, sv: function (i) { return T.why[i] >= 0 ? D.strings[T.why[i]] : null; }, note: true }
     );
     var want = D.view.columns;
     if (want && want.length) {
       cols = want.map(function (k) { return cols.filter(function (c) { return c.key === k; })[0]; }).filter(Boolean);
+    } else {
+      cols = cols.filter(function (c) { return !c.time; }); // the timeline shows when trials ran
     }
     return cols;
+  }
+
+  // timeColumn is a time (milliseconds from summary.t0) in UTC, to the second.
+  function timeColumn(key, ms) {
+    var t0 = D.summary.t0;
+    return { key: key, time: true, get: function (i) { return ms && ms[i] != null ? new Date(t0 + ms[i]).toISOString().replace(/\.\d+Z$/, "Z") : ""; },
+      sv: function (i) { return ms && ms[i] != null ? ms[i] : null; } };
   }
 
   function compare(a, b) {
