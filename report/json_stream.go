@@ -10,7 +10,8 @@ import (
 )
 
 // WriteJSON writes the study and its ranked trials as one JSON document
-// (the study's name, objective and status, the trials, and the best one),
+// (the study's name, objective and status, the versions of its space once
+// it has been edited, the trials, and the best one),
 // indented, a row at a time: indenting one 100,000-trial document at once
 // spent most of its time growing and copying an 80 MB buffer.
 func WriteJSON(w io.Writer, study *scheduler.Study, rows []Row) error {
@@ -20,7 +21,9 @@ func WriteJSON(w io.Writer, study *scheduler.Study, rows []Row) error {
 		Metric    string `json:"metric"`
 		Direction string `json:"direction"`
 		Status    string `json:"status"`
-	}{study.Name, study.Metric, study.Direction.String(), string(study.Status)}
+		// Once the space has been edited: each version, its text and trials.
+		Versions []Version `json:"space_versions,omitempty"`
+	}{study.Name, study.Metric, study.Direction.String(), string(study.Status), Versions(study)}
 	b, err := json.MarshalIndent(head, "", "  ")
 	if err != nil {
 		return err

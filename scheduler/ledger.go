@@ -1,7 +1,10 @@
 package scheduler
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"automl/search"
@@ -29,8 +32,11 @@ type ledger struct {
 	inFlight map[int]bool // pending and running trials
 	stopping map[int]trial.StopAsk
 	history  *search.History
-	bestID   int     // -1: no completed trial yet
-	trained  float64 // resource trained by all trials (budget.max_resource_total)
+	// outside counts the loaded trials left out of the history by why:
+	// recorded under an earlier version of the space, they do not fit it.
+	outside map[string]int
+	bestID  int     // -1: no completed trial yet
+	trained float64 // resource trained by all trials (budget.max_resource_total)
 }
 
 // effects is what a change to the ledger asks of the scheduler.
@@ -67,7 +73,7 @@ func newLedger(study, inc string, space *search.Space, obj trial.Objective, retr
 		study: study, inc: inc, space: space, obj: obj, retry: retry, resource: resource,
 		records: map[int]*trial.Record{}, counts: map[trial.State]int{},
 		inFlight: map[int]bool{}, stopping: map[int]trial.StopAsk{},
-		history: &search.History{}, bestID: -1,
+		history: &search.History{}, outside: map[string]int{}, bestID: -1,
 	}
 }
 
@@ -83,8 +89,16 @@ func (l *ledger) load(recs []trial.Record, curve func(id int) ([]search.CurvePoi
 			l.inFlight[rec.ID] = true
 		}
 		l.trained += rec.Resource
-		o := search.Observation{ID: rec.ID}
-		o.Point, _ = l.space.PointOf(rec.Params) // a stored trial that no longer fits is modelled without its point
+		l.noteBest(&rec)
+		// A trial recorded under an earlier version of the space is
+		// modelled as it fits this one (defaults in, removed parameters
+		// out); one that does not fit is left out of the history.
+		p, err := l.space.Fit(rec.Params)
+		if err != nil {
+			l.outside[err.Error()]++
+			continue
+		}
+		o := search.Observation{ID: rec.ID, Point: p}
 		l.observation(&o, &rec)
 		if rec.Reports > 0 {
 			c, err := curve(rec.ID)
@@ -94,9 +108,40 @@ func (l *ledger) load(recs []trial.Record, curve func(id int) ([]search.CurvePoi
 			o.Curve = c
 		}
 		l.history.Add(o)
-		l.noteBest(&rec)
 	}
 	return nil
+}
+
+// outsideCount is how many loaded trials do not fit the space.
+func (l *ledger) outsideCount() int {
+	n := 0
+	for _, c := range l.outside {
+		n += c
+	}
+	return n
+}
+
+// outsideReasons says why loaded trials do not fit the space, the most
+// common reason first: "lr > 0.5", or "lr > 0.5: 2, optimizer = sgd: 1".
+func (l *ledger) outsideReasons() string {
+	reasons := make([]string, 0, len(l.outside))
+	for r := range l.outside {
+		reasons = append(reasons, r)
+	}
+	slices.SortFunc(reasons, func(a, b string) int { return cmp.Or(cmp.Compare(l.outside[b], l.outside[a]), cmp.Compare(a, b)) })
+	if len(reasons) == 1 {
+		return reasons[0]
+	}
+	const shown = 4
+	parts := make([]string, 0, shown+1)
+	for i, r := range reasons {
+		if i == shown {
+			parts = append(parts, fmt.Sprintf("%d more reasons", len(reasons)-shown))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s: %d", r, l.outside[r]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // key is the key of a trial's current attempt.
@@ -469,6 +514,11 @@ func (l *ledger) exit(rec *trial.Record, ev trial.Event) (effects, error) {
 		rec.Value, rec.HasValue = x.Value, true
 	}
 	if x.State == trial.Pending {
+		outcome := trial.ExitLost
+		if res != nil {
+			outcome = res.Outcome
+		}
+		supersede(rec, outcome, x.Error)
 		eff, err := l.again(rec, x.Note)
 		eff.requeued = append(eff.requeued, rec.ID)
 		eff.ran = ran

@@ -103,10 +103,13 @@ func (s *Scheduler) finished() bool {
 	case c[trial.Pending] > 0:
 		return false
 	}
-	return s.searcherDone || s.failedStudy != "" || s.idle || s.resourceSpent()
+	return (s.searcherDone && len(s.study.Queue) == 0) || s.failedStudy != "" || s.idle || s.resourceSpent()
 }
 
 func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
+	if n := len(s.study.Queue); n > 0 && s.failedStudy == "" && !s.draining {
+		s.log.Warn("queued configurations did not run", "study", s.study.Name, "waiting", n, "why", "the study's budget or algorithm ended it first; raise the budget (automl budget) and continue it")
+	}
 	switch {
 	case s.failedStudy != "":
 		s.study.Status, s.study.Reason = StudyFailed, s.failedStudy
@@ -119,7 +122,7 @@ func (s *Scheduler) finish(ctx context.Context) (Summary, error) {
 			s.study.Reason = s.doneReason
 		case s.resourceSpent():
 			s.study.Reason = fmt.Sprintf("resource budget of %g %s used", s.maxResourceTotal, s.cfg.File.Resource)
-		case s.study.Trials > 0 && s.ledger.created() >= s.study.Trials:
+		case s.study.Trials > 0 && s.ledger.counted(s.budget.CountFailed) >= s.study.Trials:
 			s.study.Reason = fmt.Sprintf("trial budget of %d used", s.study.Trials)
 		default:
 			s.study.Reason = "the searcher has nothing more to run"
@@ -191,7 +194,7 @@ func (s *Scheduler) progress() {
 		Completed: c[trial.Completed], Failed: c[trial.Failed],
 		Pruned: c[trial.Pruned], Stopped: c[trial.Stopped], Paused: c[trial.Paused],
 		Running: c[trial.Running], Queued: c[trial.Pending],
-		Elapsed: s.elapsed(), Draining: s.draining,
+		Elapsed: s.elapsed(), Draining: s.draining, CountFailed: s.budget.CountFailed,
 	}
 	if b, ok := s.ledger.best(); ok {
 		p.Best, p.BestID, p.HasBest = b.Value, b.ID, true

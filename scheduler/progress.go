@@ -17,10 +17,18 @@ type Progress struct {
 	HasBest                                    bool
 	Elapsed                                    time.Duration
 	Draining                                   bool
+	CountFailed                                bool // budget.count_failed
 }
 
-// Finished is the number of trials that reached a terminal state.
-func (p Progress) Finished() int { return p.Completed + p.Failed + p.Pruned + p.Stopped }
+// Finished is the number of trials that reached a terminal state and
+// count against the trial budget: failed ones only with CountFailed (else
+// other trials take their place).
+func (p Progress) Finished() int {
+	if p.CountFailed {
+		return p.Completed + p.Failed + p.Pruned + p.Stopped
+	}
+	return p.Completed + p.Pruned + p.Stopped
+}
 
 // ETA estimates the time left from the pace so far (trial budget only).
 func (p Progress) ETA() (time.Duration, bool) {

@@ -8,9 +8,12 @@
 // The loop (Scheduler.Run, this file) is thin: the trials and their rules
 // live in a pure ledger (ledger.go; the exit policy itself is
 // trial.Decide), one step's writes and jobs in a step buffer (step.go),
-// loading and crash recovery in recover.go, users' stop requests in
-// requests.go, and how a run ends (drain, timeout, failure, cancel) in
-// lifecycle.go.
+// loading and crash recovery in recover.go, users' stops and changes to a
+// running study in requests.go (Edit: what a change may be is package
+// control's), reruns in rerun.go, the configurations users queued in
+// queue.go, a study continued with an edited space and the versions of its
+// space in spaceedit.go, and how a run ends (drain, timeout, failure,
+// cancel) in lifecycle.go.
 package scheduler
 
 import (
@@ -22,6 +25,7 @@ import (
 	"time"
 
 	"automl/search"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -30,7 +34,7 @@ type Scheduler struct {
 	cfg      Config
 	log      *slog.Logger
 	drain    chan struct{}
-	requests chan stopRequest
+	requests chan request
 	running  chan struct{} // closed when Run ends
 
 	study    *Study
@@ -41,9 +45,12 @@ type Scheduler struct {
 	ledger   *ledger
 	buf      *step
 	resumed  bool
+	edit     *SpaceEdit // an edit of the space to apply as the study opens
 
+	budget           spacefile.Budget // the file's, with the command line's over it
 	maxResourceTotal float64
 	fails            failures
+	popped           map[string]string // queued configurations the searcher took, to their trials' origin
 
 	reconcile *reconcile
 	load      load // the slots seen busy, which bound the jobs in flight
@@ -73,7 +80,7 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg:      cfg,
 		log:      cfg.Log,
 		drain:    make(chan struct{}),
-		requests: make(chan stopRequest),
+		requests: make(chan request),
 		running:  make(chan struct{}),
 		buf:      newStep(),
 	}, nil
@@ -100,6 +107,12 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 	}
 	s.runStart = s.cfg.Now()
 	if err := s.recover(ctx); err != nil {
+		return Summary{}, err
+	}
+	// Trials a user asked to rerun while no scheduler ran the study.
+	rerun := s.study.Rerun
+	s.study.Rerun = nil
+	if err := s.rerun(rerun, "rerun by the user (automl retry)"); err != nil {
 		return Summary{}, err
 	}
 	// A study continued with its time budget used runs nothing (its
@@ -149,9 +162,7 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			}
 			batch = gather(events, append(batch, in), 1024)
 		case r := <-s.requests:
-			res, err := s.userStop(ctx, r)
-			r.reply <- res
-			if err != nil {
+			if err := s.serve(ctx, r); err != nil {
 				return s.summary(), err
 			}
 		case <-tick.C:
@@ -331,6 +342,10 @@ func (s *Scheduler) act(acts []search.Action) error {
 				return fmt.Errorf("searcher proposed an invalid point for trial %d: %w", a.ID, err)
 			}
 			eff = s.ledger.create(a.ID, a.Point, a.Span, now)
+			if o, ok := s.popped[a.Point.Key()]; ok {
+				delete(s.popped, a.Point.Key())
+				s.ledger.records[a.ID].Origin = o
+			}
 		case search.Stop:
 			eff, err = s.ledger.stopBySearcher(a.ID, a.Reason)
 		case search.Done:
@@ -388,6 +403,7 @@ func (s *Scheduler) context() search.Context {
 			s.nextID++
 			return id
 		},
+		Queue: s.takeQueued,
 	}
 }
 

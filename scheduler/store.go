@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"automl/search/value"
 	"automl/trial"
 	"automl/trial/triallog"
 )
@@ -21,6 +22,10 @@ type Study struct {
 	// SpaceFile is the path the space was read from; SpaceText its contents.
 	SpaceFile string `json:"space_file"`
 	SpaceText []byte `json:"space_text"`
+	// SpaceVersions are the versions of the space once it has been edited
+	// (Config.AllowSpaceChange), oldest first, the current one last without
+	// its text (SpaceText); none while it never was. See Versions.
+	SpaceVersions []SpaceVersion `json:"space_versions,omitempty"`
 	// The objective and the algorithm's name: copied from the space file so
 	// listings need not parse it.
 	trial.Objective
@@ -32,12 +37,49 @@ type Study struct {
 	// Timeout is the wall-time budget over all runs; Elapsed is what runs used so far.
 	Timeout time.Duration `json:"timeout,omitempty"`
 	Elapsed time.Duration `json:"elapsed,omitempty"`
+	// FileTrials and FileTimeout are the space file's trial budget and
+	// timeout when the budget was last settled (automl search): the
+	// file's value applies again only once it changes, so a budget raised
+	// since (automl budget, --trials +N) stays. Nil: not recorded (a study
+	// stored before they were).
+	FileTrials  *int           `json:"file_trials,omitempty"`
+	FileTimeout *time.Duration `json:"file_timeout,omitempty"`
+	// Queue are the configurations waiting to run before the algorithm's
+	// own (automl enqueue, the space file's enqueue:), in order.
+	Queue []Queued `json:"queue,omitempty"`
+	// Rerun are the trials a user asked to run again (automl retry) while
+	// no scheduler ran the study: the next run reruns them first.
+	Rerun []int `json:"rerun,omitempty"`
+	// History is what users changed in the study since it was created
+	// (budgets, enqueued configurations, retries, stops), oldest first: at
+	// most the latest 256.
+	History []HistoryEntry `json:"history,omitempty"`
 	// Slots is the parallelism of the last run (for reports).
 	Slots   int         `json:"slots,omitempty"`
 	Status  StudyStatus `json:"status"`
 	Reason  string      `json:"reason,omitempty"`
 	Created time.Time   `json:"created"`
 	Updated time.Time   `json:"updated"`
+}
+
+// Queued is a configuration waiting to run before the algorithm's own.
+type Queued struct {
+	Params value.Values `json:"params"`
+	// Source is where it was written (points.csv:3); By who queued it
+	// (user@host), and when.
+	Source string    `json:"source,omitempty"`
+	By     string    `json:"by,omitempty"`
+	Time   time.Time `json:"time"`
+}
+
+// HistoryEntry is one change a user made to a study: when, by whom
+// (user@host), with which command, and what it changed, in words.
+type HistoryEntry struct {
+	Time    time.Time `json:"time"`
+	By      string    `json:"by,omitempty"`
+	Op      string    `json:"op"` // budget, enqueue, retry, stop
+	Command string    `json:"command"`
+	What    string    `json:"what"`
 }
 
 // StudyStatus is where a study stands.

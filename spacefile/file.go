@@ -34,6 +34,9 @@ type File struct {
 	Trainer trial.Trainer
 	// Space is the parameter space.
 	Space *search.Space
+	// Enqueue are the configurations the file asks to run before the
+	// algorithm's own (enqueue:), in file order.
+	Enqueue []Point
 	// OwnTrainer: read by ParseWithoutTrainer, for a program that trains
 	// the trials itself; Trainer may be empty.
 	OwnTrainer bool
@@ -52,6 +55,9 @@ type Budget struct {
 	// end the study. FailFast: K, the study stops when the first K trials
 	// of a run all fail with the same cause (0: never).
 	Retries, MaxLost, MaxFailed, FailFast *int
+	// CountFailed makes failed trials count against Trials (count_failed:
+	// true); by default they do not, so a failed trial is replaced.
+	CountFailed bool
 }
 
 // Limits of a budget, in the space file and on the command line alike.
@@ -85,6 +91,7 @@ func (b Budget) Override(o Budget) Budget {
 	if o.MaxResourceTotal > 0 {
 		b.MaxResourceTotal = o.MaxResourceTotal
 	}
+	b.CountFailed = b.CountFailed || o.CountFailed
 	for _, f := range []struct{ dst, src **int }{{&b.Retries, &o.Retries}, {&b.MaxLost, &o.MaxLost}, {&b.MaxFailed, &o.MaxFailed}, {&b.FailFast, &o.FailFast}} {
 		if *f.src != nil {
 			v := **f.src

@@ -113,7 +113,7 @@ var (
 	yamlLn = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
 )
 
-var topKeys = []string{"study", "description", "objective", "budget", "algorithm", "resource", "trainer", "parameters"}
+var topKeys = []string{"study", "description", "objective", "budget", "algorithm", "resource", "trainer", "parameters", "enqueue"}
 
 func (p *parser) parse(data []byte) *File {
 	docs, err := decodeDocs(data)
@@ -141,6 +141,7 @@ func (p *parser) parse(data []byte) *File {
 	s := &File{Path: p.file, Resource: "epochs", Algorithm: Algorithm{Name: "random"}}
 	fields := p.fields(root, "", topKeys)
 	var params []search.Param
+	var enqueue *yaml.Node
 	need := map[string]bool{"objective": true, "trainer": !p.ownTrainer, "parameters": true}
 	for _, f := range fields {
 		delete(need, f.key)
@@ -173,6 +174,8 @@ func (p *parser) parse(data []byte) *File {
 			p.trainer(f.val, s)
 		case "parameters":
 			params = p.parameters(f.val, s)
+		case "enqueue":
+			enqueue = f.val
 		}
 	}
 	for _, k := range topKeys {
@@ -187,6 +190,9 @@ func (p *parser) parse(data []byte) *File {
 		return nil
 	}
 	p.crossCheck(s, params)
+	if enqueue != nil && len(p.errs) == 0 {
+		p.enqueue(enqueue, s)
+	}
 	if len(p.errs) > 0 {
 		return nil
 	}

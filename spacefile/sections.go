@@ -53,7 +53,7 @@ func (p *parser) objective(n *yaml.Node, s *File) {
 }
 
 func (p *parser) budget(n *yaml.Node, s *File) {
-	fs := p.fields(n, "budget", []string{"trials", "timeout", "max_resource_total", "retries", "max_lost", "max_failed", "fail_fast"})
+	fs := p.fields(n, "budget", []string{"trials", "timeout", "max_resource_total", "retries", "max_lost", "max_failed", "fail_fast", "count_failed"})
 	if deref(n).Kind != yaml.MappingNode {
 		return
 	}
@@ -92,6 +92,8 @@ func (p *parser) budget(n *yaml.Node, s *File) {
 			s.Budget.MaxLost = p.count(f.val, where, 0)
 		case "max_failed":
 			s.Budget.MaxFailed = p.count(f.val, where, 1)
+		case "count_failed":
+			s.Budget.CountFailed, _ = p.boolean(f.val, where)
 		case "fail_fast":
 			s.Budget.FailFast = p.failFast(f.val, where)
 		}
@@ -348,9 +350,9 @@ func isPath(s string) bool {
 }
 
 var (
-	numericKeys     = []string{"type", "low", "high", "log", "step", "grid", "points", "when"}
-	categoricalKeys = []string{"type", "choices", "when"}
-	allParamKeys    = []string{"type", "low", "high", "log", "step", "choices", "grid", "points", "when"}
+	numericKeys     = []string{"type", "low", "high", "log", "step", "grid", "points", "when", "default"}
+	categoricalKeys = []string{"type", "choices", "when", "default"}
+	allParamKeys    = []string{"type", "low", "high", "log", "step", "choices", "grid", "points", "when", "default"}
 	paramTypes      = []string{"float", "int", "categorical"}
 	// typeSynonyms are the type names other tools use, for did-you-mean.
 	typeSynonyms = map[string]string{

@@ -273,6 +273,27 @@ type Record struct {
 	Finished time.Time `json:"finished,omitzero"`
 	// Busy is the summed wall time of the trial's attempts on workers.
 	Busy time.Duration `json:"busy,omitempty"`
+	// Origin says where a configuration a user gave came from ("queued
+	// from points.csv:3 by ana@box"); empty for the algorithm's own.
+	Origin string `json:"origin,omitempty"`
+	// Earlier are the trial's earlier attempts that ended without a
+	// result and ran again (a retry after its code failed, a run the
+	// infrastructure lost, a user's automl retry), oldest first; at most
+	// 20, the oldest dropped.
+	Earlier []Attempt `json:"earlier,omitempty"`
+}
+
+// Attempt is an earlier attempt of a trial, as its record said when the
+// trial ran again: how it ended (crashed, lost, aborted), why, where and
+// when.
+type Attempt struct {
+	Attempt  int       `json:"attempt"`
+	Outcome  Outcome   `json:"outcome"`
+	Error    string    `json:"error,omitempty"`
+	Note     string    `json:"note,omitempty"`
+	Worker   string    `json:"worker,omitempty"`
+	Started  time.Time `json:"started,omitzero"`
+	Finished time.Time `json:"finished,omitzero"`
 }
 
 // Key returns the key of the record's current attempt in the study's

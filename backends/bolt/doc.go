@@ -9,7 +9,8 @@
 //	    schema_version                 -> decimal ASCII, e.g. "3" (not framed)
 //	studies/
 //	    <study name>/
-//	        config                     -> framed JSON scheduler.Study (the space file as written + parsed config)
+//	        config                     -> framed JSON scheduler.Study (the space file as written + parsed config,
+//	                                      and each earlier version of an edited space with its first trial)
 //	        snapshot                   -> framed JSON scheduler.Snapshot {version, searcher, rng, next_id}
 //	        trials/
 //	            <id: big-endian uint64>            -> framed JSON trial.Record

@@ -4,7 +4,7 @@
 // slots), an embedded, in-process nats-server (StartEmbedded) for the
 // single-machine default, where the same code path runs against a server
 // inside the automl process, and the client side of a fleet (Connect,
-// Credentials, RequestStop).
+// Credentials, RequestControl).
 //
 // The protocol (DESIGN.md section 6, with the incarnation of issue 16):
 //
@@ -29,8 +29,8 @@
 //	stop     core subject automl.control.<study>.<inc>.<id>, payload the attempt's
 //	         trial.Key, signed as jobs are: the worker running that attempt cancels
 //	         its trainer
-//	requests core subject automl.requests.<study> (request-reply): automl stop asks
-//	         the study's scheduler to stop trials or the study (ServeStops, RequestStop)
+//	requests core subject automl.requests.<study> (request-reply): automl stop, budget,
+//	         enqueue and retry ask the study's scheduler (ServeControl, RequestControl)
 //	owners   KV bucket AUTOML_OWNERS, key <study>: the incarnation, host, pid and files
 //	         of the scheduler that owns the study, with a TTL lease it renews; the
 //	         revision is the fencing token (Claim)

@@ -218,7 +218,8 @@ func TestLogsOfATrialOnARemoteWorker(t *testing.T) {
 // page's data and, in headless chromium, by clicking.
 func TestReportLinksFailedTrialsToTheirLog(t *testing.T) {
 	dir := t.TempDir()
-	logSpace(t, dir, "logs", 3, "", chatty, "")
+	// count_failed: the failed trial is one of the three, not replaced.
+	logSpace(t, dir, "logs", 3, ", count_failed: true", chatty, "")
 	if out, errOut, code := automl(t, dir, "search", "-space", "space.yaml", "--workers", "1", "--db", "runs.db"); code != 0 {
 		t.Fatalf("search exit %d:\n%s%s", code, out, errOut)
 	}

@@ -66,6 +66,15 @@ type studyJSON struct {
 	Updated   time.Time      `json:"updated"`
 	Elapsed   string         `json:"elapsed"`
 	Seconds   float64        `json:"elapsed_seconds"`
+	// Queued configurations wait to run first; Rerun trials run again at
+	// the next automl search; History is what users changed.
+	Queued  int                      `json:"queued,omitempty"`
+	Rerun   []int                    `json:"rerun,omitempty"`
+	History []scheduler.HistoryEntry `json:"history,omitempty"`
+	// SpaceVersions, once the study's space has been edited: each version
+	// with the first trial created under it and the changes (automl report
+	// STUDY --format json has their texts).
+	SpaceVersions []scheduler.SpaceVersion `json:"space_versions,omitempty"`
 }
 
 func studiesJSON(infos []scheduler.StudyInfo) []studyJSON {
@@ -75,9 +84,14 @@ func studiesJSON(infos []scheduler.StudyInfo) []studyJSON {
 			Name: in.Name, Status: string(in.Status), Reason: in.Reason, Algorithm: in.Algorithm,
 			Metric: in.Metric, Direction: in.Direction.String(), Budget: in.Trials, Trials: map[string]int{},
 			Seed: in.Seed, SpaceFile: in.SpaceFile, Created: in.Created, Updated: in.Updated, Elapsed: in.Elapsed.Round(time.Millisecond).String(), Seconds: in.Elapsed.Seconds(),
+			Queued: len(in.Queue), Rerun: in.Rerun, History: in.History,
 		}
 		for st, n := range in.Counts {
 			s.Trials[st.String()] = n
+		}
+		for _, v := range in.SpaceVersions {
+			v.SpaceText = ""
+			s.SpaceVersions = append(s.SpaceVersions, v)
 		}
 		if in.HasBest {
 			b, id := in.Best, in.BestID

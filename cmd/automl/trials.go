@@ -12,7 +12,7 @@ import (
 )
 
 func newTrialsCmd() *cobra.Command {
-	var db, state string
+	var db, state, columns, sortBy string
 	var asJSON bool
 	var top int
 	cmd := &cobra.Command{
@@ -22,10 +22,16 @@ func newTrialsCmd() *cobra.Command {
 then those still running or queued, then pruned, stopped and failed ones
 with their cause (for a failure, the line of its error that names it; --json
 has the whole error). Once the study is over, the trials it never ran come
-last. Works while the study runs.`,
+last. Works while the study runs.
+
+--sort and --columns take the columns of automl report (see its --help):
+every metric the trials reported among them, e.g. test_accuracy. With
+--json and --columns, each trial is an object of those columns, typed
+(duration_s in seconds, times in RFC 3339).`,
 		Example: `  automl trials quickstart
   automl trials quickstart --state failed
-  automl trials quickstart --json --top 5`,
+  automl trials quickstart --json --top 5
+  automl trials mlp --sort -test_accuracy --columns trial,val_accuracy,test_accuracy,duration`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var want trial.State
@@ -49,23 +55,39 @@ last. Works while the study runs.`,
 				}
 				rows = kept
 			}
+			if sortBy != "" {
+				if err := report.SortRows(study, rows, sortBy); err != nil {
+					return usageError{fmt.Errorf("--sort: %w", err)}
+				}
+			}
 			if top > 0 && len(rows) > top {
 				rows = rows[:top]
 			}
-			if asJSON {
+			names := splitList(columns)
+			if asJSON && len(names) == 0 {
 				return report.WriteJSON(cmd.OutOrStdout(), study, rows)
+			}
+			format := map[bool]string{true: "json", false: "table"}[asJSON]
+			cols, err := report.SelectColumns(report.Columns(study, rows), names, format)
+			if err != nil {
+				return usageError{fmt.Errorf("--columns: %w", err)}
+			}
+			if asJSON {
+				return report.WriteJSONColumns(cmd.OutOrStdout(), study, rows, names)
 			}
 			if len(rows) == 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "study %s has no trials%s\n", study.Name, map[bool]string{true: " in state " + state}[want != 0])
 				return nil
 			}
-			return printTable(cmd.OutOrStdout(), report.Columns(study, rows), rows)
+			return printTable(cmd.OutOrStdout(), cols, rows)
 		},
 	}
 	addDBFlag(cmd, &db)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for programs")
 	cmd.Flags().StringVar(&state, "state", "", "only trials in this state (completed, failed, pruned, running, ...)")
-	cmd.Flags().IntVar(&top, "top", 0, "only the best K trials")
+	cmd.Flags().IntVar(&top, "top", 0, "only the best K trials (after --sort: the first K)")
+	cmd.Flags().StringVar(&columns, "columns", "", "comma-separated columns to show, in order (+name adds to the usual ones), e.g. trial,value,test_accuracy")
+	cmd.Flags().StringVar(&sortBy, "sort", "", "comma-separated columns to sort by, - for descending, e.g. -test_accuracy")
 	return cmd
 }
 

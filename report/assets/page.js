@@ -731,6 +731,30 @@
       el("div", { cls: "hint" }, what + " of attempt " + L.attempt + " · all of it: ", el("code", { text: c })), pre);
   }
 
+  // ---- the versions of an edited study's space ----
+
+  function drawVersions() {
+    var vs = D.study.space_versions || [], box = $("versions");
+    $("versions-card").hidden = vs.length === 0;
+    clear(box);
+    if (!vs.length) return;
+    var counts = vs.map(function () { return 0; });
+    D.trials.id.forEach(function (id) {
+      for (var k = vs.length - 1; k >= 0; k--) if (id >= vs[k].first_trial) { counts[k]++; break; }
+    });
+    var t = el("table", { cls: "reasons versions" });
+    vs.forEach(function (v, k) {
+      var range = v.last_trial == null ? v.first_trial + " on" : v.last_trial < v.first_trial ? "none" : v.first_trial === v.last_trial ? String(v.first_trial) : v.first_trial + "–" + v.last_trial;
+      var what = k === 0 ? "the study's first space" : (v.changes || []).join("; ");
+      t.appendChild(el("tr", null, el("td", { cls: "n", text: "v" + v.version }),
+        el("td", { cls: "trials", text: "trials " + range + " · " + plural(counts[k], "trial") }),
+        el("td", null, el("div", { cls: "cause", text: what }),
+          el("div", { cls: "hint", text: (v.space_file || "") + " · since " + new Date(v.since).toLocaleString() + (v.by ? " · by " + v.by : "") }),
+          el("details", { cls: "output" }, el("summary", { cls: "hint", text: "space file of version " + v.version }), el("pre", { text: v.space_text || "" })))));
+    });
+    box.appendChild(t);
+  }
+
   // ---- the leaderboard ----
 
   function columns() {
@@ -745,18 +769,38 @@
       cols.push({ key: p.name, num: !p.cat, get: function (i) { var v = paramText(j, i); return p.cat || v === "" ? v : fmt(+v); },
         sv: function (i) { var x = T.p[j][i]; return x == null ? null : p.cat ? p.levels[x] : x; }, title: function (i) { return paramText(j, i); } });
     });
+    // The final value of every other metric the trials reported.
+    (D.metrics || []).forEach(function (name, j) {
+      cols.push({ key: name, num: true, get: function (i) { return fmt(T.m[j][i]); }, sv: function (i) { return T.m[j][i]; },
+        title: function (i) { return T.m[j][i] == null ? "" : String(T.m[j][i]); } });
+    });
+    cols.push({ key: "resource", num: true, get: function (i) { return T.res[i] ? fmt(T.res[i]) : ""; }, sv: function (i) { return T.res[i] || null; } });
+    var vs = st.space_versions || [];
+    if (vs.length) { // an edited space: the version each trial was created under
+      var versionOf = function (i) { for (var k = vs.length - 1; k >= 0; k--) if (T.id[i] >= vs[k].first_trial) return vs[k].version; return vs[0].version; };
+      cols.push({ key: "space_version", num: true, get: function (i) { return String(versionOf(i)); }, sv: versionOf });
+    }
     cols.push(
-      { key: "resource", num: true, get: function (i) { return T.res[i] ? fmt(T.res[i]) : ""; }, sv: function (i) { return T.res[i] || null; } },
       { key: "duration", num: true, get: function (i) { return fmtDur(T.busy[i]); }, sv: function (i) { return T.busy[i] || null; } },
       { key: "attempts", num: true, get: function (i) { return String(T.att[i]); }, sv: function (i) { return T.att[i]; } },
       { key: "worker", get: function (i) { return T.who[i] >= 0 ? D.strings[T.who[i]] : ""; }, sv: function (i) { return T.who[i] >= 0 ? D.strings[T.who[i]] : null; } },
+      timeColumn("created", T.made), timeColumn("started", T.start), timeColumn("finished", T.end),
       { key: "note", get: function (i) { return T.why[i] >= 0 ? D.strings[T.why[i]] : ""; }, sv: function (i) { return T.why[i] >= 0 ? D.strings[T.why[i]] : null; }, note: true }
     );
     var want = D.view.columns;
     if (want && want.length) {
       cols = want.map(function (k) { return cols.filter(function (c) { return c.key === k; })[0]; }).filter(Boolean);
+    } else {
+      cols = cols.filter(function (c) { return !c.time; }); // the timeline shows when trials ran
     }
     return cols;
+  }
+
+  // timeColumn is a time (milliseconds from summary.t0) in UTC, to the second.
+  function timeColumn(key, ms) {
+    var t0 = D.summary.t0;
+    return { key: key, time: true, get: function (i) { return ms && ms[i] != null ? new Date(t0 + ms[i]).toISOString().replace(/\.\d+Z$/, "Z") : ""; },
+      sv: function (i) { return ms && ms[i] != null ? ms[i] : null; } };
   }
 
   function compare(a, b) {
@@ -873,7 +917,7 @@
       $("study-meta").textContent = "run automl search; this page updates when a study starts";
       return;
     }
-    var steps = [drawSummary, drawBest, drawReasons, drawHistory, drawImportance, drawCurves, drawParallel, drawSlices, drawTimeline, drawTable];
+    var steps = [drawSummary, drawBest, drawReasons, drawHistory, drawImportance, drawCurves, drawParallel, drawSlices, drawTimeline, drawTable, drawVersions];
     steps.forEach(function (f) {
       try { f(); } catch (e) { if (window.console) console.error(f.name, e); }
     });
