@@ -15,8 +15,9 @@ import (
 //   - one objective: ref minus the best loss;
 //   - two: a sweep along the first loss, O(n log n);
 //   - three: a sweep along the third loss over a 2-D staircase of the
-//     first two, updated point by point, O(n log n) comparisons (Beume
-//     et al.'s dimension sweep);
+//     first two, updated point by point (Beume et al.'s dimension sweep):
+//     O(n log n) comparisons, and at worst O(n²) element moves in the
+//     staircase, a slice;
 //   - four or more: slices along the last loss, each slice the
 //     hypervolume of one objective fewer down to three (HSO), at worst
 //     O(n^(k-2) log n): for the small sets of many objectives.
@@ -122,7 +123,7 @@ func contributions2(points [][]float64, in []int, ref []float64, contrib []float
 		}
 		return ref[1]
 	}
-	inside := make([][][]float64, len(stairs))
+	under := make([][][]float64, len(stairs)) // the points off the staircase in each step's rectangle
 	for n, i := range in {
 		if onStairs[n] {
 			continue
@@ -131,14 +132,14 @@ func contributions2(points [][]float64, in []int, ref []float64, contrib []float
 		// the last step not right of q; one weakly dominates q, so there is one
 		s := sort.Search(len(stairs), func(s int) bool { return points[stairs[s]][0] > q[0] }) - 1
 		if q[1] < top(s) {
-			inside[s] = append(inside[s], q)
+			under[s] = append(under[s], q)
 		}
 	}
 	for s, i := range stairs {
 		p := points[i]
 		corner := []float64{right(s), top(s)}
 		rect := (corner[0] - p[0]) * (corner[1] - p[1])
-		contrib[i] = max(0, rect-volume(inside[s], corner))
+		contrib[i] = max(0, rect-volume(under[s], corner))
 	}
 }
 
