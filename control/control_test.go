@@ -137,6 +137,12 @@ func TestBudgetFollowsTheLastExplicitChange(t *testing.T) {
 		t.Errorf("a refused budget changed the study: %d trials, history %+v", st.Trials, st.History)
 	}
 
+	// The same command again (--trials 7, the stored budget) changes
+	// nothing and is not refused.
+	if sum, err := h.run(funcs.Runner{}, 2, control.Flags{Trials: 7}); err != nil || sum.Counts[trial.Completed] != 7 || len(h.load().Study.History) != 1 {
+		t.Fatalf("--trials 7 again: %+v %v, history %+v", sum, err, h.load().Study.History)
+	}
+
 	h.log.take()
 	if sum, err := h.run(funcs.Runner{}, 2, control.Flags{}); err != nil || sum.Counts[trial.Completed] != 7 {
 		t.Fatalf("rerun without flags: %+v %v", sum, err)

@@ -58,7 +58,11 @@ func Settle(st *scheduler.Study, recs []trial.Record, created bool, file *spacef
 	req := func(cmd string) Request { return Request{By: f.By, Command: cmd} }
 	n, d := st.Trials, st.Timeout
 	why := map[string]string{}
+	// A flag that repeats the stored budget (the same command run again)
+	// changes nothing, even where the study has used it up: the run says
+	// so and how to go on, instead of refusing the command.
 	switch {
+	case f.Trials > 0 && !f.AddTrials && f.Trials == st.Trials:
 	case f.Trials > 0:
 		asked := fmt.Sprintf("--trials %s%d", plus(f.AddTrials), f.Trials)
 		if n, err = trials(e, f.Trials, f.AddTrials, asked); err != nil {
@@ -72,6 +76,7 @@ func Settle(st *scheduler.Study, recs []trial.Record, created bool, file *spacef
 		why["trials"] = "the space file's, changed since the study last ran"
 	}
 	switch {
+	case f.Timeout > 0 && !f.AddTimeout && f.Timeout == st.Timeout:
 	case f.Timeout > 0:
 		asked := fmt.Sprintf("--timeout %s%s", plus(f.AddTimeout), f.Timeout)
 		if d, err = timeout(e, f.Timeout, f.AddTimeout, asked); err != nil {

@@ -284,6 +284,14 @@ func (l *ledger) restart(id int) (effects, error) {
 // promote continues a paused trial over a new span from its checkpoint.
 func (l *ledger) promote(id int, span search.Span) (effects, error) {
 	rec := l.records[id]
+	if rec.State == trial.Completed && rec.Pause {
+		// The study's end left it at its rung (endPaused); continued with
+		// more budget, the searcher goes on promoting. Its checkpoint was
+		// deleted with the study's end, so it trains again from zero.
+		l.counts[trial.Completed]--
+		rec.State, rec.Checkpoint = trial.Paused, ""
+		l.counts[trial.Paused]++
+	}
 	if rec.State != trial.Paused {
 		return effects{}, fmt.Errorf("searcher asked to continue trial %d, which is %s, not paused", id, rec.State)
 	}

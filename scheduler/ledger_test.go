@@ -189,6 +189,19 @@ func TestLedgerPromotion(t *testing.T) {
 	if r2, _ := l.get(2); err != nil || r2.State != trial.Completed || !strings.Contains(r2.Note, "ended at epochs 3") || !slices.Equal(eff.changed, []int{2}) {
 		t.Errorf("endPaused: %+v, %+v, %v", r2, eff, err)
 	}
+	// Continued with more budget, its searcher may promote it again: it
+	// trains from zero, its checkpoint gone with the study's end.
+	eff, err = l.promote(2, search.Span{From: 3, To: 9})
+	if r2, _ := l.get(2); err != nil || r2.State != trial.Pending || r2.From != 0 || r2.Attempt != 2 || len(eff.send) != 1 || l.counts[trial.Completed] != 0 {
+		t.Errorf("promoted after the study's end: %+v, %+v, %v, %v", r2, eff, err, l.counts)
+	}
+	// A trial completed at the top rung is never continued.
+	l.create(3, point(0.4), search.Span{To: 9}, time.Time{})
+	mustApply(t, l, event(3, 1, 1, trial.Started))
+	mustApply(t, l, exitEv(3, 1, 1, &trial.Result{Outcome: trial.ExitDone, Step: 9, Metrics: trial.Metrics{"loss": 0.4}}))
+	if _, err := l.promote(3, search.Span{From: 9, To: 27}); err == nil {
+		t.Error("a trial completed at the top rung was promoted")
+	}
 }
 
 func TestLedgerUserStop(t *testing.T) {

@@ -82,7 +82,7 @@ const longStudy = "mlp-breast-cancer-with-a-rather-long-study-name-v2"
 
 func busyProgress() scheduler.Progress {
 	return scheduler.Progress{
-		Study: longStudy, Budget: 20, Completed: 9, Failed: 2, Stopped: 1, Pruned: 1, Running: 2,
+		Study: longStudy, Budget: 20, Completed: 11, Failed: 2, Stopped: 1, Pruned: 1, Running: 2,
 		Best: 0.9736842105, BestID: 7, HasBest: true, Elapsed: 83 * time.Second,
 	}
 }

@@ -179,7 +179,7 @@ func (j *job) train(ctx context.Context, rep trial.Reporter) (res trial.Result, 
 
 // finish saves the checkpoint (the training state, to continue from) and
 // evaluates the final metrics, with the best weights when early stopping
-// is on.
+// is on, and the model's cost (params, inference_ms).
 func (j *job) finish() (trial.Result, error) {
 	t := j.t
 	res := trial.Result{Outcome: trial.ExitDone, Step: float64(t.epoch)}
@@ -206,6 +206,11 @@ func (j *job) finish() (trial.Result, error) {
 		return trial.Result{}, err
 	}
 	m["train_loss"] = t.trainLoss
+	// The cost is measured after training and evaluation, with the weights
+	// the result describes (and after the checkpoint is written).
+	for k, v := range t.costs() {
+		m[k] = v
+	}
 	if restored {
 		m["best_epoch"] = float64(t.early.BestEpoch)
 	}
@@ -216,7 +221,7 @@ func (j *job) finish() (trial.Result, error) {
 // checkMetrics fails early when the objective or the monitor is a metric
 // this trial will not report.
 func checkMetrics(s *Settings, task data.Task, objective string, val, test bool) error {
-	names := append(reportedMetrics(task, val, test), "best_epoch")
+	names := append(append(reportedMetrics(task, val, test), "best_epoch"), costMetrics...)
 	if s.Patience > 0 && !val {
 		return &KeyError{Key: "patience", Msg: "early stopping needs validation rows; set validation > 0 or folds, or patience: 0"}
 	}
