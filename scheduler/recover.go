@@ -38,7 +38,7 @@ func (s *Scheduler) open(ctx context.Context) error {
 	if st.Study == nil {
 		s.study = &Study{
 			Name: f.Study, Incarnation: newIncarnation(), SpaceFile: f.Path, SpaceText: f.Text,
-			Objective: f.Objective, Algorithm: f.Algorithm.Name, Seed: seed,
+			Objective: f.Objective, Objectives: f.Objectives, Constraints: f.Constraints, Algorithm: f.Algorithm.Name, Seed: seed,
 			Trials: budget.Trials, Timeout: budget.Timeout, FileTrials: new(f.Budget.Trials), FileTimeout: new(f.Budget.Timeout),
 			Status: StudyRunning, Created: now,
 		}

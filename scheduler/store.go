@@ -7,6 +7,7 @@ import (
 
 	"automl/search/value"
 	"automl/trial"
+	"automl/trial/goal"
 )
 
 // Study is a study's stored configuration: the space file as written and
@@ -28,7 +29,12 @@ type Study struct {
 	// The objective and the algorithm's name: copied from the space file so
 	// listings need not parse it.
 	trial.Objective
-	Algorithm string `json:"algorithm"`
+	// Objectives are all of a study's objectives when it has several (the
+	// first is also Objective), nil for one; Constraints bound reported
+	// metrics. A study stored before either existed has neither. See Goals.
+	Objectives  []trial.Objective `json:"objectives,omitempty"`
+	Constraints []goal.Constraint `json:"constraints,omitempty"`
+	Algorithm   string            `json:"algorithm"`
 	// Seed of the study's rng (from the file, --seed, or chosen at creation).
 	Seed uint64 `json:"seed"`
 	// Trials is the trial budget in force (the file's, or --trials); 0: none.
@@ -59,6 +65,16 @@ type Study struct {
 	Reason  string      `json:"reason,omitempty"`
 	Created time.Time   `json:"created"`
 	Updated time.Time   `json:"updated"`
+}
+
+// Goals are the study's objectives (Objectives, else Objective) and its
+// constraints.
+func (s *Study) Goals() goal.Set {
+	objs := s.Objectives
+	if len(objs) == 0 {
+		objs = []trial.Objective{s.Objective}
+	}
+	return goal.Set{Objectives: objs, Constraints: s.Constraints}
 }
 
 // Queued is a configuration waiting to run before the algorithm's own.
