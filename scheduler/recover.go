@@ -84,7 +84,7 @@ func (s *Scheduler) open(ctx context.Context) error {
 	s.budget = budget
 	s.maxResourceTotal = budget.MaxResourceTotal
 	s.fails = newFailures(budget.FailedLimit(s.study.Trials), budget.FailFastAfter())
-	s.ledger = newLedger(f.Study, s.study.Incarnation, f.Space, f.Objective, budget.Retry(), f.Resource)
+	s.ledger = newLedger(f.Study, s.study.Incarnation, f.Space, f.Goals(), budget.Retry(), f.Resource)
 	if err := s.ledger.load(st.Trials, func(id int) ([]search.CurvePoint, error) { return s.curve(ctx, id) }); err != nil {
 		return err
 	}

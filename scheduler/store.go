@@ -67,15 +67,8 @@ type Study struct {
 	Updated time.Time   `json:"updated"`
 }
 
-// Goals are the study's objectives (Objectives, else Objective) and its
-// constraints.
-func (s *Study) Goals() goal.Set {
-	objs := s.Objectives
-	if len(objs) == 0 {
-		objs = []trial.Objective{s.Objective}
-	}
-	return goal.Set{Objectives: objs, Constraints: s.Constraints}
-}
+// Goals are the study's objectives and constraints.
+func (s *Study) Goals() goal.Set { return goal.Of(s.Objective, s.Objectives, s.Constraints) }
 
 // Queued is a configuration waiting to run before the algorithm's own.
 type Queued struct {

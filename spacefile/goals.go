@@ -8,19 +8,12 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"automl/search"
-	"automl/trial"
 	"automl/trial/goal"
 )
 
 // Goals are the study's objectives (objective:, or the list under
 // objectives:) and its constraints.
-func (f *File) Goals() goal.Set {
-	objs := f.Objectives
-	if len(objs) == 0 {
-		objs = []trial.Objective{f.Objective}
-	}
-	return goal.Set{Objectives: objs, Constraints: f.Constraints}
-}
+func (f *File) Goals() goal.Set { return goal.Of(f.Objective, f.Objectives, f.Constraints) }
 
 // objectives reads objectives: a list of two or more {metric, direction},
 // each metric once. The first is also the file's Objective (the value a

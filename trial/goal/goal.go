@@ -52,6 +52,15 @@ type Set struct {
 	Constraints []Constraint      `json:"constraints,omitempty"`
 }
 
+// Of is the set of a study's objectives (several, else its one) and
+// constraints.
+func Of(one trial.Objective, several []trial.Objective, cons []Constraint) Set {
+	if len(several) == 0 {
+		several = []trial.Objective{one}
+	}
+	return Set{Objectives: several, Constraints: cons}
+}
+
 // Multi reports whether the study has several objectives.
 func (s Set) Multi() bool { return len(s.Objectives) > 1 }
 
