@@ -17,7 +17,7 @@ func stand(goals goal.Set, rows []Row) {
 	r := goals.RankRecords(recs)
 	for n, i := range r.Index {
 		if st := r.Standing[n]; st.Rank >= 0 {
-			rows[i].Standing = &st
+			rows[i].Standing, rows[i].constrained = &st, goals.Constrained()
 		}
 	}
 }
@@ -61,7 +61,7 @@ func (r *Row) paretoRank() *int {
 }
 
 func (r *Row) feasible() *bool {
-	if r.Standing == nil {
+	if r.Standing == nil || !r.constrained {
 		return nil
 	}
 	f := goal.Feasible(r.Standing.Violation)
@@ -71,7 +71,7 @@ func (r *Row) feasible() *bool {
 // violation is the total violation for JSON: none when infinite (a
 // constraint's metric was not reported; feasible says false).
 func (r *Row) violation() *float64 {
-	if r.Standing == nil || math.IsInf(r.Standing.Violation, 0) {
+	if r.Standing == nil || !r.constrained || math.IsInf(r.Standing.Violation, 0) {
 		return nil
 	}
 	return &r.Standing.Violation

@@ -29,6 +29,9 @@ type Row struct {
 	// study of several objectives or with constraints (nil otherwise):
 	// its Pareto rank (0: the front), crowding and total violation.
 	Standing *goal.Standing `json:"-"`
+	// constrained: the study has constraints (feasible and violation
+	// are written).
+	constrained bool
 }
 
 // MarshalJSON writes the row as its record, with its rank and cause, and
