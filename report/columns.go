@@ -74,7 +74,8 @@ func (c *Column) Header(format string) string {
 var aliases = map[string]string{"ended": "finished", "busy": "duration", "busy_s": "duration"}
 
 // Columns returns every column of the leaderboard: rank, trial, state, the
-// objective's value, each parameter, every other metric the trials
+// objective's value (in a study of several objectives, the Pareto rank
+// and every objective; with constraints, feasible and violation), each parameter, every other metric the trials
 // reported (its final value), the resource reached (and the rung, in a
 // multi-fidelity study), duration, attempts, worker, when the trial was
 // created, started and finished, and a note (why a trial failed, was
@@ -87,6 +88,8 @@ func Columns(study *scheduler.Study, rows []Row) []Column {
 		textColumn("state", func(r *Row) string { return r.State.String() }),
 		floatColumn(study.Metric, func(r *Row) (float64, bool) { return r.Value, r.HasValue }),
 	}
+	goals := study.Goals()
+	cols = append(cols, goalColumns(goals)...)
 	for _, name := range ParamNames(rows) {
 		get := func(r *Row) string {
 			if v, ok := r.Params.Get(name); ok {
@@ -109,7 +112,7 @@ func Columns(study *scheduler.Study, rows []Row) []Column {
 		taken[c.Name] = true
 	}
 	for _, name := range MetricNames(rows) {
-		if name == study.Metric {
+		if slices.ContainsFunc(goals.Objectives, func(o trial.Objective) bool { return o.Metric == name }) {
 			continue
 		}
 		col := floatColumn(name, func(r *Row) (float64, bool) { x, ok := r.Metrics[name]; return x, ok })
@@ -167,7 +170,8 @@ func Columns(study *scheduler.Study, rows []Row) []Column {
 // builtin are the names of the columns every leaderboard may have: a
 // metric so named is "metric:NAME".
 var builtin = map[string]bool{"rank": true, "trial": true, "state": true, "resource": true, "rung": true, "duration": true,
-	"duration_s": true, "space_version": true, "attempts": true, "worker": true, "created": true, "started": true, "finished": true, "note": true}
+	"duration_s": true, "space_version": true, "attempts": true, "worker": true, "created": true, "started": true, "finished": true, "note": true,
+	"pareto_rank": true, "feasible": true, "violation": true}
 
 // MetricNames lists, sorted, every metric whose final value a trial in
 // rows reported.

@@ -7,6 +7,8 @@ import (
 	"runtime"
 
 	"automl/scheduler"
+	"automl/trial"
+	"automl/trial/goal"
 )
 
 // WriteJSON writes the study and its ranked trials as one JSON document
@@ -23,7 +25,22 @@ func WriteJSON(w io.Writer, study *scheduler.Study, rows []Row) error {
 		Status    string `json:"status"`
 		// Once the space has been edited: each version, its text and trials.
 		Versions []Version `json:"space_versions,omitempty"`
-	}{study.Name, study.Metric, study.Direction.String(), string(study.Status), Versions(study)}
+		// A study of several objectives: all of them, and its front's
+		// size and hypervolume; constraints, when it has any.
+		Objectives  []trial.Objective `json:"objectives,omitempty"`
+		Constraints []goal.Constraint `json:"constraints,omitempty"`
+		Front       *int              `json:"pareto_front,omitempty"`
+		Hypervolume *float64          `json:"hypervolume,omitempty"`
+	}{Study: study.Name, Metric: study.Metric, Direction: study.Direction.String(), Status: string(study.Status), Versions: Versions(study),
+		Objectives: study.Objectives, Constraints: study.Constraints}
+	multi := study.Goals().Multi()
+	if multi {
+		size, hv, ok := FrontSummary(rows)
+		head.Front = &size
+		if ok {
+			head.Hypervolume = &hv
+		}
+	}
 	b, err := json.MarshalIndent(head, "", "  ")
 	if err != nil {
 		return err
@@ -38,7 +55,7 @@ func WriteJSON(w io.Writer, study *scheduler.Study, rows []Row) error {
 		return err
 	}
 	bw.WriteString("\n  ]")
-	if rows[0].Rank == 1 {
+	if rows[0].Rank == 1 && !multi { // several objectives: a front, no best
 		bw.WriteString(",\n  \"best\": ")
 		if b, err = json.MarshalIndent(&rows[0], "  ", "  "); err != nil {
 			return err

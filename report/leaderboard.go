@@ -12,6 +12,7 @@ import (
 
 	"automl/scheduler"
 	"automl/trial"
+	"automl/trial/goal"
 )
 
 // Row is one trial in a leaderboard.
@@ -24,6 +25,13 @@ type Row struct {
 	// SpaceVersion is the version of the study's space the trial was
 	// created under, once the space has been edited (0 before).
 	SpaceVersion int `json:"space_version,omitempty"`
+	// Standing is the place of a trial completed at its full budget in a
+	// study of several objectives or with constraints (nil otherwise):
+	// its Pareto rank (0: the front), crowding and total violation.
+	Standing *goal.Standing `json:"-"`
+	// constrained: the study has constraints (feasible and violation
+	// are written).
+	constrained bool
 }
 
 // MarshalJSON writes the row as its record, with its rank and cause, and
@@ -39,11 +47,18 @@ func (r Row) MarshalJSON() ([]byte, error) {
 		SpaceVersion int      `json:"space_version,omitempty"`
 		DurationS    float64  `json:"duration_s,omitempty"`
 		Busy         struct{} `json:"busy,omitzero"` // hides the record's: a shallower field wins
-	}{Rank: r.Rank, record: (*record)(&r.Record), Cause: r.Cause, SpaceVersion: r.SpaceVersion, DurationS: r.Busy.Seconds()})
+		ParetoRank   *int     `json:"pareto_rank,omitempty"`
+		Feasible     *bool    `json:"feasible,omitempty"`
+		Violation    *float64 `json:"violation,omitempty"`
+	}{Rank: r.Rank, record: (*record)(&r.Record), Cause: r.Cause, SpaceVersion: r.SpaceVersion, DurationS: r.Busy.Seconds(),
+		ParetoRank: r.paretoRank(), Feasible: r.feasible(), Violation: r.violation()})
 }
 
 // Leaderboard ranks a study's trials: completed trials by objective value,
-// best first (ties by id); in a multi-fidelity study, those that ended at a
+// best first (ties by id), or in a study of several objectives by Pareto
+// rank (the front first), then crowding distance (larger first), then the
+// first objective; with constraints, the feasible ones come first and the
+// infeasible ones after them by total violation; in a multi-fidelity study, those that ended at a
 // lower rung come after the ones trained to the full budget, by resource
 // reached, then value; then trials still going (paused at a rung, running,
 // pending) by value, then pruned, stopped and failed ones. Once the study
@@ -87,9 +102,19 @@ func Leaderboard(study *scheduler.Study, records []trial.Record) []Row {
 			rows[i].SpaceVersion = study.VersionOf(records[i].ID)
 		}
 	}
+	goals := study.Goals()
+	if goals.Multi() || goals.Constrained() {
+		stand(goals, rows)
+	}
 	slices.SortStableFunc(rows, func(a, b Row) int {
 		if c := cmp.Compare(group(&a.Record), group(&b.Record)); c != 0 {
 			return c
+		}
+		if a.Standing != nil && b.Standing != nil {
+			if c := goal.Order(a.Standing, b.Standing); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
 		}
 		if a.Pause && b.Pause && a.Resource != b.Resource {
 			return cmp.Compare(b.Resource, a.Resource)

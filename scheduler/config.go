@@ -125,4 +125,9 @@ type Summary struct {
 	// Best is the best completed trial, when HasBest.
 	Best    trial.Record
 	HasBest bool
+	// Front is the Pareto front of a study of several objectives (it has
+	// no best), in id order, and Hypervolume its hypervolume against the
+	// nadir of the feasible trials plus 10% (goal.Hypervolume).
+	Front       []trial.Record
+	Hypervolume float64
 }

@@ -1,14 +1,13 @@
 package scheduler
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
+	"automl/internal/words"
 	"automl/search"
 	"automl/trial"
+	"automl/trial/goal"
 	"automl/trial/triallog"
 )
 
@@ -22,7 +21,8 @@ type ledger struct {
 	study    string
 	inc      string // the study's incarnation
 	space    *search.Space
-	obj      trial.Objective
+	obj      trial.Objective // the first of goals
+	goals    goal.Set
 	retry    trial.Retry
 	resource string // the resource's name, for notes
 
@@ -34,9 +34,12 @@ type ledger struct {
 	history  *search.History
 	// outside counts the loaded trials left out of the history by why:
 	// recorded under an earlier version of the space, they do not fit it.
-	outside map[string]int
-	bestID  int     // -1: no completed trial yet
-	trained float64 // resource trained by all trials (budget.max_resource_total)
+	outside     map[string]int
+	bestID      int             // -1: no completed trial yet
+	frontRecs   []*trial.Record // the front (several objectives) as of frontAt-1 completed trials
+	frontAt     int
+	hypervolume float64
+	trained     float64 // resource trained by all trials (budget.max_resource_total)
 }
 
 // effects is what a change to the ledger asks of the scheduler.
@@ -68,9 +71,9 @@ func (e *effects) add(o effects) {
 	e.ran = append(e.ran, o.ran...)
 }
 
-func newLedger(study, inc string, space *search.Space, obj trial.Objective, retry trial.Retry, resource string) *ledger {
+func newLedger(study, inc string, space *search.Space, goals goal.Set, retry trial.Retry, resource string) *ledger {
 	return &ledger{
-		study: study, inc: inc, space: space, obj: obj, retry: retry, resource: resource,
+		study: study, inc: inc, space: space, obj: goals.Objectives[0], goals: goals, retry: retry, resource: resource,
 		records: map[int]*trial.Record{}, counts: map[trial.State]int{},
 		inFlight: map[int]bool{}, stopping: map[int]trial.StopAsk{},
 		history: &search.History{}, outside: map[string]int{}, bestID: -1,
@@ -113,36 +116,11 @@ func (l *ledger) load(recs []trial.Record, curve func(id int) ([]search.CurvePoi
 }
 
 // outsideCount is how many loaded trials do not fit the space.
-func (l *ledger) outsideCount() int {
-	n := 0
-	for _, c := range l.outside {
-		n += c
-	}
-	return n
-}
+func (l *ledger) outsideCount() int { return words.Total(l.outside) }
 
 // outsideReasons says why loaded trials do not fit the space, the most
 // common reason first: "lr > 0.5", or "lr > 0.5: 2, optimizer = sgd: 1".
-func (l *ledger) outsideReasons() string {
-	reasons := make([]string, 0, len(l.outside))
-	for r := range l.outside {
-		reasons = append(reasons, r)
-	}
-	slices.SortFunc(reasons, func(a, b string) int { return cmp.Or(cmp.Compare(l.outside[b], l.outside[a]), cmp.Compare(a, b)) })
-	if len(reasons) == 1 {
-		return reasons[0]
-	}
-	const shown = 4
-	parts := make([]string, 0, shown+1)
-	for i, r := range reasons {
-		if i == shown {
-			parts = append(parts, fmt.Sprintf("%d more reasons", len(reasons)-shown))
-			break
-		}
-		parts = append(parts, fmt.Sprintf("%s: %d", r, l.outside[r]))
-	}
-	return strings.Join(parts, ", ")
-}
+func (l *ledger) outsideReasons() string { return words.Tally(l.outside, 4) }
 
 // key is the key of a trial's current attempt.
 func (l *ledger) key(rec *trial.Record) trial.Key { return rec.Key(l.study, l.inc) }
@@ -176,15 +154,16 @@ func (l *ledger) best() (*trial.Record, bool) {
 
 // noteBest keeps the best trial up to date as trials complete (completed
 // is terminal, so the best only ever improves): a trial completed at the
-// full budget with a value better than the best's (ties keep the lower
-// id). A trial ended at a lower rung of a multi-fidelity study is never the
-// best, as on the leaderboard.
+// full budget that ranks before the best (goal.Set.Before: feasible
+// first, by value; ties keep the lower id). A trial ended at a lower rung
+// of a multi-fidelity study is never the best, as on the leaderboard. A
+// study of several objectives has a front instead (see front).
 func (l *ledger) noteBest(rec *trial.Record) {
-	if rec.State != trial.Completed || !rec.HasValue || rec.Pause {
+	if rec.State != trial.Completed || !rec.HasValue || rec.Pause || l.goals.Multi() {
 		return
 	}
 	best, ok := l.best()
-	if !ok || l.obj.Better(rec.Value, best.Value) || (rec.Value == best.Value && rec.ID < best.ID) {
+	if !ok || l.goals.Before(rec, best) {
 		l.bestID = rec.ID
 	}
 }
@@ -195,6 +174,7 @@ func (l *ledger) observation(o *search.Observation, rec *trial.Record) {
 	o.HasLoss = rec.HasValue
 	if rec.HasValue {
 		o.Loss = l.obj.Loss(rec.Value)
+		l.goals.Observe(o, rec.Metrics)
 	}
 	o.Status = searchStatus(rec.State)
 }
@@ -516,7 +496,7 @@ func (l *ledger) exit(rec *trial.Record, ev trial.Event) (effects, error) {
 		delete(l.stopping, rec.ID)
 		stop = &ask
 	}
-	x := trial.Decide(*rec, res, l.obj, l.retry, rec.Pause, stop)
+	x := l.goals.Judge(trial.Decide(*rec, res, l.obj, l.retry, rec.Pause, stop), rec.Metrics)
 	rec.Failures, rec.Lost, rec.Error = x.Failures, x.Lost, x.Error
 	if x.HasValue {
 		rec.Value, rec.HasValue = x.Value, true

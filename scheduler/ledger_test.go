@@ -9,6 +9,7 @@ import (
 	"automl/search"
 	"automl/search/value"
 	"automl/trial"
+	"automl/trial/goal"
 )
 
 // The ledger's rules, with plain values: no scheduler, no goroutines.
@@ -17,7 +18,7 @@ func testLedger(t *testing.T, retry trial.Retry) *ledger {
 	t.Helper()
 	space, err := search.NewSpace([]search.Param{{Name: "x", Type: search.FloatParam, Low: 0, High: 1}})
 	check(t, err)
-	return newLedger("s", "i1", space, trial.Objective{Metric: "loss", Direction: trial.Minimize}, retry, "epochs")
+	return newLedger("s", "i1", space, goal.Of(trial.Objective{Metric: "loss", Direction: trial.Minimize}, nil, nil), retry, "epochs")
 }
 
 func point(x float64) search.Point { return search.Point{value.Float(x)} }
@@ -252,7 +253,7 @@ func TestJobsRefillInHalves(t *testing.T) {
 		{4, 1, 4, 0, 1},
 		{4, 1, 5, 0, 0},
 	} {
-		l := newLedger("s", "", &search.Space{}, trial.Objective{}, trial.Retry{}, "epochs")
+		l := newLedger("s", "", &search.Space{}, goal.Of(trial.Objective{}, nil, nil), trial.Retry{}, "epochs")
 		for i := range c.pending + c.running {
 			l.inFlight[i] = true
 		}

@@ -180,6 +180,8 @@ func (s *Scheduler) summary() Summary {
 	}
 	if best, ok := s.ledger.best(); ok {
 		sum.Best, sum.HasBest = *best, true
+	} else if s.ledger.goals.Multi() {
+		sum.Front, sum.Hypervolume = s.ledger.front()
 	}
 	return sum
 }
@@ -198,6 +200,9 @@ func (s *Scheduler) progress() {
 	}
 	if b, ok := s.ledger.best(); ok {
 		p.Best, p.BestID, p.HasBest = b.Value, b.ID, true
+	} else if s.ledger.goals.Multi() {
+		f, _ := s.ledger.front()
+		p.Front = len(f)
 	}
 	s.cfg.Progress(p)
 }

@@ -15,6 +15,7 @@ type Progress struct {
 	Best                                       float64
 	BestID                                     int
 	HasBest                                    bool
+	Front                                      int // the front's size, for several objectives (no best)
 	Elapsed                                    time.Duration
 	Draining                                   bool
 	CountFailed                                bool // budget.count_failed

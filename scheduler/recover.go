@@ -38,7 +38,7 @@ func (s *Scheduler) open(ctx context.Context) error {
 	if st.Study == nil {
 		s.study = &Study{
 			Name: f.Study, Incarnation: newIncarnation(), SpaceFile: f.Path, SpaceText: f.Text,
-			Objective: f.Objective, Algorithm: f.Algorithm.Name, Seed: seed,
+			Objective: f.Objective, Objectives: f.Objectives, Constraints: f.Constraints, Algorithm: f.Algorithm.Name, Seed: seed,
 			Trials: budget.Trials, Timeout: budget.Timeout, FileTrials: new(f.Budget.Trials), FileTimeout: new(f.Budget.Timeout),
 			Status: StudyRunning, Created: now,
 		}
@@ -84,7 +84,7 @@ func (s *Scheduler) open(ctx context.Context) error {
 	s.budget = budget
 	s.maxResourceTotal = budget.MaxResourceTotal
 	s.fails = newFailures(budget.FailedLimit(s.study.Trials), budget.FailFastAfter())
-	s.ledger = newLedger(f.Study, s.study.Incarnation, f.Space, f.Objective, budget.Retry(), f.Resource)
+	s.ledger = newLedger(f.Study, s.study.Incarnation, f.Space, f.Goals(), budget.Retry(), f.Resource)
 	if err := s.ledger.load(st.Trials, func(id int) ([]search.CurvePoint, error) { return s.curve(ctx, id) }); err != nil {
 		return err
 	}

@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"os"
-	"os/user"
 	"slices"
 	"strings"
 	"time"
 
+	"automl/internal/whoami"
+	"automl/internal/words"
 	"automl/search"
 	"automl/search/value"
 	"automl/spacefile"
@@ -115,11 +115,11 @@ func (s *Scheduler) checkEdit(st StudyState, e spacefile.Edit, notes []string) e
 	for _, p := range e.Params {
 		line := p.String()
 		if n := defaulted[p.Name]; p.Added && n > 0 {
-			line = fmt.Sprintf("%s: added (default %s for the %s that ran without it)", p.Name, p.Default, plural(n, "earlier trial"))
+			line = fmt.Sprintf("%s: added (default %s for the %s that ran without it)", p.Name, p.Default, words.Plural(n, "earlier trial"))
 		}
 		lines = append(lines, line)
 	}
-	lines = append(append(lines, nonEmpty(e.Order, e.Options)...), notes...)
+	lines = append(append(lines, words.NonEmpty(e.Order, e.Options)...), notes...)
 	if !s.cfg.AllowSpaceChange {
 		return spaceError(fmt.Sprintf("%s ran with another version of its space file; the changes in %s:\n  %s\nto apply them, run again with --allow-space-change: the earlier trials stay as they were, the search goes on in the new space and learns from the earlier trials that fit it; to start a new study instead, change `study:` in %s or use another --db",
 			name, f.Path, strings.Join(lines, "\n  "), f.Path))
@@ -138,7 +138,7 @@ func (s *Scheduler) applyEdit(st StudyState) {
 	}
 	vs[len(vs)-1].SpaceText = string(s.study.SpaceText)
 	s.edit.Version = len(vs) + 1
-	vs = append(vs, SpaceVersion{Version: s.edit.Version, SpaceFile: f.Path, FirstTrial: s.edit.FirstTrial, Since: now, Changes: s.edit.Changes, By: whoAmI()})
+	vs = append(vs, SpaceVersion{Version: s.edit.Version, SpaceFile: f.Path, FirstTrial: s.edit.FirstTrial, Since: now, Changes: s.edit.Changes, By: whoami.Name()})
 	s.study.SpaceVersions = vs
 	s.study.SpaceFile, s.study.SpaceText = f.Path, f.Text
 	s.edit.Learning = s.learning(len(st.Trials))
@@ -157,13 +157,13 @@ func (s *Scheduler) learning(earlier int) string {
 	why := s.ledger.outsideReasons()
 	outside := ""
 	if used < earlier {
-		outside = fmt.Sprintf("; %d %s outside the space (%s)", earlier-used, isAre(earlier-used), why)
+		outside = fmt.Sprintf("; %d %s outside the space (%s)", earlier-used, words.IsAre(earlier-used), why)
 	}
 	algo := s.cfg.File.Algorithm
 	if algo.Prefetch() { // random, Sobol: nothing to learn
-		return fmt.Sprintf("%d of %s fit the space%s; %s does not learn from them", used, plural(earlier, "earlier trial"), outside, algo.Name)
+		return fmt.Sprintf("%d of %s fit the space%s; %s does not learn from them", used, words.Plural(earlier, "earlier trial"), outside, algo.Name)
 	}
-	return fmt.Sprintf("%s learns from %d of %s%s", algo.Name, used, plural(earlier, "earlier trial"), outside)
+	return fmt.Sprintf("%s learns from %d of %s%s", algo.Name, used, words.Plural(earlier, "earlier trial"), outside)
 }
 
 // samplerBased reports whether the study's algorithm is a single-fidelity
@@ -182,38 +182,4 @@ func firstChange(e spacefile.Edit) string {
 		return e.Params[0].String()
 	}
 	return cmp.Or(e.Order, e.Options)
-}
-
-// whoAmI names the user making a change, as user@host.
-func whoAmI() string {
-	name := os.Getenv("USER")
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-	}
-	host, _ := os.Hostname()
-	return strings.TrimSuffix(name+"@"+host, "@")
-}
-
-func nonEmpty(ss ...string) []string {
-	var out []string
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-func isAre(n int) string {
-	if n == 1 {
-		return "is"
-	}
-	return "are"
 }

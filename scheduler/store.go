@@ -7,6 +7,7 @@ import (
 
 	"automl/search/value"
 	"automl/trial"
+	"automl/trial/goal"
 	"automl/trial/triallog"
 )
 
@@ -29,7 +30,12 @@ type Study struct {
 	// The objective and the algorithm's name: copied from the space file so
 	// listings need not parse it.
 	trial.Objective
-	Algorithm string `json:"algorithm"`
+	// Objectives are all of a study's objectives when it has several (the
+	// first is also Objective), nil for one; Constraints bound reported
+	// metrics. A study stored before either existed has neither. See Goals.
+	Objectives  []trial.Objective `json:"objectives,omitempty"`
+	Constraints []goal.Constraint `json:"constraints,omitempty"`
+	Algorithm   string            `json:"algorithm"`
 	// Seed of the study's rng (from the file, --seed, or chosen at creation).
 	Seed uint64 `json:"seed"`
 	// Trials is the trial budget in force (the file's, or --trials); 0: none.
@@ -61,6 +67,9 @@ type Study struct {
 	Created time.Time   `json:"created"`
 	Updated time.Time   `json:"updated"`
 }
+
+// Goals are the study's objectives and constraints.
+func (s *Study) Goals() goal.Set { return goal.Of(s.Objective, s.Objectives, s.Constraints) }
 
 // Queued is a configuration waiting to run before the algorithm's own.
 type Queued struct {

@@ -208,6 +208,10 @@ type AlgorithmSpec struct {
 	// slots to keep workers busy; model-based algorithms propose only when a
 	// slot is free, so every proposal sees the latest results.
 	Prefetch bool
+	// MultiObjective says the algorithm runs studies with several
+	// objectives (random, grid, Sobol: they ignore the results); the space
+	// file refuses several objectives with any other.
+	MultiObjective bool
 	// Validate checks the space and settings beyond option types (grid
 	// needs every float to have grid: or points:): a mistake about one
 	// parameter is a *ParamError, about one option an *OptionError.

@@ -182,6 +182,8 @@ func otherDiff(a, b *File) string {
 		return fmt.Sprintf("study %q vs %q", a.Study, b.Study)
 	case a.Objective != b.Objective:
 		return fmt.Sprintf("objective %s %s → %s %s", a.Objective.Direction, a.Objective.Metric, b.Objective.Direction, b.Objective.Metric)
+	case jsonString(a.Goals()) != jsonString(b.Goals()):
+		return "objectives or constraints changed"
 	case aa.Name != ab.Name:
 		return fmt.Sprintf("algorithm %s → %s", aa.Name, ab.Name)
 	case aa.Seed != nil && ab.Seed != nil && *aa.Seed != *ab.Seed:

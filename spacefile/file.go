@@ -7,6 +7,7 @@ import (
 	"automl/search"
 	"automl/search/value"
 	"automl/trial"
+	"automl/trial/goal"
 )
 
 // File is a parsed, validated space file: everything that defines a study.
@@ -24,7 +25,13 @@ type File struct {
 
 	Study       string
 	Description string
-	Objective   trial.Objective
+	// Objective is the study's objective: the one under objective:, or
+	// the first of objectives:.
+	Objective trial.Objective
+	// Objectives are those under objectives: (2 or more), nil for a study
+	// of one objective; Constraints those under constraints:. See Goals.
+	Objectives  []trial.Objective
+	Constraints []goal.Constraint
 	Budget      Budget
 	Algorithm   Algorithm
 	// Resource names the fidelity trainers receive as from/to (epochs).
@@ -179,6 +186,7 @@ func (f *File) JobTrainer() trial.Trainer {
 type positions struct {
 	metric, algorithm, trainer Pos
 	budget                     Pos                       // the budget key; zero when there is none
+	objectives                 Pos                       // the objectives key
 	trainerKeys                map[string]Pos            // trainer key (plugin, sha256, ...) -> its value
 	config                     map[string]Pos            // trainer.config key -> its value
 	params                     map[string]Pos            // parameter -> its name

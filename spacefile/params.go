@@ -404,6 +404,7 @@ func (p *parser) crossCheck(s *File, params []search.Param) {
 	}
 	s.Space = space
 	p.checkJobSize(s)
+	p.checkObjectivesAlgorithm(s)
 	if a, ok := search.Lookup(s.Algorithm.Name); ok && a.Validate != nil {
 		for _, err := range a.Validate(space, s.Algorithm.Settings(0)) {
 			p.addError(err, s.pos.algorithm, "algorithm", s)

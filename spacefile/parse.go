@@ -113,7 +113,7 @@ var (
 	yamlLn = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
 )
 
-var topKeys = []string{"study", "description", "objective", "budget", "algorithm", "resource", "trainer", "parameters", "enqueue"}
+var topKeys = []string{"study", "description", "objective", "objectives", "constraints", "budget", "algorithm", "resource", "trainer", "parameters", "enqueue"}
 
 func (p *parser) parse(data []byte) *File {
 	docs, err := decodeDocs(data)
@@ -158,6 +158,11 @@ func (p *parser) parse(data []byte) *File {
 			s.Description, _ = p.str(f.val, "description")
 		case "objective":
 			p.objective(f.val, s)
+		case "objectives":
+			delete(need, "objective")
+			p.objectives(f.keyNode, f.val, s)
+		case "constraints":
+			p.constraints(f.val, s)
 		case "budget":
 			s.pos.budget = posOf(f.keyNode)
 			p.budget(f.val, s)
@@ -178,8 +183,11 @@ func (p *parser) parse(data []byte) *File {
 			enqueue = f.val
 		}
 	}
+	if one, many := seen(fields, "objective"), seen(fields, "objectives"); one != nil && many != nil {
+		p.errorf(posOf(many.keyNode), "objectives", "give objective: (one) or objectives: (a list of 2 or more), not both; objective: is at line %d", one.keyNode.Line)
+	}
 	for _, k := range topKeys {
-		if need[k] && !p.guessed[k] {
+		if need[k] && !p.guessed[k] && !(k == "objective" && p.guessed["objectives"]) {
 			p.errorf(posOf(root), "", "missing required section %q%s", k, sectionHint[k])
 		}
 	}
@@ -307,6 +315,16 @@ func suggestName(name string) string {
 		return fmt.Sprintf(" (did you mean %q?)", n)
 	}
 	return ""
+}
+
+// seen returns the field of that key, or nil.
+func seen(fs []field, key string) *field {
+	for i := range fs {
+		if fs[i].key == key {
+			return &fs[i]
+		}
+	}
+	return nil
 }
 
 type field struct {

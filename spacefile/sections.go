@@ -16,40 +16,49 @@ import (
 )
 
 func (p *parser) objective(n *yaml.Node, s *File) {
-	fs := p.fields(n, "objective", []string{"metric", "direction"})
+	o, pos := p.objectiveEntry(n, "objective", "objective: {metric: val_loss, direction: minimize}")
+	s.Objective, s.pos.metric = o, pos
+}
+
+// objectiveEntry reads one {metric, direction} mapping (the objective, or
+// an item of objectives: at where) and the place of its metric; eg is
+// the example a missing key's message shows.
+func (p *parser) objectiveEntry(n *yaml.Node, where, eg string) (o trial.Objective, metricPos Pos) {
+	fs := p.fields(n, where, []string{"metric", "direction"})
 	if fs == nil && deref(n).Kind != yaml.MappingNode {
-		return
+		return o, metricPos
 	}
 	got := map[string]bool{}
 	for _, f := range fs {
 		got[f.key] = true
 		switch f.key {
 		case "metric":
-			if v, ok := p.str(f.val, "objective.metric"); ok {
+			if v, ok := p.str(f.val, where+".metric"); ok {
 				if !nameRe.MatchString(v) {
-					p.errorf(posOf(f.val), "objective.metric", "%q is not a valid metric name (letters, digits, '_', '.', '-')", v)
+					p.errorf(posOf(f.val), where+".metric", "%q is not a valid metric name (letters, digits, '_', '.', '-')", v)
 				}
-				s.Objective.Metric = v
-				s.pos.metric = posOf(f.val)
+				o.Metric = v
+				metricPos = posOf(f.val)
 			}
 		case "direction":
-			v, ok := p.str(f.val, "objective.direction")
+			v, ok := p.str(f.val, where+".direction")
 			if !ok {
 				continue
 			}
 			d, err := trial.ParseDirection(v)
 			if err != nil {
-				p.errorf(posOf(f.val), "objective.direction", "must be minimize or maximize, got %q%s", v, suggest.Hint(v, []string{"minimize", "maximize"}))
+				p.errorf(posOf(f.val), where+".direction", "must be minimize or maximize, got %q%s", v, suggest.Hint(v, []string{"minimize", "maximize"}))
 				continue
 			}
-			s.Objective.Direction = d
+			o.Direction = d
 		}
 	}
 	for _, k := range []string{"metric", "direction"} {
-		if !got[k] && !p.guessed["objective."+k] {
-			p.errorf(posOf(deref(n)), "objective", "missing required key %q, e.g. objective: {metric: val_loss, direction: minimize}", k)
+		if !got[k] && !p.guessed[where+"."+k] {
+			p.errorf(posOf(deref(n)), where, "missing required key %q, e.g. %s", k, eg)
 		}
 	}
+	return o, metricPos
 }
 
 func (p *parser) budget(n *yaml.Node, s *File) {

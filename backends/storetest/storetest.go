@@ -33,6 +33,7 @@ func Run(t *testing.T, open Open) {
 	}{
 		{"UnknownStudy", testUnknownStudy},
 		{"RoundTrip", testRoundTrip},
+		{"GoalsRoundTrip", testGoalsRoundTrip},
 		{"Upserts", testUpserts},
 		{"NoAliasing", testNoAliasing},
 		{"EmptyChange", testEmptyChange},

@@ -174,6 +174,8 @@ func progressFields(p scheduler.Progress, draining string, final bool) []field {
 	fs := []field{{text: count}}
 	if p.HasBest {
 		fs = append(fs, field{text: fmt.Sprintf("best %.6g (trial %d)", p.Best, p.BestID), short: fmt.Sprintf("best %.6g", p.Best), shortAt: 2, dropAt: 10})
+	} else if p.Front > 0 {
+		fs = append(fs, field{text: fmt.Sprintf("pareto front %d", p.Front), short: fmt.Sprintf("front %d", p.Front), shortAt: 2, dropAt: 10})
 	}
 	fs = append(fs, field{text: fmt.Sprintf("running %d", p.Running), short: fmt.Sprintf("run %d", p.Running), shortAt: 7, dropAt: 11})
 	if p.Failed > 0 {

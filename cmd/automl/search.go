@@ -18,6 +18,7 @@ import (
 	"automl/backends/bolt"
 	"automl/backends/natsbus"
 	"automl/control"
+	"automl/internal/words"
 	"automl/plugins"
 	"automl/report"
 	"automl/scheduler"
@@ -492,6 +493,9 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 		for _, nv := range sum.Best.Params {
 			fmt.Fprintf(w, "  %s: %v\n", nv.Name, nv.Value)
 		}
+	} else if len(sum.Front) > 0 {
+		fmt.Fprintf(w, "\npareto front: %s, hypervolume %.6g (reference: the nadir of the feasible trials + 10%%); automl trials %s --pareto lists them\n",
+			words.Plural(len(sum.Front), "trial"), sum.Hypervolume, st.Study.Name)
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 
 func newTrialsCmd() *cobra.Command {
 	var db, state, columns, sortBy string
-	var asJSON bool
+	var asJSON, pareto bool
 	var top int
 	cmd := &cobra.Command{
 		Use:   "trials STUDY",
@@ -21,7 +21,9 @@ func newTrialsCmd() *cobra.Command {
 		Long: `List a study's trials ranked by the objective: completed trials best first,
 then those still running or queued, then pruned, stopped and failed ones
 with their cause (for a failure, the line of its error that names it; --json
-has the whole error). Once the study is over, the trials it never ran come
+has the whole error). A study of several objectives ranks by Pareto rank,
+the front first (pareto_rank 0; --pareto shows only the front); one with
+constraints puts its feasible trials first (columns feasible, violation). Once the study is over, the trials it never ran come
 last. Works while the study runs.
 
 --sort and --columns take the columns of automl report (see its --help):
@@ -31,6 +33,7 @@ every metric the trials reported among them, e.g. test_accuracy. With
 		Example: `  automl trials quickstart
   automl trials quickstart --state failed
   automl trials quickstart --json --top 5
+  automl trials zdt1 --pareto --columns trial,f1,f2
   automl trials mlp --sort -test_accuracy --columns trial,val_accuracy,test_accuracy,duration`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -45,6 +48,12 @@ every metric the trials reported among them, e.g. test_accuracy. With
 			study, rows, err := loadLeaderboard(cmd, db, args[0])
 			if err != nil {
 				return err
+			}
+			if pareto {
+				if !study.Goals().Multi() {
+					return usagef("--pareto: study %s has one objective (%s %s); its best trial comes first", study.Name, study.Direction, study.Metric)
+				}
+				rows = report.ParetoFront(rows)
 			}
 			if want != 0 {
 				kept := rows[:0]
@@ -85,6 +94,7 @@ every metric the trials reported among them, e.g. test_accuracy. With
 	addDBFlag(cmd, &db)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for programs")
 	cmd.Flags().StringVar(&state, "state", "", "only trials in this state (completed, failed, pruned, running, ...)")
+	cmd.Flags().BoolVar(&pareto, "pareto", false, "only the Pareto front: the feasible trials no other dominates (a study of several objectives)")
 	cmd.Flags().IntVar(&top, "top", 0, "only the best K trials (after --sort: the first K)")
 	cmd.Flags().StringVar(&columns, "columns", "", "comma-separated columns to show, in order (+name adds to the usual ones), e.g. trial,value,test_accuracy")
 	cmd.Flags().StringVar(&sortBy, "sort", "", "comma-separated columns to sort by, - for descending, e.g. -test_accuracy")
