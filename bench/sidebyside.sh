@@ -38,8 +38,9 @@ e2e() { # binary -> trials/s of the study loop, and CPU seconds of the whole com
   rate=$("$1" studies --db "$out/db/automl.db" --json | $PY -c 'import json,sys; s=json.load(sys.stdin)[0]; print(round(5000/s["elapsed_seconds"]))')
   echo "$rate $(awk '{printf "%.2f", $1+$2}' "$out/time")"
 }
-sim64() { # binary -> trials/s and scheduler CPU per trial (each revision's bench drives its own binary: the slots speak its protocol)
-  AUTOML_BENCH_BIN="$1" "$1.fleet.test" -test.run '^$' -test.bench 'Simulated64' -test.benchtime 1x |
+sim64() { # binary, its tree -> trials/s and scheduler CPU per trial (each revision's bench drives its own binary: the slots speak
+  # its protocol; a bench older than AUTOML_BENCH_BIN builds automl from the module it runs in, hence its tree)
+  (cd "$2" && AUTOML_BENCH_BIN="$1" "$1.fleet.test" -test.run '^$' -test.bench 'Simulated64' -test.benchtime 1x) |
     awk '/^BenchmarkSimulated64/ {for (i=1;i<=NF;i++) {if ($(i+1)=="trials/s") t=$i; if ($(i+1)=="cpu-us/trial") c=$i}; print t, c}'
 }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
@@ -48,8 +49,8 @@ echo "old: $REV ($(git log -1 --format=%cs "$REV")); new: working tree of $(git 
 printf '%-4s %-18s %-18s %-24s %-24s\n' run "e2e old (t/s, cpu s)" "e2e new (t/s, cpu s)" "sim64 old (t/s, us/t)" "sim64 new (t/s, us/t)"
 for i in $(seq "$RUNS"); do
   # alternate which goes first, so drift in the machine's load hits both
-  if (( i % 2 )); then eo=$(e2e "$out/old"); en=$(e2e "$out/new"); so=$(sim64 "$out/old"); sn=$(sim64 "$out/new")
-  else en=$(e2e "$out/new"); eo=$(e2e "$out/old"); sn=$(sim64 "$out/new"); so=$(sim64 "$out/old"); fi
+  if (( i % 2 )); then eo=$(e2e "$out/old"); en=$(e2e "$out/new"); so=$(sim64 "$out/old" "$out/old-tree/bench/fleet"); sn=$(sim64 "$out/new" bench/fleet)
+  else en=$(e2e "$out/new"); eo=$(e2e "$out/old"); sn=$(sim64 "$out/new" bench/fleet); so=$(sim64 "$out/old" "$out/old-tree/bench/fleet"); fi
   echo "${eo% *}" >> "$out/eo"; echo "${en% *}" >> "$out/en"; echo "${eo#* }" >> "$out/ceo"; echo "${en#* }" >> "$out/cen"
   echo "${so% *}" >> "$out/so"; echo "${sn% *}" >> "$out/sn"; echo "${so#* }" >> "$out/co"; echo "${sn#* }" >> "$out/cn"
   printf '%-4s %-18s %-18s %-24s %-24s\n' "$i" "$eo" "$en" "$so" "$sn"

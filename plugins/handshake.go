@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"context"
+	"io"
 
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -30,10 +31,11 @@ type grpcPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
 	runner trial.Runner // server side only
 	reaper *proc.Reaper // server side only
+	stderr io.Writer    // server side only: the process's own stderr (see Serve)
 }
 
 func (p *grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	trainerpb.RegisterTrainerServer(s, &server{runner: p.runner, reaper: p.reaper})
+	trainerpb.RegisterTrainerServer(s, &server{runner: p.runner, reaper: p.reaper, stderr: p.stderr})
 	return nil
 }
 

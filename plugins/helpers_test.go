@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"math"
 	"os"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"automl/plugins/internal/proc"
 	"automl/search/value"
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // The test binary is its own plugin: run as `TEST plugin serve NAME` it
@@ -145,6 +147,24 @@ func init() {
 		}
 		return trial.Result{Outcome: trial.ExitCrashed, Error: "bad"}, errors.New("plain failure")
 	})
+	// t-print prints its trial id in every way a Go plugin prints: to
+	// os.Stdout and os.Stderr (go-plugin's stdio stream), through the log
+	// package (the process's own stderr), and into the trial's log
+	// (triallog.Printf), last of all just before it returns. With
+	// params.panic it panics after printing.
+	reg("t-print", func(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
+		id := spec.Key.ID
+		fmt.Fprintf(os.Stdout, "stdout of trial %d\n", id)
+		fmt.Fprintf(os.Stderr, "stderr of trial %d\n", id)
+		log.Printf("log package in trial %d", id)
+		triallog.Printf(rep, "progress of trial %d", id)
+		fmt.Fprintf(os.Stderr, "%sa warning of trial %d\n", plugins.WarningPrefix, id)
+		if b, _ := spec.Params.Get("panic"); b == value.Bool(true) {
+			panic(fmt.Sprintf("boom in trial %d", id))
+		}
+		fmt.Fprintf(os.Stderr, "last words of trial %d", id) // no newline: the end marker ends it
+		return trial.Result{Outcome: trial.ExitDone, Metrics: trial.Metrics{"loss": 1}}, nil
+	})
 	// t-noisy prints to stdout before serving, which breaks the handshake.
 	plugins.RegisterBuiltin("t-noisy", func() trial.Runner {
 		fmt.Println("loading weights from /models/big.bin")
@@ -214,6 +234,29 @@ func (r *reporter) Report(ctx context.Context, step float64, m trial.Metrics) (t
 		return decide(step, m), nil
 	}
 	return trial.Continue, nil
+}
+
+// logReporter is a reporter that keeps the trial's log, as a worker's does.
+type logReporter struct {
+	reporter
+	lines []triallog.Line
+}
+
+func (r *logReporter) AddLine(l triallog.Line) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, l)
+}
+
+// texts is the log so far, as "stream: text" lines.
+func (r *logReporter) texts() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, l := range r.lines {
+		out = append(out, l.Stream.String()+": "+l.Text)
+	}
+	return out
 }
 
 func (r *reporter) count() int {

@@ -36,6 +36,7 @@ type Plugin struct {
 	pid     int
 	box     *proc.Box // the process and everything it starts
 	stderr  *tail
+	out     *output       // its output, as lines for the running trial's log
 	release chan struct{} // closed after the process is gone: ends its locked thread
 	cleanup func()        // removes a verified private copy of the binary
 
@@ -66,6 +67,7 @@ func Open(cfg Config) (*Plugin, error) {
 		cfg:     cfg,
 		name:    strings.Join(append([]string{cfg.Path}, cfg.Args...), " "),
 		stderr:  newTail(stderrTailSize),
+		out:     newOutput(cfg.Stderr),
 		release: make(chan struct{}),
 		cleanup: cleanup,
 	}
@@ -99,10 +101,6 @@ func Open(cfg Config) (*Plugin, error) {
 // launch starts the process and completes the handshake, on a locked OS
 // thread that lives as long as the process (Pdeathsig).
 func (p *Plugin) launch(path string) error {
-	var out io.Writer = p.stderr
-	if p.cfg.Stderr != nil {
-		out = io.MultiWriter(p.stderr, p.cfg.Stderr)
-	}
 	cmd := exec.Command(path, p.cfg.Args...)
 	cmd.Dir = p.cfg.Dir
 	cmd.Env = append(p.cfg.env(), p.box.Env())
@@ -116,9 +114,9 @@ func (p *Plugin) launch(path string) error {
 		AutoMTLS:         true,
 		SkipHostEnv:      true,
 		StartTimeout:     p.cfg.StartTimeout,
-		Stderr:           out,
-		SyncStdout:       out,
-		SyncStderr:       out,
+		Stderr:           io.MultiWriter(p.stderr, p.out.stderr()),
+		SyncStdout:       io.MultiWriter(p.stderr, p.out.syncStdout()),
+		SyncStderr:       io.MultiWriter(p.stderr, p.out.syncStderr()),
 		Logger:           hclog.NewNullLogger(),
 		GRPCDialOptions: []grpc.DialOption{
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(p.cfg.MaxMessageSize)),

@@ -15,6 +15,7 @@ import (
 	"automl/plugins/internal/proc"
 	"automl/plugins/internal/trainerpb"
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // Run runs one trial in the plugin process. Reports are checked (finite
@@ -55,6 +56,11 @@ func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 	if err != nil {
 		return trial.Result{}, fmt.Errorf("encode spec %v: %w", spec.Key, err)
 	}
+	// What the process prints from now on is the trial's log (when rep
+	// keeps one), up to the end marker it prints after the trial.
+	sink, _ := rep.(triallog.Sink)
+	marker := p.out.attach(sink)
+	defer p.out.detach()
 	runCtx := ctx
 	if t := spec.Trainer.Timeout; t > 0 {
 		var cancel context.CancelFunc
@@ -67,7 +73,7 @@ func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 	defer cancelStream()
 	stream, err := p.rpc.Run(streamCtx)
 	if err == nil {
-		err = stream.Send(&trainerpb.HostMessage{Msg: &trainerpb.HostMessage_Start{Start: &trainerpb.Start{SpecJson: specJSON}}})
+		err = stream.Send(&trainerpb.HostMessage{Msg: &trainerpb.HostMessage_Start{Start: &trainerpb.Start{SpecJson: specJSON, LogMarker: marker}}})
 	}
 	if err != nil {
 		return p.streamFailed(spec, err, true, false)
@@ -107,7 +113,12 @@ func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 				if err := t.report(runCtx, rep, x.Report); err != nil {
 					return p.streamFailed(spec, err, false, t.stopping)
 				}
+			case *trainerpb.PluginMessage_Log:
+				p.logLines(sink, x.Log)
 			case *trainerpb.PluginMessage_Result:
+				if x.Result.GetLogMarked() {
+					p.out.waitMarkers(markerWait)
+				}
 				res, runErr := resultFromProto(x.Result)
 				// A result that fails already says why (the exec trainer
 				// explains a NaN it was printed); only a success is checked.
@@ -129,6 +140,32 @@ func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 			t.grace = nil
 			t.killed = true
 			p.Kill()
+		}
+	}
+}
+
+// markerWait bounds the wait for a trial's end markers (see output): the
+// output read before them is normally in hand already.
+const markerWait = 2 * time.Second
+
+// logLines passes lines the runner logged to the trial's log, or to the
+// host's writer when the trial keeps none.
+func (p *Plugin) logLines(sink triallog.Sink, m *trainerpb.Log) {
+	for _, l := range m.GetLines() {
+		line := triallog.Line{Stream: triallog.Stdout, Text: triallog.Clip(l.GetText())}
+		if l.GetStderr() {
+			line.Stream = triallog.Stderr
+		}
+		if ns := l.GetTimeUnixNano(); ns > 0 {
+			line.Time = time.Unix(0, ns).UTC()
+		} else {
+			line.Time = time.Now().UTC()
+		}
+		switch {
+		case sink != nil:
+			sink.AddLine(line)
+		case p.cfg.Stderr != nil:
+			io.WriteString(p.cfg.Stderr, line.Text+"\n")
 		}
 	}
 }

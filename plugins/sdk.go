@@ -1,6 +1,9 @@
 package plugins
 
-import "automl/trial"
+import (
+	"automl/trial"
+	"automl/trial/triallog"
+)
 
 // The trial types a plugin author needs, so a plugin imports this package
 // alone. They are aliases: identical to the trial package's.
@@ -34,3 +37,9 @@ const (
 	ExitAborted = trial.ExitAborted
 	ExitPaused  = trial.ExitPaused
 )
+
+// Logf adds a line to the log of the trial whose Reporter is rep (automl
+// logs STUDY TRIAL): a progress line, say. What a plugin prints to stdout
+// or stderr while a trial runs is that trial's log too; Logf also works
+// for a runner run in-process, and keeps the line's time exactly.
+func Logf(rep Reporter, format string, args ...any) { triallog.Printf(rep, format, args...) }

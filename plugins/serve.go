@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 
@@ -36,9 +37,13 @@ import (
 // os/exec's Wait does): none may outlive its trial.
 func Serve(runner trial.Runner) {
 	reaper := proc.Adopt()
+	// go-plugin replaces os.Stdout and os.Stderr with its stdio stream;
+	// the process's own stderr (a panic's, the log package's) is read by
+	// the host too, and each trial's end is marked on all of them.
+	stderr := os.Stderr
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: handshake,
-		Plugins:         plugin.PluginSet{pluginName: &grpcPlugin{runner: runner, reaper: reaper}},
+		Plugins:         plugin.PluginSet{pluginName: &grpcPlugin{runner: runner, reaper: reaper, stderr: stderr}},
 		GRPCServer:      plugin.DefaultGRPCServer,
 		// go-plugin logs to stderr, which the host keeps for crash
 		// messages: errors only, so the tail is the trainer's own output.
@@ -51,6 +56,7 @@ type server struct {
 	trainerpb.UnimplementedTrainerServer
 	runner trial.Runner
 	reaper *proc.Reaper // nil: not a subreaper
+	stderr io.Writer    // the process's own stderr
 }
 
 func (s *server) Run(stream trainerpb.Trainer_RunServer) error {
@@ -70,10 +76,28 @@ func (s *server) Run(stream trainerpb.Trainer_RunServer) error {
 	defer cancel()
 	rep := &streamReporter{stream: stream, ctx: ctx, directives: make(chan bool, 1)}
 	go rep.receive(cancel)
+	rep.startLog()
 	s.reaper.Busy()
 	defer s.reaper.Idle()
 	res, runErr := s.runner.Run(ctx, spec, rep)
-	return rep.send(&trainerpb.PluginMessage{Msg: &trainerpb.PluginMessage_Result{Result: resultToProto(res, runErr)}})
+	rep.closeLog()
+	result := resultToProto(res, runErr)
+	result.LogMarked = s.markEnd(start.GetLogMarker())
+	return rep.send(&trainerpb.PluginMessage{Msg: &trainerpb.PluginMessage_Result{Result: result}})
+}
+
+// markEnd writes the host's end-of-trial marker on every output the host
+// reads (see output in output.go), after all the trial wrote.
+func (s *server) markEnd(marker string) bool {
+	if marker == "" {
+		return false
+	}
+	for _, w := range []io.Writer{os.Stdout, os.Stderr, s.stderr} {
+		if w != nil {
+			fmt.Fprintln(w, marker)
+		}
+	}
+	return true
 }
 
 // streamReporter sends reports on the stream and waits for each directive.
@@ -82,6 +106,7 @@ type streamReporter struct {
 	ctx        context.Context
 	directives chan bool // stop?
 	sendMu     sync.Mutex
+	log        logQueue
 }
 
 // receive routes the host's messages until the stream ends: directives to

@@ -3,6 +3,7 @@ package plugins
 import (
 	"bytes"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -43,6 +44,11 @@ var goSignalCrash = regexp.MustCompile(`(?m)^SIG[A-Z0-9]+: [a-z]`)
 // its trace when there is one, else the last lines written.
 func crashExcerpt(s string) string {
 	const lines = 12
+	if strings.Contains(s, markerPrefix) { // the end markers of earlier trials
+		kept := strings.Split(s, "\n")
+		kept = slices.DeleteFunc(kept, func(l string) bool { return strings.HasPrefix(l, markerPrefix) })
+		s = strings.Join(kept, "\n")
+	}
 	s = strings.TrimRight(s, "\n")
 	if s == "" {
 		return ""

@@ -62,3 +62,35 @@ func BenchmarkImportance(b *testing.B) {
 		importanceOf(d)
 	}
 }
+
+// BenchmarkTables: the leaderboard as CSV and JSON, and a sort by a
+// column, on 100,000 trials (the store aside).
+func BenchmarkTables(b *testing.B) {
+	in := benchInput(100000)
+	rows := Leaderboard(in.Study, in.Trials)
+	b.Run("csv", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := WriteCSV(io.Discard, Columns(in.Study, rows), rows); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := WriteJSON(io.Discard, in.Study, rows); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sort", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sorted := append([]Row(nil), rows...)
+			if err := SortRows(in.Study, sorted, "-duration,learning_rate"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

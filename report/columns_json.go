@@ -5,41 +5,41 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
+	"time"
 
 	"automl/scheduler"
 )
 
 // WriteJSONColumns writes the study and, for each row, an object with only
-// the named columns (in that order), typed for programs: numbers as JSON
-// numbers (duration in seconds), parameters as their values, empty cells
-// as null.
+// the named columns (in that order; see SelectColumns), typed for
+// programs: numbers as JSON numbers (durations in seconds, as duration_s),
+// times as RFC 3339 strings, parameters as their values, empty cells as
+// null.
 func WriteJSONColumns(w io.Writer, study *scheduler.Study, rows []Row, names []string) error {
-	cols := Columns(study, rows)
-	getters := make([]func(r *Row) any, len(names))
-	for i, n := range names {
-		g, err := jsonCell(study, cols, n)
-		if err != nil {
-			return err
-		}
-		getters[i] = g
+	cols, err := SelectColumns(Columns(study, rows), names, "json")
+	if err != nil {
+		return err
+	}
+	heads := make([]string, len(cols))
+	for i := range cols {
+		heads[i] = cols[i].Header("json")
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "{\n  \"study\": %s,\n  \"metric\": %s,\n  \"direction\": %s,\n  \"status\": %s,\n  \"columns\": %s,\n  \"trials\": [",
-		mustJSON(study.Name), mustJSON(study.Metric), mustJSON(study.Direction), mustJSON(string(study.Status)), mustJSON(names))
+		mustJSON(study.Name), mustJSON(study.Metric), mustJSON(study.Direction), mustJSON(string(study.Status)), mustJSON(heads))
 	for i := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteString("\n    {")
-		for j, n := range names {
+		for j := range cols {
 			if j > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(mustJSON(n))
+			b.WriteString(mustJSON(heads[j]))
 			b.WriteString(": ")
-			b.WriteString(mustJSON(getters[j](&rows[i])))
+			b.WriteString(mustJSON(cols[j].Data(&rows[i])))
 		}
 		b.WriteByte('}')
 	}
@@ -47,59 +47,22 @@ func WriteJSONColumns(w io.Writer, study *scheduler.Study, rows []Row, names []s
 		b.WriteString("\n  ")
 	}
 	b.WriteString("]\n}\n")
-	_, err := io.WriteString(w, b.String())
+	_, err = io.WriteString(w, b.String())
 	return err
 }
 
 func mustJSON(v any) string {
-	if x, ok := v.(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
-		v = fmt.Sprint(x) // JSON has no NaN; trial.Metrics writes it as a string too
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			v = fmt.Sprint(x) // JSON has no NaN; trial.Metrics writes it as a string too
+		}
+	case time.Time:
+		v = dataText(x) // to the millisecond, as in CSV
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return "null"
 	}
 	return string(b)
-}
-
-func jsonCell(study *scheduler.Study, cols []Column, name string) (func(r *Row) any, error) {
-	switch name {
-	case "rank":
-		return func(r *Row) any { return nilIf(r.Rank == 0, r.Rank) }, nil
-	case "trial":
-		return func(r *Row) any { return r.ID }, nil
-	case "state":
-		return func(r *Row) any { return r.State.String() }, nil
-	case study.Metric:
-		return func(r *Row) any { return nilIf(!r.HasValue, r.Value) }, nil
-	case "resource":
-		return func(r *Row) any { return nilIf(r.Resource == 0, r.Resource) }, nil
-	case "duration":
-		return func(r *Row) any { return nilIf(r.Busy == 0, r.Busy.Seconds()) }, nil
-	case "attempts":
-		return func(r *Row) any { return r.Attempt }, nil
-	}
-	i := slices.IndexFunc(cols, func(c Column) bool { return c.Name == name })
-	if i < 0 {
-		_, err := sortKey(study, cols, name) // the same error as --sort
-		return nil, err
-	}
-	if name == "worker" || name == "note" {
-		get := cols[i].Get
-		return func(r *Row) any { s := get(r); return nilIf(s == "", s) }, nil
-	}
-	return func(r *Row) any { // a parameter
-		v, ok := r.Params.Get(name)
-		if !ok {
-			return nil
-		}
-		return v.Any()
-	}, nil
-}
-
-func nilIf(cond bool, v any) any {
-	if cond {
-		return nil
-	}
-	return v
 }

@@ -8,6 +8,7 @@ import (
 	"automl/search"
 	"automl/spacefile"
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // Input is what Build reads: a study, its trials, and the intermediate
@@ -39,6 +40,8 @@ type Data struct {
 	// a promotion (multi-fidelity), in increasing order; nil otherwise.
 	Rungs []float64
 	Lanes []Lane
+	// Logs are the last lines of failed trials' logs (see Load), by id.
+	Logs map[int]triallog.Log
 	// Start and Now bound the timeline.
 	Start, Now time.Time
 

@@ -102,6 +102,7 @@ const pageBody = `<header class="top">
       <span class="pager"><button id="prev" type="button">‹ prev</button><span id="page-info"></span><button id="next" type="button">next ›</button></span></div>
     <div class="tablewrap"><table id="leaderboard"><thead></thead><tbody></tbody></table></div>
   </section>
+  <section class="card" id="versions-card" hidden><h2>Space versions <span class="hint">the space was edited as the study went on; each trial ran under the version it was created in</span></h2><div id="versions"></div></section>
   <details class="card" id="space"><summary>Space file <span class="hint" id="space-file"></span></summary><pre id="space-text"></pre></details>
 </main>
 <div id="tooltip" class="tooltip" hidden></div>

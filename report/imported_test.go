@@ -38,7 +38,7 @@ func TestImportedResultsApart(t *testing.T) {
 	if err := WriteCSV(&csv, Columns(study, rows), rows); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(csv.String(), ",imported,0.01,0,,,0,,from /a.db:old/7\n") {
+	if !strings.Contains(csv.String(), ",imported,0.01,0,,,0,,,,,from /a.db:old/7\n") {
 		t.Fatalf("CSV row of an imported result:\n%s", csv.String())
 	}
 	if c := StateCounts(CountStates(rows), 3); c != "2/3 done, 1 failed, 3 imported" {

@@ -7,10 +7,13 @@ import (
 	"runtime"
 
 	"automl/scheduler"
+	"automl/trial"
+	"automl/trial/goal"
 )
 
 // WriteJSON writes the study and its ranked trials as one JSON document
-// (the study's name, objective and status, the trials, and the best one),
+// (the study's name, objective and status, the versions of its space once
+// it has been edited, the trials, and the best one),
 // indented, a row at a time: indenting one 100,000-trial document at once
 // spent most of its time growing and copying an 80 MB buffer.
 func WriteJSON(w io.Writer, study *scheduler.Study, rows []Row) error {
@@ -20,7 +23,24 @@ func WriteJSON(w io.Writer, study *scheduler.Study, rows []Row) error {
 		Metric    string `json:"metric"`
 		Direction string `json:"direction"`
 		Status    string `json:"status"`
-	}{study.Name, study.Metric, study.Direction.String(), string(study.Status)}
+		// Once the space has been edited: each version, its text and trials.
+		Versions []Version `json:"space_versions,omitempty"`
+		// A study of several objectives: all of them, and its front's
+		// size and hypervolume; constraints, when it has any.
+		Objectives  []trial.Objective `json:"objectives,omitempty"`
+		Constraints []goal.Constraint `json:"constraints,omitempty"`
+		Front       *int              `json:"pareto_front,omitempty"`
+		Hypervolume *float64          `json:"hypervolume,omitempty"`
+	}{Study: study.Name, Metric: study.Metric, Direction: study.Direction.String(), Status: string(study.Status), Versions: Versions(study),
+		Objectives: study.Objectives, Constraints: study.Constraints}
+	multi := study.Goals().Multi()
+	if multi {
+		size, hv, ok := FrontSummary(rows)
+		head.Front = &size
+		if ok {
+			head.Hypervolume = &hv
+		}
+	}
 	b, err := json.MarshalIndent(head, "", "  ")
 	if err != nil {
 		return err
@@ -35,7 +55,7 @@ func WriteJSON(w io.Writer, study *scheduler.Study, rows []Row) error {
 		return err
 	}
 	bw.WriteString("\n  ]")
-	if rows[0].Rank == 1 {
+	if rows[0].Rank == 1 && !multi { // several objectives: a front, no best
 		bw.WriteString(",\n  \"best\": ")
 		if b, err = json.MarshalIndent(&rows[0], "  ", "  "); err != nil {
 			return err

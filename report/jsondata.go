@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // The page's data: one JSON document, written by hand where it is big (a
@@ -24,6 +26,9 @@ type View struct {
 	Top     int      `json:"top,omitempty"`
 	Columns []string `json:"columns,omitempty"`
 	Live    bool     `json:"live,omitempty"`
+	// DB is the study file as the user names it (--db), for the commands
+	// the page shows; "" for the default.
+	DB string `json:"db,omitempty"`
 }
 
 // dataVersion is the layout of the page's data; the script checks it.
@@ -49,16 +54,38 @@ func (d *Data) AppendJSON(b []byte, v View, generated time.Time) []byte {
 		"space_file": st.SpaceFile, "space_text": string(st.SpaceText), "budget": st.Trials,
 		"timeout_s": st.Timeout.Seconds(), "elapsed_s": st.Elapsed.Seconds(), "slots": st.Slots,
 		"created": st.Created, "updated": st.Updated, "resource": resource,
+		"space_versions": Versions(st),
 	})
 	b = d.appendSummary(b)
 	b = d.appendParams(b)
-	b = d.appendTrials(b)
+	cols := Columns(st, d.Rows)
+	b = d.appendMetricNames(b, cols)
+	b = d.appendTrials(b, cols, slices.Contains(v.Columns, "created"))
 	b = d.appendImportance(b)
 	b = d.appendCurves(b)
 	b = append(b, `,"rungs":`...)
 	b = appendFloats(b, d.Rungs)
 	b = d.appendLanes(b)
+	b = d.appendLogs(b)
 	return append(b, '}')
+}
+
+// appendLogs writes the last lines of failed trials' logs, by trial id:
+// {"7": {"attempt": 2, "total": 1234, "dropped": 0, "lines": [[ns, "e",
+// "text"], ...]}}.
+func (d *Data) appendLogs(b []byte) []byte {
+	type log struct {
+		Attempt int             `json:"attempt"`
+		Total   int             `json:"total"`
+		Dropped int64           `json:"dropped,omitempty"`
+		Lines   []triallog.Line `json:"lines"`
+	}
+	m := make(map[string]log, len(d.Logs))
+	for id, l := range d.Logs {
+		m[strconv.Itoa(id)] = log{l.Attempt, l.Total, l.Dropped, l.Lines}
+	}
+	b = append(b, `,"logs":`...)
+	return appendMarshal(b, m)
 }
 
 func (d *Data) appendSummary(b []byte) []byte {
@@ -117,7 +144,7 @@ func (d *Data) appendParams(b []byte) []byte {
 
 // appendTrials writes the trials as columns. Times are milliseconds from
 // the timeline's start; who and why index the strings table.
-func (d *Data) appendTrials(b []byte) []byte {
+func (d *Data) appendTrials(b []byte, cols []Column, created bool) []byte {
 	rows := d.Rows
 	strs := map[string]int{}
 	var table []string
@@ -166,6 +193,9 @@ func (d *Data) appendTrials(b []byte) []byte {
 		}
 		return appendFloat(b, rows[i].Value)
 	})
+	if created { // only when asked for: the page would carry it for nothing
+		col("made", func(b []byte, i int) []byte { return appendMillis(b, rows[i].Created, t0) })
+	}
 	col("start", func(b []byte, i int) []byte { return appendMillis(b, rows[i].Started, t0) })
 	col("end", func(b []byte, i int) []byte {
 		if rows[i].State == trial.Running {
@@ -200,6 +230,31 @@ func (d *Data) appendTrials(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
+	// One column per metric besides the objective (see appendMetricNames):
+	// its final value, null when a trial has none.
+	b = append(b, `],"m":[`...)
+	k := 0
+	for _, c := range cols {
+		if c.metric == "" {
+			continue
+		}
+		if k > 0 {
+			b = append(b, ',')
+		}
+		k++
+		b = append(b, '[')
+		for i := range rows {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if x, ok := rows[i].Metrics[c.metric]; ok {
+				b = appendFloat(b, x)
+			} else {
+				b = append(b, "null"...)
+			}
+		}
+		b = append(b, ']')
+	}
 	b = append(b, `]},"strings":[`...)
 	for i, s := range table {
 		if i > 0 {
@@ -208,6 +263,19 @@ func (d *Data) appendTrials(b []byte) []byte {
 		b = appendString(b, s)
 	}
 	return append(b, ']')
+}
+
+// appendMetricNames writes the leaderboard's names of the metrics besides
+// the objective, in the order of the trials' "m" columns.
+func (d *Data) appendMetricNames(b []byte, cols []Column) []byte {
+	names := []string{}
+	for _, c := range cols {
+		if c.metric != "" {
+			names = append(names, c.Name)
+		}
+	}
+	b = append(b, `,"metrics":`...)
+	return appendMarshal(b, names)
 }
 
 func (d *Data) appendImportance(b []byte) []byte {

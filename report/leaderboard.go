@@ -3,16 +3,16 @@ package report
 import (
 	"cmp"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"automl/scheduler"
 	"automl/trial"
+	"automl/trial/goal"
 )
 
 // Row is one trial in a leaderboard.
@@ -22,10 +22,43 @@ type Row struct {
 	// Cause is the one line of Error that says why the trial failed (see
 	// Why), for programs reading the JSON.
 	Cause string `json:"cause,omitempty"`
+	// SpaceVersion is the version of the study's space the trial was
+	// created under, once the space has been edited (0 before).
+	SpaceVersion int `json:"space_version,omitempty"`
+	// Standing is the place of a trial completed at its full budget in a
+	// study of several objectives or with constraints (nil otherwise):
+	// its Pareto rank (0: the front), crowding and total violation.
+	Standing *goal.Standing `json:"-"`
+	// constrained: the study has constraints (feasible and violation
+	// are written).
+	constrained bool
+}
+
+// MarshalJSON writes the row as its record, with its rank and cause, and
+// its time on workers as duration_s in seconds, the record's busy (in
+// nanoseconds) left out: a program reading a report should not need to
+// know Go's time.Duration.
+func (r Row) MarshalJSON() ([]byte, error) {
+	type record trial.Record // its fields, not its methods
+	return json.Marshal(struct {
+		Rank int `json:"rank,omitempty"`
+		*record
+		Cause        string   `json:"cause,omitempty"`
+		SpaceVersion int      `json:"space_version,omitempty"`
+		DurationS    float64  `json:"duration_s,omitempty"`
+		Busy         struct{} `json:"busy,omitzero"` // hides the record's: a shallower field wins
+		ParetoRank   *int     `json:"pareto_rank,omitempty"`
+		Feasible     *bool    `json:"feasible,omitempty"`
+		Violation    *float64 `json:"violation,omitempty"`
+	}{Rank: r.Rank, record: (*record)(&r.Record), Cause: r.Cause, SpaceVersion: r.SpaceVersion, DurationS: r.Busy.Seconds(),
+		ParetoRank: r.paretoRank(), Feasible: r.feasible(), Violation: r.violation()})
 }
 
 // Leaderboard ranks a study's trials: completed trials by objective value,
-// best first (ties by id); in a multi-fidelity study, those that ended at a
+// best first (ties by id), or in a study of several objectives by Pareto
+// rank (the front first), then crowding distance (larger first), then the
+// first objective; with constraints, the feasible ones come first and the
+// infeasible ones after them by total violation; in a multi-fidelity study, those that ended at a
 // lower rung come after the ones trained to the full budget, by resource
 // reached, then value; then trials still going (paused at a rung, running,
 // pending) by value, then pruned, stopped and failed ones. Once the study
@@ -63,15 +96,29 @@ func Leaderboard(study *scheduler.Study, records []trial.Record) []Row {
 		return 5
 	}
 	rows := make([]Row, len(records))
+	edited := len(study.SpaceVersions) > 0
 	for i := range records {
 		rows[i] = Row{Record: records[i]}
 		if records[i].Error != "" {
 			rows[i].Cause = Why(&records[i])
 		}
+		if edited {
+			rows[i].SpaceVersion = study.VersionOf(records[i].ID)
+		}
+	}
+	goals := study.Goals()
+	if goals.Multi() || goals.Constrained() {
+		stand(goals, rows)
 	}
 	slices.SortStableFunc(rows, func(a, b Row) int {
 		if c := cmp.Compare(group(&a.Record), group(&b.Record)); c != 0 {
 			return c
+		}
+		if a.Standing != nil && b.Standing != nil {
+			if c := goal.Order(a.Standing, b.Standing); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
 		}
 		if a.Pause && b.Pause && a.Resource != b.Resource {
 			return cmp.Compare(b.Resource, a.Resource)
@@ -142,108 +189,6 @@ func ParamNames(rows []Row) []string {
 	return names
 }
 
-// Column is one column of an exported leaderboard.
-type Column struct {
-	Name string
-	Get  func(r *Row) string
-}
-
-// Columns returns the leaderboard's columns: rank, trial, state, the
-// objective's value, each parameter, the resource reached, duration,
-// worker and a note (why a trial failed, was pruned or stopped: see Why).
-func Columns(study *scheduler.Study, rows []Row) []Column {
-	cols := []Column{
-		{"rank", func(r *Row) string {
-			if r.Rank == 0 {
-				return ""
-			}
-			return strconv.Itoa(r.Rank)
-		}},
-		{"trial", func(r *Row) string { return strconv.Itoa(r.ID) }},
-		{"state", func(r *Row) string { return r.State.String() }},
-		{study.Metric, func(r *Row) string {
-			if !r.HasValue {
-				return ""
-			}
-			return formatFloat(r.Value)
-		}},
-	}
-	for _, name := range ParamNames(rows) {
-		cols = append(cols, Column{name, func(r *Row) string {
-			if v, ok := r.Params.Get(name); ok {
-				return v.String()
-			}
-			return ""
-		}})
-	}
-	cols = append(cols,
-		Column{"resource", func(r *Row) string {
-			if r.Resource == 0 {
-				return ""
-			}
-			return formatFloat(r.Resource)
-		}})
-	if multiFidelity(rows) {
-		cols = append(cols, Column{"rung", func(r *Row) string { return strconv.Itoa(r.Rung) }})
-	}
-	cols = append(cols,
-		Column{"duration", func(r *Row) string {
-			if r.Busy == 0 {
-				return ""
-			}
-			return formatDuration(r.Busy)
-		}},
-		Column{"attempts", func(r *Row) string { return strconv.Itoa(r.Attempt) }},
-		Column{"worker", func(r *Row) string {
-			if len(r.GPUs) > 0 {
-				return r.Worker + " gpu " + strings.Join(r.GPUs, ",")
-			}
-			return r.Worker
-		}},
-		Column{"note", rowWhy},
-	)
-	return cols
-}
-
-// SelectColumns keeps the named columns, in the order given.
-func SelectColumns(cols []Column, names []string) ([]Column, error) {
-	if len(names) == 0 {
-		return cols, nil
-	}
-	var out []Column
-	for _, n := range names {
-		i := slices.IndexFunc(cols, func(c Column) bool { return c.Name == n })
-		if i < 0 {
-			all := make([]string, len(cols))
-			for j, c := range cols {
-				all[j] = c.Name
-			}
-			return nil, fmt.Errorf("unknown column %q; columns: %s", n, strings.Join(all, ", "))
-		}
-		out = append(out, cols[i])
-	}
-	return out, nil
-}
-
-func formatFloat(x float64) string {
-	if math.Abs(x) >= 1e-4 && math.Abs(x) < 1e7 || x == 0 {
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	}
-	return strconv.FormatFloat(x, 'g', 8, 64)
-}
-
-func formatDuration(d time.Duration) string {
-	switch {
-	case d < time.Millisecond:
-		return d.Round(time.Microsecond).String()
-	case d < time.Second:
-		return d.Round(100 * time.Microsecond).String()
-	case d < time.Minute:
-		return d.Round(10 * time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
-}
-
 // WriteMarkdown writes rows as a Markdown table.
 func WriteMarkdown(w io.Writer, cols []Column, rows []Row) error {
 	var b strings.Builder
@@ -273,21 +218,23 @@ var mdEscaper = strings.NewReplacer("|", `\|`, "\n", " ")
 
 func mdEscape(s string) string { return mdEscaper.Replace(s) }
 
-// WriteCSV writes rows as CSV with a header. Cells that a spreadsheet would
-// run as a formula (starting with =, +, -, @) are prefixed with a quote,
-// unless they are plain numbers.
+// WriteCSV writes rows as CSV with a header, each cell in its form for
+// programs (Column.Data): numbers with every digit and no unit (durations
+// in seconds), times in RFC 3339. Cells that a spreadsheet would run as a
+// formula (starting with =, +, -, @) are prefixed with a quote, unless they
+// are plain numbers.
 func WriteCSV(w io.Writer, cols []Column, rows []Row) error {
 	cw := csv.NewWriter(w)
 	rec := make([]string, len(cols))
-	for i, c := range cols {
-		rec[i] = csvSafe(c.Name)
+	for i := range cols {
+		rec[i] = csvSafe(cols[i].Header("csv"))
 	}
 	if err := cw.Write(rec); err != nil {
 		return err
 	}
 	for i := range rows {
-		for j, c := range cols {
-			rec[j] = csvSafe(c.Get(&rows[i]))
+		for j := range cols {
+			rec[j] = csvSafe(cols[j].dataText(&rows[i]))
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

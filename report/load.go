@@ -3,9 +3,12 @@ package report
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"automl/scheduler"
+	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // Options tune Load.
@@ -14,10 +17,20 @@ type Options struct {
 	// the best half by rank, the rest spread over the other trials by id.
 	// 0 means DefaultMaxCurves; negative reads none.
 	MaxCurves int
+	// MaxLogs bounds the failed trials whose last log lines are read (the
+	// lowest ids first): 0 means DefaultMaxLogs; negative reads none.
+	MaxLogs int
 }
 
 // DefaultMaxCurves is the number of learning curves a report shows.
 const DefaultMaxCurves = 200
+
+// DefaultMaxLogs is the number of failed trials a report shows the last
+// lines of (LogTail each); the others name the command that prints them.
+const DefaultMaxLogs = 200
+
+// LogTail is how many of a failed trial's last log lines a report holds.
+const LogTail = 50
 
 // Load reads a study through the store and builds its views. The store
 // may be a reader of a study that is still running. A study that does not
@@ -36,7 +49,56 @@ func Load(ctx context.Context, st scheduler.Reader, study string, opt Options) (
 	if err != nil {
 		return nil, err
 	}
-	return build(Input{Study: state.Study, Trials: state.Trials, Curves: reports}, rows), nil
+	logs, err := readLogs(ctx, st, study, failedTrials(rows, opt.maxLogs()))
+	if err != nil {
+		return nil, err
+	}
+	d := build(Input{Study: state.Study, Trials: state.Trials, Curves: reports}, rows)
+	d.Logs = logs
+	return d, nil
+}
+
+func (o Options) maxLogs() int {
+	if o.MaxLogs == 0 {
+		return DefaultMaxLogs
+	}
+	return max(o.MaxLogs, 0)
+}
+
+// failedTrials are the ids of the first n failed trials, by id.
+func failedTrials(rows []Row, n int) []int {
+	var ids []int
+	for i := range rows {
+		if rows[i].State == trial.Failed {
+			ids = append(ids, rows[i].ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids[:min(n, len(ids))]
+}
+
+// readLogs reads the last LogTail lines of each trial's last attempt
+// that has a log.
+func readLogs(ctx context.Context, st scheduler.Reader, study string, ids []int) (map[int]triallog.Log, error) {
+	out := make(map[int]triallog.Log, len(ids))
+	var mu sync.Mutex
+	err := each(ctx, ids, func(id int) error {
+		l, err := st.Log(ctx, study, triallog.Query{ID: id, Tail: LogTail})
+		if err == nil && l.Total == 0 && len(l.Attempts) > 0 && l.Attempts[len(l.Attempts)-1] != l.Attempt {
+			// The last attempt printed nothing: the one before it did.
+			l, err = st.Log(ctx, study, triallog.Query{ID: id, Attempt: l.Attempts[len(l.Attempts)-1], Tail: LogTail})
+		}
+		if err != nil {
+			return fmt.Errorf("log of trial %d: %w", id, err)
+		}
+		if l.Total > 0 || l.Dropped > 0 {
+			mu.Lock()
+			out[id] = l
+			mu.Unlock()
+		}
+		return nil
+	})
+	return out, err
 }
 
 func (o Options) maxCurves() int {
@@ -70,8 +132,25 @@ func curveTrials(rows []Row, n int) []int {
 // readReports reads the trials' reports, a few at a time.
 func readReports(ctx context.Context, st scheduler.Reader, study string, ids []int) (map[int][]scheduler.Report, error) {
 	out := make(map[int][]scheduler.Report, len(ids))
+	var mu sync.Mutex
+	err := each(ctx, ids, func(id int) error {
+		reps, err := st.Reports(ctx, study, id)
+		mu.Lock()
+		out[id] = reps
+		mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("reports of trial %d: %w", id, err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// each calls read for every id, a few at a time, and returns the first
+// error.
+func each(ctx context.Context, ids []int, read func(id int) error) error {
 	if len(ids) == 0 {
-		return out, nil
+		return nil
 	}
 	const readers = 4
 	var (
@@ -83,13 +162,13 @@ func readReports(ctx context.Context, st scheduler.Reader, study string, ids []i
 	for range min(readers, len(ids)) {
 		wg.Go(func() {
 			for id := range next {
-				reps, err := st.Reports(ctx, study, id)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("reports of trial %d: %w", id, err)
+				if err := read(id); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
 				}
-				out[id] = reps
-				mu.Unlock()
 			}
 		})
 	}
@@ -104,5 +183,5 @@ func readReports(ctx context.Context, st scheduler.Reader, study string, ids []i
 	if firstErr == nil {
 		firstErr = ctx.Err()
 	}
-	return out, firstErr
+	return firstErr
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"slices"
 
 	"automl/scheduler"
 	"automl/search"
@@ -103,6 +104,7 @@ func paramsOf(space *search.Space, rows []Row) []Param {
 			case len(sp.Grid) > 0:
 				p.Categorical, p.Levels = true, sp.Grid
 			}
+			widenToTrials(&p, rows)
 			out = append(out, p)
 			known[sp.Name] = true
 		}
@@ -113,6 +115,33 @@ func paramsOf(space *search.Space, rows []Row) []Param {
 		}
 	}
 	return out
+}
+
+// widenToTrials makes an axis of the space hold every value trials have:
+// trials created under an earlier version of an edited space may lie
+// outside its bounds, or have a choice it no longer lists. Such an axis
+// leaves the space's unit-cube transform for a plain one over what it
+// shows.
+func widenToTrials(p *Param, rows []Row) {
+	def := p.def
+	for i := range rows {
+		v, ok := rows[i].Params.Get(p.Name)
+		if !ok || def.Contains(v) {
+			continue
+		}
+		if p.Categorical {
+			if !slices.ContainsFunc(p.Levels, v.Equal) && len(p.Levels) <= maxLevels {
+				p.Levels = append(slices.Clip(p.Levels), v)
+				p.def = nil
+			}
+			continue
+		}
+		if x, isNum := v.Float(); isNum && !math.IsNaN(x) && (x < p.Low || x > p.High) {
+			p.Low, p.High = math.Min(p.Low, x), math.Max(p.High, x)
+			p.Log = p.Log && p.Low > 0
+			p.def = nil
+		}
+	}
 }
 
 // inferParam describes a parameter from the values trials hold: numeric

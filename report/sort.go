@@ -3,27 +3,24 @@ package report
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
+	"time"
 
 	"automl/scheduler"
 )
 
 // SortRows orders rows by the columns of spec: a comma-separated list of
-// column names (those of Columns: rank, trial, state, the
-// metric, each parameter, resource, duration, attempts, worker, note),
-// each optionally prefixed with "-" for descending. Numbers compare as
-// numbers, durations as durations; empty cells go last either way; ties
-// keep the leaderboard order. An unknown column is an error naming the
-// known ones.
+// column names (any of Columns, by either name), each optionally prefixed
+// with "-" for descending. Numbers compare as numbers, durations as
+// durations, times as times; empty cells go last either way; ties keep the
+// leaderboard order. An unknown column is an error naming the known ones.
 func SortRows(study *scheduler.Study, rows []Row, spec string) error {
 	cols := Columns(study, rows)
 	type key struct {
-		get  func(r *Row) (float64, string, bool)
-		desc bool
+		cells []sortCell
+		desc  bool
 	}
 	var keys []key
 	for _, f := range strings.Split(spec, ",") {
@@ -32,32 +29,40 @@ func SortRows(study *scheduler.Study, rows []Row, spec string) error {
 			continue
 		}
 		desc := strings.HasPrefix(f, "-")
-		name := strings.TrimPrefix(strings.TrimPrefix(f, "-"), "+")
-		get, err := sortKey(study, cols, name)
+		i, err := findColumn(cols, strings.TrimPrefix(strings.TrimPrefix(f, "-"), "+"))
 		if err != nil {
 			return err
 		}
-		keys = append(keys, key{get, desc})
+		// Each cell once, not at every comparison: 100,000 rows make
+		// millions of comparisons.
+		cells := make([]sortCell, len(rows))
+		for j := range rows {
+			cells[j] = cols[i].sortKey(&rows[j])
+		}
+		keys = append(keys, key{cells, desc})
 	}
 	if len(keys) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(rows, func(a, b Row) int {
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
 		for _, k := range keys {
-			xa, sa, oka := k.get(&a)
-			xb, sb, okb := k.get(&b)
-			if oka != okb { // empty last
-				if oka {
+			ca, cb := &k.cells[a], &k.cells[b]
+			if ca.ok != cb.ok { // empty last
+				if ca.ok {
 					return -1
 				}
 				return 1
 			}
-			if !oka {
+			if !ca.ok {
 				continue
 			}
-			c := cmp.Compare(xa, xb)
+			c := cmp.Compare(ca.x, cb.x)
 			if c == 0 {
-				c = strings.Compare(sa, sb)
+				c = strings.Compare(ca.s, cb.s)
 			}
 			if k.desc {
 				c = -c
@@ -68,46 +73,46 @@ func SortRows(study *scheduler.Study, rows []Row, spec string) error {
 		}
 		return 0
 	})
+	sorted := make([]Row, len(rows))
+	for i, j := range order {
+		sorted[i] = rows[j]
+	}
+	copy(rows, sorted)
 	return nil
 }
 
-// sortKey returns a cell's numeric and text sort keys, and false when the
-// cell is empty.
-func sortKey(study *scheduler.Study, cols []Column, name string) (func(r *Row) (float64, string, bool), error) {
-	switch name {
-	case "rank":
-		return func(r *Row) (float64, string, bool) { return float64(r.Rank), "", r.Rank > 0 }, nil
-	case "trial":
-		return func(r *Row) (float64, string, bool) { return float64(r.ID), "", true }, nil
-	case study.Metric:
-		return func(r *Row) (float64, string, bool) { return r.Value, "", r.HasValue }, nil
-	case "duration":
-		return func(r *Row) (float64, string, bool) { return float64(r.Busy), "", r.Busy > 0 }, nil
-	case "resource":
-		return func(r *Row) (float64, string, bool) { return r.Resource, "", r.Resource > 0 }, nil
-	case "attempts":
-		return func(r *Row) (float64, string, bool) { return float64(r.Attempt), "", true }, nil
+// sortCell is a cell's sort key: numbers (and times) before text, in
+// numeric order; text in byte order; ok false for an empty cell.
+type sortCell struct {
+	x  float64
+	s  string
+	ok bool
+}
+
+func cellKey(v any) sortCell {
+	switch x := v.(type) {
+	case nil:
+		return sortCell{}
+	case float64:
+		if math.IsNaN(x) {
+			return sortCell{x: math.Inf(1), s: "NaN", ok: true}
+		}
+		return sortCell{x: x, ok: true}
+	case int:
+		return sortCell{x: float64(x), ok: true}
+	case int64:
+		return sortCell{x: float64(x), ok: true}
+	case time.Time:
+		return sortCell{x: float64(x.UnixNano()), ok: true}
+	case bool:
+		if x {
+			return sortCell{x: math.Inf(1), s: "true", ok: true}
+		}
+		return sortCell{x: math.Inf(1), s: "false", ok: true}
+	case string:
+		return sortCell{x: math.Inf(1), s: x, ok: true}
 	}
-	i := slices.IndexFunc(cols, func(c Column) bool { return c.Name == name })
-	if i < 0 {
-		names := make([]string, len(cols))
-		for j, c := range cols {
-			names[j] = c.Name
-		}
-		return nil, fmt.Errorf("%w %q; columns: %s", ErrUnknownColumn, name, strings.Join(names, ", "))
-	}
-	get := cols[i].Get
-	return func(r *Row) (float64, string, bool) {
-		s := get(r)
-		if s == "" {
-			return 0, "", false
-		}
-		// Numbers before text, in numeric order; text in byte order.
-		if x, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(x) {
-			return x, "", true
-		}
-		return math.Inf(1), s, true
-	}, nil
+	return sortCell{}
 }
 
 // ErrUnknownColumn is wrapped by errors about a column name that the

@@ -82,11 +82,11 @@ func TestWriteJSONColumns(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, b.String())
 	}
-	if doc.Study != "s" || len(doc.Trials) != 5 || len(doc.Columns) != 8 {
+	if doc.Study != "s" || len(doc.Trials) != 5 || !slices.Equal(doc.Columns, []string{"trial", "rank", "loss", "x", "opt", "duration_s", "note", "state"}) {
 		t.Fatalf("doc %+v", doc)
 	}
 	best, failed := doc.Trials[0], doc.Trials[4]
-	if best["trial"] != 4.0 || best["rank"] != 1.0 || best["loss"] != 6.0 || best["x"] != 4.0 || best["opt"] != "adam" || best["duration"] != 10.0 || best["note"] != nil {
+	if best["trial"] != 4.0 || best["rank"] != 1.0 || best["loss"] != 6.0 || best["x"] != 4.0 || best["opt"] != "adam" || best["duration_s"] != 10.0 || best["note"] != nil {
 		t.Errorf("best row %v", best)
 	}
 	if failed["rank"] != nil || failed["loss"] != nil || failed["note"] != "boom" || failed["state"] != "failed" || failed["opt"] != nil {

@@ -81,7 +81,7 @@ func (s *Scheduler) inFlightLimit() int {
 // slots (plus the queue) within the failures still allowed (failureRoom),
 // none once the resource budget is spoken for.
 func (s *Scheduler) jobs() int {
-	if s.searcherDone || s.draining || s.failedStudy != "" || s.resourceSpent() {
+	if (s.searcherDone && len(s.study.Queue) == 0) || s.draining || s.failedStudy != "" || s.resourceSpent() {
 		return 0
 	}
 	limit := min(s.inFlightLimit(), s.failureRoom())
@@ -104,7 +104,7 @@ func (s *Scheduler) jobs() int {
 func (s *Scheduler) want() int {
 	free := s.jobs()
 	if s.study.Trials > 0 {
-		free = min(free, s.study.Trials-s.ledger.created())
+		free = min(free, s.study.Trials-s.ledger.counted(s.budget.CountFailed))
 	}
 	return max(free, 0)
 }

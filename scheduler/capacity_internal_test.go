@@ -6,6 +6,7 @@ import (
 
 	"automl/search"
 	"automl/trial"
+	"automl/trial/goal"
 )
 
 // noFailureBudget keeps the failure budgets out of the way of the jobs in
@@ -74,7 +75,7 @@ func TestJobsRampWithTheSlotsSeen(t *testing.T) {
 		{"the slots told bound it", 2, 32, 1000, 0, 2, 32},
 		{"no queue: a free slot", 4, 0, 0, 3, 0, 1},
 	} {
-		l := newLedger("s", "", &search.Space{}, trial.Objective{}, trial.Retry{}, "epochs")
+		l := newLedger("s", "", &search.Space{}, goal.Of(trial.Objective{}, nil, nil), trial.Retry{}, "epochs")
 		for i := range c.pending + c.running {
 			l.inFlight[i] = true
 		}

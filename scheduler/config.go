@@ -31,9 +31,14 @@ type Config struct {
 	// never a backlog created up front.
 	Queue int
 	// Override is the command line's budget: a field it sets replaces the
-	// space file's. A trial budget or timeout set here also replaces the
-	// one a resumed study was stored with.
+	// space file's. Without Settle, a trial budget or timeout set here also
+	// replaces the one a resumed study was stored with.
 	Override spacefile.Budget
+	// Settle, when set, is called once the study is loaded (or created,
+	// then created is true) and before it runs, with its record and its
+	// trials in id order: it may change the record (package control
+	// settles the budget a run starts with). Its error ends Run at once.
+	Settle func(study *Study, trials []trial.Record, created bool) error
 	// Seed, when set, overrides the space file's seed. A resumed study
 	// keeps its seed; asking for another is an error.
 	Seed *uint64
@@ -41,6 +46,19 @@ type Config struct {
 	// (a space file's warm_start:, read by the caller): those whose Source
 	// the study already has are left out, so they are added once.
 	Imports []trial.Record
+	// AllowSpaceChange lets a study continue with an edited space file
+	// (bounds, choices, parameters added with a default or removed, log,
+	// step, conditions, a sampler's options): its earlier trials stay as
+	// recorded and the search learns from those that fit the new space.
+	// Without it such a study is refused with ErrSpaceChanged, which lists
+	// the changes. SpaceEdited, when set, is told of an edit applied
+	// (else the log is).
+	AllowSpaceChange bool
+	SpaceEdited      func(SpaceEdit)
+	// TimeoutGrace is how long running trials may still run once the time
+	// budget is used; then they are stopped and queued again, to run when
+	// the study continues with a larger budget (0: stopped at once).
+	TimeoutGrace time.Duration
 
 	Log *slog.Logger
 	// Progress, when set, is called after every step with the study's state.
@@ -71,6 +89,8 @@ func (cfg Config) check() (Config, error) {
 		return cfg, fmt.Errorf("scheduler: trials must be 0 to %d, got %d", spacefile.MaxTrials, o.Trials)
 	case o.Timeout < 0 || o.Timeout > spacefile.MaxTimeout:
 		return cfg, fmt.Errorf("scheduler: timeout must be 0 to %s, got %s", spacefile.MaxTimeout, o.Timeout)
+	case cfg.TimeoutGrace < 0:
+		return cfg, fmt.Errorf("scheduler: timeout grace must be >= 0, got %s", cfg.TimeoutGrace)
 	}
 	for _, b := range []*int{o.Retries, o.MaxLost, o.MaxFailed} {
 		if b != nil && *b < 0 {
@@ -109,4 +129,9 @@ type Summary struct {
 	// Best is the best completed trial, when HasBest.
 	Best    trial.Record
 	HasBest bool
+	// Front is the Pareto front of a study of several objectives (it has
+	// no best), in id order, and Hypervolume its hypervolume against the
+	// nadir of the feasible trials plus 10% (goal.Hypervolume).
+	Front       []trial.Record
+	Hypervolume float64
 }

@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -91,24 +90,3 @@ type Undeliverable struct {
 }
 
 func (e *Undeliverable) Error() string { return fmt.Sprintf("dispatch %v: %s", e.Key, e.Reason) }
-
-// undeliverable lists the Undeliverable errors err holds.
-func undeliverable(err error) []*Undeliverable {
-	var out []*Undeliverable
-	var u *Undeliverable
-	switch {
-	case err == nil:
-	case errors.As(err, &u) && !isJoined(err):
-		out = append(out, u)
-	case isJoined(err):
-		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
-			out = append(out, undeliverable(e)...)
-		}
-	}
-	return out
-}
-
-func isJoined(err error) bool {
-	_, ok := err.(interface{ Unwrap() []error })
-	return ok
-}

@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"automl/internal/cause"
@@ -89,28 +88,15 @@ func (s *Scheduler) noneCompleted() string {
 	if len(ended) > 0 {
 		why += " (" + strings.Join(ended, ", ") + ")"
 	}
-	type group struct {
-		text string
-		n    int
-	}
-	groups := map[string]*group{}
-	var keys []string
+	var errs []string
 	for _, id := range s.ledger.order {
-		rec := s.ledger.records[id]
-		if rec.State != trial.Failed {
-			continue
+		if rec := s.ledger.records[id]; rec.State == trial.Failed {
+			errs = append(errs, rec.Error)
 		}
-		k := cause.Key(rec.Error)
-		if groups[k] == nil {
-			groups[k] = &group{text: cause.Of(rec.Error)}
-			keys = append(keys, k)
-		}
-		groups[k].n++
-	}
-	if len(keys) == 0 {
-		return why
 	}
 	// The most common cause, the first seen among equals.
-	top := slices.MaxFunc(keys, func(a, b string) int { return groups[a].n - groups[b].n })
-	return fmt.Sprintf("%s: %s (%d of the failed trials)", why, groups[top].text, groups[top].n)
+	if text, n := cause.Commonest(errs); n > 0 {
+		return fmt.Sprintf("%s: %s (%d of the failed trials)", why, text, n)
+	}
+	return why
 }

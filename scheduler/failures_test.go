@@ -151,12 +151,14 @@ func TestFailuresStayWithinTheBudget(t *testing.T) {
 }
 
 // TestNoCompletedTrialIsAFailedStudy: a study that used its budget with
-// every trial failed (within max_failed, fail_fast off) has failed, with
+// every trial failed (within max_failed, fail_fast off, count_failed) has failed, with
 // how its trials ended and their cause; with one completed trial it is
 // done.
 func TestNoCompletedTrialIsAFailedStudy(t *testing.T) {
 	h := newHarness(t, fmt.Sprintf(braninSpace, "nothing", 4, 1))
-	sum, err, _ := h.run(context.Background(), causes{err: sameCause}, 1, func(c *scheduler.Config) { c.Override.FailFast = new(0) })
+	// count_failed: the 4 failed trials use the budget of 4 (by default
+	// others would take their place until max_failed).
+	sum, err, _ := h.run(context.Background(), causes{err: sameCause}, 1, func(c *scheduler.Config) { c.Override.FailFast, c.Override.CountFailed = new(0), true })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +171,7 @@ func TestNoCompletedTrialIsAFailedStudy(t *testing.T) {
 	}
 
 	h = newHarness(t, fmt.Sprintf(braninSpace, "one", 4, 1))
-	sum, err, _ = h.run(context.Background(), causes{err: sameCause, ok: map[int]bool{3: true}}, 1, func(c *scheduler.Config) { c.Override.FailFast = new(0) })
+	sum, err, _ = h.run(context.Background(), causes{err: sameCause, ok: map[int]bool{3: true}}, 1, func(c *scheduler.Config) { c.Override.FailFast, c.Override.CountFailed = new(0), true })
 	if err != nil || sum.Status != scheduler.StudyDone {
 		t.Fatalf("one completed trial: %s %q %v", sum.Status, sum.Reason, err)
 	}

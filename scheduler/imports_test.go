@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-	"time"
 
 	"automl/plugins/funcs"
 	"automl/scheduler"
@@ -118,52 +117,5 @@ func TestWarmStartImportsBeforeTheFirstProposal(t *testing.T) {
 	}
 	if c := countStates(warm.load().Trials); c[trial.Imported] != 30 || c[trial.Completed] != 4 {
 		t.Fatalf("continued (the stored budget of 4 stays): %v", c)
-	}
-}
-
-// Import adds results to a stopped study in one commit, with the next
-// ids; the same results again add nothing; the study continues with its
-// own trials after them and the searcher sees them.
-func TestImportIntoAStoppedStudy(t *testing.T) {
-	h := newHarness(t, fmt.Sprintf(tpeBranin, 3))
-	if _, err, _ := h.run(context.Background(), funcs.Runner{}, 1, nil); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	res, err := scheduler.Import(ctx, h.store, "warm", braninResults(5), now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(res.IDs) != "[3 4 5 6 7]" || res.Duplicates != 0 {
-		t.Fatalf("import: %+v, want ids 3..7", res)
-	}
-	again, err := scheduler.Import(ctx, h.store, "warm", braninResults(6), now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(again.IDs) != "[8]" || again.Duplicates != 5 {
-		t.Fatalf("import of 6 results, 5 of them already in the study: %+v", again)
-	}
-	st := h.load()
-	if st.Snapshot.NextID != 9 || st.Study.Status != scheduler.StudyDone {
-		t.Fatalf("after the imports: next id %d, status %s", st.Snapshot.NextID, st.Study.Status)
-	}
-	if _, err := scheduler.Import(ctx, h.store, "nosuch", braninResults(1), now); err == nil {
-		t.Fatal("import into a study that does not exist: no error")
-	}
-	sum, err, _ := h.run(ctx, funcs.Runner{}, 1, func(c *scheduler.Config) { c.Override.Trials = 5 })
-	if err != nil {
-		t.Fatal(err)
-	}
-	st = h.load()
-	c := countStates(st.Trials)
-	if c[trial.Completed] != 5 || c[trial.Imported] != 6 || sum.Reason != "trial budget of 5 used" {
-		t.Fatalf("continued to 5 trials: %v, %q", c, sum.Reason)
-	}
-	for _, r := range st.Trials[9:] {
-		if r.State != trial.Completed {
-			t.Fatalf("trial %d after the imports is %s", r.ID, r.State)
-		}
 	}
 }

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"time"
 
+	"automl/internal/words"
 	"automl/search"
 	"automl/trial"
+	"automl/trial/goal"
+	"automl/trial/triallog"
 )
 
 // ledger is the study's trials as the scheduler knows them: every record,
@@ -18,7 +21,8 @@ type ledger struct {
 	study    string
 	inc      string // the study's incarnation
 	space    *search.Space
-	obj      trial.Objective
+	obj      trial.Objective // the first of goals
+	goals    goal.Set
 	retry    trial.Retry
 	resource string // the resource's name, for notes
 
@@ -27,16 +31,22 @@ type ledger struct {
 	counts   map[trial.State]int
 	inFlight map[int]bool // pending and running trials
 	stopping map[int]trial.StopAsk
-	sources  map[string]bool // the Source of every imported result (imports.go)
 	history  *search.History
-	bestID   int     // -1: no completed trial yet
-	trained  float64 // resource trained by all trials (budget.max_resource_total)
+	// outside counts the loaded trials left out of the history by why:
+	// recorded under an earlier version of the space, they do not fit it.
+	outside     map[string]int
+	bestID      int             // -1: no completed trial yet
+	frontRecs   []*trial.Record // the front (several objectives) as of frontAt-1 completed trials
+	frontAt     int
+	hypervolume float64
+	trained     float64 // resource trained by all trials (budget.max_resource_total)
 }
 
 // effects is what a change to the ledger asks of the scheduler.
 type effects struct {
 	changed  []int           // records to commit
 	reports  []Report        // intermediate reports to store
+	logs     []triallog.Part // trainer log lines to store
 	observe  []search.Event  // what the searcher must see, in order
 	send     []int           // trials to dispatch as a new attempt
 	stop     []trial.Key     // stop requests for the workers
@@ -50,6 +60,7 @@ type effects struct {
 func (e *effects) add(o effects) {
 	e.changed = append(e.changed, o.changed...)
 	e.reports = append(e.reports, o.reports...)
+	e.logs = append(e.logs, o.logs...)
 	e.observe = append(e.observe, o.observe...)
 	e.send = append(e.send, o.send...)
 	e.stop = append(e.stop, o.stop...)
@@ -60,12 +71,12 @@ func (e *effects) add(o effects) {
 	e.ran = append(e.ran, o.ran...)
 }
 
-func newLedger(study, inc string, space *search.Space, obj trial.Objective, retry trial.Retry, resource string) *ledger {
+func newLedger(study, inc string, space *search.Space, goals goal.Set, retry trial.Retry, resource string) *ledger {
 	return &ledger{
-		study: study, inc: inc, space: space, obj: obj, retry: retry, resource: resource,
+		study: study, inc: inc, space: space, obj: goals.Objectives[0], goals: goals, retry: retry, resource: resource,
 		records: map[int]*trial.Record{}, counts: map[trial.State]int{},
-		inFlight: map[int]bool{}, stopping: map[int]trial.StopAsk{}, sources: map[string]bool{},
-		history: &search.History{}, bestID: -1,
+		inFlight: map[int]bool{}, stopping: map[int]trial.StopAsk{},
+		history: &search.History{}, outside: map[string]int{}, bestID: -1,
 	}
 }
 
@@ -85,6 +96,13 @@ func (l *ledger) load(recs []trial.Record, curve func(id int) ([]search.CurvePoi
 	}
 	return nil
 }
+
+// outsideCount is how many loaded trials do not fit the space.
+func (l *ledger) outsideCount() int { return words.Total(l.outside) }
+
+// outsideReasons says why loaded trials do not fit the space, the most
+// common reason first: "lr > 0.5", or "lr > 0.5: 2, optimizer = sgd: 1".
+func (l *ledger) outsideReasons() string { return words.Tally(l.outside, 4) }
 
 // key is the key of a trial's current attempt.
 func (l *ledger) key(rec *trial.Record) trial.Key { return rec.Key(l.study, l.inc) }
@@ -119,15 +137,16 @@ func (l *ledger) best() (*trial.Record, bool) {
 
 // noteBest keeps the best trial up to date as trials complete (completed
 // is terminal, so the best only ever improves): a trial completed at the
-// full budget with a value better than the best's (ties keep the lower
-// id). A trial ended at a lower rung of a multi-fidelity study is never the
-// best, as on the leaderboard.
+// full budget that ranks before the best (goal.Set.Before: feasible
+// first, by value; ties keep the lower id). A trial ended at a lower rung
+// of a multi-fidelity study is never the best, as on the leaderboard. A
+// study of several objectives has a front instead (see front).
 func (l *ledger) noteBest(rec *trial.Record) {
-	if rec.State != trial.Completed || !rec.HasValue || rec.Pause {
+	if rec.State != trial.Completed || !rec.HasValue || rec.Pause || l.goals.Multi() {
 		return
 	}
 	best, ok := l.best()
-	if !ok || l.obj.Better(rec.Value, best.Value) || (rec.Value == best.Value && rec.ID < best.ID) {
+	if !ok || l.goals.Before(rec, best) {
 		l.bestID = rec.ID
 	}
 }
@@ -138,6 +157,7 @@ func (l *ledger) observation(o *search.Observation, rec *trial.Record) {
 	o.HasLoss = rec.HasValue
 	if rec.HasValue {
 		o.Loss = l.obj.Loss(rec.Value)
+		l.goals.Observe(o, rec.Metrics)
 	}
 	o.Status = searchStatus(rec.State)
 	o.Imported = rec.State == trial.Imported
@@ -228,6 +248,14 @@ func (l *ledger) restart(id int) (effects, error) {
 // promote continues a paused trial over a new span from its checkpoint.
 func (l *ledger) promote(id int, span search.Span) (effects, error) {
 	rec := l.records[id]
+	if rec.State == trial.Completed && rec.Pause {
+		// The study's end left it at its rung (endPaused); continued with
+		// more budget, the searcher goes on promoting. Its checkpoint was
+		// deleted with the study's end, so it trains again from zero.
+		l.counts[trial.Completed]--
+		rec.State, rec.Checkpoint = trial.Paused, ""
+		l.counts[trial.Paused]++
+	}
 	if rec.State != trial.Paused {
 		return effects{}, fmt.Errorf("searcher asked to continue trial %d, which is %s, not paused", id, rec.State)
 	}
@@ -304,6 +332,38 @@ func (l *ledger) stopByUser(id int, reason string) (stopOutcome, effects, error)
 	return stopDone, eff, err
 }
 
+// endRunning ends the runs still going when the study's time is up; each
+// worker is asked to stop its run. A trial already asked to stop (pruned
+// by the searcher, stopped by a user) ends as that stop says; every other
+// goes back to the queue with a new attempt and the note (a late result of
+// the stopped run is then ignored), so it runs again, from its checkpoint,
+// when the study continues. queued counts those.
+func (l *ledger) endRunning(note string, now time.Time) (eff effects, queued int, err error) {
+	for _, id := range l.order {
+		rec := l.records[id]
+		if rec.State != trial.Running {
+			continue
+		}
+		key := l.key(rec)
+		eff.stop = append(eff.stop, key)
+		var e effects
+		if _, asked := l.stopping[id]; asked {
+			e, err = l.exit(rec, trial.Event{Key: key, Kind: trial.Exited, Time: now, Result: &trial.Result{Outcome: trial.ExitAborted, Error: note}})
+		} else {
+			if !rec.Started.IsZero() && now.After(rec.Started) {
+				rec.Busy += now.Sub(rec.Started)
+			}
+			e, err = l.again(rec, note)
+			queued++
+		}
+		if err != nil {
+			return eff, queued, err
+		}
+		eff.add(e)
+	}
+	return eff, queued, nil
+}
+
 // endPaused makes the trials paused at a rung final there: the study is
 // over, so none will be promoted.
 func (l *ledger) endPaused() (effects, error) {
@@ -362,6 +422,8 @@ func (l *ledger) apply(ev trial.Event) (effects, error) {
 		rec.Note = ""
 	case trial.Reported:
 		eff.add(l.report(rec, ev))
+	case trial.Logged:
+		eff.logs = append(eff.logs, triallog.Part{ID: rec.ID, Attempt: rec.Attempt, Delivery: ev.Delivery, Worker: ev.Worker, Chunk: *ev.Log})
 	case trial.Exited:
 		e, err := l.exit(rec, ev)
 		if err != nil {
@@ -418,12 +480,17 @@ func (l *ledger) exit(rec *trial.Record, ev trial.Event) (effects, error) {
 		delete(l.stopping, rec.ID)
 		stop = &ask
 	}
-	x := trial.Decide(*rec, res, l.obj, l.retry, rec.Pause, stop)
+	x := l.goals.Judge(trial.Decide(*rec, res, l.obj, l.retry, rec.Pause, stop), rec.Metrics)
 	rec.Failures, rec.Lost, rec.Error = x.Failures, x.Lost, x.Error
 	if x.HasValue {
 		rec.Value, rec.HasValue = x.Value, true
 	}
 	if x.State == trial.Pending {
+		outcome := trial.ExitLost
+		if res != nil {
+			outcome = res.Outcome
+		}
+		supersede(rec, outcome, x.Error)
 		eff, err := l.again(rec, x.Note)
 		eff.requeued = append(eff.requeued, rec.ID)
 		eff.ran = ran

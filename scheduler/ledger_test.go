@@ -9,6 +9,7 @@ import (
 	"automl/search"
 	"automl/search/value"
 	"automl/trial"
+	"automl/trial/goal"
 )
 
 // The ledger's rules, with plain values: no scheduler, no goroutines.
@@ -17,7 +18,7 @@ func testLedger(t *testing.T, retry trial.Retry) *ledger {
 	t.Helper()
 	space, err := search.NewSpace([]search.Param{{Name: "x", Type: search.FloatParam, Low: 0, High: 1}})
 	check(t, err)
-	return newLedger("s", "i1", space, trial.Objective{Metric: "loss", Direction: trial.Minimize}, retry, "epochs")
+	return newLedger("s", "i1", space, goal.Of(trial.Objective{Metric: "loss", Direction: trial.Minimize}, nil, nil), retry, "epochs")
 }
 
 func point(x float64) search.Point { return search.Point{value.Float(x)} }
@@ -189,6 +190,19 @@ func TestLedgerPromotion(t *testing.T) {
 	if r2, _ := l.get(2); err != nil || r2.State != trial.Completed || !strings.Contains(r2.Note, "ended at epochs 3") || !slices.Equal(eff.changed, []int{2}) {
 		t.Errorf("endPaused: %+v, %+v, %v", r2, eff, err)
 	}
+	// Continued with more budget, its searcher may promote it again: it
+	// trains from zero, its checkpoint gone with the study's end.
+	eff, err = l.promote(2, search.Span{From: 3, To: 9})
+	if r2, _ := l.get(2); err != nil || r2.State != trial.Pending || r2.From != 0 || r2.Attempt != 2 || len(eff.send) != 1 || l.counts[trial.Completed] != 0 {
+		t.Errorf("promoted after the study's end: %+v, %+v, %v, %v", r2, eff, err, l.counts)
+	}
+	// A trial completed at the top rung is never continued.
+	l.create(3, point(0.4), search.Span{To: 9}, time.Time{})
+	mustApply(t, l, event(3, 1, 1, trial.Started))
+	mustApply(t, l, exitEv(3, 1, 1, &trial.Result{Outcome: trial.ExitDone, Step: 9, Metrics: trial.Metrics{"loss": 0.4}}))
+	if _, err := l.promote(3, search.Span{From: 9, To: 27}); err == nil {
+		t.Error("a trial completed at the top rung was promoted")
+	}
 }
 
 func TestLedgerUserStop(t *testing.T) {
@@ -239,7 +253,7 @@ func TestJobsRefillInHalves(t *testing.T) {
 		{4, 1, 4, 0, 1},
 		{4, 1, 5, 0, 0},
 	} {
-		l := newLedger("s", "", &search.Space{}, trial.Objective{}, trial.Retry{}, "epochs")
+		l := newLedger("s", "", &search.Space{}, goal.Of(trial.Objective{}, nil, nil), trial.Retry{}, "epochs")
 		for i := range c.pending + c.running {
 			l.inFlight[i] = true
 		}
@@ -249,5 +263,50 @@ func TestJobsRefillInHalves(t *testing.T) {
 		if got := s.jobs(); got != c.want {
 			t.Errorf("slots %d queue %d pending %d running %d: %d jobs, want %d", c.slots, c.queue, c.pending, c.running, got, c.want)
 		}
+	}
+}
+
+// At the end of the time budget every run still going is stopped: one the
+// searcher had asked to stop ends pruned (and the searcher sees it end),
+// one a user had asked to stop ends stopped, the others go back to the
+// queue with a new attempt (the stopped run's late result is ignored) and
+// no failure or loss counted.
+func TestLedgerEndRunningAtTheTimeBudget(t *testing.T) {
+	l := testLedger(t, trial.Retry{Retries: 0, MaxLost: 0})
+	for id := range 4 {
+		l.create(id, point(0.1*float64(id)), search.Span{}, time.Time{})
+		if id < 3 {
+			mustApply(t, l, event(id, 1, 1, trial.Started))
+		}
+	}
+	_, err := l.stopBySearcher(1, "below the median")
+	check(t, err)
+	_, _, err = l.stopByUser(2, "enough")
+	check(t, err)
+	eff, queued, err := l.endRunning("time is up", time.Unix(160, 0))
+	check(t, err)
+	if queued != 1 || len(eff.stop) != 3 || !slices.Equal(eff.send, []int{0}) {
+		t.Fatalf("queued %d, stops %v, sends %v; want trial 0 queued again and all 3 runs stopped", queued, eff.stop, eff.send)
+	}
+	r0, _ := l.get(0)
+	if r0.State != trial.Pending || r0.Attempt != 2 || r0.Note != "time is up" || r0.Lost != 0 || r0.Failures != 0 || r0.Busy != 60*time.Second {
+		t.Errorf("trial 0: %+v", r0)
+	}
+	if r1, _ := l.get(1); r1.State != trial.Pruned {
+		t.Errorf("trial 1 (searcher's stop): %s", r1.State)
+	}
+	if r2, _ := l.get(2); r2.State != trial.Stopped || r2.Note != "enough" {
+		t.Errorf("trial 2 (user's stop): %s %q", r2.State, r2.Note)
+	}
+	if r3, _ := l.get(3); r3.State != trial.Pending || r3.Attempt != 1 {
+		t.Errorf("trial 3 (queued, never started): %+v", r3)
+	}
+	if len(eff.observe) != 2 {
+		t.Errorf("the searcher sees %d ends, want the 2 stopped ones", len(eff.observe))
+	}
+	// The stopped run's late result changes nothing.
+	mustApply(t, l, exitEv(0, 1, 1, &trial.Result{Outcome: trial.ExitDone, Metrics: trial.Metrics{"loss": 1}}))
+	if r0, _ := l.get(0); r0.State != trial.Pending || r0.HasValue {
+		t.Errorf("a late result of the stopped run was applied: %+v", r0)
 	}
 }

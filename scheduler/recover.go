@@ -38,11 +38,14 @@ func (s *Scheduler) open(ctx context.Context) error {
 	if st.Study == nil {
 		s.study = &Study{
 			Name: f.Study, Incarnation: newIncarnation(), SpaceFile: f.Path, SpaceText: f.Text,
-			Objective: f.Objective, Algorithm: f.Algorithm.Name, Seed: seed,
-			Trials: budget.Trials, Timeout: budget.Timeout,
+			Objective: f.Objective, Objectives: f.Objectives, Constraints: f.Constraints, Algorithm: f.Algorithm.Name, Seed: seed,
+			Trials: budget.Trials, Timeout: budget.Timeout, FileTrials: new(f.Budget.Trials), FileTimeout: new(f.Budget.Timeout),
 			Status: StudyRunning, Created: now,
 		}
 		s.pcg = rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
+		for _, p := range f.Enqueue { // the space file's enqueue: runs first
+			s.study.Queue = append(s.study.Queue, Queued{Params: p.Values, Source: p.Source, Time: now})
+		}
 	} else {
 		s.resumed = true
 		s.study = st.Study
@@ -56,13 +59,17 @@ func (s *Scheduler) open(ctx context.Context) error {
 		}
 		s.nextID = st.Snapshot.NextID
 		s.study.Status, s.study.Reason = StudyRunning, ""
-		// The command line's budget replaces the stored one; the file's
-		// does not (it may be the file the study started with).
-		if o := s.cfg.Override; o.Trials > 0 {
+		// Without Settle the command line's budget replaces the stored one.
+		if o := s.cfg.Override; s.cfg.Settle == nil && o.Trials > 0 {
 			s.study.Trials = o.Trials
 		}
-		if o := s.cfg.Override; o.Timeout > 0 {
+		if o := s.cfg.Override; s.cfg.Settle == nil && o.Timeout > 0 {
 			s.study.Timeout = o.Timeout
+		}
+	}
+	if s.cfg.Settle != nil {
+		if err := s.cfg.Settle(s.study, st.Trials, st.Study == nil); err != nil {
+			return err
 		}
 	}
 	if s.study.Incarnation == "" { // a study stored before incarnations
@@ -74,11 +81,18 @@ func (s *Scheduler) open(ctx context.Context) error {
 		}
 	}
 	s.rng = rand.New(s.pcg)
+	s.budget = budget
 	s.maxResourceTotal = budget.MaxResourceTotal
 	s.fails = newFailures(budget.FailedLimit(s.study.Trials), budget.FailFastAfter())
-	s.ledger = newLedger(f.Study, s.study.Incarnation, f.Space, f.Objective, budget.Retry(), f.Resource)
+	s.ledger = newLedger(f.Study, s.study.Incarnation, f.Space, f.Goals(), budget.Retry(), f.Resource)
 	if err := s.ledger.load(st.Trials, func(id int) ([]search.CurvePoint, error) { return s.curve(ctx, id) }); err != nil {
 		return err
+	}
+	switch {
+	case s.edit != nil:
+		s.applyEdit(st)
+	case s.ledger.outsideCount() > 0:
+		s.log.Info(s.learning(len(st.Trials)), "study", s.study.Name)
 	}
 	s.importConfigured()
 	s.study.Slots = s.cfg.Slots
@@ -124,10 +138,11 @@ func (e resumeError) Is(target error) bool { return target == ErrCannotResume }
 
 func cannotResume(format string, args ...any) error { return resumeError(fmt.Sprintf(format, args...)) }
 
-// checkResume refuses to continue a study with a different space or seed.
-// One change is let through: another trainer for a study none of whose
-// trials has a value yet (they failed, or never ran), as after fixing a
-// trainer that failed every trial: no result depends on the old one.
+// checkResume refuses to continue a study with a different space or seed;
+// an edit of its parameters is checked by checkEdit. One other change is
+// let through: another trainer for a study none of whose trials has a
+// value yet (they failed, or never ran), as after fixing a trainer that
+// failed every trial: no result depends on the old one.
 func (s *Scheduler) checkResume(st StudyState) error {
 	parse := spacefile.Parse
 	if s.cfg.File.OwnTrainer {
@@ -138,15 +153,21 @@ func (s *Scheduler) checkResume(st StudyState) error {
 		return fmt.Errorf("study %s: its stored space file no longer parses: %w", st.Study.Name, err)
 	}
 	f := s.cfg.File
-	if diff := spacefile.Diff(old, f); diff != "" {
+	e := spacefile.Compare(old, f)
+	var notes []string
+	if e.Other != "" {
 		sameElse := *f
 		sameElse.Trainer = old.Trainer
-		if spacefile.Diff(old, &sameElse) != "" || anyValue(st.Trials) {
+		if spacefile.Compare(old, &sameElse).Other != "" || anyValue(st.Trials) {
 			return cannotResume("study %q%s was created with another space file (%s); to continue it, run the space file it was created with (automl report %s --format html shows it); to start a new study, change `study:` in %s or use another --db",
-				st.Study.Name, inFile(s.cfg.StoreFile), diff, st.Study.Name, f.Path)
+				st.Study.Name, inFile(s.cfg.StoreFile), e.Other, st.Study.Name, f.Path)
 		}
-		s.log.Info("the study continues with another trainer: none of its trials has a result yet", "study", st.Study.Name, "change", diff)
-		st.Study.SpaceFile, st.Study.SpaceText = f.Path, f.Text
+		s.log.Info("the study continues with another trainer: none of its trials has a result yet", "study", st.Study.Name, "change", e.Other)
+		if e.Other = ""; e.Empty() {
+			st.Study.SpaceFile, st.Study.SpaceText = f.Path, f.Text
+		} else {
+			notes = append(notes, "trainer: changed, before any trial had a result")
+		}
 	}
 	if seed := s.cfg.Seed; seed != nil && *seed != st.Study.Seed {
 		return cannotResume("study %q was created with seed %d; it cannot continue with --seed %d", st.Study.Name, st.Study.Seed, *seed)
@@ -154,7 +175,10 @@ func (s *Scheduler) checkResume(st StudyState) error {
 	if st.Snapshot.Version > SnapshotVersion {
 		return fmt.Errorf("study %q has snapshot version %d, newer than this automl (%d)", st.Study.Name, st.Snapshot.Version, SnapshotVersion)
 	}
-	return nil
+	if e.Empty() {
+		return nil
+	}
+	return s.checkEdit(st, e, notes)
 }
 
 func inFile(path string) string {
@@ -164,10 +188,11 @@ func inFile(path string) string {
 	return " in " + path
 }
 
-// anyValue reports whether a trial has a result the trainer gave it.
+// anyValue reports whether a trial has a result the trainer gave it (an
+// imported one's came from elsewhere).
 func anyValue(recs []trial.Record) bool {
 	for _, r := range recs {
-		if r.HasValue || r.Reports > 0 || r.State == trial.Completed || r.State == trial.Paused || r.State == trial.Pruned {
+		if r.State != trial.Imported && (r.HasValue || r.Reports > 0 || r.State == trial.Completed || r.State == trial.Paused || r.State == trial.Pruned) {
 			return true
 		}
 	}

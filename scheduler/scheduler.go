@@ -8,9 +8,12 @@
 // The loop (Scheduler.Run, this file) is thin: the trials and their rules
 // live in a pure ledger (ledger.go; the exit policy itself is
 // trial.Decide), one step's writes and jobs in a step buffer (step.go),
-// loading and crash recovery in recover.go, users' stop requests in
-// requests.go, and how a run ends (drain, timeout, failure, cancel) in
-// lifecycle.go.
+// loading and crash recovery in recover.go, users' stops and changes to a
+// running study in requests.go (Edit: what a change may be is package
+// control's), reruns in rerun.go, the configurations users queued in
+// queue.go, a study continued with an edited space and the versions of its
+// space in spaceedit.go, and how a run ends (drain, timeout, failure,
+// cancel) in lifecycle.go.
 package scheduler
 
 import (
@@ -21,7 +24,9 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"automl/internal/errtree"
 	"automl/search"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -30,7 +35,7 @@ type Scheduler struct {
 	cfg      Config
 	log      *slog.Logger
 	drain    chan struct{}
-	requests chan stopRequest
+	requests chan request
 	running  chan struct{} // closed when Run ends
 
 	study    *Study
@@ -41,9 +46,12 @@ type Scheduler struct {
 	ledger   *ledger
 	buf      *step
 	resumed  bool
+	edit     *SpaceEdit // an edit of the space to apply as the study opens
 
+	budget           spacefile.Budget // the file's, with the command line's over it
 	maxResourceTotal float64
 	fails            failures
+	popped           map[string]string // queued configurations the searcher took, to their trials' origin
 
 	reconcile *reconcile
 	load      load // the slots seen busy, which bound the jobs in flight
@@ -52,8 +60,11 @@ type Scheduler struct {
 	searcherDone bool
 	doneReason   string
 	draining     bool
-	failedStudy  string // why the study failed ("": it has not)
-	idle         bool   // the last offer of room made the searcher create nothing
+	timeUp       time.Time // when the time budget was found used (zero: not yet)
+	timeEnded    bool      // the time budget, not a user, began the drain
+	timeStopped  bool      // the trials running past the grace were stopped
+	failedStudy  string    // why the study failed ("": it has not)
+	idle         bool      // the last offer of room made the searcher create nothing
 	runStart     time.Time
 	baseElapsed  time.Duration
 	lastCommit   time.Time
@@ -70,7 +81,7 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg:      cfg,
 		log:      cfg.Log,
 		drain:    make(chan struct{}),
-		requests: make(chan stopRequest),
+		requests: make(chan request),
 		running:  make(chan struct{}),
 		buf:      newStep(),
 	}, nil
@@ -97,6 +108,17 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 	}
 	s.runStart = s.cfg.Now()
 	if err := s.recover(ctx); err != nil {
+		return Summary{}, err
+	}
+	// Trials a user asked to rerun while no scheduler ran the study.
+	rerun := s.study.Rerun
+	s.study.Rerun = nil
+	if err := s.rerun(rerun, "rerun by the user (automl retry)"); err != nil {
+		return Summary{}, err
+	}
+	// A study continued with its time budget used runs nothing (its
+	// re-queued trials are not dispatched) and ends at once.
+	if err := s.checkTime(ctx); err != nil {
 		return Summary{}, err
 	}
 	if err := s.step(ctx, nil, true); err != nil {
@@ -141,15 +163,13 @@ func (s *Scheduler) Run(ctx context.Context) (Summary, error) {
 			}
 			batch = gather(events, append(batch, in), 1024)
 		case r := <-s.requests:
-			res, err := s.userStop(ctx, r)
-			r.reply <- res
-			if err != nil {
+			if err := s.serve(ctx, r); err != nil {
 				return s.summary(), err
 			}
 		case <-tick.C:
 		}
-		if s.timedOut() && !s.draining {
-			s.startDrain(ctx, "timeout reached")
+		if err := s.checkTime(ctx); err != nil {
+			return s.summary(), err
 		}
 		if err := s.step(ctx, batch, false); err != nil {
 			if ctx.Err() != nil {
@@ -323,6 +343,10 @@ func (s *Scheduler) act(acts []search.Action) error {
 				return fmt.Errorf("searcher proposed an invalid point for trial %d: %w", a.ID, err)
 			}
 			eff = s.ledger.create(a.ID, a.Point, a.Span, now)
+			if o, ok := s.popped[a.Point.Key()]; ok {
+				delete(s.popped, a.Point.Key())
+				s.ledger.records[a.ID].Origin = o
+			}
 		case search.Stop:
 			eff, err = s.ledger.stopBySearcher(a.ID, a.Reason)
 		case search.Done:
@@ -376,6 +400,7 @@ func (s *Scheduler) context() search.Context {
 		Want:    s.want(),
 		Jobs:    s.jobs(),
 		NewID:   s.newID,
+		Queue:   s.takeQueued,
 	}
 }
 
@@ -397,7 +422,7 @@ func (s *Scheduler) flush(ctx context.Context) error {
 }
 
 func (s *Scheduler) commit(ctx context.Context) error {
-	if len(s.buf.dirty) == 0 && len(s.buf.reports) == 0 && len(s.buf.toSend) == 0 && !s.studyChanged() {
+	if len(s.buf.dirty) == 0 && len(s.buf.reports) == 0 && len(s.buf.logs) == 0 && len(s.buf.toSend) == 0 && !s.studyChanged() {
 		return nil
 	}
 	snap, err := s.snapshot()
@@ -408,6 +433,9 @@ func (s *Scheduler) commit(ctx context.Context) error {
 	s.study.Elapsed = s.elapsed()
 	study := *s.study
 	c := s.buf.change(&study, &snap, func(id int) trial.Record { rec, _ := s.ledger.get(id); return *rec })
+	for i := range c.Logs {
+		c.Logs[i].Limit = s.cfg.File.Trainer.LogLimit
+	}
 	if err := s.cfg.Store.Commit(ctx, s.study.Name, c); err != nil {
 		return fmt.Errorf("commit study %s: %w", s.study.Name, err)
 	}
@@ -447,7 +475,7 @@ func (s *Scheduler) send(ctx context.Context) {
 		// Retried every step; logged every 30 s (a full disk can last).
 		if err := s.cfg.Dispatcher.Dispatch(ctx, specs); err != nil {
 			rejected := map[trial.Key]bool{}
-			for _, u := range undeliverable(err) {
+			for _, u := range errtree.All[*Undeliverable](err) {
 				rejected[u.Key] = true
 				eff := s.ledger.reject(u.Key, u.Error())
 				s.log.Error("trial failed: its job cannot be dispatched", "trial", u.Key.ID, "why", u.Reason)

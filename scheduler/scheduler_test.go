@@ -425,9 +425,11 @@ func TestRetriesAndLostWorkers(t *testing.T) {
 	}
 	t.Run("no retries: code failure is final", func(t *testing.T) {
 		h := newHarness(t, fmt.Sprintf(braninSpace, "noretry", 6, 2))
-		sum, err, _ := h.run(context.Background(), &flaky{seen: map[int]bool{}}, 1, func(c *scheduler.Config) { c.Override.MaxFailed, c.Override.FailFast = new(100), new(0) })
-		if err != nil || sum.Counts[trial.Failed] != 6 {
-			t.Fatalf("%+v %v", sum, err)
+		sum, err, _ := h.run(context.Background(), &flaky{seen: map[int]bool{}}, 1, func(c *scheduler.Config) {
+			c.Override.MaxFailed, c.Override.FailFast, c.Override.CountFailed = new(100), new(0), true
+		})
+		if err != nil || sum.Counts[trial.Failed] != 6 || sum.Status != scheduler.StudyFailed || !strings.HasPrefix(sum.Reason, "0 of 6 trials completed (6 failed)") {
+			t.Fatalf("%+v %v; want 6 failed trials (count_failed: true) and the study failed", sum, err)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // step is the unit of work of one scheduler step: what the events and the
@@ -14,6 +15,7 @@ import (
 type step struct {
 	dirty   map[int]bool
 	reports []Report
+	logs    []triallog.Part
 	toSend  []trial.Spec
 	toStop  []trial.Key
 	toClean []int        // trials now final whose checkpoints can go
@@ -33,6 +35,7 @@ func (b *step) add(eff effects, spec func(id int) trial.Spec) {
 		b.dirty[id] = true
 	}
 	b.reports = append(b.reports, eff.reports...)
+	b.logs = append(b.logs, eff.logs...)
 	for _, id := range eff.send {
 		b.toSend = append(b.toSend, spec(id))
 	}
@@ -48,7 +51,7 @@ func (b *step) urgent() bool {
 
 // holds reports whether the step has anything to commit or acknowledge.
 func (b *step) holds() bool {
-	return len(b.dirty) > 0 || len(b.reports) > 0 || len(b.acks) > 0
+	return len(b.dirty) > 0 || len(b.reports) > 0 || len(b.logs) > 0 || len(b.acks) > 0
 }
 
 // change is the one Change to commit: the dirty records, in id order, found
@@ -60,7 +63,7 @@ func (b *step) change(study *Study, snap *Snapshot, record func(id int) trial.Re
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	c := Change{Study: study, Snapshot: snap, Reports: b.reports, Trials: make([]trial.Record, len(ids))}
+	c := Change{Study: study, Snapshot: snap, Reports: b.reports, Logs: b.logs, Trials: make([]trial.Record, len(ids))}
 	for i, id := range ids {
 		c.Trials[i] = record(id)
 	}
@@ -71,6 +74,7 @@ func (b *step) change(study *Study, snap *Snapshot, record func(id int) trial.Re
 func (b *step) committed() {
 	clear(b.dirty)
 	b.reports = b.reports[:0]
+	b.logs = b.logs[:0]
 }
 
 // acknowledge calls the acks of the committed events.

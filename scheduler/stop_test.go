@@ -52,9 +52,13 @@ func TestUserStopsTrials(t *testing.T) {
 	r := &lostOnStop{gate: newGate(), runs: map[int]int{}}
 	schedCh := make(chan *scheduler.Scheduler, 1)
 	done := make(chan scheduler.Summary, 1)
+	var last scheduler.Progress // written by Run's goroutine, read after it ended
 	go func() {
 		// One slot and a queue of one: trial 0 runs, trial 1 waits.
-		sum, err, _ := h.run(context.Background(), r, 1, func(c *scheduler.Config) { c.Queue = 1 }, func(s *scheduler.Scheduler) { schedCh <- s })
+		sum, err, _ := h.run(context.Background(), r, 1, func(c *scheduler.Config) {
+			c.Queue = 1
+			c.Progress = func(p scheduler.Progress) { last = p }
+		}, func(s *scheduler.Scheduler) { schedCh <- s })
 		if err != nil {
 			t.Error(err)
 		}
@@ -83,6 +87,10 @@ func TestUserStopsTrials(t *testing.T) {
 	c := countStates(h.load().Trials)
 	if c[trial.Stopped] != 2 || c[trial.Completed] != 4 || len(h.load().Trials) != 6 {
 		t.Fatalf("states %v; want 2 stopped, 4 completed, 6 trials", c)
+	}
+	// Progress displays count them as stopped, not as pruned.
+	if last.Stopped != 2 || last.Pruned != 0 || last.Finished() != 6 {
+		t.Errorf("last progress: stopped %d, pruned %d, finished %d; want 2, 0, 6", last.Stopped, last.Pruned, last.Finished())
 	}
 	for _, rec := range h.load().Trials[:2] {
 		if rec.State != trial.Stopped || rec.Note != scheduler.UserStopReason || rec.Attempt != 1 || rec.Lost != 0 {

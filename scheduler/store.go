@@ -5,7 +5,10 @@ import (
 	"errors"
 	"time"
 
+	"automl/search/value"
 	"automl/trial"
+	"automl/trial/goal"
+	"automl/trial/triallog"
 )
 
 // Study is a study's stored configuration: the space file as written and
@@ -20,10 +23,19 @@ type Study struct {
 	// SpaceFile is the path the space was read from; SpaceText its contents.
 	SpaceFile string `json:"space_file"`
 	SpaceText []byte `json:"space_text"`
+	// SpaceVersions are the versions of the space once it has been edited
+	// (Config.AllowSpaceChange), oldest first, the current one last without
+	// its text (SpaceText); none while it never was. See Versions.
+	SpaceVersions []SpaceVersion `json:"space_versions,omitempty"`
 	// The objective and the algorithm's name: copied from the space file so
 	// listings need not parse it.
 	trial.Objective
-	Algorithm string `json:"algorithm"`
+	// Objectives are all of a study's objectives when it has several (the
+	// first is also Objective), nil for one; Constraints bound reported
+	// metrics. A study stored before either existed has neither. See Goals.
+	Objectives  []trial.Objective `json:"objectives,omitempty"`
+	Constraints []goal.Constraint `json:"constraints,omitempty"`
+	Algorithm   string            `json:"algorithm"`
 	// Seed of the study's rng (from the file, --seed, or chosen at creation).
 	Seed uint64 `json:"seed"`
 	// Trials is the trial budget in force (the file's, or --trials); 0: none.
@@ -31,12 +43,52 @@ type Study struct {
 	// Timeout is the wall-time budget over all runs; Elapsed is what runs used so far.
 	Timeout time.Duration `json:"timeout,omitempty"`
 	Elapsed time.Duration `json:"elapsed,omitempty"`
+	// FileTrials and FileTimeout are the space file's trial budget and
+	// timeout when the budget was last settled (automl search): the
+	// file's value applies again only once it changes, so a budget raised
+	// since (automl budget, --trials +N) stays. Nil: not recorded (a study
+	// stored before they were).
+	FileTrials  *int           `json:"file_trials,omitempty"`
+	FileTimeout *time.Duration `json:"file_timeout,omitempty"`
+	// Queue are the configurations waiting to run before the algorithm's
+	// own (automl enqueue, the space file's enqueue:), in order.
+	Queue []Queued `json:"queue,omitempty"`
+	// Rerun are the trials a user asked to run again (automl retry) while
+	// no scheduler ran the study: the next run reruns them first.
+	Rerun []int `json:"rerun,omitempty"`
+	// History is what users changed in the study since it was created
+	// (budgets, enqueued configurations, retries, stops), oldest first: at
+	// most the latest 256.
+	History []HistoryEntry `json:"history,omitempty"`
 	// Slots is the parallelism of the last run (for reports).
 	Slots   int         `json:"slots,omitempty"`
 	Status  StudyStatus `json:"status"`
 	Reason  string      `json:"reason,omitempty"`
 	Created time.Time   `json:"created"`
 	Updated time.Time   `json:"updated"`
+}
+
+// Goals are the study's objectives and constraints.
+func (s *Study) Goals() goal.Set { return goal.Of(s.Objective, s.Objectives, s.Constraints) }
+
+// Queued is a configuration waiting to run before the algorithm's own.
+type Queued struct {
+	Params value.Values `json:"params"`
+	// Source is where it was written (points.csv:3); By who queued it
+	// (user@host), and when.
+	Source string    `json:"source,omitempty"`
+	By     string    `json:"by,omitempty"`
+	Time   time.Time `json:"time"`
+}
+
+// HistoryEntry is one change a user made to a study: when, by whom
+// (user@host), with which command, and what it changed, in words.
+type HistoryEntry struct {
+	Time    time.Time `json:"time"`
+	By      string    `json:"by,omitempty"`
+	Op      string    `json:"op"` // budget, enqueue, retry, stop
+	Command string    `json:"command"`
+	What    string    `json:"what"`
 }
 
 // StudyStatus is where a study stands.
@@ -90,11 +142,13 @@ type Change struct {
 	Snapshot *Snapshot
 	Trials   []trial.Record // upserts by id
 	Reports  []Report       // upserts by (id, step)
+	// Logs are lines of trainer logs, each kept by triallog.Keep.
+	Logs []triallog.Part
 }
 
 // Empty reports whether the change writes nothing.
 func (c *Change) Empty() bool {
-	return c.Study == nil && c.Snapshot == nil && len(c.Trials) == 0 && len(c.Reports) == 0
+	return c.Study == nil && c.Snapshot == nil && len(c.Trials) == 0 && len(c.Reports) == 0 && len(c.Logs) == 0
 }
 
 // StudyInfo summarises a study for listings.
@@ -114,6 +168,9 @@ type Reader interface {
 	Studies(ctx context.Context) ([]StudyInfo, error)
 	// Reports returns a trial's intermediate reports in step order.
 	Reports(ctx context.Context, study string, id int) ([]Report, error)
+	// Log returns what q asks of a trial attempt's log; a trial the
+	// study does not have is triallog.ErrNoTrial.
+	Log(ctx context.Context, study string, q triallog.Query) (triallog.Log, error)
 	Close() error
 }
 

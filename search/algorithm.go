@@ -123,6 +123,33 @@ type Context struct {
 	Jobs    int
 	// NewID allocates the next trial id (deterministic, saved by the scheduler).
 	NewID func() int
+	// Queue, when set, hands out the configurations users asked to run
+	// before the algorithm's own (automl enqueue, a space file's
+	// enqueue:), one per call, in order, and false when none is left. A
+	// searcher takes its new trials' points from it first (TakeQueued),
+	// wherever it places them (a rung, a bracket), and its model sees
+	// their results like any other trial's. The scheduler saves what is
+	// left with the searcher's snapshot, so a resumed study replays alike.
+	Queue func() (Point, bool)
+}
+
+// TakeQueued takes up to n of the configurations users queued
+// (Context.Queue), in order, and returns them with the history a sampler
+// drawing beside them should see: c.History with them as pending trials
+// (c.History itself when there are none).
+func TakeQueued(c Context, n int) ([]Point, *History) {
+	var out []Point
+	for len(out) < n && c.Queue != nil {
+		p, ok := c.Queue()
+		if !ok {
+			break
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return nil, c.History
+	}
+	return out, c.History.WithPending(out...)
 }
 
 // Searcher is a deterministic, side-effect-free policy: same snapshot and
@@ -187,6 +214,10 @@ type AlgorithmSpec struct {
 	// slots to keep workers busy; model-based algorithms propose only when a
 	// slot is free, so every proposal sees the latest results.
 	Prefetch bool
+	// MultiObjective says the algorithm runs studies with several
+	// objectives (random, grid, Sobol: they ignore the results); the space
+	// file refuses several objectives with any other.
+	MultiObjective bool
 	// Validate checks the space and settings beyond option types (grid
 	// needs every float to have grid: or points:): a mistake about one
 	// parameter is a *ParamError, about one option an *OptionError.

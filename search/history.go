@@ -38,6 +38,13 @@ type Observation struct {
 	// Objective.Loss); valid when HasLoss.
 	Loss    float64
 	HasLoss bool
+	// Losses are every objective of the study as losses, in the space
+	// file's order (the first is Loss), and Violation the trial's total
+	// constraint violation (0: feasible): set with HasLoss when every
+	// objective was reported (nil otherwise). Samplers of one objective
+	// read Loss; those of several (later) and constraint-aware ones these.
+	Losses    []float64
+	Violation float64
 	// Resource is how far the trial trained (the fidelity of Loss).
 	Resource float64
 	// Curve is the trial's learning curve: the objective (as a loss) at

@@ -61,19 +61,28 @@ func (s *samplerSearcher) Start(c Context) ([]Action, error) { return s.Next(c) 
 
 func (s *samplerSearcher) Observe(c Context, _ Event) ([]Action, error) { return s.Next(c) }
 
-// Next proposes c.Want new trials, or Done when the sampler is exhausted.
+// Next proposes c.Want new trials: the queued configurations first, then
+// the sampler's; Done once the sampler is exhausted (queued configurations
+// still run).
 func (s *samplerSearcher) Next(c Context) ([]Action, error) {
-	if s.done {
-		return []Action{{Kind: Done, Reason: s.reason}}, nil
-	}
 	if c.Want <= 0 {
+		if s.done {
+			return []Action{{Kind: Done, Reason: s.reason}}, nil
+		}
 		return nil, nil
 	}
-	points, err := SampleN(s.sampler, c.Space, c.History, c.Rng, c.Want)
+	queued, h := TakeQueued(c, c.Want)
+	acts := make([]Action, 0, c.Want+1)
+	for _, p := range queued {
+		acts = append(acts, Action{Kind: Create, ID: c.NewID(), Point: p})
+	}
+	if s.done {
+		return append(acts, Action{Kind: Done, Reason: s.reason}), nil
+	}
+	points, err := SampleN(s.sampler, c.Space, h, c.Rng, c.Want-len(queued))
 	if err != nil && !errors.Is(err, ErrExhausted) {
 		return nil, err
 	}
-	acts := make([]Action, 0, len(points)+1)
 	for _, p := range points {
 		acts = append(acts, Action{Kind: Create, ID: c.NewID(), Point: p})
 	}

@@ -39,6 +39,11 @@ type Param struct {
 	// N evenly spaced values (in log space when Log). Both optional.
 	Grid   []value.Value
 	Points int
+	// Default is the value an earlier trial that has none for this
+	// parameter is taken to have run with (a parameter added to a study
+	// with history), and the value a configuration users queue without
+	// it takes; Absent when the file gives none.
+	Default value.Value
 	// When makes the parameter conditional: it is active only if, for every
 	// condition, the parent is active and takes one of the listed values.
 	When []Condition

@@ -4,8 +4,10 @@
 // space) and reports every mistake at once, each with file:line:column,
 // the key or parameter, and what would be right. Built-in trainers register
 // here (RegisterTrainer) so their settings are checked when the file is
-// read; algorithms are checked against the search registry. Diff says how
-// two files differ in what decides a study's trials.
+// read; algorithms are checked against the search registry. Compare says
+// how an edited file differs from a study's, change by change (Diff, in
+// one line); a parameter's default: is what earlier trials that ran
+// without it are taken to have had.
 //
 // The parameter space itself is search.Space: this package places the
 // mistakes search finds in it (a *search.ParamError) at the parameter's

@@ -77,6 +77,6 @@ parameters:
 	// Output:
 	// space.yaml:2:42: objective.direction: must be minimize or maximize, got "minimise" (did you mean "minimize"?)
 	// space.yaml:5:31: parameter "lr": log scale needs low > 0, got 0
-	// space.yaml:6:41: parameter "layers": unknown key "setp" (did you mean "step"?); allowed: type, low, high, log, step, choices, grid, points, when
+	// space.yaml:6:41: parameter "layers": unknown key "setp" (did you mean "step"?); allowed: type, low, high, log, step, choices, grid, points, when, default
 	// space.yaml:7:31: parameter "dropout": low must be below high, got low 0.5 >= high 0.1
 }

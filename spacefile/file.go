@@ -7,6 +7,7 @@ import (
 	"automl/search"
 	"automl/search/value"
 	"automl/trial"
+	"automl/trial/goal"
 )
 
 // File is a parsed, validated space file: everything that defines a study.
@@ -24,7 +25,13 @@ type File struct {
 
 	Study       string
 	Description string
-	Objective   trial.Objective
+	// Objective is the study's objective: the one under objective:, or
+	// the first of objectives:.
+	Objective trial.Objective
+	// Objectives are those under objectives: (2 or more), nil for a study
+	// of one objective; Constraints those under constraints:. See Goals.
+	Objectives  []trial.Objective
+	Constraints []goal.Constraint
 	Budget      Budget
 	Algorithm   Algorithm
 	// Resource names the fidelity trainers receive as from/to (epochs).
@@ -34,6 +41,9 @@ type File struct {
 	Trainer trial.Trainer
 	// Space is the parameter space.
 	Space *search.Space
+	// Enqueue are the configurations the file asks to run before the
+	// algorithm's own (enqueue:), in file order.
+	Enqueue []Point
 	// WarmStart lists where to import results from when the study starts
 	// (warm_start:; empty when the file has none).
 	WarmStart WarmStart
@@ -55,6 +65,9 @@ type Budget struct {
 	// end the study. FailFast: K, the study stops when the first K trials
 	// of a run all fail with the same cause (0: never).
 	Retries, MaxLost, MaxFailed, FailFast *int
+	// CountFailed makes failed trials count against Trials (count_failed:
+	// true); by default they do not, so a failed trial is replaced.
+	CountFailed bool
 }
 
 // Limits of a budget, in the space file and on the command line alike.
@@ -69,6 +82,13 @@ const (
 	MaxTimeout = 365 * 24 * time.Hour
 )
 
+// Bounds of trainer.log_limit, the trainer output an attempt keeps: a
+// line is at most 64 KiB, and the whole log goes into the study file.
+const (
+	MinLogLimit int64 = 1 << 10
+	MaxLogLimit int64 = 1 << 30
+)
+
 // Override returns b with every field that o sets replacing b's: the
 // command line's flags over the file's budget.
 func (b Budget) Override(o Budget) Budget {
@@ -81,6 +101,7 @@ func (b Budget) Override(o Budget) Budget {
 	if o.MaxResourceTotal > 0 {
 		b.MaxResourceTotal = o.MaxResourceTotal
 	}
+	b.CountFailed = b.CountFailed || o.CountFailed
 	for _, f := range []struct{ dst, src **int }{{&b.Retries, &o.Retries}, {&b.MaxLost, &o.MaxLost}, {&b.MaxFailed, &o.MaxFailed}, {&b.FailFast, &o.FailFast}} {
 		if *f.src != nil {
 			v := **f.src
@@ -168,6 +189,7 @@ func (f *File) JobTrainer() trial.Trainer {
 type positions struct {
 	metric, algorithm, trainer Pos
 	budget                     Pos                       // the budget key; zero when there is none
+	objectives                 Pos                       // the objectives key
 	trainerKeys                map[string]Pos            // trainer key (plugin, sha256, ...) -> its value
 	config                     map[string]Pos            // trainer.config key -> its value
 	params                     map[string]Pos            // parameter -> its name

@@ -63,6 +63,7 @@ var goodSpaces = map[string]spaceView{
 			SHA256:          "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 			Timeout:         10 * time.Minute,
 			ProgressTimeout: 45 * time.Minute,
+			LogLimit:        2 << 20,
 		},
 		Params: []search.Param{
 			{Name: "learning_rate", Type: search.FloatParam, Low: 1e-5, High: 0.1, Log: true},

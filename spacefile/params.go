@@ -143,11 +143,14 @@ func (p *parser) param(name string, n *yaml.Node, where string, s *File) (search
 			prm.Grid = p.valueList(f.val, where, "grid")
 		case "when":
 			prm.When = p.when(f.val, name, where, s)
+		case "default":
+			prm.Default, _ = p.scalarValue(f.val, where+": default")
 		}
 	}
 	if len(p.errs) > before {
 		return prm, false
 	}
+
 	switch prm.Type {
 	case search.FloatParam, search.IntParam:
 		ok := true
@@ -166,7 +169,57 @@ func (p *parser) param(name string, n *yaml.Node, where string, s *File) (search
 			p.errorf(posOf(n), where, "missing required key \"choices\", e.g. choices: [adam, sgd]")
 		}
 	}
+	if d := got["default"]; d != nil && len(p.errs) == before {
+		prm.Default = p.checkDefault(&prm, d, where)
+	}
 	return prm, len(p.errs) == before
+}
+
+// checkDefault checks a parameter's default: a value it can take, as its
+// own kind (an int's 3, not 3.0). The default is what earlier trials of a
+// study that did not have the parameter are taken to have run with.
+func (p *parser) checkDefault(prm *search.Param, n *yaml.Node, where string) value.Value {
+	v, at := prm.Default, posOf(deref(n))
+	x, isNum := v.Float()
+	isNum = isNum && v.Kind() != value.BoolValue
+	switch {
+	case prm.Type == search.CategoricalParam:
+		for _, c := range prm.Choices {
+			if c.Equal(v) {
+				return c
+			}
+		}
+		p.errorf(at, where, "default %s is not one of the choices %s", formatValue(v), formatValues(prm.Choices))
+		return value.Value{}
+	case !isNum:
+		p.errorf(at, where, "default must be a number, got %s", formatValue(v))
+		return value.Value{}
+	case prm.Type == search.IntParam && x != math.Trunc(x):
+		p.errorf(at, where, "default of an int parameter must be a whole number, got %s", deref(n).Value)
+		return value.Value{}
+	}
+	if prm.Type == search.IntParam {
+		v = value.Int(int64(x))
+	} else {
+		v = value.Float(x)
+	}
+	switch {
+	case x < prm.Low || x > prm.High:
+		p.errorf(at, where, "default %v is outside [low, high] = [%v, %v]", x, prm.Low, prm.High)
+	case !prm.Contains(v):
+		p.errorf(at, where, "default %v is not low + k*step (low %v, step %v)", x, prm.Low, prm.Step)
+	default:
+		return v
+	}
+	return value.Value{}
+}
+
+func formatValues(vs []value.Value) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = formatValue(v)
+	}
+	return "[" + strings.Join(s, ", ") + "]"
 }
 
 // fieldsFor is fields() with a clearer message for a key that belongs to
@@ -252,6 +305,27 @@ func (p *parser) checkRange(prm *search.Param, got map[string]*yaml.Node, where 
 	}
 }
 
+// domainText describes the values a parameter takes, for messages.
+func domainText(prm *search.Param) string {
+	switch {
+	case prm.Type == search.CategoricalParam:
+		s := make([]string, len(prm.Choices))
+		for i, c := range prm.Choices {
+			s[i] = formatValue(c)
+		}
+		return "one of " + strings.Join(s, ", ")
+	case len(prm.Grid) > 0:
+		s := make([]string, len(prm.Grid))
+		for i, c := range prm.Grid {
+			s[i] = formatValue(c)
+		}
+		return "its grid " + strings.Join(s, ", ")
+	case prm.Step > 0 && !(prm.Type == search.IntParam && prm.Step == 1):
+		return fmt.Sprintf("%s from %v to %v in steps of %v", prm.Type, prm.Low, prm.High, prm.Step)
+	}
+	return fmt.Sprintf("%s from %v to %v", prm.Type, prm.Low, prm.High)
+}
+
 func trimFloat(x float64) string { return strconv.FormatFloat(x, 'g', 12, 64) }
 
 func (p *parser) valueList(n *yaml.Node, where, key string) []value.Value {
@@ -330,6 +404,7 @@ func (p *parser) crossCheck(s *File, params []search.Param) {
 	}
 	s.Space = space
 	p.checkJobSize(s)
+	p.checkObjectivesAlgorithm(s)
 	if a, ok := search.Lookup(s.Algorithm.Name); ok && a.Validate != nil {
 		for _, err := range a.Validate(space, s.Algorithm.Settings(0)) {
 			p.addError(err, s.pos.algorithm, "algorithm", s)

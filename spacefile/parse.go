@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"automl/internal/bytesize"
 	"automl/internal/studyname"
 	"automl/internal/suggest"
 	"automl/search"
@@ -112,7 +113,7 @@ var (
 	yamlLn = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
 )
 
-var topKeys = []string{"study", "description", "objective", "budget", "algorithm", "resource", "trainer", "parameters", "warm_start"}
+var topKeys = []string{"study", "description", "objective", "objectives", "constraints", "budget", "algorithm", "resource", "trainer", "parameters", "enqueue", "warm_start"}
 
 func (p *parser) parse(data []byte) *File {
 	docs, err := decodeDocs(data)
@@ -140,6 +141,7 @@ func (p *parser) parse(data []byte) *File {
 	s := &File{Path: p.file, Resource: "epochs", Algorithm: Algorithm{Name: "random"}}
 	fields := p.fields(root, "", topKeys)
 	var params []search.Param
+	var enqueue *yaml.Node
 	need := map[string]bool{"objective": true, "trainer": !p.ownTrainer, "parameters": true}
 	for _, f := range fields {
 		delete(need, f.key)
@@ -156,6 +158,11 @@ func (p *parser) parse(data []byte) *File {
 			s.Description, _ = p.str(f.val, "description")
 		case "objective":
 			p.objective(f.val, s)
+		case "objectives":
+			delete(need, "objective")
+			p.objectives(f.keyNode, f.val, s)
+		case "constraints":
+			p.constraints(f.val, s)
 		case "budget":
 			s.pos.budget = posOf(f.keyNode)
 			p.budget(f.val, s)
@@ -172,12 +179,17 @@ func (p *parser) parse(data []byte) *File {
 			p.trainer(f.val, s)
 		case "parameters":
 			params = p.parameters(f.val, s)
+		case "enqueue":
+			enqueue = f.val
 		case "warm_start":
 			p.warmStart(f.keyNode, f.val, s)
 		}
 	}
+	if one, many := seen(fields, "objective"), seen(fields, "objectives"); one != nil && many != nil {
+		p.errorf(posOf(many.keyNode), "objectives", "give objective: (one) or objectives: (a list of 2 or more), not both; objective: is at line %d", one.keyNode.Line)
+	}
 	for _, k := range topKeys {
-		if need[k] && !p.guessed[k] {
+		if need[k] && !p.guessed[k] && !(k == "objective" && p.guessed["objectives"]) {
 			p.errorf(posOf(root), "", "missing required section %q%s", k, sectionHint[k])
 		}
 	}
@@ -188,6 +200,9 @@ func (p *parser) parse(data []byte) *File {
 		return nil
 	}
 	p.crossCheck(s, params)
+	if enqueue != nil && len(p.errs) == 0 {
+		p.enqueue(enqueue, s)
+	}
 	if len(p.errs) > 0 {
 		return nil
 	}
@@ -302,6 +317,16 @@ func suggestName(name string) string {
 		return fmt.Sprintf(" (did you mean %q?)", n)
 	}
 	return ""
+}
+
+// seen returns the field of that key, or nil.
+func seen(fs []field, key string) *field {
+	for i := range fs {
+		if fs[i].key == key {
+			return &fs[i]
+		}
+	}
+	return nil
 }
 
 type field struct {
@@ -445,6 +470,26 @@ func (p *parser) duration(n *yaml.Node, where string) (time.Duration, bool) {
 		}
 	}
 	p.errorf(posOf(n), where, "want a duration such as 90s, 30m or 2h, got %s", kindName(n))
+	return 0, false
+}
+
+// byteSize reads a size: a number of bytes, or one with a unit (512KiB,
+// 2MiB; see package bytesize), between lo and hi.
+func (p *parser) byteSize(n *yaml.Node, where string, lo, hi int64) (int64, bool) {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" && n.Tag != "!!bool" {
+		b, err := bytesize.Parse(n.Value)
+		if err != nil {
+			p.errorf(posOf(n), where, "%v", err)
+			return 0, false
+		}
+		if b < lo || b > hi {
+			p.errorf(posOf(n), where, "must be %s to %s, got %s", bytesize.Format(lo), bytesize.Format(hi), bytesize.Format(b))
+			return 0, false
+		}
+		return b, true
+	}
+	p.errorf(posOf(n), where, "want a size such as 1MiB or 512KiB, got %s", kindName(n))
 	return 0, false
 }
 

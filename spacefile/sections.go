@@ -16,44 +16,53 @@ import (
 )
 
 func (p *parser) objective(n *yaml.Node, s *File) {
-	fs := p.fields(n, "objective", []string{"metric", "direction"})
+	o, pos := p.objectiveEntry(n, "objective", "objective: {metric: val_loss, direction: minimize}")
+	s.Objective, s.pos.metric = o, pos
+}
+
+// objectiveEntry reads one {metric, direction} mapping (the objective, or
+// an item of objectives: at where) and the place of its metric; eg is
+// the example a missing key's message shows.
+func (p *parser) objectiveEntry(n *yaml.Node, where, eg string) (o trial.Objective, metricPos Pos) {
+	fs := p.fields(n, where, []string{"metric", "direction"})
 	if fs == nil && deref(n).Kind != yaml.MappingNode {
-		return
+		return o, metricPos
 	}
 	got := map[string]bool{}
 	for _, f := range fs {
 		got[f.key] = true
 		switch f.key {
 		case "metric":
-			if v, ok := p.str(f.val, "objective.metric"); ok {
+			if v, ok := p.str(f.val, where+".metric"); ok {
 				if !nameRe.MatchString(v) {
-					p.errorf(posOf(f.val), "objective.metric", "%q is not a valid metric name (letters, digits, '_', '.', '-')", v)
+					p.errorf(posOf(f.val), where+".metric", "%q is not a valid metric name (letters, digits, '_', '.', '-')", v)
 				}
-				s.Objective.Metric = v
-				s.pos.metric = posOf(f.val)
+				o.Metric = v
+				metricPos = posOf(f.val)
 			}
 		case "direction":
-			v, ok := p.str(f.val, "objective.direction")
+			v, ok := p.str(f.val, where+".direction")
 			if !ok {
 				continue
 			}
-			d, err := trial.ParseDirection(v)
-			if err != nil {
-				p.errorf(posOf(f.val), "objective.direction", "must be minimize or maximize, got %q%s", v, suggest.Hint(v, []string{"minimize", "maximize"}))
+			var d trial.Direction
+			if err := d.UnmarshalText([]byte(v)); err != nil {
+				p.errorf(posOf(f.val), where+".direction", "must be minimize or maximize, got %q%s", v, suggest.Hint(v, []string{"minimize", "maximize"}))
 				continue
 			}
-			s.Objective.Direction = d
+			o.Direction = d
 		}
 	}
 	for _, k := range []string{"metric", "direction"} {
-		if !got[k] && !p.guessed["objective."+k] {
-			p.errorf(posOf(deref(n)), "objective", "missing required key %q, e.g. objective: {metric: val_loss, direction: minimize}", k)
+		if !got[k] && !p.guessed[where+"."+k] {
+			p.errorf(posOf(deref(n)), where, "missing required key %q, e.g. %s", k, eg)
 		}
 	}
+	return o, metricPos
 }
 
 func (p *parser) budget(n *yaml.Node, s *File) {
-	fs := p.fields(n, "budget", []string{"trials", "timeout", "max_resource_total", "retries", "max_lost", "max_failed", "fail_fast"})
+	fs := p.fields(n, "budget", []string{"trials", "timeout", "max_resource_total", "retries", "max_lost", "max_failed", "fail_fast", "count_failed"})
 	if deref(n).Kind != yaml.MappingNode {
 		return
 	}
@@ -92,6 +101,8 @@ func (p *parser) budget(n *yaml.Node, s *File) {
 			s.Budget.MaxLost = p.count(f.val, where, 0)
 		case "max_failed":
 			s.Budget.MaxFailed = p.count(f.val, where, 1)
+		case "count_failed":
+			s.Budget.CountFailed, _ = p.boolean(f.val, where)
 		case "fail_fast":
 			s.Budget.FailFast = p.failFast(f.val, where)
 		}
@@ -256,7 +267,7 @@ func (p *parser) option(n *yaml.Node, where string, o search.Option) (value.Valu
 	return v, true
 }
 
-var trainerKeys = []string{"plugin", "config", "reuse", "prelaunch", "pool", "sha256", "timeout", "progress_timeout"}
+var trainerKeys = []string{"plugin", "config", "reuse", "prelaunch", "pool", "sha256", "timeout", "progress_timeout", "log_limit"}
 var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 func (p *parser) trainer(n *yaml.Node, s *File) {
@@ -331,6 +342,10 @@ func (p *parser) trainer(n *yaml.Node, s *File) {
 			if d, ok := p.duration(f.val, where); ok {
 				s.Trainer.ProgressTimeout = d
 			}
+		case "log_limit":
+			if n, ok := p.byteSize(f.val, where, MinLogLimit, MaxLogLimit); ok {
+				s.Trainer.LogLimit = n
+			}
 		}
 	}
 	if !hasPlugin && !p.guessed["trainer.plugin"] {
@@ -344,9 +359,9 @@ func isPath(s string) bool {
 }
 
 var (
-	numericKeys     = []string{"type", "low", "high", "log", "step", "grid", "points", "when"}
-	categoricalKeys = []string{"type", "choices", "when"}
-	allParamKeys    = []string{"type", "low", "high", "log", "step", "choices", "grid", "points", "when"}
+	numericKeys     = []string{"type", "low", "high", "log", "step", "grid", "points", "when", "default"}
+	categoricalKeys = []string{"type", "choices", "when", "default"}
+	allParamKeys    = []string{"type", "low", "high", "log", "step", "choices", "grid", "points", "when", "default"}
 	paramTypes      = []string{"float", "int", "categorical"}
 	// typeSynonyms are the type names other tools use, for did-you-mean.
 	typeSynonyms = map[string]string{

@@ -51,6 +51,11 @@ type Options struct {
 	Parallel int
 	// Log receives the scheduler's log (default: discarded).
 	Log *slog.Logger
+	// AllowSpaceChange lets an existing study go on with an edited space
+	// (bounds, choices, parameters added with a default: or removed; see
+	// scheduler.Config.AllowSpaceChange). Without it Open refuses such a
+	// study with scheduler.ErrSpaceChanged, listing the changes.
+	AllowSpaceChange bool
 }
 
 // Study is an open study. Its methods are safe for concurrent use.
@@ -91,7 +96,8 @@ type Trial struct {
 
 // Open opens (creating when needed) the study the space file describes in
 // the study file at path and starts its scheduler. An existing study goes
-// on where it stopped; its space must be the one it was created with.
+// on where it stopped; its space must be the one it last ran with, unless
+// Options.AllowSpaceChange.
 func Open(path string, space *spacefile.File, opts *Options) (*Study, error) {
 	var o Options
 	if opts != nil {
@@ -115,7 +121,7 @@ func Open(path string, space *spacefile.File, opts *Options) (*Study, error) {
 	ready := make(chan struct{})
 	sched, err := scheduler.New(scheduler.Config{
 		File: space, Store: store, Dispatcher: s.handout, StoreFile: path,
-		Slots: o.Parallel, Log: o.Log,
+		Slots: o.Parallel, Log: o.Log, AllowSpaceChange: o.AllowSpaceChange,
 		Ready: func() { close(ready) },
 	})
 	if err != nil {

@@ -299,3 +299,41 @@ parameters:
 		t.Fatalf("%v: want 20 trials, pruned or completed", sum.Counts)
 	}
 }
+
+// TestOpenWithAnEditedSpace: a study reopened with an edited space is
+// refused with the changes, and goes on in the new space (a new version
+// of it recorded) with Options.AllowSpaceChange.
+func TestOpenWithAnEditedSpace(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "automl.db")
+	s, err := study.Open(db, space(t, fmt.Sprintf(quadratic, 4, "tpe")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runAll(t, s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wide := space(t, strings.Replace(fmt.Sprintf(quadratic, 4, "tpe"), "x: {type: float, low: -3, high: 3}", "x: {type: float, low: -3, high: 6}", 1))
+	if _, err := study.Open(db, wide, nil); !errors.Is(err, scheduler.ErrSpaceChanged) || !strings.Contains(err.Error(), "x: high 3 → 6 (widened)") {
+		t.Fatalf("reopened with x widened: %v; want the change refused", err)
+	}
+	s, err = study.Open(db, wide, &study.Options{AllowSpaceChange: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := bolt.OpenReader(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	st, err := r.Load(context.Background(), "ask-tell")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs := st.Study.Versions(); len(vs) != 2 || vs[1].FirstTrial != 4 || vs[1].Changes[0] != "x: high 3 → 6 (widened)" {
+		t.Errorf("versions %+v", vs)
+	}
+}

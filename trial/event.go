@@ -14,6 +14,7 @@ import (
 
 	"automl/internal/jsonscan"
 	"automl/search/value"
+	"automl/trial/triallog"
 )
 
 // Metrics are named numbers a trainer reports. NaN and infinities, which
@@ -182,9 +183,12 @@ const (
 	Reported
 	// Exited: the attempt ended; Result says how.
 	Exited
+	// Logged: lines the trainer printed (Log), sent while it runs and
+	// before its Exited event.
+	Logged
 )
 
-var eventNames = [...]string{"", "started", "reported", "exited"}
+var eventNames = [...]string{"", "started", "reported", "exited", "logged"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) && k != 0 {
@@ -222,6 +226,8 @@ type Event struct {
 	Step     float64   `json:"step,omitempty"`
 	Metrics  Metrics   `json:"metrics,omitempty"`
 	Result   *Result   `json:"result,omitempty"`
+	// Log is a Logged event's lines.
+	Log *triallog.Chunk `json:"log,omitempty"`
 	// Lease is the job's lease token (Spec.Lease), proof that the sender
 	// was handed the job.
 	Lease string `json:"lease,omitempty"`
@@ -272,6 +278,27 @@ type Record struct {
 	// "/runs/results.csv:14" (a line). An import skips a source already
 	// present, so importing the same file twice adds nothing.
 	Source string `json:"source,omitempty"`
+	// Origin says where a configuration a user gave came from ("queued
+	// from points.csv:3 by ana@box"); empty for the algorithm's own.
+	Origin string `json:"origin,omitempty"`
+	// Earlier are the trial's earlier attempts that ended without a
+	// result and ran again (a retry after its code failed, a run the
+	// infrastructure lost, a user's automl retry), oldest first; at most
+	// 20, the oldest dropped.
+	Earlier []Attempt `json:"earlier,omitempty"`
+}
+
+// Attempt is an earlier attempt of a trial, as its record said when the
+// trial ran again: how it ended (crashed, lost, aborted), why, where and
+// when.
+type Attempt struct {
+	Attempt  int       `json:"attempt"`
+	Outcome  Outcome   `json:"outcome"`
+	Error    string    `json:"error,omitempty"`
+	Note     string    `json:"note,omitempty"`
+	Worker   string    `json:"worker,omitempty"`
+	Started  time.Time `json:"started,omitzero"`
+	Finished time.Time `json:"finished,omitzero"`
 }
 
 // Key returns the key of the record's current attempt in the study's

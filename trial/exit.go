@@ -216,12 +216,6 @@ func Decide(rec Record, res *Result, obj Objective, retry Retry, pause bool, sto
 	return e
 }
 
-// FirstLine is the first line of a message.
-func FirstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
-}
-
 func metricNames(m Metrics) string {
 	if len(m) == 0 {
 		return "nothing"

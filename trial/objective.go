@@ -20,8 +20,9 @@ func (d Direction) String() string {
 	return "minimize"
 }
 
-// ParseDirection reads "minimize" or "maximize".
-func ParseDirection(s string) (Direction, error) {
+// parseDirection reads "minimize" or "maximize" (Direction's
+// UnmarshalText for callers outside).
+func parseDirection(s string) (Direction, error) {
 	switch s {
 	case "minimize":
 		return Minimize, nil
@@ -34,7 +35,7 @@ func ParseDirection(s string) (Direction, error) {
 func (d Direction) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 func (d *Direction) UnmarshalText(b []byte) error {
-	v, err := ParseDirection(string(b))
+	v, err := parseDirection(string(b))
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,9 @@ type Trainer struct {
 	ProgressTimeout time.Duration `json:"progress_timeout,omitempty"`
 	// Pool targets the workers of one pool ("": DefaultPool).
 	Pool string `json:"pool,omitempty"`
+	// LogLimit is how much of each attempt's log is kept, in bytes: the
+	// most recent lines (0: triallog.DefaultLimit).
+	LogLimit int64 `json:"log_limit,omitempty"`
 }
 
 // DefaultPool is the pool of a trainer that names none.

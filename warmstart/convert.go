@@ -185,9 +185,23 @@ func (r *Result) add(t Target, in raw, dropped map[string]bool) {
 	})
 }
 
-// fillDefaults gives each active parameter without a value its default
-// (none yet: the space file has no default: key), parents first.
-func fillDefaults(*search.Space, search.Point) {}
+// fillDefaults gives each active parameter without a value its default:
+// (the space file's), parents first: a default may make a child active,
+// whose own default then applies.
+func fillDefaults(s *search.Space, p search.Point) {
+	for range s.Params { // each round settles at least one level of conditions
+		changed := false
+		active := s.Active(p)
+		for i := range s.Params {
+			if d := s.Params[i].Default; active[i] && p[i].IsAbsent() && !d.IsAbsent() {
+				p[i], changed = d, true
+			}
+		}
+		if !changed {
+			return
+		}
+	}
+}
 
 // coerce turns a value into the parameter's own kind (1 of a float
 // parameter is 1.0, the text "0.5" of a CSV cell a number, "64" a choice

@@ -256,3 +256,39 @@ func TestReportExportsReadBack(t *testing.T) {
 		}
 	}
 }
+
+// A result without a parameter the space gives a default: takes the
+// default, and a default that makes a child active gives the child its
+// own (or the result is skipped when the child has none).
+func TestReadCSVDefaults(t *testing.T) {
+	withDefaults := strings.NewReplacer(
+		"batch: {type: categorical, choices: [32, 64]}", "batch: {type: categorical, choices: [32, 64], default: 64}",
+		`choices: [sgd, momentum, "-adam"]}`, `choices: [sgd, momentum, "-adam"], default: momentum}`,
+	).Replace(space)
+	for _, tc := range []struct {
+		name, space, want string
+	}{
+		{"child without a default", withDefaults, `imported {"lr":0.01,"layers":2,"optimizer":"sgd","batch":64} true loss=0.3 res=0 metrics=map[loss:0.3] /data/in.csv:2
+skip in.csv:3: missing a parameter: parameter "momentum" is missing, and the space gives it no default
+`},
+		{"child with a default", strings.Replace(withDefaults, "when: {optimizer: momentum}", "when: {optimizer: momentum}, default: 0.9", 1),
+			`imported {"lr":0.01,"layers":2,"optimizer":"sgd","batch":64} true loss=0.3 res=0 metrics=map[loss:0.3] /data/in.csv:2
+imported {"lr":0.02,"layers":3,"optimizer":"momentum","momentum":0.9,"batch":64} true loss=0.2 res=0 metrics=map[loss:0.2] /data/in.csv:3
+`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := spacefile.Parse("space.yaml", []byte(tc.space))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := warmstart.ReadCSV(warmstart.Target{Space: f.Space, Objective: f.Objective}, origin,
+				[]byte("lr,layers,optimizer,loss\n0.01,2,sgd,0.3\n0.02,3,,0.2\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := describe(r); got != tc.want {
+				t.Fatalf("got:\n%s\nwant:\n%s", got, tc.want)
+			}
+		})
+	}
+}

@@ -82,6 +82,8 @@ func (e *recordError) where() string {
 		return s + " trial " + strconv.Itoa(e.trial)
 	case kindReport:
 		return s + " trial " + strconv.Itoa(e.trial) + " report at step " + strconv.FormatFloat(e.step, 'g', -1, 64)
+	case kindLog:
+		return s + " trial " + strconv.Itoa(e.trial) + " log"
 	}
 	return s + " " + e.kind
 }
@@ -110,7 +112,7 @@ func readRecord(study, kind string, key, v []byte) ([]byte, error) {
 // key says.
 func damaged(study, kind string, key []byte, problem string) *recordError {
 	e := &recordError{study: study, kind: kind, problem: problem}
-	if (kind == kindTrial || kind == kindReport) && len(key) >= 8 {
+	if (kind == kindTrial || kind == kindReport || kind == kindLog) && len(key) >= 8 {
 		e.trial = int(binary.BigEndian.Uint64(key[:8]))
 	}
 	if kind == kindReport && len(key) == 16 {

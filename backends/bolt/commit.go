@@ -34,6 +34,7 @@ func (s *Store) Commit(ctx context.Context, study string, c scheduler.Change) er
 	if err != nil {
 		return fmt.Errorf("commit study %q: %w", study, s.fail(s.fullDisk(err)))
 	}
+	s.live.add(study)
 	if s.bk != nil {
 		s.bk.committed()
 	}
@@ -97,6 +98,9 @@ func apply(ctx context.Context, tx *bbolt.Tx, study string, c *scheduler.Change)
 		if err := putJSON(rb, reportKey(r.ID, r.Step), r); err != nil {
 			return fmt.Errorf("report of trial %d step %v: %w", r.ID, r.Step, err)
 		}
+	}
+	if err := keepLogs(sb, study, c.Logs); err != nil {
+		return err
 	}
 	// Last chance to give up: after this bbolt writes and syncs.
 	return ctx.Err()

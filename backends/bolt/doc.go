@@ -6,15 +6,19 @@
 // The bucket tree (keys in bbolt's byte order):
 //
 //	meta/
-//	    schema_version                 -> decimal ASCII, e.g. "2" (not framed)
+//	    schema_version                 -> decimal ASCII, e.g. "3" (not framed)
 //	studies/
 //	    <study name>/
-//	        config                     -> framed JSON scheduler.Study (the space file as written + parsed config)
+//	        config                     -> framed JSON scheduler.Study (the space file as written + parsed config,
+//	                                      and each earlier version of an edited space with its first trial)
 //	        snapshot                   -> framed JSON scheduler.Snapshot {version, searcher, rng, next_id}
 //	        trials/
 //	            <id: big-endian uint64>            -> framed JSON trial.Record
 //	        reports/
 //	            <id: big-endian uint64><step: 8>   -> framed JSON scheduler.Report
+//	        logs/                                     (schema 3; made with the study's first log lines)
+//	            <id: 8><attempt: 4>                   -> framed JSON triallog.Meta (an attempt's log: sizes, cut)
+//	            <id: 8><attempt: 4><delivery: 4><seq: 4> -> framed JSON triallog.Stored (a chunk of lines)
 //
 // A framed value (schema 2) is the record with its checksum in front:
 //

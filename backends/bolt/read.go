@@ -25,8 +25,11 @@ func (s *Store) Reports(ctx context.Context, study string, id int) ([]scheduler.
 }
 
 // Studies lists every study in name order with its counts and best value.
+// A study recorded as running that this writer has not committed to is
+// listed as interrupted: its scheduler died without closing it.
 func (s *Store) Studies(ctx context.Context) ([]scheduler.StudyInfo, error) {
 	infos, err := listStudies(ctx, s.db)
+	markStale(infos, s.live.has)
 	return infos, s.fail(err)
 }
 

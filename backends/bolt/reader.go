@@ -19,6 +19,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"automl/scheduler"
+	"automl/trial/triallog"
 )
 
 // ErrReadOnly is wrapped by Commit on a store opened with OpenReader.
@@ -143,7 +144,12 @@ func (r *Reader) do(ctx context.Context, local func(*bbolt.DB) error, viaWriter 
 func (r *Reader) Load(ctx context.Context, study string) (scheduler.StudyState, error) {
 	var st scheduler.StudyState
 	err := r.do(ctx,
-		func(db *bbolt.DB) (err error) { st, err = loadStudy(ctx, db, study); return err },
+		func(db *bbolt.DB) (err error) {
+			// Read from the file itself: no writer holds it, so nothing runs.
+			st, err = loadStudy(ctx, db, study)
+			markStaleStudy(st.Study, noneLive)
+			return err
+		},
 		func(rm *remote) error {
 			var w wireStudy
 			if err := rm.get(ctx, pathLoad, url.Values{"study": {study}}, &w); err != nil {
@@ -162,6 +168,9 @@ func (r *Reader) Load(ctx context.Context, study string) (scheduler.StudyState, 
 			}
 			var err error
 			st, err = raw.decode()
+			if w.Live != nil {
+				markStaleStudy(st.Study, func(string) bool { return *w.Live })
+			}
 			return err
 		})
 	if err != nil {
@@ -174,7 +183,11 @@ func (r *Reader) Load(ctx context.Context, study string) (scheduler.StudyState, 
 func (r *Reader) Studies(ctx context.Context) ([]scheduler.StudyInfo, error) {
 	var infos []scheduler.StudyInfo
 	err := r.do(ctx,
-		func(db *bbolt.DB) (err error) { infos, err = listStudies(ctx, db); return err },
+		func(db *bbolt.DB) (err error) {
+			infos, err = listStudies(ctx, db)
+			markStale(infos, noneLive)
+			return err
+		},
 		func(rm *remote) error {
 			infos = nil
 			return rm.get(ctx, pathStudies, nil, &infos)
@@ -201,6 +214,22 @@ func (r *Reader) Reports(ctx context.Context, study string, id int) ([]scheduler
 			return err
 		})
 	return reps, refuse(r.path, err)
+}
+
+// Log returns what q asks of a trial attempt's log.
+func (r *Reader) Log(ctx context.Context, study string, q triallog.Query) (triallog.Log, error) {
+	var l triallog.Log
+	err := r.do(ctx,
+		func(db *bbolt.DB) (err error) { l, err = readLog(ctx, db, study, q); return err },
+		func(rm *remote) error {
+			b, err := json.Marshal(q)
+			if err != nil {
+				return err
+			}
+			l = triallog.Log{}
+			return rm.get(ctx, pathLog, url.Values{"study": {study}, "q": {string(b)}}, &l)
+		})
+	return l, refuse(r.path, err)
 }
 
 // Commit fails: a Reader never writes.
@@ -305,7 +334,7 @@ func (rm *remote) get(ctx context.Context, path string, q url.Values, out any) e
 		if json.Unmarshal(body, &e) != nil || e.Error == "" {
 			return fmt.Errorf("writer answered %s", resp.Status)
 		}
-		return &remoteError{msg: e.Error, notFound: e.NotFound, corrupt: e.Corrupt}
+		return &remoteError{msg: e.Error, notFound: e.NotFound, noTrial: e.NoTrial, corrupt: e.Corrupt}
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
 		return fmt.Errorf("decode writer's answer: %w", err)
@@ -317,13 +346,14 @@ func (rm *remote) get(ctx context.Context, path string, q url.Values, out any) e
 type remoteError struct {
 	msg      string
 	notFound bool
+	noTrial  bool
 	corrupt  bool // the writer found its file damaged
 }
 
 func (e *remoteError) Error() string { return e.msg }
 
 func (e *remoteError) Is(target error) bool {
-	return e.notFound && target == scheduler.ErrStudyNotFound || e.corrupt && target == ErrCorrupt
+	return e.notFound && target == scheduler.ErrStudyNotFound || e.noTrial && target == triallog.ErrNoTrial || e.corrupt && target == ErrCorrupt
 }
 
 func isNull(m json.RawMessage) bool { return len(m) == 0 || string(m) == "null" }

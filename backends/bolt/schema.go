@@ -15,18 +15,25 @@ import (
 //
 //	1: records stored as JSON
 //	2: every record framed with its CRC-32C (checksum.go)
-var schemaVersion = 2
+//	3: trainer logs (a study's logs bucket, made with its first lines; logs.go)
+var schemaVersion = 3
 
 // migration upgrades a store by one version inside the open transaction.
+// An additive one only allows what older code does not know (a bucket
+// made when first needed): a store it has not run on yet is read as it
+// is, and only a writer runs it (then older code refuses the file as
+// newer, rather than take what it does not know for damage).
 type migration struct {
-	name string
-	up   func(tx *bbolt.Tx) error
+	name     string
+	up       func(tx *bbolt.Tx) error
+	additive bool
 }
 
 // migrations[v] upgrades a version-v store to v+1. Each comes with a test
 // that opens an old-schema fixture.
 var migrations = map[int]migration{
 	1: {name: "add checksums", up: addChecksums},
+	2: {name: "trainer logs", up: func(*bbolt.Tx) error { return nil }, additive: true},
 }
 
 var (
@@ -114,6 +121,13 @@ func checkReadable(tx *bbolt.Tx) error {
 		return nil
 	case v > schemaVersion:
 		return newerError(v)
+	}
+	additive := true
+	for w := v; w < schemaVersion; w++ {
+		additive = additive && migrations[w].additive
+	}
+	if additive {
+		return nil
 	}
 	return fmt.Errorf("schema version %d was %w; open it once for writing (automl search) to migrate it to version %d",
 		v, ErrOldSchema, schemaVersion)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"automl/scheduler"
+	"automl/trial/triallog"
 )
 
 // The reader protocol: HTTP GET with JSON bodies over the writer's unix
@@ -25,6 +26,7 @@ const (
 	pathStudies = "/v1/studies" //
 	pathReports = "/v1/reports" // ?study=&id=
 	pathCheck   = "/v1/check"   // the whole file, as Store.Check
+	pathLog     = "/v1/log"     // ?study=&q= (a triallog.Query as JSON)
 )
 
 // wireStudy is the answer to pathLoad: the records as stored, passed
@@ -33,12 +35,15 @@ type wireStudy struct {
 	Study    json.RawMessage   `json:"study"`
 	Snapshot json.RawMessage   `json:"snapshot"`
 	Trials   []json.RawMessage `json:"trials"`
+	// Live: the writer runs the study (absent from an older writer).
+	Live *bool `json:"live,omitempty"`
 }
 
 // errorBody is the JSON of a failed request.
 type errorBody struct {
 	Error    string `json:"error"`
 	NotFound bool   `json:"not_found,omitempty"`
+	NoTrial  bool   `json:"no_trial,omitempty"`
 	// Corrupt: the writer found its file damaged; Error then says what is
 	// damaged, without the writer's advice (the reader gives its own).
 	Corrupt bool `json:"corrupt,omitempty"`
@@ -69,7 +74,7 @@ func serve(s *Store, ln net.Listener, socket string) *server {
 			reply(w, nil, err)
 			return
 		}
-		writeRaw(w, raw)
+		writeRaw(w, raw, s.live.has(r.URL.Query().Get("study")))
 	})
 	mux.HandleFunc("GET "+pathStudies, func(w http.ResponseWriter, r *http.Request) {
 		infos, err := s.Studies(r.Context())
@@ -95,6 +100,15 @@ func serve(s *Store, ln net.Listener, socket string) *server {
 		writeList(bw, raw)
 		bw.Flush()
 	})
+	mux.HandleFunc("GET "+pathLog, func(w http.ResponseWriter, r *http.Request) {
+		var q triallog.Query
+		if err := json.Unmarshal([]byte(r.URL.Query().Get("q")), &q); err != nil {
+			reply(w, nil, fmt.Errorf("log query: %w", err))
+			return
+		}
+		l, err := readLog(r.Context(), s.db, r.URL.Query().Get("study"), q)
+		reply(w, l, err)
+	})
 	srv := &server{
 		socket: socket,
 		http: &http.Server{
@@ -113,7 +127,7 @@ func serve(s *Store, ln net.Listener, socket string) *server {
 
 // writeRaw writes raw as a wireStudy; the stored records are valid JSON
 // (this package encoded them), so they are copied as they are.
-func writeRaw(w http.ResponseWriter, raw *rawStudy) {
+func writeRaw(w http.ResponseWriter, raw *rawStudy, live bool) {
 	w.Header().Set("Content-Type", "application/json")
 	bw := bufio.NewWriter(w)
 	defer bw.Flush()
@@ -131,7 +145,7 @@ func writeRaw(w http.ResponseWriter, raw *rawStudy) {
 	}
 	bw.WriteString(`,"trials":`)
 	writeList(bw, raw.trials)
-	bw.WriteString("}")
+	fmt.Fprintf(bw, `,"live":%t}`, live)
 }
 
 func writeList(bw *bufio.Writer, items [][]byte) {
@@ -150,6 +164,7 @@ func reply(w http.ResponseWriter, v any, err error) {
 	if err != nil {
 		code := http.StatusInternalServerError
 		notFound := errors.Is(err, scheduler.ErrStudyNotFound)
+		noTrial := errors.Is(err, triallog.ErrNoTrial)
 		if notFound {
 			code = http.StatusNotFound
 		}
@@ -158,7 +173,7 @@ func reply(w http.ResponseWriter, v any, err error) {
 			err = de.Err
 		}
 		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(errorBody{Error: err.Error(), NotFound: notFound, Corrupt: errors.Is(err, ErrCorrupt)})
+		_ = json.NewEncoder(w).Encode(errorBody{Error: err.Error(), NotFound: notFound, NoTrial: noTrial, Corrupt: errors.Is(err, ErrCorrupt)})
 		return
 	}
 	_ = json.NewEncoder(w).Encode(v)

@@ -61,6 +61,8 @@ type Store struct {
 	// damage is the first damage a read or a backup's check found since
 	// Open; readers asking the socket are refused with it.
 	damage atomic.Pointer[string]
+	// live are the studies committed to since Open: the ones that may run.
+	live liveStudies
 }
 
 // fail notes damage in err and returns err for the caller (a

@@ -11,6 +11,7 @@ import (
 
 	"automl/scheduler"
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // CheckResult is what a check of a study file found.
@@ -30,6 +31,7 @@ type CheckResult struct {
 	Studies int `json:"studies"`
 	Trials  int `json:"trials"`
 	Reports int `json:"reports"`
+	Logs    int `json:"logs"` // trainer log records (bookkeeping and chunks)
 	// Damaged records, at most maxListed; DamagedCount counts all.
 	Damaged      []Damage `json:"damaged,omitempty"`
 	DamagedCount int      `json:"damaged_count"`
@@ -107,7 +109,7 @@ func (c *checker) damage(e *recordError) {
 		return
 	}
 	d := Damage{Study: e.study, Record: e.kind, Problem: e.problem}
-	if e.kind == kindTrial || e.kind == kindReport {
+	if e.kind == kindTrial || e.kind == kindReport || e.kind == kindLog {
 		id := e.trial
 		d.Trial = &id
 	}
@@ -209,7 +211,7 @@ func (c *checker) study(sb *bbolt.Bucket, study string) error {
 			if !isBucket {
 				return nil
 			}
-		case string(bucketTrials), string(bucketReports):
+		case string(bucketTrials), string(bucketReports), string(bucketLogs):
 			if isBucket {
 				return nil
 			}
@@ -237,6 +239,46 @@ func (c *checker) study(sb *bbolt.Bucket, study string) error {
 		}); err != nil {
 			return err
 		}
+	}
+	if lb := sb.Bucket(bucketLogs); lb != nil {
+		return lb.ForEach(func(k, v []byte) error {
+			if e := c.logRecord(study, k, v); e != nil {
+				c.damage(e)
+			}
+			return nil
+		})
+	}
+	return nil
+}
+
+// logRecord checks a record of the logs bucket: an attempt's bookkeeping
+// (12-byte key) or one of its chunks (20 bytes).
+func (c *checker) logRecord(study string, k, v []byte) *recordError {
+	c.res.Logs++
+	if (len(k) != 12 && len(k) != 20) || v == nil {
+		return damaged(study, kindLog, k, fmt.Sprintf("a key of %d bytes or a bucket where a log record belongs", len(k)))
+	}
+	p, err := readRecord(study, kindLog, k, v)
+	if err != nil || !c.decode {
+		return asRecordError(err)
+	}
+	id, attempt := int(binary.BigEndian.Uint64(k)), int(binary.BigEndian.Uint32(k[8:]))
+	if len(k) == 12 {
+		var m triallog.Meta
+		if err := json.Unmarshal(p, &m); err != nil {
+			return damaged(study, kindLog, k, "does not decode: "+err.Error())
+		}
+		if m.ID != id || m.Attempt != attempt {
+			return damaged(study, kindLog, k, fmt.Sprintf("holds the log of trial %d attempt %d", m.ID, m.Attempt))
+		}
+		return nil
+	}
+	var s triallog.Stored
+	if err := json.Unmarshal(p, &s); err != nil {
+		return damaged(study, kindLog, k, "does not decode: "+err.Error())
+	}
+	if !bytes.Equal(chunkKey(k[:12], s.Pos()), k) {
+		return damaged(study, kindLog, k, fmt.Sprintf("holds chunk %d of delivery %d", s.Seq, s.Delivery))
 	}
 	return nil
 }

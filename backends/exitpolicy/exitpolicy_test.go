@@ -157,7 +157,8 @@ func TestExitPolicyOnBothDispatchers(t *testing.T) {
 		for _, c := range cases {
 			t.Run(dname+"/"+c.name, func(t *testing.T) {
 				t.Parallel()
-				budget := "trials: 1"
+				// One trial, its end the subject: a failed one is not replaced.
+				budget := "trials: 1, count_failed: true"
 				if c.budget != "" {
 					budget += ", " + c.budget
 				}

@@ -15,6 +15,7 @@ import (
 	"automl/internal/stall"
 	"automl/scheduler"
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // RunnerFor returns the runner for a spec.
@@ -147,6 +148,7 @@ type reporter struct {
 	run    *run
 	worker string
 	ctx    context.Context
+	base   context.Context // the dispatcher's: a line logged after a stop still goes
 }
 
 func (r reporter) Report(ctx context.Context, step float64, m trial.Metrics) (trial.Directive, error) {
@@ -162,12 +164,23 @@ func (r reporter) Report(ctx context.Context, step float64, m trial.Metrics) (tr
 	return trial.Continue, nil
 }
 
+// AddLine implements triallog.Sink: each line goes to the scheduler as a
+// Logged event of its own (in-process, nothing to batch for).
+func (r reporter) AddLine(l triallog.Line) {
+	r.run.mu.Lock()
+	r.run.logSeq++
+	seq := r.run.logSeq
+	r.run.mu.Unlock()
+	r.d.emit(r.base, r.run, r.worker, trial.Event{Kind: trial.Logged, Log: &triallog.Chunk{Seq: seq, Lines: []triallog.Line{l}}})
+}
+
 // run is one attempt on a slot.
 type run struct {
 	spec    trial.Spec
 	cancel  context.CancelFunc
 	mu      sync.Mutex
 	seq     int
+	logSeq  int           // Logged chunks sent
 	stopped bool          // the scheduler asked to stop it
 	failure error         // a reported metric that failed it
 	stalled time.Duration // the progress timeout, when it stopped the run
@@ -223,7 +236,7 @@ func (d *Dispatcher) run(ctx context.Context, spec trial.Spec, worker string) {
 	if runner, err := d.runnerFor(spec); err != nil {
 		end.Err = err
 	} else {
-		end.Result, end.Err = trial.RunSafely(tctx, runner, spec, reporter{d: d, run: r, worker: worker, ctx: tctx})
+		end.Result, end.Err = trial.RunSafely(tctx, runner, spec, reporter{d: d, run: r, worker: worker, ctx: tctx, base: ctx})
 	}
 	r.mu.Lock()
 	end.Stopped, end.Failure, end.Stalled = r.stopped, r.failure, r.stalled

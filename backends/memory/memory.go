@@ -34,6 +34,7 @@ type study struct {
 	snapshot []byte
 	trials   map[int][]byte
 	reports  map[int]map[uint64][]byte // by trial id, then stepKey(step)
+	logs     map[logKey]*attemptLog
 }
 
 var _ scheduler.Store = (*Store)(nil)
@@ -84,6 +85,7 @@ func (s *Store) Commit(ctx context.Context, name string, c scheduler.Change) err
 		}
 		m[r.step] = r.data
 	}
+	st.keepLogs(c.Logs)
 	return nil
 }
 

@@ -4,7 +4,7 @@
 // slots), an embedded, in-process nats-server (StartEmbedded) for the
 // single-machine default, where the same code path runs against a server
 // inside the automl process, and the client side of a fleet (Connect,
-// Credentials, RequestStop).
+// Credentials, RequestControl).
 //
 // The protocol (DESIGN.md section 6, with the incarnation of issue 16):
 //
@@ -17,17 +17,20 @@
 //	         jobs as it has idle slots (feeder), never more
 //	events   stream AUTOML_EVENTS, limits retention (see EnsureStreams), file storage
 //	         subject automl.events.<study>.<inc>.<id>.<sender>, payload trial.Event (JSON),
-//	         or a JSON array of one run's events: a run that ends within startedDelay
-//	         sends its Started with its Exited; the message is acked when all its
-//	         events are. Every event carries its job's lease token (Spec.Lease).
+//	         or a JSON array of one run's events (at most 256 KiB): a run that ends
+//	         within startedDelay sends its Started with its Exited, and a run's last
+//	         log lines (Logged events) go with its Exited; the message is acked when
+//	         all its events are. Every event carries its job's lease token (Spec.Lease).
+//	         Logged events carry the trainer's output in chunks of at most 64 KiB of
+//	         lines, while the run goes (every logFlushEvery) and before its Exited.
 //	         Nats-Msg-Id <study>/<inc>/<id>/<attempt>/<delivery>/<seq>/<sender> (of its last event)
 //	         consumer scheduler-<study>-<inc>: durable pull, acked after the store commit;
 //	         acked events are purged in bulk by the study's Dispatcher
 //	stop     core subject automl.control.<study>.<inc>.<id>, payload the attempt's
 //	         trial.Key, signed as jobs are: the worker running that attempt cancels
 //	         its trainer
-//	requests core subject automl.requests.<study> (request-reply): automl stop asks
-//	         the study's scheduler to stop trials or the study (ServeStops, RequestStop)
+//	requests core subject automl.requests.<study> (request-reply): automl stop, budget,
+//	         enqueue and retry ask the study's scheduler (ServeControl, RequestControl)
 //	owners   KV bucket AUTOML_OWNERS, key <study>: the incarnation, host, pid and files
 //	         of the scheduler that owns the study, with a TTL lease it renews; the
 //	         revision is the fencing token (Claim)

@@ -139,11 +139,14 @@ func (d *Dispatcher) inbound(msg jetstream.Msg) ([]scheduler.Inbound, error) {
 	}
 	for i := range evs {
 		ev := &evs[i]
-		if ev.Key.Study != d.study || ev.Key.Incarnation != d.inc || ev.Kind < trial.Started || ev.Kind > trial.Exited {
+		if ev.Key.Study != d.study || ev.Key.Incarnation != d.inc || ev.Kind < trial.Started || ev.Kind > trial.Logged {
 			return nil, fmt.Errorf("event %v kind %v does not belong to study %q, incarnation %s", ev.Key, ev.Kind, d.study, d.inc)
 		}
 		if ev.Kind == trial.Exited && ev.Result == nil {
 			return nil, fmt.Errorf("exited event %v without a result", ev.Key)
+		}
+		if ev.Kind == trial.Logged && ev.Log == nil {
+			return nil, fmt.Errorf("logged event %v without lines", ev.Key)
 		}
 	}
 	if err := d.authentic(msg.Subject(), evs); err != nil {

@@ -134,7 +134,7 @@ func TestFleetConfigLeastPrivilege(t *testing.T) {
 			return wjs.DeleteConsumer(ctx, natsbus.TrialsStream, natsbus.WorkerConsumer(trial.DefaultPool))
 		}},
 		{"stop the study", "automl.requests.s1", func(ctx context.Context) error {
-			_, err := natsbus.RequestStop(ctx, worker, study, nil, "")
+			_, err := natsbus.RequestControl(ctx, worker, study, []byte(`{"op":"stop"}`))
 			return err
 		}},
 	}

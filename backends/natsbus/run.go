@@ -50,6 +50,8 @@ type run struct {
 	held      *trial.Event
 	heldTimer *time.Timer
 	started   *sent
+	// logs sends the trial's log (logship.go).
+	logs *logShipper
 }
 
 func (r *run) stop() {
@@ -156,7 +158,9 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 	w.register(r)
 	defer w.unregister(r)
 	lease := w.keepLease(log, msg)
+	r.shipLogs(log)
 	res := r.execute(runCtx, log)
+	lines := r.logs.finish()
 	started := r.takeStarted()
 
 	if ctx.Err() != nil && !r.isStopped() {
@@ -167,9 +171,14 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 	}
 	ev := r.event(trial.Exited)
 	ev.Result = &res
+	var lead []*trial.Event
+	if started != nil {
+		lead = append(lead, started)
+	}
+	lead = append(lead, lines...)
 	// The lease is kept while the result is stored: storing may take
 	// retries, and the job must not go to another worker meanwhile.
-	err = w.storeResult(ctx, log, r.started, started, ev)
+	err = w.storeResult(ctx, log, r.started, lead, ev)
 	lapsed := lease.stop()
 	if err != nil {
 		log.Error("job handed back: cannot store its result", "err", err)
@@ -195,7 +204,8 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 const storeRetryFor = 2 * time.Minute
 
 // storeResult stores a run's events: its Started event (already sent as
-// pending, or first, held back, to go with ev) and its Exited event ev. The
+// pending, or held back, first in lead), the last lines of its log (lead)
+// and its Exited event ev, in as few messages as fit (packEvents). The
 // result is in hand, so a store that fails (the events stream without a
 // leader for a few seconds while a cluster node dies, say) is retried with
 // backoff until it works, the worker stops, or storeRetryFor passes.
@@ -203,24 +213,27 @@ const storeRetryFor = 2 * time.Minute
 // into the same outage, each run a delivery, until MaxDeliver failed a
 // trial that had succeeded. Retried publishes carry the same message ids,
 // so the stream keeps one copy.
-func (w *Worker) storeResult(ctx context.Context, log *slog.Logger, pending *sent, first, ev *trial.Event) error {
-	err := w.confirm(ctx, pending)
-	var startMsg *nats.Msg // the Started message still to store
-	if err != nil {
-		startMsg = pending.f.Msg()
+func (w *Worker) storeResult(ctx context.Context, log *slog.Logger, pending *sent, lead []*trial.Event, ev *trial.Event) error {
+	var msgs []*nats.Msg // what is still to store, in order
+	if err := w.confirm(ctx, pending); err != nil {
+		msgs = append(msgs, pending.f.Msg())
 	}
+	packed, err := w.packEvents(append(lead, ev))
+	if err != nil {
+		return err
+	}
+	msgs = append(msgs, packed...)
 	deadline := time.Now().Add(storeRetryFor)
 	wait := 100 * time.Millisecond
 	for {
-		if startMsg != nil {
-			if err = w.publishMsg(ctx, startMsg); err == nil {
-				startMsg = nil
+		for len(msgs) > 0 {
+			if err = w.publishMsg(ctx, msgs[0]); err != nil {
+				break
 			}
+			msgs = msgs[1:]
 		}
-		if startMsg == nil {
-			if err = w.publish(ctx, first, ev); err == nil {
-				return nil
-			}
+		if len(msgs) == 0 {
+			return nil
 		}
 		if ctx.Err() != nil || time.Now().After(deadline) {
 			return err

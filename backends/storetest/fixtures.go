@@ -15,8 +15,8 @@ var t0 = time.Date(2026, 11, 28, 21, 50, 0, 0, time.UTC)
 
 // StudyConfig returns a study record named name with the given direction.
 func StudyConfig(name, direction string) *scheduler.Study {
-	dir, err := trial.ParseDirection(direction)
-	if err != nil {
+	var dir trial.Direction
+	if err := dir.UnmarshalText([]byte(direction)); err != nil {
 		panic("storetest: " + err.Error())
 	}
 	return &scheduler.Study{

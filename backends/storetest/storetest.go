@@ -1,7 +1,9 @@
 // Package storetest is the conformance suite every scheduler.Store passes:
 // what a commit writes comes back exactly, upserts, ordering of trials and
 // reports, atomicity of a failed commit, independence of studies, the
-// study listing, concurrent readers during commits, and Close. A store's
+// study listing, concurrent readers during commits, trainer logs (kept
+// per attempt up to their limit, read whole, by tail or from a position),
+// and Close. A store's
 // test calls Run with a function that opens a fresh, empty store.
 package storetest
 
@@ -31,6 +33,7 @@ func Run(t *testing.T, open Open) {
 	}{
 		{"UnknownStudy", testUnknownStudy},
 		{"RoundTrip", testRoundTrip},
+		{"GoalsRoundTrip", testGoalsRoundTrip},
 		{"Upserts", testUpserts},
 		{"NoAliasing", testNoAliasing},
 		{"EmptyChange", testEmptyChange},
@@ -40,6 +43,7 @@ func Run(t *testing.T, open Open) {
 		{"Independent", testIndependent},
 		{"Studies", testStudies},
 		{"ConcurrentReaders", testConcurrentReaders},
+		{"Logs", testLogs},
 		{"Close", testClose},
 	}
 	for _, tc := range tests {

@@ -120,7 +120,8 @@ func allowed(from, to, fromPath, toPath string) bool {
 		return may("search", "trial")
 	case "scheduler":
 		return may("search", "trial", "spacefile")
-	case "report":
+	case "report", "control":
+		// the read side, and users' changes to a study (budget, enqueue, retry)
 		return may("search", "trial", "spacefile", "scheduler")
 	case "warmstart":
 		// results from elsewhere read for a study: no store of its own

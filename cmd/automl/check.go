@@ -123,7 +123,7 @@ func printCheck(w io.Writer, res *bolt.CheckResult, backup string, saved time.Ti
 				fmt.Fprintf(w, "    ... and %d more\n", n)
 			}
 		}
-		fmt.Fprintf(w, "  records: %d studies, %d trials, %d reports checked", res.Studies, res.Trials, res.Reports)
+		fmt.Fprintf(w, "  records: %d studies, %d trials, %d reports, %d log records checked", res.Studies, res.Trials, res.Reports, res.Logs)
 		if res.DamagedCount == 0 {
 			fmt.Fprintln(w, "; every checksum matches and every record decodes")
 		} else {
@@ -162,6 +162,8 @@ func damageText(d bolt.Damage) string {
 	switch {
 	case d.Trial != nil && d.Step != nil:
 		where = fmt.Sprintf("study %q trial %d report at step %v", d.Study, *d.Trial, *d.Step)
+	case d.Trial != nil && d.Record == "log":
+		where = fmt.Sprintf("study %q trial %d log", d.Study, *d.Trial)
 	case d.Trial != nil:
 		where = fmt.Sprintf("study %q trial %d", d.Study, *d.Trial)
 	}

@@ -74,7 +74,7 @@ func completionExamples(c *cobra.Command) {
 func completions(root *cobra.Command) {
 	for _, c := range root.Commands() {
 		switch c.Name() {
-		case "trials", "report", "stop":
+		case "trials", "report", "stop", "logs":
 			c.ValidArgsFunction = completeStudy
 		case "search", "validate":
 			_ = c.MarkFlagFilename("space", "yaml", "yml")

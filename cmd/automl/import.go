@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"automl/scheduler"
+	"automl/control"
 	"automl/spacefile"
 	"automl/warmstart"
 )
@@ -106,7 +106,14 @@ func runImport(cmd *cobra.Command, f *importFlags, study string) error {
 	if err != nil {
 		return err
 	}
-	res, err := scheduler.Import(ctx, store, study, recs, time.Now())
+	line := "automl import " + study
+	for _, spec := range f.from {
+		line += " --from " + spec
+	}
+	if f.strict {
+		line += " --strict"
+	}
+	res, err := control.Import(ctx, store, study, recs, control.Request{Op: "import", By: whoami(), Command: line}, time.Now())
 	if err != nil {
 		return err
 	}

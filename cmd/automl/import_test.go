@@ -29,15 +29,6 @@ parameters:
 	}
 }
 
-func mustRun(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	out, errOut, code := automl(t, dir, args...)
-	if code != 0 {
-		t.Fatalf("automl %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out, errOut)
-	}
-	return out
-}
-
 // countState counts a study's trials by state (automl trials --json).
 func countState(t *testing.T, dir, db, study string) map[string]int {
 	t.Helper()
@@ -67,11 +58,11 @@ func TestImportIntoAStoppedStudy(t *testing.T) {
 	braninStudy(t, dir, "new.yaml", "new", "tpe", 3, "")
 	mustRun(t, dir, "search", "-space", "new.yaml", "--workers", "1", "-q")
 
-	out := mustRun(t, dir, "import", "new", "--from", "old.db")
+	out, _ := mustRun(t, dir, "import", "new", "--from", "old.db")
 	if !strings.Contains(out, "study new: imported 12 result(s) as trials 3-14 (state imported") || !strings.Contains(out, "old.db: 12 result(s) fit the study") {
 		t.Fatalf("import from the study file:\n%s", out)
 	}
-	out = mustRun(t, dir, "import", "new", "--from", "old.csv", "--from", "old.json", "--json")
+	out, _ = mustRun(t, dir, "import", "new", "--from", "old.csv", "--from", "old.json", "--json")
 	var rep struct {
 		Imported int   `json:"imported"`
 		IDs      []int `json:"ids"`
@@ -84,7 +75,7 @@ func TestImportIntoAStoppedStudy(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Imported != 24 || len(rep.IDs) != 24 || rep.IDs[0] != 15 || len(rep.Sources) != 2 || rep.Sources[0].Fit != 12 || rep.Sources[1].Fit != 12 {
 		t.Fatalf("import --json (%v):\n%s", err, out)
 	}
-	out = mustRun(t, dir, "import", "new", "--from", "old.csv")
+	out, _ = mustRun(t, dir, "import", "new", "--from", "old.csv")
 	if !strings.Contains(out, "study new: imported nothing new") || !strings.Contains(out, "12 result(s) were imported before, left out") {
 		t.Fatalf("the same CSV again:\n%s", out)
 	}
@@ -96,7 +87,7 @@ func TestImportIntoAStoppedStudy(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, "2 result(s) do not fit the study (strict)") || !strings.Contains(errOut, `hand.csv:3: outside the space: parameter "x0": 11 is not one of its values (float from -5 to 10)`) {
 		t.Fatalf("--strict: exit %d\n%s", code, errOut)
 	}
-	out = mustRun(t, dir, "import", "new", "--from", "hand.csv")
+	out, _ = mustRun(t, dir, "import", "new", "--from", "hand.csv")
 	for _, want := range []string{"imported 1 result(s) as trials 39", "hand.csv: skipped 2 that do not fit the study: 1 outside the space (hand.csv:3: ", `1 missing a parameter (hand.csv:4: parameter "x1" is missing, and the space gives it no default)`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("hand-written CSV: output lacks %q:\n%s", want, out)
@@ -106,17 +97,25 @@ func TestImportIntoAStoppedStudy(t *testing.T) {
 		t.Fatalf("after the imports: %v", c)
 	}
 	// Listed apart, last, with where they came from.
-	out = mustRun(t, dir, "report", "new", "--format", "csv")
+	out, _ = mustRun(t, dir, "report", "new", "--format", "csv")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 41 || !strings.Contains(lines[3], ",completed,") || !strings.Contains(lines[4], ",imported,") || !strings.Contains(lines[4], "from "+filepath.Join(dir, "")) {
 		t.Fatalf("report csv: imported results not after the study's own:\n%s", out)
 	}
-	out = mustRun(t, dir, "studies")
+	// Each import is in the study's history (the one that added nothing
+	// is not); a budget is checked against the study's own 3 trials.
+	out, _ = mustRun(t, dir, "history", "new")
+	if strings.Count(out, "import: ") != 3 || !strings.Contains(out, "import: 12 result(s) from "+filepath.Join(dir, "old.db:old")) ||
+		!strings.Contains(out, "automl import new --from old.csv --from old.json") || !strings.Contains(out, "import: 1 result(s) from "+filepath.Join(dir, "hand.csv")) {
+		t.Fatalf("history:\n%s", out)
+	}
+	mustRun(t, dir, "budget", "new", "--trials", "3")
+	out, _ = mustRun(t, dir, "studies")
 	if !strings.Contains(out, "3/3 done, 37 imported") {
 		t.Fatalf("studies:\n%s", out)
 	}
 	// The study continues with its own budget: 3 more trials of its own.
-	out = mustRun(t, dir, "search", "-space", "new.yaml", "--trials", "6", "--workers", "1", "--top", "0")
+	out, _ = mustRun(t, dir, "search", "-space", "new.yaml", "--trials", "6", "--workers", "1", "--top", "0")
 	if !strings.Contains(out, "trials: 6/6 done, 37 imported") {
 		t.Fatalf("continued study:\n%s", out)
 	}
@@ -179,7 +178,7 @@ func TestImportRefusedWhileTheStudyRuns(t *testing.T) {
 			if code := p.wait(t, time.Minute); code != 130 {
 				t.Fatalf("search exited %d after SIGINT, want 130", code)
 			}
-			out := mustRun(t, dir, "import", "slow", "--from", "old.db")
+			out, _ := mustRun(t, dir, "import", "slow", "--from", "old.db")
 			if !strings.Contains(out, "imported 8 result(s)") {
 				t.Fatalf("import once stopped:\n%s", out)
 			}
@@ -249,7 +248,7 @@ func TestWarmStartInTheSpaceFile(t *testing.T) {
 	if err := os.Rename(filepath.Join(dir, "runs/old.db"), filepath.Join(dir, "runs/moved.db")); err != nil {
 		t.Fatal(err)
 	}
-	out = mustRun(t, dir, "search", "-space", "exp/warm.yaml", "--db", "embedded-warm.db", "--workers", "1", "--trials", "6", "--top", "0")
+	out, _ = mustRun(t, dir, "search", "-space", "exp/warm.yaml", "--db", "embedded-warm.db", "--workers", "1", "--trials", "6", "--top", "0")
 	if !strings.Contains(out, "trials: 6/6 done, 40 imported") {
 		t.Fatalf("continued without the source:\n%s", out)
 	}
@@ -260,7 +259,7 @@ func TestWarmStartInTheSpaceFile(t *testing.T) {
 // Branin's domain.
 func firstOwnDistance(t *testing.T, dir, db string) float64 {
 	t.Helper()
-	out := mustRun(t, dir, "report", "warm", "--db", db, "--format", "json", "--columns", "trial,state,value,x0,x1")
+	out, _ := mustRun(t, dir, "report", "warm", "--db", db, "--format", "json", "--columns", "trial,state,value,x0,x1")
 	var doc struct {
 		Trials []struct {
 			Trial  int
@@ -298,7 +297,7 @@ func firstOwnDistanceTo(p [2]float64, pts [][2]float64) float64 {
 // bestImported are the three best results of the old study.
 func bestImported(t *testing.T, dir string) [][2]float64 {
 	t.Helper()
-	out := mustRun(t, dir, "report", "warm", "--db", "embedded-warm.db", "--format", "json", "--columns", "state,x0,x1")
+	out, _ := mustRun(t, dir, "report", "warm", "--db", "embedded-warm.db", "--format", "json", "--columns", "state,x0,x1")
 	var doc struct {
 		Trials []struct {
 			State  string

@@ -24,7 +24,7 @@ func TestLimitsAreClearErrors(t *testing.T) {
 		{append(search, "--parallel", "1000000"), "--parallel must be at most 4096 (trials queued or running at once, a fleet's slots), got 1000000"},
 		{append(search, "--workers", "100000"), "--workers must be at most 1024 (each slot is a trainer process of this machine), got 100000"},
 		{append(search, "--trials", "10000000000"), "--trials must be at most 1000000000 (a billion), got 10000000000"},
-		{append(search, "--timeout", "10000h"), "--timeout must be at most 8760h (a year), got 10000h0m0s"},
+		{append(search, "--timeout", "10000h"), "--timeout must be at most 8760h (a year), got 10000h"},
 		{append(search, "--timeout-grace", "48h"), "--timeout-grace must be at most 24h (a day), got 48h0m0s"},
 		{append(search, "--timeout-grace", "-1s"), "--timeout-grace must be >= 0, got -1s"},
 		{append(search, "--ack-wait", "48h"), "--ack-wait must be at most 24h (a day), got 48h0m0s"},

@@ -98,8 +98,9 @@ func TestExitStatusTellsTheTruth(t *testing.T) {
 			"parameters:\n  x: {type: float, low: 0, high: 1}\n", trials)
 	}
 	space := filepath.Join(dir, "space.yaml")
-	// Two trials, fewer than fail_fast's 3 and max_failed's 5.
-	writeFile(t, space, failing(2))
+	// Two trials, fewer than fail_fast's 3 and max_failed's 5, failed ones
+	// counted against the budget (else others would take their place).
+	writeFile(t, space, strings.Replace(failing(2), "budget: {trials: 2}", "budget: {trials: 2, count_failed: true}", 1))
 	out, errOut, code := automl(t, dir, "search", "-space", space, "--db", "two.db", "--workers", "1")
 	want := "study failing failed: 0 of 2 trials completed (2 failed): exec: sh exited with status 1: ModuleNotFoundError: No module named torch"
 	if code != exitError || !strings.Contains(errOut, want) {
@@ -138,7 +139,7 @@ func TestExitStatusTellsTheTruth(t *testing.T) {
 	}
 	writeFile(t, space, strings.Replace(string(quick), "high: 15", "high: 14", 1))
 	out, errOut, code = automl(t, dir, "search", "-space", space, "--db", "q.db", "--trials", "3", "-q")
-	want = `study "quickstart" in q.db was created with another space file (parameter "x1" changed); to continue it, run the space file it was created with`
+	want = "study \"quickstart\" in q.db ran with another version of its space file; the changes in " + space + ":\n  x1: high 15 → 14 (narrowed)\nto apply them, run again with --allow-space-change"
 	if code != exitUsage || !strings.Contains(errOut, want) {
 		t.Errorf("changed space: exit %d, want %d with %q\nstdout:\n%s\nstderr:\n%s", code, exitUsage, want, out, errOut)
 	}

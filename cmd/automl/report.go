@@ -44,12 +44,23 @@ history, importance, parallel, curves, timeline, or slice (with --param).
 
 --sort orders rows by columns (prefix - for descending), e.g. -duration or
 state,value; --top keeps the first K rows after sorting; --columns keeps and
-orders columns (md, csv, json and the HTML leaderboard).`,
+orders columns (md, csv, json and the HTML leaderboard), or with + on every
+name adds them to the format's own.
+
+Columns: rank, trial, state, the objective, each parameter, every other
+metric the trials reported (its final value, e.g. test_accuracy), resource
+(rung in a multi-fidelity study, space_version once the space was edited),
+duration, attempts, worker, created, started, finished and note. md shows
+people's forms (3.2s); csv and json are for programs: duration is
+duration_s (plain seconds), times are RFC 3339 in UTC, numbers keep every
+digit. Without --columns, csv has every column, the HTML leaderboard all
+but the times, and md leaves out the other metrics too.`,
 		Example: `  automl report quickstart
   automl report quickstart --format html -o report.html
   automl report quickstart --format csv -o leaderboard.csv
   automl report quickstart --format json --top 10 --columns trial,value,x0,x1
   automl report quickstart --sort -duration --top 5
+  automl report mlp --columns +test_accuracy --sort -test_accuracy
   automl report quickstart --plot history -o history.png
   automl report quickstart --plot slice --param x0 --format svg -o x0.svg`,
 		Args: cobra.ExactArgs(1),
@@ -152,9 +163,12 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 			}
 			return f.plot + " plot", err
 		}
-		view := report.View{Sort: f.sort, Top: f.top, Columns: splitList(f.columns)}
-		if err := checkColumns(d.Study, d.Rows, view); err != nil {
+		view, err := htmlView(d.Study, d.Rows, f)
+		if err != nil {
 			return "", err
+		}
+		if f.db != defaultDB {
+			view.DB = f.db // for the automl logs commands the page shows
 		}
 		return fmt.Sprintf("%d trials", len(d.Rows)), report.WriteHTML(w, d, view, time.Now())
 	}
@@ -182,16 +196,15 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 		if len(names) == 0 {
 			return fmt.Sprintf("%d trials", len(rows)), report.WriteJSON(w, study2, rows)
 		}
-		err := report.WriteJSONColumns(w, study2, rows, names)
-		if errors.Is(err, report.ErrUnknownColumn) {
+		if _, err := report.SelectColumns(report.Columns(study2, rows), names, "json"); err != nil {
 			return "", usageError{fmt.Errorf("--columns: %w", err)}
 		}
-		if err != nil {
+		if err := report.WriteJSONColumns(w, study2, rows, names); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("%d trials", len(rows)), nil
 	}
-	cols, err := report.SelectColumns(report.Columns(study2, rows), names)
+	cols, err := report.SelectColumns(report.Columns(study2, rows), names, f.format)
 	if err != nil {
 		return "", usageError{fmt.Errorf("--columns: %w", err)}
 	}
@@ -202,22 +215,39 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 	if err := report.WriteMarkdown(w, cols, rows); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%d trials", len(rows)), report.WriteReasons(w, all, true)
+	if err := report.WriteReasons(w, all, true); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d trials", len(rows)), report.WriteVersionsMarkdown(w, report.Versions(study2))
 }
 
-// checkColumns rejects an unknown --sort or --columns name for the HTML
-// page as the tables do (the page itself would ignore it).
-func checkColumns(st *scheduler.Study, rows []report.Row, v report.View) error {
-	if v.Sort != "" {
-		probe := append([]report.Row(nil), rows[:min(len(rows), 1)]...)
-		if err := report.SortRows(st, probe, v.Sort); err != nil {
-			return usageError{fmt.Errorf("--sort: %w", err)}
+// htmlView is how the page's leaderboard starts: --sort and --columns
+// checked as the tables check them (the page itself would ignore a name it
+// lacks), each column by the name the page knows it by (duration for
+// duration_s).
+func htmlView(st *scheduler.Study, rows []report.Row, f reportFlags) (report.View, error) {
+	v := report.View{Top: f.top}
+	cols := report.Columns(st, rows)
+	var keys []string
+	for _, k := range splitList(f.sort) {
+		desc := strings.HasPrefix(k, "-")
+		c, err := report.FindColumn(cols, strings.TrimLeft(k, "+-"))
+		if err != nil {
+			return v, usageError{fmt.Errorf("--sort: %w", err)}
+		}
+		keys = append(keys, map[bool]string{true: "-"}[desc]+c.Name)
+	}
+	v.Sort = strings.Join(keys, ",")
+	if names := splitList(f.columns); len(names) > 0 {
+		sel, err := report.SelectColumns(cols, names, "html")
+		if err != nil {
+			return v, usageError{fmt.Errorf("--columns: %w", err)}
+		}
+		for _, c := range sel {
+			v.Columns = append(v.Columns, c.Name)
 		}
 	}
-	if _, err := report.SelectColumns(report.Columns(st, rows), v.Columns); err != nil {
-		return usageError{fmt.Errorf("--columns: %w", err)}
-	}
-	return nil
+	return v, nil
 }
 
 // loadReport reads a study with its learning curves and builds its views.
@@ -288,7 +318,7 @@ func splitList(s string) []string {
 	return out
 }
 
-// printTable prints rows for a terminal.
+// printTable prints rows for a terminal, in their forms for people.
 func printTable(w io.Writer, cols []report.Column, rows []report.Row) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	names := make([]string, len(cols))

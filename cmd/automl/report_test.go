@@ -63,7 +63,7 @@ func TestReportTablesSortTopColumns(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil || len(recs) != 6 || strings.Join(recs[0], ",") != "trial,duration,state" {
+	if err != nil || len(recs) != 6 || strings.Join(recs[0], ",") != "trial,duration_s,state" {
 		t.Fatalf("csv %v %v:\n%s", recs, err, out)
 	}
 	// Durations descend (compared as durations, via JSON seconds below).
@@ -71,7 +71,7 @@ func TestReportTablesSortTopColumns(t *testing.T) {
 	var doc struct {
 		Trials []struct {
 			Trial    int
-			Duration float64
+			Duration float64 `json:"duration_s"`
 		}
 	}
 	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || len(doc.Trials) != 5 {

@@ -15,7 +15,10 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"automl/backends/bolt"
 	"automl/backends/natsbus"
+	"automl/control"
+	"automl/internal/words"
 	"automl/plugins"
 	"automl/report"
 	"automl/scheduler"
@@ -27,13 +30,15 @@ import (
 type searchFlags struct {
 	space   string
 	db      string
-	trials  int
+	trials  budgetArg // N or +N
 	workers int
 	seed    int64
-	timeout time.Duration
+	timeout budgetArg // D or +D
 	retries int
-	// override holds the budget flags given on the command line.
+	// override holds the budget flags given on the command line; budget
+	// the trial budget and timeout, set or raised.
 	override   spacefile.Budget
+	budget     control.Flags
 	maxFailed  int
 	failFast   int
 	top        int
@@ -54,6 +59,7 @@ type searchFlags struct {
 	replicas    int
 	store       storeFlags
 	grace       time.Duration
+	allowEdit   bool
 }
 
 // remote reports whether workers of other processes can join the study.
@@ -72,8 +78,24 @@ slots in this process (--workers, default: the number of CPUs) and the
 study file automl.db. Every trial and intermediate metric is recorded there.
 
 Running the same command again on an existing study continues it: trials
-that were running when it stopped run again, completed ones never do, and
---trials N raises the budget.
+that were running when it stopped run again, completed ones never do.
+--trials N sets the trial budget and --trials +N adds N to it (never below
+the trials the study already has); --timeout D and +D alike. The budget
+stored with the study follows the last such change (or automl budget): a
+continued study keeps it, and takes the space file's value only when the
+file changed it since the study last ran; the log says which applies and
+why. Failed trials do not count against the trial budget (others take
+their place) unless the space file says budget.count_failed: true.
+
+An edited space file (a bound widened or narrowed, choices added or
+removed, a parameter added with a default: for the earlier trials or
+removed, log or step changed) is shown change by change and refused; run
+again with --allow-space-change to apply it. The earlier trials stay as
+they were; new trials come from the new space, and model-based algorithms
+learn from every earlier trial that fits it (it says how many). A
+parameter's type, the objective, the algorithm and the trainer cannot
+change within a study. A running study is edited by stopping it (automl
+stop STUDY) and running the edited file.
 
 The embedded server may use --nats-storage of disk in <db>.nats (default
 256MiB, or half the disk's free space when less). When the disk fills, the
@@ -85,6 +107,13 @@ every record's checksum); a damaged one is refused, never used or
 overwritten, and automl check lists what is damaged. While the study runs
 a checked copy is kept at <db>.backup, remade after --backup-every commits
 or --backup-interval of time and at the end; restore it with cp.
+
+--timeout (or budget.timeout) is wall time, summed over the runs of the
+study: when it is reached no trial starts, running trials may finish for
+up to --timeout-grace, then they are stopped and queued again; the study
+ends done. Continued with a larger --timeout, those trials run again (from
+their checkpoints where the trainer keeps them); with the same, it runs
+nothing.
 
 SIGINT (Ctrl-C) or SIGTERM once stops dispatching and lets running trials
 finish for up to --timeout-grace; then, or at a second signal, they are
@@ -126,12 +155,21 @@ result could not be stored) is re-run up to --max-lost times.
 		Example: `  automl search -space examples/quickstart/space.yaml
   automl search -space space.yaml --trials 200 --workers 8 --seed 42
   automl search -space space.yaml --db runs/exp1.db --timeout 2h
+  automl search -space edited.yaml --allow-space-change --trials 300
   automl search -space space.yaml --listen 0.0.0.0:4222 --workers 0 --parallel 16
   automl search -space space.yaml --nats nats://nats.internal:4222 --user scheduler --parallel 64`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.seedSet = cmd.Flags().Changed("seed")
 			f.override = f.budgetOverride(cmd)
+			var err error
+			if f.budget.Trials, err = f.trials.trials("--trials"); err != nil {
+				return err
+			}
+			if f.budget.Timeout, err = f.timeout.timeout("--timeout"); err != nil {
+				return err
+			}
+			f.budget.AddTrials, f.budget.AddTimeout, f.budget.By = f.trials.add, f.timeout.add, whoami()
 			f.nats.resolve(cmd)
 			f.fleet.db = f.db
 			if !cmd.Flags().Changed("workers") && f.nats.url != "" {
@@ -149,11 +187,11 @@ result could not be stored) is re-run up to --max-lost times.
 	fl := cmd.Flags()
 	fl.StringVar(&f.space, "space", "", "the space file (required)")
 	addDBFlag(cmd, &f.db)
-	fl.IntVar(&f.trials, "trials", 0, "trial budget (overrides the space file's; raises it on a resumed study)")
+	fl.Var(&f.trials, "trials", "trial budget: N sets it, +N adds N (overrides the space file's)")
 	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process, one per CPU (with --nats: 0 unless given)")
 	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once, at most 4096 (default: --workers; 32 with --nats or --listen)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed (overrides the space file's; default: chosen and recorded)")
-	fl.DurationVar(&f.timeout, "timeout", 0, "wall-time budget, e.g. 30m (overrides the space file's)")
+	fl.Var(&f.timeout, "timeout", "wall-time budget of the study, e.g. 30m, or +30m to add 30 minutes (overrides the space file's): then no new trials, and running ones are stopped after --timeout-grace")
 	fl.IntVar(&f.retries, "retries", 0, "times a trial whose code failed is run again (overrides the space file's budget.retries)")
 	fl.IntVar(&f.maxLost, "max-lost", 5, "times a run a worker reports lost is run again, not counted as failures (overrides budget.max_lost)")
 	fl.IntVar(&f.maxFailed, "max-failed", 0, "end the study after this many failed trials (default: 10% of the budget, at least 5; overrides budget.max_failed)")
@@ -171,7 +209,8 @@ result could not be stored) is re-run up to --max-lost times.
 	fl.DurationVar(&f.ackWait, "ack-wait", 0, "job lease: a silent worker's trials go elsewhere after it (default: the pool's, 60s when new)")
 	fl.IntVar(&f.maxDeliver, "max-deliver", 0, "times a job is handed out before its trial fails (default: the pool's, 10 when new)")
 	fl.IntVar(&f.replicas, "replicas", 1, "stream replicas when creating them (3 on a JetStream cluster)")
-	fl.DurationVar(&f.grace, "timeout-grace", 30*time.Second, "after SIGINT or SIGTERM, how long running trials may take to finish before they are stopped (0: stop them at once)")
+	fl.BoolVar(&f.allowEdit, "allow-space-change", false, "continue an existing study with an edited space file (bounds, choices, parameters added with a default: or removed); without it the changes are shown and refused")
+	fl.DurationVar(&f.grace, "timeout-grace", 30*time.Second, "once --timeout is reached, or after SIGINT or SIGTERM, how long running trials may take to finish before they are stopped (0: stop them at once)")
 	addStoreFlags(cmd, &f.store)
 	_ = cmd.MarkFlagRequired("space")
 	return cmd
@@ -193,14 +232,6 @@ func (f *searchFlags) flagsOK() error {
 		return usagef("--parallel must be at most %d (trials queued or running at once, a fleet's slots), got %d", scheduler.MaxSlots, f.parallel)
 	case f.maxLost < 0 || f.maxDeliver < 0 || f.ackWait < 0 || f.replicas < 1:
 		return usagef("--max-lost, --max-deliver and --ack-wait must be >= 0, --replicas >= 1")
-	case f.trials < 0:
-		return usagef("--trials must be >= 0, got %d", f.trials)
-	case f.trials > spacefile.MaxTrials:
-		return usagef("--trials must be at most %d (a billion), got %d", spacefile.MaxTrials, f.trials)
-	case f.timeout < 0:
-		return usagef("--timeout must be >= 0, got %s", f.timeout)
-	case f.timeout > spacefile.MaxTimeout:
-		return usagef("--timeout must be at most %dh (a year), got %s", int(spacefile.MaxTimeout.Hours()), f.timeout)
 	case f.seed < 0:
 		return usagef("--seed must be >= 0, got %d", f.seed)
 	case f.retries < 0 || f.maxFailed < 0 || f.failFast < 0:
@@ -259,6 +290,12 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 
 	store, err := openStore(f.db, f.store.options(log))
 	if err != nil {
+		var inUse *bolt.InUseError
+		if errors.As(err, &inUse) {
+			// The study (or another of the file) runs: its scheduler holds
+			// the file, and an edited space is applied as a study starts.
+			return usagef("%v; to run study %s with %s (an edited space included), stop it first (automl stop %s%s) and run this command again", err, space.Study, f.space, space.Study, dbArg(f.db))
+		}
 		return err
 	}
 	defer store.Close()
@@ -296,7 +333,18 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	cfg := scheduler.Config{
 		File: space, Store: store, StoreFile: f.db, Dispatcher: disp, Slots: slots,
 		Queue:    scheduler.DefaultQueue(space, slots),
-		Override: f.override, Log: log, Ready: startWorkers, Imports: imports,
+		Override: f.override, Log: log, Ready: startWorkers, TimeoutGrace: f.grace,
+		Imports: imports, AllowSpaceChange: f.allowEdit,
+		Settle: func(st *scheduler.Study, recs []trial.Record, created bool) error {
+			note, err := control.Settle(st, recs, created, space, f.budget, time.Now())
+			if note != "" {
+				log.Info(note)
+			}
+			return err
+		},
+	}
+	if !f.quiet {
+		cfg.SpaceEdited = func(e scheduler.SpaceEdit) { fmt.Fprint(con, spaceEditText(e)) }
 	}
 	if f.seedSet {
 		seed := uint64(f.seed)
@@ -310,12 +358,12 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	if err != nil {
 		return err
 	}
-	// automl stop reaches the scheduler through NATS.
-	stops, err := natsbus.ServeStops(bus.nc, space.Study, s, log)
+	// automl stop, budget, enqueue and retry reach the scheduler through NATS.
+	requests, err := natsbus.ServeControl(bus.nc, space.Study, func(ctx context.Context, req []byte) []byte { return control.Serve(ctx, s, req) }, log)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = stops.Unsubscribe() }()
+	defer func() { _ = requests.Unsubscribe() }()
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -335,8 +383,8 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	if !f.quiet && last.Study != "" {
 		con.progress(last, true) // one last line with the final counts
 	}
-	if errors.Is(runErr, scheduler.ErrCannotResume) {
-		return usageError{runErr} // another space file or seed: the user's to change
+	if errors.Is(runErr, scheduler.ErrCannotResume) || errors.Is(runErr, control.ErrBadRequest) {
+		return usageError{runErr} // another space file or seed, an edit not allowed, a budget below what is done: the user's to change
 	}
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return runErr
@@ -370,6 +418,13 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	return nil
 }
 
+// spaceEditText says what an edit of the study's space changed, a line
+// each, and what the search learns from.
+func spaceEditText(e scheduler.SpaceEdit) string {
+	return fmt.Sprintf("study %s: its space changed (version %d, from trial %d):\n  %s\n%s\n",
+		e.Study, e.Version, e.FirstTrial, strings.Join(e.Changes, "\n  "), e.Learning)
+}
+
 // nextStep is the line that ends a successful study: where to look at it.
 // It names the binary as it was typed when that was a relative path (the
 // README's ./automl), so the line runs as it stands.
@@ -385,7 +440,7 @@ func nextStep(study, db string) string {
 // which replace the space file's values. --max-failed 0 means the default
 // (10% of the trial budget, at least 5), as its help says.
 func (f *searchFlags) budgetOverride(cmd *cobra.Command) spacefile.Budget {
-	o := spacefile.Budget{Trials: f.trials, Timeout: f.timeout}
+	var o spacefile.Budget
 	given := cmd.Flags().Changed
 	if given("retries") {
 		o.Retries = &f.retries
@@ -427,7 +482,11 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := printTable(w, report.Columns(st.Study, rows), rows); err != nil {
+	cols, err := report.SelectColumns(report.Columns(st.Study, rows), nil, "table")
+	if err != nil {
+		return err
+	}
+	if err := printTable(w, cols, rows); err != nil {
 		return err
 	}
 	if err := report.WriteReasons(w, all, false); err != nil {
@@ -438,6 +497,9 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 		for _, nv := range sum.Best.Params {
 			fmt.Fprintf(w, "  %s: %v\n", nv.Name, nv.Value)
 		}
+	} else if len(sum.Front) > 0 {
+		fmt.Fprintf(w, "\npareto front: %s, hypervolume %.6g (reference: the nadir of the feasible trials + 10%%); automl trials %s --pareto lists them\n",
+			words.Plural(len(sum.Front), "trial"), sum.Hypervolume, st.Study.Name)
 	}
 	return nil
 }

@@ -145,7 +145,7 @@ func TestStopperReleasedWithoutSignal(t *testing.T) {
 func TestProgressLineSaysWhatTheDrainDoes(t *testing.T) {
 	var out syncBuffer
 	hint := ""
-	c := &console{w: &out, tty: true, hint: func() string { return hint }}
+	c := &console{w: &out, tty: true, hint: func() string { return hint }, cols: func() int { return 200 }}
 	p := scheduler.Progress{Study: "s", Budget: 10, Running: 2, Draining: true}
 	c.progress(p, false)
 	if s := out.String(); !strings.Contains(s, "(finishing running trials)") || strings.Contains(s, "Ctrl-C") {

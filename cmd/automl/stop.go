@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,12 +8,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
 	"automl/backends/natsbus"
+	"automl/control"
 	"automl/scheduler"
 )
 
@@ -23,24 +22,19 @@ import (
 // machine finds it without --nats.
 const urlFile = "client-url"
 
-type stopFlags struct {
-	nats   natsFlags
-	fleet  fleetFlags
-	db     string
-	reason string
-}
-
 func newStopCmd() *cobra.Command {
-	var f stopFlags
+	var f controlFlags
+	var reason string
 	cmd := &cobra.Command{
 		Use:   "stop STUDY [TRIAL...]",
 		Short: "Stop trials of a running study, or the whole study",
 		Long: `Asks the scheduler running the study (automl search) to stop trials.
 
 With trial ids, those trials end as stopped: a running one's worker stops
-its trainer, a queued one never runs, and neither is retried. Without ids,
-the whole study stops taking new trials; running trials finish, and the
-study can be continued later with the same automl search command.
+its trainer, a queued one never runs, and neither is retried (automl retry
+reruns them). Without ids, the whole study stops taking new trials;
+running trials finish, and the study can be continued later with the same
+automl search command. The stop is an entry in the study's history.
 
 It reaches the scheduler through NATS: --nats when the study runs on one
 (or AUTOML_NATS_URL), otherwise the embedded server of the automl search
@@ -52,64 +46,48 @@ checked first, and a damaged one refused, as every command does.
   automl stop quickstart
   automl stop mlp-sweep 4 --nats nats://nats.internal:4222 --user scheduler`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runStop(cmd, &f, args) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var ids []int
+			for _, a := range args[1:] {
+				id, err := strconv.Atoi(a)
+				if err != nil || id < 0 {
+					return usagef("trial %q: want a trial id (a number, as automl trials shows)", a)
+				}
+				ids = append(ids, id)
+			}
+			what := "automl stop " + args[0]
+			if len(ids) > 0 {
+				what += " " + strings.Join(args[1:], " ")
+			}
+			if f.nats.url == "" && os.Getenv("AUTOML_NATS_URL") == "" {
+				// The study file here: a damaged one is refused, as by every
+				// command (through the running search's socket this is a ping).
+				st, err := openReader(f.db)
+				if err != nil {
+					return err
+				}
+				st.Close()
+			}
+			rep, err := f.change(cmd, args[0], control.Request{Op: "stop", IDs: ids, Reason: reason, Command: what}, false)
+			if err != nil {
+				return err
+			}
+			printStop(cmd, args[0], rep.Stop)
+			if len(rep.Stop.Unknown) > 0 {
+				return usagef("study %s has no trial %s", args[0], joinInts(rep.Stop.Unknown))
+			}
+			return nil
+		},
 	}
-	addNATSFlags(cmd, &f.nats, "NATS server URL (default: the embedded server of the automl search on --db)")
-	addDBFlag(cmd, &f.db)
-	addFleetFlag(cmd, &f.fleet)
-	cmd.Flags().StringVar(&f.reason, "reason", "", "note recorded on the stopped trials (default: stopped by the user)")
+	addControlFlags(cmd, &f)
+	_ = cmd.Flags().MarkHidden("json")
+	cmd.Flags().StringVar(&reason, "reason", "", "note recorded on the stopped trials (default: stopped by the user)")
 	return cmd
-}
-
-func runStop(cmd *cobra.Command, f *stopFlags, args []string) error {
-	f.nats.resolve(cmd)
-	study := args[0]
-	var ids []int
-	for _, a := range args[1:] {
-		id, err := strconv.Atoi(a)
-		if err != nil || id < 0 {
-			return usagef("trial %q: want a trial id (a number, as automl trials shows)", a)
-		}
-		ids = append(ids, id)
-	}
-	log := slog.New(slog.DiscardHandler)
-	var nc *nats.Conn
-	var err error
-	if f.nats.url != "" {
-		nc, err = f.nats.connect("automl-stop", log)
-	} else {
-		nc, err = f.connectEmbedded(log)
-	}
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-	defer cancel()
-	res, err := natsbus.RequestStop(ctx, nc, study, ids, f.reason)
-	if errors.Is(err, natsbus.ErrNoScheduler) {
-		return usagef("%v: nothing to stop (is automl search running it, on this NATS server?)", err)
-	}
-	if err != nil {
-		return err
-	}
-	printStop(cmd, study, res)
-	if len(res.Unknown) > 0 {
-		return usagef("study %s has no trial %s", study, joinInts(res.Unknown))
-	}
-	return nil
 }
 
 // connectEmbedded reaches the embedded server of the automl search running
 // on the study file here, as its fleet's scheduler.
-func (f *stopFlags) connectEmbedded(log *slog.Logger) (*nats.Conn, error) {
-	// The study file here: a damaged one is refused, as by every command
-	// (through the running search's socket this is a ping).
-	st, err := openReader(f.db)
-	if err != nil {
-		return nil, err
-	}
-	st.Close()
+func (f *controlFlags) connectEmbedded(log *slog.Logger) (*nats.Conn, error) {
 	b, err := os.ReadFile(filepath.Join(f.db+".nats", urlFile))
 	if err != nil {
 		return nil, usagef("no automl search is running on %s here (%v); give --nats URL for a study on a NATS server", f.db, err)
@@ -124,7 +102,7 @@ func (f *stopFlags) connectEmbedded(log *slog.Logger) (*nats.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	nc, err := natsbus.Connect(url, "automl-stop", log, opts...)
+	nc, err := natsbus.Connect(url, "automl-control", log, opts...)
 	if errors.Is(err, natsbus.ErrRefused) {
 		return nil, usageError{err}
 	}

@@ -1,6 +1,7 @@
 // Command custom-plugin is a trainer built against automl/plugins alone. It
 // "trains" over the job's span of epochs a model whose loss decays toward
-// (x-1)^2 + (y+2)^2, reports it each epoch, and stops when pruned.
+// (x-1)^2 + (y+2)^2, reports it each epoch (and logs it: automl logs), and
+// stops when pruned.
 package main
 
 import (
@@ -19,6 +20,7 @@ func train(ctx context.Context, spec plugins.Spec, rep plugins.Reporter) (plugin
 	var loss float64
 	for epoch := spec.From + 1; epoch <= epochs; epoch++ {
 		loss = (x-1)*(x-1) + (y+2)*(y+2) + math.Exp(-epoch/3)
+		plugins.Logf(rep, "epoch %v: loss %.4f", epoch, loss) // the trial's log: automl logs STUDY TRIAL
 		d, err := rep.Report(ctx, epoch, plugins.Metrics{"loss": loss})
 		if err != nil {
 			return plugins.Result{}, err

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"automl/plugins"
@@ -15,13 +16,24 @@ import (
 	"automl/search/value"
 	"automl/spacefile"
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
-type lastLoss struct{ steps int }
+type lastLoss struct {
+	steps int
+	mu    sync.Mutex
+	lines []string // the trial's log (its lines may come from the plugin's output readers)
+}
 
 func (r *lastLoss) Report(context.Context, float64, trial.Metrics) (trial.Directive, error) {
 	r.steps++
 	return trial.Continue, nil
+}
+
+func (r *lastLoss) AddLine(l triallog.Line) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, l.Text)
 }
 
 // The example builds as its README says and runs trials of its space file
@@ -58,6 +70,9 @@ func TestExampleRunsAsAPlugin(t *testing.T) {
 		want := (xy[0]-1)*(xy[0]-1) + (xy[1]+2)*(xy[1]+2)
 		if res.Outcome != trial.ExitDone || rep.steps != 6 || res.Metrics["loss"] < want || res.Metrics["loss"] > want+0.2 {
 			t.Errorf("trial %d: %+v after %d reports; want done, loss just above %v", id, res, rep.steps, want)
+		}
+		if len(rep.lines) != 6 || !strings.HasPrefix(rep.lines[5], "epoch 6: loss ") {
+			t.Errorf("trial %d logged %q; want a line per epoch", id, rep.lines)
 		}
 	}
 }

@@ -226,3 +226,24 @@ func clip(s string, n int) string {
 // Key is what tells failures alike (budget.fail_fast): the cause of a
 // failure's whole error text, with trial keys, pids and numbers masked.
 func Key(reason string) string { return Group(Of(reason)) }
+
+// Commonest is the most common cause among failures' error texts (alike
+// by Key; the first seen among equals), as Of reads the first error that
+// has it, and how many have it; n is 0 when errs is empty.
+func Commonest(errs []string) (cause string, n int) {
+	counts := map[string]int{}
+	var keys, causes []string
+	for _, e := range errs {
+		k := Key(e)
+		if counts[k] == 0 {
+			keys, causes = append(keys, k), append(causes, Of(e))
+		}
+		counts[k]++
+	}
+	for i, k := range keys {
+		if counts[k] > n {
+			cause, n = causes[i], counts[k]
+		}
+	}
+	return cause, n
+}

@@ -114,3 +114,18 @@ func TestSameCauseWhateverTheTrial(t *testing.T) {
 		})
 	}
 }
+
+// TestCommonest: failures alike by their cause (numbers masked) count
+// together; the most common wins, the first seen among equals.
+func TestCommonest(t *testing.T) {
+	if c, n := Commonest(nil); c != "" || n != 0 {
+		t.Errorf("no failures: %q, %d", c, n)
+	}
+	errs := []string{"exec: exit 1: OSError: disk full", "loss diverged to 2.5e+14", "exec: exit 1: OSError: disk full", "loss diverged to 8.8e+14"}
+	if c, n := Commonest(errs); c != Of(errs[0]) || n != 2 {
+		t.Errorf("two causes twice each: %q, %d; want the first seen, %q, 2", c, n, Of(errs[0]))
+	}
+	if c, n := Commonest(append(errs, "loss diverged to 1e+15")); c != "loss diverged to 2.5e+14" || n != 3 {
+		t.Errorf("the divergence three times: %q, %d; want it as its first error says, 3", c, n)
+	}
+}

@@ -3,8 +3,9 @@
 // file named by AUTOML_PARAMS, as the AUTOML_PARAMS_JSON variable, and as
 // {name} placeholders in its arguments; the program prints metrics as JSON
 // lines on stdout ({"step": 3, "val_loss": 0.41}); every other line it
-// prints, on stdout or stderr, is the trial's log (the last 1 MiB is kept,
-// and the last 50 lines explain a failure).
+// prints, on stdout or stderr, is the trial's log, each line with its time
+// and stream (automl logs STUDY TRIAL; the last 50 lines also explain a
+// failure).
 //
 // Config keys:
 //
@@ -45,6 +46,7 @@ import (
 	"automl/plugins/internal/proc"
 	"automl/spacefile"
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // stopGrace is how long a stopped program has, after SIGTERM to its group,
@@ -82,7 +84,8 @@ func (r *Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 	if err != nil {
 		return trial.Result{}, err
 	}
-	run := &execRun{spec: spec, rep: rep, log: &lineLog{out: r.Log}, stderr: &lineLog{}, name: cfg.Command[0]}
+	sink, _ := rep.(triallog.Sink)
+	run := &execRun{spec: spec, rep: rep, log: &lineLog{sink: sink, out: r.Log}, stderr: &lineLog{}, name: cfg.Command[0]}
 	return run.run(ctx, cmd, cfg.Timeout)
 }
 
@@ -146,6 +149,12 @@ func (r *Runner) command(cfg Config, spec trial.Spec, tmp string) (*osexec.Cmd, 
 	return cmd, nil
 }
 
+// stamped is a line of the program's stdout and when it was read.
+type stamped struct {
+	at   time.Time
+	text string
+}
+
 // execRun is one run of a program.
 type execRun struct {
 	spec   trial.Spec
@@ -194,15 +203,15 @@ func (e *execRun) run(ctx context.Context, cmd *osexec.Cmd, timeout time.Duratio
 	pgid := cmd.Process.Pid
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	lines := make(chan string, 64)
+	lines := make(chan stamped, 64)
 	go func() {
-		readLines(outR, func(s string) { lines <- s })
+		readLines(outR, func(s string) { lines <- stamped{time.Now().UTC(), s} })
 		close(lines)
 	}()
 	stderrDone := make(chan struct{})
 	go func() {
 		readLines(errR, func(s string) {
-			e.log.add(s)
+			e.log.addAt(time.Now().UTC(), triallog.Stderr, s)
 			e.stderr.add(s)
 		})
 		close(stderrDone)
@@ -235,7 +244,7 @@ func (e *execRun) run(ctx context.Context, cmd *osexec.Cmd, timeout time.Duratio
 				lines = nil
 				continue
 			}
-			if e.line(runCtx, line, stopped) {
+			if e.line(runCtx, line.at, line.text, stopped) {
 				stopping()
 			}
 		case exitErr = <-exited:
@@ -261,10 +270,10 @@ func (e *execRun) run(ctx context.Context, cmd *osexec.Cmd, timeout time.Duratio
 
 // line handles one stdout line; it returns true when the program must stop
 // (a Stop directive, a non-finite metric, a failed report).
-func (e *execRun) line(ctx context.Context, line string, stopped bool) bool {
+func (e *execRun) line(ctx context.Context, at time.Time, line string, stopped bool) bool {
 	step, hasStep, m, ok, bad := parseMetrics(line)
 	if !ok {
-		e.log.add(line)
+		e.log.addAt(at, triallog.Stdout, line)
 		if bad != "" {
 			e.badLine(line, bad)
 		}

@@ -19,6 +19,7 @@ import (
 	"automl/plugins/internal/proc"
 	"automl/search/value"
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // syncBuffer is a log sink safe for the runner's two readers.
@@ -401,5 +402,51 @@ func TestLogKeepsTheLastMegabyte(t *testing.T) {
 	}
 	if got := strings.Count(l.last(errorLines), "\n"); got != errorLines-1 {
 		t.Errorf("last(%d) has %d lines", errorLines, got+1)
+	}
+}
+
+// sinkReporter keeps the trial's log, as a worker's reporter does.
+type sinkReporter struct {
+	reporter
+	lines []triallog.Line
+}
+
+func (r *sinkReporter) AddLine(l triallog.Line) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, l)
+}
+
+// Every line the program prints but its metric lines goes to the trial's
+// log, with its stream and the time it was read, in the order printed on
+// each stream; a warning about a malformed metric line does not.
+func TestOutputGoesToTheTrialsLog(t *testing.T) {
+	spec := shSpec(`echo out one; echo err one >&2; echo '{"step": 1, "loss": 0.5}'; echo '{"loss": oops}'; sleep 0.05; echo out two; echo err two >&2`)
+	rep := &sinkReporter{}
+	before := time.Now()
+	res, err, hostLog := run(t, context.Background(), spec, rep)
+	if err != nil || res.Metrics["loss"] != 0.5 {
+		t.Fatalf("result %+v, error %v", res, err)
+	}
+	var out, errs []string
+	for _, l := range rep.lines {
+		if l.Time.Before(before) || l.Time.After(time.Now()) {
+			t.Errorf("line %q stamped %v, outside the run", l.Text, l.Time)
+		}
+		switch l.Stream {
+		case triallog.Stdout:
+			out = append(out, l.Text)
+		case triallog.Stderr:
+			errs = append(errs, l.Text)
+		}
+	}
+	if got := strings.Join(out, "|"); got != `out one|{"loss": oops}|out two` {
+		t.Errorf("stdout lines %q", got)
+	}
+	if got := strings.Join(errs, "|"); got != "err one|err two" {
+		t.Errorf("stderr lines %q", got)
+	}
+	if strings.Contains(hostLog, "out one") || !strings.Contains(hostLog, plugins.WarningPrefix) {
+		t.Errorf("the host's writer got %q: want the warning alone", hostLog)
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
+
+	"automl/trial/triallog"
 )
 
 const (
@@ -14,13 +17,23 @@ const (
 	errorLines   = 50       // log lines quoted in a failed trial's error
 )
 
-// lineLog keeps the last logBytes of a program's log lines and copies each
-// line to out. Safe for concurrent use.
+// lineLog keeps the last logBytes of a program's log lines, for a
+// failure's message, and passes each line on: to the trial's log when its
+// Reporter keeps one (sink), else to out. Safe for concurrent use.
 type lineLog struct {
 	mu    sync.Mutex
 	lines []string
 	size  int
+	sink  triallog.Sink
 	out   io.Writer
+}
+
+// addAt keeps a line the program printed on a stream, read at t.
+func (l *lineLog) addAt(t time.Time, stream triallog.Stream, line string) {
+	if l.sink != nil {
+		l.sink.AddLine(triallog.Line{Time: t, Stream: stream, Text: line})
+	}
+	l.add(line)
 }
 
 func (l *lineLog) add(line string) {
@@ -36,7 +49,7 @@ func (l *lineLog) add(line string) {
 	if drop > 0 {
 		l.lines = append(l.lines[:0], l.lines[drop:]...)
 	}
-	if l.out != nil {
+	if l.out != nil && l.sink == nil {
 		io.WriteString(l.out, line+"\n")
 	}
 }

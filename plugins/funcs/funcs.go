@@ -6,7 +6,8 @@
 //
 // Config keys:
 //
-//	function      branin | hartmann6 | rosenbrock4 | ackley5 | levy4 | styblinski_tang4 | mixed (required)
+//	function      branin | hartmann6 | rosenbrock4 | ackley5 | levy4 | styblinski_tang4 | mixed,
+//	              or zdt1, of two objectives (required)
 //	sleep         wall time per trial, e.g. 10ms (default 0), to simulate training
 //	noise         standard deviation of Gaussian noise added to the value (default 0)
 //	max_resource  the resource at which the fake curve reaches the value (default: the job's To)
@@ -14,7 +15,9 @@
 //	              {"trial": id, "attempt": n, "value": v}: an audit trail for
 //	              checking that no trial is evaluated twice
 //
-// The trainer reports the metric "value".
+// The trainer reports the metric "value"; zdt1 (ZDT1 in x0..x5, both
+// minimised) reports f1 and f2 instead, for studies of several
+// objectives and constrained ones.
 package funcs
 
 import (
@@ -62,9 +65,9 @@ func ParseConfig(cfg map[string]any) (Config, error) {
 		switch k {
 		case "function":
 			name, _ := v.(string)
-			f, ok := benchfn.Get(name)
+			f, ok := lookup(name)
 			if !ok {
-				return c, fmt.Errorf("function: unknown function %v; one of %s", v, strings.Join(benchfn.Names(), ", "))
+				return c, fmt.Errorf("function: unknown function %v; one of %s", v, strings.Join(functionNames(), ", "))
 			}
 			c.Function = f
 		case "sleep":
@@ -97,7 +100,7 @@ func ParseConfig(cfg map[string]any) (Config, error) {
 		}
 	}
 	if c.Function == nil {
-		return c, fmt.Errorf("function: missing; one of %s", strings.Join(benchfn.Names(), ", "))
+		return c, fmt.Errorf("function: missing; one of %s", strings.Join(functionNames(), ", "))
 	}
 	return c, nil
 }
@@ -124,14 +127,18 @@ func (Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (tri
 	if err != nil {
 		return trial.Result{}, fmt.Errorf("funcs trainer config: %w", err)
 	}
-	f, err := cfg.Function.Eval(spec.Params)
+	vals, err := values(cfg, spec.Params)
 	if err != nil {
 		return trial.Result{}, err
 	}
 	rng := rand.New(rand.NewPCG(spec.Seed, uint64(spec.Key.ID)))
+	names := reported(cfg.Function) // in order: the noise is drawn alike on every run
 	if cfg.Noise > 0 {
-		f += cfg.Noise * rng.NormFloat64()
+		for _, k := range names {
+			vals[k] += cfg.Noise * rng.NormFloat64()
+		}
 	}
+	f := vals[names[0]]
 	if spec.To <= 0 {
 		if err := sleep(ctx, cfg.Sleep); err != nil {
 			return trial.Result{Outcome: trial.ExitAborted}, nil
@@ -139,7 +146,7 @@ func (Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (tri
 		if err := record(cfg.Record, spec, f); err != nil {
 			return trial.Result{}, err
 		}
-		return trial.Result{Outcome: trial.ExitDone, Metrics: trial.Metrics{Metric: f}}, nil
+		return trial.Result{Outcome: trial.ExitDone, Metrics: vals}, nil
 	}
 	// A fake learning curve over the span: starts high, reaches f at max_resource.
 	maxR := cfg.MaxResource
@@ -152,26 +159,32 @@ func (Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (tri
 	if err := resume(spec); err != nil {
 		return trial.Result{}, err
 	}
-	curve := func(t float64) float64 { return f + (1+math.Abs(f))*(math.Exp(-3*t/maxR)-math.Exp(-3)) }
+	curve := func(t float64) trial.Metrics {
+		m := trial.Metrics{}
+		for k, f := range vals {
+			m[k] = f + (1+math.Abs(f))*(math.Exp(-3*t/maxR)-math.Exp(-3))
+		}
+		return m
+	}
 	steps := math.Ceil(spec.To - spec.From)
-	var last float64
+	var last trial.Metrics
 	for t := spec.From + 1; t <= spec.To+1e-9; t++ {
 		if err := sleep(ctx, time.Duration(float64(cfg.Sleep)/math.Max(1, steps))); err != nil {
 			return trial.Result{Outcome: trial.ExitAborted, Step: t - 1}, nil
 		}
 		last = curve(t)
-		d, err := rep.Report(ctx, t, trial.Metrics{Metric: last})
+		d, err := rep.Report(ctx, t, last)
 		if err != nil {
 			return trial.Result{}, err
 		}
 		if d == trial.Stop {
-			return trial.Result{Outcome: trial.ExitPruned, Step: t, Metrics: trial.Metrics{Metric: last}}, nil
+			return trial.Result{Outcome: trial.ExitPruned, Step: t, Metrics: last}, nil
 		}
 	}
-	if err := record(cfg.Record, spec, last); err != nil {
+	if err := record(cfg.Record, spec, last[names[0]]); err != nil {
 		return trial.Result{}, err
 	}
-	res := trial.Result{Outcome: trial.ExitDone, Step: spec.To, Metrics: trial.Metrics{Metric: last}}
+	res := trial.Result{Outcome: trial.ExitDone, Step: spec.To, Metrics: last}
 	if spec.CheckpointDir != "" {
 		// The curve depends only on the step, so the step is the whole
 		// state; keeping it exercises the checkpoint path (upload, another
@@ -255,10 +268,7 @@ func check(s *spacefile.File) []error {
 			errs = append(errs, s.ParamError(p.Name, "the funcs trainer's %s does not take this parameter (it takes %s)", cfg.Function.Name, names(cfg.Function.Argmin)))
 		}
 	}
-	if s.Objective.Metric != Metric {
-		errs = append(errs, s.MetricError("the funcs trainer reports the metric %q, not %q; set objective.metric: %s", Metric, s.Objective.Metric, Metric))
-	}
-	return errs
+	return append(errs, checkMetrics(s, cfg.Function)...)
 }
 
 func names(vs value.Values) string {

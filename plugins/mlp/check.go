@@ -224,7 +224,7 @@ func checkObjective(sp *spacefile.File, c *Config) []error {
 			}
 		}
 	}
-	names = append(names, "best_epoch")
+	names = append(append(names, "best_epoch"), costMetrics...)
 	if m := sp.Objective.Metric; m != "" && !slices.Contains(names, m) {
 		hint := ""
 		if strings.HasPrefix(m, "val_") && !val {

@@ -97,6 +97,9 @@ func TestSpaceCheck(t *testing.T) {
 		{"objective of another task", irisCfg + "\n    task: regression", good, "", []string{"objective.metric", `"val_accuracy"`, "val_r2"}},
 		{"objective without validation", irisCfg + "\n    validation: 0", good, "", []string{"objective.metric", "validation is 0"}},
 		{"unknown objective", irisCfg, good, "accuracy", []string{"objective.metric", `"accuracy"`}},
+		{"objective params", irisCfg, good, "params", nil},
+		{"objective inference_ms", irisCfg + "\n    validation: 0\n    test: 0", good, "inference_ms", nil},
+		{"misspelt cost objective", irisCfg, good, "param", []string{"objective.metric", `"param"`, "params, inference_ms"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

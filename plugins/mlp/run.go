@@ -6,12 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"automl/plugins/mlp/data"
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // Runner is the mlp trainer. It keeps no state between runs (loaded tables
@@ -29,10 +32,28 @@ func (Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (tri
 	if err != nil {
 		return trial.Result{}, err
 	}
+	if j.from > 0 {
+		triallog.Printf(rep, "mlp: resumed from the checkpoint at epoch %d", j.from)
+	}
+	triallog.Printf(rep, "mlp: training epochs %d to %d", j.from+1, j.to)
 	if res, ended, err := j.train(ctx, rep); ended || err != nil {
 		return res, err
 	}
-	return j.finish()
+	res, err := j.finish()
+	if err == nil {
+		triallog.Printf(rep, "mlp: final %s", metricsText(res.Metrics))
+	}
+	return res, err
+}
+
+// metricsText writes metrics for a progress line: sorted, 4 digits.
+func metricsText(m trial.Metrics) string {
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %.4g", k, m[k])
+	}
+	return strings.Join(parts, "  ")
 }
 
 // job is one attempt being run.
@@ -110,6 +131,7 @@ func (j *job) train(ctx context.Context, rep trial.Reporter) (res trial.Result, 
 		return trial.Result{Outcome: o, Step: float64(t.epoch), Metrics: j.lastReported}, true, nil
 	}
 	for !t.stopped && t.epoch < j.to {
+		began := time.Now()
 		loss, err := t.epochStep(t.epoch, cancelled)
 		if errors.Is(err, errCancelled) {
 			return early(trial.ExitAborted)
@@ -136,6 +158,11 @@ func (j *job) train(ctx context.Context, rep trial.Reporter) (res trial.Result, 
 		} else if stop {
 			t.stopped = true
 		}
+		triallog.Printf(rep, "epoch %d/%d  %s  (%v)", t.epoch, j.to, metricsText(m), time.Since(began).Round(time.Millisecond))
+		if t.stopped {
+			triallog.Printf(rep, "mlp: early stopping after epoch %d: %s has not improved for %d epochs (best %.4g at epoch %d)",
+				t.epoch, t.early.Monitor, t.early.Patience, t.early.Best, t.early.BestEpoch)
+		}
 		d, err := rep.Report(ctx, float64(t.epoch), m)
 		if err != nil {
 			return trial.Result{}, true, fmt.Errorf("report epoch %d: %w", t.epoch, err)
@@ -152,7 +179,7 @@ func (j *job) train(ctx context.Context, rep trial.Reporter) (res trial.Result, 
 
 // finish saves the checkpoint (the training state, to continue from) and
 // evaluates the final metrics, with the best weights when early stopping
-// is on.
+// is on, and the model's cost (params, inference_ms).
 func (j *job) finish() (trial.Result, error) {
 	t := j.t
 	res := trial.Result{Outcome: trial.ExitDone, Step: float64(t.epoch)}
@@ -179,6 +206,11 @@ func (j *job) finish() (trial.Result, error) {
 		return trial.Result{}, err
 	}
 	m["train_loss"] = t.trainLoss
+	// The cost is measured after training and evaluation, with the weights
+	// the result describes (and after the checkpoint is written).
+	for k, v := range t.costs() {
+		m[k] = v
+	}
 	if restored {
 		m["best_epoch"] = float64(t.early.BestEpoch)
 	}
@@ -189,7 +221,7 @@ func (j *job) finish() (trial.Result, error) {
 // checkMetrics fails early when the objective or the monitor is a metric
 // this trial will not report.
 func checkMetrics(s *Settings, task data.Task, objective string, val, test bool) error {
-	names := append(reportedMetrics(task, val, test), "best_epoch")
+	names := append(append(reportedMetrics(task, val, test), "best_epoch"), costMetrics...)
 	if s.Patience > 0 && !val {
 		return &KeyError{Key: "patience", Msg: "early stopping needs validation rows; set validation > 0 or folds, or patience: 0"}
 	}

@@ -3,6 +3,7 @@ package mlp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"automl/search/value"
 	"automl/trial"
+	"automl/trial/triallog"
 )
 
 // fakeReporter records reports and answers Stop from epoch stopAt (0: never).
@@ -349,5 +351,44 @@ func TestSplitColumnAndMissingValues(t *testing.T) {
 	// x, x_missing, colour=blue, colour=red, colour_missing; part is not a feature.
 	if pf[0].width != 5 || pf[0].train.x.R != 72 || pf[0].val.x.R != 24 || pf[0].test.x.R != 24 {
 		t.Errorf("width %d, rows %d/%d/%d", pf[0].width, pf[0].train.x.R, pf[0].val.x.R, pf[0].test.x.R)
+	}
+}
+
+// logReporter keeps the trial's log, as a worker's reporter does.
+type logReporter struct {
+	fakeReporter
+	lines []string
+}
+
+func (r *logReporter) AddLine(l triallog.Line) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, l.Text)
+}
+
+// The trainer's progress is its log: the span, a line per epoch with its
+// metrics, early stopping, the final metrics.
+func TestProgressLinesGoToTheLog(t *testing.T) {
+	rep := &logReporter{}
+	cfg := map[string]any{"dataset": datasets + "sonar.csv", "epochs": 300, "patience": 3, "learning_rate": 0.01, "dropout": 0.0}
+	res, err := Runner{}.Run(context.Background(), spec(cfg, nil), rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int(res.Step)
+	if len(rep.lines) != n+3 {
+		t.Fatalf("%d lines for %d epochs, want one per epoch and 3 more:\n%s", len(rep.lines), n, strings.Join(rep.lines, "\n"))
+	}
+	if rep.lines[0] != "mlp: training epochs 1 to 300" {
+		t.Errorf("first line %q", rep.lines[0])
+	}
+	if !strings.HasPrefix(rep.lines[1], "epoch 1/300  train_loss ") || !strings.Contains(rep.lines[1], " val_loss ") {
+		t.Errorf("epoch line %q", rep.lines[1])
+	}
+	if want := fmt.Sprintf("mlp: early stopping after epoch %d: val_loss has not improved for 3 epochs", n); !strings.HasPrefix(rep.lines[n+1], want) {
+		t.Errorf("line %q, want it to start %q", rep.lines[n+1], want)
+	}
+	if last := rep.lines[n+2]; !strings.HasPrefix(last, "mlp: final best_epoch ") || !strings.Contains(last, "test_accuracy") {
+		t.Errorf("last line %q", last)
 	}
 }

@@ -12,7 +12,7 @@
   var INK = "#1f2433", MUTED = "#6b7280", GRID = "#eef0f5", AXIS = "#c9cdd8";
 
   var D = null; // the study's data
-  var table = { sort: null, desc: false, page: 0, filter: "", rows: null };
+  var table = { sort: null, desc: false, page: 0, filter: "", rows: null, open: {} };
   var hits = {}; // canvas id -> function(x, y) returning tooltip text or null
 
   function $(id) { return document.getElementById(id); }
@@ -705,8 +705,10 @@
       var which = (r.count === 1 ? "trial " : "trials ") + r.trials.join(", ") + (r.count > r.trials.length ? ", …" : "");
       if (r.varies) which += " · numbers differ between them; trial " + r.trials[0] + "'s shown";
       var out = r.detail ? el("details", k === 0 ? { cls: "output", open: "" } : { cls: "output" }, el("summary", { cls: "hint", text: "output of trial " + r.trials[0] }), el("pre", { text: r.detail })) : null;
+      var lb = r.state === "failed" ? logBlock(r.trials[0]) : null;
+      var log = lb ? el("details", { cls: "output trial-log" }, el("summary", { cls: "hint", text: "last lines of trial " + r.trials[0] + "'s log" }), lb) : null;
       t.appendChild(el("tr", null, el("td", null, el("span", { cls: "st st-" + r.state, text: r.state })), el("td", { cls: "n", text: String(r.count) }),
-        el("td", null, el("div", { cls: "cause", text: r.text }), el("div", { cls: "hint", text: which }), out)));
+        el("td", null, el("div", { cls: "cause", text: r.text }), el("div", { cls: "hint", text: which }), out, log)));
     });
     box.appendChild(t);
     var others = Math.max(0, rs.length - shown) + (D.summary.more_reasons || 0), more = D.summary.more_trials || 0;
@@ -714,6 +716,57 @@
     if (others > 0) {
       box.appendChild(el("div", { cls: "hint", text: "and " + plural(others, "other reason") + " (" + plural(more, "trial") + "); filter the leaderboard by state to see them" }));
     }
+  }
+
+  // ---- trial logs ----
+
+  // shellWord quotes s for a POSIX shell when it needs it.
+  function shellWord(s) { return /^[A-Za-z0-9_.\/:@%+=,-]+$/.test(s) ? s : "'" + s.replace(/'/g, "'\\''") + "'"; }
+
+  // rowOf is the row index of a trial id (-1: none).
+  function rowOf(id) {
+    var T = D.trials;
+    for (var i = 0; i < T.n; i++) if (T.id[i] === id) return i;
+    return -1;
+  }
+
+  // logBlock shows the last lines of a failed trial's log (D.logs) and
+  // the command that prints all of it; null when the trial printed nothing.
+  function logBlock(id) {
+    var L = D.logs && D.logs[String(id)];
+    if (!L) return null;
+    var i = rowOf(id), c = "automl logs " + shellWord(D.study.name) + " " + id;
+    if (i >= 0 && D.trials.att[i] !== L.attempt) c += " --attempt " + L.attempt;
+    if (D.view.db) c += " --db " + shellWord(D.view.db);
+    var pre = el("pre", { cls: "log" });
+    L.lines.forEach(function (l) { pre.appendChild(el("span", { cls: "l-" + l[1] }, l[2] + "\n")); });
+    var n = L.lines.length, what = L.total > n ? "the last " + n + " of " + count(L.total) + " lines" : plural(n, "line");
+    return el("div", { cls: "logblock", "data-log": String(id) },
+      el("div", { cls: "hint" }, what + " of attempt " + L.attempt + " · all of it: ", el("code", { text: c })), pre);
+  }
+
+  // ---- the versions of an edited study's space ----
+
+  function drawVersions() {
+    var vs = D.study.space_versions || [], box = $("versions");
+    $("versions-card").hidden = vs.length === 0;
+    clear(box);
+    if (!vs.length) return;
+    var counts = vs.map(function () { return 0; });
+    D.trials.id.forEach(function (id) {
+      for (var k = vs.length - 1; k >= 0; k--) if (id >= vs[k].first_trial) { counts[k]++; break; }
+    });
+    var t = el("table", { cls: "reasons versions" });
+    vs.forEach(function (v, k) {
+      var range = v.last_trial == null ? v.first_trial + " on" : v.last_trial < v.first_trial ? "none" : v.first_trial === v.last_trial ? String(v.first_trial) : v.first_trial + "–" + v.last_trial;
+      var what = k === 0 ? "the study's first space" : (v.changes || []).join("; ");
+      t.appendChild(el("tr", null, el("td", { cls: "n", text: "v" + v.version }),
+        el("td", { cls: "trials", text: "trials " + range + " · " + plural(counts[k], "trial") }),
+        el("td", null, el("div", { cls: "cause", text: what }),
+          el("div", { cls: "hint", text: (v.space_file || "") + " · since " + new Date(v.since).toLocaleString() + (v.by ? " · by " + v.by : "") }),
+          el("details", { cls: "output" }, el("summary", { cls: "hint", text: "space file of version " + v.version }), el("pre", { text: v.space_text || "" })))));
+    });
+    box.appendChild(t);
   }
 
   // ---- the leaderboard ----
@@ -730,18 +783,38 @@
       cols.push({ key: p.name, num: !p.cat, get: function (i) { var v = paramText(j, i); return p.cat || v === "" ? v : fmt(+v); },
         sv: function (i) { var x = T.p[j][i]; return x == null ? null : p.cat ? p.levels[x] : x; }, title: function (i) { return paramText(j, i); } });
     });
+    // The final value of every other metric the trials reported.
+    (D.metrics || []).forEach(function (name, j) {
+      cols.push({ key: name, num: true, get: function (i) { return fmt(T.m[j][i]); }, sv: function (i) { return T.m[j][i]; },
+        title: function (i) { return T.m[j][i] == null ? "" : String(T.m[j][i]); } });
+    });
+    cols.push({ key: "resource", num: true, get: function (i) { return T.res[i] ? fmt(T.res[i]) : ""; }, sv: function (i) { return T.res[i] || null; } });
+    var vs = st.space_versions || [];
+    if (vs.length) { // an edited space: the version each trial was created under
+      var versionOf = function (i) { for (var k = vs.length - 1; k >= 0; k--) if (T.id[i] >= vs[k].first_trial) return vs[k].version; return vs[0].version; };
+      cols.push({ key: "space_version", num: true, get: function (i) { return String(versionOf(i)); }, sv: versionOf });
+    }
     cols.push(
-      { key: "resource", num: true, get: function (i) { return T.res[i] ? fmt(T.res[i]) : ""; }, sv: function (i) { return T.res[i] || null; } },
       { key: "duration", num: true, get: function (i) { return fmtDur(T.busy[i]); }, sv: function (i) { return T.busy[i] || null; } },
       { key: "attempts", num: true, get: function (i) { return String(T.att[i]); }, sv: function (i) { return T.att[i]; } },
       { key: "worker", get: function (i) { return T.who[i] >= 0 ? D.strings[T.who[i]] : ""; }, sv: function (i) { return T.who[i] >= 0 ? D.strings[T.who[i]] : null; } },
+      timeColumn("created", T.made), timeColumn("started", T.start), timeColumn("finished", T.end),
       { key: "note", get: function (i) { return T.why[i] >= 0 ? D.strings[T.why[i]] : ""; }, sv: function (i) { return T.why[i] >= 0 ? D.strings[T.why[i]] : null; }, note: true }
     );
     var want = D.view.columns;
     if (want && want.length) {
       cols = want.map(function (k) { return cols.filter(function (c) { return c.key === k; })[0]; }).filter(Boolean);
+    } else {
+      cols = cols.filter(function (c) { return !c.time; }); // the timeline shows when trials ran
     }
     return cols;
+  }
+
+  // timeColumn is a time (milliseconds from summary.t0) in UTC, to the second.
+  function timeColumn(key, ms) {
+    var t0 = D.summary.t0;
+    return { key: key, time: true, get: function (i) { return ms && ms[i] != null ? new Date(t0 + ms[i]).toISOString().replace(/\.\d+Z$/, "Z") : ""; },
+      sv: function (i) { return ms && ms[i] != null ? ms[i] : null; } };
   }
 
   function compare(a, b) {
@@ -789,9 +862,10 @@
       i = order[k];
       var tr = el("tr", { "data-trial": String(T.id[i]), "data-state": stateName(i) });
       if (T.rank[i] === 1) tr.className = "best";
+      var id = T.id[i], hasLog = stateName(i) === "failed" && D.logs && D.logs[String(id)];
       cols.forEach(function (c) {
         var td;
-        if (c.badge) td = el("td", null, el("span", { cls: "st st-" + stateName(i), text: stateName(i) }));
+        if (c.badge) td = el("td", null, el("span", { cls: "st st-" + stateName(i), text: stateName(i) }), hasLog ? logButton(id) : null);
         else td = el("td", { text: c.get(i) });
         if (c.num) td.className = "num";
         if (c.note) td.className = "note";
@@ -799,12 +873,22 @@
         tr.appendChild(td);
       });
       tbody.appendChild(tr);
+      if (hasLog && table.open[id]) {
+        tbody.appendChild(el("tr", { cls: "logrow", "data-log-of": String(id) }, el("td", { colspan: String(cols.length) }, logBlock(id))));
+      }
     }
     if (from === to) tbody.appendChild(el("tr", null, el("td", { colspan: String(cols.length), cls: "empty", text: "no trials" + (table.filter ? " in state " + table.filter : "") })));
     $("page-info").textContent = order.length ? (from + 1) + "–" + to + " of " + order.length : "0 of 0";
     $("prev").disabled = table.page === 0;
     $("next").disabled = table.page >= pages - 1;
     $("table-hint").textContent = "click a column to sort" + (D.view.top > 0 ? "; the best " + D.view.top + " trials" : "");
+  }
+
+  // logButton opens and closes a failed trial's last lines under its row.
+  function logButton(id) {
+    var b = el("button", { type: "button", cls: "logbtn", "data-log-button": String(id), title: "the last lines this trial printed", text: table.open[id] ? "hide log" : "log" });
+    b.addEventListener("click", function () { table.open[id] = !table.open[id]; drawTable(); });
+    return b;
   }
 
   function setupTable() {
@@ -847,7 +931,7 @@
       $("study-meta").textContent = "run automl search; this page updates when a study starts";
       return;
     }
-    var steps = [drawSummary, drawBest, drawReasons, drawHistory, drawImportance, drawCurves, drawParallel, drawSlices, drawTimeline, drawTable];
+    var steps = [drawSummary, drawBest, drawReasons, drawHistory, drawImportance, drawCurves, drawParallel, drawSlices, drawTimeline, drawTable, drawVersions];
     steps.forEach(function (f) {
       try { f(); } catch (e) { if (window.console) console.error(f.name, e); }
     });

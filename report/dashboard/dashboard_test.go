@@ -156,11 +156,18 @@ func TestPageAndStudyData(t *testing.T) {
 	}
 	resp, body = get(t, http.DefaultClient, ts.URL+"/api/study?name=fixture")
 	var d struct {
-		Study  struct{ Name string }
-		Trials struct{ N int }
+		Study   struct{ Name string }
+		Metrics []string // the leaderboard's columns of metrics besides the objective
+		Trials  struct {
+			N int
+			M [][]*float64
+		}
 	}
 	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &d) != nil || d.Trials.N != len(c.Trials) {
 		t.Errorf("study data: %s %.200s", resp.Status, body)
+	}
+	if len(d.Metrics) != 1 || d.Metrics[0] != "train_loss" || len(d.Trials.M) != 1 || len(d.Trials.M[0]) != len(c.Trials) {
+		t.Errorf("study data's metrics %v, %d columns: want train_loss for every trial", d.Metrics, len(d.Trials.M))
 	}
 	for _, path := range []string{"/api/study?name=nope", "/?study=nope"} {
 		if resp, _ := get(t, http.DefaultClient, ts.URL+path); resp.StatusCode != http.StatusNotFound {

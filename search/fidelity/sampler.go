@@ -90,9 +90,18 @@ type Proposer struct {
 	Top float64
 }
 
-// Propose draws n points. On search.ErrExhausted (a finished grid) it
-// returns the points it got and the error.
+// Propose gives n points: the configurations users queued first
+// (search.TakeQueued), then drawn ones. On search.ErrExhausted (a
+// finished grid) it returns the points it got and the error.
 func (p Proposer) Propose(c search.Context, l *Ledger, n int) ([]search.Point, error) {
+	queued, h := search.TakeQueued(c, n)
+	c.History = h
+	drawn, err := p.draw(c, l, n-len(queued))
+	return append(queued, drawn...), err
+}
+
+// draw draws n points from the sampler, or at random (see Proposer).
+func (p Proposer) draw(c search.Context, l *Ledger, n int) ([]search.Point, error) {
 	if n <= 0 {
 		return nil, nil
 	}

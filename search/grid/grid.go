@@ -97,8 +97,8 @@ func countString(n uint64) string {
 func init() {
 	search.Register(search.AlgorithmSpec{
 		Name:     "grid",
-		Prefetch: true,
-		Doc:      "every combination of the parameters' values, once each, in a seeded shuffled order; ends when exhausted",
+		Prefetch: true, MultiObjective: true,
+		Doc: "every combination of the parameters' values, once each, in a seeded shuffled order; ends when exhausted",
 		Validate: func(s *search.Space, _ search.Settings) []error {
 			_, errs := build(s)
 			return errs

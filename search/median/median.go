@@ -98,10 +98,12 @@ func (s *Searcher) Step(c search.Context, k fidelity.Capacity, ev *search.Event)
 	if s.done {
 		return append(acts, search.Action{Kind: search.Done, Reason: s.reason}), nil
 	}
-	points, err := search.SampleN(s.cfg.Sampler, c.Space, c.History, c.Rng, k.New)
+	points, h := search.TakeQueued(c, k.New)
+	drawn, err := search.SampleN(s.cfg.Sampler, c.Space, h, c.Rng, k.New-len(points))
 	if err != nil && !errors.Is(err, search.ErrExhausted) {
 		return nil, fmt.Errorf("median: %w", err)
 	}
+	points = append(points, drawn...)
 	for _, p := range points {
 		acts = append(acts, search.Action{Kind: search.Create, ID: c.NewID(), Point: p, Span: search.Span{To: s.cfg.MaxResource}})
 	}

@@ -26,7 +26,7 @@ func init() {
 	search.Register(search.AlgorithmSpec{
 		Name:     "random",
 		Doc:      "uniform random search",
-		Prefetch: true,
+		Prefetch: true, MultiObjective: true,
 		New: func(*search.Space, search.Settings) (search.Searcher, error) {
 			return search.NewSamplerSearcher(Sampler{}), nil
 		},

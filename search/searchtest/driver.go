@@ -30,6 +30,7 @@ type study struct {
 	done   bool
 	trace  []string // every call and its actions, for comparing runs
 	points []search.Point
+	queue  []search.Point // configurations users queued, not yet taken
 	// checks run around each call
 	checkSnapshot, checkDuplicate bool
 	// imported are the ids of imported results in the history (imports.go)
@@ -73,6 +74,14 @@ func (st *study) context() search.Context {
 	return search.Context{
 		Space: st.space, History: st.h, Rng: st.rng, Want: st.want(),
 		NewID: func() int { id := st.nextID; st.nextID++; return id },
+		Queue: func() (search.Point, bool) {
+			if len(st.queue) == 0 {
+				return nil, false
+			}
+			p := st.queue[0]
+			st.queue = st.queue[1:]
+			return p, true
+		},
 	}
 }
 
@@ -250,6 +259,7 @@ func (st *study) twin() *study {
 		tw.h.Add(o)
 	}
 	tw.jobs = append([]job(nil), st.jobs...)
+	tw.queue = append([]search.Point(nil), st.queue...)
 	tw.trace = append([]string(nil), st.trace...)
 	tw.points = nil
 	tw.checkSnapshot, tw.checkDuplicate = false, false

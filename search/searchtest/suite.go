@@ -58,6 +58,7 @@ func Run(t *testing.T, cfg Config) {
 			t.Run("snapshot", func(t *testing.T) { checkSnapshot(t, cfg, c) })
 			t.Run("duplicates", func(t *testing.T) { checkDuplicates(t, cfg, c) })
 			t.Run("imported", func(t *testing.T) { checkImported(t, cfg, c) })
+			t.Run("queued", func(t *testing.T) { checkQueued(t, cfg, c) })
 		})
 	}
 }
@@ -146,6 +147,41 @@ func checkDuplicates(t testing.TB, cfg Config, c Case) {
 	st := start(t, cfg, c, seedA)
 	st.checkDuplicate = true
 	st.run()
+}
+
+// checkQueued gives the study configurations users queued
+// (Context.Queue): they are the first new trials, in order and as given,
+// before any point of the algorithm's own; the study then runs to its end
+// as usual (the driver checks every answer), and a searcher restored from
+// its snapshot answers alike.
+func checkQueued(t testing.TB, cfg Config, c Case) {
+	st := start(t, cfg, c, seedA)
+	rng := rand.New(rand.NewPCG(11, 12))
+	for range 5 {
+		u := make([]float64, st.space.Dim())
+		for i := range u {
+			u[i] = rng.Float64()
+		}
+		p := st.space.Decode(u)
+		if err := st.space.Check(p); err != nil {
+			t.Fatalf("queued point: %v", err)
+		}
+		st.queue = append(st.queue, p)
+	}
+	want := append([]search.Point(nil), st.queue...)
+	st.checkSnapshot = true
+	st.run()
+	if len(st.queue) != 0 {
+		t.Fatalf("%d of %d queued configurations never ran", len(st.queue), len(want))
+	}
+	if len(st.points) < len(want) {
+		t.Fatalf("%d trials, fewer than the %d queued", len(st.points), len(want))
+	}
+	for i, p := range want {
+		if !st.points[i].Equal(p) {
+			t.Fatalf("new trial %d has point %s, want the queued %s", i, st.points[i].Key(), p.Key())
+		}
+	}
 }
 
 func keys(ps []search.Point) string {

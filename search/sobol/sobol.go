@@ -84,8 +84,8 @@ func scrambleOption(set search.Settings) bool {
 func init() {
 	search.Register(search.AlgorithmSpec{
 		Name:     "sobol",
-		Prefetch: true,
-		Doc:      "scrambled Sobol quasi-random sequence (Joe-Kuo direction numbers, up to 1024 parameters)",
+		Prefetch: true, MultiObjective: true,
+		Doc: "scrambled Sobol quasi-random sequence (Joe-Kuo direction numbers, up to 1024 parameters)",
 		Options: map[string]search.Option{
 			"scramble": {Kind: search.OptBool, Doc: "randomise the sequence by the seed (linear matrix scrambling + digital shift); default true"},
 		},

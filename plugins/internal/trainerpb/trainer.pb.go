@@ -3,7 +3,8 @@
 //
 //   host -> plugin: Start, then a Directive answering each Report, and
 //                   Cancel when the trial is stopped or times out;
-//   plugin -> host: Report per step (each waits for its Directive), then
+//   plugin -> host: Report per step (each waits for its Directive), Log
+//                   with lines for the trial's log at any time, then
 //                   exactly one Result, after which the stream ends.
 //
 // Cancelling the stream itself (the host went away) cancels the training
@@ -244,8 +245,12 @@ func (*HostMessage_Cancel) isHostMessage_Msg() {}
 
 // Start opens the trial: the first message of every stream.
 type Start struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	SpecJson      []byte                 `protobuf:"bytes,1,opt,name=spec_json,json=specJson,proto3" json:"spec_json,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	SpecJson []byte                 `protobuf:"bytes,1,opt,name=spec_json,json=specJson,proto3" json:"spec_json,omitempty"`
+	// log_marker, when set, is a line the plugin writes to its stdout and
+	// stderr when the trial ends, before its Result: the host then knows
+	// that what it read of them up to the marker is the trial's.
+	LogMarker     string `protobuf:"bytes,2,opt,name=log_marker,json=logMarker,proto3" json:"log_marker,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -285,6 +290,13 @@ func (x *Start) GetSpecJson() []byte {
 		return x.SpecJson
 	}
 	return nil
+}
+
+func (x *Start) GetLogMarker() string {
+	if x != nil {
+		return x.LogMarker
+	}
+	return ""
 }
 
 // Directive answers one Report.
@@ -383,6 +395,7 @@ type PluginMessage struct {
 	//
 	//	*PluginMessage_Report
 	//	*PluginMessage_Result
+	//	*PluginMessage_Log
 	Msg           isPluginMessage_Msg `protobuf_oneof:"msg"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -443,6 +456,15 @@ func (x *PluginMessage) GetResult() *Result {
 	return nil
 }
 
+func (x *PluginMessage) GetLog() *Log {
+	if x != nil {
+		if x, ok := x.Msg.(*PluginMessage_Log); ok {
+			return x.Log
+		}
+	}
+	return nil
+}
+
 type isPluginMessage_Msg interface {
 	isPluginMessage_Msg()
 }
@@ -455,9 +477,121 @@ type PluginMessage_Result struct {
 	Result *Result `protobuf:"bytes,2,opt,name=result,proto3,oneof"`
 }
 
+type PluginMessage_Log struct {
+	Log *Log `protobuf:"bytes,3,opt,name=log,proto3,oneof"`
+}
+
 func (*PluginMessage_Report) isPluginMessage_Msg() {}
 
 func (*PluginMessage_Result) isPluginMessage_Msg() {}
+
+func (*PluginMessage_Log) isPluginMessage_Msg() {}
+
+// Log carries lines a runner added to the trial's log (triallog.Sink):
+// the exec trainer's program output, the mlp trainer's progress.
+type Log struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Lines         []*LogLine             `protobuf:"bytes,1,rep,name=lines,proto3" json:"lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Log) Reset() {
+	*x = Log{}
+	mi := &file_trainer_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Log) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Log) ProtoMessage() {}
+
+func (x *Log) ProtoReflect() protoreflect.Message {
+	mi := &file_trainer_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Log.ProtoReflect.Descriptor instead.
+func (*Log) Descriptor() ([]byte, []int) {
+	return file_trainer_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Log) GetLines() []*LogLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+type LogLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TimeUnixNano  int64                  `protobuf:"varint,1,opt,name=time_unix_nano,json=timeUnixNano,proto3" json:"time_unix_nano,omitempty"`
+	Stderr        bool                   `protobuf:"varint,2,opt,name=stderr,proto3" json:"stderr,omitempty"`
+	Text          string                 `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogLine) Reset() {
+	*x = LogLine{}
+	mi := &file_trainer_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogLine) ProtoMessage() {}
+
+func (x *LogLine) ProtoReflect() protoreflect.Message {
+	mi := &file_trainer_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogLine.ProtoReflect.Descriptor instead.
+func (*LogLine) Descriptor() ([]byte, []int) {
+	return file_trainer_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *LogLine) GetTimeUnixNano() int64 {
+	if x != nil {
+		return x.TimeUnixNano
+	}
+	return 0
+}
+
+func (x *LogLine) GetStderr() bool {
+	if x != nil {
+		return x.Stderr
+	}
+	return false
+}
+
+func (x *LogLine) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
 
 type Report struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -469,7 +603,7 @@ type Report struct {
 
 func (x *Report) Reset() {
 	*x = Report{}
-	mi := &file_trainer_proto_msgTypes[5]
+	mi := &file_trainer_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -481,7 +615,7 @@ func (x *Report) String() string {
 func (*Report) ProtoMessage() {}
 
 func (x *Report) ProtoReflect() protoreflect.Message {
-	mi := &file_trainer_proto_msgTypes[5]
+	mi := &file_trainer_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -494,7 +628,7 @@ func (x *Report) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Report.ProtoReflect.Descriptor instead.
 func (*Report) Descriptor() ([]byte, []int) {
-	return file_trainer_proto_rawDescGZIP(), []int{5}
+	return file_trainer_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Report) GetStep() float64 {
@@ -519,15 +653,18 @@ type Result struct {
 	Checkpoint string                 `protobuf:"bytes,4,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
 	Error      string                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
 	// run_error is the error the runner returned (empty: none).
-	RunError      string    `protobuf:"bytes,6,opt,name=run_error,json=runError,proto3" json:"run_error,omitempty"`
-	ErrorKind     ErrorKind `protobuf:"varint,7,opt,name=error_kind,json=errorKind,proto3,enum=automl.plugins.v1.ErrorKind" json:"error_kind,omitempty"`
+	RunError  string    `protobuf:"bytes,6,opt,name=run_error,json=runError,proto3" json:"run_error,omitempty"`
+	ErrorKind ErrorKind `protobuf:"varint,7,opt,name=error_kind,json=errorKind,proto3,enum=automl.plugins.v1.ErrorKind" json:"error_kind,omitempty"`
+	// log_marked: the plugin wrote Start's log_marker to its stdout and
+	// stderr before this Result.
+	LogMarked     bool `protobuf:"varint,8,opt,name=log_marked,json=logMarked,proto3" json:"log_marked,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_trainer_proto_msgTypes[6]
+	mi := &file_trainer_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -539,7 +676,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_trainer_proto_msgTypes[6]
+	mi := &file_trainer_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -552,7 +689,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_trainer_proto_rawDescGZIP(), []int{6}
+	return file_trainer_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Result) GetOutcome() Outcome {
@@ -604,6 +741,13 @@ func (x *Result) GetErrorKind() ErrorKind {
 	return ErrorKind_ERROR_KIND_UNSPECIFIED
 }
 
+func (x *Result) GetLogMarked() bool {
+	if x != nil {
+		return x.LogMarked
+	}
+	return false
+}
+
 var File_trainer_proto protoreflect.FileDescriptor
 
 const file_trainer_proto_rawDesc = "" +
@@ -613,23 +757,32 @@ const file_trainer_proto_rawDesc = "" +
 	"\x05start\x18\x01 \x01(\v2\x18.automl.plugins.v1.StartH\x00R\x05start\x12<\n" +
 	"\tdirective\x18\x02 \x01(\v2\x1c.automl.plugins.v1.DirectiveH\x00R\tdirective\x123\n" +
 	"\x06cancel\x18\x03 \x01(\v2\x19.automl.plugins.v1.CancelH\x00R\x06cancelB\x05\n" +
-	"\x03msg\"$\n" +
+	"\x03msg\"C\n" +
 	"\x05Start\x12\x1b\n" +
-	"\tspec_json\x18\x01 \x01(\fR\bspecJson\"\x1f\n" +
+	"\tspec_json\x18\x01 \x01(\fR\bspecJson\x12\x1d\n" +
+	"\n" +
+	"log_marker\x18\x02 \x01(\tR\tlogMarker\"\x1f\n" +
 	"\tDirective\x12\x12\n" +
 	"\x04stop\x18\x01 \x01(\bR\x04stop\" \n" +
 	"\x06Cancel\x12\x16\n" +
-	"\x06reason\x18\x01 \x01(\tR\x06reason\"\x80\x01\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\"\xac\x01\n" +
 	"\rPluginMessage\x123\n" +
 	"\x06report\x18\x01 \x01(\v2\x19.automl.plugins.v1.ReportH\x00R\x06report\x123\n" +
-	"\x06result\x18\x02 \x01(\v2\x19.automl.plugins.v1.ResultH\x00R\x06resultB\x05\n" +
-	"\x03msg\"\x9a\x01\n" +
+	"\x06result\x18\x02 \x01(\v2\x19.automl.plugins.v1.ResultH\x00R\x06result\x12*\n" +
+	"\x03log\x18\x03 \x01(\v2\x16.automl.plugins.v1.LogH\x00R\x03logB\x05\n" +
+	"\x03msg\"7\n" +
+	"\x03Log\x120\n" +
+	"\x05lines\x18\x01 \x03(\v2\x1a.automl.plugins.v1.LogLineR\x05lines\"[\n" +
+	"\aLogLine\x12$\n" +
+	"\x0etime_unix_nano\x18\x01 \x01(\x03R\ftimeUnixNano\x12\x16\n" +
+	"\x06stderr\x18\x02 \x01(\bR\x06stderr\x12\x12\n" +
+	"\x04text\x18\x03 \x01(\tR\x04text\"\x9a\x01\n" +
 	"\x06Report\x12\x12\n" +
 	"\x04step\x18\x01 \x01(\x01R\x04step\x12@\n" +
 	"\ametrics\x18\x02 \x03(\v2&.automl.plugins.v1.Report.MetricsEntryR\ametrics\x1a:\n" +
 	"\fMetricsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01\"\xe0\x02\n" +
+	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01\"\xff\x02\n" +
 	"\x06Result\x124\n" +
 	"\aoutcome\x18\x01 \x01(\x0e2\x1a.automl.plugins.v1.OutcomeR\aoutcome\x12@\n" +
 	"\ametrics\x18\x02 \x03(\v2&.automl.plugins.v1.Result.MetricsEntryR\ametrics\x12\x12\n" +
@@ -640,7 +793,9 @@ const file_trainer_proto_rawDesc = "" +
 	"\x05error\x18\x05 \x01(\tR\x05error\x12\x1b\n" +
 	"\trun_error\x18\x06 \x01(\tR\brunError\x12;\n" +
 	"\n" +
-	"error_kind\x18\a \x01(\x0e2\x1c.automl.plugins.v1.ErrorKindR\terrorKind\x1a:\n" +
+	"error_kind\x18\a \x01(\x0e2\x1c.automl.plugins.v1.ErrorKindR\terrorKind\x12\x1d\n" +
+	"\n" +
+	"log_marked\x18\b \x01(\bR\tlogMarked\x1a:\n" +
 	"\fMetricsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01*\x98\x01\n" +
@@ -672,7 +827,7 @@ func file_trainer_proto_rawDescGZIP() []byte {
 }
 
 var file_trainer_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_trainer_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_trainer_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_trainer_proto_goTypes = []any{
 	(Outcome)(0),          // 0: automl.plugins.v1.Outcome
 	(ErrorKind)(0),        // 1: automl.plugins.v1.ErrorKind
@@ -681,28 +836,32 @@ var file_trainer_proto_goTypes = []any{
 	(*Directive)(nil),     // 4: automl.plugins.v1.Directive
 	(*Cancel)(nil),        // 5: automl.plugins.v1.Cancel
 	(*PluginMessage)(nil), // 6: automl.plugins.v1.PluginMessage
-	(*Report)(nil),        // 7: automl.plugins.v1.Report
-	(*Result)(nil),        // 8: automl.plugins.v1.Result
-	nil,                   // 9: automl.plugins.v1.Report.MetricsEntry
-	nil,                   // 10: automl.plugins.v1.Result.MetricsEntry
+	(*Log)(nil),           // 7: automl.plugins.v1.Log
+	(*LogLine)(nil),       // 8: automl.plugins.v1.LogLine
+	(*Report)(nil),        // 9: automl.plugins.v1.Report
+	(*Result)(nil),        // 10: automl.plugins.v1.Result
+	nil,                   // 11: automl.plugins.v1.Report.MetricsEntry
+	nil,                   // 12: automl.plugins.v1.Result.MetricsEntry
 }
 var file_trainer_proto_depIdxs = []int32{
 	3,  // 0: automl.plugins.v1.HostMessage.start:type_name -> automl.plugins.v1.Start
 	4,  // 1: automl.plugins.v1.HostMessage.directive:type_name -> automl.plugins.v1.Directive
 	5,  // 2: automl.plugins.v1.HostMessage.cancel:type_name -> automl.plugins.v1.Cancel
-	7,  // 3: automl.plugins.v1.PluginMessage.report:type_name -> automl.plugins.v1.Report
-	8,  // 4: automl.plugins.v1.PluginMessage.result:type_name -> automl.plugins.v1.Result
-	9,  // 5: automl.plugins.v1.Report.metrics:type_name -> automl.plugins.v1.Report.MetricsEntry
-	0,  // 6: automl.plugins.v1.Result.outcome:type_name -> automl.plugins.v1.Outcome
-	10, // 7: automl.plugins.v1.Result.metrics:type_name -> automl.plugins.v1.Result.MetricsEntry
-	1,  // 8: automl.plugins.v1.Result.error_kind:type_name -> automl.plugins.v1.ErrorKind
-	2,  // 9: automl.plugins.v1.Trainer.Run:input_type -> automl.plugins.v1.HostMessage
-	6,  // 10: automl.plugins.v1.Trainer.Run:output_type -> automl.plugins.v1.PluginMessage
-	10, // [10:11] is the sub-list for method output_type
-	9,  // [9:10] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	9,  // 3: automl.plugins.v1.PluginMessage.report:type_name -> automl.plugins.v1.Report
+	10, // 4: automl.plugins.v1.PluginMessage.result:type_name -> automl.plugins.v1.Result
+	7,  // 5: automl.plugins.v1.PluginMessage.log:type_name -> automl.plugins.v1.Log
+	8,  // 6: automl.plugins.v1.Log.lines:type_name -> automl.plugins.v1.LogLine
+	11, // 7: automl.plugins.v1.Report.metrics:type_name -> automl.plugins.v1.Report.MetricsEntry
+	0,  // 8: automl.plugins.v1.Result.outcome:type_name -> automl.plugins.v1.Outcome
+	12, // 9: automl.plugins.v1.Result.metrics:type_name -> automl.plugins.v1.Result.MetricsEntry
+	1,  // 10: automl.plugins.v1.Result.error_kind:type_name -> automl.plugins.v1.ErrorKind
+	2,  // 11: automl.plugins.v1.Trainer.Run:input_type -> automl.plugins.v1.HostMessage
+	6,  // 12: automl.plugins.v1.Trainer.Run:output_type -> automl.plugins.v1.PluginMessage
+	12, // [12:13] is the sub-list for method output_type
+	11, // [11:12] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_trainer_proto_init() }
@@ -718,6 +877,7 @@ func file_trainer_proto_init() {
 	file_trainer_proto_msgTypes[4].OneofWrappers = []any{
 		(*PluginMessage_Report)(nil),
 		(*PluginMessage_Result)(nil),
+		(*PluginMessage_Log)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -725,7 +885,7 @@ func file_trainer_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_trainer_proto_rawDesc), len(file_trainer_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -3,7 +3,8 @@
 //
 //   host -> plugin: Start, then a Directive answering each Report, and
 //                   Cancel when the trial is stopped or times out;
-//   plugin -> host: Report per step (each waits for its Directive), then
+//   plugin -> host: Report per step (each waits for its Directive), Log
+//                   with lines for the trial's log at any time, then
 //                   exactly one Result, after which the stream ends.
 //
 // Cancelling the stream itself (the host went away) cancels the training
