@@ -78,21 +78,21 @@ func (r *Row) violation() *float64 {
 }
 
 // goalColumns are the columns of a study of several objectives or with
-// constraints: the Pareto rank (several objectives), every objective but
-// the first (which has its own column, as in a study of one), and
+// constraints: every objective but the first (which has its own column,
+// as in a study of one) and the Pareto rank (several objectives), and
 // whether a trial is feasible and by how much it is not (constraints).
 func goalColumns(goals goal.Set) []Column {
 	var cols []Column
 	if goals.Multi() {
+		for _, o := range goals.Objectives[1:] {
+			cols = append(cols, floatColumn(o.Metric, func(r *Row) (float64, bool) { x, ok := r.Metrics[o.Metric]; return x, ok }))
+		}
 		cols = append(cols, intColumn("pareto_rank", func(r *Row) (int, bool) {
 			if r.Standing == nil {
 				return 0, false
 			}
 			return r.Standing.Rank, true
 		}))
-		for _, o := range goals.Objectives[1:] {
-			cols = append(cols, floatColumn(o.Metric, func(r *Row) (float64, bool) { x, ok := r.Metrics[o.Metric]; return x, ok }))
-		}
 	}
 	if goals.Constrained() {
 		cols = append(cols,

@@ -70,10 +70,10 @@ func TestLeaderboardOfSeveralObjectives(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(b.String(), "\n")
-	if !strings.HasPrefix(lines[0], "rank,trial,state,f1,pareto_rank,f2,feasible,violation,c,") {
+	if !strings.HasPrefix(lines[0], "rank,trial,state,f1,f2,pareto_rank,feasible,violation,c,") {
 		t.Errorf("csv header %q", lines[0])
 	}
-	if !strings.HasPrefix(lines[1], "1,1,completed,1,0,1,true,0,0,") || !strings.HasPrefix(lines[6], "6,2,completed,0,3,9,false,40,50,") {
+	if !strings.HasPrefix(lines[1], "1,1,completed,1,1,0,true,0,0,") || !strings.HasPrefix(lines[6], "6,2,completed,0,9,3,false,40,50,") {
 		t.Errorf("csv rows:\n%s\n%s", lines[1], lines[6])
 	}
 	// The terminal's table shows them too.
@@ -85,7 +85,7 @@ func TestLeaderboardOfSeveralObjectives(t *testing.T) {
 	for _, c := range table {
 		names = append(names, c.Name)
 	}
-	if got := strings.Join(names, ","); !strings.HasPrefix(got, "rank,trial,state,f1,pareto_rank,f2,feasible,violation,") {
+	if got := strings.Join(names, ","); !strings.HasPrefix(got, "rank,trial,state,f1,f2,pareto_rank,feasible,violation,") {
 		t.Errorf("table columns %s", got)
 	}
 
