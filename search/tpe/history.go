@@ -13,6 +13,7 @@ import (
 type trialRow struct {
 	x       []float64
 	pending bool
+	imp     bool // an imported result (a warm start)
 	// Rank key, ascending is better, after Optuna: complete trials by loss;
 	// then pruned ones, further-trained first, then by their last value;
 	// then pruned ones that never reported; pending trials last.
@@ -52,6 +53,7 @@ func rows(space *search.Space, dims []dim, h *search.History) (out []trialRow, d
 			continue
 		}
 		r.x = encode(space, dims, o.Point)
+		r.imp = o.Imported
 		out = append(out, r)
 	}
 	return out, dropped

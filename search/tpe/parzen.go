@@ -53,10 +53,19 @@ const (
 // each observation's rank by (coordinate, order) in a single numeric dim,
 // which saves the sort (see order.go).
 func newParzen(dims []*dim, obs [][]float64, o *Options, ranks []int32) *parzen {
+	return newParzenScaled(dims, obs, o, ranks, nil)
+}
+
+// newParzenScaled is newParzen with each observation's kernel weight
+// multiplied by scale[i] (nil: 1 each) before normalisation.
+func newParzenScaled(dims []*dim, obs [][]float64, o *Options, ranks []int32, scale []float64) *parzen {
 	joint := len(dims) > 1
 	n := len(obs)
 	pe := &parzen{dims: dims}
 	pe.w = defaultWeights(n)
+	for i, c := range scale {
+		pe.w[i] *= c
+	}
 	pe.w = append(pe.w, o.PriorWeight)
 	sum := 0.0
 	for _, x := range pe.w {
