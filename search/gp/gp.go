@@ -25,7 +25,11 @@
 //
 // Parallel slots: pending trials are fantasised at the posterior mean
 // (Kriging believer), and SampleBatch adds each new point as a fantasy
-// before choosing the next, so q free slots get q distinct, spread points.
+// before choosing the next. While any trial is pending, the point is the
+// minimiser of one joint draw from that posterior (Thompson sampling,
+// thompson.go) rather than the maximiser of log EI: on eight asynchronous
+// slots it lost far less to the parallelism (bench/bayes/RESULTS.md);
+// `batch: believer` keeps log EI.
 // See data.go for how failed, pruned and non-finite trials are used.
 //
 // Cost: hyperparameters are refitted every k trials (k = n/20 by default)
@@ -120,7 +124,11 @@ func (s *Sampler) SampleBatch(space *search.Space, h *search.History, rng *rand.
 					post.addFantasy(a)
 				}
 			}
-			p, f = s.maximize(space, lay, post, tr, o, rng, seen)
+			if o.Batch == "thompson" && len(tr.pending)+j > 0 {
+				p, f = s.thompson(space, lay, post, tr, rng, seen)
+			} else {
+				p, f = s.maximize(space, lay, post, tr, o, rng, seen)
+			}
 			post.addFantasy(f)
 		}
 		seen[p.Key()] = true

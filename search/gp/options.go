@@ -2,6 +2,7 @@ package gp
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -32,6 +33,12 @@ type Options struct {
 	// others explains the losses best), "standard", "sqrt", "fourth" or "log"
 	// (Box-Cox with λ = 1, 1/2, 1/4, 0; see warp.go).
 	Warp string
+	// Batch is how a point is chosen while other trials are pending:
+	// "thompson" (default: the minimiser of one joint draw from the
+	// posterior, pending trials fantasised at their mean; see thompson.go)
+	// or "believer" (log EI with the pending trials fantasised at their
+	// mean, the Kriging believer). Without pending trials it is log EI.
+	Batch string
 	// Seed scrambles the initial Sobol design (the study's seed).
 	Seed uint64
 }
@@ -55,6 +62,9 @@ func (o Options) withDefaults(dim, n int) Options {
 	if o.Warp == "" {
 		o.Warp = "auto"
 	}
+	if o.Batch == "" {
+		o.Batch = "thompson"
+	}
 	return o
 }
 
@@ -65,7 +75,10 @@ var optionSpecs = map[string]search.Option{
 	"fit_max":          {Kind: search.OptInt, Min: new(10.0), Doc: "observations the hyperparameters are fitted on, at most (default 160)"},
 	"max_observations": {Kind: search.OptInt, Min: new(10.0), Doc: "observations the model conditions on, at most (default 1000)"},
 	"warp":             {Kind: search.OptString, Choices: warpChoices(), Doc: "output transform: auto, standard, sqrt, fourth or log (default auto)"},
+	"batch":            {Kind: search.OptString, Choices: batchChoices, Doc: "the choice while other trials are pending: thompson (a posterior draw's minimiser) or believer (log EI, pending trials fantasised at their mean) (default thompson)"},
 }
+
+var batchChoices = []string{"believer", "thompson"}
 
 func warpChoices() []string {
 	out := make([]string, 0, len(warpNames))
@@ -95,6 +108,9 @@ func OptionsFrom(_ *search.Space, set search.Settings) (Options, error) {
 		case "warp":
 			str, _ := v.Str()
 			o.Warp, isInt = str, true
+		case "batch":
+			str, _ := v.Str()
+			o.Batch, isInt = str, true
 		default:
 			return o, fmt.Errorf("gp: unknown option %q", k)
 		}
@@ -118,6 +134,9 @@ func (o Options) Check() error {
 		return fmt.Errorf("gp: fit_max must be >= 10, got %d", o.FitMax)
 	case o.MaxObservations < 0 || o.MaxObservations > 0 && o.MaxObservations < 10:
 		return fmt.Errorf("gp: max_observations must be >= 10, got %d", o.MaxObservations)
+	}
+	if o.Batch != "" && !slices.Contains(batchChoices, o.Batch) {
+		return fmt.Errorf("gp: batch must be one of %s, got %q", strings.Join(batchChoices, ", "), o.Batch)
 	}
 	if _, ok := warpNames[o.Warp]; o.Warp != "" && !ok {
 		return fmt.Errorf("gp: warp must be one of %s, got %q", strings.Join(warpChoices(), ", "), o.Warp)
