@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
 )
 
 // TestDrawHasThePosteriorsMoments: many joint draws at a few points have
