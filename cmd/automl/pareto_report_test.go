@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // zdtStudy runs a 30-trial ZDT1 study of two objectives with a constraint
@@ -74,5 +78,107 @@ func TestReportParetoPlots(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x.png")); err == nil {
 		t.Error("a refused plot left a file")
+	}
+}
+
+// TestReportParetoInBrowser renders the HTML report of a study of two
+// objectives with a constraint in headless chromium: the Pareto plot has a
+// point per completed trial, the front's highlighted (as many as automl
+// trials --pareto lists, each one of them), infeasible ones apart; hovering
+// a front point shows its trial; the hypervolume plot has a point per
+// completed trial; the summary names the front and the reference point.
+func TestReportParetoInBrowser(t *testing.T) {
+	chromiumPath(t)
+	dir := t.TempDir()
+	zdtStudy(t, dir)
+	front := objTrialsJSON(t, dir, "zdt", "--pareto", "--json")
+	all := objTrialsJSON(t, dir, "zdt", "--json")
+	onFront := map[string]bool{}
+	for _, r := range front.Trials {
+		onFront[strconv.Itoa(r.ID)] = true
+	}
+	infeasible := 0
+	for _, r := range all.Trials {
+		if r.Feasible != nil && !*r.Feasible {
+			infeasible++
+		}
+	}
+	if len(onFront) == 0 || infeasible == 0 || len(all.Trials) != 30 {
+		t.Fatalf("the study should have a front and infeasible trials: front %d, infeasible %d of %d", len(onFront), infeasible, len(all.Trials))
+	}
+	for _, ref := range []string{"", "1.1,10"} {
+		args := []string{"report", "zdt", "--format", "html", "-o", "report.html"}
+		if ref != "" {
+			args = append(args, "--ref-point", ref)
+		}
+		if _, errOut, code := automl(t, dir, args...); code != 0 {
+			t.Fatalf("report: exit %d\n%s", code, errOut)
+		}
+		b := startBrowser(t, 1400, 1600)
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		if err := b.call(ctx, true, "Page.navigate", map[string]any{"url": "file://" + filepath.Join(dir, "report.html")}, nil); err != nil {
+			t.Fatal(err)
+		}
+		b.waitFor(t, ctx, `document.body.dataset.rendered`, `"1"`)
+		var ids []string
+		js, err := b.eval(ctx, `JSON.stringify(Array.from(document.querySelectorAll("#svg-pareto circle.front[data-trial]")).map(c => c.dataset.trial))`)
+		if err == nil {
+			var s string
+			if err = json.Unmarshal([]byte(js), &s); err == nil {
+				err = json.Unmarshal([]byte(s), &ids)
+			}
+		}
+		if err != nil || len(ids) != len(onFront) {
+			t.Fatalf("the Pareto plot highlights %v (%v); want the %d trials of automl trials --pareto", ids, err, len(onFront))
+		}
+		for _, id := range ids {
+			if !onFront[id] {
+				t.Errorf("trial %s is highlighted but not on the front", id)
+			}
+		}
+		counts := map[string]string{
+			`document.querySelectorAll("#svg-pareto circle[data-trial]").length`:            "30",
+			`document.querySelectorAll("#svg-pareto circle.infeasible[data-trial]").length`: strconv.Itoa(infeasible),
+			`document.querySelectorAll("#svg-pareto path.stairs").length`:                   "1",
+			`document.getElementById("plot-hypervolume").dataset.drawn`:                     `"30"`,
+			`document.getElementById("pareto-row").hidden`:                                  "false",
+			`document.getElementById("pareto-axes").hidden`:                                 "true", // two objectives: nothing to pick
+		}
+		for expr, want := range counts {
+			if got, err := b.eval(ctx, expr); err != nil || got != want {
+				t.Errorf("%s = %s (%v), want %s", expr, got, err, want)
+			}
+		}
+		summary, _ := b.eval(ctx, `document.getElementById("summary").textContent`)
+		wantRef := "nadir of the feasible trials + 10%"
+		if ref != "" {
+			wantRef = "(1.1, 10)given (--ref-point)"
+		}
+		if !strings.Contains(summary, "Pareto front"+strconv.Itoa(len(onFront))+" trials") || !strings.Contains(summary, wantRef) {
+			t.Errorf("summary %q: want the front of %d and %q", summary, len(onFront), wantRef)
+		}
+
+		// Hover the first front point: the tooltip names its trial.
+		xy, err := b.eval(ctx, `(function(){ window.scrollTo(0, 0); var r = document.querySelector("#svg-pareto circle.front[data-trial]").getBoundingClientRect(); return [r.left + r.width/2, r.top + r.height/2]; })()`)
+		var at [2]float64
+		if err != nil || json.Unmarshal([]byte(xy), &at) != nil {
+			t.Fatalf("front point's place: %s %v", xy, err)
+		}
+		if err := b.call(ctx, true, "Input.dispatchMouseEvent", map[string]any{"type": "mouseMoved", "x": at[0], "y": at[1]}, nil); err != nil {
+			t.Fatal(err)
+		}
+		b.waitFor(t, ctx, `document.getElementById("tooltip").hidden`, "false")
+		js, _ = b.eval(ctx, `document.getElementById("tooltip").textContent`)
+		var tip string
+		_ = json.Unmarshal([]byte(js), &tip)
+		if !strings.Contains(tip, "trial "+ids[0]+" · on the Pareto front") || !strings.Contains(tip, "f1 = ") || !strings.Contains(tip, "x0: ") {
+			t.Errorf("tooltip over trial %s: %s", ids[0], tip)
+		}
+		shot, err := b.screenshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkScreenshot(t, shot, "report-pareto.png")
 	}
 }
