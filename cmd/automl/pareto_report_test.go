@@ -5,12 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"image/png"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"automl/backends/bolt"
+	"automl/scheduler"
+	"automl/search/pareto"
+	"automl/search/value"
+	"automl/trial"
 )
 
 // zdtStudy runs a 30-trial ZDT1 study of two objectives with a constraint
@@ -181,4 +188,72 @@ func TestReportParetoInBrowser(t *testing.T) {
 		}
 		checkScreenshot(t, shot, "report-pareto.png")
 	}
+}
+
+// TestParetoPickObjectivesInBrowser: a study of three objectives (stored
+// by hand) shows the objective pickers; picking f3 for y redraws the plot
+// against it, with the front of all three objectives highlighted (counted
+// by brute force); picking for x the objective on y swaps the axes.
+func TestParetoPickObjectivesInBrowser(t *testing.T) {
+	chromiumPath(t)
+	dir := t.TempDir()
+	obj := []trial.Objective{{Metric: "f1", Direction: trial.Minimize}, {Metric: "f2", Direction: trial.Minimize}, {Metric: "f3", Direction: trial.Maximize}}
+	start := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	study := &scheduler.Study{Name: "three", Objective: obj[0], Objectives: obj, Algorithm: "random", Status: scheduler.StudyDone,
+		Trials: 25, Created: start, Updated: start.Add(time.Minute)}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var recs []trial.Record
+	var losses [][]float64
+	for id := range 25 {
+		m := trial.Metrics{"f1": rng.Float64(), "f2": rng.Float64(), "f3": rng.Float64()}
+		recs = append(recs, trial.Record{ID: id, State: trial.Completed, Value: m["f1"], HasValue: true, Metrics: m,
+			Params: value.Values{{Name: "x", Value: value.Float(m["f1"])}}, Created: start, Started: start, Finished: start.Add(time.Second)})
+		losses = append(losses, []float64{m["f1"], m["f2"], -m["f3"]})
+	}
+	front := 0
+	for i := range losses {
+		dominated := false
+		for j := range losses {
+			dominated = dominated || pareto.Dominates(losses[j], losses[i])
+		}
+		if !dominated {
+			front++
+		}
+	}
+	st, err := bolt.Open(filepath.Join(dir, "automl.db"), &bolt.Options{NoServe: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Commit(context.Background(), "three", scheduler.Change{Study: study, Trials: recs}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := automl(t, dir, "report", "three", "--format", "html", "-o", "report.html"); code != 0 {
+		t.Fatalf("report: exit %d\n%s", code, errOut)
+	}
+	b := startBrowser(t, 1400, 1600)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := b.call(ctx, true, "Page.navigate", map[string]any{"url": "file://" + filepath.Join(dir, "report.html")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor(t, ctx, `document.body.dataset.rendered`, `"1"`)
+	b.waitFor(t, ctx, `document.getElementById("pareto-axes").hidden`, "false")
+	labels := `Array.from(document.querySelectorAll("#svg-pareto text.label")).map(t => t.textContent).join(" | ")`
+	b.waitFor(t, ctx, labels, `"f1 (minimize) | f2 (minimize)"`)
+	pick := func(id, value string) {
+		t.Helper()
+		if _, err := b.eval(ctx, `(function(){ var s = document.getElementById("`+id+`"); s.value = "`+value+`"; s.dispatchEvent(new Event("change")); return 1; })()`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pick("pareto-y", "2")
+	b.waitFor(t, ctx, labels, `"f1 (minimize) | f3 (maximize)"`)
+	b.waitFor(t, ctx, `document.querySelectorAll("#svg-pareto circle.front[data-trial]").length`, strconv.Itoa(front))
+	b.waitFor(t, ctx, `document.querySelectorAll("#svg-pareto circle[data-trial]").length`, "25")
+	pick("pareto-x", "2") // f3 is on y: the axes swap
+	b.waitFor(t, ctx, labels, `"f3 (maximize) | f1 (minimize)"`)
+	b.waitFor(t, ctx, `document.getElementById("pareto-y").value`, `"0"`)
 }
