@@ -257,3 +257,39 @@ func TestParetoPickObjectivesInBrowser(t *testing.T) {
 	b.waitFor(t, ctx, labels, `"f3 (maximize) | f1 (minimize)"`)
 	b.waitFor(t, ctx, `document.getElementById("pareto-y").value`, `"0"`)
 }
+
+// TestMultiobjectiveExample keeps examples/multiobjective from rotting: its
+// space file validates from the repository root (where its data set path
+// points) and six of its trials run, each with both objectives and the
+// constraint's metric; trials --pareto lists a front and report --plot
+// pareto draws it.
+func TestMultiobjectiveExample(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	db := filepath.Join(t.TempDir(), "automl.db")
+	if out, errOut, code := automl(t, root, "validate", "examples/multiobjective/space.yaml"); code != 0 || !strings.Contains(out, `ok: study "mlp-accuracy-vs-size"`) {
+		t.Fatalf("validate: exit %d\n%s%s", code, out, errOut)
+	}
+	if out, errOut, code := automl(t, root, "search", "-space", "examples/multiobjective/space.yaml", "--db", db, "--trials", "6", "--workers", "2", "-q"); code != 0 {
+		t.Fatalf("search: exit %d\n%s%s", code, out, errOut)
+	}
+	all := objTrialsJSON(t, root, "mlp-accuracy-vs-size", "--db", db, "--json")
+	if len(all.Trials) != 6 || len(all.Objectives) != 2 || all.Front == nil || *all.Front == 0 {
+		t.Fatalf("%d trials, objectives %v, front %v", len(all.Trials), all.Objectives, all.Front)
+	}
+	for _, r := range all.Trials {
+		_, acc := r.Metrics["val_accuracy"]
+		_, params := r.Metrics["params"]
+		_, ms := r.Metrics["inference_ms"]
+		if r.State != "completed" || !acc || !params || !ms || r.Feasible == nil {
+			t.Errorf("trial %d: %s, metrics %v, feasible %v", r.ID, r.State, r.Metrics, r.Feasible)
+		}
+	}
+	front := objTrialsJSON(t, root, "mlp-accuracy-vs-size", "--db", db, "--pareto", "--json")
+	if len(front.Trials) != *all.Front {
+		t.Errorf("--pareto lists %d trials, the front has %d", len(front.Trials), *all.Front)
+	}
+	png := filepath.Join(t.TempDir(), "front.png")
+	if _, errOut, code := automl(t, root, "report", "mlp-accuracy-vs-size", "--db", db, "--plot", "pareto", "-o", png); code != 0 {
+		t.Errorf("report --plot pareto: exit %d\n%s", code, errOut)
+	}
+}
