@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +204,24 @@ func TestParseRefPoint(t *testing.T) {
 	one.Objectives = nil
 	if _, err := ParseRefPoint(one, "--ref-point", "1,1"); !errors.Is(err, ErrBadPlot) || !strings.Contains(err.Error(), "one objective") {
 		t.Errorf("one objective: %v", err)
+	}
+}
+
+// BenchmarkParetoView: the Pareto view (front, hypervolume, its history)
+// of 20,000 trials of two objectives on a curved front with noise.
+func BenchmarkParetoView(b *testing.B) {
+	st := goalStudy(false)
+	rng := rand.New(rand.NewPCG(3, 4))
+	recs := make([]trial.Record, 20000)
+	for i := range recs {
+		x := rng.Float64()
+		recs[i] = done(i, trial.Metrics{"f1": x, "f2": -(1 - x*x + rng.Float64())}) // f2 is maximised
+	}
+	rows := Leaderboard(st, recs)
+	b.ResetTimer()
+	for range b.N {
+		if p := paretoOf(st, rows, nil); !p.OK {
+			b.Fatal("no front")
+		}
 	}
 }

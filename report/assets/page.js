@@ -747,11 +747,18 @@
     var px = [], py = [], pi = [];
     var groups = { infeasible: svgEl("g", {}), dominated: svgEl("g", {}), front: svgEl("g", {}) };
     var r = idx.length > 2000 ? 2 : 3;
+    // Past a few thousand trials the points off the front are two paths of
+    // round dots, not an element each, so the page stays light.
+    var many = idx.length > 3000, dots = { infeasible: "", dominated: "" };
     idx.forEach(function (i) {
       var kind = !P.feas[i] ? "infeasible" : P.rank[i] === 0 ? "front" : "dominated";
       var x = fx(X[i]), y = fy(Y[i]);
-      groups[kind].appendChild(svgEl("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: kind === "front" ? r + 1.5 : r, "class": kind, "data-trial": T.id[i] }));
+      if (many && kind !== "front") dots[kind] += "M" + x.toFixed(1) + " " + y.toFixed(1) + "h0";
+      else groups[kind].appendChild(svgEl("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: kind === "front" ? r + 1.5 : r, "class": kind, "data-trial": T.id[i] }));
       px.push(x); py.push(y); pi.push(i);
+    });
+    ["infeasible", "dominated"].forEach(function (kind) {
+      if (dots[kind]) groups[kind].appendChild(svgEl("path", { d: dots[kind], "class": "dots " + kind, "stroke-width": 2 * r }));
     });
     svg.appendChild(groups.infeasible); svg.appendChild(groups.dominated); svg.appendChild(groups.front);
     var kx = fr.r, items = [["Pareto front", "front"], ["dominated", "dominated"]];
