@@ -266,7 +266,8 @@ func TestParetoPickObjectivesInBrowser(t *testing.T) {
 func TestMultiobjectiveExample(t *testing.T) {
 	root, _ := filepath.Abs("../..")
 	db := filepath.Join(t.TempDir(), "automl.db")
-	if out, errOut, code := automl(t, root, "validate", "examples/multiobjective/space.yaml"); code != 0 || !strings.Contains(out, `ok: study "mlp-accuracy-vs-size"`) {
+	if out, errOut, code := automl(t, root, "validate", "examples/multiobjective/space.yaml"); code != 0 || !strings.Contains(out, `ok: study "mlp-accuracy-vs-size"`) ||
+		!strings.Contains(out, "objectives maximize val_accuracy, minimize params; constraints inference_ms <= 1") {
 		t.Fatalf("validate: exit %d\n%s%s", code, out, errOut)
 	}
 	if out, errOut, code := automl(t, root, "search", "-space", "examples/multiobjective/space.yaml", "--db", db, "--trials", "6", "--workers", "2", "-q"); code != 0 {
