@@ -2,10 +2,12 @@
 // binary it is given, runs alternating so that the machine's load falls
 // on all of them alike:
 //
-//   - version: `automl version`, from exec until it exits;
+//   - version: `automl version`, from exec until it exits, and the CPU
+//     time (user + system) the process took;
 //   - plugin:  `automl plugin serve funcs`, from exec until it prints the
 //     go-plugin handshake line on stdout (what a worker slot waits for
-//     before a fresh trainer process takes its trial); then it is killed;
+//     before a fresh trainer process takes its trial), and its CPU time
+//     until it is killed right after;
 //   - init:    with -inittrace, the Go runtime's GODEBUG=inittrace=1 of the
 //     plugin launch: the package initialisation's clock time summed, and
 //     the packages that take most (medians over the runs).
@@ -38,6 +40,8 @@ type binary struct {
 	label, path string
 	version     []time.Duration
 	plugin      []time.Duration
+	versionCPU  []time.Duration // user + system time of the process
+	pluginCPU   []time.Duration
 	initTotal   []time.Duration
 	initPkg     map[string][]time.Duration
 }
@@ -65,15 +69,15 @@ func main() {
 	}
 	for i := 0; i < *n; i++ {
 		for _, b := range bins {
-			d, err := timeVersion(b.path)
+			d, cpu, err := timeVersion(b.path)
 			check(b, "version", err)
-			b.version = append(b.version, d)
-			d, err = timePlugin(b.path, nil)
+			b.version, b.versionCPU = append(b.version, d), append(b.versionCPU, cpu)
+			d, cpu, err = timePlugin(b.path, nil)
 			check(b, "plugin serve", err)
-			b.plugin = append(b.plugin, d)
+			b.plugin, b.pluginCPU = append(b.plugin, d), append(b.pluginCPU, cpu)
 			if *trace {
 				var lines []string
-				_, err = timePlugin(b.path, &lines)
+				_, _, err = timePlugin(b.path, &lines)
 				check(b, "plugin serve (inittrace)", err)
 				total, per := parseInittrace(lines)
 				b.initTotal = append(b.initTotal, total)
@@ -83,20 +87,20 @@ func main() {
 			}
 		}
 	}
-	fmt.Printf("%d runs each; median (p10..p90)\n\n", *n)
-	fmt.Printf("%-12s %-26s %-26s", "binary", "automl version (exit)", "plugin serve (handshake)")
+	fmt.Printf("%d runs each; median (p10..p90); wall: from exec; cpu: the process's user + system time\n\n", *n)
+	fmt.Printf("%-12s %-26s %-26s %-26s %-26s", "binary", "version: wall to exit", "version: cpu", "plugin: wall to handshake", "plugin: cpu to handshake")
 	if *trace {
 		fmt.Printf(" %-26s", "plugin: package init")
 	}
 	fmt.Println()
 	for _, b := range bins {
-		fmt.Printf("%-12s %-26s %-26s", b.label, spread(b.version), spread(b.plugin))
+		fmt.Printf("%-12s %-26s %-26s %-26s %-26s", b.label, spread(b.version), spread(b.versionCPU), spread(b.plugin), spread(b.pluginCPU))
 		if *trace {
 			fmt.Printf(" %-26s", spread(b.initTotal))
 		}
 		fmt.Println()
 	}
-	if !*trace {
+	if !*trace || *top <= 0 {
 		return
 	}
 	for _, b := range bins {
@@ -123,24 +127,31 @@ func check(b *binary, what string, err error) {
 	}
 }
 
-func timeVersion(path string) (time.Duration, error) {
+func timeVersion(path string) (wall, cpu time.Duration, err error) {
 	cmd := exec.Command(path, "version")
 	start := time.Now()
 	out, err := cmd.Output()
-	d := time.Since(start)
+	wall = time.Since(start)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if !strings.HasPrefix(string(out), "automl ") {
-		return 0, fmt.Errorf("printed %q", out)
+		return 0, 0, fmt.Errorf("printed %q", out)
 	}
-	return d, nil
+	return wall, cpuOf(cmd), nil
+}
+
+// cpuOf is the user and system time of an ended command: on a loaded
+// machine, steadier than wall time, which includes waiting for a core.
+func cpuOf(cmd *exec.Cmd) time.Duration {
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 // timePlugin starts `automl plugin serve funcs` as a worker slot would and
-// returns the time until its handshake line ("1|1|unix|/tmp/...|grpc|").
+// returns the time until its handshake line ("1|1|unix|/tmp/...|grpc|"),
+// and the CPU time the process took until it was killed right after.
 // With trace, it runs under GODEBUG=inittrace=1 and returns stderr's lines.
-func timePlugin(path string, trace *[]string) (time.Duration, error) {
+func timePlugin(path string, trace *[]string) (wall, cpu time.Duration, err error) {
 	cmd := exec.Command(path, "plugin", "serve", "funcs")
 	cmd.Env = append(os.Environ(), cookie)
 	if trace != nil {
@@ -148,28 +159,28 @@ func timePlugin(path string, trace *[]string) (time.Duration, error) {
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	line, err := bufio.NewReader(stdout).ReadString('\n')
-	d := time.Since(start)
+	wall = time.Since(start)
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
 	if err != nil {
-		return 0, fmt.Errorf("no handshake line (%v): stderr %q", err, stderr.String())
+		return 0, 0, fmt.Errorf("no handshake line (%v): stderr %q", err, stderr.String())
 	}
 	if !strings.HasPrefix(line, "1|1|") || !strings.Contains(line, "|grpc") {
-		return 0, fmt.Errorf("handshake line %q", line)
+		return 0, 0, fmt.Errorf("handshake line %q", line)
 	}
 	if trace != nil {
 		*trace = strings.Split(stderr.String(), "\n")
 	}
-	return d, nil
+	return wall, cpuOf(cmd), nil
 }
 
 // parseInittrace sums the clock of each "init PKG @T ms, C ms clock, ..."

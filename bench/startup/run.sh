@@ -5,7 +5,8 @@
 #     stripped (-ldflags="-s -w");
 #   - the medians of `automl version` (exec to exit) and of `automl plugin
 #     serve funcs` (exec to the go-plugin handshake line: what a worker
-#     slot waits for before a fresh trainer process takes its trial), with
+#     slot waits for before a fresh trainer process takes its trial), wall
+#     time and the process's CPU time (steadier on a loaded machine), with
 #     the package initialisation GODEBUG=inittrace=1 reports, over N runs
 #     (bench/startup/main.go).
 # With REV, the static binary of that revision runs alternately with the

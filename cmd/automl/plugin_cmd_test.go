@@ -58,3 +58,18 @@ func TestPluginServeAsAWorkerStartsIt(t *testing.T) {
 		t.Errorf("unknown name: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// What servePluginDirect saves each trainer launch: building the command
+// tree and finding the command in it.
+//
+//	go test ./cmd/automl -run '^$' -bench CommandTree
+func BenchmarkCommandTree(b *testing.B) {
+	b.ReportAllocs()
+	args := []string{"plugin", "serve", "funcs"}
+	for b.Loop() {
+		root := newRootCmd()
+		if _, _, err := root.Find(normalizeArgs(root, args)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
