@@ -36,6 +36,10 @@ import (
 // process says it is a plugin and exits.
 const cookie = "AUTOML_PLUGIN_COOKIE=6f1c2a7e-automl-trainer"
 
+// socketDir is the plugin processes' TMPDIR: each leaves its go-plugin
+// socket there when it is killed, and the directory goes at the end.
+var socketDir string
+
 type binary struct {
 	label, path string
 	version     []time.Duration
@@ -67,6 +71,13 @@ func main() {
 		}
 		bins = append(bins, &binary{label: label, path: path, initPkg: map[string][]time.Duration{}})
 	}
+	dir, err := os.MkdirTemp("", "automl-startup-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "startup:", err)
+		os.Exit(1)
+	}
+	socketDir = dir
+	defer os.RemoveAll(dir)
 	for i := 0; i < *n; i++ {
 		for _, b := range bins {
 			d, cpu, err := timeVersion(b.path)
@@ -123,6 +134,7 @@ func main() {
 func check(b *binary, what string, err error) {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "startup: %s %s: %v\n", b.label, what, err)
+		os.RemoveAll(socketDir)
 		os.Exit(1)
 	}
 }
@@ -153,7 +165,7 @@ func cpuOf(cmd *exec.Cmd) time.Duration {
 // With trace, it runs under GODEBUG=inittrace=1 and returns stderr's lines.
 func timePlugin(path string, trace *[]string) (wall, cpu time.Duration, err error) {
 	cmd := exec.Command(path, "plugin", "serve", "funcs")
-	cmd.Env = append(os.Environ(), cookie)
+	cmd.Env = append(os.Environ(), cookie, "TMPDIR="+socketDir)
 	if trace != nil {
 		cmd.Env = append(cmd.Env, "GODEBUG=inittrace=1")
 	}
