@@ -1,6 +1,8 @@
 package tpe
 
 import (
+	"cmp"
+	"container/heap"
 	"math"
 	"slices"
 
@@ -133,8 +135,10 @@ func selectFront(rs []trialRow, idx []int, nBelow int) {
 // chosen before it (the first: the largest box), ties to the earlier
 // point; it returns their positions in the order chosen. A point's gain
 // only shrinks as others are chosen (hypervolume is submodular), so gains
-// are recomputed lazily: the best stale bound is refreshed until a fresh
-// one leads (CELF), which chooses exactly what the plain greedy does.
+// are recomputed lazily: the best stale bound, off a heap, is refreshed
+// until a fresh one leads (CELF), which chooses exactly what the plain
+// greedy does. With two objectives a gain is a rectangle (gain2); with
+// more, the hypervolume with the point less the hypervolume without.
 func greedyHSSP(points [][]float64, m int) []int {
 	ref, err := pareto.Reference(points)
 	if err != nil { // finite points, at least one: cannot happen; the first m
@@ -144,39 +148,89 @@ func greedyHSSP(points [][]float64, m int) []int {
 		}
 		return chosen
 	}
-	n := len(points)
-	gain := make([]float64, n)
-	fresh := make([]int, n) // the round each gain was computed in
+	q := gainHeap{gain: make([]float64, len(points)), fresh: make([]int, len(points))}
 	for i, p := range points {
-		gain[i] = 1
+		q.gain[i] = 1
 		for d, v := range p {
-			gain[i] *= ref[d] - v
+			q.gain[i] *= ref[d] - v
 		}
+		q.idx = append(q.idx, i)
 	}
+	heap.Init(&q)
 	chosen := make([]int, 0, m)
-	taken := make([]bool, n)
 	set := make([][]float64, 0, m+1)
 	hv := 0.0
-	for round := 0; len(chosen) < m; round++ {
-		for {
-			best := -1
-			for i := range gain {
-				if !taken[i] && (best < 0 || gain[i] > gain[best]) {
-					best = i
-				}
-			}
-			if fresh[best] == round {
-				taken[best] = true
-				chosen = append(chosen, best)
+	for round := 0; len(chosen) < m; {
+		best := q.idx[0]
+		if q.fresh[best] == round {
+			heap.Pop(&q)
+			chosen = append(chosen, best)
+			if len(ref) == 2 {
+				set = insertByFirst(set, points[best])
+			} else {
 				set = append(set, points[best])
 				hv, _ = pareto.Hypervolume(set, ref)
-				break
 			}
-			with, _ := pareto.Hypervolume(append(set, points[best]), ref)
-			gain[best], fresh[best] = with-hv, round
+			round++
+			continue
 		}
+		if len(ref) == 2 {
+			q.gain[best] = gain2(set, points[best], ref)
+		} else {
+			with, _ := pareto.Hypervolume(append(set, points[best]), ref)
+			q.gain[best] = with - hv
+		}
+		q.fresh[best] = round
+		heap.Fix(&q, 0)
 	}
 	return chosen
+}
+
+// gainHeap orders the points not chosen yet by gain, the largest first,
+// ties to the earlier point (container/heap).
+type gainHeap struct {
+	idx   []int
+	gain  []float64
+	fresh []int // the round each gain was computed in
+}
+
+func (q *gainHeap) Len() int { return len(q.idx) }
+func (q *gainHeap) Less(a, b int) bool {
+	i, j := q.idx[a], q.idx[b]
+	return q.gain[i] > q.gain[j] || (q.gain[i] == q.gain[j] && i < j)
+}
+func (q *gainHeap) Swap(a, b int) { q.idx[a], q.idx[b] = q.idx[b], q.idx[a] }
+func (q *gainHeap) Push(x any)    { q.idx = append(q.idx, x.(int)) }
+func (q *gainHeap) Pop() any {
+	x := q.idx[len(q.idx)-1]
+	q.idx = q.idx[:len(q.idx)-1]
+	return x
+}
+
+// insertByFirst inserts p into set, sorted by the first loss.
+func insertByFirst(set [][]float64, p []float64) [][]float64 {
+	i, _ := slices.BinarySearchFunc(set, p[0], func(s []float64, v float64) int { return cmp.Compare(s[0], v) })
+	return slices.Insert(set, i, p)
+}
+
+// gain2 is the hypervolume p adds to set with two objectives, p and set
+// of one front (no point dominates another) and set sorted by the first
+// loss: the rectangle from p to its neighbours, the next point's first
+// loss on the right and the one before's second loss above (the
+// reference point's where there is none); 0 for a copy of a point of set.
+func gain2(set [][]float64, p, ref []float64) float64 {
+	i, found := slices.BinarySearchFunc(set, p[0], func(s []float64, v float64) int { return cmp.Compare(s[0], v) })
+	if found {
+		return 0 // in one front, the same first loss is the same point
+	}
+	right, top := ref[0], ref[1]
+	if i < len(set) {
+		right = set[i][0]
+	}
+	if i > 0 {
+		top = set[i-1][1]
+	}
+	return (right - p[0]) * (top - p[1])
 }
 
 // weightEps is the weight of a good-group kernel that adds no hypervolume
