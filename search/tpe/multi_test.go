@@ -50,8 +50,8 @@ func goalRows(t *testing.T, trials []goalTrial) []trialRow {
 // TestSplitRankThenHypervolume: with two objectives the good group takes
 // whole fronts while they fit, and from the front it takes in part the
 // members that add the most hypervolume, one after another, as Optuna
-// 3.1's _split_observation_pairs does on the same points (its choices for
-// 4, 5 and 6 are the wants below, checked with Debian's python3-optuna);
+// 3.1's _split_observation_pairs does on the same points (its choices
+// for 1 to 7 are the wants below: testdata/optuna_motpe.py split);
 // not the first in time, nor by the first loss, nor by the sum of losses.
 // An infeasible trial ranks after the pruned one, whatever its losses;
 // the pending one is always in the bad group.
@@ -138,7 +138,7 @@ func TestSplitSeveralObjectivesWithConstraints(t *testing.T) {
 // TestBelowWeights: the good group's kernels weigh by hypervolume
 // contribution over the largest (Optuna 3.1's
 // _calculate_weights_below_for_multi_objective gives 0.08, 0.08, 1, 2e-13
-// on these points, whose reference point is the same in both: the nadir
+// on these points, testdata/optuna_motpe.py weights, whose reference point is the same in both: the nadir
 // (4, 4) plus a tenth of the range is 1.1 times the worst); a pruned or
 // infeasible member weighs next to nothing; one objective: none.
 func TestBelowWeights(t *testing.T) {
