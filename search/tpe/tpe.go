@@ -16,12 +16,12 @@
 // rank after every complete trial (further-trained first); in a study with
 // constraints, complete trials that violate them rank after those, by
 // total violation; with several objectives, complete feasible trials rank
-// by non-dominated front and the good group weighs its kernels by
-// hypervolume contribution (MOTPE, multi.go); failed trials and NaN losses
-// are left out (logged once each); pending trials count as
-// bad ones (the constant liar, on by default), so parallel slots asking at
-// once, in one SampleBatch call or several Sample calls, get different
-// points. Imported results (a warm start) rank with the study's own
+// by non-dominated front, and the front the good group takes in part gives
+// it the members adding the most hypervolume (MOTPE, multi.go); failed
+// trials and NaN losses are left out (logged once each); pending trials
+// count as bad ones (the constant liar, on by default), so parallel slots
+// asking at once, in one SampleBatch call or several Sample calls, get
+// different points. Imported results (a warm start) rank with the study's own
 // trials, and their kernels weigh h/(h + n) of an own trial's after n
 // own finished trials (h = 50, importedWeight): they lead a warm study's
 // first trials and give way as its own results accumulate. The sampler
