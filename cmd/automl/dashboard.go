@@ -32,6 +32,7 @@ const tokenEnv = "AUTOML_DASHBOARD_TOKEN"
 type dashboardFlags struct {
 	db, listen, token       string
 	tlsCert, tlsKey, tlsDir string
+	metrics                 string
 }
 
 func newDashboardCmd() *cobra.Command {
@@ -74,6 +75,7 @@ accept it. A key file others may read is refused (chmod 600 it).`,
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM, with --tls-key), on any address")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "the certificate's private key (PEM; mode 0600)")
 	fl.StringVar(&f.tlsDir, "tls-dir", "", "where the self-signed certificate is kept (default: the study file's path + .tls)")
+	addMetricsFlag(cmd, &f.metrics)
 	return cmd
 }
 
@@ -88,6 +90,11 @@ func runDashboard(cmd *cobra.Command, f *dashboardFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
+	mon, err := startMetrics(f.metrics, 0)
+	if err != nil {
+		return err
+	}
+	defer mon.close()
 	var cert *dashboard.Cert
 	if f.tlsCert != "" {
 		if cert, err = dashboard.LoadCert(f.tlsCert, f.tlsKey); err != nil {
@@ -140,6 +147,7 @@ func runDashboard(cmd *cobra.Command, f *dashboardFlags) error {
 	fmt.Fprintf(cmd.ErrOrStderr(), "automl dashboard: %s  (study file %s; Ctrl-C stops)\n", url, f.db)
 	errc := make(chan error, 1)
 	go func() { errc <- serve() }()
+	mon.up()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("dashboard: %w", err)
