@@ -109,6 +109,7 @@ func runDashboard(cmd *cobra.Command, f *dashboardFlags) error {
 		return err
 	}
 	defer st.Close()
+	mon.stored(st)
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := dashboard.New(st, dashboard.Options{Token: f.token, LocalHostsOnly: loopback && f.token == "", Logger: log})
 	defer srv.Close()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -121,6 +122,37 @@ func (mon *monitor) connected(nc *nats.Conn) {
 	})
 }
 
+// stored serves the studies r reads (automl dashboard's study file) as
+// automl_stored_trials and automl_stored_best_value, and is ready while r
+// can read them.
+func (mon *monitor) stored(r scheduler.Reader) {
+	if mon == nil {
+		return
+	}
+	read := func() ([]telemetry.Stored, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		infos, err := r.Studies(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the study file: %w", err)
+		}
+		out := make([]telemetry.Stored, len(infos))
+		for i, in := range infos {
+			counts := map[string]int{}
+			for state, n := range in.Counts {
+				counts[state.String()] = n
+			}
+			out[i] = telemetry.Stored{Study: in.Name, Counts: counts, Best: in.Best, HasBest: in.HasBest}
+		}
+		return out, nil
+	}
+	mon.m.ServeStored(read)
+	mon.need(func() error {
+		_, err := read()
+		return err
+	})
+}
+
 // gate is a readiness check that fails with its reason until opened, and
 // again once shut.
 type gate struct {
@@ -167,7 +199,7 @@ func (mon *monitor) study(cfg *scheduler.Config, disp interface{ Err() error }, 
 		return func(scheduler.Summary) {}
 	}
 	name := cfg.File.Study
-	loading := mon.gate(fmt.Sprintf("study %s is being loaded (the study's owner claimed, its trials recovered)", name))
+	loading := mon.gate(fmt.Sprintf("study %s is loading (claiming it, recovering its trials)", name))
 	mon.need(func() error {
 		if err := disp.Err(); err != nil {
 			return err

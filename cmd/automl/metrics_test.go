@@ -229,7 +229,8 @@ func TestMetricsOfSearchAndWorker(t *testing.T) {
 	w.signal(t, syscall.SIGTERM)
 	w.wait(t, 30*time.Second)
 
-	// automl dashboard --metrics on the study file: ready once it serves.
+	// automl dashboard --metrics on the study file: ready once it serves,
+	// the study as stored.
 	mURL := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
 	dash := startAutoml(t, dir, "dashboard", "dashboard", "--listen", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "--metrics", strings.TrimPrefix(mURL, "http://"))
 	waitCode(t, mURL+"/readyz", 200, "ready")
@@ -238,6 +239,13 @@ func TestMetricsOfSearchAndWorker(t *testing.T) {
 		t.Errorf("dashboard /metrics: %d\n%s", c, dscrape)
 	}
 	promtool(t, dscrape)
+	ds := series(t, dscrape)
+	if got := ds[`automl_stored_trials{state="completed",study="metrics"}`]; got != 12 {
+		t.Errorf("dashboard: automl_stored_trials completed = %v, want 12", got)
+	}
+	if got, want := ds[`automl_stored_best_value{study="metrics"}`], s[`automl_study_best_value{study="metrics"}`]; got != want {
+		t.Errorf("dashboard: automl_stored_best_value = %v, the search's automl_study_best_value %v", got, want)
+	}
 	dash.signal(t, syscall.SIGINT)
 	dash.wait(t, 30*time.Second)
 }

@@ -174,3 +174,45 @@ func promtoolCheck(t *testing.T, scrape string) {
 		t.Errorf("promtool check metrics: %v\n%s", err, out.String())
 	}
 }
+
+// ServeStored reports the studies its read returns at each scrape; a read
+// that fails leaves them out and the rest is still served.
+func TestServeStored(t *testing.T) {
+	m := New()
+	var fail atomic.Bool
+	m.ServeStored(func() ([]Stored, error) {
+		if fail.Load() {
+			return nil, errors.New("study file gone")
+		}
+		return []Stored{
+			{Study: "a", Counts: map[string]int{"completed": 4, "imported": 2}, Best: 0.25, HasBest: true},
+			{Study: "b", Counts: map[string]int{"failed": 1}},
+		}, nil
+	})
+	srv, err := Serve("127.0.0.1:0", m, func() error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	code, body := get(t, "http://"+srv.Addr()+"/metrics")
+	for _, want := range []string{
+		`automl_stored_trials{state="completed",study="a"} 4`,
+		`automl_stored_trials{state="imported",study="a"} 2`,
+		`automl_stored_trials{state="running",study="a"} 0`,
+		`automl_stored_trials{state="failed",study="b"} 1`,
+		`automl_stored_best_value{study="a"} 0.25`,
+	} {
+		if code != 200 || !strings.Contains(body, "\n"+want) {
+			t.Errorf("/metrics (%d) lacks %s", code, want)
+		}
+	}
+	if strings.Contains(body, `automl_stored_best_value{study="b"}`) {
+		t.Error("a best value for a study without one")
+	}
+	promtoolCheck(t, body)
+	fail.Store(true)
+	code, body = get(t, "http://"+srv.Addr()+"/metrics")
+	if code != 200 || strings.Contains(body, "automl_stored_trials{") || !strings.Contains(body, "\ngo_goroutines ") {
+		t.Errorf("with the read failing: %d\n%s", code, body)
+	}
+}
