@@ -9,6 +9,7 @@
 package telemetry
 
 import (
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -42,8 +43,18 @@ type Metrics struct {
 	crashes       *prometheus.CounterVec
 	checkpoint    *prometheus.CounterVec
 
-	mu   sync.Mutex
-	seen map[string]map[string]int // study -> state -> count last set, for finished
+	mu      sync.Mutex
+	studies map[string]*studySeries
+}
+
+// studySeries are a study's series, looked up once (Study runs after every
+// scheduler step), and the counts last set.
+type studySeries struct {
+	trials   []prometheus.Gauge   // by States
+	finished []prometheus.Counter // by finalStates
+	running  prometheus.Gauge
+	best     prometheus.Gauge
+	last     []int // by States; nil before the first call
 }
 
 // States are the trial states automl_trials reports (always all of them,
@@ -56,7 +67,7 @@ var finalStates = []string{"completed", "failed", "pruned", "stopped"}
 // New makes the metrics on a registry of their own, with the Go runtime's
 // and the process's collectors beside them.
 func New() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry(), seen: map[string]map[string]int{}}
+	m := &Metrics{reg: prometheus.NewRegistry(), studies: map[string]*studySeries{}}
 	gauge := func(name, help string, labels ...string) *prometheus.GaugeVec {
 		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
 		m.reg.MustRegister(g)
@@ -124,21 +135,34 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // the counter holds what this process saw finish.
 func (m *Metrics) Study(study string, counts map[string]int, best float64, hasBest bool) {
 	m.mu.Lock()
-	prev, ok := m.seen[study]
-	m.seen[study] = counts
-	m.mu.Unlock()
-	for _, s := range States {
-		m.trials.WithLabelValues(study, s).Set(float64(counts[s]))
+	defer m.mu.Unlock()
+	ss := m.studies[study]
+	if ss == nil {
+		ss = &studySeries{running: m.running.WithLabelValues(study), best: m.best.WithLabelValues(study)}
+		for _, st := range States {
+			ss.trials = append(ss.trials, m.trials.WithLabelValues(study, st))
+		}
+		for _, st := range finalStates {
+			ss.finished = append(ss.finished, m.finished.WithLabelValues(study, st)) // present from the start, at 0
+		}
+		m.studies[study] = ss
 	}
-	for _, s := range finalStates {
-		c := m.finished.WithLabelValues(study, s) // present from the start, at 0
-		if d := counts[s] - prev[s]; ok && d > 0 {
-			c.Add(float64(d))
+	now := make([]int, len(States))
+	for i, st := range States {
+		now[i] = counts[st]
+		ss.trials[i].Set(float64(now[i]))
+	}
+	if ss.last != nil {
+		for i, st := range finalStates {
+			if d := counts[st] - ss.last[slices.Index(States, st)]; d > 0 {
+				ss.finished[i].Add(float64(d))
+			}
 		}
 	}
-	m.running.WithLabelValues(study).Set(float64(counts["running"]))
+	ss.last = now
+	ss.running.Set(float64(counts["running"]))
 	if hasBest {
-		m.best.WithLabelValues(study).Set(best)
+		ss.best.Set(best)
 	}
 }
 
