@@ -44,7 +44,8 @@ type monitor struct {
 	checks []func() error
 	boot   *gate // "starting" until the command is up
 	undo   func()
-	linger time.Duration // how long close waits before it stops the server
+	linger time.Duration // how long close waits before it stops the server, once a study ran
+	ran    bool          // a study ran to its end (under mu)
 }
 
 // startMetrics serves the metrics on addr at once (none for ""): a taken
@@ -73,7 +74,12 @@ func (mon *monitor) close() {
 	if mon == nil {
 		return
 	}
-	time.Sleep(mon.linger)
+	mon.mu.Lock()
+	ran := mon.ran
+	mon.mu.Unlock()
+	if ran {
+		time.Sleep(mon.linger) // not after a failed start: nothing to see
+	}
 	_ = mon.srv.Close()
 	mon.undo()
 }
@@ -227,6 +233,9 @@ func (mon *monitor) study(cfg *scheduler.Config, disp interface{ Err() error }, 
 	return func(sum scheduler.Summary) {
 		loading.set(fmt.Sprintf("study %s has ended (%s)", name, sum.Status))
 		mon.final(name, sum, pool)
+		mon.mu.Lock()
+		mon.ran = true
+		mon.mu.Unlock()
 	}
 }
 

@@ -252,10 +252,14 @@ func TestMetricsOfSearchAndWorker(t *testing.T) {
 
 // --metrics on an address that is taken fails at once (exit status 2),
 // naming the address, on each command that has it; so do --metrics-linger
-// without --metrics and a negative one.
+// without --metrics and a negative one. A search that fails before its
+// study runs does not linger.
 func TestMetricsAddressTaken(t *testing.T) {
 	dir := t.TempDir()
 	fleetSpace(t, dir, "taken", 2, 0)
+	if err := os.WriteFile(dir+"/bad.yaml", []byte("study: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -272,6 +276,8 @@ func TestMetricsAddressTaken(t *testing.T) {
 		{[]string{"search", "-space", "space.yaml", "--metrics", "127.0.0.1:bad"}, "--metrics 127.0.0.1:bad: listen tcp: "},
 		{[]string{"search", "-space", "space.yaml", "--metrics-linger", "5s"}, "--metrics-linger keeps --metrics serving: give --metrics HOST:PORT too"},
 		{[]string{"search", "-space", "space.yaml", "--metrics", "127.0.0.1:0", "--metrics-linger", "-1s"}, "--metrics-linger must be >= 0, got -1s"},
+		// a study that never ran: no lingering
+		{[]string{"search", "-space", "bad.yaml", "--metrics", "127.0.0.1:0", "--metrics-linger", "1m"}, "bad.yaml:1:"},
 	} {
 		start := time.Now()
 		_, stderr, code := automl(t, dir, tc.args...)
