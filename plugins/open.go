@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"automl/internal/probe"
 	"automl/plugins/internal/proc"
 	"automl/plugins/internal/trainerpb"
 	"automl/trial"
@@ -112,7 +113,17 @@ func Open(cfg Config) (*Plugin, error) {
 		cleanup()
 		return nil, err
 	}
+	probe.Get().PluginLaunched(p.kind())
 	return p, nil
+}
+
+// kind names the plugin for the metrics, from a bounded set: a built-in
+// trainer's name (automl plugin serve mlp: mlp), else the binary's base name.
+func (p *Plugin) kind() string {
+	if a := p.cfg.Args; len(a) == 3 && a[0] == "plugin" && a[1] == "serve" {
+		return a[2]
+	}
+	return filepath.Base(p.cfg.Path)
 }
 
 // launch starts the process and completes the handshake, on a locked OS

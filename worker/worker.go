@@ -9,15 +9,18 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
 	"automl/backends/natsbus"
 	"automl/backends/natsbus/fleet"
+	"automl/internal/probe"
 	"automl/plugins"
 	"automl/trial"
 )
@@ -60,8 +63,10 @@ const MaxSlots = 1024
 
 // Worker runs trials of one pool on its slots until its context ends.
 type Worker struct {
-	jobs  *natsbus.Worker
-	slots []*plugins.Slot
+	jobs   *natsbus.Worker
+	slots  []*plugins.Slot
+	gpus   []string // each slot's GPUs, for the metrics
+	closed bool
 }
 
 // New makes a worker on nc (which stays the caller's). Nothing runs until
@@ -92,6 +97,10 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 		return nil, err
 	}
 	w.jobs = jobs
+	for i := range o.Slots {
+		w.gpus = append(w.gpus, gpuLabel(o.GPUs, i))
+		probe.Get().SlotsChanged(w.Name(), w.gpus[i], 1)
+	}
 	return w, nil
 }
 
@@ -100,7 +109,59 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 // crashes, and starts it on the slot's GPUs. Every trial runs in a plugin
 // process, never in this one.
 func (w *Worker) runnerFor(slot int, _ trial.Spec) (trial.Runner, error) {
-	return w.slots[slot], nil
+	return metered{w.slots[slot], w.Name(), w.gpus[slot]}, nil
+}
+
+// metered tells internal/probe when its slot is busy, and for how long.
+type metered struct {
+	trial.Runner
+	worker, gpu string
+}
+
+func (m metered) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
+	probe.Get().SlotBusy(m.worker, m.gpu)
+	t0 := time.Now()
+	res, err := m.Runner.Run(ctx, spec, rep)
+	outcome := res.Outcome.String()
+	if err != nil || res.Outcome == 0 {
+		outcome = "error"
+	}
+	probe.Get().SlotFree(m.worker, m.gpu, outcome, failure(res, err), time.Since(t0))
+	return res, err
+}
+
+// failure classes why a run failed, for the metrics ("" when it did not).
+func failure(res trial.Result, err error) string {
+	for _, c := range []struct {
+		err   error
+		class string
+	}{
+		{plugins.ErrCrashed, "plugin_crashed"}, {plugins.ErrTimeout, "timeout"},
+		{plugins.ErrNotFinite, "not_finite"}, {plugins.ErrProtocol, "protocol"},
+		{plugins.ErrHandshake, "handshake"}, {plugins.ErrBinary, "binary"},
+		{trial.ErrLost, "lost"},
+	} {
+		if errors.Is(err, c.err) {
+			return c.class
+		}
+	}
+	switch {
+	case err != nil:
+		return "error"
+	case res.Outcome == trial.ExitLost:
+		return "lost"
+	case res.Outcome == trial.ExitCrashed:
+		return "trainer"
+	}
+	return ""
+}
+
+// gpuLabel names a slot's GPUs for the metrics: "0", "0,1", or "none".
+func gpuLabel(gpus [][]string, slot int) string {
+	if slot < len(gpus) && len(gpus[slot]) > 0 {
+		return strings.Join(gpus[slot], ",")
+	}
+	return "none"
 }
 
 // Name is the worker's name in trial records.
@@ -117,5 +178,11 @@ func (w *Worker) Drain() { w.jobs.Drain() }
 func (w *Worker) Close() {
 	for _, s := range w.slots {
 		s.Close()
+	}
+	if w.jobs != nil && !w.closed {
+		w.closed = true
+		for _, g := range w.gpus {
+			probe.Get().SlotsChanged(w.Name(), g, -1)
+		}
 	}
 }

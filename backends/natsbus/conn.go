@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"automl/internal/probe"
 )
 
 // ErrRefused is returned by Connect when the server refuses the client's
@@ -65,6 +67,7 @@ func Connect(url, name string, log *slog.Logger, extra ...nats.Option) (*nats.Co
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			log.Info("nats reconnected", "conn", name, "url", nc.ConnectedUrlRedacted())
+			probe.Get().Reconnected(name)
 		}),
 		nats.ClosedHandler(func(nc *nats.Conn) {
 			log.Debug("nats connection closed", "conn", name)

@@ -34,7 +34,7 @@ const tokenEnv = "AUTOML_DASHBOARD_TOKEN"
 type dashboardFlags struct {
 	db, listen, token       string
 	tlsCert, tlsKey, tlsDir string
-	refPoint                string
+	refPoint, metrics       string
 }
 
 func newDashboardCmd() *cobra.Command {
@@ -82,6 +82,7 @@ theirs (the nadir of the feasible trials plus 10% of their range).`,
 	fl.StringVar(&f.tlsKey, "tls-key", "", "the certificate's private key (PEM; mode 0600)")
 	fl.StringVar(&f.refPoint, "ref-point", "", "the hypervolume's reference point for studies of as many objectives, e.g. 1.1,1.1")
 	fl.StringVar(&f.tlsDir, "tls-dir", "", "where the self-signed certificate is kept (default: the study file's path + .tls)")
+	addMetricsFlag(cmd, &f.metrics)
 	return cmd
 }
 
@@ -107,6 +108,11 @@ func runDashboard(cmd *cobra.Command, f *dashboardFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
+	mon, err := startMetrics(f.metrics, 0)
+	if err != nil {
+		return err
+	}
+	defer mon.close()
 	var cert *dashboard.Cert
 	if f.tlsCert != "" {
 		if cert, err = dashboard.LoadCert(f.tlsCert, f.tlsKey); err != nil {
@@ -121,6 +127,7 @@ func runDashboard(cmd *cobra.Command, f *dashboardFlags) error {
 		return err
 	}
 	defer st.Close()
+	mon.stored(st)
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := dashboard.New(st, dashboard.Options{Token: f.token, LocalHostsOnly: loopback && f.token == "", RefPoint: f.refPoint, Logger: log})
 	defer srv.Close()
@@ -159,6 +166,7 @@ func runDashboard(cmd *cobra.Command, f *dashboardFlags) error {
 	fmt.Fprintf(cmd.ErrOrStderr(), "automl dashboard: %s  (study file %s; Ctrl-C stops)\n", url, f.db)
 	errc := make(chan error, 1)
 	go func() { errc <- serve() }()
+	mon.up()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("dashboard: %w", err)

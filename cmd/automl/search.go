@@ -60,6 +60,7 @@ type searchFlags struct {
 	store       storeFlags
 	grace       time.Duration
 	allowEdit   bool
+	metrics     metricsFlags
 }
 
 // remote reports whether workers of other processes can join the study.
@@ -212,6 +213,7 @@ result could not be stored) is re-run up to --max-lost times.
 	fl.BoolVar(&f.allowEdit, "allow-space-change", false, "continue an existing study with an edited space file (bounds, choices, parameters added with a default: or removed); without it the changes are shown and refused")
 	fl.DurationVar(&f.grace, "timeout-grace", 30*time.Second, "once --timeout is reached, or after SIGINT or SIGTERM, how long running trials may take to finish before they are stopped (0: stop them at once)")
 	addStoreFlags(cmd, &f.store)
+	addSearchMetricsFlags(cmd, &f.metrics)
 	_ = cmd.MarkFlagRequired("space")
 	return cmd
 }
@@ -256,6 +258,11 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	if err := f.flagsOK(); err != nil {
 		return err
 	}
+	mon, err := startMetrics(f.metrics.addr, f.metrics.linger)
+	if err != nil {
+		return err
+	}
+	defer mon.close()
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
 		if err != nil {
@@ -316,6 +323,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		return err
 	}
 	defer bus.close()
+	mon.connected(bus.nc)
 	// Said once everything has started: a start that fails says one line.
 	f.store.announce(f.db, log)
 	disp, startWorkers, stopWorkers, err := wire(ctx, bus, space, f, log)
@@ -354,6 +362,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	if !f.quiet {
 		cfg.Progress = func(p scheduler.Progress) { last = p; con.progress(p, false) }
 	}
+	endStudy := mon.study(&cfg, disp, space.Trainer.PoolName())
 	s, err := scheduler.New(cfg)
 	if err != nil {
 		return err
@@ -377,6 +386,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	defer stop.release()
 
 	sum, runErr := s.Run(runCtx)
+	endStudy(sum)
 	waitBounded(stopWorkers, stopLimit/2, func() {
 		log.Warn("worker slots still stopping (a trainer or NATS does not answer); not waiting for them", "after", stopLimit/2)
 	})

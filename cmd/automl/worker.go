@@ -42,6 +42,7 @@ type workerFlags struct {
 	checkpointDir string
 	inboxPrefix   string
 	logLevel      string
+	metrics       string
 }
 
 func newWorkerCmd() *cobra.Command {
@@ -101,6 +102,7 @@ signal hands them back at once.
 	fl.StringVar(&f.checkpointDir, "checkpoint-dir", "", "where running trials keep their checkpoints (default: the temp directory)")
 	fl.StringVar(&f.inboxPrefix, "inbox-prefix", "", "prefix of this worker's reply subjects, what a locked-down server lets it subscribe to (default _INBOX_worker_<name>)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	addMetricsFlag(cmd, &f.metrics)
 	return cmd
 }
 
@@ -124,6 +126,11 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	if err := f.flagsOK(); err != nil {
 		return err
 	}
+	mon, err := startMetrics(f.metrics, 0)
+	if err != nil {
+		return err
+	}
+	defer mon.close()
 	f.nats.resolve(cmd)
 	if v, ok := os.LookupEnv("AUTOML_JOIN"); ok && !cmd.Flags().Changed("join") {
 		f.join = v
@@ -190,6 +197,7 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 		return err
 	}
 	defer nc.Close()
+	mon.connected(nc)
 	w, err := worker.New(nc, worker.Options{
 		Pool: f.pool, Slots: slots, GPUs: gpus, Name: name,
 		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, CheckpointDir: f.checkpointDir,
@@ -199,6 +207,7 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 		return usageError{err}
 	}
 	defer w.Close()
+	mon.up()
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
