@@ -60,6 +60,11 @@ type searchFlags struct {
 	store       storeFlags
 	grace       time.Duration
 	allowEdit   bool
+	// gpus and gpusPerTrial lay out the slots here as automl worker does
+	// (plan; nil without --gpus: --workers slots that see every GPU).
+	gpus         string
+	gpusPerTrial int
+	plan         *worker.Plan
 }
 
 // remote reports whether workers of other processes can join the study.
@@ -175,6 +180,9 @@ result could not be stored) is re-run up to --max-lost times.
 			if !cmd.Flags().Changed("workers") && f.nats.url != "" {
 				f.workers = 0 // an external NATS: the fleet runs the trials
 			}
+			if err := f.planSlots(cmd); err != nil {
+				return err
+			}
 			if !cmd.Flags().Changed("parallel") {
 				f.parallel = f.workers
 				if f.remote() {
@@ -189,6 +197,8 @@ result could not be stored) is re-run up to --max-lost times.
 	addDBFlag(cmd, &f.db)
 	fl.Var(&f.trials, "trials", "trial budget: N sets it, +N adds N (overrides the space file's)")
 	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process, one per CPU (with --nats: 0 unless given)")
+	fl.StringVar(&f.gpus, "gpus", "", "give the worker slots here GPUs as automl worker does: all, none, or indices such as 0,1 (from nvidia-smi); one slot per GPU (or per --gpus-per-trial GPUs), --workers at most (default: --workers slots that see every GPU)")
+	fl.IntVar(&f.gpusPerTrial, "gpus-per-trial", 1, "with --gpus: GPUs each trial gets")
 	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once, at most 4096 (default: --workers; 32 with --nats or --listen)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed (overrides the space file's; default: chosen and recorded)")
 	fl.Var(&f.timeout, "timeout", "wall-time budget of the study, e.g. 30m, or +30m to add 30 minutes (overrides the space file's): then no new trials, and running ones are stopped after --timeout-grace")
@@ -214,6 +224,31 @@ result could not be stored) is re-run up to --max-lost times.
 	addStoreFlags(cmd, &f.store)
 	_ = cmd.MarkFlagRequired("space")
 	return cmd
+}
+
+// planSlots lays out the slots here with --gpus, through the worker's own
+// code (worker.PlanSlots): --workers, when given, caps them.
+func (f *searchFlags) planSlots(cmd *cobra.Command) error {
+	given := cmd.Flags().Changed
+	if !given("gpus") {
+		if given("gpus-per-trial") {
+			return usagef("--gpus-per-trial needs --gpus (all, or the GPUs to use)")
+		}
+		return nil
+	}
+	limit := 0
+	if given("workers") {
+		if f.workers < 1 {
+			return usagef("--gpus with --workers %d: give --workers 1 or more (the most slots here), or leave --gpus out", f.workers)
+		}
+		limit = f.workers
+	}
+	plan, err := worker.PlanSlots(cmd.Context(), f.gpus, f.gpusPerTrial, limit, runtime.NumCPU())
+	if err != nil {
+		return usageError{err}
+	}
+	f.plan, f.workers = &plan, plan.Slots
+	return nil
 }
 
 func (f *searchFlags) flagsOK() error {
@@ -278,6 +313,9 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	log := con.logger(level)
 	if f.quiet {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if f.plan != nil {
+		logGPUs(log, *f.plan)
 	}
 	// What every trial would fail on is refused before the first one.
 	checked, err := preflight(space, f.workers > 0)

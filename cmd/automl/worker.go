@@ -166,14 +166,11 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	log := newConsole(os.Stderr).logger(level)
 	ctx := cmd.Context()
 
-	found, findErr := worker.DiscoverGPUs(ctx)
-	slots, gpus, note, err := worker.Layout(f.gpus, f.gpusPerTrial, f.slots, runtime.NumCPU(), found, findErr)
+	plan, err := worker.PlanSlots(ctx, f.gpus, f.gpusPerTrial, f.slots, runtime.NumCPU())
 	if err != nil {
 		return usageError{err}
 	}
-	for _, g := range found {
-		log.Debug("gpu", "index", g.Index, "uuid", g.UUID, "name", g.Name, "memory", g.Memory)
-	}
+	logGPUs(log, plan)
 	name := f.name
 	if name == "" {
 		name, _ = os.Hostname()
@@ -182,7 +179,6 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	if f.inboxPrefix == "" {
 		f.nats.creds.InboxPrefix = natsbus.WorkerInbox(natsbus.SenderToken(name))
 	}
-	log.Info("worker slots", "slots", slots, "layout", note)
 	log.Info("trainer containment", "box", plugins.Containment())
 
 	nc, err := f.connect(ctx, tok, name, log)
@@ -191,7 +187,7 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	}
 	defer nc.Close()
 	w, err := worker.New(nc, worker.Options{
-		Pool: f.pool, Slots: slots, GPUs: gpus, Name: name,
+		Pool: f.pool, Slots: plan.Slots, GPUs: plan.GPUs, Name: name,
 		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, CheckpointDir: f.checkpointDir,
 		PluginDir: f.pluginDir, TrainerOutput: trainerLog{log}, Logger: log, Trust: trust,
 	})
@@ -208,6 +204,14 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 		return fmt.Errorf("worker %s: %w", name, err)
 	}
 	return nil
+}
+
+// logGPUs says what nvidia-smi found (debug) and the slots laid out.
+func logGPUs(log *slog.Logger, plan worker.Plan) {
+	for _, g := range plan.Found {
+		log.Debug("gpu", "index", g.Index, "uuid", g.UUID, "name", g.Name, "memory", g.Memory)
+	}
+	log.Info("worker slots", "slots", plan.Slots, "layout", plan.Note)
 }
 
 // connect joins the token's fleet (enrolling when it carries a join
