@@ -228,7 +228,7 @@ func (f *workerFlags) connect(ctx context.Context, tok *fleet.Token, name string
 		opts = nil // the worker's own identity, made by Join
 	}
 	nc, err := natsbus.Join(ctx, *tok, name, log, opts...)
-	if errors.Is(err, natsbus.ErrRefused) || errors.Is(err, fleet.ErrToken) {
+	if errors.Is(err, natsbus.ErrRefused) || errors.Is(err, natsbus.ErrUnreachable) || errors.Is(err, fleet.ErrToken) {
 		return nil, usageError{err}
 	}
 	return nc, err
