@@ -51,6 +51,8 @@ type Options struct {
 	// search's slots): its jobs pass without a signature check.
 	LocalKey *fleet.JobKey
 	Logger   *slog.Logger
+	// TrainerLogs: see natsbus.WorkerOptions.
+	TrainerLogs bool
 }
 
 // MaxSlots bounds one worker's slots. Each slot is a trainer process on
@@ -86,6 +88,7 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 		Pool: o.Pool, Slots: o.Slots, GPUs: o.GPUs, Name: o.Name,
 		AckWait: o.AckWait, MaxDeliver: o.MaxDeliver, FetchWait: o.FetchWait, Store: o.Store,
 		CheckpointDir: o.CheckpointDir, Trust: o.Trust, LocalKey: o.LocalKey, Logger: o.Logger,
+		TrainerLogs: o.TrainerLogs,
 	})
 	if err != nil {
 		w.Close()

@@ -132,7 +132,7 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 		w.poison(ctx, log, msg, delivery, err)
 		return
 	}
-	log = log.With("key", spec.Key, "delivery", delivery)
+	log = log.With(append(keyAttrs(spec.Key), "delivery", delivery)...)
 
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

@@ -75,6 +75,9 @@ type WorkerOptions struct {
 	// fleet.Verifier.TrustLocal).
 	LocalKey *fleet.JobKey
 	Logger   *slog.Logger
+	// TrainerLogs logs each line a trainer prints at info (default: debug),
+	// with the trial's attributes.
+	TrainerLogs bool
 }
 
 // publishTimeout bounds one event publish, reconnects included; past it the
@@ -364,7 +367,7 @@ func (w *Worker) onControl(m *nats.Msg) {
 	r := w.running[k]
 	w.mu.Unlock()
 	if r != nil {
-		w.log.Info("stopping trial on request", "key", k)
+		w.log.Info("stopping trial on request", append(keyAttrs(k), "slot", r.slot)...)
 		r.stop()
 	}
 }

@@ -102,7 +102,7 @@ func runDashboard(cmd *cobra.Command, f *dashboardFlags) error {
 		return err
 	}
 	defer st.Close()
-	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := slog.New(logHandler(cmd.ErrOrStderr(), slog.LevelWarn))
 	srv := dashboard.New(st, dashboard.Options{Token: f.token, LocalHostsOnly: loopback && f.token == "", Logger: log})
 	defer srv.Close()
 	ln, err := net.Listen("tcp", f.listen)

@@ -188,10 +188,10 @@ func wire(ctx context.Context, b *bus, space *spacefile.File, f *searchFlags, lo
 		GPUs: f.slotGPUs(),
 		// Idle slots ask again twice a second, so the study ends promptly.
 		FetchWait:     500 * time.Millisecond,
-		TrainerOutput: trainerLog{log},
-		Trust:         fleet.Trust{b.fleet.JobKey().Public()},
-		LocalKey:      new(b.fleet.JobKey()),
-		Store:         store,
+		TrainerOutput: trainerLog{log}, TrainerLogs: f.trainerLogs,
+		Trust:    fleet.Trust{b.fleet.JobKey().Public()},
+		LocalKey: new(b.fleet.JobKey()),
+		Store:    store,
 	})
 	if err != nil {
 		disp.Close()

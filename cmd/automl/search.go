@@ -62,6 +62,7 @@ type searchFlags struct {
 	allowEdit   bool
 	// gpus and gpusPerTrial lay out the slots here as automl worker does
 	// (plan; nil without --gpus: --workers slots that see every GPU).
+	trainerLogs  bool
 	gpus         string
 	gpusPerTrial int
 	plan         *worker.Plan
@@ -212,6 +213,7 @@ result could not be stored) is re-run up to --max-lost times.
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON (for programs)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress or log lines, only the result")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fl.BoolVar(&f.trainerLogs, "trainer-logs", false, trainerLogsHelp)
 	addNATSFlags(cmd, &f.nats, "use this NATS server (or cluster, comma-separated URLs) instead of the embedded one")
 	fl.StringVar(&f.listen, "listen", "", "expose the embedded NATS server on HOST:PORT so remote workers can join (TLS and credentials set up beside the study file)")
 	addFleetFlag(cmd, &f.fleet)
@@ -382,7 +384,13 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		},
 	}
 	if !f.quiet {
-		cfg.SpaceEdited = func(e scheduler.SpaceEdit) { fmt.Fprint(con, spaceEditText(e)) }
+		cfg.SpaceEdited = func(e scheduler.SpaceEdit) {
+			if jsonLogs() {
+				log.Info(strings.TrimSpace(spaceEditText(e)), "study", e.Study)
+				return
+			}
+			fmt.Fprint(con, spaceEditText(e))
+		}
 	}
 	if f.seedSet {
 		seed := uint64(f.seed)
@@ -442,7 +450,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		case sig != nil:
 			how = fmt.Sprintf(" by %s: its running trials finished", sigName(sig))
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "study %s interrupted%s; continue it with: %s\n", space.Study, how, resume)
+		say(cmd.ErrOrStderr(), slog.LevelWarn, "study %s interrupted%s; continue it with: %s", space.Study, how, resume)
 		if sig != nil {
 			return interrupted{sig}
 		}
@@ -451,7 +459,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		return fmt.Errorf("study %s failed: %s", space.Study, sum.Reason)
 	}
 	if !f.quiet {
-		fmt.Fprintln(cmd.ErrOrStderr(), nextStep(space.Study, f.db))
+		say(cmd.ErrOrStderr(), slog.LevelInfo, "%s", nextStep(space.Study, f.db))
 	}
 	return nil
 }

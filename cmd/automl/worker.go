@@ -42,6 +42,7 @@ type workerFlags struct {
 	checkpointDir string
 	inboxPrefix   string
 	logLevel      string
+	trainerLogs   bool
 }
 
 func newWorkerCmd() *cobra.Command {
@@ -101,6 +102,7 @@ signal hands them back at once.
 	fl.StringVar(&f.checkpointDir, "checkpoint-dir", "", "where running trials keep their checkpoints (default: the temp directory)")
 	fl.StringVar(&f.inboxPrefix, "inbox-prefix", "", "prefix of this worker's reply subjects, what a locked-down server lets it subscribe to (default _INBOX_worker_<name>)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fl.BoolVar(&f.trainerLogs, "trainer-logs", false, trainerLogsHelp)
 	return cmd
 }
 
@@ -190,6 +192,7 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 		Pool: f.pool, Slots: plan.Slots, GPUs: plan.GPUs, Name: name,
 		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, CheckpointDir: f.checkpointDir,
 		PluginDir: f.pluginDir, TrainerOutput: trainerLog{log}, Logger: log, Trust: trust,
+		TrainerLogs: f.trainerLogs,
 	})
 	if err != nil {
 		return usageError{err}
