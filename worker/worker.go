@@ -51,8 +51,9 @@ type Options struct {
 	// search's slots): its jobs pass without a signature check.
 	LocalKey *fleet.JobKey
 	Logger   *slog.Logger
-	// TrainerLogs: see natsbus.WorkerOptions.
+	// TrainerLogs and OnEnded: see natsbus.WorkerOptions.
 	TrainerLogs bool
+	OnEnded     func(natsbus.StudyEnd)
 }
 
 // MaxSlots bounds one worker's slots. Each slot is a trainer process on
@@ -88,7 +89,7 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 		Pool: o.Pool, Slots: o.Slots, GPUs: o.GPUs, Name: o.Name,
 		AckWait: o.AckWait, MaxDeliver: o.MaxDeliver, FetchWait: o.FetchWait, Store: o.Store,
 		CheckpointDir: o.CheckpointDir, Trust: o.Trust, LocalKey: o.LocalKey, Logger: o.Logger,
-		TrainerLogs: o.TrainerLogs,
+		TrainerLogs: o.TrainerLogs, OnEnded: o.OnEnded,
 	})
 	if err != nil {
 		w.Close()
@@ -115,6 +116,9 @@ func (w *Worker) Run(ctx context.Context) error { return w.jobs.Run(ctx) }
 
 // Drain stops taking jobs; running trials finish. Safe from any goroutine.
 func (w *Worker) Drain() { w.jobs.Drain() }
+
+// IdleFor is how long the worker has run no trial (0 while one runs).
+func (w *Worker) IdleFor() time.Duration { return w.jobs.IdleFor() }
 
 // Close ends every trainer process the slots keep.
 func (w *Worker) Close() {

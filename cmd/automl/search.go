@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -428,6 +429,13 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	})
 	if !f.quiet && last.Study != "" {
 		con.progress(last, true) // one last line with the final counts
+	}
+	if f.listen != "" {
+		// The workers that joined leave (the embedded server goes now).
+		ended := cmp.Or(string(sum.Status), string(scheduler.StudyInterrupted))
+		if err := disp.Ended(context.Background(), ended); err != nil {
+			log.Warn("cannot tell the workers the search ended", "err", err)
+		}
 	}
 	if errors.Is(runErr, scheduler.ErrCannotResume) || errors.Is(runErr, control.ErrBadRequest) {
 		return usageError{runErr} // another space file or seed, an edit not allowed, a budget below what is done: the user's to change

@@ -43,6 +43,7 @@ type workerFlags struct {
 	inboxPrefix   string
 	logLevel      string
 	trainerLogs   bool
+	exitIdle      time.Duration
 }
 
 func newWorkerCmd() *cobra.Command {
@@ -103,6 +104,7 @@ signal hands them back at once.
 	fl.StringVar(&f.inboxPrefix, "inbox-prefix", "", "prefix of this worker's reply subjects, what a locked-down server lets it subscribe to (default _INBOX_worker_<name>)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.BoolVar(&f.trainerLogs, "trainer-logs", false, trainerLogsHelp)
+	fl.DurationVar(&f.exitIdle, "exit-when-idle", 0, "exit (status 0) once no trial has run here for this long, e.g. 10m (0: never)")
 	return cmd
 }
 
@@ -110,8 +112,8 @@ signal hands them back at once.
 // before anything else is looked at.
 func (f *workerFlags) flagsOK() error {
 	switch {
-	case f.grace < 0 || f.ackWait < 0 || f.maxDeliver < 0:
-		return usagef("--grace, --ack-wait and --max-deliver must be >= 0")
+	case f.grace < 0 || f.ackWait < 0 || f.maxDeliver < 0 || f.exitIdle < 0:
+		return usagef("--grace, --ack-wait, --max-deliver and --exit-when-idle must be >= 0")
 	case f.slots < 0 || f.slots > worker.MaxSlots:
 		return usagef("--slots must be 0 to %d (0: the default), got %d", worker.MaxSlots, f.slots)
 	}
@@ -188,11 +190,26 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 		return err
 	}
 	defer nc.Close()
-	w, err := worker.New(nc, worker.Options{
+	// A worker that enrolled with a --listen search's token leaves when
+	// that search ends (it says so on the server): nothing else will
+	// come from that server. One of a server the team runs stays.
+	var w *worker.Worker
+	var onEnded func(natsbus.StudyEnd)
+	if tok != nil && tok.Join != "" {
+		onEnded = func(e natsbus.StudyEnd) {
+			log.Info("the search this worker joined has ended: exiting", "study", e.Study, "status", e.Status)
+			w.Drain()
+		}
+	}
+	w, err = worker.New(nc, worker.Options{
 		Pool: f.pool, Slots: plan.Slots, GPUs: plan.GPUs, Name: name,
 		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, CheckpointDir: f.checkpointDir,
+		// Open pull requests expire within FetchWait, and a stopping
+		// worker waits for them (a job on its way goes back at once):
+		// short, so it exits within --grace and a second.
+		FetchWait: 500 * time.Millisecond,
 		PluginDir: f.pluginDir, TrainerOutput: trainerLog{log}, Logger: log, Trust: trust,
-		TrainerLogs: f.trainerLogs,
+		TrainerLogs: f.trainerLogs, OnEnded: onEnded,
 	})
 	if err != nil {
 		return usageError{err}
@@ -203,6 +220,9 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	defer cancel()
 	stopSignals := onShutdown(log, f.grace, w.Drain, cancel)
 	defer stopSignals()
+	if f.exitIdle > 0 {
+		go exitWhenIdle(runCtx, log, w, f.exitIdle)
+	}
 	if err := w.Run(runCtx); err != nil {
 		return fmt.Errorf("worker %s: %w", name, err)
 	}
@@ -235,6 +255,25 @@ func (f *workerFlags) connect(ctx context.Context, tok *fleet.Token, name string
 		return nil, usageError{err}
 	}
 	return nc, err
+}
+
+// exitWhenIdle drains w (Run then returns, and the worker exits 0) once it
+// has run no trial for d.
+func exitWhenIdle(ctx context.Context, log *slog.Logger, w *worker.Worker, d time.Duration) {
+	t := time.NewTicker(min(max(d/10, 10*time.Millisecond), time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if w.IdleFor() >= d {
+			log.Info("no trial for --exit-when-idle: exiting", "idle", d)
+			w.Drain()
+			return
+		}
+	}
 }
 
 // onShutdown turns SIGTERM and SIGINT into a graceful stop: the first
