@@ -53,7 +53,7 @@ type Options struct {
 	Logger   *slog.Logger
 	// TrainerLogs and OnEnded: see natsbus.WorkerOptions.
 	TrainerLogs bool
-	OnEnded     func(natsbus.StudyEnd)
+	OnEnded     func(study, status string)
 }
 
 // MaxSlots bounds one worker's slots. Each slot is a trainer process on

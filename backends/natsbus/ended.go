@@ -20,13 +20,13 @@ import (
 // dies says nothing: its workers keep reconnecting, and a restarted
 // search takes them back.
 
-// endedSubject carries a StudyEnd: one token after the prefix, where a
+// endedSubject carries a studyEnd: one token after the prefix, where a
 // stop request's controlSubject has three.
 const endedSubject = controlPrefix + "_ended"
 
-// StudyEnd says a search has ended: its study and how (done, failed,
+// studyEnd says a search has ended: its study and how (done, failed,
 // interrupted).
-type StudyEnd struct {
+type studyEnd struct {
 	Study  string `json:"study"`
 	Status string `json:"status"`
 }
@@ -37,7 +37,7 @@ func endedID(study string) string { return "ended/" + study }
 // Ended tells this study's workers that its search has ended (status:
 // done, failed, interrupted) and waits until the server has the message.
 func (d *Dispatcher) Ended(ctx context.Context, status string) error {
-	data, err := json.Marshal(StudyEnd{Study: d.study, Status: status})
+	data, err := json.Marshal(studyEnd{Study: d.study, Status: status})
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (d *Dispatcher) Ended(ctx context.Context, status string) error {
 // onEnded handles an end message: signed by a trusted key, it goes to
 // WorkerOptions.OnEnded; anything else is a security event.
 func (w *Worker) onEnded(m *nats.Msg) {
-	var e StudyEnd
+	var e studyEnd
 	if err := json.Unmarshal(m.Data, &e); err != nil {
 		w.log.Warn("bad end-of-search message", "subject", m.Subject, "err", err)
 		return
@@ -68,7 +68,7 @@ func (w *Worker) onEnded(m *nats.Msg) {
 		return
 	}
 	if w.o.OnEnded != nil {
-		w.o.OnEnded(e)
+		w.o.OnEnded(e.Study, e.Status)
 	}
 }
 

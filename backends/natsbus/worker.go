@@ -77,7 +77,7 @@ type WorkerOptions struct {
 	Logger   *slog.Logger
 	// OnEnded, when set, is called when a scheduler this worker trusts
 	// says its search has ended (Dispatcher.Ended).
-	OnEnded func(StudyEnd)
+	OnEnded func(study, status string)
 	// TrainerLogs logs each line a trainer prints at info (default: debug),
 	// with the trial's attributes.
 	TrainerLogs bool
@@ -305,7 +305,9 @@ const leaseRefresh = time.Second
 // have). On error the old value stays.
 func (w *Worker) refreshLease() {
 	w.mu.Lock()
-	due := w.cons != nil && time.Since(w.readAt) > leaseRefresh
+	// Cut off from the server it would only wait for its timeout (a
+	// stopping worker's hand-back with it).
+	due := w.cons != nil && time.Since(w.readAt) > leaseRefresh && w.nc.IsConnected()
 	cons := w.cons
 	if due {
 		w.readAt = time.Now()

@@ -137,8 +137,13 @@ embedded one, and then runs no local slots unless --workers says so.
 Either way --parallel is how many trials are queued or running at once:
 set it to the fleet's slot count (at most 4096). It is a ceiling, not a
 backlog: jobs are queued as workers are seen taking them, at most twice
-the slots seen busy (128 at least). Both the scheduler and the workers
-reconnect to NATS forever.
+the slots seen busy (128 at least). Once connected, the scheduler and the
+workers reconnect to NATS forever; a server not there at the start is an
+error (exit status 2). Workers that joined a --listen search leave when
+it ends.
+
+--gpus gives the slots here GPUs as automl worker does: one slot per GPU
+(or per --gpus-per-trial GPUs) with CUDA_VISIBLE_DEVICES set to them.
 
 Before the first trial, what every trial would fail on is checked (as
 automl validate does): a plugin binary completes the handshake, the mlp
@@ -162,6 +167,7 @@ result could not be stored) is re-run up to --max-lost times.
 		Example: `  automl search -space examples/quickstart/space.yaml
   automl search -space space.yaml --trials 200 --workers 8 --seed 42
   automl search -space space.yaml --db runs/exp1.db --timeout 2h
+  automl search -space space.yaml --gpus all --log-format json --trainer-logs
   automl search -space edited.yaml --allow-space-change --trials 300
   automl search -space space.yaml --listen 0.0.0.0:4222 --workers 0 --parallel 16
   automl search -space space.yaml --nats nats://nats.internal:4222 --user scheduler --parallel 64`,

@@ -70,17 +70,22 @@ A worker takes the jobs of one pool (--pool, default "default"); a study
 targets a pool with trainer.pool in its space file, so GPU types can be
 kept apart (--pool a100).
 
-It reconnects to NATS forever and says so in its log. A job it holds is
+A server that is not there when it starts (connection refused, an
+unknown host) fails it at once (exit status 2); once connected it
+reconnects forever and says so in its log. A job it holds is
 leased: it is renewed while the trial runs, and a worker that dies or
 freezes loses its jobs to other workers after the lease (AckWait).
 
 SIGTERM or Ctrl-C: no new jobs; running trials finish within --grace and
 are otherwise handed back to run elsewhere; then it exits 0. A second
-signal hands them back at once.
+signal hands them back at once. It also exits 0, saying why, after
+--exit-when-idle without a trial, and when the automl search --listen it
+joined (with that search's token) ends.
 
 ` + natsEnvHelp,
 		Example: `  automl worker --join automl-join1.eyJ1Ijoi...   # the line automl search printed
   automl worker --join "$(cat token)" --gpus 0,1 --pool a100
+  automl worker --join "$(cat token)" --exit-when-idle 10m --log-format json
   automl worker --nats nats://nats.internal:4222 --gpus all --pool a100 --user worker --trust jobkey-3q2...
   automl worker --nats nats://127.0.0.1:4222 --gpus none --slots 4
   automl worker --nats tls://nats.internal:4222 --gpus 0,1 --gpus-per-trial 2 --creds worker.creds --tls-ca ca.pem`,
@@ -194,10 +199,10 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	// that search ends (it says so on the server): nothing else will
 	// come from that server. One of a server the team runs stays.
 	var w *worker.Worker
-	var onEnded func(natsbus.StudyEnd)
+	var onEnded func(study, status string)
 	if tok != nil && tok.Join != "" {
-		onEnded = func(e natsbus.StudyEnd) {
-			log.Info("the search this worker joined has ended: exiting", "study", e.Study, "status", e.Status)
+		onEnded = func(study, status string) {
+			log.Info("the search this worker joined has ended: exiting", "study", study, "status", status)
 			w.Drain()
 		}
 	}

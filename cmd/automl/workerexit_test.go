@@ -66,9 +66,17 @@ func TestWorkerExitsWhenIdle(t *testing.T) {
 	t.Logf("FIGURE --exit-when-idle %v: the worker exited %v after the study ended", idle, took.Round(time.Millisecond))
 }
 
-// SIGTERM on a worker whose trial outlasts --grace: the trial is handed
-// back after the grace and the worker exits 0 within the grace plus 1 s.
+// SIGTERM on a worker whose trials outlast --grace: they are handed back
+// after the grace and the worker exits 0 within the grace plus 1 s, also
+// when its server has gone (the search was SIGKILLed: nothing it would
+// wait for answers; it took 5 s before).
 func TestWorkerSIGTERMWithinGrace(t *testing.T) {
+	for _, gone := range []bool{false, true} {
+		t.Run(map[bool]string{false: "connected", true: "server gone"}[gone], func(t *testing.T) { workerSIGTERM(t, gone) })
+	}
+}
+
+func workerSIGTERM(t *testing.T, serverGone bool) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "t.sh"), []byte("echo started >> started.txt\nsleep 60\necho '{\"step\": 1, \"value\": 1}'\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -85,10 +93,15 @@ parameters:
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	startAutoml(t, dir, "search", "search", "-space", "space.yaml", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--workers", "0", "--parallel", "2")
+	search := startAutoml(t, dir, "search", "search", "-space", "space.yaml", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--workers", "0", "--parallel", "2")
 	const grace = time.Second
 	w := startAutoml(t, dir, "worker", append([]string{"worker", "--gpus", "none", "--slots", "2", "--grace", grace.String()}, joinFlags(t, dir, port)...)...)
 	waitFor(t, time.Minute, "two trials running", func() bool { return strings.Count(readFile(filepath.Join(dir, "started.txt")), "started") == 2 })
+	if serverGone {
+		search.signal(t, syscall.SIGKILL)
+		search.wait(t, 10*time.Second)
+		waitFor(t, 10*time.Second, "the worker to see its server gone", func() bool { return strings.Contains(w.logText(), "nats disconnected") })
+	}
 	start := time.Now()
 	w.signal(t, syscall.SIGTERM)
 	code := w.wait(t, 30*time.Second)
@@ -99,5 +112,5 @@ parameters:
 	if !strings.Contains(w.logText(), "grace period over: handing running trials back") {
 		t.Errorf("the worker does not say it handed its trials back:\n%s", tailFile(w.log, 10))
 	}
-	t.Logf("FIGURE SIGTERM on a worker with 2 running trials and --grace %v: exited %d after %v", grace, code, took.Round(time.Millisecond))
+	t.Logf("FIGURE SIGTERM on a worker with 2 running trials and --grace %v (server gone: %v): exited %d after %v", grace, serverGone, code, took.Round(time.Millisecond))
 }
