@@ -12,13 +12,14 @@ import (
 
 // A worker that joined an automl search --listen exits 0 when that
 // search has ended, and says so (the search tells its workers on the
-// server before the server goes).
+// server before the server goes); its log, with --log-format json, is
+// JSON to the last line.
 func TestWorkerLeavesWhenItsSearchEnds(t *testing.T) {
 	dir := t.TempDir()
 	fleetSpace(t, dir, "ends", 6, 20*time.Millisecond)
 	port := freePort(t)
 	search := startAutoml(t, dir, "search", "search", "-space", "space.yaml", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--workers", "0", "--parallel", "2")
-	w := startAutoml(t, dir, "worker", append([]string{"worker", "--gpus", "none", "--slots", "2", "--name", "w1"}, joinFlags(t, dir, port)...)...)
+	w := startAutoml(t, dir, "worker", append([]string{"worker", "--gpus", "none", "--slots", "2", "--name", "w1", "--log-format", "json"}, joinFlags(t, dir, port)...)...)
 	if code := search.wait(t, 2*time.Minute); code != 0 {
 		t.Fatalf("search exited %d:\n%s", code, tailFile(search.log, 20))
 	}
@@ -27,7 +28,11 @@ func TestWorkerLeavesWhenItsSearchEnds(t *testing.T) {
 		t.Fatalf("worker exited %d:\n%s", code, tailFile(w.log, 20))
 	}
 	took := time.Since(ended)
-	if !strings.Contains(w.logText(), `msg="the search this worker joined has ended: exiting" study=ends status=done`) {
+	said := false
+	for _, r := range jsonLines(t, w.logText()) {
+		said = said || (r["msg"] == "the search this worker joined has ended: exiting" && r["study"] == "ends" && r["status"] == "done")
+	}
+	if !said {
 		t.Errorf("the worker does not say why it exits:\n%s", tailFile(w.log, 10))
 	}
 	if took > 3*time.Second {
