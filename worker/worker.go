@@ -42,7 +42,8 @@ type Options struct {
 	CheckpointDir string
 	// PluginDir, when set, is the only place external plugins run from.
 	PluginDir string
-	// TrainerOutput receives what trainers write to stderr.
+	// TrainerOutput receives what trainers write to stderr (default: the
+	// Logger, each line with the worker, the slot and its trial).
 	TrainerOutput io.Writer
 	// Trust are the job keys whose jobs run here (required; a join token
 	// carries its scheduler's).
@@ -65,6 +66,7 @@ const MaxSlots = 1024
 type Worker struct {
 	jobs  *natsbus.Worker
 	slots []*plugins.Slot
+	logs  []*slotLog // each slot's (nil with Options.TrainerOutput)
 }
 
 // New makes a worker on nc (which stays the caller's). Nothing runs until
@@ -74,8 +76,19 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 		return nil, fmt.Errorf("worker: slots must be 1 to %d, got %d", MaxSlots, o.Slots)
 	}
 	w := &Worker{}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
 	for i := range o.Slots {
 		h := plugins.HostOptions{Stderr: o.TrainerOutput, PluginDir: o.PluginDir}
+		if o.TrainerOutput == nil {
+			l := &slotLog{level: slog.LevelDebug}
+			if o.TrainerLogs {
+				l.level = slog.LevelInfo
+			}
+			w.logs = append(w.logs, l)
+			h.Stderr = l
+		}
 		if i < len(o.GPUs) {
 			h.GPUs = o.GPUs[i]
 			// nvidia-smi numbers GPUs in PCI bus order; CUDA, by default,
@@ -96,6 +109,9 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 		return nil, err
 	}
 	w.jobs = jobs
+	for i, l := range w.logs {
+		l.log = o.Logger.With("worker", jobs.Name(), "slot", i)
+	}
 	return w, nil
 }
 
@@ -103,7 +119,10 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 // trainer process between trials (trainer.reuse), replaces it when it
 // crashes, and starts it on the slot's GPUs. Every trial runs in a plugin
 // process, never in this one.
-func (w *Worker) runnerFor(slot int, _ trial.Spec) (trial.Runner, error) {
+func (w *Worker) runnerFor(slot int, spec trial.Spec) (trial.Runner, error) {
+	if w.logs != nil {
+		w.logs[slot].running(spec.Key)
+	}
 	return w.slots[slot], nil
 }
 

@@ -64,12 +64,14 @@ func checkTrialLines(t *testing.T, recs []map[string]any, study, msg string) (fo
 // automl search --log-format json writes nothing but JSON records to
 // stderr (the progress as "progress" records, the closing advice as a
 // record too); with --trainer-logs each line a trainer prints is an info
-// record carrying study, trial, attempt, worker and slot; without it no
-// trainer line is logged at info.
+// record carrying study, trial, attempt, worker and slot, and so is a
+// trainer's warning (the exec trainer's about a line that looks like a
+// metric line); without it no trainer line is logged at info.
 func TestSearchJSONLogs(t *testing.T) {
 	dir := t.TempDir()
 	script := `echo "to stderr $1" >&2
 echo "to stdout $1"
+echo '{"note": "not a metric"}'
 echo '{"step": 1, "value": 1}'
 `
 	if err := os.WriteFile(filepath.Join(dir, "t.sh"), []byte(script), 0o644); err != nil {
@@ -102,13 +104,31 @@ parameters:
 		if r["level"] != "INFO" {
 			t.Errorf("trainer line at %v, want INFO: %v", r["level"], r)
 		}
+		line, _ := r["line"].(string)
+		if line == `{"note": "not a metric"}` {
+			continue
+		}
 		seen[fmt.Sprintf("%v %v", r["trial"], r["stream"])] = true
-		if line, _ := r["line"].(string); !strings.HasPrefix(line, "to "+r["stream"].(string)+" ") {
+		if !strings.HasPrefix(line, "to "+r["stream"].(string)+" ") {
 			t.Errorf("trainer line %q on stream %v", line, r["stream"])
 		}
 	}
-	if len(lines) != 12 || len(seen) != 12 {
-		t.Errorf("%d trainer lines (%d distinct trial and stream), want 12 (6 trials, stdout and stderr):\n%s", len(lines), len(seen), errOut)
+	if len(lines) != 18 || len(seen) != 12 {
+		t.Errorf("%d trainer lines (%d distinct trial and stream), want 18 (6 trials, 2 lines on stdout, 1 on stderr):\n%s", len(lines), len(seen), errOut)
+	}
+	warned := map[any]bool{}
+	for _, r := range recs {
+		msg, _ := r["msg"].(string)
+		if r["level"] != "WARN" || !strings.HasPrefix(msg, "trainer: trial logs/") {
+			continue
+		}
+		if !strings.HasPrefix(msg, fmt.Sprintf("trainer: trial logs/%v/%v:", r["trial"], r["attempt"])) || r["worker"] == nil || r["slot"] == nil {
+			t.Errorf("a trainer's warning without its trial's attributes, or with another trial's: %v", r)
+		}
+		warned[r["trial"]] = true
+	}
+	if len(warned) != 6 {
+		t.Errorf("trainer warnings of %d trials, want 6:\n%s", len(warned), errOut)
 	}
 	progress := 0
 	for _, r := range recs {

@@ -187,11 +187,11 @@ func wire(ctx context.Context, b *bus, space *spacefile.File, f *searchFlags, lo
 		Pool: pool, Slots: f.workers, Name: host, Logger: log, AckWait: f.ackWait,
 		GPUs: f.slotGPUs(),
 		// Idle slots ask again twice a second, so the study ends promptly.
-		FetchWait:     500 * time.Millisecond,
-		TrainerOutput: trainerLog{log}, TrainerLogs: f.trainerLogs,
-		Trust:    fleet.Trust{b.fleet.JobKey().Public()},
-		LocalKey: new(b.fleet.JobKey()),
-		Store:    store,
+		FetchWait:   500 * time.Millisecond,
+		TrainerLogs: f.trainerLogs,
+		Trust:       fleet.Trust{b.fleet.JobKey().Public()},
+		LocalKey:    new(b.fleet.JobKey()),
+		Store:       store,
 	})
 	if err != nil {
 		disp.Close()

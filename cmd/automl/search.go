@@ -20,7 +20,6 @@ import (
 	"automl/backends/natsbus"
 	"automl/control"
 	"automl/internal/words"
-	"automl/plugins"
 	"automl/report"
 	"automl/scheduler"
 	"automl/spacefile"
@@ -562,19 +561,4 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 			words.Plural(len(sum.Front), "trial"), sum.Hypervolume, st.Study.Name)
 	}
 	return nil
-}
-
-// trainerLog passes trainer output (plugin stderr) to the log at debug
-// level, and a trainer's warnings (plugins.WarningPrefix) at warning level.
-type trainerLog struct{ log *slog.Logger }
-
-func (t trainerLog) Write(p []byte) (int, error) {
-	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		if w, ok := strings.CutPrefix(line, plugins.WarningPrefix); ok {
-			t.log.Warn("trainer: " + w)
-		} else if line != "" {
-			t.log.Debug("trainer: " + line)
-		}
-	}
-	return len(p), nil
 }

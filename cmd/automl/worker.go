@@ -213,7 +213,7 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 		// worker waits for them (a job on its way goes back at once):
 		// short, so it exits within --grace and a second.
 		FetchWait: 500 * time.Millisecond,
-		PluginDir: f.pluginDir, TrainerOutput: trainerLog{log}, Logger: log, Trust: trust,
+		PluginDir: f.pluginDir, Logger: log, Trust: trust,
 		TrainerLogs: f.trainerLogs, OnEnded: onEnded,
 	})
 	if err != nil {
