@@ -36,14 +36,14 @@ func TestFailureClass(t *testing.T) {
 	}
 }
 
-type slotLog struct {
+type probeRecorder struct {
 	probe.Sink
 	busy []string
 	free []string
 }
 
-func (s *slotLog) SlotBusy(w, g string) { s.busy = append(s.busy, w+"/"+g) }
-func (s *slotLog) SlotFree(w, g, outcome, reason string, d time.Duration) {
+func (s *probeRecorder) SlotBusy(w, g string) { s.busy = append(s.busy, w+"/"+g) }
+func (s *probeRecorder) SlotFree(w, g, outcome, reason string, d time.Duration) {
 	s.free = append(s.free, fmt.Sprintf("%s/%s %s %q %v", w, g, outcome, reason, d >= 0))
 }
 
@@ -54,7 +54,7 @@ func (r runner) Run(context.Context, trial.Spec, trial.Reporter) (trial.Result, 
 // A metered slot reports busy before the run and free after it, with the
 // outcome ("error" when the runner gave none) and the failure class.
 func TestMeteredSlot(t *testing.T) {
-	s := &slotLog{}
+	s := &probeRecorder{}
 	defer probe.Set(s)()
 	m := metered{runner(func() (trial.Result, error) { return trial.Result{Outcome: trial.ExitDone}, nil }), "box", "0,1"}
 	_, _ = m.Run(context.Background(), trial.Spec{}, nil)

@@ -45,7 +45,8 @@ type Options struct {
 	CheckpointDir string
 	// PluginDir, when set, is the only place external plugins run from.
 	PluginDir string
-	// TrainerOutput receives what trainers write to stderr.
+	// TrainerOutput receives what trainers write to stderr (default: the
+	// Logger, each line with the worker, the slot and its trial).
 	TrainerOutput io.Writer
 	// Trust are the job keys whose jobs run here (required; a join token
 	// carries its scheduler's).
@@ -54,6 +55,9 @@ type Options struct {
 	// search's slots): its jobs pass without a signature check.
 	LocalKey *fleet.JobKey
 	Logger   *slog.Logger
+	// TrainerLogs and OnEnded: see natsbus.WorkerOptions.
+	TrainerLogs bool
+	OnEnded     func(study, status string)
 }
 
 // MaxSlots bounds one worker's slots. Each slot is a trainer process on
@@ -65,7 +69,8 @@ const MaxSlots = 1024
 type Worker struct {
 	jobs   *natsbus.Worker
 	slots  []*plugins.Slot
-	gpus   []string // each slot's GPUs, for the metrics
+	gpus   []string   // each slot's GPUs, for the metrics
+	logs   []*slotLog // each slot's (nil with Options.TrainerOutput)
 	closed bool
 }
 
@@ -76,8 +81,19 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 		return nil, fmt.Errorf("worker: slots must be 1 to %d, got %d", MaxSlots, o.Slots)
 	}
 	w := &Worker{}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
 	for i := range o.Slots {
 		h := plugins.HostOptions{Stderr: o.TrainerOutput, PluginDir: o.PluginDir}
+		if o.TrainerOutput == nil {
+			l := &slotLog{level: slog.LevelDebug}
+			if o.TrainerLogs {
+				l.level = slog.LevelInfo
+			}
+			w.logs = append(w.logs, l)
+			h.Stderr = l
+		}
 		if i < len(o.GPUs) {
 			h.GPUs = o.GPUs[i]
 			// nvidia-smi numbers GPUs in PCI bus order; CUDA, by default,
@@ -91,6 +107,7 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 		Pool: o.Pool, Slots: o.Slots, GPUs: o.GPUs, Name: o.Name,
 		AckWait: o.AckWait, MaxDeliver: o.MaxDeliver, FetchWait: o.FetchWait, Store: o.Store,
 		CheckpointDir: o.CheckpointDir, Trust: o.Trust, LocalKey: o.LocalKey, Logger: o.Logger,
+		TrainerLogs: o.TrainerLogs, OnEnded: o.OnEnded,
 	})
 	if err != nil {
 		w.Close()
@@ -101,6 +118,9 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 		w.gpus = append(w.gpus, gpuLabel(o.GPUs, i))
 		probe.Get().SlotsChanged(w.Name(), w.gpus[i], 1)
 	}
+	for i, l := range w.logs {
+		l.log = o.Logger.With("worker", jobs.Name(), "slot", i)
+	}
 	return w, nil
 }
 
@@ -108,7 +128,10 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 // trainer process between trials (trainer.reuse), replaces it when it
 // crashes, and starts it on the slot's GPUs. Every trial runs in a plugin
 // process, never in this one.
-func (w *Worker) runnerFor(slot int, _ trial.Spec) (trial.Runner, error) {
+func (w *Worker) runnerFor(slot int, spec trial.Spec) (trial.Runner, error) {
+	if w.logs != nil {
+		w.logs[slot].running(spec.Key)
+	}
 	return metered{w.slots[slot], w.Name(), w.gpus[slot]}, nil
 }
 
@@ -173,6 +196,9 @@ func (w *Worker) Run(ctx context.Context) error { return w.jobs.Run(ctx) }
 
 // Drain stops taking jobs; running trials finish. Safe from any goroutine.
 func (w *Worker) Drain() { w.jobs.Drain() }
+
+// IdleFor is how long the worker has run no trial (0 while one runs).
+func (w *Worker) IdleFor() time.Duration { return w.jobs.IdleFor() }
 
 // Close ends every trainer process the slots keep.
 func (w *Worker) Close() {

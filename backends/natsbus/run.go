@@ -133,7 +133,7 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 		w.poison(ctx, log, msg, delivery, err)
 		return
 	}
-	log = log.With("key", spec.Key, "delivery", delivery)
+	log = log.With(append(keyAttrs(spec.Key), "delivery", delivery)...)
 	if delivery > 1 {
 		probe.Get().Redelivered(w.o.Pool)
 	}

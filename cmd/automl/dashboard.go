@@ -128,7 +128,7 @@ func runDashboard(cmd *cobra.Command, f *dashboardFlags) error {
 	}
 	defer st.Close()
 	mon.stored(st)
-	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := slog.New(logHandler(cmd.ErrOrStderr(), slog.LevelWarn))
 	srv := dashboard.New(st, dashboard.Options{Token: f.token, LocalHostsOnly: loopback && f.token == "", RefPoint: f.refPoint, Logger: log})
 	defer srv.Close()
 	ln, err := net.Listen("tcp", f.listen)
