@@ -178,6 +178,10 @@ parameters:
 	}
 	p := startAutoml(t, dir, "search", "search", "-space", "space.yaml", "--workers", "2", "--log-format", "json", "--trainer-logs")
 	waitFor(t, time.Minute, "two trainers started", func() bool { return strings.Count(p.logText(), `"line":"started"`) == 2 })
+	// A trainer can print before the scheduler has recorded its trial as
+	// running; a SIGTERM then finds nothing running to stop. The progress
+	// record (every 10 s when the counts change) says when it knows.
+	waitFor(t, time.Minute, "the scheduler to see two trials running", func() bool { return strings.Contains(p.logText(), `"running":2,`) })
 	p.signal(t, syscall.SIGTERM)
 	time.Sleep(300 * time.Millisecond)
 	p.signal(t, syscall.SIGTERM)
