@@ -22,6 +22,9 @@ type Options struct {
 	Restart string
 	// NStartupTrials: the first so many trials the study proposes are
 	// drawn by the independent sampler and belong to no generation.
+	// Optuna counts finished trials instead, which a replay cannot know
+	// (which had finished when a trial was proposed); with one slot the
+	// two agree.
 	NStartupTrials int
 	// WithMargin keeps every discrete coordinate from freezing (margin.go).
 	WithMargin bool
