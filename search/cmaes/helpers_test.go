@@ -38,12 +38,11 @@ func floats(d int, lo, hi float64) string {
 }
 
 // xs are a point's numeric values in parameter order.
-func xs(space *search.Space, p search.Point) []float64 {
+func xs(_ *search.Space, p search.Point) []float64 {
 	out := make([]float64, len(p))
 	for i, v := range p {
 		out[i], _ = v.Float()
 	}
-	_ = space
 	return out
 }
 
