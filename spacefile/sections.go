@@ -211,6 +211,10 @@ func (p *parser) algorithm(n *yaml.Node, s *File) {
 			}
 			if v, ok := p.option(f.val, where, opt); ok {
 				s.Algorithm.Options[f.key] = v
+				if s.pos.algorithmKeys == nil {
+					s.pos.algorithmKeys = map[string]Pos{}
+				}
+				s.pos.algorithmKeys[f.key] = posOf(f.val)
 			}
 		}
 	}
