@@ -23,6 +23,7 @@ import (
 // A panic fails the trial with the panic's message; the slot runs the next
 // trial in a fresh process.
 func TestPanicFailsTheTrialNotTheSlot(t *testing.T) {
+	rec := probeLaunches(t)
 	slot := plugins.NewSlot(plugins.HostOptions{Self: selfExe(t), StopGrace: 300 * time.Millisecond})
 	defer slot.Close()
 	if _, err := slot.Run(context.Background(), spec("t-echo", 1), &reporter{}); err != nil {
@@ -43,6 +44,10 @@ func TestPanicFailsTheTrialNotTheSlot(t *testing.T) {
 	}
 	if pid := int(res.Metrics["pid"]); pid == first || pid != slot.Pid() {
 		t.Errorf("trial after the panic ran in pid %d (crashed: %d, slot: %d), want a fresh process", pid, first, slot.Pid())
+	}
+	// the metrics: a built-in trainer is named by its name
+	if launched, crashed := rec.counts("t-echo"); launched < 2 || crashed != 1 {
+		t.Errorf("probe: %d launches, %d crashes of t-echo; want at least 2 and 1 (all: %v)", launched, crashed, rec.launched)
 	}
 }
 
@@ -344,6 +349,7 @@ func TestPluginRunByHand(t *testing.T) {
 // A process that dies during a trial is still that trial's crash (see
 // TestPanicFailsTheTrialNotTheSlot).
 func TestProcessDeadBetweenTrialsIsLostNotCrashed(t *testing.T) {
+	rec := probeLaunches(t)
 	p := open(t, builtinConfig(t, "t-echo"))
 	if _, err := p.Run(context.Background(), spec("t-echo", 1), &reporter{}); err != nil {
 		t.Fatal(err)
@@ -365,6 +371,9 @@ func TestProcessDeadBetweenTrialsIsLostNotCrashed(t *testing.T) {
 	}
 	if p.Healthy() {
 		t.Error("a dead process reported healthy")
+	}
+	if launched, crashed := rec.counts("t-echo"); launched != 1 || crashed != 1 {
+		t.Errorf("probe: %d launches, %d crashes of t-echo; want 1 and 1 (all: %v)", launched, crashed, rec.launched)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"automl/internal/probe"
 	"automl/plugins/internal/proc"
 	"automl/plugins/internal/trainerpb"
 	"automl/trial"
@@ -50,6 +51,7 @@ func (p *Plugin) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (
 			trial.ErrLost, ErrCrashed, p.name, p.pid, spec.Key, how, p.crashNote())
 		p.markBroken(err)
 		p.Kill()
+		probe.Get().PluginCrashed(p.kind())
 		return failed(trial.Result{}, err)
 	}
 	specJSON, err := json.Marshal(spec)
@@ -305,6 +307,7 @@ func (p *Plugin) streamFailed(spec trial.Spec, err error, beforeStart, stopping 
 				when = "before the start of"
 			}
 			err = fmt.Errorf("%w: plugin %s (pid %d) died %s trial %v: %s; %s", ErrCrashed, p.name, p.pid, when, spec.Key, how, p.crashNote())
+			probe.Get().PluginCrashed(p.kind())
 			break
 		}
 		fallthrough

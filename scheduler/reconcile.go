@@ -95,7 +95,7 @@ func (s *Scheduler) vanished(gone []trial.Key) error {
 			return err
 		}
 		if len(eff.changed) > 0 {
-			s.log.Warn("trial's job vanished: running it again", "trial", k.ID, "attempt", k.Attempt)
+			s.log.Warn("trial's job vanished: running it again", "study", k.Study, "trial", k.ID, "attempt", k.Attempt)
 		}
 		if err := s.carryOut(eff); err != nil {
 			return err

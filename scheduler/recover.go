@@ -30,7 +30,7 @@ func (s *Scheduler) open(ctx context.Context) error {
 	seed := s.studySeed(st)
 	// The searcher is built for the study's seed, also when the file gave
 	// none: samplers fix their scramble or initial design from it.
-	if s.searcher, err = search.NewSearcher(f.Space, f.Algorithm.Settings(seed)); err != nil {
+	if s.searcher, err = search.Timed(search.NewSearcher(f.Space, f.Algorithm.Settings(seed))); err != nil {
 		return fmt.Errorf("study %s: %w", f.Study, err)
 	}
 	now := s.cfg.Now()

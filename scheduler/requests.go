@@ -141,7 +141,7 @@ func (s *Scheduler) rerun(ids []int, note string) error {
 			if err != nil {
 				return err
 			}
-			s.log.Info("trial rerun", "trial", id, "attempt", rec.Attempt)
+			s.log.Info("trial rerun", "study", s.study.Name, "trial", id, "attempt", rec.Attempt, "worker", rec.Worker)
 		}
 	}
 	return nil
@@ -162,13 +162,14 @@ func (s *Scheduler) userStop(ctx context.Context, ids []int, reason string) (Sto
 		if rec, ok := s.ledger.get(id); ok && rec.State == trial.Pending {
 			// No worker holds it (or one just took it): withdraw the job.
 			if err := s.cfg.Dispatcher.Withdraw(ctx, s.study.Name, id); err != nil {
-				s.log.Warn("withdraw stopped trial", "trial", id, "err", err)
+				s.log.Warn("withdraw stopped trial", "study", s.study.Name, "trial", id, "attempt", rec.Attempt, "worker", rec.Worker, "err", err)
 			}
 		}
 		outcome, eff, err := s.ledger.stopByUser(id, reason)
 		if err != nil {
 			return res, err
 		}
+		rec := s.ledger.records[id] // nil for an unknown trial
 		switch outcome {
 		case stopUnknown:
 			res.Unknown = append(res.Unknown, id)
@@ -176,14 +177,13 @@ func (s *Scheduler) userStop(ctx context.Context, ids []int, reason string) (Sto
 			if res.Finished == nil {
 				res.Finished = map[int]trial.State{}
 			}
-			rec, _ := s.ledger.get(id)
 			res.Finished[id] = rec.State
 		case stopAsked:
 			res.Stopping = append(res.Stopping, id)
-			s.log.Info("stopping trial on the user's request", "trial", id)
+			s.log.Info("stopping trial on the user's request", "study", s.study.Name, "trial", id, "attempt", rec.Attempt, "worker", rec.Worker)
 		case stopDone:
 			res.Stopped = append(res.Stopped, id)
-			s.log.Info("trial stopped by the user", "trial", id)
+			s.log.Info("trial stopped by the user", "study", s.study.Name, "trial", id, "attempt", rec.Attempt, "worker", rec.Worker)
 		}
 		if err := s.carryOut(eff); err != nil {
 			return res, err

@@ -299,11 +299,11 @@ func (s *Scheduler) carryOut(eff effects) error {
 		s.load.ended(d)
 	}
 	for _, id := range eff.unknown {
-		s.log.Warn("event for an unknown trial dropped", "trial", id)
+		s.log.Warn("event for an unknown trial dropped", "study", s.study.Name, "trial", id)
 	}
 	for _, id := range eff.requeued {
 		rec, _ := s.ledger.get(id)
-		s.log.Info("trial re-queued", "trial", id, "why", rec.Note)
+		s.log.Info("trial re-queued", "study", s.study.Name, "trial", id, "attempt", rec.Attempt, "worker", rec.Worker, "why", rec.Note)
 	}
 	for _, id := range eff.failed {
 		rec, _ := s.ledger.get(id)
@@ -478,7 +478,7 @@ func (s *Scheduler) send(ctx context.Context) {
 			for _, u := range errtree.All[*Undeliverable](err) {
 				rejected[u.Key] = true
 				eff := s.ledger.reject(u.Key, u.Error())
-				s.log.Error("trial failed: its job cannot be dispatched", "trial", u.Key.ID, "why", u.Reason)
+				s.log.Error("trial failed: its job cannot be dispatched", "study", u.Key.Study, "trial", u.Key.ID, "attempt", u.Key.Attempt, "why", u.Reason)
 				if err := s.carryOut(eff); err != nil {
 					s.log.Error("searcher", "err", err)
 				}
@@ -506,7 +506,7 @@ func (s *Scheduler) send(ctx context.Context) {
 func (s *Scheduler) sendStops(ctx context.Context) {
 	for _, k := range s.buf.stops() {
 		if err := s.cfg.Dispatcher.Stop(ctx, k); err != nil {
-			s.log.Warn("stop request failed", "trial", k.ID, "err", err)
+			s.log.Warn("stop request failed", "study", k.Study, "trial", k.ID, "attempt", k.Attempt, "err", err)
 		}
 	}
 }

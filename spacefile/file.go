@@ -191,6 +191,7 @@ type positions struct {
 	budget                     Pos                       // the budget key; zero when there is none
 	objectives                 Pos                       // the objectives key
 	trainerKeys                map[string]Pos            // trainer key (plugin, sha256, ...) -> its value
+	algorithmKeys              map[string]Pos            // algorithm option -> its value
 	config                     map[string]Pos            // trainer.config key -> its value
 	params                     map[string]Pos            // parameter -> its name
 	conditions                 map[string]map[string]Pos // parameter -> when: parent -> the parent's key

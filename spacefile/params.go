@@ -419,8 +419,9 @@ func (p *parser) crossCheck(s *File, params []search.Param) {
 
 // addError adopts an error from the space, an algorithm or a trainer
 // check: an *Error keeps its own place, a *search.ParamError goes to its
-// parameter's definition (or its condition on a parent), and any other
-// error is placed at the section.
+// parameter's definition (or its condition on a parent), a
+// *search.OptionError to its option's value when the file gives it, and
+// any other error is placed at the section.
 func (p *parser) addError(err error, pos Pos, where string, s *File) {
 	var e *Error
 	if errors.As(err, &e) {
@@ -437,6 +438,12 @@ func (p *parser) addError(err error, pos Pos, where string, s *File) {
 		}
 		p.errorf(at, fmt.Sprintf("parameter %q", pe.Param), "%s", pe.Msg)
 		return
+	}
+	if oe, ok := err.(*search.OptionError); ok {
+		if at, ok := s.pos.algorithmKeys[oe.Key]; ok {
+			p.errorf(at, "algorithm."+oe.Key, "%s", oe.Msg)
+			return
+		}
 	}
 	p.errorf(pos, where, "%v", err)
 }

@@ -9,15 +9,18 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
 	"automl/backends/natsbus"
 	"automl/backends/natsbus/fleet"
+	"automl/internal/probe"
 	"automl/plugins"
 	"automl/trial"
 )
@@ -42,7 +45,8 @@ type Options struct {
 	CheckpointDir string
 	// PluginDir, when set, is the only place external plugins run from.
 	PluginDir string
-	// TrainerOutput receives what trainers write to stderr.
+	// TrainerOutput receives what trainers write to stderr (default: the
+	// Logger, each line with the worker, the slot and its trial).
 	TrainerOutput io.Writer
 	// Trust are the job keys whose jobs run here (required; a join token
 	// carries its scheduler's).
@@ -51,6 +55,9 @@ type Options struct {
 	// search's slots): its jobs pass without a signature check.
 	LocalKey *fleet.JobKey
 	Logger   *slog.Logger
+	// TrainerLogs and OnEnded: see natsbus.WorkerOptions.
+	TrainerLogs bool
+	OnEnded     func(study, status string)
 }
 
 // MaxSlots bounds one worker's slots. Each slot is a trainer process on
@@ -60,8 +67,11 @@ const MaxSlots = 1024
 
 // Worker runs trials of one pool on its slots until its context ends.
 type Worker struct {
-	jobs  *natsbus.Worker
-	slots []*plugins.Slot
+	jobs   *natsbus.Worker
+	slots  []*plugins.Slot
+	gpus   []string   // each slot's GPUs, for the metrics
+	logs   []*slotLog // each slot's (nil with Options.TrainerOutput)
+	closed bool
 }
 
 // New makes a worker on nc (which stays the caller's). Nothing runs until
@@ -71,8 +81,19 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 		return nil, fmt.Errorf("worker: slots must be 1 to %d, got %d", MaxSlots, o.Slots)
 	}
 	w := &Worker{}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
 	for i := range o.Slots {
 		h := plugins.HostOptions{Stderr: o.TrainerOutput, PluginDir: o.PluginDir}
+		if o.TrainerOutput == nil {
+			l := &slotLog{level: slog.LevelDebug}
+			if o.TrainerLogs {
+				l.level = slog.LevelInfo
+			}
+			w.logs = append(w.logs, l)
+			h.Stderr = l
+		}
 		if i < len(o.GPUs) {
 			h.GPUs = o.GPUs[i]
 			// nvidia-smi numbers GPUs in PCI bus order; CUDA, by default,
@@ -86,12 +107,20 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 		Pool: o.Pool, Slots: o.Slots, GPUs: o.GPUs, Name: o.Name,
 		AckWait: o.AckWait, MaxDeliver: o.MaxDeliver, FetchWait: o.FetchWait, Store: o.Store,
 		CheckpointDir: o.CheckpointDir, Trust: o.Trust, LocalKey: o.LocalKey, Logger: o.Logger,
+		TrainerLogs: o.TrainerLogs, OnEnded: o.OnEnded,
 	})
 	if err != nil {
 		w.Close()
 		return nil, err
 	}
 	w.jobs = jobs
+	for i := range o.Slots {
+		w.gpus = append(w.gpus, gpuLabel(o.GPUs, i))
+		probe.Get().SlotsChanged(w.Name(), w.gpus[i], 1)
+	}
+	for i, l := range w.logs {
+		l.log = o.Logger.With("worker", jobs.Name(), "slot", i)
+	}
 	return w, nil
 }
 
@@ -99,8 +128,63 @@ func New(nc *nats.Conn, o Options) (*Worker, error) {
 // trainer process between trials (trainer.reuse), replaces it when it
 // crashes, and starts it on the slot's GPUs. Every trial runs in a plugin
 // process, never in this one.
-func (w *Worker) runnerFor(slot int, _ trial.Spec) (trial.Runner, error) {
-	return w.slots[slot], nil
+func (w *Worker) runnerFor(slot int, spec trial.Spec) (trial.Runner, error) {
+	if w.logs != nil {
+		w.logs[slot].running(spec.Key)
+	}
+	return metered{w.slots[slot], w.Name(), w.gpus[slot]}, nil
+}
+
+// metered tells internal/probe when its slot is busy, and for how long.
+type metered struct {
+	trial.Runner
+	worker, gpu string
+}
+
+func (m metered) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (trial.Result, error) {
+	probe.Get().SlotBusy(m.worker, m.gpu)
+	t0 := time.Now()
+	res, err := m.Runner.Run(ctx, spec, rep)
+	outcome := res.Outcome.String()
+	if err != nil || res.Outcome == 0 {
+		outcome = "error"
+	}
+	probe.Get().SlotFree(m.worker, m.gpu, outcome, failure(res, err), time.Since(t0))
+	return res, err
+}
+
+// failure classes why a run failed, for the metrics ("" when it did not).
+func failure(res trial.Result, err error) string {
+	for _, c := range []struct {
+		err   error
+		class string
+	}{
+		{plugins.ErrCrashed, "plugin_crashed"}, {plugins.ErrTimeout, "timeout"},
+		{plugins.ErrNotFinite, "not_finite"}, {plugins.ErrProtocol, "protocol"},
+		{plugins.ErrHandshake, "handshake"}, {plugins.ErrBinary, "binary"},
+		{trial.ErrLost, "lost"},
+	} {
+		if errors.Is(err, c.err) {
+			return c.class
+		}
+	}
+	switch {
+	case err != nil:
+		return "error"
+	case res.Outcome == trial.ExitLost:
+		return "lost"
+	case res.Outcome == trial.ExitCrashed:
+		return "trainer"
+	}
+	return ""
+}
+
+// gpuLabel names a slot's GPUs for the metrics: "0", "0,1", or "none".
+func gpuLabel(gpus [][]string, slot int) string {
+	if slot < len(gpus) && len(gpus[slot]) > 0 {
+		return strings.Join(gpus[slot], ",")
+	}
+	return "none"
 }
 
 // Name is the worker's name in trial records.
@@ -113,9 +197,18 @@ func (w *Worker) Run(ctx context.Context) error { return w.jobs.Run(ctx) }
 // Drain stops taking jobs; running trials finish. Safe from any goroutine.
 func (w *Worker) Drain() { w.jobs.Drain() }
 
+// IdleFor is how long the worker has run no trial (0 while one runs).
+func (w *Worker) IdleFor() time.Duration { return w.jobs.IdleFor() }
+
 // Close ends every trainer process the slots keep.
 func (w *Worker) Close() {
 	for _, s := range w.slots {
 		s.Close()
+	}
+	if w.jobs != nil && !w.closed {
+		w.closed = true
+		for _, g := range w.gpus {
+			probe.Get().SlotsChanged(w.Name(), g, -1)
+		}
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"time"
 
 	"go.etcd.io/bbolt"
 
+	"automl/internal/probe"
 	"automl/scheduler"
 )
 
@@ -28,12 +30,14 @@ func (s *Store) Commit(ctx context.Context, study string, c scheduler.Change) er
 	if c.Empty() {
 		return nil
 	}
+	t0 := time.Now()
 	err := protect(func() error {
 		return s.db.Update(func(tx *bbolt.Tx) error { return apply(ctx, tx, study, &c) })
 	})
 	if err != nil {
 		return fmt.Errorf("commit study %q: %w", study, s.fail(s.fullDisk(err)))
 	}
+	probe.Get().StoreCommitted(time.Since(t0))
 	s.live.add(study)
 	if s.bk != nil {
 		s.bk.committed()

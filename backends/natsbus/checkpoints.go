@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"automl/internal/probe"
 )
 
 // ErrNoCheckpoint is returned when a job names a checkpoint the object
@@ -81,6 +83,7 @@ func (c *checkpoints) upload(ctx context.Context, name, dir string) (string, err
 	if err != nil {
 		return "", fmt.Errorf("upload checkpoint %s: %w", name, err)
 	}
+	probe.Get().Checkpoint("saved", int64(info.Size))
 	return checkpointRef(name, info.Digest), nil
 }
 
@@ -112,6 +115,9 @@ func (c *checkpoints) download(ctx context.Context, ref, dir string) error {
 	}
 	if err := unpackDir(r, dir); err != nil {
 		return fmt.Errorf("download checkpoint %s: %w", name, err)
+	}
+	if info, err := r.Info(); err == nil {
+		probe.Get().Checkpoint("loaded", int64(info.Size))
 	}
 	return nil
 }

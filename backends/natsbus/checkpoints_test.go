@@ -19,6 +19,8 @@ import (
 // different worker resumes it from there; the scheduler's cleanup deletes
 // every checkpoint of the trial.
 func TestCheckpointMovesBetweenWorkers(t *testing.T) {
+	rec := probes(t)
+	defer func() { rec.atLeast(t, "checkpoint saved", 1); rec.atLeast(t, "checkpoint loaded", 1) }()
 	e, nc := server(t)
 	ctx := context.Background()
 	d := newDispatcher(t, nc, natsbus.DispatcherOptions{})

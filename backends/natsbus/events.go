@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"automl/internal/probe"
 	"automl/scheduler"
 	"automl/trial"
 )
@@ -54,11 +55,13 @@ func (d *Dispatcher) consume() {
 		ins, err := d.inbound(msg)
 		if errors.Is(err, errForged) {
 			security(d.log, "event rejected, not applied", "subject", msg.Subject(), "sender", senderOf(msg.Subject()), "why", err)
+			probe.Get().Dropped("forged")
 			_ = msg.TermWithReason(err.Error())
 			continue
 		}
 		if err != nil {
 			d.log.Error("dropping undecodable event", "subject", msg.Subject(), "err", err)
+			probe.Get().Dropped("undecodable")
 			_ = msg.TermWithReason(err.Error())
 			continue
 		}

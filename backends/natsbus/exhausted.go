@@ -97,7 +97,7 @@ func (d *Dispatcher) onExhausted(m jetstream.Msg) error {
 		if _, err := d.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(EventsStream)); err != nil {
 			return fmt.Errorf("publish the exit of %v: %w", key, err)
 		}
-		d.log.Warn("job out of deliveries: trial failed", "key", key, "deliveries", adv.Deliveries)
+		d.log.Warn("job out of deliveries: trial failed", append(keyAttrs(key), "deliveries", adv.Deliveries)...)
 	} else {
 		d.log.Error("removing a job out of deliveries that names no trial", "subject", raw.Subject, "seq", adv.StreamSeq)
 	}

@@ -37,6 +37,7 @@ func quick(ctx context.Context, s trial.Spec, rep trial.Reporter) (trial.Result,
 // naked) loses the job after AckWait; another worker gets it as delivery 2
 // and its events carry that delivery.
 func TestDeadWorkerJobIsRedelivered(t *testing.T) {
+	rec := probes(t)
 	e, nc := server(t)
 	d := newDispatcher(t, nc, natsbus.DispatcherOptions{})
 	const ackWait = time.Second
@@ -60,6 +61,9 @@ func TestDeadWorkerJobIsRedelivered(t *testing.T) {
 	}
 	if res := exitOf(t, got[s.Key]).Result; res.Outcome != trial.ExitDone {
 		t.Errorf("redelivered job ended %v", res.Outcome)
+	}
+	if n := rec.get("redelivered default"); n != 1 {
+		t.Errorf("probe: %v redeliveries, want 1", n)
 	}
 }
 
@@ -99,6 +103,7 @@ func TestLeaseOutlivesAckWait(t *testing.T) {
 // A job that cannot be decoded is terminated; when its trial can be read
 // from the subject it is reported crashed; the worker goes on.
 func TestPoisonJob(t *testing.T) {
+	rec := probes(t)
 	_, nc := server(t)
 	d := newDispatcher(t, nc, natsbus.DispatcherOptions{})
 	startWorker(t, nc, runFn(quick), natsbus.WorkerOptions{Slots: 1, AckWait: time.Minute})
@@ -135,6 +140,7 @@ func TestPoisonJob(t *testing.T) {
 		t.Errorf("the crash report of a job whose lease cannot be read was applied (%d events)", n)
 	}
 	eventually(t, "poison jobs terminated off the stream", func() bool { return streamMsgs(t, nc, natsbus.TrialsStream) == 0 })
+	rec.atLeast(t, "dropped poison", 3)
 }
 
 // A worker told to stop hands its running job back at once: another worker

@@ -127,7 +127,17 @@ const laneDrainWait = 5 * time.Second
 // but not yet passed to the callback, and a job among them would be
 // stranded until its lease (AckWait) lapsed. Draining passes each to the
 // callback, which gives it back to the server (nak) since done is closed.
+//
+// Cut off from the server, a drain cannot complete (it needs the server's
+// answer) and no nak would reach it: the lanes are unsubscribed at once,
+// and a job the client holds goes elsewhere after its lease.
 func (f *feeder) drainLanes() {
+	if !f.nc.IsConnected() {
+		for _, l := range f.lanes {
+			_ = l.sub.Unsubscribe()
+		}
+		return
+	}
 	closed := make([]<-chan nats.SubStatus, 0, len(f.lanes))
 	for _, l := range f.lanes {
 		c := l.sub.StatusChanged(nats.SubscriptionClosed)

@@ -14,7 +14,9 @@ import (
 	"automl/trial/triallog"
 )
 
-// The trial's log on the worker: the lines the trainer prints (run is
+// The trial's log on the worker: each line the trainer prints is logged
+// (debug, or info with WorkerOptions.TrainerLogs) with the trial's
+// attributes (study, trial, attempt, worker, slot), and the lines the trainer prints (run is
 // the trial's triallog.Sink) wait in a buffer of the attempt's log limit
 // (trainer.log_limit; the oldest go first, counted, when the trainer
 // prints faster than lines are sent) and go to the scheduler as Logged
@@ -34,7 +36,8 @@ const maxPackBytes = 256 << 10
 type logShipper struct {
 	r     *run
 	buf   *triallog.Buffer
-	debug *slog.Logger // nil: the trainer's lines are not logged
+	lines *slog.Logger // nil: the trainer's lines are not logged
+	level slog.Level   // theirs: debug, or info with WorkerOptions.TrainerLogs
 	kick  chan struct{}
 	full  chan struct{}
 	quit  chan struct{}
@@ -49,8 +52,12 @@ func (r *run) shipLogs(log *slog.Logger) {
 		kick: make(chan struct{}, 1), full: make(chan struct{}, 1),
 		quit: make(chan struct{}), done: make(chan struct{}),
 	}
-	if log.Enabled(r.wctx, slog.LevelDebug) {
-		s.debug = log
+	s.level = slog.LevelDebug
+	if r.w.o.TrainerLogs {
+		s.level = slog.LevelInfo
+	}
+	if log.Enabled(r.wctx, s.level) {
+		s.lines = log
 	}
 	r.logs = s
 	go s.loop()
@@ -60,8 +67,8 @@ func (r *run) shipLogs(log *slog.Logger) {
 func (r *run) AddLine(l triallog.Line) {
 	s := r.logs
 	s.buf.AddLine(l)
-	if s.debug != nil {
-		s.debug.Debug("trainer", "stream", l.Stream, "line", l.Text)
+	if s.lines != nil {
+		s.lines.Log(r.wctx, s.level, "trainer", "stream", l.Stream.String(), "line", l.Text)
 	}
 	select {
 	case s.kick <- struct{}{}:
@@ -114,7 +121,7 @@ func (s *logShipper) send() {
 		ev.Log = &c
 		if err := s.r.w.publish(s.r.wctx, nil, ev); err != nil {
 			s.warn.Do(func() {
-				s.r.w.log.Warn("trial log lines lost: cannot store them", "key", s.r.spec.Key, "err", err)
+				s.r.w.log.Warn("trial log lines lost: cannot store them", append(keyAttrs(s.r.spec.Key), "slot", s.r.slot, "err", err)...)
 			})
 		}
 	}
@@ -179,4 +186,11 @@ func (w *Worker) packEvents(evs []*trial.Event) ([]*nats.Msg, error) {
 		}
 	}
 	return msgs, nil
+}
+
+// keyAttrs are the attributes of a log line about attempt k of a trial:
+// study, trial and attempt, the keys every process uses for them (the
+// worker's lines add worker and slot).
+func keyAttrs(k trial.Key) []any {
+	return []any{"study", k.Study, "trial", k.ID, "attempt", k.Attempt}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"automl/internal/probe"
 	"automl/internal/stall"
 	"automl/trial"
 )
@@ -132,7 +133,10 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 		w.poison(ctx, log, msg, delivery, err)
 		return
 	}
-	log = log.With("key", spec.Key, "delivery", delivery)
+	log = log.With(append(keyAttrs(spec.Key), "delivery", delivery)...)
+	if delivery > 1 {
+		probe.Get().Redelivered(w.o.Pool)
+	}
 
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -186,6 +190,7 @@ func (w *Worker) handle(ctx context.Context, slot int, log *slog.Logger, msg job
 		return
 	}
 	if lapsed {
+		probe.Get().LeaseLapsed(w.o.Pool)
 		// Another worker may hold the job by now: an ack could delete it
 		// under that worker (the server may accept a late ack,
 		// nats-server#4786). The result is stored; the scheduler keeps it
@@ -445,6 +450,7 @@ func (w *Worker) poison(ctx context.Context, log *slog.Logger, msg jobMsg, deliv
 		k, ok = keyFromJob(msg.Subject(), hdr.Get(jetstream.MsgIDHeader))
 	}
 	log.Error("terminating poison job", "subject", msg.Subject(), "err", cause)
+	probe.Get().Dropped("poison")
 	if ok {
 		ev := &trial.Event{
 			Key: k, Delivery: delivery, Seq: 1, Kind: trial.Exited, Time: time.Now().UTC(), Worker: w.o.Name, Lease: partial.Lease,

@@ -44,12 +44,16 @@ func TestMaxAckPendingOnlyGrows(t *testing.T) {
 // An event that does not decode is dropped (terminated); the good ones
 // after it still arrive.
 func TestUndecodableEventDropped(t *testing.T) {
+	rec := probes(t)
 	_, nc := server(t)
 	d := newDispatcher(t, nc, natsbus.DispatcherOptions{})
 	ctx := context.Background()
 	for _, data := range []string{"not json", `{"key":{"study":"other","id":1},"kind":"started"}`, `{"key":{"study":"s1","id":1},"kind":"exited"}`} {
-		if _, err := js(t, nc).Publish(ctx, "automl.events."+study+".1", []byte(data)); err != nil {
-			t.Fatal(err)
+		// on the study's old subject (before incarnations), and on its own
+		for _, subj := range []string{"automl.events." + study + ".1", "automl.events." + study + "." + inc + ".1.w"} {
+			if _, err := js(t, nc).Publish(ctx, subj, []byte(data)); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	startWorker(t, nc, runFn(quick), natsbus.WorkerOptions{Slots: 1})
@@ -61,6 +65,7 @@ func TestUndecodableEventDropped(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("events of %d trials delivered, want only %v's: %v", len(got), s.Key, got)
 	}
+	rec.atLeast(t, "dropped undecodable", 3)
 }
 
 // A worker that starts before any scheduler waits for the streams (it does

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"automl/backends/natsbus/fleet"
+	"automl/internal/probe"
 	"automl/trial"
 )
 
@@ -87,4 +88,5 @@ func (d *Dispatcher) authentic(subject string, evs []trial.Event) error {
 func (w *Worker) rejectForeign(log *slog.Logger, msg jobMsg, err error) {
 	security(log, "job rejected, not run", "subject", msg.Subject(), "msg_id", msg.Headers().Get(jetstream.MsgIDHeader), "signer", msg.Headers().Get(signerHeader), "why", err)
 	_ = msg.TermWithReason("rejected: " + err.Error())
+	probe.Get().Dropped("foreign")
 }

@@ -44,6 +44,8 @@ func (b *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(
 // altered after signing, or replayed on another subject. Each is taken off
 // the queue and logged as a security event; the study's own job runs.
 func TestForeignJobsNeverRun(t *testing.T) {
+	rec := probes(t)
+	defer func() { rec.atLeast(t, "dropped foreign", 1) }()
 	_, nc := server(t)
 	d := newDispatcher(t, nc, natsbus.DispatcherOptions{Pools: []string{trial.DefaultPool}})
 	var ran atomic.Int32
@@ -110,6 +112,8 @@ func TestForeignJobsNeverRun(t *testing.T) {
 // token, another job's token, a worker name unlike the sender's subject.
 // Forged stop requests stop nothing.
 func TestForgedEventsAndStopsRejected(t *testing.T) {
+	rec := probes(t)
+	defer func() { rec.atLeast(t, "dropped forged", 1) }()
 	_, nc := server(t)
 	var dlog logBuffer
 	d := newDispatcher(t, nc, natsbus.DispatcherOptions{Pools: []string{trial.DefaultPool}, Logger: dlog.logger()})

@@ -75,6 +75,12 @@ type WorkerOptions struct {
 	// fleet.Verifier.TrustLocal).
 	LocalKey *fleet.JobKey
 	Logger   *slog.Logger
+	// OnEnded, when set, is called when a scheduler this worker trusts
+	// says its search has ended (Dispatcher.Ended).
+	OnEnded func(study, status string)
+	// TrainerLogs logs each line a trainer prints at info (default: debug),
+	// with the trial's attributes.
+	TrainerLogs bool
 }
 
 // publishTimeout bounds one event publish, reconnects included; past it the
@@ -104,6 +110,8 @@ type Worker struct {
 	cons    jetstream.Consumer // the pool's, as last bound
 	ackWait time.Duration      // its AckWait, as last read
 	readAt  time.Time          // when ackWait was read
+	// idleSince is when the last trial ended (or the worker was made).
+	idleSince time.Time
 }
 
 // NewWorker makes a worker on nc (which stays the caller's). Nothing
@@ -152,13 +160,14 @@ func NewWorker(nc *nats.Conn, runners RunnerFor, o WorkerOptions) (*Worker, erro
 	}
 	return &Worker{
 		nc: nc, js: js, runners: runners, o: o,
-		log:     o.Logger.With("worker", o.Name, "pool", o.Pool),
-		ckpt:    &checkpoints{js: js},
-		dirs:    newSlotDirs(o.CheckpointDir),
-		sender:  SenderToken(o.Name),
-		verify:  verifier(o),
-		drain:   make(chan struct{}),
-		running: map[trial.Key]*run{},
+		log:       o.Logger.With("worker", o.Name, "pool", o.Pool),
+		ckpt:      &checkpoints{js: js},
+		dirs:      newSlotDirs(o.CheckpointDir),
+		sender:    SenderToken(o.Name),
+		verify:    verifier(o),
+		drain:     make(chan struct{}),
+		running:   map[trial.Key]*run{},
+		idleSince: time.Now(),
 	}, nil
 }
 
@@ -250,7 +259,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-// bind sets up the pool's consumer, retrying until it works or ctx ends.
+// bind sets up the pool's consumer, retrying until it works, ctx ends or
+// the worker is drained.
 func (w *Worker) bind(ctx context.Context) (jetstream.Consumer, error) {
 	for wait := 500 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
 		c, err := w.setup(ctx)
@@ -258,7 +268,11 @@ func (w *Worker) bind(ctx context.Context) (jetstream.Consumer, error) {
 			return c, nil
 		}
 		w.log.Warn("cannot bind the pool's job consumer yet; retrying", "in", wait, "err", err)
-		sleep(ctx, wait)
+		select { // Drain ends the wait too
+		case <-time.After(wait):
+		case <-ctx.Done():
+		case <-w.drain:
+		}
 		if ctx.Err() != nil || w.draining() {
 			return nil, cmp.Or(ctx.Err(), errors.New("drained"))
 		}
@@ -291,7 +305,9 @@ const leaseRefresh = time.Second
 // have). On error the old value stays.
 func (w *Worker) refreshLease() {
 	w.mu.Lock()
-	due := w.cons != nil && time.Since(w.readAt) > leaseRefresh
+	// Cut off from the server it would only wait for its timeout (a
+	// stopping worker's hand-back with it).
+	due := w.cons != nil && time.Since(w.readAt) > leaseRefresh && w.nc.IsConnected()
 	cons := w.cons
 	if due {
 		w.readAt = time.Now()
@@ -349,8 +365,13 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// onControl handles a stop request: the payload is the attempt's Key.
+// onControl handles a stop request (the payload is the attempt's Key) or
+// the end of a search (endedSubject).
 func (w *Worker) onControl(m *nats.Msg) {
+	if m.Subject == endedSubject {
+		w.onEnded(m)
+		return
+	}
 	var k trial.Key
 	if err := json.Unmarshal(m.Data, &k); err != nil {
 		w.log.Warn("bad stop request", "subject", m.Subject, "err", err)
@@ -364,7 +385,7 @@ func (w *Worker) onControl(m *nats.Msg) {
 	r := w.running[k]
 	w.mu.Unlock()
 	if r != nil {
-		w.log.Info("stopping trial on request", "key", k)
+		w.log.Info("stopping trial on request", append(keyAttrs(k), "slot", r.slot)...)
 		r.stop()
 	}
 }
@@ -379,6 +400,9 @@ func (w *Worker) unregister(r *run) {
 	w.mu.Lock()
 	if w.running[r.spec.Key] == r {
 		delete(w.running, r.spec.Key)
+	}
+	if len(w.running) == 0 {
+		w.idleSince = time.Now()
 	}
 	w.mu.Unlock()
 }

@@ -30,11 +30,11 @@ func main() {
 		funcs    = flag.String("funcs", "branin,hartmann6,rosenbrock4,ackley5,levy4,styblinski_tang4,mixed", "benchmark functions")
 		seeds    = flag.Int("seeds", 20, "seeds per function and sampler")
 		budgetsF = flag.String("budgets", "25,50,100,200", "trial budgets (the last is the study length)")
-		ours     = flag.String("ours", "gp,tpe,tpe-mv,random", "our samplers: gp, tpe, tpe-mv, random, sobol")
+		ours     = flag.String("ours", "gp,tpe,tpe-mv,random", "our samplers: gp, tpe, tpe-mv, random, sobol, cmaes")
 		optuna   = flag.String("optuna", "random,tpe,tpe-mv,qmc,cmaes", "Optuna samplers (empty: skip Optuna)")
 		python   = flag.String("python", "/usr/bin/python3", "python with optuna")
 		jobs     = flag.Int("j", runtime.NumCPU(), "studies run at once")
-		q        = flag.Int("q", 1, "parallel slots (our samplers only)")
+		q        = flag.Int("q", 1, "parallel slots (trials in flight) for both sides")
 		out      = flag.String("out", "", "write every study's result as JSON lines to this file")
 		in       = flag.String("in", "", "print tables from a results file of an earlier run instead of running")
 		overhead = flag.Bool("overhead", true, "measure suggest overhead (TPE at 1,000 observations, GP at 300 and 1,000)")
@@ -87,7 +87,7 @@ func main() {
 			fatal(err)
 		}
 		if *optuna != "" && len(fs) > 0 {
-			py, err := runOptuna(*python, split(*funcs), split(*optuna), *seeds, budgets, *jobs)
+			py, err := runOptuna(*python, split(*funcs), split(*optuna), *seeds, budgets, *q, *jobs)
 			if err != nil {
 				fatal(err)
 			}
@@ -168,10 +168,10 @@ func runOurs(fs []*benchfn.Function, names []string, seeds int, budgets []int, q
 }
 
 // runOptuna runs optuna_side.py and reads its JSON lines.
-func runOptuna(python string, funcs, samplers []string, seeds int, budgets []int, jobs int) ([]result, error) {
+func runOptuna(python string, funcs, samplers []string, seeds int, budgets []int, q, jobs int) ([]result, error) {
 	script := filepath.Join(sourceDir(), "optuna_side.py")
 	args := []string{script, "--funcs", strings.Join(funcs, ","), "--samplers", strings.Join(samplers, ","),
-		"--seeds", strconv.Itoa(seeds), "--budgets", joinInts(budgets), "--jobs", strconv.Itoa(jobs),
+		"--seeds", strconv.Itoa(seeds), "--budgets", joinInts(budgets), "--jobs", strconv.Itoa(jobs), "--q", strconv.Itoa(q),
 		"--reference", filepath.Join(sourceDir(), "..", "..", "search", "benchfn", "testdata", "reference_values.json")}
 	cmd := exec.Command(python, args...)
 	cmd.Stderr = os.Stderr

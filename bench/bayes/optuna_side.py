@@ -147,20 +147,31 @@ def make_sampler(name, seed):
 
 
 def run(task):
-    sampler_name, fname, seed, budgets = task
+    """One study, driven as bayes drives ours: q trials in flight (asked
+    and not told), the oldest told as each finishes and one more asked in
+    its slot, until budgets[-1] trials are told."""
+    sampler_name, fname, seed, budgets, q = task
     fstar = FUNCS[fname][2]
     study = optuna.create_study(sampler=make_sampler(sampler_name, seed))
     obj = objective_for(fname)
     best = math.inf
-    res = {"sampler": "optuna-" + sampler_name, "func": fname, "seed": seed, "q": 1, "best": {}, "regret": {}}
-    for n in range(1, budgets[-1] + 1):
-        t = study.ask()
+    name = "optuna-" + sampler_name + (f"(q={q})" if q > 1 else "")
+    res = {"sampler": name, "func": fname, "seed": seed, "q": q, "best": {}, "regret": {}}
+    budget = budgets[-1]
+    running = [study.ask() for _ in range(min(q, budget))]
+    asked, told = len(running), 0
+    while running:
+        t = running.pop(0)
         v = obj(t)
         study.tell(t, v)
+        told += 1
         best = min(best, v)
-        if n in budgets:
-            res["best"][str(n)] = best
-            res["regret"][str(n)] = max(0.0, best - fstar)
+        if told in budgets:
+            res["best"][str(told)] = best
+            res["regret"][str(told)] = max(0.0, best - fstar)
+        if asked < budget:
+            running.append(study.ask())
+            asked += 1
     return res
 
 
@@ -194,6 +205,7 @@ def main():
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--budgets", default="25,50,100,200")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--q", type=int, default=1, help="trials in flight (asked, not yet told)")
     ap.add_argument("--reference", default="")
     ap.add_argument("--overhead", type=int, default=0, help="measure TPE suggest time at this many observations")
     args = ap.parse_args()
@@ -203,7 +215,7 @@ def main():
     if args.reference:
         check_reference(args.reference)
     budgets = sorted(int(b) for b in args.budgets.split(","))
-    tasks = [(s, f, seed, budgets) for s in args.samplers.split(",") if s
+    tasks = [(s, f, seed, budgets, args.q) for s in args.samplers.split(",") if s
              for f in args.funcs.split(",") for seed in range(args.seeds)]
     with multiprocessing.Pool(max(1, args.jobs)) as pool:
         for i, res in enumerate(pool.imap(run, tasks)):

@@ -28,6 +28,7 @@ var ourSamplers = map[string]sampler{
 	"gp-std":  {Name: "automl-gp-std", Algo: "gp", Options: "warp: standard"},
 	"gp-log":  {Name: "automl-gp-log", Algo: "gp", Options: "warp: log"},
 	"gp-auto": {Name: "automl-gp-auto", Algo: "gp", Options: "warp: auto"},
+	"cmaes":   {Name: "automl-cmaes", Algo: "cmaes"},
 }
 
 // spaceFor writes the space file of a benchmark function for one algorithm and seed.

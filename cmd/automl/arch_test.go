@@ -23,7 +23,9 @@ import (
 // the worker wires natsbus and plugins; backends never import each other;
 // internal/ is the leaves everyone may use; nothing imports cmd/automl;
 // only backends, plugins and the worker import bbolt, nats, go-plugin or
-// grpc, and only the read side gonum/plot.
+// grpc, and only the read side gonum/plot; only internal/telemetry (and the
+// command) import the Prometheus client: the packages that do the work
+// report through internal/probe.
 func TestImportsFollowTheArrows(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json", "automl/...").Output()
 	if err != nil {
@@ -62,6 +64,9 @@ func TestImportsFollowTheArrows(t *testing.T) {
 			if strings.HasPrefix(imp, "gonum.org/v1/plot") && !slices.Contains([]string{"report", "cmd", "bench"}, area) {
 				t.Errorf("%s imports %s: only the read side (report) draws plots", p.ImportPath, imp)
 			}
+			if strings.HasPrefix(imp, "github.com/prometheus/") && p.ImportPath != "automl/internal/telemetry" && area != "cmd" {
+				t.Errorf("%s imports %s: only internal/telemetry defines metrics (others report through internal/probe)", p.ImportPath, imp)
+			}
 			if !strings.HasPrefix(imp, "automl/") {
 				continue
 			}
@@ -79,10 +84,17 @@ func TestTransitiveDepsOfCorePackages(t *testing.T) {
 		pkg    string
 		forbid []string
 	}{
-		{"automl/search", []string{"automl/trial", "automl/spacefile", "automl/scheduler", "automl/backends", "automl/plugins", "automl/report", "automl/worker", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc", "gonum.org/v1/plot", "go.yaml.in/yaml"}},
-		{"automl/trial", []string{"automl/spacefile", "automl/scheduler", "automl/backends", "automl/plugins", "automl/report", "automl/worker", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc", "gonum.org/v1/plot", "go.yaml.in/yaml"}},
-		{"automl/spacefile", []string{"automl/scheduler", "automl/backends", "automl/plugins", "automl/report", "automl/worker", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc", "gonum.org/v1/plot"}},
-		{"automl/scheduler", []string{"automl/backends", "automl/plugins", "automl/report", "automl/worker", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc", "gonum.org/v1/plot"}},
+		{"automl/search", []string{"automl/trial", "automl/spacefile", "automl/scheduler", "automl/backends", "automl/plugins", "automl/report", "automl/worker", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc", "gonum.org/v1/plot", "go.yaml.in/yaml", "github.com/prometheus"}},
+		{"automl/trial", []string{"automl/spacefile", "automl/scheduler", "automl/backends", "automl/plugins", "automl/report", "automl/worker", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc", "gonum.org/v1/plot", "go.yaml.in/yaml", "github.com/prometheus"}},
+		{"automl/spacefile", []string{"automl/scheduler", "automl/backends", "automl/plugins", "automl/report", "automl/worker", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc", "gonum.org/v1/plot", "github.com/prometheus"}},
+		{"automl/scheduler", []string{"automl/backends", "automl/plugins", "automl/report", "automl/worker", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc", "gonum.org/v1/plot", "github.com/prometheus"}},
+		// The packages that do the work observe through internal/probe;
+		// the Prometheus client is the command's (internal/telemetry).
+		{"automl/backends/bolt", []string{"github.com/prometheus"}},
+		{"automl/backends/natsbus", []string{"github.com/prometheus"}},
+		{"automl/plugins", []string{"github.com/prometheus"}},
+		{"automl/worker", []string{"github.com/prometheus"}},
+		{"automl/internal/probe", []string{"automl/search", "automl/trial", "automl/scheduler", "github.com/prometheus"}},
 	} {
 		out, err := exec.Command("go", "list", "-deps", tc.pkg).Output()
 		if err != nil {

@@ -69,9 +69,10 @@ func completionExamples(c *cobra.Command) {
 }
 
 // completions: study names for the commands that take a study, the
-// values of --format, --plot, --state and --log-level, space files for
+// values of --format, --plot, --state, --log-level and --log-format, space files for
 // --space. Flags with nothing registered complete file names.
 func completions(root *cobra.Command) {
+	fixed(root, "log-format", "text\tkey=value lines", "json\tone JSON object a line")
 	for _, c := range root.Commands() {
 		switch c.Name() {
 		case "trials", "report", "stop", "logs":

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,11 +25,14 @@ import (
 // first rows behind at every redraw. It is fitted to the width at each
 // draw (a resized terminal included) and drawn at most every redrawEvery.
 // Elsewhere (a pipe, a file) there are no redraws, only a plain line now
-// and then, when the counts changed.
+// and then, when the counts changed. With --log-format json there is no
+// live line, on a terminal or not: the progress is a "progress" record,
+// now and then as the plain line would be, so that every line is JSON.
 type console struct {
 	mu   sync.Mutex
 	w    io.Writer
 	tty  bool
+	json bool
 	cols func() int       // the terminal's width now (tty only)
 	now  func() time.Time // the clock (tests inject one)
 
@@ -55,7 +59,7 @@ const (
 func newConsole(w *os.File) *console {
 	fd := int(w.Fd())
 	return &console{
-		w: w, tty: term.IsTerminal(fd) && os.Getenv("TERM") != "dumb",
+		w: w, tty: term.IsTerminal(fd) && os.Getenv("TERM") != "dumb" && !jsonLogs(), json: jsonLogs(),
 		cols: func() int { return terminalWidth(fd) }, now: time.Now,
 	}
 }
@@ -123,7 +127,25 @@ func (c *console) progress(p scheduler.Progress, final bool) {
 		return
 	}
 	c.lastLog, c.logged = now, &p
+	if c.json {
+		c.progressRecord(p, now)
+		return
+	}
 	fmt.Fprintln(c.w, joinFields(p.Study, progressFields(p, c.drainHint(), final)))
+}
+
+// progressRecord writes p as a JSON "progress" record.
+func (c *console) progressRecord(p scheduler.Progress, now time.Time) {
+	r := slog.NewRecord(now, slog.LevelInfo, "progress", 0)
+	r.AddAttrs(slog.String("study", p.Study), slog.Int("finished", p.Finished()), slog.Int("budget", p.Budget),
+		slog.Int("running", p.Running), slog.Int("failed", p.Failed), slog.Int("stopped", p.Stopped),
+		slog.Int("pruned", p.Pruned), slog.Float64("elapsed_s", p.Elapsed.Seconds()), slog.Bool("draining", p.Draining))
+	if p.HasBest {
+		r.AddAttrs(slog.Float64("best", p.Best), slog.Int("best_trial", p.BestID))
+	} else if p.Front > 0 {
+		r.AddAttrs(slog.Int("pareto_front", p.Front))
+	}
+	_ = slog.NewJSONHandler(c.w, nil).Handle(context.Background(), r)
 }
 
 // sameCounts reports whether a and b show the same state, time aside.
@@ -288,5 +310,5 @@ func roundDuration(d time.Duration) time.Duration {
 
 // logger makes the slog logger writing through the console.
 func (c *console) logger(level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(c, &slog.HandlerOptions{Level: level}))
+	return slog.New(logHandler(c, level))
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -59,6 +60,7 @@ trial and intermediate metric in a bbolt file (automl.db).`,
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("automl {{.Version}}\n") // as automl version prints it
+	addLogFormatFlag(root)
 	root.AddCommand(newSearchCmd(), newValidateCmd(), newStudiesCmd(), newTrialsCmd(), newReportCmd(), newVersionCmd())
 	root.AddCommand(extraCommands()...)
 	finishTree(root)
@@ -69,6 +71,9 @@ trial and intermediate metric in a bbolt file (automl.db).`,
 var extraCommands = func() []*cobra.Command { return nil }
 
 func main() {
+	if code, ok := servePluginDirect(os.Args[1:]); ok {
+		os.Exit(code)
+	}
 	os.Exit(run(context.Background(), os.Args[1:]))
 }
 
@@ -85,7 +90,7 @@ func run(ctx context.Context, args []string) int {
 	case errors.Is(err, errInterrupted):
 		return exitInterrupted
 	}
-	fmt.Fprintln(os.Stderr, "automl:", err)
+	say(os.Stderr, slog.LevelError, "automl: %v", err)
 	var ue usageError
 	if errors.As(err, &ue) || isFlagError(err) {
 		return exitUsage

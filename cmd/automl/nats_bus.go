@@ -185,12 +185,13 @@ func wire(ctx context.Context, b *bus, space *spacefile.File, f *searchFlags, lo
 	host, _ := os.Hostname()
 	w, err := worker.New(wnc, worker.Options{
 		Pool: pool, Slots: f.workers, Name: host, Logger: log, AckWait: f.ackWait,
+		GPUs: f.slotGPUs(),
 		// Idle slots ask again twice a second, so the study ends promptly.
-		FetchWait:     500 * time.Millisecond,
-		TrainerOutput: trainerLog{log},
-		Trust:         fleet.Trust{b.fleet.JobKey().Public()},
-		LocalKey:      new(b.fleet.JobKey()),
-		Store:         store,
+		FetchWait:   500 * time.Millisecond,
+		TrainerLogs: f.trainerLogs,
+		Trust:       fleet.Trust{b.fleet.JobKey().Public()},
+		LocalKey:    new(b.fleet.JobKey()),
+		Store:       store,
 	})
 	if err != nil {
 		disp.Close()
@@ -218,4 +219,12 @@ func wire(ctx context.Context, b *bus, space *spacefile.File, f *searchFlags, lo
 		wnc.Close()
 	}
 	return disp, start, stop, nil
+}
+
+// slotGPUs is each slot's GPUs with --gpus (nil without).
+func (f *searchFlags) slotGPUs() [][]string {
+	if f.plan == nil {
+		return nil
+	}
+	return f.plan.GPUs
 }

@@ -79,14 +79,14 @@ func (f *natsFlags) options() ([]nats.Option, error) {
 }
 
 // connect dials f.url (reconnecting forever once connected); refused
-// credentials are a usage error.
+// credentials and a server that is not there are usage errors.
 func (f *natsFlags) connect(name string, log *slog.Logger) (*nats.Conn, error) {
 	opts, err := f.options()
 	if err != nil {
 		return nil, err
 	}
 	nc, err := natsbus.Connect(f.url, name, log, opts...)
-	if errors.Is(err, natsbus.ErrRefused) {
+	if errors.Is(err, natsbus.ErrRefused) || errors.Is(err, natsbus.ErrUnreachable) {
 		return nil, usageError{err}
 	}
 	return nc, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +20,6 @@ import (
 	"automl/backends/natsbus"
 	"automl/control"
 	"automl/internal/words"
-	"automl/plugins"
 	"automl/report"
 	"automl/scheduler"
 	"automl/spacefile"
@@ -60,6 +60,13 @@ type searchFlags struct {
 	store       storeFlags
 	grace       time.Duration
 	allowEdit   bool
+	metrics     metricsFlags
+	// gpus and gpusPerTrial lay out the slots here as automl worker does
+	// (plan; nil without --gpus: --workers slots that see every GPU).
+	trainerLogs  bool
+	gpus         string
+	gpusPerTrial int
+	plan         *worker.Plan
 }
 
 // remote reports whether workers of other processes can join the study.
@@ -130,8 +137,13 @@ embedded one, and then runs no local slots unless --workers says so.
 Either way --parallel is how many trials are queued or running at once:
 set it to the fleet's slot count (at most 4096). It is a ceiling, not a
 backlog: jobs are queued as workers are seen taking them, at most twice
-the slots seen busy (128 at least). Both the scheduler and the workers
-reconnect to NATS forever.
+the slots seen busy (128 at least). Once connected, the scheduler and the
+workers reconnect to NATS forever; a server not there at the start is an
+error (exit status 2). Workers that joined a --listen search leave when
+it ends.
+
+--gpus gives the slots here GPUs as automl worker does: one slot per GPU
+(or per --gpus-per-trial GPUs) with CUDA_VISIBLE_DEVICES set to them.
 
 Before the first trial, what every trial would fail on is checked (as
 automl validate does): a plugin binary completes the handshake, the mlp
@@ -155,6 +167,7 @@ result could not be stored) is re-run up to --max-lost times.
 		Example: `  automl search -space examples/quickstart/space.yaml
   automl search -space space.yaml --trials 200 --workers 8 --seed 42
   automl search -space space.yaml --db runs/exp1.db --timeout 2h
+  automl search -space space.yaml --gpus all --log-format json --trainer-logs
   automl search -space edited.yaml --allow-space-change --trials 300
   automl search -space space.yaml --listen 0.0.0.0:4222 --workers 0 --parallel 16
   automl search -space space.yaml --nats nats://nats.internal:4222 --user scheduler --parallel 64`,
@@ -175,6 +188,9 @@ result could not be stored) is re-run up to --max-lost times.
 			if !cmd.Flags().Changed("workers") && f.nats.url != "" {
 				f.workers = 0 // an external NATS: the fleet runs the trials
 			}
+			if err := f.planSlots(cmd); err != nil {
+				return err
+			}
 			if !cmd.Flags().Changed("parallel") {
 				f.parallel = f.workers
 				if f.remote() {
@@ -189,6 +205,8 @@ result could not be stored) is re-run up to --max-lost times.
 	addDBFlag(cmd, &f.db)
 	fl.Var(&f.trials, "trials", "trial budget: N sets it, +N adds N (overrides the space file's)")
 	fl.IntVar(&f.workers, "workers", runtime.NumCPU(), "worker slots in this process, one per CPU (with --nats: 0 unless given)")
+	fl.StringVar(&f.gpus, "gpus", "", "give the worker slots here GPUs as automl worker does: all, none, or indices such as 0,1 (from nvidia-smi); one slot per GPU (or per --gpus-per-trial GPUs), --workers at most (default: --workers slots that see every GPU)")
+	fl.IntVar(&f.gpusPerTrial, "gpus-per-trial", 1, "with --gpus: GPUs each trial gets")
 	fl.IntVar(&f.parallel, "parallel", 0, "trials queued or running at once, at most 4096 (default: --workers; 32 with --nats or --listen)")
 	fl.Int64Var(&f.seed, "seed", 0, "random seed (overrides the space file's; default: chosen and recorded)")
 	fl.Var(&f.timeout, "timeout", "wall-time budget of the study, e.g. 30m, or +30m to add 30 minutes (overrides the space file's): then no new trials, and running ones are stopped after --timeout-grace")
@@ -202,6 +220,7 @@ result could not be stored) is re-run up to --max-lost times.
 	fl.BoolVar(&f.asJSON, "json", false, "print the result as JSON (for programs)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress or log lines, only the result")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fl.BoolVar(&f.trainerLogs, "trainer-logs", false, trainerLogsHelp)
 	addNATSFlags(cmd, &f.nats, "use this NATS server (or cluster, comma-separated URLs) instead of the embedded one")
 	fl.StringVar(&f.listen, "listen", "", "expose the embedded NATS server on HOST:PORT so remote workers can join (TLS and credentials set up beside the study file)")
 	addFleetFlag(cmd, &f.fleet)
@@ -212,8 +231,34 @@ result could not be stored) is re-run up to --max-lost times.
 	fl.BoolVar(&f.allowEdit, "allow-space-change", false, "continue an existing study with an edited space file (bounds, choices, parameters added with a default: or removed); without it the changes are shown and refused")
 	fl.DurationVar(&f.grace, "timeout-grace", 30*time.Second, "once --timeout is reached, or after SIGINT or SIGTERM, how long running trials may take to finish before they are stopped (0: stop them at once)")
 	addStoreFlags(cmd, &f.store)
+	addSearchMetricsFlags(cmd, &f.metrics)
 	_ = cmd.MarkFlagRequired("space")
 	return cmd
+}
+
+// planSlots lays out the slots here with --gpus, through the worker's own
+// code (worker.PlanSlots): --workers, when given, caps them.
+func (f *searchFlags) planSlots(cmd *cobra.Command) error {
+	given := cmd.Flags().Changed
+	if !given("gpus") {
+		if given("gpus-per-trial") {
+			return usagef("--gpus-per-trial needs --gpus (all, or the GPUs to use)")
+		}
+		return nil
+	}
+	limit := 0
+	if given("workers") {
+		if f.workers < 1 {
+			return usagef("--gpus with --workers %d: give --workers 1 or more (the most slots here), or leave --gpus out", f.workers)
+		}
+		limit = f.workers
+	}
+	plan, err := worker.PlanSlots(cmd.Context(), f.gpus, f.gpusPerTrial, limit, runtime.NumCPU())
+	if err != nil {
+		return usageError{err}
+	}
+	f.plan, f.workers = &plan, plan.Slots
+	return nil
 }
 
 func (f *searchFlags) flagsOK() error {
@@ -256,6 +301,11 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	if err := f.flagsOK(); err != nil {
 		return err
 	}
+	mon, err := startMetrics(f.metrics.addr, f.metrics.linger)
+	if err != nil {
+		return err
+	}
+	defer mon.close()
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
 		if err != nil {
@@ -278,6 +328,9 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	log := con.logger(level)
 	if f.quiet {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if f.plan != nil {
+		logGPUs(log, *f.plan)
 	}
 	// What every trial would fail on is refused before the first one.
 	checked, err := preflight(space, f.workers > 0)
@@ -316,6 +369,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		return err
 	}
 	defer bus.close()
+	mon.connected(bus.nc)
 	// Said once everything has started: a start that fails says one line.
 	f.store.announce(f.db, log)
 	disp, startWorkers, stopWorkers, err := wire(ctx, bus, space, f, log)
@@ -344,7 +398,13 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		},
 	}
 	if !f.quiet {
-		cfg.SpaceEdited = func(e scheduler.SpaceEdit) { fmt.Fprint(con, spaceEditText(e)) }
+		cfg.SpaceEdited = func(e scheduler.SpaceEdit) {
+			if jsonLogs() {
+				log.Info(strings.TrimSpace(spaceEditText(e)), "study", e.Study)
+				return
+			}
+			fmt.Fprint(con, spaceEditText(e))
+		}
 	}
 	if f.seedSet {
 		seed := uint64(f.seed)
@@ -354,6 +414,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	if !f.quiet {
 		cfg.Progress = func(p scheduler.Progress) { last = p; con.progress(p, false) }
 	}
+	endStudy := mon.study(&cfg, disp, space.Trainer.PoolName())
 	s, err := scheduler.New(cfg)
 	if err != nil {
 		return err
@@ -377,11 +438,19 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	defer stop.release()
 
 	sum, runErr := s.Run(runCtx)
+	endStudy(sum)
 	waitBounded(stopWorkers, stopLimit/2, func() {
 		log.Warn("worker slots still stopping (a trainer or NATS does not answer); not waiting for them", "after", stopLimit/2)
 	})
 	if !f.quiet && last.Study != "" {
 		con.progress(last, true) // one last line with the final counts
+	}
+	if f.listen != "" {
+		// The workers that joined leave (the embedded server goes now).
+		ended := cmp.Or(string(sum.Status), string(scheduler.StudyInterrupted))
+		if err := disp.Ended(context.Background(), ended); err != nil {
+			log.Warn("cannot tell the workers the search ended", "err", err)
+		}
 	}
 	if errors.Is(runErr, scheduler.ErrCannotResume) || errors.Is(runErr, control.ErrBadRequest) {
 		return usageError{runErr} // another space file or seed, an edit not allowed, a budget below what is done: the user's to change
@@ -404,7 +473,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		case sig != nil:
 			how = fmt.Sprintf(" by %s: its running trials finished", sigName(sig))
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "study %s interrupted%s; continue it with: %s\n", space.Study, how, resume)
+		say(cmd.ErrOrStderr(), slog.LevelWarn, "study %s interrupted%s; continue it with: %s", space.Study, how, resume)
 		if sig != nil {
 			return interrupted{sig}
 		}
@@ -413,7 +482,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		return fmt.Errorf("study %s failed: %s", space.Study, sum.Reason)
 	}
 	if !f.quiet {
-		fmt.Fprintln(cmd.ErrOrStderr(), nextStep(space.Study, f.db))
+		say(cmd.ErrOrStderr(), slog.LevelInfo, "%s", nextStep(space.Study, f.db))
 	}
 	return nil
 }
@@ -502,19 +571,4 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 			words.Plural(len(sum.Front), "trial"), sum.Hypervolume, st.Study.Name)
 	}
 	return nil
-}
-
-// trainerLog passes trainer output (plugin stderr) to the log at debug
-// level, and a trainer's warnings (plugins.WarningPrefix) at warning level.
-type trainerLog struct{ log *slog.Logger }
-
-func (t trainerLog) Write(p []byte) (int, error) {
-	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		if w, ok := strings.CutPrefix(line, plugins.WarningPrefix); ok {
-			t.log.Warn("trainer: " + w)
-		} else if line != "" {
-			t.log.Debug("trainer: " + line)
-		}
-	}
-	return len(p), nil
 }

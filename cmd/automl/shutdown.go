@@ -159,7 +159,7 @@ func (s *stopper) stop(why string) <-chan time.Time {
 
 // die exits at once, saying why and that the study is safe.
 func (s *stopper) die(why string) {
-	fmt.Fprintf(s.stderr, "automl: %s; exiting now. The study file keeps every step committed so far (each whole or not at all); continue it with: %s\n", why, s.resume)
+	say(s.stderr, slog.LevelError, "automl: %s; exiting now. The study file keeps every step committed so far (each whole or not at all); continue it with: %s", why, s.resume)
 	s.exit(s.code())
 }
 

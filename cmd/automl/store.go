@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,10 +35,23 @@ func openStore(path string, o *bolt.Options) (*bolt.Store, error) {
 			return nil, usageError{err}
 		case errors.As(err, &damaged):
 			return nil, withNATSAdvice(path, err)
+		case errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.ENOTDIR):
+			// The path given cannot be opened: the user's to fix (exit 2).
+			return nil, usagef("study file %s: cannot open it: %v (check --db and its directory's permissions)", path, unwrapPath(err))
 		}
 		return nil, fmt.Errorf("open study file: %w", err)
 	}
 	return s, nil
+}
+
+// unwrapPath is the *fs.PathError inside err (its operation, path and
+// cause), or err.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return err
 }
 
 // openReader opens the study file for reading; it works while a study

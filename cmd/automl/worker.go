@@ -42,6 +42,9 @@ type workerFlags struct {
 	checkpointDir string
 	inboxPrefix   string
 	logLevel      string
+	metrics       string
+	trainerLogs   bool
+	exitIdle      time.Duration
 }
 
 func newWorkerCmd() *cobra.Command {
@@ -68,17 +71,22 @@ A worker takes the jobs of one pool (--pool, default "default"); a study
 targets a pool with trainer.pool in its space file, so GPU types can be
 kept apart (--pool a100).
 
-It reconnects to NATS forever and says so in its log. A job it holds is
+A server that is not there when it starts (connection refused, an
+unknown host) fails it at once (exit status 2); once connected it
+reconnects forever and says so in its log. A job it holds is
 leased: it is renewed while the trial runs, and a worker that dies or
 freezes loses its jobs to other workers after the lease (AckWait).
 
 SIGTERM or Ctrl-C: no new jobs; running trials finish within --grace and
 are otherwise handed back to run elsewhere; then it exits 0. A second
-signal hands them back at once.
+signal hands them back at once. It also exits 0, saying why, after
+--exit-when-idle without a trial, and when the automl search --listen it
+joined (with that search's token) ends.
 
 ` + natsEnvHelp,
 		Example: `  automl worker --join automl-join1.eyJ1Ijoi...   # the line automl search printed
   automl worker --join "$(cat token)" --gpus 0,1 --pool a100
+  automl worker --join "$(cat token)" --exit-when-idle 10m --log-format json
   automl worker --nats nats://nats.internal:4222 --gpus all --pool a100 --user worker --trust jobkey-3q2...
   automl worker --nats nats://127.0.0.1:4222 --gpus none --slots 4
   automl worker --nats tls://nats.internal:4222 --gpus 0,1 --gpus-per-trial 2 --creds worker.creds --tls-ca ca.pem`,
@@ -101,6 +109,9 @@ signal hands them back at once.
 	fl.StringVar(&f.checkpointDir, "checkpoint-dir", "", "where running trials keep their checkpoints (default: the temp directory)")
 	fl.StringVar(&f.inboxPrefix, "inbox-prefix", "", "prefix of this worker's reply subjects, what a locked-down server lets it subscribe to (default _INBOX_worker_<name>)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	addMetricsFlag(cmd, &f.metrics)
+	fl.BoolVar(&f.trainerLogs, "trainer-logs", false, trainerLogsHelp)
+	fl.DurationVar(&f.exitIdle, "exit-when-idle", 0, "exit (status 0) once no trial has run here for this long, e.g. 10m (0: never)")
 	return cmd
 }
 
@@ -108,8 +119,8 @@ signal hands them back at once.
 // before anything else is looked at.
 func (f *workerFlags) flagsOK() error {
 	switch {
-	case f.grace < 0 || f.ackWait < 0 || f.maxDeliver < 0:
-		return usagef("--grace, --ack-wait and --max-deliver must be >= 0")
+	case f.grace < 0 || f.ackWait < 0 || f.maxDeliver < 0 || f.exitIdle < 0:
+		return usagef("--grace, --ack-wait, --max-deliver and --exit-when-idle must be >= 0")
 	case f.slots < 0 || f.slots > worker.MaxSlots:
 		return usagef("--slots must be 0 to %d (0: the default), got %d", worker.MaxSlots, f.slots)
 	}
@@ -124,6 +135,11 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	if err := f.flagsOK(); err != nil {
 		return err
 	}
+	mon, err := startMetrics(f.metrics, 0)
+	if err != nil {
+		return err
+	}
+	defer mon.close()
 	f.nats.resolve(cmd)
 	if v, ok := os.LookupEnv("AUTOML_JOIN"); ok && !cmd.Flags().Changed("join") {
 		f.join = v
@@ -166,14 +182,11 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	log := newConsole(os.Stderr).logger(level)
 	ctx := cmd.Context()
 
-	found, findErr := worker.DiscoverGPUs(ctx)
-	slots, gpus, note, err := worker.Layout(f.gpus, f.gpusPerTrial, f.slots, runtime.NumCPU(), found, findErr)
+	plan, err := worker.PlanSlots(ctx, f.gpus, f.gpusPerTrial, f.slots, runtime.NumCPU())
 	if err != nil {
 		return usageError{err}
 	}
-	for _, g := range found {
-		log.Debug("gpu", "index", g.Index, "uuid", g.UUID, "name", g.Name, "memory", g.Memory)
-	}
+	logGPUs(log, plan)
 	name := f.name
 	if name == "" {
 		name, _ = os.Hostname()
@@ -182,7 +195,6 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 	if f.inboxPrefix == "" {
 		f.nats.creds.InboxPrefix = natsbus.WorkerInbox(natsbus.SenderToken(name))
 	}
-	log.Info("worker slots", "slots", slots, "layout", note)
 	log.Info("trainer containment", "box", plugins.Containment())
 
 	nc, err := f.connect(ctx, tok, name, log)
@@ -190,24 +202,53 @@ func runWorker(cmd *cobra.Command, f *workerFlags) error {
 		return err
 	}
 	defer nc.Close()
-	w, err := worker.New(nc, worker.Options{
-		Pool: f.pool, Slots: slots, GPUs: gpus, Name: name,
+	mon.connected(nc)
+	// A worker that enrolled with a --listen search's token leaves when
+	// that search ends (it says so on the server): nothing else will
+	// come from that server. One of a server the team runs stays.
+	var w *worker.Worker
+	var onEnded func(study, status string)
+	if tok != nil && tok.Join != "" {
+		onEnded = func(study, status string) {
+			log.Info("the search this worker joined has ended: exiting", "study", study, "status", status)
+			w.Drain()
+		}
+	}
+	w, err = worker.New(nc, worker.Options{
+		Pool: f.pool, Slots: plan.Slots, GPUs: plan.GPUs, Name: name,
 		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, CheckpointDir: f.checkpointDir,
-		PluginDir: f.pluginDir, TrainerOutput: trainerLog{log}, Logger: log, Trust: trust,
+		// Open pull requests expire within FetchWait, and a stopping
+		// worker waits for them (a job on its way goes back at once):
+		// short, so it exits within --grace and a second.
+		FetchWait: 500 * time.Millisecond,
+		PluginDir: f.pluginDir, Logger: log, Trust: trust,
+		TrainerLogs: f.trainerLogs, OnEnded: onEnded,
 	})
 	if err != nil {
 		return usageError{err}
 	}
 	defer w.Close()
+	mon.up()
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stopSignals := onShutdown(log, f.grace, w.Drain, cancel)
 	defer stopSignals()
+	if f.exitIdle > 0 {
+		go exitWhenIdle(runCtx, log, w, f.exitIdle)
+	}
 	if err := w.Run(runCtx); err != nil {
 		return fmt.Errorf("worker %s: %w", name, err)
 	}
 	return nil
+}
+
+// logGPUs says what nvidia-smi found (debug) and the slots laid out.
+func logGPUs(log *slog.Logger, plan worker.Plan) {
+	for _, g := range plan.Found {
+		log.Debug("gpu", "index", g.Index, "uuid", g.UUID, "name", g.Name, "memory", g.Memory)
+	}
+	log.Info("worker slots", "slots", plan.Slots, "layout", plan.Note)
 }
 
 // connect joins the token's fleet (enrolling when it carries a join
@@ -224,10 +265,29 @@ func (f *workerFlags) connect(ctx context.Context, tok *fleet.Token, name string
 		opts = nil // the worker's own identity, made by Join
 	}
 	nc, err := natsbus.Join(ctx, *tok, name, log, opts...)
-	if errors.Is(err, natsbus.ErrRefused) || errors.Is(err, fleet.ErrToken) {
+	if errors.Is(err, natsbus.ErrRefused) || errors.Is(err, natsbus.ErrUnreachable) || errors.Is(err, fleet.ErrToken) {
 		return nil, usageError{err}
 	}
 	return nc, err
+}
+
+// exitWhenIdle drains w (Run then returns, and the worker exits 0) once it
+// has run no trial for d.
+func exitWhenIdle(ctx context.Context, log *slog.Logger, w *worker.Worker, d time.Duration) {
+	t := time.NewTicker(min(max(d/10, 10*time.Millisecond), time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if w.IdleFor() >= d {
+			log.Info("no trial for --exit-when-idle: exiting", "idle", d)
+			w.Drain()
+			return
+		}
+	}
 }
 
 // onShutdown turns SIGTERM and SIGINT into a graceful stop: the first

@@ -15,7 +15,7 @@ import (
 const fleetLease = "2s"
 
 // fleetRun starts a nats-server, the study's scheduler (automl search --nats,
-// no local slots) and n workers of 2 slots each.
+// no local slots, and the extra flags) and n workers of 2 slots each.
 type fleetRun struct {
 	dir     string
 	nats    *natsNode
@@ -24,7 +24,7 @@ type fleetRun struct {
 	args    []string // automl search's
 }
 
-func startFleet(t *testing.T, study string, trials, workers int, sleep time.Duration) *fleetRun {
+func startFleet(t *testing.T, study string, trials, workers int, sleep time.Duration, extra ...string) *fleetRun {
 	t.Helper()
 	bin := natsServerBin(t)
 	dir := t.TempDir()
@@ -32,7 +32,7 @@ func startFleet(t *testing.T, study string, trials, workers int, sleep time.Dura
 	n := startNATS(t, bin, "n1", freePort(t), dir, nil)
 	waitJetStream(t, n.url())
 	f := &fleetRun{dir: dir, nats: n}
-	f.args = []string{"search", "-space", "space.yaml", "--nats", n.url(), "--parallel", "8", "--ack-wait", fleetLease, "--top", "0"}
+	f.args = append([]string{"search", "-space", "space.yaml", "--nats", n.url(), "--parallel", "8", "--ack-wait", fleetLease, "--top", "0"}, extra...)
 	f.search = startAutoml(t, dir, "search", f.args...)
 	f.workers = &workerSet{t: t, dir: dir, args: append([]string{"--nats", n.url(), "--gpus", "none", "--slots", "2", "--grace", "5s"}, trustFlag(t, dir)...)}
 	for range workers {
@@ -113,7 +113,8 @@ func TestFleetSurvivesSchedulerKill(t *testing.T) {
 // and the study completes.
 func TestFleetSurvivesNATSKill(t *testing.T) {
 	const trials = 500
-	f := startFleet(t, "natskill", trials, 4, 50*time.Millisecond)
+	metrics := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	f := startFleet(t, "natskill", trials, 4, 50*time.Millisecond, "--metrics", metrics, "--metrics-linger", "5s")
 	waitFor(t, 2*time.Minute, "200 evaluations", func() bool { return countEvaluations(t, f.dir) >= 200 })
 	f.nats.kill()
 	down := time.Now()
@@ -121,6 +122,11 @@ func TestFleetSurvivesNATSKill(t *testing.T) {
 	f.nats.start()
 	waitJetStream(t, f.nats.url())
 	t.Logf("nats-server down for %v", time.Since(down).Round(time.Millisecond))
+	// The scheduler's metrics count its reconnect.
+	waitFor(t, time.Minute, "the scheduler to reconnect", func() bool { return strings.Contains(f.search.logText(), "nats reconnected") })
+	if code, scrape := fetch("http://" + metrics + "/metrics"); code != 200 || series(t, scrape)[`automl_nats_reconnects_total{conn="automl-scheduler"}`] < 1 {
+		t.Errorf("search /metrics %d: no reconnect of automl-scheduler counted:\n%s", code, scrape)
+	}
 	f.finish(t, f.search)
 	completed, lost, twice, reruns := fleetFigures(t, f.dir, "natskill", trials, f.search)
 	t.Logf("FIGURE nats-server kill: %d trials, SIGKILL of nats-server, restarted on the same store -> %d completed, %d lost, %d counted twice (%d evaluations re-run)",
@@ -146,8 +152,9 @@ func TestFleetDiscardsLateResult(t *testing.T) {
 	n := startNATS(t, bin, "n1", freePort(t), dir, nil)
 	waitJetStream(t, n.url())
 	search := startAutoml(t, dir, "search", "search", "-space", "space.yaml", "--nats", n.url(), "--parallel", "1", "--ack-wait", fleetLease, "--top", "0")
+	metrics := map[string]string{"a": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "b": fmt.Sprintf("127.0.0.1:%d", freePort(t))}
 	workerArgs := func(name string) []string {
-		return append([]string{"worker", "--nats", n.url(), "--gpus", "none", "--slots", "1", "--name", name}, trustFlag(t, dir)...)
+		return append([]string{"worker", "--nats", n.url(), "--gpus", "none", "--slots", "1", "--name", name, "--metrics", metrics[name]}, trustFlag(t, dir)...)
 	}
 	a := startAutoml(t, dir, "worker-a", workerArgs("a")...)
 	running := func(worker string, delivery int) func() bool {
@@ -167,6 +174,16 @@ func TestFleetDiscardsLateResult(t *testing.T) {
 		t.Fatalf("automl search exited %d; log:\n%s", code, tailFile(search.log, 30))
 	}
 	waitFor(t, 30*time.Second, "worker a to report its lapsed lease", func() bool { return strings.Contains(a.logText(), "lease lapsed") })
+	// The metrics say so too: a's lease expiry, b's redelivery.
+	for _, m := range []struct{ worker, series string }{
+		{"a", `automl_lease_expiries_total{pool="default"}`},
+		{"b", `automl_redeliveries_total{pool="default"}`},
+	} {
+		code, scrape := fetch("http://" + metrics[m.worker] + "/metrics")
+		if got := series(t, scrape)[m.series]; code != 200 || got != 1 {
+			t.Errorf("worker %s: /metrics %d, %s = %v, want 1", m.worker, code, m.series, got)
+		}
+	}
 	trs, _ := fleetTrials(t, dir, "frozen")
 	var t0 fleetTrial
 	for _, tr := range trs {

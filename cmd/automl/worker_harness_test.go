@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -225,9 +226,11 @@ func startAutomlEnv(t *testing.T, dir, name string, env []string, args ...string
 	return p
 }
 
+// signal sends sig; to a process that has exited (a worker leaves when its
+// --listen search ends) it does nothing, and wait gives its exit code.
 func (p *proc) signal(t *testing.T, sig syscall.Signal) {
 	t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
+	if err := p.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		t.Fatalf("%s %v: %v", p.name, sig, err)
 	}
 }

@@ -5,6 +5,7 @@ package algorithms
 import (
 	_ "automl/search/asha"
 	_ "automl/search/bohb"
+	_ "automl/search/cmaes"
 	_ "automl/search/gp"
 	_ "automl/search/grid"
 	_ "automl/search/hyperband"

@@ -5,10 +5,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"testing"
 
 	"automl/search"
 	"automl/search/asha"
+	"automl/search/cmaes"
 	"automl/search/fidelity/fidelitytest"
 )
 
@@ -223,6 +225,7 @@ func TestDefaultSampler(t *testing.T) {
 		{"max_resource: 27", true, 1.0 / 3},
 		{"max_resource: 27, random_fraction: 0.5", true, 0.5},
 		{"max_resource: 27, sampler: random", false, 1.0 / 3},
+		{"max_resource: 27, sampler: cmaes", true, 1.0 / 3},
 	} {
 		cfg, err := asha.ConfigFrom(fidelitytest.Space(t, "asha", c.options, 1))
 		if err != nil {
@@ -232,7 +235,10 @@ func TestDefaultSampler(t *testing.T) {
 		if p.Model != c.model || p.RandomFraction != c.frac {
 			t.Errorf("%s: model %v, random_fraction %v; want %v, %v", c.options, p.Model, p.RandomFraction, c.model, c.frac)
 		}
-		if c.model && cfg.Options.Sampler != "tpe" {
+		if _, isCMA := p.Sampler.(*cmaes.Sampler); isCMA != strings.Contains(c.options, "cmaes") {
+			t.Errorf("%s: sampler %T", c.options, p.Sampler)
+		}
+		if c.model && cfg.Options.Sampler != "tpe" && cfg.Options.Sampler != "cmaes" {
 			t.Errorf("%s: sampler %q, want tpe", c.options, cfg.Options.Sampler)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // NamedSampler builds the Sampler of a registered single-fidelity
-// algorithm (random, sobol, grid, tpe, gp, ...) with that algorithm's
+// algorithm (random, sobol, grid, tpe, gp, cmaes, ...) with that algorithm's
 // default options, for `sampler: NAME`. model reports whether it learns
 // from results (its AlgorithmSpec has no Prefetch): a model sampler is fed
 // one budget's results (see Proposer); the others see the whole history.
@@ -25,7 +25,7 @@ func NamedSampler(space *search.Space, name string, seed uint64) (s search.Sampl
 		return nil, false, err
 	}
 	notSampler := func(why string) error {
-		return &search.OptionError{Key: KeySampler, Msg: fmt.Sprintf("%q is not a sampler (%s); use a single-fidelity algorithm such as random, sobol, tpe or gp", name, why)}
+		return &search.OptionError{Key: KeySampler, Msg: fmt.Sprintf("%q is not a sampler (%s); use a single-fidelity algorithm such as random, sobol, tpe, gp or cmaes", name, why)}
 	}
 	se, err := spec.New(space, set)
 	if err != nil {
@@ -61,10 +61,10 @@ func ValidateSampler(space *search.Space, name string, seed uint64) []error {
 func samplerSettings(name string, seed uint64) (*search.AlgorithmSpec, search.Settings, error) {
 	spec, ok := search.Lookup(name)
 	if !ok {
-		return nil, search.Settings{}, &search.OptionError{Key: KeySampler, Msg: fmt.Sprintf("unknown algorithm %q; one of the single-fidelity algorithms (random, sobol, grid, tpe, gp, ...)", name)}
+		return nil, search.Settings{}, &search.OptionError{Key: KeySampler, Msg: fmt.Sprintf("unknown algorithm %q; one of the single-fidelity algorithms (random, sobol, grid, tpe, gp, cmaes, ...)", name)}
 	}
 	if _, ok := spec.Options[KeySampler]; ok {
-		return nil, search.Settings{}, &search.OptionError{Key: KeySampler, Msg: fmt.Sprintf("%q is not a sampler (it takes a sampler itself); use a single-fidelity algorithm such as random, sobol, tpe or gp", name)}
+		return nil, search.Settings{}, &search.OptionError{Key: KeySampler, Msg: fmt.Sprintf("%q is not a sampler (it takes a sampler itself); use a single-fidelity algorithm such as random, sobol, tpe, gp or cmaes", name)}
 	}
 	return spec, search.Settings{Name: spec.Name, Seed: seed, Options: map[string]value.Value{}}, nil
 }
