@@ -129,14 +129,16 @@ def objective_for(name):
     return obj
 
 
-def make_sampler(name, seed):
+def make_sampler(name, seed, q=1):
     s = optuna.samplers
     if name == "random":
         return s.RandomSampler(seed=seed)
+    # With trials in flight, TPE lies about them (constant_liar), as the
+    # issue's peer is defined; sequentially it is the default sampler.
     if name == "tpe":
-        return s.TPESampler(seed=seed)
+        return s.TPESampler(seed=seed, constant_liar=q > 1)
     if name == "tpe-mv":
-        return s.TPESampler(seed=seed, multivariate=True)
+        return s.TPESampler(seed=seed, multivariate=True, constant_liar=q > 1)
     if name == "qmc":
         # Scrambled (Optuna 3.1's default is scramble=False: the same points
         # for every seed, which starts Ackley at its optimum, the centre).
@@ -152,17 +154,24 @@ def run(task):
     its slot, until budgets[-1] trials are told."""
     sampler_name, fname, seed, budgets, q = task
     fstar = FUNCS[fname][2]
-    study = optuna.create_study(sampler=make_sampler(sampler_name, seed))
+    study = optuna.create_study(sampler=make_sampler(sampler_name, seed, q))
     obj = objective_for(fname)
     best = math.inf
     name = "optuna-" + sampler_name + (f"(q={q})" if q > 1 else "")
     res = {"sampler": name, "func": fname, "seed": seed, "q": q, "best": {}, "regret": {}}
     budget = budgets[-1]
-    running = [study.ask() for _ in range(min(q, budget))]
+    # The objective runs at ask time: an independent sampler (TPE without
+    # multivariate) draws each parameter when the objective calls
+    # suggest_float, so evaluating at tell time would let it see every
+    # result told before; its value is told when its slot finishes.
+    def ask():
+        t = study.ask()
+        return t, obj(t)
+
+    running = [ask() for _ in range(min(q, budget))]
     asked, told = len(running), 0
     while running:
-        t = running.pop(0)
-        v = obj(t)
+        t, v = running.pop(0)
         study.tell(t, v)
         told += 1
         best = min(best, v)
@@ -170,7 +179,7 @@ def run(task):
             res["best"][str(told)] = best
             res["regret"][str(told)] = max(0.0, best - fstar)
         if asked < budget:
-            running.append(study.ask())
+            running.append(ask())
             asked += 1
     return res
 
