@@ -14,7 +14,15 @@ type training struct {
 	u       [][]float64 // the encodings behind x (NaN: inactive)
 	loss    []float64
 	imp     []bool // imported results (see hyper.go: the discrepancy)
+	feas    []bool // complete with a finite loss and feasible (Violation <= 0)
 	pending [][]float64
+	// Several objectives and constraints (goals.go): fit, when set, is the
+	// data the hyperparameters are fitted to (the equal-weight
+	// scalarisation); cons is each constraint's data; constrained says the
+	// study has constraints, so EI's incumbent is the best feasible loss.
+	fit         *training
+	cons        []*training
+	constrained bool
 	// dropped lists trials left out, with why, for the log.
 	dropped []droppedTrial
 }
@@ -65,6 +73,7 @@ func prepare(s *search.Space, lay *layout, h *search.History) *training {
 		t.x = append(t.x, lay.features(u, nil))
 		t.loss = append(t.loss, y)
 		t.imp = append(t.imp, o.Imported)
+		t.feas = append(t.feas, o.Status == search.Complete && y == o.Loss && o.Violation <= 0)
 	}
 	for i := range h.Trials {
 		o := &h.Trials[i]
@@ -100,6 +109,14 @@ func prepare(s *search.Space, lay *layout, h *search.History) *training {
 				add(o, worst)
 			}
 		}
+	}
+	return t
+}
+
+// fitOn is the data the hyperparameters are fitted to.
+func (t *training) fitOn() *training {
+	if t.fit != nil {
+		return t.fit
 	}
 	return t
 }
