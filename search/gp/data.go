@@ -13,8 +13,9 @@ type training struct {
 	x       [][]float64
 	u       [][]float64 // the encodings behind x (NaN: inactive)
 	loss    []float64
-	imp     []bool // imported results (see hyper.go: the discrepancy)
-	feas    []bool // complete with a finite loss and feasible (Violation <= 0)
+	imp     []bool    // imported results (see hyper.go: the discrepancy)
+	feas    []bool    // complete with a finite loss and feasible (Violation <= 0)
+	viol    []float64 // their total violation (+Inf for imputed losses)
 	pending [][]float64
 	// Several objectives and constraints (goals.go): fit, when set, is the
 	// data the hyperparameters are fitted to (the equal-weight
@@ -73,7 +74,12 @@ func prepare(s *search.Space, lay *layout, h *search.History) *training {
 		t.x = append(t.x, lay.features(u, nil))
 		t.loss = append(t.loss, y)
 		t.imp = append(t.imp, o.Imported)
-		t.feas = append(t.feas, o.Status == search.Complete && y == o.Loss && o.Violation <= 0)
+		own := o.Status == search.Complete && y == o.Loss
+		t.feas = append(t.feas, own && o.Violation <= 0)
+		t.viol = append(t.viol, math.Inf(1))
+		if own {
+			t.viol[len(t.viol)-1] = o.Violation
+		}
 	}
 	for i := range h.Trials {
 		o := &h.Trials[i]

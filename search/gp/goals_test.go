@@ -3,6 +3,7 @@ package gp_test
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"automl/search"
@@ -99,10 +100,12 @@ func TestConstrainedBraninBeatsRandom(t *testing.T) {
 	}
 }
 
-// TestInfeasibleStartSeeksFeasibility: when no trial is feasible yet
-// (a small feasible disk in a corner), the GP's suggestions move towards
-// it: after 25 trials most seeds found a feasible point, which random
-// search (under 2% of the box) mostly does not.
+// TestInfeasibleStartSeeksFeasibility: a small feasible disk in a corner
+// (5.6% of the box), so the first trials are infeasible: the GP moves
+// towards it (the probability of feasibility alone while none is
+// feasible, then EI within it). After 25 trials every one of 5 seeds has
+// found it, and the median share of feasible trials is over twice random
+// search's.
 func TestInfeasibleStartSeeksFeasibility(t *testing.T) {
 	s, _ := parse(t, "", branin)
 	eval := func(p search.Point) ([]float64, []float64) {
@@ -111,18 +114,17 @@ func TestInfeasibleStartSeeksFeasibility(t *testing.T) {
 		d := (x1-8)*(x1-8) + (x2-13)*(x2-13)
 		return []float64{benchfn.Branin([]float64{x1, x2})}, []float64{4 - d}
 	}
-	found, randFound := 0, 0
+	var gs, rs []float64
 	for seed := uint64(0); seed < 5; seed++ {
 		smp, _ := gp.New(gp.Options{Seed: seed})
-		if _, f := feasibleBest(runGoals(t, smp, s, eval, 25, 1, seed)); f > 0 {
-			found++
-		}
-		if _, f := feasibleBest(runGoals(t, randomSampler{}, s, eval, 25, 1, seed)); f > 0 {
-			randFound++
-		}
+		_, f := feasibleBest(runGoals(t, smp, s, eval, 25, 1, seed))
+		gs = append(gs, f)
+		_, f = feasibleBest(runGoals(t, randomSampler{}, s, eval, 25, 1, seed))
+		rs = append(rs, f)
 	}
-	if found < 4 || found <= randFound {
-		t.Errorf("seeds with a feasible trial after 25: gp %d of 5, random %d", found, randFound)
+	t.Logf("share of feasible trials after 25: gp %v, random %v", gs, rs)
+	if slices.Min(gs) == 0 || !(med(gs) > 2*med(rs)) {
+		t.Errorf("share of feasible trials after 25: gp %v (median %.2f), random %v (median %.2f)", gs, med(gs), rs, med(rs))
 	}
 }
 

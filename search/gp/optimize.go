@@ -114,18 +114,23 @@ func (s *Sampler) candidates(space *search.Space, tr *training, nc int, rng *ran
 	return out
 }
 
-// bestEncoded returns the encodings of the k best observations (the
-// feasible ones first, under constraints).
+// bestEncoded returns the encodings of the k best observations (under
+// constraints, the feasible ones first, then the infeasible ones by
+// violation).
 func bestEncoded(space *search.Space, tr *training, k int) [][]float64 {
 	idx := make([]int, len(tr.loss))
 	for i := range idx {
 		idx[i] = i
 	}
 	sort.SliceStable(idx, func(a, b int) bool {
-		if fa, fb := tr.feas[idx[a]], tr.feas[idx[b]]; tr.constrained && fa != fb {
-			return fa // under constraints, the feasible ones first
+		i, j := idx[a], idx[b]
+		if tr.constrained && tr.feas[i] != tr.feas[j] {
+			return tr.feas[i] // under constraints, the feasible ones first,
 		}
-		return tr.loss[idx[a]] < tr.loss[idx[b]]
+		if tr.constrained && !tr.feas[i] && tr.viol[i] != tr.viol[j] {
+			return tr.viol[i] < tr.viol[j] // the infeasible ones by violation
+		}
+		return tr.loss[i] < tr.loss[j]
 	})
 	out := make([][]float64, 0, k)
 	for _, i := range idx[:min(k, len(idx))] {
