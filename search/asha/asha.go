@@ -62,6 +62,10 @@ type Searcher struct {
 // O(log n): all results, and those of trials paused there, best first.
 type rungIndex struct {
 	all, paused []entry
+	// ordered is all by Pareto rank and crowding, for a study of several
+	// objectives or constraints (candidateMO): built when needed, dropped
+	// when a result arrives.
+	ordered []*fidelity.Trial
 }
 
 type entry struct {
@@ -218,12 +222,14 @@ func (s *Searcher) candidateMO(h *search.History, ri *rungIndex, k int) *fidelit
 	if len(ri.paused) == 0 {
 		return nil
 	}
-	ts := make([]*fidelity.Trial, len(ri.all))
-	for i, e := range ri.all {
-		ts[i], _ = s.ledger.Get(e.id)
+	if ri.ordered == nil {
+		ri.ordered = make([]*fidelity.Trial, len(ri.all))
+		for i, e := range ri.all {
+			ri.ordered[i], _ = s.ledger.Get(e.id)
+		}
+		fidelity.Order(ri.ordered, k)
 	}
-	fidelity.Order(ts, k)
-	for _, t := range ts[:len(ts)/s.cfg.Options.Eta] {
+	for _, t := range ri.ordered[:len(ri.ordered)/s.cfg.Options.Eta] {
 		if t.Rung == k && t.Phase == fidelity.Paused && s.ledger.Promotable(h, t) {
 			return t
 		}
@@ -240,6 +246,7 @@ func (s *Searcher) noteResult(t *fidelity.Trial) {
 	e := entry{t.Loss[t.Rung], t.ID}
 	s.goals = s.goals || len(t.Goals) > t.Rung && t.Goals[t.Rung] != nil
 	ri.all = insert(ri.all, e)
+	ri.ordered = nil
 	if t.Phase == fidelity.Paused {
 		ri.paused = insert(ri.paused, e)
 	}

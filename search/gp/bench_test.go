@@ -7,6 +7,7 @@ import (
 	"automl/search"
 	"automl/search/benchfn"
 	"automl/search/gp"
+	"automl/search/searchtest"
 )
 
 // benchmarkSample times suggestions on a history of n random Hartmann-6
@@ -32,13 +33,13 @@ func benchmarkSample(b *testing.B, n int) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	cpu := cpuSeconds()
+	cpu := searchtest.CPUSeconds()
 	for i := 0; i < b.N; i++ {
 		if _, err := smp.Sample(s, h, rng); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
+	b.ReportMetric((searchtest.CPUSeconds()-cpu)/float64(b.N), "cpu-s/op")
 }
 
 func BenchmarkSample300CachedFit(b *testing.B)  { benchmarkSample(b, 300) }
@@ -75,7 +76,7 @@ func benchmarkSuggestMO(b *testing.B, n int, cached, constrained bool) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	cpu := cpuSeconds()
+	cpu := searchtest.CPUSeconds()
 	for i := 0; i < b.N; i++ {
 		if !cached {
 			smp, _ = gp.New(gp.Options{Seed: 3})
@@ -84,7 +85,7 @@ func benchmarkSuggestMO(b *testing.B, n int, cached, constrained bool) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
+	b.ReportMetric((searchtest.CPUSeconds()-cpu)/float64(b.N), "cpu-s/op")
 }
 
 func BenchmarkSuggestMO1000CachedFit(b *testing.B) { benchmarkSuggestMO(b, 1000, true, false) }

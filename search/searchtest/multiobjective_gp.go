@@ -88,6 +88,9 @@ func fillGoals(c search.Context) {
 			o.Losses, o.Violation, o.Slacks = nil, 0, nil
 			continue
 		}
+		if len(o.Losses) == 2 && o.Losses[0] == o.Loss {
+			continue // filled before, and its loss has not changed since
+		}
 		losses, slack := Goals(c.Space, o.Point, o.Resource)
 		losses[0] = o.Loss
 		o.Losses, o.Violation, o.Slacks = losses, math.Max(0, -slack), []float64{slack}
