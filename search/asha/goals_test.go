@@ -74,3 +74,14 @@ func TestOneObjectiveStillByLoss(t *testing.T) {
 func TestConformanceGoals(t *testing.T) {
 	searchtest.Run(t, searchtest.WithGoals(searchtest.Config{Algorithm: "asha", Learns: true, Options: "min_resource: 1, max_resource: 9, reduction_factor: 3"}))
 }
+
+// TestKillAndRestoreGoals: a study of two objectives and a constraint,
+// its searcher killed 20 times and restored from its last commit, makes
+// the same calls with the same answers as the study run uninterrupted
+// (the rungs' goals come back from the snapshot).
+func TestKillAndRestoreGoals(t *testing.T) {
+	space, set := fidelitytest.Space(t, "asha", "max_resource: 27, brackets: 2, sampler: random", 13)
+	cfg := searchtest.WithGoals(searchtest.Config{})
+	fidelitytest.CheckKills(t, space, func() (search.Searcher, error) { return cfg.New(space, set) },
+		fidelitytest.Config{Slots: 4, Trials: 70, MaxResource: 27, Seed: 13, Fail: func(id int) bool { return id%19 == 7 }}, 20, 9)
+}

@@ -34,3 +34,11 @@ func TestPromotesTheFront(t *testing.T) {
 func TestConformanceGoals(t *testing.T) {
 	searchtest.Run(t, searchtest.WithGoals(searchtest.Config{Algorithm: "hyperband", Options: "min_resource: 1, max_resource: 9, reduction_factor: 3"}))
 }
+
+// TestKillAndRestoreGoals: as asha's, for Hyperband's brackets.
+func TestKillAndRestoreGoals(t *testing.T) {
+	space, set := fidelitytest.Space(t, "hyperband", "max_resource: 27", 13)
+	cfg := searchtest.WithGoals(searchtest.Config{})
+	fidelitytest.CheckKills(t, space, func() (search.Searcher, error) { return cfg.New(space, set) },
+		fidelitytest.Config{Slots: 4, Trials: 70, MaxResource: 27, Seed: 13, Fail: func(id int) bool { return id%19 == 7 }}, 20, 9)
+}
