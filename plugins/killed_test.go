@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -180,4 +182,37 @@ func TestDeadWorkersStraysEndWithTheNextWorker(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, fmt.Sprintf("the dead worker's stray %v outlived the next worker's start (%s)", left, strings.TrimSpace(string(said))),
 		func() bool { return len(marked(mark)) == 0 })
+}
+
+// TestKilledPluginLeavesNoSocket: a plugin is always ended with SIGKILL,
+// so its go-plugin server never removes its unix socket; the host gives it
+// a directory of its own and removes that, so the plugin's TMPDIR stays
+// empty.
+func TestKilledPluginLeavesNoSocket(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	cfg := builtinConfig(t, "funcs")
+	cfg.Env = append(cfg.Env, "TMPDIR="+tmp)
+	p, err := plugins.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sockets := 0
+	filepath.WalkDir(tmp, func(_ string, d fs.DirEntry, _ error) error {
+		if d != nil && d.Type()&fs.ModeSocket != 0 {
+			sockets++
+		}
+		return nil
+	})
+	if sockets != 1 {
+		t.Errorf("%d unix sockets under TMPDIR while the plugin runs, want its 1", sockets)
+	}
+	p.Kill()
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		names := make([]string, len(left))
+		for i, e := range left {
+			names[i] = e.Name()
+		}
+		t.Errorf("after Kill, TMPDIR holds %v", names)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -38,7 +39,8 @@ type Plugin struct {
 	stderr  *tail
 	out     *output       // its output, as lines for the running trial's log
 	release chan struct{} // closed after the process is gone: ends its locked thread
-	cleanup func()        // removes a verified private copy of the binary
+	cleanup func()        // removes a verified private copy of the binary and the socket directory
+	sockets string        // the directory the plugin makes its unix socket in
 
 	mu     sync.Mutex
 	busy   bool
@@ -59,11 +61,26 @@ var errKilled = errors.New("killed by the host")
 // and reported (ErrHandshake and trial.ErrLost).
 func Open(cfg Config) (*Plugin, error) {
 	cfg = cfg.withDefaults()
-	path, cleanup, err := checkBinary(cfg.Path, cfg.SHA256)
+	path, removeCopy, err := checkBinary(cfg.Path, cfg.SHA256)
 	if err != nil {
 		return nil, err
 	}
+	// The plugin's go-plugin server makes its unix socket in
+	// PLUGIN_UNIX_SOCKET_DIR (else in its TMPDIR) and removes it only when
+	// it exits cleanly; a killed plugin (every Kill is SIGKILL) left one
+	// socket file behind per process. A directory of its own, removed with
+	// it, leaves nothing.
+	sockets, err := os.MkdirTemp("", "automl-plugin-")
+	if err != nil {
+		removeCopy()
+		return nil, fmt.Errorf("plugin %s: a directory for its socket: %w", cfg.Path, err)
+	}
+	cleanup := func() {
+		removeCopy()
+		os.RemoveAll(sockets)
+	}
 	p := &Plugin{
+		sockets: sockets,
 		cfg:     cfg,
 		name:    strings.Join(append([]string{cfg.Path}, cfg.Args...), " "),
 		stderr:  newTail(stderrTailSize),
@@ -103,7 +120,7 @@ func Open(cfg Config) (*Plugin, error) {
 func (p *Plugin) launch(path string) error {
 	cmd := exec.Command(path, p.cfg.Args...)
 	cmd.Dir = p.cfg.Dir
-	cmd.Env = append(p.cfg.env(), p.box.Env())
+	cmd.Env = append(p.cfg.env(), p.box.Env(), plugin.EnvUnixSocketDir+"="+p.sockets)
 	cmd.SysProcAttr = proc.SessionAttr()
 	p.box.Attr(cmd.SysProcAttr)
 	client := plugin.NewClient(&plugin.ClientConfig{

@@ -20,6 +20,10 @@ type Input struct {
 	// Now closes the bars of running trials on the timeline; zero: the
 	// newest time found in the data.
 	Now time.Time
+	// Ref is the reference point of the hypervolume of a study of several
+	// objectives, one value per objective in its own units (see Pareto);
+	// nil: the nadir of the feasible trials plus 10% of their range.
+	Ref []float64
 }
 
 // Data is a study ready to show: every view of the report and the
@@ -40,6 +44,9 @@ type Data struct {
 	// a promotion (multi-fidelity), in increasing order; nil otherwise.
 	Rungs []float64
 	Lanes []Lane
+	// Pareto is the front and hypervolume of a study of several
+	// objectives; nil for one objective.
+	Pareto *Pareto
 	// Logs are the last lines of failed trials' logs (see Load), by id.
 	Logs map[int]triallog.Log
 	// Start and Now bound the timeline.
@@ -69,6 +76,7 @@ func build(in Input, rows []Row) *Data {
 	d.Summary = summarise(in.Study, d.Rows, d.Lanes, d.Start, d.Now)
 	d.Importance = importanceOf(d)
 	d.Curves, d.Rungs = curvesOf(in.Study, d.Rows, in.Curves)
+	d.Pareto = paretoOf(in.Study, d.Rows, in.Ref)
 	return d
 }
 

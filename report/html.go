@@ -89,6 +89,10 @@ const pageBody = `<header class="top">
     <div class="card grow"><h2>Best trial</h2><div id="best"></div></div>
     <div class="card grow"><h2>Why trials did not complete</h2><div id="reasons"></div></div>
   </section>
+  <section class="row" id="pareto-row" hidden>
+    <div class="card grow"><h2>Pareto front <span class="hint" id="pareto-hint"></span><span class="toggle" id="pareto-axes" hidden><select id="pareto-x" aria-label="x objective"></select> against <select id="pareto-y" aria-label="y objective"></select></span></h2><div class="plot" id="plot-pareto"><svg id="svg-pareto" class="svgplot" role="img" aria-label="Pareto front"></svg></div></div>
+    <div class="card grow"><h2>Hypervolume <span class="hint" id="hv-hint"></span></h2><div class="plot"><canvas id="plot-hypervolume" height="340"></canvas></div></div>
+  </section>
   <section class="card"><h2>Optimization history <span class="hint">every trial; the line is the best so far</span><label class="toggle"><input type="checkbox" id="history-log"> log scale</label></h2><div class="plot"><canvas id="plot-history" height="320"></canvas></div></section>
   <section class="row">
     <div class="card grow"><h2>Parameter importance <span class="hint" id="importance-hint"></span></h2><div class="plot"><canvas id="plot-importance" height="300"></canvas></div></div>

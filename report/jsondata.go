@@ -66,6 +66,7 @@ func (d *Data) AppendJSON(b []byte, v View, generated time.Time) []byte {
 	b = append(b, `,"rungs":`...)
 	b = appendFloats(b, d.Rungs)
 	b = d.appendLanes(b)
+	b = d.appendPareto(b)
 	b = d.appendLogs(b)
 	return append(b, '}')
 }

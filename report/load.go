@@ -20,6 +20,11 @@ type Options struct {
 	// MaxLogs bounds the failed trials whose last log lines are read (the
 	// lowest ids first): 0 means DefaultMaxLogs; negative reads none.
 	MaxLogs int
+	// RefPoint is the reference point of the hypervolume of a study of
+	// several objectives, as the --ref-point option of automl report and
+	// automl dashboard writes it ("1.1,1.1", see ParseRefPoint); "": the
+	// default (see Input.Ref).
+	RefPoint string
 }
 
 // DefaultMaxCurves is the number of learning curves a report shows.
@@ -43,6 +48,12 @@ func Load(ctx context.Context, st scheduler.Reader, study string, opt Options) (
 	if state.Study == nil {
 		return nil, fmt.Errorf("study %q: %w", study, scheduler.ErrStudyNotFound)
 	}
+	var ref []float64
+	if opt.RefPoint != "" {
+		if ref, err = ParseRefPoint(state.Study, "--ref-point", opt.RefPoint); err != nil {
+			return nil, err
+		}
+	}
 	rows := Leaderboard(state.Study, state.Trials)
 	ids := curveTrials(rows, opt.maxCurves())
 	reports, err := readReports(ctx, st, study, ids)
@@ -53,7 +64,7 @@ func Load(ctx context.Context, st scheduler.Reader, study string, opt Options) (
 	if err != nil {
 		return nil, err
 	}
-	d := build(Input{Study: state.Study, Trials: state.Trials, Curves: reports}, rows)
+	d := build(Input{Study: state.Study, Trials: state.Trials, Curves: reports, Ref: ref}, rows)
 	d.Logs = logs
 	return d, nil
 }

@@ -21,10 +21,10 @@ import (
 )
 
 // PlotKinds are the plots WritePlot draws.
-var PlotKinds = []string{"history", "importance", "parallel", "curves", "timeline", "slice"}
+var PlotKinds = []string{"history", "importance", "parallel", "curves", "timeline", "slice", "pareto", "hypervolume"}
 
 // ErrBadPlot matches (errors.Is) WritePlot's errors about its options:
-// an unknown kind, format or parameter.
+// an unknown kind, format or parameter; and ParseRefPoint's.
 var ErrBadPlot = errors.New("bad plot options")
 
 // plotError is an error about plot options; it reads as its message alone.
@@ -38,7 +38,7 @@ func badPlot(format string, args ...any) error { return plotError(fmt.Sprintf(fo
 // PlotOptions choose one plot and its file format.
 type PlotOptions struct {
 	Kind   string // one of PlotKinds
-	Param  string // the parameter of a slice plot
+	Param  string // the parameter of a slice plot; the two objectives x,y of a pareto plot
 	Format string // png or svg
 	// Width and Height in pixels (at 96 dpi); zero: 1200 x 675.
 	Width, Height int
@@ -87,6 +87,10 @@ func NewPlot(d *Data, kind, param string) (*plot.Plot, error) {
 		return curvesPlot(d), nil
 	case "timeline":
 		return timelinePlot(d), nil
+	case "pareto":
+		return paretoPlot(d, param)
+	case "hypervolume":
+		return hypervolumePlot(d)
 	case "slice":
 		for j := range d.Params {
 			if d.Params[j].Name == param {

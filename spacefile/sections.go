@@ -268,7 +268,7 @@ func (p *parser) option(n *yaml.Node, where string, o search.Option) (value.Valu
 }
 
 var trainerKeys = []string{"plugin", "config", "reuse", "prelaunch", "pool", "sha256", "timeout", "progress_timeout", "log_limit"}
-var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var sha256Re = boundedRe{regexp.MustCompile(`^[0-9a-f]*$`), 64, 64}
 
 func (p *parser) trainer(n *yaml.Node, s *File) {
 	n = deref(n)

@@ -72,3 +72,19 @@ func TestSubjects(t *testing.T) {
 		}
 	}
 }
+
+// Pool, incarnation and worker tokens are 1 to 64 bytes of [a-z0-9_-],
+// not starting with '-' or '_' (checked apart from the pattern's length).
+func TestTokenBounds(t *testing.T) {
+	for _, tc := range []struct {
+		s  string
+		ok bool
+	}{
+		{"a", true}, {strings.Repeat("a", 64), true}, {strings.Repeat("a", 65), false}, {"", false},
+		{"gpu-1_x", true}, {"-gpu", false}, {"_gpu", false}, {"Gpu", false}, {"gpu.1", false}, {"gpu*", false},
+	} {
+		if err := checkToken("pool", tc.s); (err == nil) != tc.ok {
+			t.Errorf("checkToken(%q) = %v, want ok %v", tc.s, err, tc.ok)
+		}
+	}
+}

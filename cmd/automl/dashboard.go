@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,6 +34,7 @@ const tokenEnv = "AUTOML_DASHBOARD_TOKEN"
 type dashboardFlags struct {
 	db, listen, token       string
 	tlsCert, tlsKey, tlsDir string
+	refPoint                string
 }
 
 func newDashboardCmd() *cobra.Command {
@@ -54,7 +57,11 @@ else with a self-signed certificate it makes (ECDSA P-256, a year, naming
 this host and its addresses) and keeps in --tls-dir (default: STUDYFILE.tls
 beside the study file) for the next start. It prints the certificate's
 SHA-256 fingerprint: check that your browser shows the same before you
-accept it. A key file others may read is refused (chmod 600 it).`,
+accept it. A key file others may read is refused (chmod 600 it).
+
+--ref-point sets the reference point of the hypervolume (as automl report's)
+for the studies with as many objectives as it has values; the others keep
+theirs (the nadir of the feasible trials plus 10% of their range).`,
 		Example: `  automl dashboard
   automl dashboard --db runs/automl.db --listen 127.0.0.1:9000
   AUTOML_DASHBOARD_TOKEN=$(openssl rand -hex 16) automl dashboard --listen 0.0.0.0:8080
@@ -73,6 +80,7 @@ accept it. A key file others may read is refused (chmod 600 it).`,
 	fl.StringVar(&f.token, "token", "", "a secret every request must carry (default $"+tokenEnv+")")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM, with --tls-key), on any address")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "the certificate's private key (PEM; mode 0600)")
+	fl.StringVar(&f.refPoint, "ref-point", "", "the hypervolume's reference point for studies of as many objectives, e.g. 1.1,1.1")
 	fl.StringVar(&f.tlsDir, "tls-dir", "", "where the self-signed certificate is kept (default: the study file's path + .tls)")
 	return cmd
 }
@@ -83,6 +91,17 @@ func runDashboard(cmd *cobra.Command, f *dashboardFlags) error {
 	}
 	if f.tlsCert != "" && f.tlsDir != "" {
 		return usagef("--tls-dir keeps the self-signed certificate, which --tls-cert replaces: give one of them")
+	}
+	if f.refPoint != "" {
+		parts := strings.Split(f.refPoint, ",")
+		for i, p := range parts {
+			if x, err := strconv.ParseFloat(strings.TrimSpace(p), 64); err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return usagef("--ref-point %q: value %d is %q, not a finite number", f.refPoint, i+1, strings.TrimSpace(p))
+			}
+		}
+		if len(parts) < 2 {
+			return usagef("--ref-point %q: one value per objective, for studies of two or more", f.refPoint)
+		}
 	}
 	loopback, err := dashboard.CheckListen(f.listen, f.token)
 	if err != nil {
@@ -103,7 +122,7 @@ func runDashboard(cmd *cobra.Command, f *dashboardFlags) error {
 	}
 	defer st.Close()
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := dashboard.New(st, dashboard.Options{Token: f.token, LocalHostsOnly: loopback && f.token == "", Logger: log})
+	srv := dashboard.New(st, dashboard.Options{Token: f.token, LocalHostsOnly: loopback && f.token == "", RefPoint: f.refPoint, Logger: log})
 	defer srv.Close()
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {

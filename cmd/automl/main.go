@@ -69,6 +69,9 @@ trial and intermediate metric in a bbolt file (automl.db).`,
 var extraCommands = func() []*cobra.Command { return nil }
 
 func main() {
+	if code, ok := servePluginDirect(os.Args[1:]); ok {
+		os.Exit(code)
+	}
 	os.Exit(run(context.Background(), os.Args[1:]))
 }
 

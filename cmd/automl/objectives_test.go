@@ -111,7 +111,7 @@ func TestSearchTwoObjectivesEndToEnd(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(csv, "rank,trial,state,f1,f2,pareto_rank,x0,") {
 		t.Errorf("report csv (exit %d): %.200s", code, csv)
 	}
-	// The HTML page (its Pareto plot is a later increment) still renders.
+	// The HTML page renders (its Pareto plot: see TestReportParetoInBrowser).
 	if page, errOut, code := automl(t, dir, "report", "zdt", "--format", "html"); code != 0 || !strings.Contains(page, "</html>") {
 		t.Errorf("report html: exit %d, %d bytes\n%s", code, len(page), errOut)
 	}

@@ -21,6 +21,7 @@ import (
 // reportFlags are the flags of `automl report`.
 type reportFlags struct {
 	db, format, out, columns, sort, plot, param, size string
+	refPoint                                          string
 	top                                               int
 }
 
@@ -39,8 +40,17 @@ plots of the optimization history, parameter importance (fANOVA on a
 random forest), learning curves, parallel coordinates, slices per parameter
 and a timeline of trials per worker slot or GPU.
 
+A study of several objectives also gets a Pareto-front plot (any two
+objectives, the front highlighted, infeasible trials grey) and the
+hypervolume of the feasible front after each trial; the summary names the
+front's size, its hypervolume and the reference point: --ref-point, one
+value per objective in its own units, else the nadir of the feasible
+trials plus 10% of their range in each objective.
+
 --plot draws one of those plots alone, as PNG or SVG (gonum/plot):
-history, importance, parallel, curves, timeline, or slice (with --param).
+history, importance, parallel, curves, timeline, slice (with --param),
+pareto (--param x,y picks two objectives; default the first two) or
+hypervolume.
 
 --sort orders rows by columns (prefix - for descending), e.g. -duration or
 state,value; --top keeps the first K rows after sorting; --columns keeps and
@@ -62,7 +72,9 @@ but the times, and md leaves out the other metrics too.`,
   automl report quickstart --sort -duration --top 5
   automl report mlp --columns +test_accuracy --sort -test_accuracy
   automl report quickstart --plot history -o history.png
-  automl report quickstart --plot slice --param x0 --format svg -o x0.svg`,
+  automl report quickstart --plot slice --param x0 --format svg -o x0.svg
+  automl report zdt --plot pareto -o front.png
+  automl report zdt --plot hypervolume --ref-point 1.1,1.1 -o hv.svg`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("format") {
@@ -78,7 +90,8 @@ but the times, and md leaves out the other metrics too.`,
 	cmd.Flags().StringVar(&f.columns, "columns", "", "comma-separated columns to keep, in order, e.g. rank,trial,value")
 	cmd.Flags().StringVar(&f.sort, "sort", "", "comma-separated columns to sort by, - for descending, e.g. -duration")
 	cmd.Flags().StringVar(&f.plot, "plot", "", "one plot alone: "+strings.Join(report.PlotKinds, ", "))
-	cmd.Flags().StringVar(&f.param, "param", "", "the parameter of --plot slice")
+	cmd.Flags().StringVar(&f.param, "param", "", "the parameter of --plot slice; the objectives x,y of --plot pareto")
+	cmd.Flags().StringVar(&f.refPoint, "ref-point", "", "the hypervolume's reference point, one value per objective, e.g. 1.1,1.1 (default: the feasible trials' nadir plus 10% of their range)")
 	cmd.Flags().StringVar(&f.size, "size", "", "plot size in pixels, WIDTHxHEIGHT (default 960x540)")
 	return cmd
 }
@@ -123,8 +136,11 @@ func runReport(cmd *cobra.Command, study string, f reportFlags) error {
 	if f.top < 0 {
 		return usagef("--top must be >= 0, got %d", f.top)
 	}
-	if f.param != "" && f.plot != "slice" {
-		return usagef("--param goes with --plot slice")
+	if f.param != "" && f.plot != "slice" && f.plot != "pareto" {
+		return usagef("--param goes with --plot slice or --plot pareto")
+	}
+	if f.refPoint != "" && f.format != "html" && f.plot != "pareto" && f.plot != "hypervolume" {
+		return usagef("--ref-point goes with --format html, --plot pareto or --plot hypervolume")
 	}
 	if f.out == "" || f.out == "-" {
 		w := bufio.NewWriterSize(cmd.OutOrStdout(), 1<<16)
@@ -148,7 +164,7 @@ func runReport(cmd *cobra.Command, study string, f reportFlags) error {
 // writeReport renders the report into w and says what it holds.
 func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (string, error) {
 	if f.plot != "" || f.format == "html" {
-		d, err := loadReport(cmd, f.db, study)
+		d, err := loadReport(cmd, f.db, study, f.refPoint)
 		if err != nil {
 			return "", err
 		}
@@ -251,15 +267,19 @@ func htmlView(st *scheduler.Study, rows []report.Row, f reportFlags) (report.Vie
 }
 
 // loadReport reads a study with its learning curves and builds its views.
-func loadReport(cmd *cobra.Command, db, name string) (*report.Data, error) {
+// refPoint is --ref-point ("": the default).
+func loadReport(cmd *cobra.Command, db, name, refPoint string) (*report.Data, error) {
 	st, err := openReader(db)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	d, err := report.Load(cmd.Context(), st, name, report.Options{})
+	d, err := report.Load(cmd.Context(), st, name, report.Options{RefPoint: refPoint})
 	if errors.Is(err, scheduler.ErrStudyNotFound) {
 		return nil, usageError{fmt.Errorf("no study %q in %s%s", name, db, knownStudies(cmd, st))}
+	}
+	if errors.Is(err, report.ErrBadPlot) {
+		return nil, usageError{err}
 	}
 	return d, err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -43,8 +44,8 @@ The exit status is 0 when every file is valid and 2 otherwise.`,
 					var checked []string
 					checked, err = preflight(s, !fleet)
 					if err == nil {
-						fmt.Fprintf(out, "%s: ok: study %q, %d parameters, algorithm %s, trainer %s, objective %s %s\n",
-							f, s.Study, s.Space.Dim(), s.Algorithm.Name, s.Trainer.Plugin, s.Objective.Direction, s.Objective.Metric)
+						fmt.Fprintf(out, "%s: ok: study %q, %d parameters, algorithm %s, trainer %s, %s\n",
+							f, s.Study, s.Space.Dim(), s.Algorithm.Name, s.Trainer.Plugin, goalsText(s))
 						for _, c := range checked {
 							fmt.Fprintf(out, "  checked: %s\n", c)
 						}
@@ -66,4 +67,27 @@ The exit status is 0 when every file is valid and 2 otherwise.`,
 	cmd.Flags().StringArrayVar(&spaces, "space", nil, "space file to check (repeatable)")
 	cmd.Flags().BoolVar(&fleet, "fleet", false, "the trials run on other machines: do not look for the trainer's program or plugin binary here")
 	return cmd
+}
+
+// goalsText names every objective and constraint of a study file:
+// "objective minimize val_loss" or "objectives maximize val_accuracy,
+// minimize params; constraint inference_ms <= 1".
+func goalsText(s *spacefile.File) string {
+	g := s.Goals()
+	parts := make([]string, len(g.Objectives))
+	for i, o := range g.Objectives {
+		parts[i] = fmt.Sprintf("%s %s", o.Direction, o.Metric)
+	}
+	out := "objective " + strings.Join(parts, ", ")
+	if len(parts) > 1 {
+		out = "objectives " + strings.Join(parts, ", ")
+	}
+	if len(g.Constraints) > 0 {
+		cs := make([]string, len(g.Constraints))
+		for i, c := range g.Constraints {
+			cs[i] = c.String()
+		}
+		out += "; constraints " + strings.Join(cs, ", ")
+	}
+	return out
 }

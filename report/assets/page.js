@@ -622,6 +622,186 @@
     };
   }
 
+  // ---- several objectives: the Pareto front and the hypervolume ----
+
+  var paretoPick = { x: 0, y: 1 }; // the objectives on the Pareto plot's axes
+
+  function svgEl(tag, attrs, text) {
+    var n = document.createElementNS($("svg-pareto").namespaceURI, tag); // the skeleton's <svg>: no namespace URI written here
+    for (var k in attrs) n.setAttribute(k, attrs[k]);
+    if (text != null) n.textContent = text;
+    return n;
+  }
+
+  function lossOf(o, v) { return o.direction === "maximize" ? -v : v; }
+
+  // refText is the reference point and where it comes from, for the page.
+  function refText(P) {
+    if (!P.ref) return "no feasible trial yet: no reference point";
+    var names = P.objectives.map(function (o) { return o.metric; }).join(", ");
+    return "reference point (" + names + ") = (" + P.ref.map(fmt).join(", ") + "): " +
+      (P.ref_given ? "given with --ref-point" : "the nadir of the feasible trials plus 10% of their range in each objective");
+  }
+
+  // setupPareto shows the row of the Pareto plots for a study of several
+  // objectives, and the objective pickers when there are three or more.
+  function setupPareto() {
+    var P = D.pareto;
+    $("pareto-row").hidden = !P;
+    if (!P) return false;
+    var sx = $("pareto-x"), sy = $("pareto-y"), k = P.objectives.length;
+    $("pareto-axes").hidden = k < 3;
+    var names = P.objectives.map(function (o) { return o.metric; }).join("\n");
+    if (sx.dataset.names !== names) {
+      [sx, sy].forEach(function (s) {
+        clear(s);
+        P.objectives.forEach(function (o, m) { s.appendChild(el("option", { value: String(m), text: o.metric })); });
+      });
+      sx.dataset.names = names;
+      paretoPick = { x: 0, y: 1 };
+    }
+    sx.value = String(paretoPick.x); sy.value = String(paretoPick.y);
+    return true;
+  }
+
+  function pickObjective(axis) {
+    var sx = $("pareto-x"), sy = $("pareto-y");
+    var x = +sx.value, y = +sy.value;
+    if (x === y) { if (axis === "x") y = paretoPick.x; else x = paretoPick.y; } // swap rather than plot one against itself
+    paretoPick = { x: x, y: y };
+    drawPareto();
+  }
+
+  function paretoTip(i) {
+    var P = D.pareto, T = D.trials;
+    var where = !P.feas[i] ? "infeasible" : P.rank[i] === 0 ? "on the Pareto front" : "Pareto rank " + P.rank[i];
+    var s = "trial " + T.id[i] + " · " + where;
+    P.objectives.forEach(function (o, m) { s += "\n" + o.metric + " = " + fmt(P.obj[m][i]); });
+    for (var j = 0; j < D.params.length && j < 8; j++) {
+      var v = paramText(j, i);
+      if (v !== "") s += "\n" + D.params[j].name + ": " + (D.params[j].cat ? v : fmt(+v));
+    }
+    return s;
+  }
+
+  // svgAxes draws a frame's grid, ticks and labels on an SVG plot.
+  function svgAxes(svg, fr, fx, fy, xlabel, ylabel) {
+    var g = svgEl("g", { "class": "axes" });
+    ticks(fy.d0, fy.d1, 5, fy.log).forEach(function (t) {
+      var y = Math.round(fy(t)) + 0.5;
+      g.appendChild(svgEl("line", { x1: fr.l, x2: fr.r, y1: y, y2: y, "class": "grid" }));
+      g.appendChild(svgEl("text", { x: fr.l - 6, y: y + 4, "text-anchor": "end" }, fmt(t)));
+    });
+    ticks(fx.d0, fx.d1, Math.max(2, Math.floor((fr.r - fr.l) / 90)), fx.log).forEach(function (t) {
+      var x = Math.round(fx(t)) + 0.5;
+      g.appendChild(svgEl("line", { x1: x, x2: x, y1: fr.t, y2: fr.b, "class": "grid" }));
+      g.appendChild(svgEl("text", { x: x, y: fr.b + 17, "text-anchor": "middle" }, fmt(t)));
+    });
+    g.appendChild(svgEl("path", { d: "M" + (fr.l + 0.5) + " " + fr.t + "V" + (fr.b + 0.5) + "H" + fr.r, "class": "frame" }));
+    g.appendChild(svgEl("text", { x: (fr.l + fr.r) / 2, y: fr.b + 34, "text-anchor": "middle", "class": "label" }, xlabel));
+    g.appendChild(svgEl("text", { x: 0, y: 0, "text-anchor": "middle", "class": "label", transform: "translate(14 " + (fr.t + fr.b) / 2 + ") rotate(-90)" }, ylabel));
+    svg.appendChild(g);
+  }
+
+  // drawPareto: every trial completed at its full budget by two
+  // objectives, as SVG (each point an element: the front's are
+  // circle.front); the front of the two objectives as a step line;
+  // infeasible trials grey.
+  function drawPareto() {
+    if (!setupPareto()) return;
+    var P = D.pareto, T = D.trials, box = $("plot-pareto");
+    var ox = P.objectives[paretoPick.x], oy = P.objectives[paretoPick.y], X = P.obj[paretoPick.x], Y = P.obj[paretoPick.y];
+    var idx = [];
+    for (var i = 0; i < T.n; i++) if (P.rank[i] >= 0 && X[i] != null && Y[i] != null) idx.push(i);
+    var svg = $("svg-pareto"), w = Math.max(240, box.clientWidth || 600), h = 340;
+    clear(svg);
+    svg.setAttribute("width", w); svg.setAttribute("height", h); svg.setAttribute("viewBox", "0 0 " + w + " " + h);
+    var front = 0, infeasible = 0;
+    idx.forEach(function (i) { if (!P.feas[i]) infeasible++; else if (P.rank[i] === 0) front++; });
+    $("pareto-hint").textContent = idx.length ? count(front) + " on the front of " + plural(idx.length, "completed trial") + (infeasible ? ", " + count(infeasible) + " infeasible (grey)" : "") + (P.objectives.length > 2 ? "; the front of all " + P.objectives.length + " objectives" : "") : "";
+    box.dataset.drawn = String(idx.length);
+    box.dataset.front = String(front);
+    if (!idx.length) {
+      svg.appendChild(svgEl("text", { x: w / 2, y: h / 2, "text-anchor": "middle", "class": "note" }, "no trial has completed yet"));
+      box.dataset.note = "no trial has completed yet";
+      hits["svg-pareto"] = null;
+      return;
+    }
+    var fr = { l: 64, r: w - 16, t: 26, b: h - 44 };
+    var xs = idx.map(function (i) { return X[i]; }), ys = idx.map(function (i) { return Y[i]; });
+    var lx = useLog(xs), ly = useLog(ys); // values over orders of magnitude (a size, a latency): log axes
+    var ex = pad(extent(xs, lx), lx), ey = pad(extent(ys, ly), ly);
+    var fx = scale(ex[0], ex[1], fr.l, fr.r, lx), fy = scale(ey[0], ey[1], fr.b, fr.t, ly);
+    svgAxes(svg, fr, fx, fy, ox.metric + " (" + ox.direction + ")", oy.metric + " (" + oy.direction + ")");
+    // The staircase of the two objectives' front among the feasible trials,
+    // swept in loss space (both minimised) and drawn in the objectives' units.
+    var pts = idx.filter(function (i) { return P.feas[i]; }).map(function (i) { return [lossOf(ox, X[i]), lossOf(oy, Y[i])]; });
+    pts.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    var nd = [];
+    pts.forEach(function (p) { if (!nd.length || p[1] < nd[nd.length - 1][1]) nd.push(p); });
+    if (nd.length > 1) {
+      var d = "M" + fx(lossOf(ox, nd[0][0])).toFixed(1) + " " + fy(lossOf(oy, nd[0][1])).toFixed(1);
+      for (var k = 1; k < nd.length; k++) d += "H" + fx(lossOf(ox, nd[k][0])).toFixed(1) + "V" + fy(lossOf(oy, nd[k][1])).toFixed(1);
+      svg.appendChild(svgEl("path", { d: d, "class": "stairs" }));
+    }
+    var px = [], py = [], pi = [];
+    var groups = { infeasible: svgEl("g", {}), dominated: svgEl("g", {}), front: svgEl("g", {}) };
+    var r = idx.length > 2000 ? 2 : 3;
+    // Past a few thousand trials the points off the front are two paths of
+    // round dots, not an element each, so the page stays light.
+    var many = idx.length > 3000, dots = { infeasible: "", dominated: "" };
+    idx.forEach(function (i) {
+      var kind = !P.feas[i] ? "infeasible" : P.rank[i] === 0 ? "front" : "dominated";
+      var x = fx(X[i]), y = fy(Y[i]);
+      if (many && kind !== "front") dots[kind] += "M" + x.toFixed(1) + " " + y.toFixed(1) + "h0";
+      else groups[kind].appendChild(svgEl("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: kind === "front" ? r + 1.5 : r, "class": kind, "data-trial": T.id[i] }));
+      px.push(x); py.push(y); pi.push(i);
+    });
+    ["infeasible", "dominated"].forEach(function (kind) {
+      if (dots[kind]) groups[kind].appendChild(svgEl("path", { d: dots[kind], "class": "dots " + kind, "stroke-width": 2 * r }));
+    });
+    svg.appendChild(groups.infeasible); svg.appendChild(groups.dominated); svg.appendChild(groups.front);
+    var kx = fr.r, items = [["Pareto front", "front"], ["dominated", "dominated"]];
+    if (infeasible) items.push(["infeasible", "infeasible"]);
+    for (k = items.length - 1; k >= 0; k--) {
+      var t = svgEl("text", { x: kx, y: 14, "text-anchor": "end", "class": "legend" }, items[k][0]);
+      svg.appendChild(t);
+      kx -= t.getComputedTextLength() + 10;
+      svg.appendChild(svgEl("circle", { cx: kx, cy: 10, r: 4, "class": items[k][1] + " key" }));
+      kx -= 18;
+    }
+    hits["svg-pareto"] = function (x2, y2) { var q = nearest(px, py, x2, y2, 8); return q < 0 ? null : paretoTip(pi[q]); };
+  }
+
+  // drawHypervolume: the hypervolume of the feasible front after each
+  // completed trial, as a step line over trial ids.
+  function drawHypervolume() {
+    var P = D.pareto, canvas = $("plot-hypervolume");
+    if (!P) return;
+    $("hv-hint").textContent = refText(P);
+    var H = P.history;
+    if (!P.ref || !H.length) { message(canvas, "no feasible trial has completed yet"); return; }
+    var ids = H.map(function (p) { return p[0]; }), hv = H.map(function (p) { return p[1]; });
+    var c = setup(canvas), ctx = c.ctx;
+    var fr = { l: 64, r: c.w - 16, t: 14, b: c.h - 40 };
+    var ie = extent(ids), he = extent(hv);
+    var fx = scale(ie[0] - 0.5, ie[1] + 0.5, fr.l, fr.r), fy = scale(Math.min(0, he[0]), he[1] * 1.05 || 1, fr.b, fr.t);
+    axes(ctx, fr, fx, fy, "trial", "hypervolume", { xfmt: function (t) { return String(Math.round(t)); } });
+    ctx.strokeStyle = "#e11d48"; ctx.lineWidth = 2; ctx.beginPath();
+    var px = [], py = [];
+    H.forEach(function (p, k) {
+      var x = fx(p[0]), y = fy(p[1]);
+      if (k === 0) ctx.moveTo(x, y); else { ctx.lineTo(x, py[k - 1]); ctx.lineTo(x, y); }
+      px.push(x); py.push(y);
+    });
+    ctx.stroke();
+    canvas.dataset.drawn = String(H.length);
+    hits[canvas.id] = function (x, y) {
+      var q = nearest(px, py, x, y, 8);
+      return q < 0 ? null : "trial " + H[q][0] + "\nhypervolume " + fmt(H[q][1]);
+    };
+  }
+
   // ---- summary, best trial, reasons ----
 
   function stat(k, v, s, extra) {
@@ -639,11 +819,17 @@
     var badge = $("study-status");
     badge.textContent = st.status + (st.reason ? " · " + st.reason : "");
     badge.className = "badge " + st.status;
-    $("study-meta").textContent = st.direction + " " + st.metric + " · " + (st.space_file || "") + " · created " + new Date(st.created).toLocaleString();
+    var goals = D.pareto ? D.pareto.objectives.map(function (o) { return o.direction + " " + o.metric; }).join(", ") : st.direction + " " + st.metric;
+    $("study-meta").textContent = goals + " · " + (st.space_file || "") + " · created " + new Date(st.created).toLocaleString();
     $("generated").textContent = (D.view.live ? "updated " : "generated ") + new Date(D.generated).toLocaleString();
     clear(box);
-    var b = bestRow();
-    box.appendChild(stat("best " + st.metric, b >= 0 ? fmt(T.value[b]) : "–", b >= 0 ? "trial " + T.id[b] + " · " + st.direction : "no completed trial yet"));
+    var b = bestRow(), P = D.pareto;
+    if (P) { // several objectives: the front and its hypervolume instead of a best value
+      box.appendChild(stat("Pareto front", P.ok ? plural(P.front, "trial") : "–", P.ok ? "hypervolume " + fmt(P.hv) : "no feasible trial yet"));
+      box.appendChild(stat("reference point", P.ref ? "(" + P.ref.map(function (x) { return fmt(+x.toPrecision(4)); }).join(", ") + ")" : "–", P.ref ? (P.ref_given ? "given (--ref-point)" : "nadir of the feasible trials + 10%") : ""));
+    } else {
+      box.appendChild(stat("best " + st.metric, b >= 0 ? fmt(T.value[b]) : "–", b >= 0 ? "trial " + T.id[b] + " · " + st.direction : "no completed trial yet"));
+    }
     var bar = el("div", { cls: "statebar" }), parts = [];
     SUMMARY_ORDER.forEach(function (s) {
       var n = S.counts[s] || 0;
@@ -910,7 +1096,9 @@
   function setupTooltips() {
     var tip = $("tooltip");
     document.addEventListener("mousemove", function (ev) {
-      var t = ev.target, f = t && t.tagName === "CANVAS" ? hits[t.id] : null;
+      var t = ev.target;
+      if (t && t.closest && t.closest("svg.svgplot")) t = t.closest("svg.svgplot");
+      var f = t && (t.tagName === "CANVAS" || t.tagName === "svg") ? hits[t.id] : null;
       var text = null;
       if (f) { var r = t.getBoundingClientRect(); text = f(ev.clientX - r.left, ev.clientY - r.top); }
       if (!text) { tip.hidden = true; return; }
@@ -931,7 +1119,7 @@
       $("study-meta").textContent = "run automl search; this page updates when a study starts";
       return;
     }
-    var steps = [drawSummary, drawBest, drawReasons, drawHistory, drawImportance, drawCurves, drawParallel, drawSlices, drawTimeline, drawTable, drawVersions];
+    var steps = [drawSummary, drawBest, drawReasons, drawPareto, drawHypervolume, drawHistory, drawImportance, drawCurves, drawParallel, drawSlices, drawTimeline, drawTable, drawVersions];
     steps.forEach(function (f) {
       try { f(); } catch (e) { if (window.console) console.error(f.name, e); }
     });
@@ -1009,6 +1197,8 @@
     setupTable();
     setupTooltips();
     $("history-log").addEventListener("change", function () { drawHistory(); });
+    $("pareto-x").addEventListener("change", function () { pickObjective("x"); });
+    $("pareto-y").addEventListener("change", function () { pickObjective("y"); });
     render();
     if (D && D.view && D.view.live) live();
     var timer = null;

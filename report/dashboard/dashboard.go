@@ -41,7 +41,11 @@ type Options struct {
 	// MaxCurves bounds the learning curves of a study's view (see
 	// report.Options).
 	MaxCurves int
-	Logger    *slog.Logger
+	// RefPoint is the hypervolume's reference point (report.Options) for
+	// the studies with as many objectives as it has values; the others
+	// get their default (the page says which).
+	RefPoint string
+	Logger   *slog.Logger
 }
 
 // Server is the dashboard's http.Handler. It is safe for concurrent use.

@@ -250,3 +250,40 @@ func TestEventsFollowCommits(t *testing.T) {
 		t.Errorf("the completed trial is not the new best: ids %v", d.Trials.ID[:3])
 	}
 }
+
+// TestRefPoint: the dashboard's reference point holds for the studies of
+// as many objectives; a study of one objective still loads.
+func TestRefPoint(t *testing.T) {
+	st, _ := fixtureStore(t)
+	mo := &scheduler.Study{Name: "mo", Status: scheduler.StudyDone, Objective: trial.Objective{Metric: "f1", Direction: trial.Minimize},
+		Objectives: []trial.Objective{{Metric: "f1", Direction: trial.Minimize}, {Metric: "f2", Direction: trial.Maximize}}, Updated: time.Unix(1e9, 0)}
+	var recs []trial.Record
+	for i, m := range []trial.Metrics{{"f1": 1, "f2": 1}, {"f1": 2, "f2": 4}, {"f1": 3, "f2": 3}} {
+		recs = append(recs, trial.Record{ID: i, State: trial.Completed, Value: m["f1"], HasValue: true, Metrics: m})
+	}
+	if err := st.Commit(context.Background(), "mo", scheduler.Change{Study: mo, Trials: recs}); err != nil {
+		t.Fatal(err)
+	}
+	ts := serve(t, st, Options{RefPoint: "5,0"})
+	var d struct {
+		Pareto *struct {
+			Ref      []float64 `json:"ref"`
+			RefGiven bool      `json:"ref_given"`
+			HV       float64   `json:"hv"`
+			Front    int       `json:"front"`
+		} `json:"pareto"`
+	}
+	resp, body := get(t, http.DefaultClient, ts.URL+"/api/study?name=mo")
+	if err := json.Unmarshal([]byte(body), &d); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %v\n%.300s", resp.Status, err, body)
+	}
+	// Losses (1,-1), (2,-4) against (5, 0): 1 x 1 + 3 x 4.
+	if p := d.Pareto; p == nil || !p.RefGiven || len(p.Ref) != 2 || p.Ref[0] != 5 || p.Front != 2 || p.HV != 13 {
+		t.Errorf("pareto %+v, want the given (5, 0), a front of 2, hypervolume 13", p)
+	}
+	d.Pareto = nil
+	resp, body = get(t, http.DefaultClient, ts.URL+"/api/study?name=fixture")
+	if err := json.Unmarshal([]byte(body), &d); err != nil || resp.StatusCode != http.StatusOK || d.Pareto != nil {
+		t.Errorf("a study of one objective: %s, %v, pareto %+v", resp.Status, err, d.Pareto)
+	}
+}

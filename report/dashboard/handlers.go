@@ -118,7 +118,10 @@ func (s *Server) view(r *http.Request, name string, infos []scheduler.StudyInfo)
 	}
 	key := cacheKey{name, infos[i].Updated}
 	return s.cache.get(key, func() ([]byte, error) {
-		d, err := report.Load(r.Context(), s.store, name, report.Options{MaxCurves: s.opt.MaxCurves})
+		d, err := report.Load(r.Context(), s.store, name, report.Options{MaxCurves: s.opt.MaxCurves, RefPoint: s.opt.RefPoint})
+		if errors.Is(err, report.ErrBadPlot) { // a study the reference point does not fit: its default
+			d, err = report.Load(r.Context(), s.store, name, report.Options{MaxCurves: s.opt.MaxCurves})
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -16,6 +16,12 @@ func TestConformance(t *testing.T) {
 		func(*search.Space, search.Settings) (search.Sampler, error) { return random.Sampler{}, nil })
 }
 
+// TestConformanceGoals: studies of several objectives and constraints
+// (random ignores the results, so no reads-goals check).
+func TestConformanceGoals(t *testing.T) {
+	searchtest.RunGoals(t, searchtest.Config{Algorithm: "random"})
+}
+
 // TestInactiveParametersAreAbsent: over many draws of a conditional space,
 // every inactive parameter is absent and every active one has a value.
 func TestInactiveParametersAreAbsent(t *testing.T) {

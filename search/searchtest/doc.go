@@ -22,6 +22,11 @@
 //     nothing from the budget (a grid hands out all its points), and change
 //     the first proposals of a searcher that learns (Config.Learns).
 //
+// Studies of several objectives and of constraints (GoalSpaces,
+// ConstrainedSpaces; goals.go) run the same checks with trials that
+// report a loss vector and a violation, and RunGoals checks besides that
+// a searcher that learns reads them, not Loss alone.
+//
 // Losses come from search/benchfn (Ackley over the encoded unit cube, a
 // fixed share of trials fail), so model-based searchers see a real signal.
 //

@@ -37,6 +37,8 @@ type study struct {
 	imported map[int]bool
 	// importAt, when set, is called before each call: it may import results
 	importAt func(call int)
+	// report, when set, fills in a finished trial's goals (Case.Report)
+	report func(space *search.Space, o *search.Observation)
 }
 
 type job struct {
@@ -62,7 +64,9 @@ func newStudy(t testing.TB, cfg Config, space *search.Space, set search.Settings
 func start(t testing.TB, cfg Config, c Case, seed uint64) *study {
 	t.Helper()
 	space, set := Space(t, cfg, c, seed)
-	return newStudy(t, cfg, space, set)
+	st := newStudy(t, cfg, space, set)
+	st.report = c.Report
+	return st
 }
 
 // want is the scheduler's free capacity: idle slots within the trial budget.
@@ -135,6 +139,7 @@ func (st *study) event(k int) search.Event {
 		ev.Status, ev.Loss, ev.HasLoss = search.Failed, 0, false
 	}
 	o.Status, o.Loss, o.HasLoss, o.Resource = ev.Status, ev.Loss, ev.HasLoss, step
+	st.reportGoals(o)
 	st.jobs = append(st.jobs[:k], st.jobs[k+1:]...)
 	return ev
 }

@@ -60,6 +60,7 @@ func warmStudy(t testing.TB, cfg Config, c Case) *study {
 			st.nextID++
 			st.imported[id] = true
 			st.h.Add(search.Observation{ID: id, Point: p, Status: search.Complete, Loss: Loss(st.space, p), HasLoss: true, Imported: true})
+			st.reportGoals(&st.h.Trials[len(st.h.Trials)-1])
 		}
 	}
 	importSome()

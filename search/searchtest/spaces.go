@@ -19,33 +19,39 @@ const TrainerName = "./searchtest-null"
 type Case struct {
 	Name   string
 	Params string
+	// Goals, when set, stands in the space file for the objective: line
+	// (objectives:, constraints:), and Report fills in what a trial of
+	// such a study reports beyond Loss (search.Observation's Losses and
+	// Violation); see GoalSpaces.
+	Goals  string
+	Report func(space *search.Space, o *search.Observation)
 }
 
 // Spaces returns the standard spaces of the suite.
 func Spaces() []Case {
 	return []Case{
-		{"continuous", `
+		{Name: "continuous", Params: `
   x: {type: float, low: -5, high: 10{P}}
   y: {type: float, low: 0, high: 15{P}}
   z: {type: float, low: -1, high: 1{P}}
 `},
-		{"log", `
+		{Name: "log", Params: `
   lr: {type: float, low: 1.0e-5, high: 1.0e-1, log: true{P}}
   wd: {type: float, low: 1.0e-8, high: 1.0e-2, log: true{P}}
   units: {type: int, low: 16, high: 512, log: true}
 `},
-		{"int-step", `
+		{Name: "int-step", Params: `
   n: {type: int, low: 0, high: 100, step: 5}
   m: {type: int, low: -3, high: 3}
   f: {type: float, low: 0, high: 1, step: 0.25}
 `},
-		{"categorical", `
+		{Name: "categorical", Params: `
   optimizer: {type: categorical, choices: [sgd, adam, rmsprop]}
   batch: {type: categorical, choices: [32, 64, 128, 256]}
   ratio: {type: categorical, choices: [0.5, 2, auto]}
   flag: {type: categorical, choices: [true, false]}
 `},
-		{"conditional", `
+		{Name: "conditional", Params: `
   optimizer: {type: categorical, choices: [sgd, momentum, adam]}
   momentum: {type: float, low: 0.5, high: 0.99, when: {optimizer: momentum}{P}}
   nesterov: {type: categorical, choices: [true, false], when: {optimizer: momentum}}
@@ -70,11 +76,14 @@ func SpaceYAML(cfg Config, c Case, seed uint64) string {
 	if cfg.Options != "" {
 		opts = ", " + cfg.Options
 	}
+	goals := c.Goals
+	if goals == "" {
+		goals = "objective: {metric: loss, direction: minimize}\n"
+	}
 	return fmt.Sprintf(`study: searchtest-%s
-objective: {metric: loss, direction: minimize}
-algorithm: {name: %s, seed: %d%s}
+%salgorithm: {name: %s, seed: %d%s}
 trainer: {plugin: %s}
-parameters:%s`, c.Name, cfg.Algorithm, seed, opts, TrainerName, params)
+parameters:%s`, c.Name, goals, cfg.Algorithm, seed, opts, TrainerName, params)
 }
 
 // Space parses a test space, failing the test on any error, and returns

@@ -85,8 +85,8 @@ func RunSampler(t *testing.T, cfg Config, newSampler func(space *search.Space, s
 // it did create trials and that every conditional parameter was seen both
 // active and absent.
 func checkValid(t testing.TB, cfg Config, c Case) {
-	space, set := Space(t, cfg, c, seedA)
-	st := newStudy(t, cfg, space, set)
+	st := start(t, cfg, c, seedA)
+	space := st.space
 	st.run()
 	if len(st.points) == 0 {
 		t.Fatal("the study created no trial")
@@ -196,8 +196,8 @@ func keys(ps []search.Point) string {
 // sampler gives the same point for the same rng state (also from a second
 // instance), uses the rng alike, and leaves the history as it was.
 func checkPure(t testing.TB, cfg Config, c Case, newSampler func(*search.Space, search.Settings) (search.Sampler, error)) {
-	space, set := Space(t, cfg, c, seedA)
-	st := newStudy(t, cfg, space, set)
+	st := start(t, cfg, c, seedA)
+	space, set := st.space, st.set
 	st.cfg.Trials = cfg.Slots * 3
 	st.run()
 	// Leave a few trials pending, as a running study has.

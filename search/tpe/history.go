@@ -14,29 +14,54 @@ type trialRow struct {
 	x       []float64
 	pending bool
 	imp     bool // an imported result (a warm start)
-	// Rank key, ascending is better, after Optuna: complete trials by loss;
-	// then pruned ones, further-trained first, then by their last value;
-	// then pruned ones that never reported; pending trials last.
+	// Rank key, ascending is better, after Optuna: complete feasible
+	// trials by loss (several objectives: by non-dominated rank, see
+	// multi.go); then pruned ones, further-trained first, then by their
+	// last value; then pruned ones that never reported; then infeasible
+	// ones by total violation; pending trials last.
 	class, loss float64
+	// losses are a complete feasible trial's objectives (as losses) in a
+	// study of several, nil otherwise.
+	losses []float64
 }
+
+// infeasibleClass is the class of a complete trial that violates its
+// constraints: after every feasible and every pruned trial (as in
+// Optuna's TPE with constraints_func), before the pending ones.
+const infeasibleClass = 2
 
 // rows turns the history into trial rows. Failed trials carry no
 // information about the objective and are left out; so are completed trials
-// whose loss is NaN (each is logged once by the caller via dropped).
-func rows(space *search.Space, dims []dim, h *search.History) (out []trialRow, dropped []int) {
+// whose loss is NaN, and, in a study of several objectives, completed ones
+// without every objective (each is logged once by the caller via dropped).
+func rows(space *search.Space, dims []dim, h *search.History) (out []trialRow, dropped []dropout) {
 	if h == nil {
 		return nil, nil
 	}
+	k := objectives(h)
 	out = make([]trialRow, 0, len(h.Trials))
 	for _, o := range h.Trials {
 		r := trialRow{}
 		switch o.Status {
 		case search.Complete:
 			if !o.HasLoss || math.IsNaN(o.Loss) {
-				dropped = append(dropped, o.ID)
+				dropped = append(dropped, dropout{o.ID, whyNaN})
+				continue
+			}
+			if k > 1 && !usableLosses(o.Losses, k) {
+				dropped = append(dropped, dropout{o.ID, whyObjectives})
 				continue
 			}
 			r.class, r.loss = math.Inf(-1), o.Loss
+			switch {
+			case !(o.Violation <= 0): // infeasible, or NaN: the worst
+				r.class, r.loss = infeasibleClass, o.Violation
+				if math.IsNaN(r.loss) {
+					r.loss = math.Inf(1)
+				}
+			case k > 1:
+				r.losses = o.Losses
+			}
 		case search.Pruned:
 			switch {
 			case !o.HasLoss:
@@ -56,6 +81,9 @@ func rows(space *search.Space, dims []dim, h *search.History) (out []trialRow, d
 		r.imp = o.Imported
 		out = append(out, r)
 	}
+	if k > 1 {
+		rankFronts(out)
+	}
 	return out, dropped
 }
 
@@ -69,7 +97,9 @@ func encode(space *search.Space, dims []dim, p search.Point) []float64 {
 
 // split ranks the finished rows and returns the indices of the best nBelow
 // (below) and of the rest plus any pending rows (above), each in
-// chronological order, as Optuna does.
+// chronological order, as Optuna does. In a study of several objectives,
+// a front that the good group takes only in part gives it the members
+// that add the most hypervolume (selectFront).
 func split(rs []trialRow, nBelow int, liar bool) (below, above []int) {
 	idx := make([]int, 0, len(rs))
 	for i := range rs {
@@ -91,6 +121,9 @@ func split(rs []trialRow, nBelow int, liar bool) (below, above []int) {
 		}
 		return a - b // stable: ties keep chronological order
 	})
+	if nBelow > 0 && nBelow < len(idx) && rs[idx[nBelow-1]].losses != nil {
+		selectFront(rs, idx, nBelow)
+	}
 	below = append([]int(nil), idx[:nBelow]...)
 	above = append([]int(nil), idx[nBelow:]...)
 	slices.Sort(below)

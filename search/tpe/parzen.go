@@ -59,12 +59,23 @@ func newParzen(dims []*dim, obs [][]float64, o *Options, ranks []int32) *parzen 
 // newParzenScaled is newParzen with each observation's kernel weight
 // multiplied by scale[i] (nil: 1 each) before normalisation.
 func newParzenScaled(dims []*dim, obs [][]float64, o *Options, ranks []int32, scale []float64) *parzen {
+	w := defaultWeights(len(obs))
+	for i, c := range scale {
+		w[i] *= c
+	}
+	return newParzenWeighted(dims, obs, o, ranks, w)
+}
+
+// newParzenWeighted is newParzen with the observations' kernel weights
+// given (before normalisation; nil: defaultWeights), as MOTPE's good
+// group has them. It may append to w.
+func newParzenWeighted(dims []*dim, obs [][]float64, o *Options, ranks []int32, w []float64) *parzen {
 	joint := len(dims) > 1
 	n := len(obs)
 	pe := &parzen{dims: dims}
-	pe.w = defaultWeights(n)
-	for i, c := range scale {
-		pe.w[i] *= c
+	pe.w = w
+	if w == nil {
+		pe.w = defaultWeights(n)
 	}
 	pe.w = append(pe.w, o.PriorWeight)
 	sum := 0.0

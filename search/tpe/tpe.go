@@ -13,15 +13,20 @@
 // case beyond the optional group decomposition.
 //
 // Trials feed the model as follows: complete trials by loss; pruned ones
-// rank after every complete trial (further-trained first); failed trials
-// and NaN losses are left out (logged once each); pending trials count as
-// bad ones (the constant liar, on by default), so parallel slots asking at
-// once, in one SampleBatch call or several Sample calls, get different
-// points. Imported results (a warm start) rank with the study's own
+// rank after every complete trial (further-trained first); in a study with
+// constraints, complete trials that violate them rank after those, by
+// total violation; with several objectives, complete feasible trials rank
+// by non-dominated front, and the front the good group takes in part gives
+// it the members adding the most hypervolume (MOTPE, multi.go); failed
+// trials and NaN losses are left out (logged once each); pending trials
+// count as bad ones (the constant liar, on by default), so parallel slots
+// asking at once, in one SampleBatch call or several Sample calls, get
+// different points. Imported results (a warm start) rank with the study's own
 // trials, and their kernels weigh h/(h + n) of an own trial's after n
 // own finished trials (h = 50, importedWeight): they lead a warm study's
-// first trials and give way as its own results accumulate. The sampler keeps no state between calls beyond caches, so a
-// study resumes exactly from its history and rng.
+// first trials and give way as its own results accumulate. The sampler
+// keeps no state between calls beyond caches, so a study resumes exactly
+// from its history and rng.
 package tpe
 
 import (
@@ -39,6 +44,10 @@ type Sampler struct {
 	opts Options
 	// Log receives a line per trial left out of the model (nil: slog.Default()).
 	Log *slog.Logger
+
+	// hvWeights weighs the good group's kernels by hypervolume
+	// contribution, as Optuna's MOTPE (see multi.go); off: equal weights.
+	hvWeights bool
 
 	mu     sync.Mutex
 	space  *search.Space // the space dims was computed for
@@ -129,6 +138,10 @@ func (s *Sampler) propose(space *search.Space, dims []dim, rs []trialRow, rng *r
 	}
 	below, above := split(rs, o.nBelow(finished), o.ConstantLiar)
 	lambda := importedWeight(rs, finished)
+	var wBelow []float64 // nil: the usual weights
+	if s.hvWeights {
+		wBelow = belowWeights(rs, below)
+	}
 	u := make([]float64, space.Dim())
 	var pos []int32
 	for _, g := range groups(o, rs, space.Dim()) {
@@ -148,10 +161,10 @@ func (s *Sampler) propose(space *search.Space, dims []dim, rs []trialRow, rng *r
 			active := func(r int) bool { return !math.IsNaN(rs[r].x[d]) }
 			lr, gr = subsetRanks(order, below, pos, active), subsetRanks(order, above, pos, active)
 		}
-		lo, ls := projectScaled(rs, below, g, lambda)
-		gmo, gs := projectScaled(rs, above, g, lambda)
-		l := newParzenScaled(gd, lo, o, lr, ls)
-		gm := newParzenScaled(gd, gmo, o, gr, gs)
+		lo, lw := projectWeighted(rs, below, g, lambda, wBelow)
+		gmo, gw := projectWeighted(rs, above, g, lambda, nil)
+		l := newParzenWeighted(gd, lo, o, lr, lw)
+		gm := newParzenWeighted(gd, gmo, o, gr, gw)
 		cands := l.sample(rng, o.NEICandidates)
 		ll, lg := l.logPDF(cands), gm.logPDF(cands)
 		best, bestScore := 0, math.Inf(-1)
@@ -211,15 +224,17 @@ func importedWeight(rs []trialRow, finished int) float64 {
 	return importHalfLife / float64(importHalfLife+own)
 }
 
-// projectScaled is project, with the kernel weight scale of each row kept:
-// lambda for imported rows, 1 for the others (nil when all are 1).
-func projectScaled(rs []trialRow, idx []int, g []int, lambda float64) ([][]float64, []float64) {
+// projectWeighted is project with the kernel weight of each row kept:
+// base[k] for row idx[k] (nil: defaultWeights of the rows kept), times
+// lambda for an imported row. nil when every weight is the default.
+func projectWeighted(rs []trialRow, idx []int, g []int, lambda float64, base []float64) ([][]float64, []float64) {
 	obs := project(rs, idx, g)
-	if lambda == 1 {
+	if lambda == 1 && base == nil {
 		return obs, nil
 	}
-	scale := make([]float64, 0, len(obs))
-	for _, r := range idx {
+	def := defaultWeights(len(obs))
+	w := make([]float64, 0, len(obs)+1)
+	for k, r := range idx {
 		ok := true
 		for _, i := range g {
 			ok = ok && !math.IsNaN(rs[r].x[i])
@@ -227,13 +242,18 @@ func projectScaled(rs []trialRow, idx []int, g []int, lambda float64) ([][]float
 		if !ok {
 			continue
 		}
-		if rs[r].imp {
-			scale = append(scale, lambda)
+		var x float64
+		if base != nil {
+			x = base[k]
 		} else {
-			scale = append(scale, 1)
+			x = def[len(w)]
 		}
+		if rs[r].imp {
+			x *= lambda
+		}
+		w = append(w, x)
 	}
-	return obs, scale
+	return obs, w
 }
 
 func randomPoint(space *search.Space, rng *rand.Rand) search.Point {
@@ -255,7 +275,7 @@ func (s *Sampler) dimsOf(space *search.Space) []dim {
 	return s.dims
 }
 
-func (s *Sampler) logDropped(ids []int) {
+func (s *Sampler) logDropped(ids []dropout) {
 	if len(ids) == 0 {
 		return
 	}
@@ -268,10 +288,10 @@ func (s *Sampler) logDropped(ids []int) {
 	if log == nil {
 		log = slog.Default()
 	}
-	for _, id := range ids {
-		if !s.logged[id] {
-			s.logged[id] = true
-			log.Warn("tpe: trial left out of the model: complete without a usable loss (NaN)", "trial", id)
+	for _, d := range ids {
+		if !s.logged[d.id] {
+			s.logged[d.id] = true
+			log.Warn("tpe: trial left out of the model: "+d.why, "trial", d.id)
 		}
 	}
 }
@@ -279,7 +299,7 @@ func (s *Sampler) logDropped(ids []int) {
 func init() {
 	search.RegisterSampler(search.AlgorithmSpec{
 		Name:    "tpe",
-		Doc:     "Tree-structured Parzen Estimator (Optuna's options and defaults)",
-		Options: optionSpecs,
+		Doc:     "Tree-structured Parzen Estimator (Optuna's options and defaults); several objectives as MOTPE",
+		Options: optionSpecs, MultiObjective: true,
 	}, OptionsFrom, func(o Options) (search.Sampler, error) { return New(o) })
 }
