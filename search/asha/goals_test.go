@@ -85,3 +85,9 @@ func TestKillAndRestoreGoals(t *testing.T) {
 	fidelitytest.CheckKills(t, space, func() (search.Searcher, error) { return cfg.New(space, set) },
 		fidelitytest.Config{Slots: 4, Trials: 70, MaxResource: 27, Seed: 13, Fail: func(id int) bool { return id%19 == 7 }}, 20, 9)
 }
+
+// TestGoalConformance: the suite's studies of several objectives and
+// constraints (searchtest.RunGoals).
+func TestGoalConformance(t *testing.T) {
+	searchtest.RunGoals(t, searchtest.Config{Algorithm: "asha", Learns: true, Options: "min_resource: 1, max_resource: 9, reduction_factor: 3"})
+}

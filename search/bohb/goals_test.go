@@ -29,3 +29,9 @@ func TestPromotesTheFront(t *testing.T) {
 func TestConformanceGoals(t *testing.T) {
 	searchtest.Run(t, searchtest.WithGoals(searchtest.Config{Algorithm: "bohb", Learns: true, Options: "min_resource: 1, max_resource: 9, reduction_factor: 3, min_points: 3"}))
 }
+
+// TestGoalConformance: the suite's studies of several objectives and
+// constraints (searchtest.RunGoals).
+func TestGoalConformance(t *testing.T) {
+	searchtest.RunGoals(t, searchtest.Config{Algorithm: "bohb", Learns: true, Options: "min_resource: 1, max_resource: 9, reduction_factor: 3, min_points: 3"})
+}

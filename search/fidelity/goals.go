@@ -2,8 +2,11 @@ package fidelity
 
 import (
 	"cmp"
+	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"automl/search"
 	"automl/search/pareto"
@@ -31,6 +34,80 @@ type Goal struct {
 	Losses    []float64 `json:"l"`
 	Violation float64   `json:"v,omitempty"`
 	Slacks    []float64 `json:"s,omitempty"`
+}
+
+// num is a float64 in JSON that may be infinite or NaN (a violation is
+// +Inf, a slack NaN, when a constraint's metric was not reported): those
+// are written as the strings "+Inf", "-Inf" and "NaN".
+type num float64
+
+func (x num) MarshalJSON() ([]byte, error) {
+	v := float64(x)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return json.Marshal(strconv.FormatFloat(v, 'g', -1, 64))
+	}
+	return json.Marshal(v)
+}
+
+func (x *num) UnmarshalJSON(b []byte) error {
+	var v float64
+	if err := json.Unmarshal(b, &v); err == nil {
+		*x = num(v)
+		return nil
+	}
+	var str string
+	if err := json.Unmarshal(b, &str); err != nil {
+		return err
+	}
+	v, err := strconv.ParseFloat(str, 64)
+	if err != nil || !(math.IsNaN(v) || math.IsInf(v, 0)) {
+		return fmt.Errorf("ledger: %s is not a number", b)
+	}
+	*x = num(v)
+	return nil
+}
+
+type goalJSON struct {
+	Losses    []num `json:"l"`
+	Violation num   `json:"v,omitempty"`
+	Slacks    []num `json:"s,omitempty"`
+}
+
+func nums(xs []float64) []num {
+	if xs == nil {
+		return nil
+	}
+	out := make([]num, len(xs))
+	for i, v := range xs {
+		out[i] = num(v)
+	}
+	return out
+}
+
+func floats(xs []num) []float64 {
+	if xs == nil {
+		return nil
+	}
+	out := make([]float64, len(xs))
+	for i, v := range xs {
+		out[i] = float64(v)
+	}
+	return out
+}
+
+// MarshalJSON writes the goal with its non-finite numbers as strings.
+func (g Goal) MarshalJSON() ([]byte, error) {
+	return json.Marshal(goalJSON{nums(g.Losses), num(g.Violation), nums(g.Slacks)})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (g *Goal) UnmarshalJSON(b []byte) error {
+	var j goalJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*g = Goal{Losses: floats(j.Losses), Violation: float64(j.Violation), Slacks: floats(j.Slacks)}
+	return nil
 }
 
 // goalOf is the goal an exited trial's observation carries, nil for a

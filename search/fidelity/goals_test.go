@@ -2,6 +2,7 @@ package fidelity_test
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"testing"
 
@@ -75,5 +76,28 @@ func TestLedgerKeepsGoals(t *testing.T) {
 	}
 	if tb, _ := back.Get(0); !reflect.DeepEqual(tb.Goals, tr.Goals) {
 		t.Errorf("after JSON: %+v, want %+v", tb.Goals, tr.Goals)
+	}
+}
+
+// TestGoalJSONNotFinite: a trial that did not report a constraint's
+// metric has an infinite violation and a NaN slack; the ledger's JSON
+// keeps them.
+func TestGoalJSONNotFinite(t *testing.T) {
+	g := fidelity.Goal{Losses: []float64{1, 2}, Violation: math.Inf(1), Slacks: []float64{math.NaN(), -0.5}}
+	b, err := json.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back fidelity.Goal
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if !reflect.DeepEqual(back.Losses, g.Losses) || !math.IsInf(back.Violation, 1) || len(back.Slacks) != 2 || !math.IsNaN(back.Slacks[0]) || back.Slacks[1] != -0.5 {
+		t.Errorf("%s read back as %+v", b, back)
+	}
+	for _, bad := range []string{`{"l":[1],"v":"3"}`, `{"l":["x"]}`} {
+		if err := json.Unmarshal([]byte(bad), &back); err == nil {
+			t.Errorf("%s read without an error: %+v", bad, back)
+		}
 	}
 }

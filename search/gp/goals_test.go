@@ -250,3 +250,9 @@ func TestConstrainedZDT1BeatsRandom(t *testing.T) {
 		t.Errorf("median feasible hypervolume after 60: gp %.4f, random %.4f; feasible share: gp %.2f, random %.2f", med(g), med(r), med(gs), med(rs))
 	}
 }
+
+// TestGoalConformance: the suite's studies of several objectives and
+// constraints (searchtest.RunGoals), including that gp reads every goal.
+func TestGoalConformance(t *testing.T) {
+	searchtest.RunGoals(t, searchtest.Config{Algorithm: "gp", Options: "n_init: 5", Learns: true})
+}
