@@ -27,6 +27,9 @@ func TestObservationCarriesLossesAndViolation(t *testing.T) {
 	if !o.HasLoss || o.Loss != 1 || !reflect.DeepEqual(o.Losses, []float64{1, -2}) || o.Violation != 2 {
 		t.Errorf("observation %+v; want loss 1, losses [1 -2], violation 2", o)
 	}
+	if !reflect.DeepEqual(o.Slacks, []float64{-2}) {
+		t.Errorf("observation's slacks %v; want [-2] (c = 3 over its max 1)", o.Slacks)
+	}
 	if _, ok := l.best(); ok {
 		t.Error("a study of several objectives has a best")
 	}

@@ -215,7 +215,8 @@ type AlgorithmSpec struct {
 	// slot is free, so every proposal sees the latest results.
 	Prefetch bool
 	// MultiObjective says the algorithm runs studies with several
-	// objectives (random, grid, Sobol: they ignore the results); the space
+	// objectives (random, grid, Sobol ignore the results; gp scalarises
+	// them; hyperband, asha and bohb promote by Pareto rank); the space
 	// file refuses several objectives with any other.
 	MultiObjective bool
 	// Validate checks the space and settings beyond option types (grid

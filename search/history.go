@@ -45,6 +45,11 @@ type Observation struct {
 	// read Loss; those of several (later) and constraint-aware ones these.
 	Losses    []float64
 	Violation float64
+	// Slacks are each constraint's slack, in the space file's order, set
+	// with Losses: how far its metric is inside its bound (max - value, or
+	// value - min), negative by how far it is outside, NaN when the metric
+	// was not reported. Samplers that model each constraint read them.
+	Slacks []float64
 	// Resource is how far the trial trained (the fidelity of Loss).
 	Resource float64
 	// Curve is the trial's learning curve: the objective (as a loss) at

@@ -3,7 +3,9 @@
 // pauses there with a checkpoint; whenever a slot is free, the searcher
 // promotes a paused trial that ranks in the top 1/eta of its rung (looking
 // from the highest rung down) and otherwise starts a new configuration at
-// the bottom rung. A promotion is a new job for the same trial over
+// the bottom rung. With several objectives or constraints, a rung ranks
+// its results by non-dominated sorting and crowding distance instead
+// (MO-ASHA, fidelity.Order). A promotion is a new job for the same trial over
 // Span{rung, next rung}, resumed from its checkpoint on any worker.
 //
 // Rungs are min_resource*eta^k up to max_resource (the top rung). With
@@ -51,12 +53,19 @@ type Searcher struct {
 	// Derived from the ledger (rebuilt on Restore, not snapshotted).
 	rungs [][]rungIndex // per bracket, per rung
 	count []int         // trials per bracket
+	// goals: the results carry several objectives or constraints, so
+	// rungs rank by Pareto rank and crowding (candidateMO).
+	goals bool
 }
 
 // rungIndex orders a rung's results so a promotion decision costs
 // O(log n): all results, and those of trials paused there, best first.
 type rungIndex struct {
 	all, paused []entry
+	// ordered is all by Pareto rank and crowding, for a study of several
+	// objectives or constraints (candidateMO): built when needed, dropped
+	// when a result arrives.
+	ordered []*fidelity.Trial
 }
 
 type entry struct {
@@ -182,6 +191,12 @@ func (s *Searcher) candidate(h *search.History) *fidelity.Trial {
 	for b, l := range s.ladders {
 		for k := len(l) - 2; k >= 0; k-- {
 			ri := &s.rungs[b][k]
+			if s.goals {
+				if t := s.candidateMO(h, ri, k); t != nil {
+					return t
+				}
+				continue
+			}
 			for len(ri.paused) > 0 {
 				e := ri.paused[0]
 				rank := sort.Search(len(ri.all), func(i int) bool { return !ri.all[i].less(e) })
@@ -199,6 +214,29 @@ func (s *Searcher) candidate(h *search.History) *fidelity.Trial {
 	return nil
 }
 
+// candidateMO is candidate's choice at rung k of a study of several
+// objectives or with constraints (MO-ASHA): the rung's results ordered by
+// Pareto rank and crowding distance (fidelity.Order), and in the top
+// floor(n/eta) of them, the first paused one.
+func (s *Searcher) candidateMO(h *search.History, ri *rungIndex, k int) *fidelity.Trial {
+	if len(ri.paused) == 0 {
+		return nil
+	}
+	if ri.ordered == nil {
+		ri.ordered = make([]*fidelity.Trial, len(ri.all))
+		for i, e := range ri.all {
+			ri.ordered[i], _ = s.ledger.Get(e.id)
+		}
+		fidelity.Order(ri.ordered, k)
+	}
+	for _, t := range ri.ordered[:len(ri.ordered)/s.cfg.Options.Eta] {
+		if t.Rung == k && t.Phase == fidelity.Paused && s.ledger.Promotable(h, t) {
+			return t
+		}
+	}
+	return nil
+}
+
 // noteResult indexes a trial's exit at its rung.
 func (s *Searcher) noteResult(t *fidelity.Trial) {
 	if len(t.Loss) <= t.Rung {
@@ -206,7 +244,9 @@ func (s *Searcher) noteResult(t *fidelity.Trial) {
 	}
 	ri := &s.rungs[t.Bracket][t.Rung]
 	e := entry{t.Loss[t.Rung], t.ID}
+	s.goals = s.goals || len(t.Goals) > t.Rung && t.Goals[t.Rung] != nil
 	ri.all = insert(ri.all, e)
+	ri.ordered = nil
 	if t.Phase == fidelity.Paused {
 		ri.paused = insert(ri.paused, e)
 	}
@@ -219,8 +259,12 @@ func (s *Searcher) reindex() {
 		s.rungs[b] = make([]rungIndex, len(l))
 	}
 	s.count = make([]int, len(s.ladders))
+	s.goals = false
 	for _, t := range s.ledger.Trials() {
 		s.count[t.Bracket]++
+		for _, g := range t.Goals {
+			s.goals = s.goals || g != nil
+		}
 		for k, loss := range t.Loss {
 			s.rungs[t.Bracket][k].all = append(s.rungs[t.Bracket][k].all, entry{loss, t.ID})
 		}

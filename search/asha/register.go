@@ -25,8 +25,9 @@ func ConfigFrom(space *search.Space, set search.Settings) (Config, error) {
 
 func init() {
 	search.Register(search.AlgorithmSpec{
-		Name: "asha",
-		Doc:  "asynchronous successive halving (Li et al. 2020): trials pause at rungs and the top 1/eta are promoted, resuming from their checkpoints",
+		Name:           "asha",
+		Doc:            "asynchronous successive halving (Li et al. 2020): trials pause at rungs and the top 1/eta are promoted, resuming from their checkpoints",
+		MultiObjective: true, // rungs rank by Pareto rank and crowding (fidelity.Order)
 		Options: fidelity.OptionSpecs(nil, fidelity.KeyMinResource, fidelity.KeyMaxResource, fidelity.KeyEta,
 			fidelity.KeyBrackets, fidelity.KeySampler, fidelity.KeyMinPoints, fidelity.KeyRandomFraction),
 		Validate: func(s *search.Space, set search.Settings) []error {

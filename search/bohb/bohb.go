@@ -35,10 +35,11 @@ func New(space *search.Space, set search.Settings) (*hyperband.Searcher, error) 
 
 func init() {
 	search.Register(search.AlgorithmSpec{
-		Name:     "bohb",
-		Doc:      "BOHB (Falkner et al. 2018): Hyperband with a TPE model per budget for new configurations",
-		Options:  hyperband.OptionSpecs(),
-		Validate: func(s *search.Space, set search.Settings) []error { return hyperband.Validate(s, set, Defaults) },
-		New:      func(s *search.Space, set search.Settings) (search.Searcher, error) { return New(s, set) },
+		Name:           "bohb",
+		Doc:            "BOHB (Falkner et al. 2018): Hyperband with a TPE model per budget for new configurations",
+		MultiObjective: true, // rungs rank by Pareto rank and crowding (fidelity.Order)
+		Options:        hyperband.OptionSpecs(),
+		Validate:       func(s *search.Space, set search.Settings) []error { return hyperband.Validate(s, set, Defaults) },
+		New:            func(s *search.Space, set search.Settings) (search.Searcher, error) { return New(s, set) },
 	})
 }

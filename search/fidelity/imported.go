@@ -48,7 +48,8 @@ func (p Proposer) modelHistory(h *search.History, l *Ledger, r float64) *search.
 	}
 	for i := range h.Trials {
 		if o := &h.Trials[i]; usableImport(o) && importedBudget(o, p.Top) == r {
-			out.Add(search.Observation{ID: o.ID, Point: o.Point, Status: search.Complete, Loss: o.Loss, HasLoss: true, Resource: r, Imported: true})
+			out.Add(search.Observation{ID: o.ID, Point: o.Point, Status: search.Complete, Loss: o.Loss, HasLoss: true, Resource: r, Imported: true,
+				Losses: o.Losses, Violation: o.Violation, Slacks: o.Slacks})
 		}
 	}
 	return out

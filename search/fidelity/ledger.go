@@ -34,6 +34,9 @@ type Trial struct {
 	// Loss[i] is its loss at rung i, At[i] that rung's resource.
 	Loss []float64 `json:"l,omitempty"`
 	At   []float64 `json:"at,omitempty"`
+	// Goals[i] is its result at rung i in a study of several objectives
+	// or with constraints (goals.go); nil otherwise.
+	Goals []*Goal `json:"g,omitempty"`
 }
 
 // Ledger records every trial of a rung searcher: its bracket, its rung and
@@ -92,6 +95,12 @@ func (l *Ledger) Exit(h *search.History, ev search.Event, to float64, top bool) 
 	}
 	t.Loss = append(t.Loss[:t.Rung], ev.Loss)
 	t.At = append(t.At[:t.Rung], to)
+	if g := goalOf(h, ev.ID); g != nil || len(t.Goals) > 0 {
+		for len(t.Goals) < t.Rung {
+			t.Goals = append(t.Goals, nil)
+		}
+		t.Goals = append(t.Goals[:t.Rung], g)
+	}
 	switch {
 	case top:
 		t.Phase = Finished
@@ -167,7 +176,8 @@ func largestWith(count map[float64]int, minPoints int) (float64, bool) {
 }
 
 // ModelHistory is the history a model sampler sees for budget r: each
-// trial with a result at r as a complete observation with that loss, and
+// trial with a result at r as a complete observation with that loss (and
+// its goals there: several objectives, constraints), and
 // each trial still running its first job as pending (so parallel proposals
 // spread out). Points come from the scheduler's history h.
 func (l *Ledger) ModelHistory(h *search.History, r float64) *search.History {
@@ -181,7 +191,11 @@ func (l *Ledger) ModelHistory(h *search.History, r float64) *search.History {
 		obs := search.Observation{ID: id, Point: o.Point}
 		switch {
 		case indexOf(t.At, r) >= 0:
-			obs.Status, obs.Loss, obs.HasLoss, obs.Resource = search.Complete, t.Loss[indexOf(t.At, r)], true, r
+			i := indexOf(t.At, r)
+			obs.Status, obs.Loss, obs.HasLoss, obs.Resource = search.Complete, t.Loss[i], true, r
+			if g := t.goalAt(i); g != nil {
+				obs.Losses, obs.Violation, obs.Slacks = g.Losses, g.Violation, g.Slacks
+			}
 		case t.Phase == Running && len(t.Loss) == 0:
 			obs.Status = search.Pending
 		default:
@@ -218,7 +232,7 @@ func (l *Ledger) UnmarshalJSON(b []byte) error {
 	}
 	*l = Ledger{byID: make(map[int]*Trial, len(ts))}
 	for _, t := range ts {
-		if t == nil || t.Phase < Running || t.Phase > Dead || len(t.Loss) != len(t.At) {
+		if t == nil || t.Phase < Running || t.Phase > Dead || len(t.Loss) != len(t.At) || len(t.Goals) > len(t.Loss) {
 			return fmt.Errorf("ledger: malformed trial %+v", t)
 		}
 		if _, dup := l.byID[t.ID]; dup {

@@ -44,3 +44,86 @@ func logEI(mu, sd, best float64) float64 {
 	lh, _ := logH((best - mu) / sd)
 	return math.Log(sd) + lh
 }
+
+// logPhi returns log Φ(z) and d log Φ / dz = φ(z)/Φ(z), stable for very
+// negative z (the asymptotic series beyond |z| = 30, as logH).
+func logPhi(z float64) (float64, float64) {
+	if z > -30 {
+		lp := math.Log(0.5 * math.Erfc(-z/math.Sqrt2))
+		return lp, math.Exp(-0.5*z*z - logSqrt2Pi - lp)
+	}
+	// Φ(z) = φ(z)/(-z) (1 - z⁻² + 3z⁻⁴ - 15z⁻⁶ + ...)
+	w := 1 / (z * z)
+	s := 1 - w*(1-w*(3-w*15))
+	lp := -0.5*z*z - logSqrt2Pi - math.Log(-z) + math.Log(s)
+	return lp, -z / s
+}
+
+// acquisition is what a candidate is scored by: log EI of the objective's
+// GP plus, under constraints, the log probability of feasibility of each
+// constraint's GP (goals.go); noEI: no feasible observation yet, so
+// feasibility alone.
+type acquisition struct {
+	obj  *posterior
+	cons []*posterior
+	thr  []float64 // each constraint's standardised threshold
+	noEI bool
+}
+
+// addFantasy conditions every GP on a pending point.
+func (a *acquisition) addFantasy(f []float64) {
+	a.obj.addFantasy(f)
+	for _, c := range a.cons {
+		c.addFantasy(f)
+	}
+}
+
+// score sets each candidate's acquisition value.
+func (a *acquisition) score(cs []cand) {
+	fs := make([][]float64, len(cs))
+	for i := range cs {
+		fs[i] = cs[i].f
+	}
+	if a.noEI {
+		for i := range cs {
+			cs[i].score = 0
+		}
+	} else {
+		mu, sd := a.obj.predict(fs)
+		for i := range cs {
+			cs[i].score = logEI(mu[i], sd[i], a.obj.best)
+		}
+	}
+	for j, c := range a.cons {
+		mu, sd := c.predict(fs)
+		for i := range cs {
+			lp, _ := logPhi((a.thr[j] - mu[i]) / sd[i])
+			cs[i].score += lp
+		}
+	}
+}
+
+// valueGrad returns the acquisition at x and its gradient with respect to
+// the features listed in vars (written into grad).
+func (a *acquisition) valueGrad(x []float64, vars []int, grad []float64) float64 {
+	val := 0.0
+	if a.noEI {
+		clear(grad)
+	} else {
+		val = a.obj.logEIGrad(x, vars, grad)
+	}
+	if len(a.cons) == 0 {
+		return val
+	}
+	dmu, dsd := make([]float64, len(vars)), make([]float64, len(vars))
+	for j, c := range a.cons {
+		mu, sd := c.meanSDGrad(x, vars, dmu, dsd)
+		z := (a.thr[j] - mu) / sd
+		lp, dlp := logPhi(z)
+		val += lp
+		for v := range vars {
+			grad[v] += dlp * (-dmu[v] - z*dsd[v]) / sd
+		}
+	}
+	return val
+}

@@ -13,8 +13,17 @@ type training struct {
 	x       [][]float64
 	u       [][]float64 // the encodings behind x (NaN: inactive)
 	loss    []float64
-	imp     []bool // imported results (see hyper.go: the discrepancy)
+	imp     []bool    // imported results (see hyper.go: the discrepancy)
+	feas    []bool    // complete with a finite loss and feasible (Violation <= 0)
+	viol    []float64 // their total violation (+Inf for imputed losses)
 	pending [][]float64
+	// Several objectives and constraints (goals.go): fit, when set, is the
+	// data the hyperparameters are fitted to (the equal-weight
+	// scalarisation); cons is each constraint's data; constrained says the
+	// study has constraints, so EI's incumbent is the best feasible loss.
+	fit         *training
+	cons        []*training
+	constrained bool
 	// dropped lists trials left out, with why, for the log.
 	dropped []droppedTrial
 }
@@ -65,6 +74,12 @@ func prepare(s *search.Space, lay *layout, h *search.History) *training {
 		t.x = append(t.x, lay.features(u, nil))
 		t.loss = append(t.loss, y)
 		t.imp = append(t.imp, o.Imported)
+		own := o.Status == search.Complete && y == o.Loss
+		t.feas = append(t.feas, own && o.Violation <= 0)
+		t.viol = append(t.viol, math.Inf(1))
+		if own {
+			t.viol[len(t.viol)-1] = o.Violation
+		}
 	}
 	for i := range h.Trials {
 		o := &h.Trials[i]
@@ -100,6 +115,14 @@ func prepare(s *search.Space, lay *layout, h *search.History) *training {
 				add(o, worst)
 			}
 		}
+	}
+	return t
+}
+
+// fitOn is the data the hyperparameters are fitted to.
+func (t *training) fitOn() *training {
+	if t.fit != nil {
+		return t.fit
 	}
 	return t
 }

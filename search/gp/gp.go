@@ -23,6 +23,10 @@
 // continuous parameters, a sweep of the discrete ones. The first n_init
 // trials follow a scrambled Sobol design seeded by the study seed.
 //
+// Several objectives (ParEGO: a random augmented Chebyshev scalarisation
+// per suggestion) and constraints (a GP per constraint, log EI plus the
+// log probability of feasibility): see goals.go.
+//
 // Parallel slots: pending trials are fantasised at the posterior mean
 // (Kriging believer), and SampleBatch adds each new point as a fantasy
 // before choosing the next. While any trial is pending, the point is the
@@ -94,8 +98,32 @@ func (s *Sampler) SampleBatch(space *search.Space, h *search.History, rng *rand.
 	if h == nil {
 		h = &search.History{}
 	}
+	g := goalsOf(h)
+	if g.k < 2 {
+		return s.batch(space, h, g, nil, rng, q)
+	}
+	// ParEGO: a fresh scalarisation, so a fresh model, per suggestion;
+	// the batch's earlier points are pending for the later ones.
+	out := make([]search.Point, 0, q)
+	for j := 0; j < q; j++ {
+		hj := h
+		if j > 0 {
+			hj = h.WithPending(out...)
+		}
+		ps, err := s.batch(space, hj, g, g.weights(rng), rng, 1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps[0])
+	}
+	return out, nil
+}
+
+// batch proposes q points with the model of the goals g (w: the
+// scalarisation's weights for several objectives).
+func (s *Sampler) batch(space *search.Space, h *search.History, g goals, w []float64, rng *rand.Rand, q int) ([]search.Point, error) {
 	lay := newLayout(space)
-	tr := prepare(space, lay, h)
+	tr := g.trainings(space, lay, h, w)
 	s.logDropped(tr.dropped)
 	o := s.opts.withDefaults(space.Dim(), len(tr.loss))
 	seen := make(map[string]bool, h.Len()+q)
@@ -104,7 +132,7 @@ func (s *Sampler) SampleBatch(space *search.Space, h *search.History, rng *rand.
 	}
 	out := make([]search.Point, 0, q)
 	var added [][]float64 // features of this batch's points
-	var post *posterior
+	var post *acquisition
 	for j := 0; j < q; j++ {
 		var p search.Point
 		var f []float64
@@ -124,8 +152,9 @@ func (s *Sampler) SampleBatch(space *search.Space, h *search.History, rng *rand.
 					post.addFantasy(a)
 				}
 			}
-			if o.Batch == "thompson" && len(tr.pending)+j > 0 {
-				p, f = s.thompson(space, lay, post, tr, rng, seen)
+			// Constraints keep log EI times the probability of feasibility.
+			if o.Batch == "thompson" && len(tr.pending)+j > 0 && len(post.cons) == 0 && !post.noEI {
+				p, f = s.thompson(space, lay, post.obj, tr, rng, seen)
 			} else {
 				p, f = s.maximize(space, lay, post, tr, o, rng, seen)
 			}
@@ -176,8 +205,8 @@ func (s *Sampler) sequence(space *search.Space) *sobol.Sampler {
 
 // model fits (or recalls) the hyperparameters and conditions the GP on the
 // data and on the pending trials as fantasies, with room for q more.
-func (s *Sampler) model(space *search.Space, lay *layout, tr *training, o Options, q int) (*posterior, error) {
-	fit := s.hyperFor(lay, tr, o)
+func (s *Sampler) model(space *search.Space, lay *layout, tr *training, o Options, q int) (*acquisition, error) {
+	fit := s.hyperFor(lay, tr.fitOn(), o)
 	idx := subset(tr.loss, o.MaxObservations)
 	x, loss, imp := tr.rows(idx)
 	y, _ := warp(fit.warp, loss)
@@ -185,10 +214,29 @@ func (s *Sampler) model(space *search.Space, lay *layout, tr *training, o Option
 	if err != nil {
 		return nil, fmt.Errorf("gp: condition on %d observations: %w", len(x), err)
 	}
+	a := &acquisition{obj: post}
+	if tr.constrained {
+		best := math.Inf(1)
+		for k, i := range idx {
+			if tr.feas[i] {
+				best = math.Min(best, y[k])
+			}
+		}
+		post.best, a.noEI = best, math.IsInf(best, 1)
+		for j, tc := range tr.cons {
+			c, thr, err := s.constraintModel(lay, tc, o, q)
+			if err != nil {
+				return nil, fmt.Errorf("gp: constraint %d's model: %w", j+1, err)
+			}
+			if c != nil {
+				a.cons, a.thr = append(a.cons, c), append(a.thr, thr)
+			}
+		}
+	}
 	for _, f := range tr.pending {
 		post.addFantasy(f)
 	}
-	return post, nil
+	return a, nil
 }
 
 // fitted is a cached fit: the hyperparameters and the output transform
@@ -313,7 +361,9 @@ func init() {
 	search.RegisterSampler(search.AlgorithmSpec{
 		Name:    "gp",
 		Aliases: []string{"bayes"},
-		Doc:     "Bayesian optimisation: Gaussian process (Matérn-5/2, ARD) with log expected improvement",
+		Doc:     "Bayesian optimisation: Gaussian process (Matérn-5/2, ARD) with log expected improvement; several objectives by ParEGO, constraints by a GP each",
 		Options: optionSpecs,
+		// Several objectives and constraints: goals.go.
+		MultiObjective: true,
 	}, OptionsFrom, func(o Options) (search.Sampler, error) { return New(o) })
 }

@@ -26,10 +26,10 @@ const (
 )
 
 // maximize returns the point of best log EI that is not already taken.
-func (s *Sampler) maximize(space *search.Space, lay *layout, post *posterior, tr *training, o Options, rng *rand.Rand, seen map[string]bool) (search.Point, []float64) {
+func (s *Sampler) maximize(space *search.Space, lay *layout, a *acquisition, tr *training, o Options, rng *rand.Rand, seen map[string]bool) (search.Point, []float64) {
 	nc := o.NCandidates
 	// Each candidate costs O(n²) in the triangular solve; keep the total bounded.
-	nc = max(256, min(nc, int(candBudget/float64(post.n*post.n+1))))
+	nc = max(256, min(nc, int(candBudget/float64(a.obj.n*a.obj.n+1))))
 	us := s.candidates(space, tr, nc, rng)
 	cs := make([]cand, 0, len(us))
 	local := map[string]bool{}
@@ -48,27 +48,16 @@ func (s *Sampler) maximize(space *search.Space, lay *layout, post *posterior, tr
 		p := s.designPoint(space, -1, rng, seen)
 		return p, lay.features(space.Encode(p), nil)
 	}
-	score(post, cs)
+	a.score(cs)
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].score > cs[j].score })
 	best := cs[0]
 	for i := 0; i < min(nRefine, len(cs)); i++ {
-		c := refine(space, lay, post, cs[i], seen)
+		c := refine(space, lay, a, cs[i], seen)
 		if c.score > best.score {
 			best = c
 		}
 	}
 	return best.p, best.f
-}
-
-func score(post *posterior, cs []cand) {
-	fs := make([][]float64, len(cs))
-	for i := range cs {
-		fs[i] = cs[i].f
-	}
-	mu, sd := post.predict(fs)
-	for i := range cs {
-		cs[i].score = logEI(mu[i], sd[i], post.best)
-	}
 }
 
 // candidates draws nc unit-cube vectors: half from a freshly scrambled
@@ -125,13 +114,24 @@ func (s *Sampler) candidates(space *search.Space, tr *training, nc int, rng *ran
 	return out
 }
 
-// bestEncoded returns the encodings of the k best observations.
+// bestEncoded returns the encodings of the k best observations (under
+// constraints, the feasible ones first, then the infeasible ones by
+// violation).
 func bestEncoded(space *search.Space, tr *training, k int) [][]float64 {
 	idx := make([]int, len(tr.loss))
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return tr.loss[idx[a]] < tr.loss[idx[b]] })
+	sort.SliceStable(idx, func(a, b int) bool {
+		i, j := idx[a], idx[b]
+		if tr.constrained && tr.feas[i] != tr.feas[j] {
+			return tr.feas[i] // under constraints, the feasible ones first,
+		}
+		if tr.constrained && !tr.feas[i] && tr.viol[i] != tr.viol[j] {
+			return tr.viol[i] < tr.viol[j] // the infeasible ones by violation
+		}
+		return tr.loss[i] < tr.loss[j]
+	})
 	out := make([][]float64, 0, k)
 	for _, i := range idx[:min(k, len(idx))] {
 		out = append(out, tr.u[i])
@@ -142,7 +142,7 @@ func bestEncoded(space *search.Space, tr *training, k int) [][]float64 {
 // refine improves a candidate locally: projected gradient ascent of log EI
 // over its active continuous parameters (steps scaled by each length
 // scale), then one sweep over its discrete parameters trying other levels.
-func refine(space *search.Space, lay *layout, post *posterior, c cand, seen map[string]bool) cand {
+func refine(space *search.Space, lay *layout, a *acquisition, c cand, seen map[string]bool) cand {
 	var params, vars []int
 	for i, g := range lay.params {
 		if g.continuous() && !math.IsNaN(c.u[i]) {
@@ -151,18 +151,18 @@ func refine(space *search.Space, lay *layout, post *posterior, c cand, seen map[
 		}
 	}
 	if len(vars) > 0 {
-		c = ascend(space, lay, post, c, params, vars, seen)
+		c = ascend(space, lay, a, c, params, vars, seen)
 	}
-	return sweep(space, lay, post, c, seen)
+	return sweep(space, lay, a, c, seen)
 }
 
-func ascend(space *search.Space, lay *layout, post *posterior, c cand, params, vars []int, seen map[string]bool) cand {
+func ascend(space *search.Space, lay *layout, a *acquisition, c cand, params, vars []int, seen map[string]bool) cand {
 	x := append([]float64(nil), c.f...)
 	grad := make([]float64, len(vars))
-	val := post.logEIGrad(x, vars, grad)
+	val := a.valueGrad(x, vars, grad)
 	ls := make([]float64, len(vars))
 	for v, f := range vars {
-		ls[v] = 1 / math.Sqrt(post.k.w[f])
+		ls[v] = 1 / math.Sqrt(a.obj.k.w[f])
 	}
 	step := 0.1
 	trial := make([]float64, len(x))
@@ -182,7 +182,7 @@ func ascend(space *search.Space, lay *layout, post *posterior, c cand, params, v
 		for v, f := range vars {
 			trial[f] = math.Max(0, math.Min(1, x[f]+step*dir[v]/m))
 		}
-		tv := post.logEIGrad(trial, vars, tg)
+		tv := a.valueGrad(trial, vars, tg)
 		if tv > val {
 			copy(x, trial)
 			copy(grad, tg)
@@ -209,7 +209,7 @@ func ascend(space *search.Space, lay *layout, post *posterior, c cand, params, v
 // sweep tries, for each active discrete parameter in turn, other levels
 // (all of them up to 16 levels, else neighbours at growing distances), and
 // keeps any change that improves log EI.
-func sweep(space *search.Space, lay *layout, post *posterior, c cand, seen map[string]bool) cand {
+func sweep(space *search.Space, lay *layout, a *acquisition, c cand, seen map[string]bool) cand {
 	for i, g := range lay.params {
 		if g.continuous() || math.IsNaN(c.u[i]) {
 			continue
@@ -243,7 +243,7 @@ func sweep(space *search.Space, lay *layout, post *posterior, c cand, seen map[s
 		if len(cs) == 0 {
 			continue
 		}
-		score(post, cs)
+		a.score(cs)
 		for _, a := range cs {
 			if a.score > c.score {
 				c = a

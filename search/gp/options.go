@@ -37,7 +37,9 @@ type Options struct {
 	// "thompson" (default: the minimiser of one joint draw from the
 	// posterior, pending trials fantasised at their mean; see thompson.go)
 	// or "believer" (log EI with the pending trials fantasised at their
-	// mean, the Kriging believer). Without pending trials it is log EI.
+	// mean, the Kriging believer). Without pending trials it is log EI;
+	// with constraints it is always log EI times the probability of
+	// feasibility.
 	Batch string
 	// Seed scrambles the initial Sobol design (the study's seed).
 	Seed uint64

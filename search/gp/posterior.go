@@ -184,3 +184,44 @@ func (p *posterior) logEIGrad(x []float64, vars []int, grad []float64) float64 {
 	}
 	return math.Log(sd) + lh
 }
+
+// meanSDGrad returns the posterior mean and standard deviation at x and
+// their gradients with respect to the features listed in vars (written
+// into dmu and dsd), as logEIGrad computes them.
+func (p *posterior) meanSDGrad(x []float64, vars []int, dmu, dsd []float64) (float64, float64) {
+	n := p.n
+	kv := make([]float64, n)
+	dk := make([]float64, n*len(vars))
+	w := p.k.w
+	for j := 0; j < n; j++ {
+		xj := p.x[j]
+		r2 := p.k.r2(x, xj)
+		kv[j] = p.k.s2 * m52(r2)
+		c := -2 * p.k.s2 * m52d(r2)
+		for v, f := range vars {
+			dk[j*len(vars)+v] = c * w[f] * (x[f] - xj[f])
+		}
+	}
+	mu := dot(kv[:p.n0], p.alpha)
+	v := kv
+	solveL(p.l, n, p.stride, v)
+	vv := dot(v, v)
+	beta := append([]float64(nil), v...)
+	solveLT(p.l, n, p.stride, beta)
+	sd := math.Sqrt(math.Max(p.k.s2-vv, 1e-12*p.k.s2))
+	for vi := range vars {
+		dm, dvar := 0.0, 0.0
+		for j := 0; j < n; j++ {
+			d := dk[j*len(vars)+vi]
+			if j < p.n0 {
+				dm += d * p.alpha[j]
+			}
+			dvar -= 2 * beta[j] * d
+		}
+		if p.k.s2-vv <= 1e-12*p.k.s2 {
+			dvar = 0
+		}
+		dmu[vi], dsd[vi] = dm, dvar/(2*sd)
+	}
+	return mu, sd
+}

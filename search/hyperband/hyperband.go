@@ -150,7 +150,7 @@ func (s *Searcher) advance(b *bracket) {
 				ranked = append(ranked, t)
 			}
 		}
-		fidelity.SortByLoss(ranked, b.Rung)
+		fidelity.Order(ranked, b.Rung) // by loss, or by Pareto rank and crowding (several objectives, constraints)
 		for _, t := range ranked[:min(len(ranked), b.N[b.Rung+1])] {
 			next = append(next, t.ID)
 		}

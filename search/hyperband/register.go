@@ -61,10 +61,11 @@ func Validate(space *search.Space, set search.Settings, def fidelity.Options) []
 
 func init() {
 	search.Register(search.AlgorithmSpec{
-		Name:     "hyperband",
-		Doc:      "Hyperband (Li et al. 2018): synchronous successive halving in brackets; promoted trials resume from their checkpoints",
-		Options:  OptionSpecs(),
-		Validate: func(s *search.Space, set search.Settings) []error { return Validate(s, set, Defaults) },
+		Name:           "hyperband",
+		Doc:            "Hyperband (Li et al. 2018): synchronous successive halving in brackets; promoted trials resume from their checkpoints",
+		MultiObjective: true, // rungs rank by Pareto rank and crowding (fidelity.Order)
+		Options:        OptionSpecs(),
+		Validate:       func(s *search.Space, set search.Settings) []error { return Validate(s, set, Defaults) },
 		New: func(s *search.Space, set search.Settings) (search.Searcher, error) {
 			cfg, err := ConfigFrom(s, set, Defaults)
 			if err != nil {

@@ -12,7 +12,8 @@ import (
 // standard ones whose space file names objectives: or constraints:, and
 // their simulated trials report, as the scheduler would fill them in from
 // the metrics, a loss vector (search.Observation.Losses, the first the
-// suite's Loss) and a total violation (Observation.Violation):
+// suite's Loss), a total violation (Observation.Violation) and the
+// constraint's slack (Observation.Slacks):
 //
 //   - f2, a second objective that pulls every coordinate towards 0.8
 //     while the suite's loss (Ackley) pulls it towards 1/3;
@@ -107,6 +108,9 @@ func checkReadsGoals(t testing.TB, cfg Config, c Case) {
 		default:
 			o.Violation = 1
 		}
+		for i, v := range o.Slacks {
+			o.Slacks[i] = -v // the slacks turn with the feasibility
+		}
 	}
 	b := start(t, cfg, turned, seedA)
 	b.run()
@@ -154,7 +158,7 @@ func (g goalCase) yaml() string {
 // report fills in a finished trial's loss vector and violation (see the
 // file's comment); a trial without a loss reports neither.
 func (g goalCase) report(space *search.Space, o *search.Observation) {
-	o.Losses, o.Violation = nil, 0
+	o.Losses, o.Violation, o.Slacks = nil, 0, nil
 	if !o.HasLoss {
 		return
 	}
@@ -183,9 +187,9 @@ func (g goalCase) report(space *search.Space, o *search.Observation) {
 	if g.constrained {
 		switch {
 		case o.ID%11 == 5:
-			o.Violation = math.Inf(1)
+			o.Violation, o.Slacks = math.Inf(1), []float64{math.NaN()}
 		default:
-			o.Violation = max(0, mean-0.5)
+			o.Violation, o.Slacks = max(0, mean-0.5), []float64{0.5 - mean}
 		}
 	}
 }

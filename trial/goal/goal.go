@@ -104,6 +104,37 @@ func (s Set) Violation(m trial.Metrics) (total float64, why string) {
 	return total, ""
 }
 
+// Slack is how far v is inside the bound: the bound minus v for a max,
+// v minus the bound for a min; negative outside it.
+func (c Constraint) Slack(v float64) float64 {
+	if c.Max != nil {
+		return *c.Max - v
+	}
+	if c.Min != nil {
+		return v - *c.Min
+	}
+	return 0
+}
+
+// Slacks is each constraint's slack (Constraint.Slack) among metrics, in
+// the constraints' order, NaN for a metric not reported or not a finite
+// number; nil without constraints.
+func (s Set) Slacks(m trial.Metrics) []float64 {
+	if len(s.Constraints) == 0 {
+		return nil
+	}
+	out := make([]float64, len(s.Constraints))
+	for i, c := range s.Constraints {
+		v, ok := m[c.Metric]
+		if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
+			out[i] = math.NaN()
+			continue
+		}
+		out[i] = c.Slack(v)
+	}
+	return out
+}
+
 // Feasible reports whether a violation is that of a feasible trial.
 func Feasible(violation float64) bool { return violation <= 0 }
 

@@ -170,8 +170,15 @@ func TestObserve(t *testing.T) {
 	if !reflect.DeepEqual(o.Losses, []float64{-0.9, 3}) || o.Violation != 20 {
 		t.Errorf("Observe: %+v", o)
 	}
+	if len(o.Slacks) != 2 || o.Slacks[0] != -20 || math.Abs(o.Slacks[1]-0.4) > 1e-12 {
+		t.Errorf("Observe: slacks %v, want [-20 0.4] (params 120 over its max 100, acc 0.9 over its min 0.5)", o.Slacks)
+	}
+	two.Observe(&o, trial.Metrics{"acc": 0.9, "latency": 3})
+	if len(o.Slacks) != 2 || !math.IsNaN(o.Slacks[0]) || math.Abs(o.Slacks[1]-0.4) > 1e-12 || !math.IsInf(o.Violation, 1) {
+		t.Errorf("Observe without a constraint's metric: slacks %v (want NaN first), violation %v", o.Slacks, o.Violation)
+	}
 	two.Observe(&o, trial.Metrics{"acc": 0.9})
-	if o.Losses != nil || o.Violation != 0 {
+	if o.Losses != nil || o.Violation != 0 || o.Slacks != nil {
 		t.Errorf("Observe without every objective: %+v", o)
 	}
 }

@@ -40,10 +40,11 @@ func (s Set) Judge(x trial.Exit, m trial.Metrics) trial.Exit {
 // (search.Observation's Losses and Violation) from its final metrics;
 // samplers of one objective keep reading Loss.
 func (s Set) Observe(o *search.Observation, m trial.Metrics) {
-	o.Losses, o.Violation = nil, 0
+	o.Losses, o.Violation, o.Slacks = nil, 0, nil
 	if l, _, ok := s.Losses(m); ok {
 		o.Losses = l
 		o.Violation, _ = s.Violation(m)
+		o.Slacks = s.Slacks(m)
 	}
 }
 
