@@ -134,7 +134,7 @@ func (p *parser) checkObjectivesAlgorithm(s *File) {
 		return
 	}
 	p.errorf(s.pos.objectives, "objectives", "algorithm %s optimises one objective; several objectives work today with %s "+
-		"(gp, tpe and nsga2 with several objectives are coming), or keep one objective (objective:) and bound the others with constraints:",
+		"(gp and tpe with several objectives are coming), or keep one objective (objective:) and bound the others with constraints:",
 		s.Algorithm.Name, strings.Join(MultiObjectiveAlgorithms(), ", "))
 }
 

@@ -66,13 +66,13 @@ func TestSingleObjectiveWithConstraints(t *testing.T) {
 }
 
 func TestObjectivesAlgorithms(t *testing.T) {
-	if got := spacefile.MultiObjectiveAlgorithms(); !reflect.DeepEqual(got, []string{"grid", "random", "sobol"}) {
+	if got := spacefile.MultiObjectiveAlgorithms(); !reflect.DeepEqual(got, []string{"grid", "nsga2", "random", "sobol"}) {
 		t.Errorf("MultiObjectiveAlgorithms() = %v", got)
 	}
 	for _, tc := range []struct {
 		algo string
 		ok   bool
-	}{{"random", true}, {"sobol", true}, {"tpe", false}, {"gp", false}, {"asha", false}} {
+	}{{"random", true}, {"sobol", true}, {"nsga2", true}, {"tpe", false}, {"gp", false}, {"asha", false}} {
 		opts := ""
 		if tc.algo == "asha" {
 			opts = ", max_resource: 9"
