@@ -88,6 +88,13 @@ func printTables(w io.Writer, ps []*problem, studies []study, budgets []int) {
 			}
 			fmt.Fprintln(w)
 		}
+		if ours, theirs := byS["automl-nsga2"], byS["optuna-nsga2"]; ours != nil && theirs != nil {
+			var rs []string
+			for _, bud := range budgets {
+				rs = append(rs, fmt.Sprintf("%d trials %.2f", bud, summarize(ours[bud]).med/summarize(theirs[bud]).med))
+			}
+			fmt.Fprintf(w, "\nNSGA-II against NSGA-II (automl-nsga2's median regret / optuna-nsga2's): %s.\n", strings.Join(rs, ", "))
+		}
 		if len(best[true]) == 0 || len(best[false]) == 0 {
 			continue
 		}
