@@ -13,5 +13,5 @@ go build -o "$OUT/mobench" ./bench/multiobjective
 for f in $FUNCS; do
 	"$OUT/mobench" -funcs "$f" -seeds "$SEEDS" -out "$OUT/$f.jsonl" "$@" >/dev/null
 done
-cat "$OUT"/*.jsonl >"$OUT/all.jsonl"
+for f in $FUNCS; do cat "$OUT/$f.jsonl"; done >"$OUT/all.jsonl"
 "$OUT/mobench" -in "$OUT/all.jsonl" "$@"
