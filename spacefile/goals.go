@@ -133,8 +133,8 @@ func (p *parser) checkObjectivesAlgorithm(s *File) {
 	if a, ok := search.Lookup(s.Algorithm.Name); !ok || a.MultiObjective {
 		return
 	}
-	p.errorf(s.pos.objectives, "objectives", "algorithm %s optimises one objective; several objectives work today with %s "+
-		"(nsga2 with several objectives is coming), or keep one objective (objective:) and bound the others with constraints:",
+	p.errorf(s.pos.objectives, "objectives", "algorithm %s optimises one objective; several objectives work with %s, "+
+		"or keep one objective (objective:) and bound the others with constraints:",
 		s.Algorithm.Name, strings.Join(MultiObjectiveAlgorithms(), ", "))
 }
 

@@ -10,6 +10,7 @@ import (
 	_ "automl/search/grid"
 	_ "automl/search/hyperband"
 	_ "automl/search/median"
+	_ "automl/search/nsga2"
 	_ "automl/search/random"
 	_ "automl/search/sobol"
 	_ "automl/search/tpe"
