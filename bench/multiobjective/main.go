@@ -49,6 +49,8 @@ var ourSamplers = map[string]sampler{
 	// runs (seeds from 0) do not use.
 	"nsga2-p20": {Name: "automl-nsga2(population: 20)", Algo: "nsga2", Options: "population: 20"},
 	"sobol":     {Name: "automl-sobol", Algo: "sobol"},
+	"tpe":       {Name: "automl-tpe", Algo: "tpe"},
+	"gp":        {Name: "automl-gp", Algo: "gp"},
 }
 
 // study is one run of one sampler on one problem: every trial's objectives, in order.
@@ -67,7 +69,7 @@ func main() {
 		seeds   = flag.Int("seeds", 20, "seeds per problem and sampler")
 		seed0   = flag.Int("seed0", 0, "the first seed (seeds seed0, seed0+1, ...)")
 		budgetF = flag.String("budgets", "50,100,200", "trial budgets (the last is the study length)")
-		ours    = flag.String("ours", "random,nsga2,nsga2-p20", "our samplers: random, nsga2, nsga2-p20, sobol")
+		ours    = flag.String("ours", "random,nsga2,nsga2-p20", "our samplers: random, nsga2, nsga2-p20, sobol, tpe, gp")
 		optuna  = flag.String("optuna", "nsga2,tpe,random", "Optuna's samplers (empty: none)")
 		python  = flag.String("python", "/usr/bin/python3", "python with optuna")
 		jobs    = flag.Int("j", runtime.NumCPU(), "studies run at once")
