@@ -11,7 +11,9 @@ package auto
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 
 	"automl/search"
@@ -108,7 +110,11 @@ func (s *Sampler) logChoice(c Choice) {
 		log.Info(fmt.Sprintf("auto: %s (%s)", c.Name, c.Why), "sampler", c.Name)
 		return
 	}
-	log.Info(fmt.Sprintf("auto: switching to %s %s", c.Name, c.Why), "sampler", c.Name)
+	if strings.HasPrefix(c.Why, "after ") {
+		log.Info(fmt.Sprintf("auto: switching to %s %s", c.Name, c.Why), "sampler", c.Name)
+		return
+	}
+	log.Info(fmt.Sprintf("auto: switching to %s (%s)", c.Name, c.Why), "sampler", c.Name)
 }
 
 // cmaes returns the CMA-ES delegate: its first SwitchAfter trials are the
@@ -145,7 +151,7 @@ func bestBefore(h *search.History, n int) search.Point {
 			}
 			k++
 		}
-		if o.Status == search.Complete && o.HasLoss && o.Loss == o.Loss && (best == nil || o.Loss < best.Loss) {
+		if o.Status == search.Complete && o.HasLoss && !math.IsNaN(o.Loss) && (best == nil || o.Loss < best.Loss) {
 			best = o
 		}
 	}

@@ -82,9 +82,9 @@ func TestRule(t *testing.T) {
 		{"half categorical", floats(2) + cats(2), 0, 0, 1, 0, "gp", "2 numeric parameters, no conditions, 0 trials so far"},
 		{"conditional", floats(2) + cats(1) + "  y: {type: float, low: 0, high: 1, when: {c0: [a]}}\n", 0, 5, 1, 0, "tpe", "4 parameters, conditional ones (when:), 5 trials so far"},
 		{"two objectives", floats(6), 0, 12, 2, 0, "gp", "2 objectives, 0 constraints, 6 parameters, no conditions, 12 trials so far"},
-		{"constraint", floats(6), 0, 12, 1, 1, "gp", "1 objectives, 1 constraints, 6 parameters, no conditions, 12 trials so far"},
+		{"constraint", floats(6), 0, 12, 1, 1, "gp", "1 objective, 1 constraint, 6 parameters, no conditions, 12 trials so far"},
 		{"two objectives, large", floats(11), 0, 12, 2, 0, "tpe", "2 objectives, 0 constraints, 11 parameters, more than 10, 12 trials so far"},
-		{"two objectives, long", floats(3), 0, 300, 2, 1, "tpe", "2 objectives, 1 constraints, after 300 completed trials"},
+		{"two objectives, long", floats(3), 0, 300, 2, 1, "tpe", "2 objectives, 1 constraint, after 300 completed trials"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := parse(t, "", tc.params)
@@ -240,5 +240,25 @@ func TestValidatePlace(t *testing.T) {
 	_, err := spacefile.Parse("t.yaml", []byte(yaml))
 	if err == nil || !strings.Contains(err.Error(), "t.yaml:5:") || !strings.Contains(err.Error(), "switch_after") {
 		t.Fatalf("err = %v, want t.yaml:5: ... switch_after", err)
+	}
+}
+
+// TestSwitchToTPE: a study of two objectives on 11 parameters starts with
+// gp (nothing has completed: one objective as far as the history tells)
+// and goes to tpe once a result shows two, saying why.
+func TestSwitchToTPE(t *testing.T) {
+	s, set := parse(t, "", floats(11))
+	var buf bytes.Buffer
+	smp := newSampler(t, s, set, &buf)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, h := range []*search.History{{}, history(s, 0, 1, 2, 0), history(s, 0, 2, 2, 0)} {
+		if _, err := smp.Sample(s, h, rng); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "level=INFO msg=\"auto: gp (11 numeric parameters, no conditions, 0 trials so far)\" sampler=gp\n" +
+		"level=INFO msg=\"auto: switching to tpe (2 objectives, 0 constraints, 11 parameters, more than 10, 1 trials so far)\" sampler=tpe\n"
+	if buf.String() != want {
+		t.Errorf("log:\n%s\nwant:\n%s", buf.String(), want)
 	}
 }

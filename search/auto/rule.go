@@ -53,7 +53,7 @@ func Choose(space *search.Space, h *search.History, switchAfter int) Choice {
 	case dim > MaxGPDims:
 		return Choice{"tpe", fmt.Sprintf("%d parameters, more than %d, %d trials so far", dim, MaxGPDims, done)}
 	case objectives > 1 || constraints > 0:
-		goals := fmt.Sprintf("%d objectives, %d constraints", objectives, constraints)
+		goals := plural(objectives, "objective") + ", " + plural(constraints, "constraint")
 		switch {
 		case dim > MaxGoalsGPDims:
 			return Choice{"tpe", fmt.Sprintf("%s, %d parameters, more than %d, %d trials so far", goals, dim, MaxGoalsGPDims, done)}
@@ -88,4 +88,12 @@ func counts(h *search.History) (done, own, objectives, constraints int) {
 		constraints = max(constraints, len(o.Slacks))
 	}
 	return
+}
+
+// plural writes n and a noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
