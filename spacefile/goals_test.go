@@ -66,13 +66,13 @@ func TestSingleObjectiveWithConstraints(t *testing.T) {
 }
 
 func TestObjectivesAlgorithms(t *testing.T) {
-	if got := spacefile.MultiObjectiveAlgorithms(); !reflect.DeepEqual(got, []string{"asha", "bohb", "gp", "grid", "hyperband", "nsga2", "random", "sobol", "tpe"}) {
+	if got := spacefile.MultiObjectiveAlgorithms(); !reflect.DeepEqual(got, []string{"asha", "auto", "bohb", "gp", "grid", "hyperband", "nsga2", "random", "sobol", "tpe"}) {
 		t.Errorf("MultiObjectiveAlgorithms() = %v", got)
 	}
 	for _, tc := range []struct {
 		algo string
 		ok   bool
-	}{{"random", true}, {"sobol", true}, {"tpe", true}, {"gp", true}, {"asha", true}, {"nsga2", true}, {"median", false}} {
+	}{{"random", true}, {"sobol", true}, {"tpe", true}, {"gp", true}, {"asha", true}, {"nsga2", true}, {"auto", true}, {"median", false}} {
 		opts := ""
 		if tc.algo == "asha" {
 			opts = ", max_resource: 9"

@@ -30,7 +30,7 @@ func main() {
 		funcs    = flag.String("funcs", "branin,hartmann6,rosenbrock4,ackley5,levy4,styblinski_tang4,mixed", "benchmark functions")
 		seeds    = flag.Int("seeds", 20, "seeds per function and sampler")
 		budgetsF = flag.String("budgets", "25,50,100,200", "trial budgets (the last is the study length)")
-		ours     = flag.String("ours", "gp,tpe,tpe-mv,random", "our samplers: gp, tpe, tpe-mv, random, sobol, cmaes")
+		ours     = flag.String("ours", "gp,tpe,tpe-mv,random", "our samplers: gp, tpe, tpe-mv, random, sobol, cmaes, auto")
 		optuna   = flag.String("optuna", "random,tpe,tpe-mv,qmc,cmaes", "Optuna samplers (empty: skip Optuna)")
 		python   = flag.String("python", "/usr/bin/python3", "python with optuna")
 		jobs     = flag.Int("j", runtime.NumCPU(), "studies run at once")

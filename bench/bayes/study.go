@@ -29,6 +29,7 @@ var ourSamplers = map[string]sampler{
 	"gp-log":  {Name: "automl-gp-log", Algo: "gp", Options: "warp: log"},
 	"gp-auto": {Name: "automl-gp-auto", Algo: "gp", Options: "warp: auto"},
 	"cmaes":   {Name: "automl-cmaes", Algo: "cmaes"},
+	"auto":    {Name: "automl-auto", Algo: "auto"},
 }
 
 // spaceFor writes the space file of a benchmark function for one algorithm and seed.

@@ -4,6 +4,7 @@ package algorithms
 
 import (
 	_ "automl/search/asha"
+	_ "automl/search/auto"
 	_ "automl/search/bohb"
 	_ "automl/search/cmaes"
 	_ "automl/search/gp"
