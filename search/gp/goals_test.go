@@ -13,12 +13,8 @@ import (
 	"automl/search/searchtest"
 )
 
-// Several objectives and constraints: the conformance suite on studies
-// of two objectives and a constraint, constrained Branin, ZDT1.
-
-func TestConformanceGoals(t *testing.T) {
-	searchtest.Run(t, searchtest.WithGoals(searchtest.Config{Algorithm: "gp", Options: "n_init: 5", Learns: true}))
-}
+// Several objectives and constraints: the conformance suite's goal cases
+// (TestGoalConformance, below), constrained Branin, ZDT1.
 
 // evalFunc gives a point's losses and constraint slacks.
 type evalFunc func(p search.Point) (losses, slacks []float64)
