@@ -250,5 +250,5 @@ func TestConstrainedZDT1BeatsRandom(t *testing.T) {
 // TestGoalConformance: the suite's studies of several objectives and
 // constraints (searchtest.RunGoals), including that gp reads every goal.
 func TestGoalConformance(t *testing.T) {
-	searchtest.RunGoals(t, searchtest.Config{Algorithm: "gp", Options: "n_init: 5", Learns: true})
+	searchtest.RunGoals(t, searchtest.Config{Algorithm: "gp", Options: "n_init: 5, n_candidates: 256", Learns: true})
 }

@@ -154,7 +154,7 @@ func (s *Sampler) batch(space *search.Space, h *search.History, g goals, w []flo
 			}
 			// Constraints keep log EI times the probability of feasibility.
 			if o.Batch == "thompson" && len(tr.pending)+j > 0 && len(post.cons) == 0 && !post.noEI {
-				p, f = s.thompson(space, lay, post.obj, tr, rng, seen)
+				p, f = s.thompson(space, lay, post.obj, tr, o, rng, seen)
 			} else {
 				p, f = s.maximize(space, lay, post, tr, o, rng, seen)
 			}

@@ -17,7 +17,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	searchtest.Run(t, searchtest.Config{Algorithm: "gp", Options: "n_init: 5", Learns: true})
+	searchtest.Run(t, searchtest.Config{Algorithm: "gp", Options: "n_init: 5, n_candidates: 256", Learns: true})
 }
 
 // TestAliasBayes: "bayes" is gp: the same registration, and a study
@@ -64,7 +64,7 @@ func TestAliasBayes(t *testing.T) {
 }
 
 func TestSamplerConformance(t *testing.T) {
-	searchtest.RunSampler(t, searchtest.Config{Algorithm: "gp", Options: "n_init: 5", Learns: true},
+	searchtest.RunSampler(t, searchtest.Config{Algorithm: "gp", Options: "n_init: 5, n_candidates: 256", Learns: true},
 		func(s *search.Space, set search.Settings) (search.Sampler, error) {
 			o, err := gp.OptionsFrom(s, set)
 			if err != nil {

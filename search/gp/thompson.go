@@ -20,7 +20,8 @@ import (
 // best trials, and the draws differ from slot to slot.
 //
 // The draw costs O(n²m) for the posterior covariance and O(m³) for its
-// factor, so m shrinks as the data grows.
+// factor, so m shrinks as the data grows; it is at most n_candidates
+// (whose default, 1,000 or more, leaves it at 600).
 const (
 	thompsonCands   = 600
 	thompsonMinimum = 256
@@ -28,8 +29,9 @@ const (
 
 // thompson returns the candidate where one joint draw from the posterior
 // is lowest.
-func (s *Sampler) thompson(space *search.Space, lay *layout, post *posterior, tr *training, rng *rand.Rand, seen map[string]bool) (search.Point, []float64) {
+func (s *Sampler) thompson(space *search.Space, lay *layout, post *posterior, tr *training, o Options, rng *rand.Rand, seen map[string]bool) (search.Point, []float64) {
 	m := max(thompsonMinimum, min(thompsonCands, int(candBudget/float64(post.n*post.n+1))))
+	m = min(m, o.NCandidates)
 	us := s.candidates(space, tr, m, rng)
 	cs := make([]cand, 0, len(us))
 	local := map[string]bool{}
