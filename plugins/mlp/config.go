@@ -30,10 +30,14 @@ type Config struct {
 	Impute      string
 	Indicator   bool
 	Standardize bool
-	Monitor     string
-	Threads     int
-	Seed        uint64
-	HasSeed     bool
+	// NumTransform, MaxLevels and CatEncoding: see data.PrepOptions.
+	NumTransform string
+	MaxLevels    int
+	CatEncoding  string
+	Monitor      string
+	Threads      int
+	Seed         uint64
+	HasSeed      bool
 
 	SplitColumn string
 
@@ -132,6 +136,18 @@ var configKeys = []configKey{
 	}},
 	{"standardize", "scale numeric features to mean 0, variance 1 on the training rows (bool, default true)", func(c *Config, v any) (err error) {
 		c.Standardize, err = boolean(v)
+		return
+	}},
+	{"numeric_transform", "numbers before scaling: none | log (sign(x)*log1p|x| on columns with training skewness > 2) | quantile (to a normal through 1,000 training quantiles) (default none)", func(c *Config, v any) (err error) {
+		c.NumTransform, err = enum(v, data.TransformNames)
+		return
+	}},
+	{"max_levels", "one-hot columns for the K most frequent training levels of each categorical column, the rest and unseen levels in one (other) column (int >= 0, default 0 = every level)", func(c *Config, v any) (err error) {
+		c.MaxLevels, err = intIn(v, 0, 1<<30)
+		return
+	}},
+	{"categorical_encoding", "onehot | onehot+frequency (adds the level's training frequency as a number) (default onehot)", func(c *Config, v any) (err error) {
+		c.CatEncoding, err = enum(v, data.EncodingNames)
 		return
 	}},
 	{"monitor", "metric watched by early stopping: val_loss (default) or another val_ metric of the task", func(c *Config, v any) error {

@@ -31,14 +31,16 @@ type Hyper struct {
 	Init         string
 	Loss         string
 	HuberDelta   float64
-	Schedule     nn.ScheduleKind
-	Warmup       float64
-	StepSize     int
-	Gamma        float64
-	MinLR        float64
-	ClipNorm     float64
-	Patience     int
-	MinDelta     float64
+	// LabelSmoothing: see nn.LossFunc.Smooth.
+	LabelSmoothing float64
+	Schedule       nn.ScheduleKind
+	Warmup         float64
+	StepSize       int
+	Gamma          float64
+	MinLR          float64
+	ClipNorm       float64
+	Patience       int
+	MinDelta       float64
 
 	// Architecture, resolved by hidden().
 	numLayers int
@@ -169,6 +171,10 @@ var hyperKeys = []hyperKey{
 	}},
 	{name: "huber_delta", kind: 'f', doc: "Huber loss threshold, in standardised target units (> 0, default 1)", set: func(h *Hyper, v any) (err error) {
 		h.HuberDelta, err = floatIn(v, 0, math.Inf(1), false, false)
+		return
+	}},
+	{name: "label_smoothing", kind: 'f', doc: "classification: train against (1-e) on the true class plus e spread over all classes; validation and test metrics use the true labels ([0, 1), default 0)", set: func(h *Hyper, v any) (err error) {
+		h.LabelSmoothing, err = floatIn(v, 0, 1, true, false)
 		return
 	}},
 	{name: "schedule", kind: 's', doc: "learning-rate schedule: constant | step | cosine (default constant)", choices: nn.ScheduleNames, set: func(h *Hyper, v any) error {

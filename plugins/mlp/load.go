@@ -88,6 +88,10 @@ func dataID(c *Config, ds *data.Dataset) string {
 	fmt.Fprintf(h, "%s|%s|%v|%v|%v|%v|%d|%d|%q|%q|%q|%q|%s|%v|%v",
 		ds.Digest, c.Target, ds.Task, len(ds.Classes), c.Validation, c.Test, c.Folds, c.SplitSeed, c.SplitColumn,
 		c.Missing, c.Categorical, c.Drop, c.Impute, c.Indicator, c.Standardize)
+	if c.NumTransform != "" || c.MaxLevels != 0 || c.CatEncoding != "" {
+		// only when set, so checkpoints made before these keys still resume
+		fmt.Fprintf(h, "|%s|%d|%s", c.NumTransform, c.MaxLevels, c.CatEncoding)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -117,7 +121,8 @@ func prepare(c *Config, ds *data.Dataset) ([]preparedFold, error) {
 	}
 	var out []preparedFold
 	for _, f := range sp.Folds {
-		pre, err := data.Fit(ds, f.Train, data.PrepOptions{Impute: c.Impute, Indicator: c.Indicator, Standardize: c.Standardize})
+		pre, err := data.Fit(ds, f.Train, data.PrepOptions{Impute: c.Impute, Indicator: c.Indicator, Standardize: c.Standardize,
+			NumericTransform: c.NumTransform, MaxLevels: c.MaxLevels, CategoricalEncoding: c.CatEncoding})
 		if err != nil {
 			return nil, err
 		}

@@ -47,6 +47,7 @@ type trainer struct {
 	s       *Settings
 	ds      *data.Dataset
 	loss    nn.LossFunc
+	fitLoss nn.LossFunc // loss with label smoothing: what training minimises
 	sched   nn.Schedule
 	exec    *kernels.Exec
 	folds   []*fold
@@ -74,6 +75,12 @@ func newTrainer(s *Settings, ds *data.Dataset, prepared []preparedFold, seed uin
 		if s.Loss == "huber" {
 			t.loss = nn.LossFunc{Kind: nn.Huber, Delta: s.HuberDelta}
 		}
+	}
+	t.fitLoss = t.loss
+	if ds.Task.Classification() {
+		t.fitLoss.Smooth = s.LabelSmoothing
+	} else if s.LabelSmoothing > 0 {
+		return nil, &KeyError{Key: "label_smoothing", Msg: fmt.Sprintf("applies to classification; the task is %v", ds.Task)}
 	}
 	if ds.Task.Classification() && s.Loss != "auto" {
 		return nil, &KeyError{Key: "loss", Msg: fmt.Sprintf("%s is a regression loss; the task is %v, which trains with cross-entropy", s.Loss, ds.Task)}
@@ -147,7 +154,7 @@ func (t *trainer) trainFold(f *fold, e int, cancelled func() bool) (float64, err
 		}
 		z := f.model.Forward(xb, true)
 		dz := &nn.Mat{R: len(rows), C: z.C, D: f.dz.D[:len(rows)*z.C]}
-		l := t.loss.Eval(z, yb, dz)
+		l := t.fitLoss.Eval(z, yb, dz)
 		if math.IsNaN(l) || math.IsInf(l, 0) || l > divergeLimit {
 			lr := t.sched.LR(e, b, nb)
 			return 0, fmt.Errorf("%w to %v at epoch %d (learning_rate %g may be too high)", ErrDiverged, l, e+1, lr)

@@ -1,7 +1,6 @@
 package data
 
 import (
-	"fmt"
 	"math"
 	"slices"
 )
@@ -17,6 +16,18 @@ type PrepOptions struct {
 	// Standardize rescales numeric features to zero mean and unit variance
 	// over the training rows.
 	Standardize bool
+	// NumericTransform maps imputed numbers before scaling: "none" (the
+	// default), "log" (sign(x)*log1p(|x|) on columns whose training
+	// skewness exceeds LogSkew) or "quantile" (to a standard normal through
+	// the training quantiles).
+	NumericTransform string
+	// MaxLevels keeps one-hot columns for the MaxLevels most frequent
+	// training levels of a categorical column and puts the rest, and
+	// levels unseen in training, in one "other" column (0: every level).
+	MaxLevels int
+	// CategoricalEncoding is "onehot" (the default) or "onehot+frequency":
+	// one-hot plus a numeric column holding the level's training frequency.
+	CategoricalEncoding string
 }
 
 // ImputeNames lists the accepted Impute values.
@@ -42,6 +53,17 @@ type colPrep struct {
 	// training, encoded as all zeros).
 	oneHot []int
 	out    int // first output offset
+	// other is the output offset of the "other" level column (-1: none;
+	// only with MaxLevels).
+	other int
+	// freq holds each level's training frequency, scaled, written at
+	// freqOut (-1: no frequency column).
+	freq    []float64
+	freqOut int
+	// tf is the numeric transform (tfNone, tfLog, tfQuantile); qref the
+	// quantile transform's sorted reference values.
+	tf   uint8
+	qref []float64
 }
 
 // Fit learns the imputation, encoding and scaling from the given rows.
@@ -49,16 +71,13 @@ func Fit(ds *Dataset, rows []int, o PrepOptions) (*Preprocessor, error) {
 	if len(rows) == 0 {
 		return nil, errorf(ErrSplit, ds.Source, 0, "", "no training rows")
 	}
-	if o.Impute == "" {
-		o.Impute = "median"
-	}
-	if !slices.Contains(ImputeNames, o.Impute) {
-		return nil, fmt.Errorf("impute: unknown strategy %q; one of %v", o.Impute, ImputeNames)
+	if err := checkOptions(&o); err != nil {
+		return nil, err
 	}
 	p := &Preprocessor{}
 	for _, ci := range ds.Features {
 		c := ds.Cols[ci]
-		cp := colPrep{col: ci, cat: c.Categorical, indicator: -1, std: 1, out: p.Width}
+		cp := colPrep{col: ci, cat: c.Categorical, indicator: -1, std: 1, out: p.Width, other: -1, freqOut: -1}
 		missing := 0
 		if c.Categorical {
 			counts := make([]int, len(c.Levels))
@@ -76,14 +95,29 @@ func Fit(ds *Dataset, rows []int, o PrepOptions) (*Preprocessor, error) {
 				}
 			}
 			cp.fill = float64(best)
+			if missing > 0 {
+				counts[best] += missing // imputed rows count as the fill level
+			}
+			keep := keepLevels(counts, o.MaxLevels)
 			cp.oneHot = make([]int, len(c.Levels))
-			for code, n := range counts {
+			for code := range counts {
 				cp.oneHot[code] = -1
-				if n > 0 || (code == best && missing > 0) {
+				if keep[code] {
 					cp.oneHot[code] = p.Width
 					p.Names = append(p.Names, c.Name+"="+c.Levels[code])
 					p.Width++
 				}
+			}
+			if o.MaxLevels > 0 && slices.Contains(keep, false) {
+				cp.other = p.Width
+				p.Names = append(p.Names, c.Name+"=(other)")
+				p.Width++
+			}
+			if o.CategoricalEncoding == EncodingOneHotFrequency {
+				cp.fitFrequency(counts, len(rows))
+				cp.freqOut = p.Width
+				p.Names = append(p.Names, c.Name+"(frequency)")
+				p.Width++
 			}
 		} else {
 			vals := make([]float64, 0, len(rows))
@@ -101,21 +135,22 @@ func Fit(ds *Dataset, rows []int, o PrepOptions) (*Preprocessor, error) {
 					cp.fill = median(vals)
 				}
 			}
-			if o.Standardize {
-				var s, ss float64
-				for _, r := range rows {
-					v := c.Num[r]
-					if math.IsNaN(v) {
-						v = cp.fill
-					}
-					s += v
+			imputed := make([]float64, len(rows))
+			for i, r := range rows {
+				if v := c.Num[r]; !math.IsNaN(v) {
+					imputed[i] = v
+				} else {
+					imputed[i] = cp.fill
 				}
-				cp.mean = s / float64(len(rows))
-				for _, r := range rows {
-					v := c.Num[r]
-					if math.IsNaN(v) {
-						v = cp.fill
-					}
+			}
+			cp.fitNumeric(imputed, o.NumericTransform)
+			if o.Standardize {
+				for i, v := range imputed {
+					imputed[i] = cp.apply(v)
+				}
+				cp.mean = mean(imputed)
+				var ss float64
+				for _, v := range imputed {
 					ss += (v - cp.mean) * (v - cp.mean)
 				}
 				if sd := math.Sqrt(ss / float64(len(rows))); sd > 0 {
@@ -153,13 +188,18 @@ func (p *Preprocessor) Transform(ds *Dataset, rows []int) []float32 {
 				}
 				if o := cp.oneHot[code]; o >= 0 {
 					row[o] = 1
+				} else if cp.other >= 0 {
+					row[cp.other] = 1
+				}
+				if cp.freqOut >= 0 {
+					row[cp.freqOut] = float32(cp.freq[code])
 				}
 			} else {
 				v := c.Num[r]
 				if math.IsNaN(v) {
 					v, miss = cp.fill, true
 				}
-				row[cp.out] = float32((v - cp.mean) / cp.std)
+				row[cp.out] = float32((cp.apply(v) - cp.mean) / cp.std)
 			}
 			if miss && cp.indicator >= 0 {
 				row[cp.indicator] = 1
@@ -167,6 +207,29 @@ func (p *Preprocessor) Transform(ds *Dataset, rows []int) []float32 {
 		}
 	}
 	return out
+}
+
+// fitFrequency stores each level's share of the n training rows,
+// standardised over those rows (unseen levels: share 0).
+func (cp *colPrep) fitFrequency(counts []int, n int) {
+	share := make([]float64, len(counts))
+	var m, ss float64
+	for code, k := range counts {
+		share[code] = float64(k) / float64(n)
+		m += float64(k) * share[code]
+	}
+	m /= float64(n)
+	for code, k := range counts {
+		ss += float64(k) * (share[code] - m) * (share[code] - m)
+	}
+	sd := math.Sqrt(ss / float64(n))
+	if sd == 0 {
+		sd = 1
+	}
+	cp.freq = make([]float64, len(counts))
+	for code := range share {
+		cp.freq[code] = (share[code] - m) / sd
+	}
 }
 
 func mean(v []float64) float64 {

@@ -129,9 +129,11 @@ func TestLossGradients(t *testing.T) {
 		{LossFunc{Kind: CrossEntropy}, 4, func(i int) float32 { return float32(i % 4) }},
 		{LossFunc{Kind: MSE}, 1, func(i int) float32 { return float32(rng.NormFloat64()) }},
 		{LossFunc{Kind: Huber, Delta: 0.7}, 1, func(i int) float32 { return float32(2 * rng.NormFloat64()) }},
+		{LossFunc{Kind: BinaryCrossEntropy, Smooth: 0.1}, 1, func(i int) float32 { return float32(i % 2) }},
+		{LossFunc{Kind: CrossEntropy, Smooth: 0.2}, 4, func(i int) float32 { return float32(i % 4) }},
 	}
 	for _, tc := range cases {
-		t.Run(tc.f.Kind.String(), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%v_smooth%v", tc.f.Kind, tc.f.Smooth), func(t *testing.T) {
 			z := randMat(rng, 10, tc.out, 3)
 			y := make([]float32, 10)
 			for i := range y {
@@ -151,6 +153,29 @@ func TestLossGradients(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLabelSmoothingOptimum: with smoothing e the loss is lowest where
+// the predicted probabilities equal the smoothed target, not at 0 and 1.
+func TestLabelSmoothingOptimum(t *testing.T) {
+	f := LossFunc{Kind: BinaryCrossEntropy, Smooth: 0.2}
+	dz := NewMat(1, 1)
+	// target 1 smoothed to 0.9: the gradient vanishes at sigmoid(z) = 0.9
+	z := &Mat{R: 1, C: 1, D: []float32{float32(math.Log(0.9 / 0.1))}}
+	f.Eval(z, []float32{1}, dz)
+	if math.Abs(float64(dz.D[0])) > 1e-6 {
+		t.Errorf("binary gradient at the smoothed optimum = %v", dz.D[0])
+	}
+	c := LossFunc{Kind: CrossEntropy, Smooth: 0.3}
+	// 3 classes, true class 0: q = (0.8, 0.1, 0.1); logits log q
+	zc := &Mat{R: 1, C: 3, D: []float32{float32(math.Log(0.8)), float32(math.Log(0.1)), float32(math.Log(0.1))}}
+	dc := NewMat(1, 3)
+	c.Eval(zc, []float32{0}, dc)
+	for j, g := range dc.D {
+		if math.Abs(float64(g)) > 1e-6 {
+			t.Errorf("cross-entropy gradient[%d] at the smoothed optimum = %v", j, g)
+		}
 	}
 }
 

@@ -40,6 +40,10 @@ func (l Loss) String() string {
 type LossFunc struct {
 	Kind  Loss
 	Delta float64 // Huber's threshold
+	// Smooth is the label smoothing of the classification losses: the
+	// target becomes (1-Smooth) on the true class plus Smooth spread
+	// evenly over all classes (binary: y(1-Smooth) + Smooth/2).
+	Smooth float64
 }
 
 // Eval returns the mean loss of outputs z (one row per sample) against
@@ -56,6 +60,7 @@ func (f LossFunc) Eval(z *Mat, y []float32, dz *Mat) float64 {
 	case BinaryCrossEntropy:
 		for i := 0; i < z.R; i++ {
 			v, t := float64(z.D[i*z.C]), float64(y[i])
+			t = t*(1-f.Smooth) + f.Smooth/2
 			sum += math.Max(v, 0) - v*t + math.Log1p(math.Exp(-math.Abs(v)))
 			if dz != nil {
 				dz.D[i*z.C] = float32((sigmoid(v) - t) * inv)
@@ -74,13 +79,23 @@ func (f LossFunc) Eval(z *Mat, y []float32, dz *Mat) float64 {
 			}
 			lse := m + math.Log(s)
 			c := int(y[i])
-			sum += lse - float64(row[c])
+			// target q: (1-Smooth) on c, Smooth/K on each class
+			even := f.Smooth / float64(len(row))
+			var zq float64
+			for j, v := range row {
+				q := even
+				if j == c {
+					q += 1 - f.Smooth
+				}
+				zq += q * float64(v)
+			}
+			sum += lse - zq
 			if dz != nil {
 				dr := dz.Row(i)
 				for j, v := range row {
-					p := math.Exp(float64(v) - lse)
+					p := math.Exp(float64(v)-lse) - even
 					if j == c {
-						p--
+						p -= 1 - f.Smooth
 					}
 					dr[j] = float32(p * inv)
 				}
