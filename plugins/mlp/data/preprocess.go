@@ -226,10 +226,13 @@ func (cp *colPrep) fitFrequency(counts []int, n int) {
 	if sd == 0 {
 		sd = 1
 	}
-	cp.freq = make([]float64, len(counts))
+	// one more entry, share 0, for a level no table code names (a model
+	// predicting rows with a level it never saw)
+	cp.freq = make([]float64, len(counts)+1)
 	for code := range share {
 		cp.freq[code] = (share[code] - m) / sd
 	}
+	cp.freq[len(counts)] = -m / sd
 }
 
 func mean(v []float64) float64 {

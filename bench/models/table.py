@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""Tables of bench/models results: per data set, trial budget N and side,
+the median and interquartile range over seeds of the best trial's test
+score (chosen by validation score), the median wall time of the whole
+study, and the goal checks against Optuna + scikit-learn.
+
+    table.py [OUT/results.jsonl]
+
+A side run with --set options is labelled gp[key=value]. "matches" means
+our median test score is at least scikit-learn's lower quartile
+(accuracy) or at most its upper quartile (RMSE), over the same seeds.
+"""
+import collections
+import json
+import sys
+
+import numpy as np
+
+
+def q(v, p):
+    return float(np.percentile(v, p))
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else "bench/out/models/results.jsonl"
+    rows = [json.loads(l) for l in open(path) if l.strip()]
+    by = collections.defaultdict(dict)  # (data, n, label) -> seed -> row (the last run wins)
+    for r in rows:
+        label = r["side"] + ("[" + ",".join(r["set"]) + "]" if r.get("set") else "")
+        by[(r["data"], r["n"], label)][r["seed"]] = r
+    print("| data | N | side | seeds | metric | test median | test IQR (q25-q75) | val median | wall median (s) | wall / sklearn | predict rows/s | matches sklearn |")
+    print("|---|---:|---|---|---|---:|---|---:|---:|---:|---:|---|")
+    for (data, n, label) in sorted(by, key=lambda k: (k[0], k[1], k[2] != "sklearn", k[2])):
+        runs = by[(data, n, label)]
+        sk = by.get((data, n, "sklearn"), {})
+        seeds = sorted(runs)
+        if label != "sklearn" and sk:
+            seeds = sorted(set(seeds) & set(sk))  # compare on the same seeds only
+        if not seeds:
+            continue
+        cls = runs[seeds[0]]["task"] == "classification"
+        test = [runs[s]["test"] for s in seeds]
+        val = [runs[s]["val"] for s in seeds]
+        wall = [runs[s]["wall_s"] for s in seeds]
+        ratio, match = "-", "-"
+        if label != "sklearn" and sk:
+            skt = [sk[s]["test"] for s in seeds]
+            skw = [sk[s]["wall_s"] for s in seeds]
+            ratio = f"{np.median(wall) / np.median(skw):.2f}"
+            if cls:
+                ok = np.median(test) >= q(skt, 25)
+            else:
+                ok = np.median(test) <= q(skt, 75)
+            match = ("yes" if ok else "no") + f" (sklearn {np.median(skt):.4f})"
+        rps = [runs[s].get("predict_rows_s") for s in seeds if runs[s].get("predict_rows_s")]
+        print(f"| {data} | {n} | {label} | {','.join(map(str, seeds))} | {'accuracy' if cls else 'RMSE'} | "
+              f"{np.median(test):.4f} | {q(test, 25):.4f}-{q(test, 75):.4f} | {np.median(val):.4f} | "
+              f"{np.median(wall):.1f} | {ratio} | {int(np.median(rps)) if rps else '-'} | {match} |")
+
+
+if __name__ == "__main__":
+    main()
