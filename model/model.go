@@ -112,12 +112,14 @@ type Model struct {
 	b       body
 	inputs  []Input
 	folds   []compiledFold
-	width   int // the table width the preprocessing indexes
-	index   []int
+	index   []int // the inputs' positions in the training table
 	levels  []map[string]int32
 	missing map[string]bool
-	ignore  map[string]bool
-	members []*Model
+	// missFirst marks the first bytes of the missing tokens: a cell
+	// starting otherwise skips the map lookup.
+	missFirst [256]bool
+	ignore    map[string]bool
+	members   []*Model
 }
 
 type compiledFold struct {
@@ -238,21 +240,25 @@ func compileSingle(s Spec) (*Model, error) {
 		missing = data.DefaultMissing
 	}
 	for _, t := range missing {
-		m.missing[strings.TrimSpace(t)] = true
+		t = strings.TrimSpace(t)
+		m.missing[t] = true
+		if t != "" {
+			m.missFirst[t[0]] = true
+		}
 	}
 	for _, c := range s.Ignore {
 		m.ignore[c] = true
 	}
 	for fi, f := range s.Folds {
+		if err := m.addInputs(f.Prep, fi); err != nil {
+			return nil, fmt.Errorf("fold %d: %w", fi+1, err)
+		}
 		cf, err := compileFold(f, out)
 		if err != nil {
 			return nil, fmt.Errorf("fold %d: %w", fi+1, err)
 		}
 		if in.Task == Regression && (f.YStd <= 0 || math.IsNaN(f.YStd) || math.IsInf(f.YStd, 0) || math.IsNaN(f.YMean) || math.IsInf(f.YMean, 0)) {
 			return nil, fmt.Errorf("fold %d: bad target scaling mean %v, std %v", fi+1, f.YMean, f.YStd)
-		}
-		if err := m.addInputs(f.Prep, fi); err != nil {
-			return nil, fmt.Errorf("fold %d: %w", fi+1, err)
 		}
 		m.folds = append(m.folds, cf)
 	}
@@ -292,13 +298,20 @@ func (m *Model) addInputs(p data.PrepState, fold int) error {
 		m.inputs = append(m.inputs, Input{Name: c.Name, Categorical: c.Categorical, Levels: c.Levels})
 		m.index = append(m.index, c.Index)
 		m.levels = append(m.levels, lv)
-		m.width = max(m.width, c.Index+1)
 	}
 	return nil
 }
 
+// compileFold checks a fold and builds its preprocessing over a compact
+// table: input i at column i (the training table's positions may be far
+// apart, and only the inputs are parsed).
 func compileFold(f Fold, out int) (compiledFold, error) {
-	pre, err := data.FromState(f.Prep)
+	compact := f.Prep
+	compact.Cols = slices.Clone(f.Prep.Cols)
+	for i := range compact.Cols {
+		compact.Cols[i].Index = i
+	}
+	pre, err := data.FromState(compact)
 	if err != nil {
 		return compiledFold{}, err
 	}

@@ -370,25 +370,25 @@ func (m *Model) chunk(s *scratch, records [][]string, cols []int, fields int, o 
 // trainer's CSV reader reads cells.
 func (m *Model) parse(s *scratch, records [][]string, cols []int, fields int, o Options, lo, hi int) error {
 	rows := hi - lo
-	if len(s.cols) < m.width {
-		s.cols = make([]*data.Column, m.width)
-		s.spare = make([]data.Column, m.width)
+	width := len(m.inputs)
+	if len(s.cols) < width {
+		s.cols = make([]*data.Column, width)
+		s.spare = make([]data.Column, width)
 	}
-	clear(s.cols)
 	for i, in := range m.inputs {
-		c := &s.spare[m.index[i]]
+		c := &s.spare[i]
 		c.Name, c.Categorical = in.Name, in.Categorical
 		if in.Categorical {
 			c.Codes = growInt32(c.Codes, rows)
 		} else {
 			c.Num = growFloat64(c.Num, rows)
 		}
-		s.cols[m.index[i]] = c
+		s.cols[i] = c
 	}
 	if s.ds == nil {
 		s.ds = &data.Dataset{Table: &data.Table{}}
 	}
-	s.ds.Cols, s.ds.Rows = s.cols[:m.width], rows
+	s.ds.Cols, s.ds.Rows = s.cols[:width], rows
 	for len(s.idx) < rows {
 		s.idx = append(s.idx, len(s.idx))
 	}
@@ -399,9 +399,9 @@ func (m *Model) parse(s *scratch, records [][]string, cols []int, fields int, o 
 			return &InputError{Source: src, Row: lo + r + 1, Line: lineOf(o, lo+r), Msg: fmt.Sprintf("%d fields, the header has %d", len(rec), fields)}
 		}
 		for i, in := range m.inputs {
-			c := s.cols[m.index[i]]
+			c := s.cols[i]
 			v := strings.TrimSpace(rec[cols[i]])
-			miss := m.missing[v]
+			miss := (v == "" || m.missFirst[v[0]]) && m.missing[v]
 			if in.Categorical {
 				code := int32(-1)
 				if !miss {
