@@ -48,6 +48,9 @@ type Info struct {
 	Classes []string
 	// Params are the trial's hyperparameters, in the space's order.
 	Params []Param
+	// Config is the trainer's config (fixed settings and
+	// hyperparameters), keys sorted, values as JSON.
+	Config []Param
 	// Metrics are the trial's final metrics.
 	Metrics map[string]float64
 	// Epochs is the number of epochs trained (the best epoch's weights
@@ -100,7 +103,9 @@ type Input struct {
 
 // body is a model file's gob-encoded content.
 type body struct {
-	Kind    string
+	Kind string
+	// Spec is a single model; an ensemble's holds only its own Info and
+	// the members' Ignore.
 	Spec    Spec
 	Members []Spec // an ensemble's members
 	Weights []int
@@ -161,6 +166,12 @@ func compile(b body) (*Model, error) {
 	if len(b.Members) == 0 || len(b.Members) != len(b.Weights) {
 		return nil, fmt.Errorf("ensemble: %d members with %d weights", len(b.Members), len(b.Weights))
 	}
+	// What the members share describes the ensemble; its metrics are its
+	// own (WithMetrics), trial and hyperparameters it has none.
+	m0 := b.Members[0].Info
+	b.Spec.Info = Info{Trainer: m0.Trainer, Study: m0.Study, Dataset: m0.Dataset, DataDigest: m0.DataDigest,
+		Task: m0.Task, Target: m0.Target, Classes: m0.Classes, Metrics: b.Spec.Info.Metrics}
+	b.Spec.Ignore, b.Spec.Missing, b.Spec.Folds = b.Members[0].Ignore, nil, nil
 	m := &Model{b: b}
 	for i, s := range b.Members {
 		if b.Weights[i] < 1 {
@@ -350,22 +361,28 @@ func compileFold(f Fold, out int) (compiledFold, error) {
 // Kind is KindSingle or KindEnsemble.
 func (m *Model) Kind() string { return m.b.Kind }
 
-// Info describes the model; an ensemble's is its first member's, with
-// Trial, Params, Metrics and Epochs of that member.
+// Info describes the model. An ensemble's has what its members share
+// (study, data, task, target, classes), no trial, hyperparameters or
+// epochs, and the metrics given to WithMetrics (its members' are theirs:
+// see Members).
 func (m *Model) Info() Info {
 	in := m.spec().Info
 	in.Classes = slices.Clone(in.Classes)
 	in.Params = slices.Clone(in.Params)
+	in.Config = slices.Clone(in.Config)
 	in.Metrics = maps.Clone(in.Metrics)
 	return in
 }
 
-func (m *Model) spec() *Spec {
-	if m.b.Kind == KindEnsemble {
-		return &m.b.Members[0]
-	}
-	return &m.b.Spec
+// WithMetrics returns the model with Info().Metrics replaced: for an
+// ensemble, its validation and test scores, say, which Save then keeps.
+func (m *Model) WithMetrics(metrics map[string]float64) *Model {
+	c := *m
+	c.b.Spec.Info.Metrics = maps.Clone(metrics)
+	return &c
 }
+
+func (m *Model) spec() *Spec { return &m.b.Spec }
 
 // Task is Binary, Multiclass or Regression.
 func (m *Model) Task() string { return m.spec().Info.Task }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -41,6 +42,13 @@ func (j *job) modelSpec(metrics map[string]float64) model.Spec {
 		Metrics: maps.Clone(metrics), Epochs: t.epoch}
 	for _, nv := range j.spec.Params {
 		info.Params = append(info.Params, model.Param{Name: nv.Name, Value: nv.Value.String()})
+	}
+	for _, k := range slices.Sorted(maps.Keys(j.spec.Trainer.Config)) {
+		v, err := json.Marshal(j.spec.Trainer.Config[k])
+		if err != nil {
+			v = fmt.Appendf(nil, "%q", fmt.Sprint(j.spec.Trainer.Config[k]))
+		}
+		info.Config = append(info.Config, model.Param{Name: k, Value: string(v)})
 	}
 	ignore := append([]string{info.Target}, c.Drop...)
 	if c.SplitColumn != "" {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"automl/model"
@@ -146,7 +147,7 @@ func TestModelFileReproducesTestMetrics(t *testing.T) {
 			if math.Abs(got-want) > 1e-6 {
 				t.Errorf("%s from the model file %v, the trainer reported %v", tc.metric, got, want)
 			}
-			if in := m.Info(); in.Study != "t" || in.Trial != 1 || in.Metrics[tc.metric] != want || in.Epochs != int(res.Step) || len(in.Params) != 1 {
+			if in := m.Info(); in.Study != "t" || in.Trial != 1 || in.Metrics[tc.metric] != want || in.Epochs != int(res.Step) || len(in.Params) != 1 || len(in.Config) != len(cfg) || !slices.Contains(in.Config, model.Param{Name: "dataset", Value: `"` + cfg["dataset"].(string) + `"`}) {
 				t.Errorf("model info %+v, result %+v", in, res)
 			}
 			if h.Val == nil || h.Val.Rows != len(sp.Folds[0].Val) || h.Val.Digest == "" {
