@@ -415,7 +415,7 @@ func (m *Model) parse(s *scratch, records [][]string, cols []int, fields int, o 
 			}
 			x := math.NaN()
 			if !miss {
-				f, err := strconv.ParseFloat(v, 64)
+				f, err := parseFloat(v)
 				switch {
 				case err != nil:
 					return &InputError{Source: src, Row: lo + r + 1, Line: lineOf(o, lo+r), Column: in.Name, Msg: fmt.Sprintf("%q is not a number, and the model reads the column as numeric", v)}
