@@ -89,7 +89,8 @@ type Spec struct {
 	// dropped columns, a split column): present in a file to predict on,
 	// they are skipped without complaint.
 	Ignore []string
-	// Missing lists the cells read as missing (nil: data.DefaultMissing).
+	// Missing lists the cells read as missing, as the trainer read them
+	// (data.DefaultMissing unless its config said otherwise); empty: none.
 	Missing []string
 }
 

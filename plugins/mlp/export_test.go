@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"automl/model"
@@ -267,5 +268,36 @@ func TestModelFileChangesNoMetric(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("checkpoint directory lacks %s: %v", f, err)
 		}
+	}
+}
+
+// TestModelFileRefusesBadRows: a trained model names a missing column, a
+// bad number's row and column, and takes an unseen category.
+func TestModelFileRefusesBadRows(t *testing.T) {
+	cfg := map[string]any{"dataset": datasets + "abalone.csv", "epochs": 3, "layers": "8"}
+	_, dir := trainInto(t, cfg, nil)
+	m, err := model.Load(filepath.Join(dir, model.ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, recs := rawRows(t, datasets+"abalone.csv", []int{0, 1, 2})
+	if _, err := m.PredictRecords(header[1:], [][]string{recs[0][1:]}, model.Options{Source: "a.csv"}); err == nil || !strings.Contains(err.Error(), `a.csv: column "sex": missing`) {
+		t.Errorf("without sex: %v", err)
+	}
+	recs[1][2] = "0.4O"
+	if _, err := m.PredictRecords(header, recs, model.Options{Source: "a.csv"}); err == nil || !strings.Contains(err.Error(), `row 2: column "diameter": "0.4O" is not a number`) {
+		t.Errorf("a bad number: %v", err)
+	}
+	recs[1][2] = "0.4"
+	recs[2][0] = "X" // sex: M, F or I in training
+	p, err := m.PredictRecords(header, recs, model.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := p.Value[2]; math.IsNaN(v) || math.IsInf(v, 0) {
+		t.Errorf("unseen category predicts %v", v)
+	}
+	if in := m.Inputs(); in[0].Name != "sex" || !in[0].Categorical || !slices.Equal(in[0].Levels, []string{"F", "I", "M"}) || in[1].Categorical {
+		t.Errorf("inputs %+v", in)
 	}
 }
