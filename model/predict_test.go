@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -344,6 +345,35 @@ func TestNewRefusesInconsistentModels(t *testing.T) {
 		edit(&s)
 		if _, err := New(s); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// TestPredictConcurrently: one model serves several goroutines at once
+// (run under -race).
+func TestPredictConcurrently(t *testing.T) {
+	m := mustNew(t, hiddenSpec(Multiclass, 3))
+	recs := make([][]string, chunkRows+3)
+	for i := range recs {
+		recs[i] = []string{"a", strconv.Itoa(i % 20)}
+	}
+	want, err := m.PredictRecords([]string{"c", "x"}, recs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			p, err := m.PredictRecords([]string{"c", "x"}, recs, Options{Threads: 2})
+			if err == nil && !slices.Equal(p.Proba, want.Proba) {
+				err = fmt.Errorf("concurrent prediction differs")
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }
