@@ -301,3 +301,22 @@ func TestModelFileRefusesBadRows(t *testing.T) {
 		t.Errorf("inputs %+v", in)
 	}
 }
+
+// TestCheckStateCatchesAStateThatEncodesOtherwise: a state that does not
+// reproduce the fitted encoding (a transform it does not carry, here a
+// shifted mean) stops the model file from being written.
+func TestCheckStateCatchesAStateThatEncodesOtherwise(t *testing.T) {
+	ds, sp := splitOf(t, map[string]any{"dataset": datasets + "abalone.csv"})
+	pre, err := data.Fit(ds, sp.Folds[0].Train, data.PrepOptions{Standardize: true, Indicator: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := pre.State(ds)
+	if err := checkState(pre, st, ds); err != nil {
+		t.Fatalf("the exported state: %v", err)
+	}
+	st.Cols[2].Mean += 1e-3
+	if err := checkState(pre, st, ds); err == nil || !strings.Contains(err.Error(), "feature diameter of row 1") {
+		t.Errorf("a shifted mean: %v", err)
+	}
+}
