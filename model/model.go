@@ -126,6 +126,9 @@ type Model struct {
 	missFirst [256]bool
 	ignore    map[string]bool
 	members   []*Model
+	// sharedParse: every member reads cells alike (the same levels and
+	// missing tokens), so an ensemble parses each cell once.
+	sharedParse bool
 }
 
 type compiledFold struct {
@@ -190,6 +193,12 @@ func compile(b body) (*Model, error) {
 		m.members = append(m.members, mm)
 	}
 	m.inputs = m.members[0].inputs
+	m.sharedParse = true
+	for _, mm := range m.members[1:] {
+		if !maps.Equal(mm.missing, m.members[0].missing) || !slices.EqualFunc(mm.inputs, m.inputs, func(a, b Input) bool { return slices.Equal(a.Levels, b.Levels) }) {
+			m.sharedParse = false
+		}
+	}
 	return m, nil
 }
 
