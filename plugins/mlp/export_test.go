@@ -87,6 +87,9 @@ func TestModelFileReproducesTestMetrics(t *testing.T) {
 		{"batch norm", map[string]any{"dataset": datasets + "wine.csv", "layers": "16,16", "batch_norm": true}, "test_accuracy"},
 		{"missing values", map[string]any{"dataset": withMissing, "layers": "8", "missing_indicator": true, "impute": "mean", "task": "classification", "target": "sex"}, "test_accuracy"},
 		{"early stopping", map[string]any{"dataset": datasets + "iris.csv", "layers": "8", "patience": 3, "epochs": 60, "learning_rate": 0.05}, "test_accuracy"},
+		{"quantile, max_levels, frequency", map[string]any{"dataset": datasets + "abalone.csv", "layers": "16", "numeric_transform": "quantile", "max_levels": 2, "categorical_encoding": "onehot+frequency"}, "test_rmse"},
+		{"log, label smoothing", map[string]any{"dataset": withMissing, "layers": "8", "numeric_transform": "log", "label_smoothing": 0.1, "max_levels": 1, "task": "classification", "target": "sex"}, "test_accuracy"},
+		{"log on skewed columns", map[string]any{"dataset": datasets + "wine_quality.csv", "layers": "8", "numeric_transform": "log", "categorical_encoding": "onehot+frequency"}, "test_rmse"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -47,7 +47,8 @@ type ColState struct {
 	OneHot []int
 	// Out is the column's first output offset.
 	Out int
-	// Transforms are further fitted transforms, in order (none yet).
+	// Transforms are further fitted transforms, in order (see
+	// stateTransforms in transformstate.go).
 	Transforms []Transform
 }
 
@@ -72,19 +73,6 @@ func (p *Preprocessor) State(ds *Dataset) PrepState {
 		s.Cols = append(s.Cols, cs)
 	}
 	return s
-}
-
-// stateTransforms lists a column's fitted transforms beyond imputation,
-// one-hot encoding and standardisation (none yet).
-func stateTransforms(cp colPrep) []Transform { return nil }
-
-// applyTransforms sets a column's fitted transforms from a state (none
-// known yet: any name is refused).
-func applyTransforms(cp *colPrep, ts []Transform) error {
-	if len(ts) > 0 {
-		return fmt.Errorf("unknown transform %q (saved by a newer trainer?)", ts[0].Name)
-	}
-	return nil
 }
 
 // FromState rebuilds a Preprocessor from its exported state, checking
@@ -141,7 +129,7 @@ func FromState(s PrepState) (*Preprocessor, error) {
 				return nil, bad("scale %v is not positive", cs.Std)
 			}
 		}
-		if err := applyTransforms(&cp, cs.Transforms); err != nil {
+		if err := applyTransforms(&cp, cs.Transforms, s.Width); err != nil {
 			return nil, bad("%v", err)
 		}
 		p.cols = append(p.cols, cp)

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +20,9 @@ func TestStateRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range []PrepOptions{{Standardize: true, Indicator: true}, {Impute: "mean"}} {
+	for _, o := range []PrepOptions{{Standardize: true, Indicator: true}, {Impute: "mean"},
+		{Standardize: true, NumericTransform: TransformQuantile, MaxLevels: 1, CategoricalEncoding: EncodingOneHotFrequency},
+		{Standardize: true, NumericTransform: TransformLog, CategoricalEncoding: EncodingOneHotFrequency}} {
 		p, err := Fit(ds, []int{0, 1, 2}, o)
 		if err != nil {
 			t.Fatal(err)
@@ -51,16 +54,30 @@ func TestFromStateRefusesInconsistentStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, edit := range map[string]func(s *PrepState){
-		"width":          func(s *PrepState) { s.Width = 4 },
-		"no columns":     func(s *PrepState) { s.Cols = nil },
-		"offset":         func(s *PrepState) { s.Cols[1].Out = 3 },
-		"indicator":      func(s *PrepState) { s.Cols[1].Indicator = -2 },
-		"one-hot":        func(s *PrepState) { s.Cols[0].OneHot = []int{0} },
-		"fill level":     func(s *PrepState) { s.Cols[0].Fill = 1.5 },
-		"no levels":      func(s *PrepState) { s.Cols[0].Levels, s.Cols[0].OneHot = nil, nil },
-		"scale":          func(s *PrepState) { s.Cols[1].Std = 0 },
-		"repeated index": func(s *PrepState) { s.Cols[1].Index = 0 },
-		"transform":      func(s *PrepState) { s.Cols[1].Transforms = []Transform{{Name: "log"}} },
+		"width":             func(s *PrepState) { s.Width = 4 },
+		"no columns":        func(s *PrepState) { s.Cols = nil },
+		"offset":            func(s *PrepState) { s.Cols[1].Out = 3 },
+		"indicator":         func(s *PrepState) { s.Cols[1].Indicator = -2 },
+		"one-hot":           func(s *PrepState) { s.Cols[0].OneHot = []int{0} },
+		"fill level":        func(s *PrepState) { s.Cols[0].Fill = 1.5 },
+		"no levels":         func(s *PrepState) { s.Cols[0].Levels, s.Cols[0].OneHot = nil, nil },
+		"scale":             func(s *PrepState) { s.Cols[1].Std = 0 },
+		"repeated index":    func(s *PrepState) { s.Cols[1].Index = 0 },
+		"transform":         func(s *PrepState) { s.Cols[1].Transforms = []Transform{{Name: "box-cox"}} },
+		"log of a category": func(s *PrepState) { s.Cols[0].Transforms = []Transform{{Name: "log"}} },
+		"two transforms": func(s *PrepState) {
+			s.Cols[1].Transforms = []Transform{{Name: "log"}, {Name: "quantile", Params: []float64{0, 1}}}
+		},
+		"quantiles unsorted": func(s *PrepState) { s.Cols[1].Transforms = []Transform{{Name: "quantile", Params: []float64{1, 0}}} },
+		"quantile NaN": func(s *PrepState) {
+			s.Cols[1].Transforms = []Transform{{Name: "quantile", Params: []float64{0, math.NaN()}}}
+		},
+		"other offset":      func(s *PrepState) { s.Cols[0].Transforms = []Transform{{Name: "other", Params: []float64{3}}} },
+		"other of a number": func(s *PrepState) { s.Cols[1].Transforms = []Transform{{Name: "other", Params: []float64{2}}} },
+		"frequencies": func(s *PrepState) {
+			s.Cols[0].Transforms = []Transform{{Name: "frequency", Params: []float64{2, 0.5, 0.5}}}
+		},
+		"frequency offset": func(s *PrepState) { s.Cols[0].Transforms = []Transform{{Name: "frequency"}} },
 	} {
 		s := good
 		s.Cols = slices.Clone(good.Cols)
