@@ -24,11 +24,22 @@ def q(v, p):
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "bench/out/models/results.jsonl"
     rows = [json.loads(l) for l in open(path) if l.strip()]
+    pred = {}
+    pp = path.replace("results.jsonl", "predict.jsonl")
+    try:
+        for l in open(pp):
+            x = json.loads(l)
+            pred[(x["name"], x["n"], x["side"], x["seed"])] = x["predict_rows_s"]
+    except FileNotFoundError:
+        pass
+    for r in rows:
+        if (r["data"], r["n"], r["side"], r["seed"]) in pred and not r.get("set"):
+            r["predict_rows_s"] = pred[(r["data"], r["n"], r["side"], r["seed"])]
     by = collections.defaultdict(dict)  # (data, n, label) -> seed -> row (the last run wins)
     for r in rows:
         label = r["side"] + ("[" + ",".join(r["set"]) + "]" if r.get("set") else "")
         by[(r["data"], r["n"], label)][r["seed"]] = r
-    print("| data | N | side | seeds | metric | test median | test IQR (q25-q75) | val median | wall median (s) | wall / sklearn | predict rows/s | matches sklearn |")
+    print("| data | N | side | seeds | metric | test median | test IQR (q25-q75) | val median | wall median (s) | wall / sklearn | predict rows/s (/ sklearn) | matches sklearn |")
     print("|---|---:|---|---|---|---:|---|---:|---:|---:|---:|---|")
     for (data, n, label) in sorted(by, key=lambda k: (k[0], k[1], k[2] != "sklearn", k[2])):
         runs = by[(data, n, label)]
@@ -53,9 +64,14 @@ def main():
                 ok = np.median(test) <= q(skt, 75)
             match = ("yes" if ok else "no") + f" (sklearn {np.median(skt):.4f})"
         rps = [runs[s].get("predict_rows_s") for s in seeds if runs[s].get("predict_rows_s")]
+        prat = "-"
+        if label != "sklearn" and sk and rps:
+            skr = [sk[s]["predict_rows_s"] for s in seeds if runs[s].get("predict_rows_s")]
+            prat = f"{np.median(rps) / np.median(skr):.1f}x"
+        rpsc = f"{int(np.median(rps))} ({prat})" if rps else "-"
         print(f"| {data} | {n} | {label} | {','.join(map(str, seeds))} | {'accuracy' if cls else 'RMSE'} | "
               f"{np.median(test):.4f} | {q(test, 25):.4f}-{q(test, 75):.4f} | {np.median(val):.4f} | "
-              f"{np.median(wall):.1f} | {ratio} | {int(np.median(rps)) if rps else '-'} | {match} |")
+              f"{np.median(wall):.1f} | {ratio} | {rpsc} | {match} |")
 
 
 if __name__ == "__main__":
