@@ -79,7 +79,9 @@ def run_automl(args, name, seed, csv, algo, outdir):
     return {"side": algo, "data": name, "task": "classification" if cls else "regression", "n": args.trials,
             "seed": seed, "val": m["val_" + key], "test": m["test_" + key], "wall_s": round(wall, 2),
             "best_trial": best["id"], "best_params": best["params"], "epochs": m.get("best_epoch"),
-            "completed": done, "set": args.set}
+            "completed": done, "set": args.set,
+            "trials": [[t["metrics"]["val_" + key], t["metrics"]["test_" + key]] for t in tr["trials"]
+                       if t["state"] == "completed"]}
 
 
 def main():

@@ -145,7 +145,8 @@ def main():
     rps = reps * len(raw) / (time.perf_counter() - t1)
     print(json.dumps({"side": "sklearn", "data": path, "task": task, "n": n, "seed": seed, "val": v, "test": t,
                       "wall_s": round(wall, 2), "predict_rows_s": round(rps), "best_trial": best,
-                      "best_params": study.best_trial.params, "epochs": ep}))
+                      "best_params": study.best_trial.params, "epochs": ep,
+                      "trials": [[r[0], r[1]] for r in results]}))
 
 
 if __name__ == "__main__":
