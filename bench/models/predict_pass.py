@@ -2,9 +2,11 @@
 """Predict throughput of our side's best models, after the studies:
 for every gp / tpe line of OUT/results.jsonl without a figure in
 OUT/predict.jsonl, retrain the best trial's parameters once with the
-benchmark's rule (bench/models/predict) and time model.Predict on the raw
-test rows, 2 goroutines (scikit-learn's predict is timed on 2 BLAS
-threads). Appends to OUT/predict.jsonl.
+benchmark's rule (bench/models/predict) for EPOCHS epochs (default 1: the
+throughput depends on the architecture and the preprocessing, not on the
+weights) and time model.Predict on the raw test rows, 2 goroutines
+(scikit-learn's predict is timed on 2 BLAS threads). Appends to
+OUT/predict.jsonl.
 
     predict_pass.py [OUT] [--data adultlike,iris]
 """
@@ -36,7 +38,7 @@ def main():
             continue
         csv = os.path.join(out, "data", f"{r['data']}-s{r['seed']}.csv")
         task = "classification" if r["data"] in CLASSIFICATION else "regression"
-        p = subprocess.run(["nice", "-n", "10", tool, "-data", csv, "-task", task, "-params", json.dumps(r["best_params"])],
+        p = subprocess.run(["nice", "-n", "10", tool, "-data", csv, "-task", task, "-epochs", os.environ.get("EPOCHS", "1"), "-params", json.dumps(r["best_params"])],
                            capture_output=True, text=True)
         if p.returncode != 0:
             sys.exit(p.stderr)
