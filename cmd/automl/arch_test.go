@@ -153,11 +153,17 @@ func allowed(from, to, fromPath, toPath string) bool {
 		return may("search", "trial", "spacefile", "scheduler") || strings.HasPrefix(toPath, "automl/backends/bolt")
 	case "examples":
 		return may("search", "trial", "spacefile", "plugins")
+	case "model":
+		// the artifact and its ensembles: the leaves of the training core only
+		return may() || slices.Contains(trainingCore, toPath)
 	case "cmd", "bench":
 		return true
 	}
 	return false
 }
+
+// trainingCore are the mlp trainer's leaf packages the model may import.
+var trainingCore = []string{"automl/plugins/mlp/data", "automl/plugins/mlp/nn", "automl/plugins/mlp/kernels", "automl/plugins/mlp/metrics"}
 
 func backendOf(path string) string {
 	parts := strings.Split(path, "/")
