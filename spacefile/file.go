@@ -47,6 +47,9 @@ type File struct {
 	// WarmStart lists where to import results from when the study starts
 	// (warm_start:; empty when the file has none).
 	WarmStart WarmStart
+	// Ensemble asks for an ensemble of the study's models when it ends
+	// (ensemble:; nil when the file has none).
+	Ensemble *Ensemble
 	// OwnTrainer: read by ParseWithoutTrainer, for a program that trains
 	// the trials itself; Trainer may be empty.
 	OwnTrainer bool

@@ -126,7 +126,7 @@ func (b boundedRe) MatchString(s string) bool {
 	return len(s) >= b.min && len(s) <= b.max && b.re.MatchString(s)
 }
 
-var topKeys = []string{"study", "description", "objective", "objectives", "constraints", "budget", "algorithm", "resource", "trainer", "parameters", "enqueue", "warm_start"}
+var topKeys = []string{"study", "description", "objective", "objectives", "constraints", "budget", "algorithm", "resource", "trainer", "parameters", "enqueue", "warm_start", "ensemble"}
 
 func (p *parser) parse(data []byte) *File {
 	docs, err := decodeDocs(data)
@@ -196,6 +196,8 @@ func (p *parser) parse(data []byte) *File {
 			enqueue = f.val
 		case "warm_start":
 			p.warmStart(f.keyNode, f.val, s)
+		case "ensemble":
+			p.ensemble(f.keyNode, f.val, s)
 		}
 	}
 	if one, many := seen(fields, "objective"), seen(fields, "objectives"); one != nil && many != nil {
