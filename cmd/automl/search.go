@@ -544,7 +544,7 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 		rows = rows[:f.top]
 	}
 	if f.asJSON {
-		return report.WriteJSON(w, st.Study, rows)
+		return report.WriteJSON(w, st.Study, rows, nil)
 	}
 	fmt.Fprintf(w, "study %s: %s (%s)\n", study, sum.Status, sum.Reason)
 	fmt.Fprintf(w, "trials: %s; elapsed %s; seed %d\n\n", report.StateCounts(sum.Counts, st.Study.Trials), roundDuration(st.Study.Elapsed), st.Study.Seed)
