@@ -60,7 +60,18 @@ type DispatcherOptions struct {
 	// JobKey signs the study's jobs and stop requests and checks the lease
 	// tokens of its events (required: workers run only signed jobs).
 	JobKey fleet.JobKey
-	Logger *slog.Logger
+	// ModelDir, when set, is where the models of final trials go: before
+	// DeleteCheckpoints deletes a trial's checkpoints, the model and
+	// holdout files of its newest one are copied to
+	// <ModelDir>/<study>/<trial>.automl and .holdout (package
+	// internal/modelfiles). Best effort, as the cleanup is: a failure is
+	// logged with the trial.
+	ModelDir string
+	// Harvested, when set with ModelDir, is called after DeleteCheckpoints
+	// with the trials whose model file it copied (none: not called), to
+	// apply a keep policy.
+	Harvested func(ctx context.Context, ids []int)
+	Logger    *slog.Logger
 }
 
 // pullHeartbeat is how often the server shows a waiting pull request is
@@ -531,7 +542,40 @@ func (d *Dispatcher) DeleteCheckpoints(ctx context.Context, study string, ids []
 	if study != d.study || d.claim == nil {
 		return fmt.Errorf("delete checkpoints of %s: the dispatcher has not claimed that study", study)
 	}
-	return d.ckpt.deleteTrials(ctx, study, d.inc, ids)
+	models := d.harvest(ctx, ids)
+	err := d.ckpt.deleteTrials(ctx, study, d.inc, ids)
+	if len(models) > 0 && d.o.Harvested != nil {
+		d.o.Harvested(ctx, models)
+	}
+	return err
+}
+
+// harvest copies the models of final trials out of their checkpoints
+// (DispatcherOptions.ModelDir) and returns the trials whose model it
+// copied. A failure is logged with its trial and does not keep the
+// checkpoints: they would only ever be deleted later.
+func (d *Dispatcher) harvest(ctx context.Context, ids []int) []int {
+	if d.o.ModelDir == "" {
+		return nil
+	}
+	got, err := d.ckpt.harvest(ctx, d.study, d.inc, ids, d.o.ModelDir)
+	if err != nil {
+		d.log.Warn("models of finished trials not kept", "trials", ids, "err", err)
+		return nil
+	}
+	var models []int
+	for _, h := range got {
+		switch {
+		case h.Err != nil:
+			d.log.Warn("model of a finished trial not kept", "trial", h.ID, "err", h.Err)
+		case h.Model:
+			models = append(models, h.ID)
+		}
+	}
+	if len(models) > 0 {
+		d.log.Debug("models kept", "trials", models, "dir", d.o.ModelDir)
+	}
+	return models
 }
 
 // setupPatience bounds how long set-up retries errors a JetStream cluster
