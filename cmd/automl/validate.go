@@ -27,6 +27,9 @@ sizes); the exec trainer's program is found on PATH (or in its workdir),
 with its script. With --fleet the trials run on other machines (automl
 worker), so the program and plugin binary are not looked for here.
 
+For the mlp trainer, which keeps each completed trial's model, it says
+how many models the study keeps (keep_models: K or all, default 5).
+
 The exit status is 0 when every file is valid and 2 otherwise.`,
 		Example: `  automl validate -space space.yaml
   automl validate examples/*/space.yaml
@@ -48,6 +51,9 @@ The exit status is 0 when every file is valid and 2 otherwise.`,
 							f, s.Study, s.Space.Dim(), s.Algorithm.Name, s.Trainer.Plugin, goalsText(s))
 						for _, c := range checked {
 							fmt.Fprintf(out, "  checked: %s\n", c)
+						}
+						if s.Trainer.Plugin == "mlp" {
+							fmt.Fprintf(out, "  models: %s\n", keepText(s.KeepModels))
 						}
 						if w := s.BudgetWarning(); w != nil {
 							fmt.Fprintln(out, w)
@@ -90,4 +96,17 @@ func goalsText(s *spacefile.File) string {
 		out += "; constraints " + strings.Join(cs, ", ")
 	}
 	return out
+}
+
+// keepText says what keep_models keeps.
+func keepText(k int) string {
+	switch k {
+	case spacefile.KeepAllModels:
+		return "every completed trial keeps its model file (keep_models: all)"
+	case 0:
+		return "no model file is kept (keep_models: 0); holdout predictions are"
+	case 1:
+		return "the best completed trial keeps its model file (keep_models: 1)"
+	}
+	return fmt.Sprintf("the best %d completed trials keep their model files (keep_models: %d)", k, k)
 }
