@@ -276,7 +276,8 @@ first; automl predict -m FILE and the Go API (package model) read it.
 					"study": study.Name, "trial": id, "format": format, "path": out, "bytes": n, "from": m.Model,
 				})
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "trial %d of study %s: %s written to %s (%s)\n", id, study.Name, format, out, sizeText(n))
+			what := map[string]string{"automl": "model", "onnx": "model as ONNX"}[format]
+			fmt.Fprintf(cmd.OutOrStdout(), "trial %d of study %s: its %s written to %s (%s)\n", id, study.Name, what, out, sizeText(n))
 			return nil
 		},
 	}
@@ -316,7 +317,10 @@ func noModelError(ms *studyModels, study *scheduler.Study, rows []report.Row, id
 		for i, k := range kept {
 			strs[i] = strconv.Itoa(k)
 		}
-		what = "kept: trial " + strings.Join(strs, ", ")
+		what = "kept: trials " + strings.Join(strs, ", ")
+		if len(kept) == 1 {
+			what = "kept: trial " + strs[0]
+		}
 	}
 	return fmt.Errorf("trial %d of study %s has no model file in %s: %s; %s (automl model list %s)", id, study.Name, ms.Dir, why, what, study.Name)
 }

@@ -123,7 +123,7 @@ func TestKeepModelsAndModelCommands(t *testing.T) {
 	gone := best[4]
 	_, errOut, code = automl(t, dir, "model", "export", c.Study.Name, "--trial", strconv.Itoa(gone), "-o", dst)
 	if want := "trial " + strconv.Itoa(gone) + " of study fixture has no model file"; code != 1 || !strings.Contains(errOut, want) ||
-		!strings.Contains(errOut, "keep_models: 3") || !strings.Contains(errOut, "kept: trial "+strconv.Itoa(best[0])) {
+		!strings.Contains(errOut, "keep_models: 3") || !strings.Contains(errOut, "kept: trials "+strconv.Itoa(best[0])) {
 		t.Errorf("export of a trial whose model went: exit %d: %s", code, errOut)
 	}
 	for _, args := range [][]string{
