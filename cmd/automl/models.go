@@ -20,7 +20,7 @@ import (
 
 func init() {
 	prev := extraCommands
-	extraCommands = func() []*cobra.Command { return append(prev(), newModelCmd(), newPredictCmd()) }
+	extraCommands = func() []*cobra.Command { return append(prev(), newModelCmd()) }
 }
 
 func newModelCmd() *cobra.Command {
