@@ -536,48 +536,6 @@ func (d *Dispatcher) ensurePool(ctx context.Context, pool string) error {
 	return nil
 }
 
-// DeleteCheckpoints deletes every stored checkpoint of the given trials
-// (scheduler.CheckpointCleaner): the scheduler calls it once they are final.
-func (d *Dispatcher) DeleteCheckpoints(ctx context.Context, study string, ids []int) error {
-	if study != d.study || d.claim == nil {
-		return fmt.Errorf("delete checkpoints of %s: the dispatcher has not claimed that study", study)
-	}
-	models := d.harvest(ctx, ids)
-	err := d.ckpt.deleteTrials(ctx, study, d.inc, ids)
-	if len(models) > 0 && d.o.Harvested != nil {
-		d.o.Harvested(ctx, models)
-	}
-	return err
-}
-
-// harvest copies the models of final trials out of their checkpoints
-// (DispatcherOptions.ModelDir) and returns the trials whose model it
-// copied. A failure is logged with its trial and does not keep the
-// checkpoints: they would only ever be deleted later.
-func (d *Dispatcher) harvest(ctx context.Context, ids []int) []int {
-	if d.o.ModelDir == "" {
-		return nil
-	}
-	got, err := d.ckpt.harvest(ctx, d.study, d.inc, ids, d.o.ModelDir)
-	if err != nil {
-		d.log.Warn("models of finished trials not kept", "trials", ids, "err", err)
-		return nil
-	}
-	var models []int
-	for _, h := range got {
-		switch {
-		case h.Err != nil:
-			d.log.Warn("model of a finished trial not kept", "trial", h.ID, "err", h.Err)
-		case h.Model:
-			models = append(models, h.ID)
-		}
-	}
-	if len(models) > 0 {
-		d.log.Debug("models kept", "trials", models, "dir", d.o.ModelDir)
-	}
-	return models
-}
-
 // setupPatience bounds how long set-up retries errors a JetStream cluster
 // gives while it elects leaders or places replicas.
 const setupPatience = 30 * time.Second

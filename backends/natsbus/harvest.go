@@ -25,6 +25,48 @@ import (
 // files are opaque bytes here. A checkpoint without them (a trainer that
 // writes none, a trial that never finished a span) gives nothing.
 
+// DeleteCheckpoints deletes every stored checkpoint of the given trials
+// (scheduler.CheckpointCleaner): the scheduler calls it once they are final.
+func (d *Dispatcher) DeleteCheckpoints(ctx context.Context, study string, ids []int) error {
+	if study != d.study || d.claim == nil {
+		return fmt.Errorf("delete checkpoints of %s: the dispatcher has not claimed that study", study)
+	}
+	models := d.harvest(ctx, ids)
+	err := d.ckpt.deleteTrials(ctx, study, d.inc, ids)
+	if len(models) > 0 && d.o.Harvested != nil {
+		d.o.Harvested(ctx, models)
+	}
+	return err
+}
+
+// harvest copies the models of final trials out of their checkpoints
+// (DispatcherOptions.ModelDir) and returns the trials whose model it
+// copied. A failure is logged with its trial and does not keep the
+// checkpoints: they would only ever be deleted later.
+func (d *Dispatcher) harvest(ctx context.Context, ids []int) []int {
+	if d.o.ModelDir == "" {
+		return nil
+	}
+	got, err := d.ckpt.harvest(ctx, d.study, d.inc, ids, d.o.ModelDir)
+	if err != nil {
+		d.log.Warn("models of finished trials not kept", "trials", ids, "err", err)
+		return nil
+	}
+	var models []int
+	for _, h := range got {
+		switch {
+		case h.Err != nil:
+			d.log.Warn("model of a finished trial not kept", "trial", h.ID, "err", h.Err)
+		case h.Model:
+			models = append(models, h.ID)
+		}
+	}
+	if len(models) > 0 {
+		d.log.Debug("models kept", "trials", models, "dir", d.o.ModelDir)
+	}
+	return models
+}
+
 // ckptVersion orders the checkpoints of one trial: by resource reached,
 // then attempt, then delivery (see CheckpointKey).
 type ckptVersion struct {
