@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"strconv"
@@ -14,7 +16,9 @@ import (
 
 	"automl/internal/modelfiles"
 	"automl/report"
+	"automl/report/keep"
 	"automl/scheduler"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -48,18 +52,6 @@ Holdout files stay for every completed trial.`,
 	return cmd
 }
 
-// modelEntry is one trial's kept files.
-type modelEntry struct {
-	Trial        int                `json:"trial"`
-	Rank         int                `json:"rank,omitempty"`
-	State        string             `json:"state"`
-	Values       map[string]float64 `json:"values,omitempty"` // the objectives' values
-	Model        string             `json:"model,omitempty"`  // path; "" when not kept
-	ModelBytes   int64              `json:"model_bytes,omitempty"`
-	Holdout      string             `json:"holdout,omitempty"`
-	HoldoutBytes int64              `json:"holdout_bytes,omitempty"`
-}
-
 // studyModels is what automl model list shows.
 type studyModels struct {
 	Study string `json:"study"`
@@ -67,7 +59,7 @@ type studyModels struct {
 	// KeepModels is the study's keep_models (-1: all); absent when its
 	// space file could not be read again.
 	KeepModels *int         `json:"keep_models,omitempty"`
-	Models     []modelEntry `json:"models"`
+	Models     []keep.Entry `json:"models"`
 	objectives []trial.Objective
 }
 
@@ -82,7 +74,7 @@ func (s *studyModels) kept() []int {
 	return ids
 }
 
-func (s *studyModels) find(id int) *modelEntry {
+func (s *studyModels) find(id int) *keep.Entry {
 	for i := range s.Models {
 		if s.Models[i].Trial == id {
 			return &s.Models[i]
@@ -96,7 +88,7 @@ func (s *studyModels) keepText() string {
 	if s.KeepModels == nil {
 		return "keep_models (default 5) keeps the best completed trials' models"
 	}
-	return keepText(*s.KeepModels)
+	return keep.Text(*s.KeepModels)
 }
 
 // loadModels reads a study and its models directory: every trial with a
@@ -107,30 +99,9 @@ func loadModels(cmd *cobra.Command, db, name string) (*scheduler.Study, []report
 		return nil, nil, nil, err
 	}
 	root := modelfiles.Root(db)
-	out := &studyModels{Study: study.Name, Dir: modelfiles.StudyDir(root, study.Name), Models: []modelEntry{}, objectives: study.Goals().Objectives}
-	if k, ok := keepModelsOf(study); ok {
+	out := &studyModels{Study: study.Name, Dir: modelfiles.StudyDir(root, study.Name), Models: keep.Scan(root, study, rows), objectives: study.Goals().Objectives}
+	if k, ok := keep.Of(study); ok {
 		out.KeepModels = &k
-	}
-	for _, r := range rows {
-		e := modelEntry{Trial: r.ID, Rank: r.Rank, State: r.State.String()}
-		if fi, err := os.Stat(modelfiles.Model(root, study.Name, r.ID)); err == nil && fi.Mode().IsRegular() {
-			e.Model, e.ModelBytes = modelfiles.Model(root, study.Name, r.ID), fi.Size()
-		}
-		if fi, err := os.Stat(modelfiles.Holdout(root, study.Name, r.ID)); err == nil && fi.Mode().IsRegular() {
-			e.Holdout, e.HoldoutBytes = modelfiles.Holdout(root, study.Name, r.ID), fi.Size()
-		}
-		if e.Model == "" && e.Holdout == "" {
-			continue
-		}
-		for _, o := range out.objectives {
-			if v, ok := o.Value(r.Metrics); ok {
-				if e.Values == nil {
-					e.Values = map[string]float64{}
-				}
-				e.Values[o.Metric] = v
-			}
-		}
-		out.Models = append(out.Models, e)
 	}
 	return study, rows, out, nil
 }
@@ -355,3 +326,15 @@ func exportModel(src, dst, format string) (int64, error) {
 // checkModelFile refuses a model file that cannot be read back (package
 // model, once it is wired in; until then any file).
 var checkModelFile = func(string) error { return nil }
+
+// applyKeepModels prunes the study's model files to the space file's
+// keep_models, logging what it deleted; best effort, as the harvest is.
+func applyKeepModels(ctx context.Context, st scheduler.Reader, db string, space *spacefile.File, log *slog.Logger) {
+	deleted, err := keep.Prune(ctx, st, modelfiles.Root(db), space.Study, space.KeepModels)
+	if err != nil {
+		log.Warn("model files not pruned to keep_models", "keep_models", space.KeepModels, "err", err)
+	}
+	if len(deleted) > 0 {
+		log.Debug("model files deleted: not among the best trials (keep_models)", "keep_models", space.KeepModels, "trials", deleted)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"automl/backends/bolt"
 	"automl/internal/modelfiles"
 	"automl/report"
+	"automl/report/keep"
 	"automl/report/reporttest"
 	"automl/scheduler"
 	"automl/trial"
@@ -58,9 +59,8 @@ func bestCompleted(c scheduler.Change) []int {
 	return ids
 }
 
-// keep_models: the model files of the best K completed trials stay, every
-// other model file goes; holdout files all stay. automl model list shows
-// them best first; export writes the best one and refuses, saying what is
+// With keep_models: 3 applied (report/keep tests the policy), automl model
+// list shows the trials with files best first, the 3 models kept; export writes the best one and refuses, saying what is
 // kept, a trial whose model went.
 func TestKeepModelsAndModelCommands(t *testing.T) {
 	dir, c := modelsFixture(t, "3")
@@ -74,22 +74,10 @@ func TestKeepModelsAndModelCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deleted, err := pruneModels(context.Background(), st, root, c.Study.Name, 3)
+	_, err = keep.Prune(context.Background(), st, root, c.Study.Name, 3)
 	st.Close()
 	if err != nil {
 		t.Fatal(err)
-	}
-	if len(deleted) != len(c.Trials)-3 {
-		t.Errorf("deleted %d model files, want %d", len(deleted), len(c.Trials)-3)
-	}
-	for _, r := range c.Trials {
-		_, err := os.Stat(modelfiles.Model(root, c.Study.Name, r.ID))
-		if kept := slices.Contains(best[:3], r.ID); kept != (err == nil) {
-			t.Errorf("trial %d (%s): model file there = %v, want %v", r.ID, r.State, err == nil, kept)
-		}
-		if _, err := os.Stat(modelfiles.Holdout(root, c.Study.Name, r.ID)); err != nil {
-			t.Errorf("trial %d's holdout file: %v", r.ID, err)
-		}
 	}
 
 	out, errOut, code := automl(t, dir, "model", "list", c.Study.Name, "--json")
@@ -134,29 +122,6 @@ func TestKeepModelsAndModelCommands(t *testing.T) {
 	} {
 		if _, errOut, code := automl(t, dir, args...); code != 2 || errOut == "" {
 			t.Errorf("%v: exit %d (%s), want 2 with a message", args, code, errOut)
-		}
-	}
-}
-
-// keep_models: all keeps the model of every completed trial, and of no
-// other; 0 keeps none.
-func TestKeepModelsAllAndNone(t *testing.T) {
-	for _, keep := range []int{-1, 0} {
-		dir, c := modelsFixture(t, "all")
-		db := filepath.Join(dir, "automl.db")
-		st, err := bolt.OpenReader(db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := pruneModels(context.Background(), st, modelfiles.Root(db), c.Study.Name, keep); err != nil {
-			t.Fatal(err)
-		}
-		st.Close()
-		for _, r := range c.Trials {
-			_, err := os.Stat(modelfiles.Model(modelfiles.Root(db), c.Study.Name, r.ID))
-			if want := keep == -1 && r.State == trial.Completed; want != (err == nil) {
-				t.Errorf("keep %d: trial %d (%s): model there = %v", keep, r.ID, r.State, err == nil)
-			}
 		}
 	}
 }

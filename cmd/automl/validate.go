@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"automl/report/keep"
 	"automl/spacefile"
 )
 
@@ -53,7 +54,7 @@ The exit status is 0 when every file is valid and 2 otherwise.`,
 							fmt.Fprintf(out, "  checked: %s\n", c)
 						}
 						if s.Trainer.Plugin == "mlp" {
-							fmt.Fprintf(out, "  models: %s\n", keepText(s.KeepModels))
+							fmt.Fprintf(out, "  models: %s\n", keep.Text(s.KeepModels))
 						}
 						if w := s.BudgetWarning(); w != nil {
 							fmt.Fprintln(out, w)
@@ -96,17 +97,4 @@ func goalsText(s *spacefile.File) string {
 		out += "; constraints " + strings.Join(cs, ", ")
 	}
 	return out
-}
-
-// keepText says what keep_models keeps.
-func keepText(k int) string {
-	switch k {
-	case spacefile.KeepAllModels:
-		return "every completed trial keeps its model file (keep_models: all)"
-	case 0:
-		return "no model file is kept (keep_models: 0); holdout predictions are"
-	case 1:
-		return "the best completed trial keeps its model file (keep_models: 1)"
-	}
-	return fmt.Sprintf("the best %d completed trials keep their model files (keep_models: %d)", k, k)
 }
