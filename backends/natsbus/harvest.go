@@ -11,6 +11,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -39,6 +40,10 @@ func (d *Dispatcher) DeleteCheckpoints(ctx context.Context, study string, ids []
 	return err
 }
 
+// harvestPatience bounds a harvest, which goes on when the caller's
+// context ends.
+const harvestPatience = time.Minute
+
 // harvest copies the models of final trials out of their checkpoints
 // (DispatcherOptions.ModelDir) and returns the trials whose model it
 // copied. A failure is logged with its trial and does not keep the
@@ -47,6 +52,10 @@ func (d *Dispatcher) harvest(ctx context.Context, ids []int) []int {
 	if d.o.ModelDir == "" {
 		return nil
 	}
+	// A model is worth the wait of a study that is being stopped: the
+	// checkpoints go right after, and with them the model.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), harvestPatience)
+	defer cancel()
 	got, err := d.ckpt.harvest(ctx, d.study, d.inc, ids, d.o.ModelDir)
 	if err != nil {
 		d.log.Warn("models of finished trials not kept", "trials", ids, "err", err)

@@ -147,3 +147,29 @@ func TestNoModelDirNoHarvest(t *testing.T) {
 		t.Error("Harvested called without a ModelDir")
 	}
 }
+
+// A study being stopped (the scheduler's context cancelled) still keeps
+// the models of the trials that ended: the checkpoints may go next.
+func TestHarvestOutlivesCancel(t *testing.T) {
+	e, nc := server(t)
+	dir := t.TempDir()
+	d := newDispatcher(t, nc, natsbus.DispatcherOptions{ModelDir: dir})
+	startWorker(t, natstest.Conn(t, e, "w"), runFn(func(ctx context.Context, s trial.Spec, rep trial.Reporter) (trial.Result, error) {
+		if err := os.WriteFile(filepath.Join(s.CheckpointDir, modelfiles.ModelFile), []byte("m"), 0o644); err != nil {
+			return trial.Result{}, err
+		}
+		return trial.Result{Step: 1, Metrics: trial.Metrics{"loss": 1}, Checkpoint: modelfiles.ModelFile}, nil
+	}), natsbus.WorkerOptions{Slots: 1})
+	s := spec(1, 1)
+	s.To = 1
+	if err := d.Dispatch(context.Background(), []trial.Spec{s}); err != nil {
+		t.Fatal(err)
+	}
+	untilExited(t, d, s.Key)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = d.DeleteCheckpoints(ctx, study, []int{1})
+	if got, err := os.ReadFile(modelfiles.Model(dir, study, 1)); err != nil || string(got) != "m" {
+		t.Fatalf("model after a cancelled cleanup: %q, %v", got, err)
+	}
+}
