@@ -1,12 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"automl/internal/modelfiles"
+	"automl/model"
 	"automl/report"
 	"automl/report/keep"
 	"automl/scheduler"
@@ -24,7 +25,7 @@ import (
 
 func init() {
 	prev := extraCommands
-	extraCommands = func() []*cobra.Command { return append(prev(), newModelCmd()) }
+	extraCommands = func() []*cobra.Command { return append(prev(), newModelCmd(), newPredictCmd()) }
 }
 
 func newModelCmd() *cobra.Command {
@@ -187,9 +188,9 @@ func sizeText(n int64) string {
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
 
-// exportONNX writes a model file as ONNX (package model/onnx, wired in
-// by its own file); nil while this binary has no ONNX export.
-var exportONNX func(src string, w io.Writer) error
+// exportONNX writes a model as an ONNX graph (package model/onnx, wired
+// in by its own file); nil while this binary has no ONNX export.
+var exportONNX func(m *model.Model, w io.Writer) error
 
 func newModelExportCmd() *cobra.Command {
 	var db, out, format string
@@ -296,36 +297,30 @@ func noModelError(ms *studyModels, study *scheduler.Study, rows []report.Row, id
 	return fmt.Errorf("trial %d of study %s has no model file in %s: %s; %s (automl model list %s)", id, study.Name, ms.Dir, why, what, study.Name)
 }
 
-// exportModel writes the model file src to dst in format, atomically.
+// exportModel writes the model file src to dst in format, atomically,
+// once it has been read back whole (package model checks its checksum
+// and shapes).
 func exportModel(src, dst, format string) (int64, error) {
-	f, err := os.Open(src)
+	m, err := model.Load(src)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("the kept model cannot be read: %w", err)
 	}
-	defer f.Close()
-	if err := checkModelFile(src); err != nil {
-		return 0, err
+	var buf bytes.Buffer
+	switch format {
+	case "onnx":
+		err = exportONNX(m, &buf)
+	default:
+		err = m.Write(&buf)
 	}
-	var r io.Reader = f
-	if format == "onnx" {
-		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(exportONNX(src, pw)) }()
-		defer pr.Close()
-		r = pr
+	if err != nil {
+		return 0, fmt.Errorf("export %s as %s: %w", src, format, err)
 	}
-	if err := modelfiles.WriteAtomic(dst, r); err != nil {
+	n := int64(buf.Len())
+	if err := modelfiles.WriteAtomic(dst, &buf); err != nil {
 		return 0, fmt.Errorf("export to %s: %w", dst, err)
 	}
-	fi, err := os.Stat(dst)
-	if err != nil {
-		return 0, err
-	}
-	return fi.Size(), nil
+	return n, nil
 }
-
-// checkModelFile refuses a model file that cannot be read back (package
-// model, once it is wired in; until then any file).
-var checkModelFile = func(string) error { return nil }
 
 // applyKeepModels prunes the study's model files to the space file's
 // keep_models, logging what it deleted; best effort, as the harvest is.

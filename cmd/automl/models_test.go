@@ -12,6 +12,7 @@ import (
 
 	"automl/backends/bolt"
 	"automl/internal/modelfiles"
+	"automl/model"
 	"automl/report"
 	"automl/report/keep"
 	"automl/report/reporttest"
@@ -60,8 +61,8 @@ func bestCompleted(c scheduler.Change) []int {
 }
 
 // With keep_models: 3 applied (report/keep tests the policy), automl model
-// list shows the trials with files best first, the 3 models kept; export writes the best one and refuses, saying what is
-// kept, a trial whose model went.
+// list shows the trials with files best first, the 3 models kept; export
+// refuses, saying what is kept, a trial whose model went.
 func TestKeepModelsAndModelCommands(t *testing.T) {
 	dir, c := modelsFixture(t, "3")
 	db := filepath.Join(dir, "automl.db")
@@ -102,11 +103,14 @@ func TestKeepModelsAndModelCommands(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, errOut, code := automl(t, dir, "model", "export", c.Study.Name, "--best", "-o", dst); code != 0 {
-		t.Fatalf("export --best: exit %d: %s", code, errOut)
+	// The fixture's files are no models: export reads the model back
+	// first and refuses it, naming it (TestUseTheModel exports real ones).
+	_, errOut, code = automl(t, dir, "model", "export", c.Study.Name, "--best", "-o", dst)
+	if bad := modelfiles.Model(modelfiles.Root("automl.db"), c.Study.Name, best[0]); code != 1 || !strings.Contains(errOut, bad) || !strings.Contains(errOut, "cannot be read") {
+		t.Errorf("export --best of a file that is no model: exit %d: %s", code, errOut)
 	}
-	if got, _ := os.ReadFile(dst); string(got) != "model of trial "+strconv.Itoa(best[0]) {
-		t.Errorf("export --best wrote %q, want trial %d's model", got, best[0])
+	if _, err := os.Stat(dst); !os.IsNotExist(err) {
+		t.Errorf("export of a bad model left %s: %v", dst, err)
 	}
 	gone := best[4]
 	_, errOut, code = automl(t, dir, "model", "export", c.Study.Name, "--trial", strconv.Itoa(gone), "-o", dst)
@@ -123,5 +127,14 @@ func TestKeepModelsAndModelCommands(t *testing.T) {
 		if _, errOut, code := automl(t, dir, args...); code != 2 || errOut == "" {
 			t.Errorf("%v: exit %d (%s), want 2 with a message", args, code, errOut)
 		}
+	}
+}
+
+// The dispatcher harvests the files the trainer writes: the names it
+// knows (it must not import package model) are the trainer's.
+func TestHarvestedNamesAreTheTrainers(t *testing.T) {
+	if modelfiles.ModelFile != model.ModelFile || modelfiles.HoldoutFile != model.HoldoutFile {
+		t.Errorf("modelfiles harvests %s and %s; package model writes %s and %s",
+			modelfiles.ModelFile, modelfiles.HoldoutFile, model.ModelFile, model.HoldoutFile)
 	}
 }
