@@ -26,9 +26,9 @@ func newPredictCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "predict -m MODEL DATA.csv[.gz]",
 		Short: "Predict with a model: one prediction per row of a CSV file",
-		Long: `Predict the rows of a CSV file (gzip-compressed when it ends in .gz or
-starts with gzip's magic bytes) with a model file: one a study kept
-(automl model export) or an ensemble (automl model ensemble).
+		Long: `Predict the rows of a CSV file with a model file: one a study kept
+(automl model export), or an ensemble of them. A gzip-compressed file is
+read as such (by its first bytes; a name ending in .gz must be one).
 
 Columns are matched by name, in any order. Every column the model reads
 must be there; a column it does not know is an error naming it (and the
