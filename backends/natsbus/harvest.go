@@ -46,8 +46,8 @@ const harvestPatience = time.Minute
 
 // harvest copies the models of final trials out of their checkpoints
 // (DispatcherOptions.ModelDir) and returns the trials whose model it
-// copied. A failure is logged with its trial and does not keep the
-// checkpoints: they would only ever be deleted later.
+// copied. A failure is logged with its trial, and the checkpoints are
+// deleted all the same: nothing would delete them later.
 func (d *Dispatcher) harvest(ctx context.Context, ids []int) []int {
 	if d.o.ModelDir == "" {
 		return nil
