@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -322,14 +323,39 @@ func exportModel(src, dst, format string) (int64, error) {
 	return n, nil
 }
 
-// applyKeepModels prunes the study's model files to the space file's
-// keep_models, logging what it deleted; best effort, as the harvest is.
-func applyKeepModels(ctx context.Context, st scheduler.Reader, db string, space *spacefile.File, log *slog.Logger) {
-	deleted, err := keep.Prune(ctx, st, modelfiles.Root(db), space.Study, space.KeepModels)
+// keepEvery spaces the prunes while a study runs: each reads the whole
+// study to rank it (30 ms for 1,000 trials, 370 ms for 10,000 on the
+// report fixture), and a model file left a little longer costs only disk.
+const keepEvery = 5 * time.Second
+
+// modelKeeper applies keep_models to a running study's models: after a
+// harvest, at most every keepEvery, and when the search ends (apply).
+type modelKeeper struct {
+	st    scheduler.Reader
+	db    string
+	space *spacefile.File
+	log   *slog.Logger
+	last  time.Time
+}
+
+// harvested is the dispatcher's hook (natsbus.DispatcherOptions.Harvested):
+// it runs on the scheduler's goroutine.
+func (k *modelKeeper) harvested(ctx context.Context) {
+	if time.Since(k.last) < keepEvery {
+		return
+	}
+	k.apply(ctx)
+}
+
+// apply prunes the study's model files to the space file's keep_models,
+// logging what it deleted; best effort, as the harvest is.
+func (k *modelKeeper) apply(ctx context.Context) {
+	k.last = time.Now()
+	deleted, err := keep.Prune(ctx, k.st, modelfiles.Root(k.db), k.space.Study, k.space.KeepModels)
 	if err != nil {
-		log.Warn("model files not pruned to keep_models", "keep_models", space.KeepModels, "err", err)
+		k.log.Warn("model files not pruned to keep_models", "keep_models", k.space.KeepModels, "err", err)
 	}
 	if len(deleted) > 0 {
-		log.Debug("model files deleted: not among the best trials (keep_models)", "keep_models", space.KeepModels, "trials", deleted)
+		k.log.Debug("model files deleted: not among the best trials (keep_models)", "keep_models", k.space.KeepModels, "trials", deleted)
 	}
 }
