@@ -138,3 +138,32 @@ func TestHarvestedNamesAreTheTrainers(t *testing.T) {
 			modelfiles.ModelFile, modelfiles.HoldoutFile, model.ModelFile, model.HoldoutFile)
 	}
 }
+
+// BenchmarkKeepPrune: one prune of a stored study (read from the study
+// file, ranked, its models directory listed), which automl search spaces
+// by keepEvery. go test ./cmd/automl -run XXX -bench KeepPrune -benchtime 20x
+func BenchmarkKeepPrune(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(strconv.Itoa(n)+"-trials", func(b *testing.B) {
+			dir := b.TempDir()
+			writeFixture(b, dir, reporttest.Options{Trials: n}, false)
+			db := filepath.Join(dir, "automl.db")
+			st, err := bolt.OpenReader(db)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			for i := range 5 {
+				if err := modelfiles.WriteAtomic(modelfiles.Model(modelfiles.Root(db), "fixture", i), strings.NewReader("m")); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for range b.N {
+				if _, err := keep.Prune(context.Background(), st, modelfiles.Root(db), "fixture", 5); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
