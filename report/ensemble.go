@@ -80,7 +80,7 @@ func ReadEnsemble(path string) (*Ensemble, error) {
 // test 0.95 — best single trial #12: val 0.96, test 0.93".
 func (e *Ensemble) Line() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "ensemble of %d models (%d rounds, by %s): val %s", len(e.Members), e.Rounds, e.Metric, score(&e.Val))
+	fmt.Fprintf(&b, "ensemble of %s (%s, by %s): val %s", plural(len(e.Members), "model"), plural(e.Rounds, "round"), e.Metric, score(&e.Val))
 	if e.Test != nil {
 		fmt.Fprintf(&b, ", test %s", score(e.Test))
 	}
@@ -108,4 +108,11 @@ func (e *Ensemble) Weights() string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }
