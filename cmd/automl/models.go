@@ -32,7 +32,7 @@ func init() {
 func newModelCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "model",
-		Short: "List and export the models a study kept",
+		Short: "List, export and ensemble the models a study kept",
 		Long: `A trainer that saves its model (the mlp trainer) leaves one with each
 completed trial. When a trial ends, its model file and its holdout
 predictions are copied out of its checkpoints into the models directory
@@ -41,16 +41,18 @@ beside the study file, <db>.models/<study>/<trial>.automl and
 scheduler writes them). The study file's keep_models (default 5, or all)
 says how many model files stay: those of the best K completed trials by
 the leaderboard's ranking; the others are deleted as the study goes.
-Holdout files stay for every completed trial.`,
+Holdout files stay for every completed trial. automl model ensemble builds
+an ensemble of the kept models from their holdout predictions.`,
 		Example: `  automl model list mlp
   automl model export mlp --best -o model.automl
+  automl model ensemble mlp --size 20
   automl predict -m model.automl data.csv -o preds.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usagef("model: name a subcommand: list or export (automl model --help)")
+			return usagef("model: name a subcommand: list, export or ensemble (automl model --help)")
 		},
 	}
-	cmd.AddCommand(newModelListCmd(), newModelExportCmd())
+	cmd.AddCommand(newModelListCmd(), newModelExportCmd(), newModelEnsembleCmd())
 	return cmd
 }
 

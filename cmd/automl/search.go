@@ -440,6 +440,9 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 
 	sum, runErr := s.Run(runCtx)
 	keep.apply(context.WithoutCancel(ctx)) // every model kept so far, and keep_models may have changed
+	if space.Ensemble != nil && sum.Status == scheduler.StudyDone {
+		buildStudyEnsemble(context.WithoutCancel(ctx), store, f.db, space, log)
+	}
 	endStudy(sum)
 	waitBounded(stopWorkers, stopLimit/2, func() {
 		log.Warn("worker slots still stopping (a trainer or NATS does not answer); not waiting for them", "after", stopLimit/2)
