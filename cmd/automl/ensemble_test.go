@@ -239,6 +239,28 @@ func TestEnsembleEndToEnd(t *testing.T) {
 	if code != 0 || !strings.Contains(txt, "ensemble written to two.automl") || !strings.Contains(txt, "TRIAL") || !strings.Contains(txt, "VAL LOG_LOSS") || !strings.Contains(txt, "best single trial #") {
 		t.Errorf("model ensemble: exit %d (%s):\n%s", code, errOut, txt)
 	}
+
+	// A record that cannot be read leaves the report without the ensemble,
+	// with a warning; automl model ensemble without -o writes it again.
+	record := filepath.Join(studyDir, report.EnsembleFile)
+	if err := os.WriteFile(record, []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	md, errOut, code = automl(t, dir, "report", "ens", "--format", "md")
+	if code != 0 || strings.Contains(md, "Ensemble of") || !strings.Contains(errOut, "the report leaves the ensemble out: "+filepath.Join("automl.db.models", "ens", report.EnsembleFile)+": unexpected end of JSON input") {
+		t.Errorf("report with a broken record: exit %d, stderr %q:\n%s", code, errOut, md)
+	}
+	if _, errOut, code := automl(t, dir, "model", "ensemble", "ens", "--size", "5"); code != 0 {
+		t.Fatalf("model ensemble without -o: exit %d: %s", code, errOut)
+	}
+	again, err := report.ReadEnsemble(record)
+	if err != nil || again == nil || again.Size != 5 || again.File != filepath.Join("automl.db.models", "ens", ensembleFile) {
+		t.Fatalf("the record written again: %+v %v", again, err)
+	}
+	if md, _, _ := automl(t, dir, "report", "ens", "--format", "md"); !strings.Contains(md, "E"+again.Line()[1:]) {
+		t.Errorf("report after the record was written again:\n%s", md)
+	}
+
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -301,6 +301,16 @@ func studyEnsemble(db, study string) (*report.Ensemble, error) {
 	return report.ReadEnsemble(filepath.Join(modelfiles.StudyDir(modelfiles.Root(db), study), report.EnsembleFile))
 }
 
+// reportEnsemble is the study's ensemble record for a report; one that
+// cannot be read is left out with a warning, the report made all the same.
+func reportEnsemble(cmd *cobra.Command, db, study string) *report.Ensemble {
+	rec, err := studyEnsemble(db, study)
+	if err != nil {
+		say(cmd.ErrOrStderr(), slog.LevelWarn, "the report leaves the ensemble out: %v", err)
+	}
+	return rec
+}
+
 // buildStudyEnsemble builds the ensemble the study file asks for
 // (ensemble:) when the study ends, with its record, in the study's models
 // directory, and logs what it built or why it could not: a study's end is

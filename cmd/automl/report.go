@@ -186,19 +186,14 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 		if f.db != defaultDB {
 			view.DB = f.db // for the automl logs commands the page shows
 		}
-		if d.Ensemble, err = studyEnsemble(f.db, study); err != nil {
-			return "", err
-		}
+		d.Ensemble = reportEnsemble(cmd, f.db, study)
 		return fmt.Sprintf("%d trials", len(d.Rows)), report.WriteHTML(w, d, view, time.Now())
 	}
 	study2, rows, err := loadLeaderboard(cmd, f.db, study)
 	if err != nil {
 		return "", err
 	}
-	ens, err := studyEnsemble(f.db, study)
-	if err != nil {
-		return "", err
-	}
+	ens := reportEnsemble(cmd, f.db, study)
 	if f.sort != "" {
 		if err := report.SortRows(study2, rows, f.sort); err != nil {
 			return "", usageError{fmt.Errorf("--sort: %w", err)}
