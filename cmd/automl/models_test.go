@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"automl/report/keep"
 	"automl/report/reporttest"
 	"automl/scheduler"
+	"automl/spacefile"
 	"automl/trial"
 )
 
@@ -165,5 +167,52 @@ func BenchmarkKeepPrune(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// While a study runs, a harvest prunes at most every keepEvery; the prune
+// when the search ends is not spaced.
+func TestModelKeeperSpacesPrunes(t *testing.T) {
+	dir, c := modelsFixture(t, "3")
+	db := filepath.Join(dir, "automl.db")
+	st, err := bolt.OpenReader(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	space, err := spacefile.ParseWithoutTrainer("space.yaml", c.Study.SpaceText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &modelKeeper{st: st, db: db, space: space, log: slog.New(slog.DiscardHandler)}
+	models := func() int {
+		n := 0
+		for _, e := range keep.Scan(modelfiles.Root(db), c.Study, report.Leaderboard(c.Study, c.Trials)) {
+			if e.Model != "" {
+				n++
+			}
+		}
+		return n
+	}
+	k.harvested(context.Background())
+	if n := models(); n != 3 {
+		t.Fatalf("first harvest: %d model files, want 3", n)
+	}
+	worst := -1 // a trial that keeps no model: one not completed
+	for _, r := range c.Trials {
+		if r.State != trial.Completed {
+			worst = r.ID
+		}
+	}
+	if err := modelfiles.WriteAtomic(modelfiles.Model(modelfiles.Root(db), c.Study.Name, worst), strings.NewReader("m")); err != nil {
+		t.Fatal(err)
+	}
+	k.harvested(context.Background())
+	if n := models(); n != 4 {
+		t.Fatalf("a harvest within %v of the last prune: %d model files, want 4 (not pruned yet)", keepEvery, n)
+	}
+	k.apply(context.Background())
+	if n := models(); n != 3 {
+		t.Fatalf("the prune at the end: %d model files, want 3", n)
 	}
 }
