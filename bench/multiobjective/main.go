@@ -7,7 +7,10 @@
 // fixed reference point) after 50, 100 and 200 trials: medians and
 // interquartile ranges over seeds, then whether our best sampler's median
 // is at most half of Optuna's best at 100 trials and no worse at 50 and
-// 200. See RESULTS.md.
+// 200. Constrained problems (constrained.go: one objective or two, with
+// constraints in the space file and Optuna's constraints_func) are
+// measured by the regret of the best feasible value, or of the feasible
+// trials' front, and the share of feasible trials. See RESULTS.md.
 package main
 
 import (
