@@ -60,7 +60,7 @@ func TestConstrainedOptima(t *testing.T) {
 	}
 	for _, name := range []string{"cbranin", "chartmann6", "tnk", "ctp1"} {
 		p := ps[name]
-		xs := samples(p, 400000, rng)
+		xs := samples(p, 100000, rng)
 		// The share comes from the uniform points alone.
 		nf := 0
 		for _, x := range xs {
@@ -72,23 +72,23 @@ func TestConstrainedOptima(t *testing.T) {
 			t.Errorf("%s: %.4f of %d uniform points feasible, stated %.4f", name, share, len(xs), p.Feasible)
 		}
 		switch name {
-		case "cbranin": // a 0.01 grid of the box
-			for a := -5.0; a <= 10; a += 0.01 {
-				for b := 0.0; b <= 15; b += 0.01 {
+		case "cbranin": // a 0.02 grid of the box
+			for a := -5.0; a <= 10; a += 0.02 {
+				for b := 0.0; b <= 15; b += 0.02 {
 					xs = append(xs, []float64{a, b})
 				}
 			}
 		case "chartmann6": // around the minimiser, 0.05 either side
-			for range 400000 {
+			for range 100000 {
 				x := slices.Clone(argmin[name])
 				for i := range x {
 					x[i] += 0.1 * (rng.Float64() - 0.5)
 				}
 				xs = append(xs, x)
 			}
-		case "tnk": // a 0.001 grid of [0, 1.3]²: the feasible region's lower-left part
-			for a := 0.0; a <= 1.3; a += 0.001 {
-				for b := 0.0; b <= 1.3; b += 0.001 {
+		case "tnk": // a 0.002 grid of [0, 1.3]²: the feasible region's lower-left part
+			for a := 0.0; a <= 1.3; a += 0.002 {
+				for b := 0.0; b <= 1.3; b += 0.002 {
 					xs = append(xs, []float64{a, b})
 				}
 			}
