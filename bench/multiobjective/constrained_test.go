@@ -155,3 +155,38 @@ func cmpF(a, b float64) int {
 	}
 	return 0
 }
+
+// Before its first feasible trial a study of one objective has no best
+// feasible value: its regret is +Inf, which a run's file (JSON) cannot
+// hold, so the figures are computed from the trials on reading too, and
+// the median of a sample with such studies is +Inf only past the middle.
+func TestNoFeasibleTrialYet(t *testing.T) {
+	ps, err := problems()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ps["cbranin"]
+	losses := [][]float64{{5}, {3}, {1}, {2}}
+	cons := [][]float64{{1}, {0.5}, {-1}, {0}}
+	r, share, err := regrets(p, losses, cons, []int{2, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsInf(r["2"], 1) || math.Abs(r["4"]-(1-p.Opt)) > 1e-12 || share["2"] != 0 || share["4"] != 0.5 {
+		t.Errorf("regrets %v, shares %v; want +Inf and %v, 0 and 0.5", r, share, 1-p.Opt)
+	}
+	path := t.TempDir() + "/s.jsonl"
+	if err := writeStudies(path, []study{{Sampler: "x", Func: "cbranin", Losses: losses, Cons: cons, Regret: r, Share: share}}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := readStudies(path)
+	if err != nil || len(back) != 1 || len(back[0].Cons) != 4 {
+		t.Fatalf("read back %+v, %v", back, err)
+	}
+	if m := summarize([]float64{1, 2, math.Inf(1)}).med; m != 2 {
+		t.Errorf("median of 1, 2, +Inf = %v, want 2", m)
+	}
+	if c := summarize([]float64{1, math.Inf(1), math.Inf(1)}); !math.IsInf(c.med, 1) || c.q25 != math.Inf(1) {
+		t.Errorf("1, +Inf, +Inf: %+v, want a median and lower quartile of +Inf", c)
+	}
+}

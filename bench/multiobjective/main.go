@@ -65,9 +65,9 @@ type study struct {
 	Seed    int                `json:"seed"`
 	Params  []map[string]any   `json:"params,omitempty"` // Optuna's side only (checked, then dropped)
 	Losses  [][]float64        `json:"losses"`
-	Cons    [][]float64        `json:"cons,omitempty"`   // constrained problems: each trial's constraint values (<= 0 holds)
-	Regret  map[string]float64 `json:"regret,omitempty"` // budget -> hypervolume regret, or the best feasible value's regret
-	Share   map[string]float64 `json:"share,omitempty"`  // budget -> the share of feasible trials (constrained problems)
+	Cons    [][]float64        `json:"cons,omitempty"` // constrained problems: each trial's constraint values (<= 0 holds)
+	Regret  map[string]float64 `json:"-"`              // budget -> hypervolume regret, or the best feasible value's regret
+	Share   map[string]float64 `json:"-"`              // budget -> the share of feasible trials (constrained problems)
 }
 
 func main() {
@@ -133,16 +133,22 @@ func run(funcs string, seed0, seeds int, budgetF, ours, optuna, python string, j
 			}
 			studies = append(studies, py...)
 		}
-		for i := range studies {
-			s := &studies[i]
-			if s.Regret, s.Share, err = regrets(probs[s.Func], s.Losses, s.Cons, budgets); err != nil {
-				return fmt.Errorf("%s on %s, seed %d: %w", s.Sampler, s.Func, s.Seed, err)
-			}
-		}
 		if out != "" {
 			if err := writeStudies(out, studies); err != nil {
 				return err
 			}
+		}
+	}
+	// The figures come from the trials, in a run or from its file alike
+	// (a file keeps no figures: +Inf, no feasible trial yet, is not JSON).
+	for i := range studies {
+		s := &studies[i]
+		p, ok := probs[s.Func]
+		if !ok {
+			return fmt.Errorf("%s on %s, seed %d: unknown problem", s.Sampler, s.Func, s.Seed)
+		}
+		if s.Regret, s.Share, err = regrets(p, s.Losses, s.Cons, budgets); err != nil {
+			return fmt.Errorf("%s on %s, seed %d: %w", s.Sampler, s.Func, s.Seed, err)
 		}
 	}
 	printTables(os.Stdout, ps, studies, budgets)
@@ -251,7 +257,7 @@ func runOurs(ps []*problem, names []string, seed0, seeds, trials, jobs int) ([]s
 	for _, n := range names {
 		s, ok := ourSamplers[n]
 		if !ok {
-			return nil, fmt.Errorf("-ours: unknown sampler %q (random, nsga2, nsga2-p20, sobol)", n)
+			return nil, fmt.Errorf("-ours: unknown sampler %q (%s)", n, strings.Join(slices.Sorted(maps.Keys(ourSamplers)), ", "))
 		}
 		for _, p := range ps {
 			for seed := seed0; seed < seed0+seeds; seed++ {
