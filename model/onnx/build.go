@@ -50,9 +50,10 @@ func MarshalSpec(s *Spec) ([]byte, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	b := &builder{names: map[string]bool{}}
-	for _, in := range s.Inputs {
-		b.names[in.Name] = true
+	b := &builder{names: map[string]bool{}, nans: map[string]string{}, cat: map[string]bool{}}
+	for _, c := range s.Columns {
+		b.names[c.Name] = true
+		b.cat[c.Name] = c.Categorical
 	}
 	for _, o := range []string{OutputLabel, OutputProbabilities, OutputValue} {
 		if b.names[o] {
@@ -60,12 +61,19 @@ func MarshalSpec(s *Spec) ([]byte, error) {
 		}
 		b.names[o] = true
 	}
-	x, order := b.features(s)
+	for _, c := range s.Columns {
+		if c.Categorical {
+			b.input(c.Name, tString)
+		} else {
+			b.input(c.Name, tDouble)
+		}
+	}
 	outs := make([]string, len(s.Nets))
 	for k, net := range s.Nets {
-		outs[k] = b.net(k, net, x, order)
+		x, order := b.features(net, s.Missing)
+		outs[k] = b.netHead(s, b.net(k, net.Layers, x, order), net)
 	}
-	b.head(s, outs)
+	b.combine(s, outs)
 	meta := append([][2]string{{"automl.task", s.Task.String()}, {"automl.target", s.Target}}, s.Metadata...)
 	if s.Task.Classification() {
 		meta = append(meta, [2]string{"automl.classes", strconv.Quote(fmt.Sprint(s.Classes))})
@@ -94,6 +102,8 @@ type builder struct {
 	g     graphProto
 	names map[string]bool
 	n     int
+	nans  map[string]string // column -> its IsNaN value
+	cat   map[string]bool   // column -> categorical
 }
 
 // fresh returns an unused value name.
@@ -148,27 +158,25 @@ func (b *builder) output(name string, elem int64, dims ...int64) {
 	b.g.outputs = append(b.g.outputs, valueInfo{name: name, elemType: elem, dims: dims, dimParams: params})
 }
 
-// features adds the inputs and their preprocessing, concatenated into one
-// float [N, len(order)] tensor whose column j is feature order[j].
-func (b *builder) features(s *Spec) (string, []int) {
+// features adds a net's preprocessing of the inputs, concatenated into
+// one float [N, len(order)] tensor whose column j is feature order[j].
+func (b *builder) features(net Net, missing []string) (string, []int) {
 	var parts []string
 	var order []int
-	for _, in := range s.Inputs {
-		if in.Categorical {
-			b.input(in.Name, tString)
-			p, offs := b.categorical(in, s.Missing)
+	for _, in := range net.Inputs {
+		if b.cat[in.Name] {
+			p, offs := b.categorical(in, missing)
 			if p != "" {
 				parts, order = append(parts, p), append(order, offs...)
 			}
-			if in.Indicator >= 0 && len(s.Missing) > 0 {
+			if in.Indicator >= 0 && len(missing) > 0 {
 				parts = append(parts, b.node("LabelEncoder", mlDomain, "", []string{in.Name},
-					attrStrings("keys_strings", s.Missing), attrFloats("values_floats", ones(len(s.Missing))), attrFloat("default_float", 0)))
+					attrStrings("keys_strings", missing), attrFloats("values_floats", ones(len(missing))), attrFloat("default_float", 0)))
 				order = append(order, in.Indicator)
 			}
 			continue
 		}
-		b.input(in.Name, tDouble)
-		nan := b.node("IsNaN", "", "", []string{in.Name})
+		nan := b.isNaN(in.Name)
 		v := b.node("Where", "", "", []string{nan, b.scalarD(in.Fill), in.Name})
 		if in.Mean != 0 {
 			v = b.node("Sub", "", "", []string{v, b.scalarD(in.Mean)})
@@ -187,6 +195,16 @@ func (b *builder) features(s *Spec) (string, []int) {
 		return parts[0], order
 	}
 	return b.node("Concat", "", "", parts, attrInt("axis", 1)), order
+}
+
+// isNaN returns IsNaN of a numeric input, one node per column.
+func (b *builder) isNaN(col string) string {
+	if v, ok := b.nans[col]; ok {
+		return v
+	}
+	v := b.node("IsNaN", "", "", []string{col})
+	b.nans[col] = v
+	return v
 }
 
 // categorical one-hot encodes a string input: LabelEncoder maps each level
@@ -270,47 +288,53 @@ func (b *builder) activation(a nn.Activation, h string) string {
 	return b.node(actOps[a], "", "", []string{h})
 }
 
-// mean averages values (one: itself).
-func (b *builder) mean(vs []string, out string) string {
-	if len(vs) == 1 && out == "" {
-		return vs[0]
+// netHead turns a net's raw output into its probabilities (float
+// [N, classes]) or its value in target units (double [N,1]).
+func (b *builder) netHead(s *Spec, z string, net Net) string {
+	switch s.Task {
+	case data.Regression:
+		v := b.node("Cast", "", "", []string{z}, attrInt("to", tDouble))
+		v = b.node("Mul", "", "", []string{v, b.scalarD(net.TargetStd)})
+		return b.node("Add", "", "", []string{v, b.scalarD(net.TargetMean)})
+	case data.Binary:
+		p := b.node("Sigmoid", "", "", []string{z})
+		q := b.node("Sub", "", "", []string{b.scalarF(1), p})
+		return b.node("Concat", "", "", []string{q, p}, attrInt("axis", 1))
 	}
-	if len(vs) == 1 {
-		return b.node("Identity", "", out, vs)
-	}
-	return b.node("Mean", "", out, vs)
+	return b.node("Softmax", "", "", []string{z}, attrInt("axis", 1))
 }
 
-// head turns the nets' raw outputs into the graph's outputs.
-func (b *builder) head(s *Spec, outs []string) {
+// combine averages the nets' outputs by weight into the graph's outputs.
+func (b *builder) combine(s *Spec, outs []string) {
+	name := OutputProbabilities
 	if s.Task == data.Regression {
-		v := b.node("Cast", "", "", []string{b.mean(outs, "")}, attrInt("to", tDouble))
-		v = b.node("Mul", "", "", []string{v, b.scalarD(s.TargetStd)})
-		b.node("Add", "", OutputValue, []string{v, b.scalarD(s.TargetMean)})
+		name = OutputValue
+	}
+	var total float64
+	equal := true
+	for _, n := range s.Nets {
+		total += n.Weight
+		equal = equal && n.Weight == s.Nets[0].Weight
+	}
+	switch {
+	case len(outs) == 1:
+		b.node("Identity", "", name, outs)
+	case equal:
+		b.node("Mean", "", name, outs)
+	default:
+		weighted := make([]string, len(outs))
+		for k, o := range outs {
+			w := b.scalarF(float32(s.Nets[k].Weight / total))
+			if s.Task == data.Regression {
+				w = b.scalarD(s.Nets[k].Weight / total)
+			}
+			weighted[k] = b.node("Mul", "", "", []string{o, w})
+		}
+		b.node("Sum", "", name, weighted)
+	}
+	if s.Task == data.Regression {
 		b.output(OutputValue, tDouble, 0, 1)
 		return
-	}
-	prob := func(z string) string {
-		if s.Task == data.Binary {
-			return b.node("Sigmoid", "", "", []string{z})
-		}
-		return b.node("Softmax", "", "", []string{z}, attrInt("axis", 1))
-	}
-	var p string
-	if s.AverageLogits {
-		p = prob(b.mean(outs, ""))
-	} else {
-		ps := make([]string, len(outs))
-		for i, z := range outs {
-			ps[i] = prob(z)
-		}
-		p = b.mean(ps, "")
-	}
-	if s.Task == data.Binary {
-		q := b.node("Sub", "", "", []string{b.scalarF(1), p})
-		b.node("Concat", "", OutputProbabilities, []string{q, p}, attrInt("axis", 1))
-	} else {
-		b.node("Identity", "", OutputProbabilities, []string{p})
 	}
 	idx := b.node("ArgMax", "", "", []string{OutputProbabilities}, attrInt("axis", 1), attrInt("keepdims", 0))
 	keys := make([]int64, len(s.Classes))

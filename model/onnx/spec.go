@@ -8,10 +8,11 @@ import (
 	"automl/plugins/mlp/nn"
 )
 
-// Spec is what the exporter needs of a trained model: the fitted
-// preprocessing of each input column, the dense layers of each network
-// (batch norm already folded in) and the task's head. Export fills it from
-// a model; tests build one by hand.
+// Spec is what the exporter needs of a trained model: the input columns,
+// and for each network its fitted preprocessing, its dense layers (batch
+// norm already folded in) and its weight in the average. Export fills it
+// from a model (a k-fold model gives one net per fold, an ensemble its
+// members' folds); tests build one by hand.
 type Spec struct {
 	// Name names the graph (the study and trial, say).
 	Name string
@@ -21,29 +22,43 @@ type Spec struct {
 	Target string
 	// Classes name the classes in output order (classification).
 	Classes []string
-	// Inputs are the columns in the order of the graph's inputs.
-	Inputs []Input
-	// Nets are the networks whose outputs are averaged (k folds; one
-	// otherwise). Each maps the encoded features to the raw outputs: one
-	// logit (binary), one per class (multiclass) or the scaled value.
-	Nets [][]Dense
-	// AverageLogits averages the nets' raw outputs before the sigmoid or
-	// softmax; otherwise their probabilities are averaged.
-	AverageLogits bool
-	// TargetMean and TargetStd undo the regression target's scaling:
-	// value = output*TargetStd + TargetMean.
-	TargetMean, TargetStd float64
+	// Columns are the graph's inputs, in order.
+	Columns []Column
+	// Nets are the networks whose probabilities (or values) are averaged,
+	// each with its weight.
+	Nets []Net
 	// Missing are the cells of a categorical input read as missing.
 	Missing []string
 	// Metadata are extra key/value pairs for the model's metadata_props.
 	Metadata [][2]string
 }
 
-// Input is one column's fitted preprocessing. Feature offsets index the
-// first dense layer's inputs.
-type Input struct {
+// Column is an input column: a double input, or a string one when
+// categorical.
+type Column struct {
 	Name        string
 	Categorical bool
+}
+
+// Net is one network with the preprocessing fitted for it.
+type Net struct {
+	// Weight is the net's share of the average (> 0; normalised).
+	Weight float64
+	// Inputs encode the columns into the first layer's features; each
+	// names a column of the spec.
+	Inputs []Input
+	// Layers map the features to the raw outputs: one logit (binary), one
+	// per class (multiclass) or the scaled value (regression).
+	Layers []Dense
+	// TargetMean and TargetStd undo the regression target's scaling:
+	// value = output*TargetStd + TargetMean.
+	TargetMean, TargetStd float64
+}
+
+// Input is one column's fitted preprocessing for a net. Feature offsets
+// index the net's first dense layer's inputs.
+type Input struct {
+	Name string
 	// Numeric: a missing value (NaN) is replaced by Fill, then feature Out
 	// is (x-Mean)/Std.
 	Fill, Mean, Std float64
@@ -67,51 +82,67 @@ type Dense struct {
 
 // check validates a spec before it is turned into a graph.
 func (s *Spec) check() error {
+	want := 1
 	switch s.Task {
-	case data.Binary, data.Multiclass, data.Regression:
+	case data.Binary:
+		if len(s.Classes) != 2 {
+			return fmt.Errorf("onnx: a binary model needs 2 classes, got %d", len(s.Classes))
+		}
+	case data.Multiclass:
+		want = len(s.Classes)
+		if want < 3 {
+			return fmt.Errorf("onnx: a multiclass model needs at least 3 classes, got %d", want)
+		}
+	case data.Regression:
 	default:
 		return fmt.Errorf("onnx: task %v is not binary, multiclass or regression", s.Task)
 	}
 	if len(s.Nets) == 0 {
 		return fmt.Errorf("onnx: the model has no network")
 	}
-	if len(s.Inputs) == 0 {
+	if len(s.Columns) == 0 {
 		return fmt.Errorf("onnx: the model has no input columns")
 	}
-	want := 1
-	switch s.Task {
-	case data.Multiclass:
-		want = len(s.Classes)
-		if want < 3 {
-			return fmt.Errorf("onnx: a multiclass model needs at least 3 classes, got %d", want)
+	cat := map[string]bool{}
+	for _, c := range s.Columns {
+		if _, dup := cat[c.Name]; dup || c.Name == "" {
+			return fmt.Errorf("onnx: input column %q is unnamed or named twice", c.Name)
 		}
-	case data.Binary:
-		if len(s.Classes) != 2 {
-			return fmt.Errorf("onnx: a binary model needs 2 classes, got %d", len(s.Classes))
-		}
-	case data.Regression:
-		if s.TargetStd == 0 || math.IsNaN(s.TargetStd) || math.IsNaN(s.TargetMean) {
-			return fmt.Errorf("onnx: regression target scale mean %v std %v", s.TargetMean, s.TargetStd)
+		cat[c.Name] = c.Categorical
+	}
+	for k, net := range s.Nets {
+		if err := net.check(s.Task, want, cat); err != nil {
+			return fmt.Errorf("onnx: net %d: %w", k+1, err)
 		}
 	}
-	width := s.Nets[0][0].In
-	for k, net := range s.Nets {
-		if len(net) == 0 {
-			return fmt.Errorf("onnx: net %d has no layers", k+1)
+	return nil
+}
+
+// check validates one net against the task's output width and the
+// columns (name -> categorical).
+func (n *Net) check(task data.Task, want int, cat map[string]bool) error {
+	if !(n.Weight > 0) || math.IsInf(n.Weight, 0) {
+		return fmt.Errorf("weight %v is not positive", n.Weight)
+	}
+	if task == data.Regression && (!(n.TargetStd > 0) || math.IsInf(n.TargetStd, 0) || math.IsNaN(n.TargetMean) || math.IsInf(n.TargetMean, 0)) {
+		return fmt.Errorf("target scale: mean %v, std %v", n.TargetMean, n.TargetStd)
+	}
+	if len(n.Layers) == 0 {
+		return fmt.Errorf("no layers")
+	}
+	width := n.Layers[0].In
+	in := width
+	for l, d := range n.Layers {
+		if d.In != in || d.In < 1 || d.Out < 1 || len(d.W) != d.In*d.Out || len(d.B) != d.Out {
+			return fmt.Errorf("layer %d: shape %dx%d with %d weights and %d biases; want %d inputs", l+1, d.In, d.Out, len(d.W), len(d.B), in)
 		}
-		in := width
-		for l, d := range net {
-			if d.In != in || d.In < 1 || d.Out < 1 || len(d.W) != d.In*d.Out || len(d.B) != d.Out {
-				return fmt.Errorf("onnx: net %d layer %d: shape %dx%d with %d weights and %d biases; want %d inputs", k+1, l+1, d.In, d.Out, len(d.W), len(d.B), in)
-			}
-			if _, ok := actOps[d.Act]; !ok {
-				return fmt.Errorf("onnx: net %d layer %d: activation %v has no ONNX form here", k+1, l+1, d.Act)
-			}
-			in = d.Out
+		if _, ok := actOps[d.Act]; !ok {
+			return fmt.Errorf("layer %d: activation %v has no ONNX form here", l+1, d.Act)
 		}
-		if in != want {
-			return fmt.Errorf("onnx: net %d has %d outputs; the %v task wants %d", k+1, in, s.Task, want)
-		}
+		in = d.Out
+	}
+	if in != want {
+		return fmt.Errorf("%d outputs; the %v task wants %d", in, task, want)
 	}
 	used := map[int]string{}
 	feature := func(col string, o int) error {
@@ -119,26 +150,25 @@ func (s *Spec) check() error {
 			return nil
 		}
 		if o >= width {
-			return fmt.Errorf("onnx: input %q: feature %d is beyond the network's %d inputs", col, o, width)
+			return fmt.Errorf("input %q: feature %d is beyond the network's %d inputs", col, o, width)
 		}
 		if prev, dup := used[o]; dup {
-			return fmt.Errorf("onnx: inputs %q and %q both write feature %d", prev, col, o)
+			return fmt.Errorf("inputs %q and %q both write feature %d", prev, col, o)
 		}
 		used[o] = col
 		return nil
 	}
-	names := map[string]bool{}
-	for _, in := range s.Inputs {
-		if in.Name == "" || names[in.Name] {
-			return fmt.Errorf("onnx: input column %q is unnamed or named twice", in.Name)
+	for _, in := range n.Inputs {
+		categorical, ok := cat[in.Name]
+		if !ok {
+			return fmt.Errorf("input %q is not a column of the model", in.Name)
 		}
-		names[in.Name] = true
 		if err := feature(in.Name, in.Indicator); err != nil {
 			return err
 		}
-		if !in.Categorical {
-			if in.Out < 0 || in.Std == 0 || math.IsNaN(in.Fill+in.Mean+in.Std) {
-				return fmt.Errorf("onnx: input %q: feature %d, fill %v, mean %v, std %v", in.Name, in.Out, in.Fill, in.Mean, in.Std)
+		if !categorical {
+			if in.Out < 0 || !(in.Std > 0) || math.IsNaN(in.Fill+in.Mean) || math.IsInf(in.Fill+in.Mean+in.Std, 0) {
+				return fmt.Errorf("input %q: feature %d, fill %v, mean %v, std %v", in.Name, in.Out, in.Fill, in.Mean, in.Std)
 			}
 			if err := feature(in.Name, in.Out); err != nil {
 				return err
@@ -146,7 +176,7 @@ func (s *Spec) check() error {
 			continue
 		}
 		if len(in.LevelOut) != len(in.Levels) || in.FillLevel < 0 || in.FillLevel >= len(in.Levels) {
-			return fmt.Errorf("onnx: input %q: %d levels, %d feature offsets, fill level %d", in.Name, len(in.Levels), len(in.LevelOut), in.FillLevel)
+			return fmt.Errorf("input %q: %d levels, %d feature offsets, fill level %d", in.Name, len(in.Levels), len(in.LevelOut), in.FillLevel)
 		}
 		for _, o := range in.LevelOut {
 			if err := feature(in.Name, o); err != nil {

@@ -16,18 +16,12 @@ import (
 var testMissing = []string{"", "?", "NA"}
 
 // randomSpec builds a spec over four columns (two numeric, two
-// categorical; odd names) whose features are laid out in a shuffled order,
-// with nets random weights.
-func randomSpec(rng *rand.Rand, task data.Task, act nn.Activation, nets int, averageLogits bool) *Spec {
-	width := 1 + 1 + 1 + 3 + 1 + 2 // num1+ind, num2, cat1 (3 of 4 levels)+ind, cat2 (2 levels)
-	off := rng.Perm(width)
-	s := &Spec{Name: "test", Task: task, Target: "y", Missing: testMissing, AverageLogits: averageLogits, TargetMean: 12.5, TargetStd: 3.25}
-	s.Inputs = []Input{
-		{Name: "age (years)", Fill: 41, Mean: 38.5, Std: 13.2, Out: off[0], Indicator: off[1]},
-		{Name: "capital-gain", Fill: 0, Mean: 0, Std: 1, Out: off[2], Indicator: -1},
-		{Name: "native country", Categorical: true, Levels: []string{"a", "b", "c", "d"}, LevelOut: []int{off[3], off[4], -1, off[5]}, FillLevel: 1, Indicator: off[6]},
-		{Name: "sex", Categorical: true, Levels: []string{"F", "M"}, LevelOut: []int{off[7], off[8]}, FillLevel: 0, Indicator: -1},
-	}
+// categorical; odd names) and `nets` networks, each with its own fitted
+// preprocessing laid out in a shuffled feature order and random weights;
+// unequal weights when weighted.
+func randomSpec(rng *rand.Rand, task data.Task, act nn.Activation, nets int, weighted bool) *Spec {
+	s := &Spec{Name: "test", Task: task, Target: "y", Missing: testMissing}
+	s.Columns = []Column{{Name: "age (years)"}, {Name: "capital-gain"}, {Name: "native country", Categorical: true}, {Name: "sex", Categorical: true}}
 	out := 1
 	switch task {
 	case data.Binary:
@@ -36,9 +30,24 @@ func randomSpec(rng *rand.Rand, task data.Task, act nn.Activation, nets int, ave
 		s.Classes = []string{"setosa", "versicolor", "virginica", "x"}
 		out = len(s.Classes)
 	}
-	for range nets {
+	for k := range nets {
+		width := 1 + 1 + 1 + 3 + 1 + 2 // num1+ind, num2, cat1 (3 of 4 levels)+ind, cat2 (2 levels)
+		off := rng.Perm(width)
+		lo := []int{off[3], off[4], -1, off[5]}
+		if k%2 == 1 { // another fold saw other levels
+			lo = []int{-1, off[3], off[4], off[5]}
+		}
+		n := Net{Weight: 1, TargetMean: 12.5 + float64(k), TargetStd: 3.25 + float64(k)/4}
+		if weighted {
+			n.Weight = float64(1 + k%3)
+		}
+		n.Inputs = []Input{
+			{Name: "age (years)", Fill: 41 + float64(k), Mean: 38.5, Std: 13.2, Out: off[0], Indicator: off[1]},
+			{Name: "capital-gain", Fill: 0, Mean: 0, Std: 1, Out: off[2], Indicator: -1},
+			{Name: "native country", Levels: []string{"a", "b", "c", "d"}, LevelOut: lo, FillLevel: 1, Indicator: off[6]},
+			{Name: "sex", Levels: []string{"F", "M"}, LevelOut: []int{off[7], off[8]}, FillLevel: k % 2, Indicator: -1},
+		}
 		sizes := []int{width, 5, 4, out}
-		var net []Dense
 		for l := 0; l+1 < len(sizes); l++ {
 			d := Dense{In: sizes[l], Out: sizes[l+1], Act: act}
 			if l+2 == len(sizes) {
@@ -52,9 +61,9 @@ func randomSpec(rng *rand.Rand, task data.Task, act nn.Activation, nets int, ave
 			for i := range d.B {
 				d.B[i] = float32(rng.NormFloat64() * 0.5)
 			}
-			net = append(net, d)
+			n.Layers = append(n.Layers, d)
 		}
-		s.Nets = append(s.Nets, net)
+		s.Nets = append(s.Nets, n)
 	}
 	return s
 }
@@ -81,36 +90,12 @@ func randomColumns(rng *rand.Rand, n int) map[string][]any {
 // reference predicts with a spec in Go the way the trainer encodes rows:
 // it returns the probabilities (rows x classes) or the values.
 func reference(s *Spec, cols map[string][]any, n int) [][]float64 {
-	width := s.Nets[0][0].In
 	out := make([][]float64, n)
 	for r := range n {
-		x := make([]float64, width)
-		for _, in := range s.Inputs {
-			cell := cols[in.Name][r]
-			miss := false
-			if in.Categorical {
-				level := slices.Index(in.Levels, cell.(string))
-				if slices.Contains(s.Missing, cell.(string)) {
-					level, miss = in.FillLevel, true
-				}
-				if level >= 0 && in.LevelOut[level] >= 0 {
-					x[in.LevelOut[level]] = 1
-				}
-			} else {
-				v, ok := cell.(float64)
-				if !ok {
-					v, miss = in.Fill, true
-				}
-				x[in.Out] = float64(float32((v - in.Mean) / in.Std))
-			}
-			if miss && in.Indicator >= 0 {
-				x[in.Indicator] = 1
-			}
-		}
-		var zs [][]float64
+		var total float64
 		for _, net := range s.Nets {
-			h := x
-			for _, d := range net {
+			h := encode(s, net, cols, r)
+			for _, d := range net.Layers {
 				y := make([]float64, d.Out)
 				for j := range y {
 					y[j] = float64(d.B[j])
@@ -121,11 +106,48 @@ func reference(s *Spec, cols map[string][]any, n int) [][]float64 {
 				}
 				h = y
 			}
-			zs = append(zs, h)
+			p := refHead(s, net, h)
+			if out[r] == nil {
+				out[r] = make([]float64, len(p))
+			}
+			for j := range p {
+				out[r][j] += net.Weight * p[j]
+			}
+			total += net.Weight
 		}
-		out[r] = refHead(s, zs)
+		for j := range out[r] {
+			out[r][j] /= total
+		}
 	}
 	return out
+}
+
+// encode is row r's features for a net.
+func encode(s *Spec, net Net, cols map[string][]any, r int) []float64 {
+	x := make([]float64, net.Layers[0].In)
+	for _, in := range net.Inputs {
+		cell := cols[in.Name][r]
+		miss := false
+		if in.LevelOut != nil {
+			level := slices.Index(in.Levels, cell.(string))
+			if slices.Contains(s.Missing, cell.(string)) {
+				level, miss = in.FillLevel, true
+			}
+			if level >= 0 && in.LevelOut[level] >= 0 {
+				x[in.LevelOut[level]] = 1
+			}
+		} else {
+			v, ok := cell.(float64)
+			if !ok {
+				v, miss = in.Fill, true
+			}
+			x[in.Out] = float64(float32((v - in.Mean) / in.Std))
+		}
+		if miss && in.Indicator >= 0 {
+			x[in.Indicator] = 1
+		}
+	}
+	return x
 }
 
 func act(a nn.Activation, z float64) float64 {
@@ -146,44 +168,25 @@ func act(a nn.Activation, z float64) float64 {
 	return z
 }
 
-func refHead(s *Spec, zs [][]float64) []float64 {
-	avg := func(vs [][]float64) []float64 {
-		m := make([]float64, len(vs[0]))
-		for _, v := range vs {
-			for j := range m {
-				m[j] += v[j] / float64(len(vs))
-			}
-		}
-		return m
+func refHead(s *Spec, net Net, z []float64) []float64 {
+	switch s.Task {
+	case data.Regression:
+		return []float64{z[0]*net.TargetStd + net.TargetMean}
+	case data.Binary:
+		p := act(nn.Sigmoid, z[0])
+		return []float64{1 - p, p}
 	}
-	prob := func(z []float64) []float64 {
-		if s.Task == data.Binary {
-			p := act(nn.Sigmoid, z[0])
-			return []float64{1 - p, p}
-		}
-		m := slices.Max(z)
-		var sum float64
-		p := make([]float64, len(z))
-		for j, v := range z {
-			p[j] = math.Exp(v - m)
-			sum += p[j]
-		}
-		for j := range p {
-			p[j] /= sum
-		}
-		return p
+	m := slices.Max(z)
+	var sum float64
+	p := make([]float64, len(z))
+	for j, v := range z {
+		p[j] = math.Exp(v - m)
+		sum += p[j]
 	}
-	switch {
-	case s.Task == data.Regression:
-		return []float64{avg(zs)[0]*s.TargetStd + s.TargetMean}
-	case s.AverageLogits:
-		return prob(avg(zs))
+	for j := range p {
+		p[j] /= sum
 	}
-	ps := make([][]float64, len(zs))
-	for i, z := range zs {
-		ps[i] = prob(z)
-	}
-	return avg(ps)
+	return p
 }
 
 // compare checks the graph's outputs against the reference to tol.
@@ -222,27 +225,31 @@ func compare(t *testing.T, s *Spec, got *outputs, want [][]float64, tol float64)
 }
 
 // TestGraphMatchesReference evaluates exported specs of every task and
-// activation, one net or three (probabilities or logits averaged), on
+// activation on
 // 1,000 rows with missing values and unseen levels, and compares with the
-// Go reference to 1e-5.
+// Go reference to 1e-5. Several nets are averaged (equal weights: Mean;
+// unequal: a weighted Sum), each with its own preprocessing.
 func TestGraphMatchesReference(t *testing.T) {
 	cases := []struct {
-		task   data.Task
-		act    nn.Activation
-		nets   int
-		logits bool
+		task     data.Task
+		act      nn.Activation
+		nets     int
+		weighted bool
 	}{
 		{data.Binary, nn.ReLU, 1, false},
 		{data.Binary, nn.GELU, 3, false},
+		{data.Binary, nn.Tanh, 4, true},
 		{data.Multiclass, nn.Tanh, 3, true},
 		{data.Multiclass, nn.LeakyReLU, 1, false},
+		{data.Multiclass, nn.ReLU, 2, false},
 		{data.Regression, nn.Sigmoid, 3, false},
+		{data.Regression, nn.ReLU, 5, true},
 		{data.Regression, nn.GELU, 1, false},
 	}
 	for i, c := range cases {
 		t.Run(c.task.String()+"_"+c.act.String(), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(i), 7))
-			s := randomSpec(rng, c.task, c.act, c.nets, c.logits)
+			s := randomSpec(rng, c.task, c.act, c.nets, c.weighted)
 			b, err := MarshalSpec(s)
 			if err != nil {
 				t.Fatal(err)

@@ -155,8 +155,8 @@ func TestModelLayout(t *testing.T) {
 	for _, in := range get(g, 11) {
 		defined[string(get(mustDecode(t, in.b), 1)[0].b)] = true
 	}
-	if len(defined) != len(s.Inputs) {
-		t.Errorf("%d graph inputs, want %d", len(defined), len(s.Inputs))
+	if len(defined) != len(s.Columns) {
+		t.Errorf("%d graph inputs, want %d", len(defined), len(s.Columns))
 	}
 	for _, init := range get(g, 5) {
 		defined[string(get(mustDecode(t, init.b), 8)[0].b)] = true
@@ -200,18 +200,24 @@ func TestSpecErrors(t *testing.T) {
 		wants string
 	}{
 		{"no nets", func(s *Spec) { s.Nets = nil }, "no network"},
-		{"no inputs", func(s *Spec) { s.Inputs = nil }, "no input columns"},
+		{"no inputs", func(s *Spec) { s.Columns = nil }, "no input columns"},
 		{"task", func(s *Spec) { s.Task = data.Auto }, "task auto"},
 		{"classes", func(s *Spec) { s.Classes = s.Classes[:1] }, "2 classes, got 1"},
-		{"layer shape", func(s *Spec) { s.Nets[0][1].W = s.Nets[0][1].W[1:] }, "net 1 layer 2"},
-		{"outputs", func(s *Spec) { s.Nets[1] = s.Nets[1][:2] }, "net 2 has 4 outputs"},
-		{"activation", func(s *Spec) { s.Nets[0][0].Act = 0 }, "activation"},
-		{"duplicate feature", func(s *Spec) { s.Inputs[1].Out = s.Inputs[0].Out }, "both write feature"},
-		{"feature range", func(s *Spec) { s.Inputs[2].LevelOut[0] = 99 }, "beyond the network's 9 inputs"},
-		{"duplicate column", func(s *Spec) { s.Inputs[1].Name = s.Inputs[0].Name }, "named twice"},
-		{"zero std", func(s *Spec) { s.Inputs[0].Std = 0 }, `input "age (years)"`},
-		{"fill level", func(s *Spec) { s.Inputs[3].FillLevel = 2 }, "fill level 2"},
-		{"output name", func(s *Spec) { s.Inputs[1].Name = OutputLabel }, `input column "label" has the name of an output`},
+		{"layer shape", func(s *Spec) { s.Nets[0].Layers[1].W = s.Nets[0].Layers[1].W[1:] }, "net 1: layer 2"},
+		{"outputs", func(s *Spec) { s.Nets[1].Layers = s.Nets[1].Layers[:2] }, "net 2: 4 outputs"},
+		{"activation", func(s *Spec) { s.Nets[0].Layers[0].Act = 0 }, "activation"},
+		{"weight", func(s *Spec) { s.Nets[1].Weight = 0 }, "net 2: weight 0"},
+		{"duplicate feature", func(s *Spec) { s.Nets[0].Inputs[1].Out = s.Nets[0].Inputs[0].Out }, "both write feature"},
+		{"feature range", func(s *Spec) { s.Nets[1].Inputs[2].LevelOut[1] = 99 }, "beyond the network's 9 inputs"},
+		{"unknown column", func(s *Spec) { s.Nets[0].Inputs[1].Name = "nope" }, `input "nope" is not a column`},
+		{"duplicate column", func(s *Spec) { s.Columns[1].Name = s.Columns[0].Name }, "named twice"},
+		{"zero std", func(s *Spec) { s.Nets[0].Inputs[0].Std = 0 }, `input "age (years)"`},
+		{"fill level", func(s *Spec) { s.Nets[0].Inputs[3].FillLevel = 2 }, "fill level 2"},
+		{"output name", func(s *Spec) {
+			s.Columns[1].Name = OutputLabel
+			s.Nets[0].Inputs[1].Name = OutputLabel
+			s.Nets[1].Inputs[1].Name = OutputLabel
+		}, `input column "label" has the name of an output`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -92,6 +92,7 @@ OPS = {
     "Sigmoid": lambda i, a: (1 / (1 + np.exp(-i[0]))).astype(i[0].dtype),
     "Erf": lambda i, a: erf(i[0]).astype(i[0].dtype),
     "Softmax": lambda i, a: softmax(i[0], a.get("axis", -1)),
+    "Sum": lambda i, a: sum(i[1:], i[0]),
     "Mean": lambda i, a: (sum(i[1:], i[0]) / np.float32(len(i))).astype(i[0].dtype),
     "ArgMax": lambda i, a: np.argmax(i[0], axis=a.get("axis", 0)) if a.get("keepdims", 1) == 0
     else np.expand_dims(np.argmax(i[0], axis=a.get("axis", 0)), a.get("axis", 0)),
