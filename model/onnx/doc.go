@@ -16,15 +16,18 @@
 //     and Flatten give the one-hot columns; the missing indicator is a
 //     LabelEncoder of the missing tokens to 1.
 //
-// The features are concatenated (the first layer's weight rows permuted to
-// their order) and go through each network: Gemm per dense layer (batch
-// norm already folded in) and its activation (Relu, LeakyRelu, Tanh,
-// Sigmoid; GELU as 0.5·x·(1+Erf(x/√2)), the Gelu operator being opset 20).
-// The k-fold networks are averaged with Mean. Outputs: classification
-// gives "probabilities" (float [N, classes]: Sigmoid of the one logit as
-// [1-p, p] for binary, Softmax for multiclass) and "label" (string [N]:
-// ArgMax then a LabelEncoder to the class names); regression gives
-// "value" (double [N,1], the target's scaling undone).
+// Each network has its own preprocessing (each fold fits its own). Its
+// features are concatenated (the first layer's weight rows permuted to
+// their order) and go through Gemm per dense layer (batch norm already
+// folded in) and its activation (Relu, LeakyRelu, Tanh, Sigmoid; GELU as
+// 0.5·x·(1+Erf(x/√2)), the Gelu operator being opset 20), then Sigmoid of
+// the one logit as [1-p, p] (binary), Softmax (multiclass) or the target's
+// scaling undone (regression). The networks' outputs are averaged by
+// weight, as model.Predict averages them: Mean when the weights are equal
+// (the folds of a k-fold model), a weighted Sum otherwise (an ensemble's
+// members). Outputs: classification gives "probabilities" (float
+// [N, classes]) and "label" (string [N]: ArgMax then a LabelEncoder to the
+// class names); regression gives "value" (double [N,1]).
 //
 // The protocol-buffer encoding is written by hand (wire.go, proto.go),
 // without a protobuf dependency: only the messages and fields used here
