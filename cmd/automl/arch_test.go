@@ -19,7 +19,9 @@ import (
 // TestImportsFollowTheArrows keeps the dependency rules (the README's
 // Layout section): search <- trial <- spacefile <- scheduler <- backends;
 // the read side (report) reads through the scheduler's contracts; plugins
-// import only trial, search and spacefile (to register their trainers);
+// import only trial, search and spacefile (to register their trainers)
+// and model (the mlp trainer's model files); model imports only the mlp
+// trainer's data, nn and kernels packages;
 // the worker wires natsbus and plugins; backends never import each other;
 // internal/ is the leaves everyone may use; nothing imports cmd/automl;
 // only backends, plugins and the worker import bbolt, nats, go-plugin or
@@ -94,6 +96,9 @@ func TestTransitiveDepsOfCorePackages(t *testing.T) {
 		{"automl/backends/natsbus", []string{"github.com/prometheus"}},
 		{"automl/plugins", []string{"github.com/prometheus"}},
 		{"automl/worker", []string{"github.com/prometheus"}},
+		// A program that predicts needs the model and the training core's
+		// leaves, none of the service.
+		{"automl/model", []string{"automl/search", "automl/trial", "automl/spacefile", "automl/scheduler", "automl/backends", "automl/report", "automl/worker", "automl/plugins/mlp/metrics", "go.etcd.io/bbolt", "github.com/nats-io", "github.com/hashicorp", "google.golang.org/grpc", "gonum.org/v1/plot", "github.com/prometheus"}},
 		{"automl/internal/probe", []string{"automl/search", "automl/trial", "automl/scheduler", "github.com/prometheus"}},
 	} {
 		out, err := exec.Command("go", "list", "-deps", tc.pkg).Output()
@@ -145,7 +150,11 @@ func allowed(from, to, fromPath, toPath string) bool {
 		}
 		return may("search", "trial", "spacefile", "scheduler")
 	case "plugins":
-		return may("search", "trial", "spacefile")
+		// the mlp trainer writes model files
+		return may("search", "trial", "spacefile", "model")
+	case "model":
+		// the model file and prediction: on the training core's leaves only
+		return may() || slices.Contains([]string{"automl/plugins/mlp/data", "automl/plugins/mlp/nn", "automl/plugins/mlp/kernels"}, toPath)
 	case "worker":
 		return may("trial", "plugins") || strings.HasPrefix(toPath, "automl/backends/natsbus")
 	case "study":

@@ -106,6 +106,10 @@ type preparedFold struct {
 	train       split
 	val, test   *split
 	yMean, yStd float64
+	// pre is the fitted preprocessing and valRows, testRows the table
+	// rows of val and test, for the model and holdout files (export.go).
+	pre               *data.Preprocessor
+	valRows, testRows []int
 }
 
 // prepare splits the rows and encodes each fold, fitting the
@@ -122,6 +126,7 @@ func prepare(c *Config, ds *data.Dataset) ([]preparedFold, error) {
 			return nil, err
 		}
 		pf := preparedFold{width: pre.Width, yMean: 0, yStd: 1}
+		pf.pre, pf.valRows, pf.testRows = pre, f.Val, sp.Test
 		if ds.Task == data.Regression {
 			var s, ss float64
 			for _, r := range f.Train {

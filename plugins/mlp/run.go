@@ -64,6 +64,7 @@ type job struct {
 	modelID      string
 	from, to     int
 	lastReported trial.Metrics
+	prepared     []preparedFold
 }
 
 // newJob parses the settings, loads and prepares the data, builds the
@@ -98,7 +99,7 @@ func newJob(spec trial.Spec) (*job, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &job{spec: spec, t: t, dataID: dataID(&s.Config, ds), modelID: modelID(s, seed), from: int(math.Round(spec.From)), to: s.Epochs}
+	j := &job{spec: spec, t: t, dataID: dataID(&s.Config, ds), modelID: modelID(s, seed), from: int(math.Round(spec.From)), to: s.Epochs, prepared: prepared}
 	if spec.To > 0 {
 		j.to = int(math.Round(spec.To))
 	}
@@ -215,6 +216,12 @@ func (j *job) finish() (trial.Result, error) {
 		m["best_epoch"] = float64(t.early.BestEpoch)
 	}
 	res.Metrics = m
+	if j.spec.CheckpointDir != "" {
+		// After every metric is measured, so writing the files changes none.
+		if err := j.export(m); err != nil {
+			return trial.Result{}, err
+		}
+	}
 	return res, nil
 }
 

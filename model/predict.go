@@ -1,0 +1,498 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"automl/plugins/mlp/data"
+	"automl/plugins/mlp/kernels"
+	"automl/plugins/mlp/nn"
+)
+
+// Options adjust prediction. The zero value is strict and names the input
+// "input" in errors.
+type Options struct {
+	// Source names the input in errors (a file name).
+	Source string
+	// IgnoreExtra skips columns the model does not know instead of
+	// refusing them. Columns the model knows and does not use (the target,
+	// dropped columns) are always skipped.
+	IgnoreExtra bool
+	// Lines gives each record's file line, for errors (nil: errors give
+	// the row number only).
+	Lines []int
+	// Threads bounds the goroutines used (0: GOMAXPROCS).
+	Threads int
+}
+
+// InputError is a problem with the rows given to predict: a missing or
+// unexpected column, a ragged record, a cell that is not a number.
+type InputError struct {
+	Source string
+	// Row is the 1-based data row (0: about the columns as a whole), Line
+	// the file line when known.
+	Row, Line int
+	Column    string
+	Msg       string
+}
+
+func (e *InputError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Source)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Row > 0 {
+		fmt.Fprintf(&b, "row %d: ", e.Row)
+	}
+	if e.Column != "" {
+		fmt.Fprintf(&b, "column %q: ", e.Column)
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Predictions are a model's outputs for n rows.
+type Predictions struct {
+	// Classes name the classes (nil for regression).
+	Classes []string
+	// Class is each row's predicted class, an index into Classes.
+	Class []int
+	// Proba holds each row's class probabilities, n x len(Classes)
+	// row-major.
+	Proba []float64
+	// Value is each row's predicted value (regression).
+	Value []float64
+}
+
+// Len is the number of rows predicted.
+func (p *Predictions) Len() int {
+	if p.Classes == nil {
+		return len(p.Value)
+	}
+	return len(p.Class)
+}
+
+// Label is row i's prediction as text: the class name, or the value.
+func (p *Predictions) Label(i int) string {
+	if p.Classes == nil {
+		return strconv.FormatFloat(p.Value[i], 'g', -1, 64)
+	}
+	return p.Classes[p.Class[i]]
+}
+
+// Probabilities are row i's class probabilities (shares storage).
+func (p *Predictions) Probabilities(i int) []float64 {
+	k := len(p.Classes)
+	return p.Proba[i*k : (i+1)*k]
+}
+
+func newPredictions(classes []string, n int) *Predictions {
+	if len(classes) == 0 {
+		return &Predictions{Value: make([]float64, n)}
+	}
+	return &Predictions{Classes: classes, Class: make([]int, n), Proba: make([]float64, n*len(classes))}
+}
+
+// Predict predicts rows given by column name. Every input column must be
+// present in every row; a key the model does not know is an error unless
+// o.IgnoreExtra.
+func (m *Model) Predict(rows []map[string]string, o Options) (*Predictions, error) {
+	src := source(o)
+	header := make([]string, len(m.inputs))
+	for i, in := range m.inputs {
+		header[i] = in.Name
+	}
+	records := make([][]string, len(rows))
+	cells := make([]string, len(rows)*len(header))
+	for r, row := range rows {
+		rec := cells[r*len(header) : (r+1)*len(header)]
+		for i, name := range header {
+			v, ok := row[name]
+			if !ok {
+				return nil, &InputError{Source: src, Row: r + 1, Line: lineOf(o, r), Column: name, Msg: "missing: the model reads this column"}
+			}
+			rec[i] = v
+		}
+		if !o.IgnoreExtra && len(row) > len(header) {
+			for k := range row {
+				if !m.reads(k) && !m.spec().ignores(k) {
+					return nil, &InputError{Source: src, Row: r + 1, Line: lineOf(o, r), Column: k, Msg: m.unexpected()}
+				}
+			}
+		}
+		records[r] = rec
+	}
+	cols := make([]int, len(header))
+	for i := range cols {
+		cols[i] = i
+	}
+	return m.predictBound(records, cols, len(header), o)
+}
+
+// PredictRecords predicts CSV-style records under a header: the fast path
+// for files. Columns are matched by name; a missing input column, or a
+// column the model does not know (unless o.IgnoreExtra), is an error
+// naming it.
+func (m *Model) PredictRecords(header []string, records [][]string, o Options) (*Predictions, error) {
+	src := source(o)
+	pos := map[string]int{}
+	for i, h := range header {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		if j, dup := pos[h]; dup {
+			return nil, &InputError{Source: src, Column: h, Msg: fmt.Sprintf("named twice in the header (columns %d and %d)", j+1, i+1)}
+		}
+		pos[h] = i
+		if !o.IgnoreExtra && !m.reads(h) && !m.spec().ignores(h) {
+			return nil, &InputError{Source: src, Column: h, Msg: m.unexpected()}
+		}
+	}
+	cols := make([]int, len(m.inputs))
+	for i, in := range m.inputs {
+		j, ok := pos[in.Name]
+		if !ok {
+			return nil, &InputError{Source: src, Column: in.Name, Msg: "missing: the model reads this column; the header has " + strings.Join(header, ", ")}
+		}
+		cols[i] = j
+	}
+	return m.predictBound(records, cols, len(header), o)
+}
+
+func (m *Model) reads(name string) bool {
+	for _, in := range m.inputs {
+		if in.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Spec) ignores(name string) bool {
+	for _, c := range s.Ignore {
+		if c == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) unexpected() string {
+	names := make([]string, len(m.inputs))
+	for i, in := range m.inputs {
+		names[i] = in.Name
+	}
+	return "the model does not read this column (it reads " + strings.Join(names, ", ") + "); remove it, or ignore extra columns"
+}
+
+func source(o Options) string {
+	if o.Source == "" {
+		return "input"
+	}
+	return o.Source
+}
+
+func lineOf(o Options, r int) int {
+	if r < len(o.Lines) {
+		return o.Lines[r]
+	}
+	return 0
+}
+
+// predictBound predicts records whose input i is field cols[i]; every
+// record must have `fields` fields.
+func (m *Model) predictBound(records [][]string, cols []int, fields int, o Options) (*Predictions, error) {
+	if m.b.Kind == KindSingle {
+		return m.predictSingle(records, cols, fields, o)
+	}
+	out := newPredictions(m.Classes(), len(records))
+	total := 0
+	for i, mem := range m.members {
+		p, err := mem.predictSingle(records, cols, fields, o)
+		if err != nil {
+			return nil, err
+		}
+		w := float64(m.b.Weights[i])
+		total += m.b.Weights[i]
+		for j, v := range p.Proba {
+			out.Proba[j] += w * v
+		}
+		for j, v := range p.Value {
+			out.Value[j] += w * v
+		}
+	}
+	inv := 1 / float64(total)
+	for j := range out.Proba {
+		out.Proba[j] *= inv
+	}
+	for j := range out.Value {
+		out.Value[j] *= inv
+	}
+	out.setClasses(nil)
+	return out, nil
+}
+
+// setClasses picks each row's most probable class (the first of equals);
+// a binary tie at exactly 0.5 goes to class 1 when the summed logit is
+// positive, as the trainer decides by the logit's sign.
+func (p *Predictions) setClasses(logits []float64) {
+	k := len(p.Classes)
+	for r := range p.Class {
+		row := p.Proba[r*k : (r+1)*k]
+		best := 0
+		for j, v := range row {
+			if v > row[best] {
+				best = j
+			}
+		}
+		if k == 2 && row[0] == row[1] && logits != nil && logits[r] > 0 {
+			best = 1
+		}
+		p.Class[r] = best
+	}
+}
+
+// chunkRows is the rows a worker encodes and forwards at once.
+const chunkRows = 256
+
+// scratch is one worker's buffers.
+type scratch struct {
+	exec  *kernels.Exec
+	ds    *data.Dataset
+	idx   []int
+	a, b  []float32
+	cols  []*data.Column
+	spare []data.Column
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{exec: kernels.NewExec(1)} }}
+
+func (m *Model) predictSingle(records [][]string, cols []int, fields int, o Options) (*Predictions, error) {
+	n := len(records)
+	out := newPredictions(m.Classes(), n)
+	var logits []float64
+	if m.Task() == Binary {
+		logits = make([]float64, n)
+	}
+	chunks := (n + chunkRows - 1) / chunkRows
+	threads := o.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	threads = min(threads, chunks)
+	errs := make([]error, chunks)
+	var next, failed atomic.Int64
+	failed.Store(math.MaxInt64)
+	var wg sync.WaitGroup
+	for range threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := scratchPool.Get().(*scratch)
+			defer scratchPool.Put(s)
+			for {
+				c := next.Add(1) - 1
+				if c >= int64(chunks) || c > failed.Load() {
+					return
+				}
+				lo, hi := int(c)*chunkRows, min(int(c+1)*chunkRows, n)
+				if err := m.chunk(s, records, cols, fields, o, lo, hi, out, logits); err != nil {
+					errs[c] = err
+					for f := failed.Load(); c < f && !failed.CompareAndSwap(f, c); f = failed.Load() {
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if out.Classes != nil {
+		if k := len(m.folds); k > 1 {
+			for j := range out.Proba {
+				out.Proba[j] /= float64(k)
+			}
+		}
+		out.setClasses(logits)
+	} else if k := len(m.folds); k > 1 {
+		for j := range out.Value {
+			out.Value[j] /= float64(k)
+		}
+	}
+	return out, nil
+}
+
+// chunk parses rows [lo, hi), runs every fold on them and adds the
+// outputs into out (probabilities, values, and binary logits).
+func (m *Model) chunk(s *scratch, records [][]string, cols []int, fields int, o Options, lo, hi int, out *Predictions, logits []float64) error {
+	rows := hi - lo
+	if err := m.parse(s, records, cols, fields, o, lo, hi); err != nil {
+		return err
+	}
+	spec := m.spec()
+	classes := len(out.Classes)
+	for fi, f := range m.folds {
+		x := f.pre.Transform(s.ds, s.idx[:rows])
+		z := m.forward(s, spec.Folds[fi].Layers, f.acts, x, rows)
+		switch spec.Info.Task {
+		case Binary:
+			for r := 0; r < rows; r++ {
+				v := float64(z[r])
+				p := sigmoid(v)
+				out.Proba[(lo+r)*2] += 1 - p
+				out.Proba[(lo+r)*2+1] += p
+				logits[lo+r] += v
+			}
+		case Multiclass:
+			for r := 0; r < rows; r++ {
+				softmaxAdd(z[r*classes:(r+1)*classes], out.Proba[(lo+r)*classes:(lo+r+1)*classes])
+			}
+		default:
+			ff := spec.Folds[fi]
+			for r := 0; r < rows; r++ {
+				out.Value[lo+r] += float64(z[r])*ff.YStd + ff.YMean
+			}
+		}
+	}
+	return nil
+}
+
+// parse reads rows [lo, hi) into the scratch table: numbers (NaN where
+// missing) and level codes (-1 missing, len(levels) unseen), as the
+// trainer's CSV reader reads cells.
+func (m *Model) parse(s *scratch, records [][]string, cols []int, fields int, o Options, lo, hi int) error {
+	rows := hi - lo
+	if len(s.cols) < m.width {
+		s.cols = make([]*data.Column, m.width)
+		s.spare = make([]data.Column, m.width)
+	}
+	clear(s.cols)
+	for i, in := range m.inputs {
+		c := &s.spare[m.index[i]]
+		c.Name, c.Categorical = in.Name, in.Categorical
+		if in.Categorical {
+			c.Codes = growInt32(c.Codes, rows)
+		} else {
+			c.Num = growFloat64(c.Num, rows)
+		}
+		s.cols[m.index[i]] = c
+	}
+	if s.ds == nil {
+		s.ds = &data.Dataset{Table: &data.Table{}}
+	}
+	s.ds.Cols, s.ds.Rows = s.cols[:m.width], rows
+	for len(s.idx) < rows {
+		s.idx = append(s.idx, len(s.idx))
+	}
+	src := source(o)
+	for r := 0; r < rows; r++ {
+		rec := records[lo+r]
+		if len(rec) != fields {
+			return &InputError{Source: src, Row: lo + r + 1, Line: lineOf(o, lo+r), Msg: fmt.Sprintf("%d fields, the header has %d", len(rec), fields)}
+		}
+		for i, in := range m.inputs {
+			c := s.cols[m.index[i]]
+			v := strings.TrimSpace(rec[cols[i]])
+			miss := m.missing[v]
+			if in.Categorical {
+				code := int32(-1)
+				if !miss {
+					var ok bool
+					if code, ok = m.levels[i][v]; !ok {
+						code = int32(len(in.Levels))
+					}
+				}
+				c.Codes[r] = code
+				continue
+			}
+			x := math.NaN()
+			if !miss {
+				f, err := strconv.ParseFloat(v, 64)
+				switch {
+				case err != nil:
+					return &InputError{Source: src, Row: lo + r + 1, Line: lineOf(o, lo+r), Column: in.Name, Msg: fmt.Sprintf("%q is not a number, and the model reads the column as numeric", v)}
+				case math.IsInf(f, 0):
+					return &InputError{Source: src, Row: lo + r + 1, Line: lineOf(o, lo+r), Column: in.Name, Msg: fmt.Sprintf("%q is infinite; a feature must be a finite number", v)}
+				}
+				x = f
+			}
+			c.Num[r] = x
+		}
+	}
+	return nil
+}
+
+// forward runs the layers over rows x (rows x In) and returns the output
+// (owned by the scratch).
+func (m *Model) forward(s *scratch, layers []Layer, acts []nn.Activation, x []float32, rows int) []float32 {
+	in := x
+	for li, l := range layers {
+		buf := &s.a
+		if li%2 == 1 {
+			buf = &s.b
+		}
+		*buf = growFloat32(*buf, rows*l.Out)
+		y := *buf
+		for r := 0; r < rows; r++ {
+			copy(y[r*l.Out:(r+1)*l.Out], l.B)
+		}
+		s.exec.Gemm(false, false, rows, l.Out, l.In, in, l.In, l.W, l.Out, y, l.Out, true)
+		if acts[li] != nn.Identity {
+			nn.Apply(acts[li], y, y)
+		}
+		in = y
+	}
+	return in
+}
+
+func sigmoid(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	e := math.Exp(z)
+	return e / (1 + e)
+}
+
+// softmaxAdd adds softmax(z) to p, in float64.
+func softmaxAdd(z []float32, p []float64) {
+	mx := math.Inf(-1)
+	for _, v := range z {
+		mx = math.Max(mx, float64(v))
+	}
+	var s float64
+	for _, v := range z {
+		s += math.Exp(float64(v) - mx)
+	}
+	for j, v := range z {
+		p[j] += math.Exp(float64(v)-mx) / s
+	}
+}
+
+func growFloat32(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+func growFloat64(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
+}
+
+func growInt32(s []int32, n int) []int32 {
+	if cap(s) < n {
+		return make([]int32, n)
+	}
+	return s[:n]
+}
