@@ -370,6 +370,20 @@ func (m *Model) Inputs() []Input { return slices.Clone(m.inputs) }
 // and split columns).
 func (m *Model) Ignored() []string { return slices.Clone(m.spec().Ignore) }
 
+// Missing are the cells read as missing values, trimmed, as at training
+// (the trainer's missing_values, or data.DefaultMissing).
+func (m *Model) Missing() []string {
+	missing := m.spec().Missing
+	if missing == nil {
+		missing = data.DefaultMissing
+	}
+	out := make([]string, len(missing))
+	for i, t := range missing {
+		out[i] = strings.TrimSpace(t)
+	}
+	return out
+}
+
 // Folds are a single model's folds, for exporters (nil for an ensemble).
 // They share the model's storage: do not modify them.
 func (m *Model) Folds() []Fold {
