@@ -68,9 +68,10 @@ func MarshalSpec(s *Spec) ([]byte, error) {
 			b.input(c.Name, tDouble)
 		}
 	}
+	missing := dedupe(s.Missing) // LabelEncoder keys are unique
 	outs := make([]string, len(s.Nets))
 	for k, net := range s.Nets {
-		x, order := b.features(net, s.Missing)
+		x, order := b.features(net, missing)
 		outs[k] = b.netHead(s, b.net(k, net.Layers, x, order), net)
 	}
 	b.combine(s, outs)
@@ -353,4 +354,17 @@ func ones(n int) []float32 {
 		v[i] = 1
 	}
 	return v
+}
+
+// dedupe drops repeated tokens (LabelEncoder keys must be unique).
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
