@@ -184,5 +184,8 @@ func (n *Net) check(task data.Task, want int, cat map[string]bool) error {
 			}
 		}
 	}
+	if len(used) == 0 {
+		return fmt.Errorf("no input feature")
+	}
 	return nil
 }

@@ -209,6 +209,7 @@ func TestSpecErrors(t *testing.T) {
 		{"weight", func(s *Spec) { s.Nets[1].Weight = 0 }, "net 2: weight 0"},
 		{"duplicate feature", func(s *Spec) { s.Nets[0].Inputs[1].Out = s.Nets[0].Inputs[0].Out }, "both write feature"},
 		{"feature range", func(s *Spec) { s.Nets[1].Inputs[2].LevelOut[1] = 99 }, "beyond the network's 9 inputs"},
+		{"no features", func(s *Spec) { s.Nets[1].Inputs = nil }, "net 2: no input feature"},
 		{"unknown column", func(s *Spec) { s.Nets[0].Inputs[1].Name = "nope" }, `input "nope" is not a column`},
 		{"duplicate column", func(s *Spec) { s.Columns[1].Name = s.Columns[0].Name }, "named twice"},
 		{"zero std", func(s *Spec) { s.Nets[0].Inputs[0].Std = 0 }, `input "age (years)"`},
