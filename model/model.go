@@ -370,18 +370,14 @@ func (m *Model) Inputs() []Input { return slices.Clone(m.inputs) }
 // and split columns).
 func (m *Model) Ignored() []string { return slices.Clone(m.spec().Ignore) }
 
-// Missing are the cells read as missing values, trimmed, as at training
-// (the trainer's missing_values, or data.DefaultMissing).
+// Missing are the cells read as missing values (trimmed, sorted): the
+// tokens Predict treats as missing, for exporters that must recognise
+// them. An ensemble's are its first member's.
 func (m *Model) Missing() []string {
-	missing := m.spec().Missing
-	if missing == nil {
-		missing = data.DefaultMissing
+	if len(m.members) > 0 {
+		return m.members[0].Missing()
 	}
-	out := make([]string, len(missing))
-	for i, t := range missing {
-		out[i] = strings.TrimSpace(t)
-	}
-	return out
+	return slices.Sorted(maps.Keys(m.missing))
 }
 
 // Folds are a single model's folds, for exporters (nil for an ensemble).
