@@ -29,6 +29,11 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	scored := ens.WithMetrics(map[string]float64{"val_accuracy": 0.9})
+	if ens.Info().Metrics != nil || scored.Info().Metrics["val_accuracy"] != 0.9 || scored.Info().Trial != 0 || scored.Info().Target != "y" {
+		t.Errorf("ensemble info %+v, with metrics %+v", ens.Info(), scored.Info())
+	}
+	ens = scored
 	recs := [][]string{{"a", "1"}, {"b", ""}, {"zz", "17.5"}}
 	for _, m := range []*Model{single, ens} {
 		path := filepath.Join(dir, m.Kind()+".automl")

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -83,4 +86,45 @@ func predictAnything(m *Model) {
 		rows[0][h] = "0"
 	}
 	m.Predict(rows, Options{IgnoreExtra: true})
+}
+
+// FuzzParseFloat: the fast path agrees with strconv.ParseFloat bit for
+// bit, errors included.
+func FuzzParseFloat(f *testing.F) {
+	for _, s := range []string{"1", "-0", "+3.25", "0.1", ".5", "5.", "123456789012345", "1234567890123456", "1e5", "-", ".", "", "nan", "Inf", "0x1p3", "1_0", "00012.50", "9.999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, gerr := parseFloat(s)
+		want, werr := strconv.ParseFloat(s, 64)
+		if (gerr == nil) != (werr == nil) || math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("parseFloat(%q) = %v, %v; strconv says %v, %v", s, got, gerr, want, werr)
+		}
+	})
+}
+
+// TestParseFloatAgreesOnRandomDecimals checks the fast path on a million
+// random plain decimals of up to 17 digits (both sides of its limit).
+func TestParseFloatAgreesOnRandomDecimals(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 1_000_000 {
+		digits := 1 + rng.IntN(17)
+		var b []byte
+		if rng.IntN(2) == 0 {
+			b = append(b, '-')
+		}
+		point := rng.IntN(digits + 1)
+		for d := 0; d < digits; d++ {
+			if d == point {
+				b = append(b, '.')
+			}
+			b = append(b, byte('0'+rng.IntN(10)))
+		}
+		s := string(b)
+		got, err := parseFloat(s)
+		want, werr := strconv.ParseFloat(s, 64)
+		if err != nil || werr != nil || math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("parseFloat(%q) = %v, %v; strconv says %v, %v", s, got, err, want, werr)
+		}
+	}
 }

@@ -48,6 +48,9 @@ type Info struct {
 	Classes []string
 	// Params are the trial's hyperparameters, in the space's order.
 	Params []Param
+	// Config is the trainer's config (fixed settings and
+	// hyperparameters), keys sorted, values as JSON.
+	Config []Param
 	// Metrics are the trial's final metrics.
 	Metrics map[string]float64
 	// Epochs is the number of epochs trained (the best epoch's weights
@@ -86,7 +89,8 @@ type Spec struct {
 	// dropped columns, a split column): present in a file to predict on,
 	// they are skipped without complaint.
 	Ignore []string
-	// Missing lists the cells read as missing (nil: data.DefaultMissing).
+	// Missing lists the cells read as missing, as the trainer read them
+	// (data.DefaultMissing unless its config said otherwise); empty: none.
 	Missing []string
 }
 
@@ -100,7 +104,9 @@ type Input struct {
 
 // body is a model file's gob-encoded content.
 type body struct {
-	Kind    string
+	Kind string
+	// Spec is a single model; an ensemble's holds only its own Info and
+	// the members' Ignore.
 	Spec    Spec
 	Members []Spec // an ensemble's members
 	Weights []int
@@ -112,12 +118,17 @@ type Model struct {
 	b       body
 	inputs  []Input
 	folds   []compiledFold
-	width   int // the table width the preprocessing indexes
-	index   []int
+	index   []int // the inputs' positions in the training table
 	levels  []map[string]int32
 	missing map[string]bool
-	ignore  map[string]bool
-	members []*Model
+	// missFirst marks the first bytes of the missing tokens: a cell
+	// starting otherwise skips the map lookup.
+	missFirst [256]bool
+	ignore    map[string]bool
+	members   []*Model
+	// sharedParse: every member reads cells alike (the same levels and
+	// missing tokens), so an ensemble parses each cell once.
+	sharedParse bool
 }
 
 type compiledFold struct {
@@ -159,6 +170,12 @@ func compile(b body) (*Model, error) {
 	if len(b.Members) == 0 || len(b.Members) != len(b.Weights) {
 		return nil, fmt.Errorf("ensemble: %d members with %d weights", len(b.Members), len(b.Weights))
 	}
+	// What the members share describes the ensemble; its metrics are its
+	// own (WithMetrics), trial and hyperparameters it has none.
+	m0 := b.Members[0].Info
+	b.Spec.Info = Info{Trainer: m0.Trainer, Study: m0.Study, Dataset: m0.Dataset, DataDigest: m0.DataDigest,
+		Task: m0.Task, Target: m0.Target, Classes: m0.Classes, Metrics: b.Spec.Info.Metrics}
+	b.Spec.Ignore, b.Spec.Missing, b.Spec.Folds = b.Members[0].Ignore, nil, nil
 	m := &Model{b: b}
 	for i, s := range b.Members {
 		if b.Weights[i] < 1 {
@@ -176,6 +193,12 @@ func compile(b body) (*Model, error) {
 		m.members = append(m.members, mm)
 	}
 	m.inputs = m.members[0].inputs
+	m.sharedParse = true
+	for _, mm := range m.members[1:] {
+		if !maps.Equal(mm.missing, m.members[0].missing) || !slices.EqualFunc(mm.inputs, m.inputs, func(a, b Input) bool { return slices.Equal(a.Levels, b.Levels) }) {
+			m.sharedParse = false
+		}
+	}
 	return m, nil
 }
 
@@ -238,21 +261,25 @@ func compileSingle(s Spec) (*Model, error) {
 		missing = data.DefaultMissing
 	}
 	for _, t := range missing {
-		m.missing[strings.TrimSpace(t)] = true
+		t = strings.TrimSpace(t)
+		m.missing[t] = true
+		if t != "" {
+			m.missFirst[t[0]] = true
+		}
 	}
 	for _, c := range s.Ignore {
 		m.ignore[c] = true
 	}
 	for fi, f := range s.Folds {
+		if err := m.addInputs(f.Prep, fi); err != nil {
+			return nil, fmt.Errorf("fold %d: %w", fi+1, err)
+		}
 		cf, err := compileFold(f, out)
 		if err != nil {
 			return nil, fmt.Errorf("fold %d: %w", fi+1, err)
 		}
 		if in.Task == Regression && (f.YStd <= 0 || math.IsNaN(f.YStd) || math.IsInf(f.YStd, 0) || math.IsNaN(f.YMean) || math.IsInf(f.YMean, 0)) {
 			return nil, fmt.Errorf("fold %d: bad target scaling mean %v, std %v", fi+1, f.YMean, f.YStd)
-		}
-		if err := m.addInputs(f.Prep, fi); err != nil {
-			return nil, fmt.Errorf("fold %d: %w", fi+1, err)
 		}
 		m.folds = append(m.folds, cf)
 	}
@@ -292,13 +319,20 @@ func (m *Model) addInputs(p data.PrepState, fold int) error {
 		m.inputs = append(m.inputs, Input{Name: c.Name, Categorical: c.Categorical, Levels: c.Levels})
 		m.index = append(m.index, c.Index)
 		m.levels = append(m.levels, lv)
-		m.width = max(m.width, c.Index+1)
 	}
 	return nil
 }
 
+// compileFold checks a fold and builds its preprocessing over a compact
+// table: input i at column i (the training table's positions may be far
+// apart, and only the inputs are parsed).
 func compileFold(f Fold, out int) (compiledFold, error) {
-	pre, err := data.FromState(f.Prep)
+	compact := f.Prep
+	compact.Cols = slices.Clone(f.Prep.Cols)
+	for i := range compact.Cols {
+		compact.Cols[i].Index = i
+	}
+	pre, err := data.FromState(compact)
 	if err != nil {
 		return compiledFold{}, err
 	}
@@ -337,22 +371,28 @@ func compileFold(f Fold, out int) (compiledFold, error) {
 // Kind is KindSingle or KindEnsemble.
 func (m *Model) Kind() string { return m.b.Kind }
 
-// Info describes the model; an ensemble's is its first member's, with
-// Trial, Params, Metrics and Epochs of that member.
+// Info describes the model. An ensemble's has what its members share
+// (study, data, task, target, classes), no trial, hyperparameters or
+// epochs, and the metrics given to WithMetrics (its members' are theirs:
+// see Members).
 func (m *Model) Info() Info {
 	in := m.spec().Info
 	in.Classes = slices.Clone(in.Classes)
 	in.Params = slices.Clone(in.Params)
+	in.Config = slices.Clone(in.Config)
 	in.Metrics = maps.Clone(in.Metrics)
 	return in
 }
 
-func (m *Model) spec() *Spec {
-	if m.b.Kind == KindEnsemble {
-		return &m.b.Members[0]
-	}
-	return &m.b.Spec
+// WithMetrics returns the model with Info().Metrics replaced: for an
+// ensemble, its validation and test scores, say, which Save then keeps.
+func (m *Model) WithMetrics(metrics map[string]float64) *Model {
+	c := *m
+	c.b.Spec.Info.Metrics = maps.Clone(metrics)
+	return &c
 }
+
+func (m *Model) spec() *Spec { return &m.b.Spec }
 
 // Task is Binary, Multiclass or Regression.
 func (m *Model) Task() string { return m.spec().Info.Task }

@@ -204,16 +204,52 @@ func lineOf(o Options, r int) int {
 	return 0
 }
 
+// part is one network's share of a prediction: a fold of a single
+// model, weighted by scale.
+type part struct {
+	m     *Model
+	fold  int
+	scale float64
+}
+
 // predictBound predicts records whose input i is field cols[i]; every
-// record must have `fields` fields.
+// record must have `fields` fields. A single model averages its folds; an
+// ensemble its members by weight (each member's folds sharing its
+// weight), reading the cells once when its members read them alike.
 func (m *Model) predictBound(records [][]string, cols []int, fields int, o Options) (*Predictions, error) {
-	if m.b.Kind == KindSingle {
-		return m.predictSingle(records, cols, fields, o)
+	var parts []part
+	total := 0.0
+	switch {
+	case m.b.Kind == KindSingle:
+		for f := range m.folds {
+			parts = append(parts, part{m, f, 1})
+		}
+		total = float64(len(m.folds))
+	case m.sharedParse:
+		for i, mem := range m.members {
+			w := float64(m.b.Weights[i])
+			for f := range mem.folds {
+				parts = append(parts, part{mem, f, w / float64(len(mem.folds))})
+			}
+			total += w
+		}
+	default:
+		return m.predictMembers(records, cols, fields, o)
 	}
+	parser := m
+	if m.b.Kind == KindEnsemble {
+		parser = m.members[0]
+	}
+	return parser.predictParts(parts, total, records, cols, fields, o)
+}
+
+// predictMembers predicts with each member in turn (members that read
+// cells differently: other levels or missing tokens) and averages.
+func (m *Model) predictMembers(records [][]string, cols []int, fields int, o Options) (*Predictions, error) {
 	out := newPredictions(m.Classes(), len(records))
 	total := 0
 	for i, mem := range m.members {
-		p, err := mem.predictSingle(records, cols, fields, o)
+		p, err := mem.predictBound(records, cols, fields, o)
 		if err != nil {
 			return nil, err
 		}
@@ -233,7 +269,9 @@ func (m *Model) predictBound(records [][]string, cols []int, fields int, o Optio
 	for j := range out.Value {
 		out.Value[j] *= inv
 	}
-	out.setClasses(nil)
+	if out.Classes != nil {
+		out.setClasses(nil)
+	}
 	return out, nil
 }
 
@@ -272,7 +310,10 @@ type scratch struct {
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{exec: kernels.NewExec(1)} }}
 
-func (m *Model) predictSingle(records [][]string, cols []int, fields int, o Options) (*Predictions, error) {
+// predictParts reads the records with m's parser in chunks on several
+// goroutines and sums the parts' outputs, each times its scale, then
+// divides by total.
+func (m *Model) predictParts(parts []part, total float64, records [][]string, cols []int, fields int, o Options) (*Predictions, error) {
 	n := len(records)
 	out := newPredictions(m.Classes(), n)
 	var logits []float64
@@ -301,10 +342,14 @@ func (m *Model) predictSingle(records [][]string, cols []int, fields int, o Opti
 					return
 				}
 				lo, hi := int(c)*chunkRows, min(int(c+1)*chunkRows, n)
-				if err := m.chunk(s, records, cols, fields, o, lo, hi, out, logits); err != nil {
+				if err := m.parse(s, records, cols, fields, o, lo, hi); err != nil {
 					errs[c] = err
 					for f := failed.Load(); c < f && !failed.CompareAndSwap(f, c); f = failed.Load() {
 					}
+					continue
+				}
+				for _, p := range parts {
+					p.m.run(s, p.fold, p.scale, lo, hi, out, logits)
 				}
 			}
 		}()
@@ -315,54 +360,48 @@ func (m *Model) predictSingle(records [][]string, cols []int, fields int, o Opti
 			return nil, err
 		}
 	}
-	if out.Classes != nil {
-		if k := len(m.folds); k > 1 {
-			for j := range out.Proba {
-				out.Proba[j] /= float64(k)
-			}
+	if total != 1 {
+		for j := range out.Proba {
+			out.Proba[j] /= total
 		}
-		out.setClasses(logits)
-	} else if k := len(m.folds); k > 1 {
 		for j := range out.Value {
-			out.Value[j] /= float64(k)
+			out.Value[j] /= total
 		}
+	}
+	if out.Classes != nil {
+		out.setClasses(logits)
 	}
 	return out, nil
 }
 
-// chunk parses rows [lo, hi), runs every fold on them and adds the
-// outputs into out (probabilities, values, and binary logits).
-func (m *Model) chunk(s *scratch, records [][]string, cols []int, fields int, o Options, lo, hi int, out *Predictions, logits []float64) error {
+// run encodes the parsed rows [lo, hi) with fold fi's preprocessing,
+// forwards them and adds scale times the outputs into out
+// (probabilities, values, and binary logits).
+func (m *Model) run(s *scratch, fi int, scale float64, lo, hi int, out *Predictions, logits []float64) {
 	rows := hi - lo
-	if err := m.parse(s, records, cols, fields, o, lo, hi); err != nil {
-		return err
-	}
 	spec := m.spec()
 	classes := len(out.Classes)
-	for fi, f := range m.folds {
-		x := f.pre.Transform(s.ds, s.idx[:rows])
-		z := m.forward(s, spec.Folds[fi].Layers, f.acts, x, rows)
-		switch spec.Info.Task {
-		case Binary:
-			for r := 0; r < rows; r++ {
-				v := float64(z[r])
-				p := sigmoid(v)
-				out.Proba[(lo+r)*2] += 1 - p
-				out.Proba[(lo+r)*2+1] += p
-				logits[lo+r] += v
-			}
-		case Multiclass:
-			for r := 0; r < rows; r++ {
-				softmaxAdd(z[r*classes:(r+1)*classes], out.Proba[(lo+r)*classes:(lo+r+1)*classes])
-			}
-		default:
-			ff := spec.Folds[fi]
-			for r := 0; r < rows; r++ {
-				out.Value[lo+r] += float64(z[r])*ff.YStd + ff.YMean
-			}
+	f, ff := m.folds[fi], spec.Folds[fi]
+	x := f.pre.Transform(s.ds, s.idx[:rows])
+	z := m.forward(s, ff.Layers, f.acts, x, rows)
+	switch spec.Info.Task {
+	case Binary:
+		for r := 0; r < rows; r++ {
+			v := float64(z[r])
+			p := sigmoid(v)
+			out.Proba[(lo+r)*2] += scale * (1 - p)
+			out.Proba[(lo+r)*2+1] += scale * p
+			logits[lo+r] += scale * v
+		}
+	case Multiclass:
+		for r := 0; r < rows; r++ {
+			softmaxAdd(z[r*classes:(r+1)*classes], scale, out.Proba[(lo+r)*classes:(lo+r+1)*classes])
+		}
+	default:
+		for r := 0; r < rows; r++ {
+			out.Value[lo+r] += scale * (float64(z[r])*ff.YStd + ff.YMean)
 		}
 	}
-	return nil
 }
 
 // parse reads rows [lo, hi) into the scratch table: numbers (NaN where
@@ -370,25 +409,25 @@ func (m *Model) chunk(s *scratch, records [][]string, cols []int, fields int, o 
 // trainer's CSV reader reads cells.
 func (m *Model) parse(s *scratch, records [][]string, cols []int, fields int, o Options, lo, hi int) error {
 	rows := hi - lo
-	if len(s.cols) < m.width {
-		s.cols = make([]*data.Column, m.width)
-		s.spare = make([]data.Column, m.width)
+	width := len(m.inputs)
+	if len(s.cols) < width {
+		s.cols = make([]*data.Column, width)
+		s.spare = make([]data.Column, width)
 	}
-	clear(s.cols)
 	for i, in := range m.inputs {
-		c := &s.spare[m.index[i]]
+		c := &s.spare[i]
 		c.Name, c.Categorical = in.Name, in.Categorical
 		if in.Categorical {
 			c.Codes = growInt32(c.Codes, rows)
 		} else {
 			c.Num = growFloat64(c.Num, rows)
 		}
-		s.cols[m.index[i]] = c
+		s.cols[i] = c
 	}
 	if s.ds == nil {
 		s.ds = &data.Dataset{Table: &data.Table{}}
 	}
-	s.ds.Cols, s.ds.Rows = s.cols[:m.width], rows
+	s.ds.Cols, s.ds.Rows = s.cols[:width], rows
 	for len(s.idx) < rows {
 		s.idx = append(s.idx, len(s.idx))
 	}
@@ -399,9 +438,9 @@ func (m *Model) parse(s *scratch, records [][]string, cols []int, fields int, o 
 			return &InputError{Source: src, Row: lo + r + 1, Line: lineOf(o, lo+r), Msg: fmt.Sprintf("%d fields, the header has %d", len(rec), fields)}
 		}
 		for i, in := range m.inputs {
-			c := s.cols[m.index[i]]
+			c := s.cols[i]
 			v := strings.TrimSpace(rec[cols[i]])
-			miss := m.missing[v]
+			miss := (v == "" || m.missFirst[v[0]]) && m.missing[v]
 			if in.Categorical {
 				code := int32(-1)
 				if !miss {
@@ -415,7 +454,7 @@ func (m *Model) parse(s *scratch, records [][]string, cols []int, fields int, o 
 			}
 			x := math.NaN()
 			if !miss {
-				f, err := strconv.ParseFloat(v, 64)
+				f, err := parseFloat(v)
 				switch {
 				case err != nil:
 					return &InputError{Source: src, Row: lo + r + 1, Line: lineOf(o, lo+r), Column: in.Name, Msg: fmt.Sprintf("%q is not a number, and the model reads the column as numeric", v)}
@@ -461,8 +500,8 @@ func sigmoid(z float64) float64 {
 	return e / (1 + e)
 }
 
-// softmaxAdd adds softmax(z) to p, in float64.
-func softmaxAdd(z []float32, p []float64) {
+// softmaxAdd adds scale times softmax(z) to p, in float64.
+func softmaxAdd(z []float32, scale float64, p []float64) {
 	mx := math.Inf(-1)
 	for _, v := range z {
 		mx = math.Max(mx, float64(v))
@@ -472,7 +511,7 @@ func softmaxAdd(z []float32, p []float64) {
 		s += math.Exp(float64(v) - mx)
 	}
 	for j, v := range z {
-		p[j] += math.Exp(float64(v)-mx) / s
+		p[j] += scale * (math.Exp(float64(v)-mx) / s)
 	}
 }
 

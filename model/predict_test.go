@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -344,6 +345,70 @@ func TestNewRefusesInconsistentModels(t *testing.T) {
 		edit(&s)
 		if _, err := New(s); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// TestPredictConcurrently: one model serves several goroutines at once
+// (run under -race).
+func TestPredictConcurrently(t *testing.T) {
+	m := mustNew(t, hiddenSpec(Multiclass, 3))
+	recs := make([][]string, chunkRows+3)
+	for i := range recs {
+		recs[i] = []string{"a", strconv.Itoa(i % 20)}
+	}
+	want, err := m.PredictRecords([]string{"c", "x"}, recs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			p, err := m.PredictRecords([]string{"c", "x"}, recs, Options{Threads: 2})
+			if err == nil && !slices.Equal(p.Proba, want.Proba) {
+				err = fmt.Errorf("concurrent prediction differs")
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestEnsembleOfMembersThatReadCellsDifferently: members with other
+// category levels or missing tokens each read the cells themselves; the
+// result is still the weighted mean of their predictions.
+func TestEnsembleOfMembersThatReadCellsDifferently(t *testing.T) {
+	a := mustNew(t, hiddenSpec(Multiclass, 3))
+	sb := hiddenSpec(Multiclass, 3)
+	sb.Folds[0].Prep.Cols[0].Levels = []string{"a", "b", "c"} // c: absent from its training rows
+	sb.Folds[0].Prep.Cols[0].OneHot = []int{0, 1, -1}
+	sb.Folds[0].Layers[1].B = []float32{0, 3, 0}
+	sc := hiddenSpec(Multiclass, 3)
+	sc.Missing = append(slices.Clone(data.DefaultMissing), "-")
+	for name, other := range map[string]Spec{"levels": sb, "missing tokens": sc} {
+		b := mustNew(t, other)
+		e, err := NewEnsemble([]*Model{a, b}, []int{1, 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.sharedParse {
+			t.Fatalf("%s: members that read cells differently share the parse", name)
+		}
+		recs := [][]string{{"c", "3"}, {"a", ""}, {"b", "12"}}
+		pa, err1 := a.PredictRecords([]string{"c", "x"}, recs, Options{})
+		pb, err2 := b.PredictRecords([]string{"c", "x"}, recs, Options{})
+		pe, err3 := e.PredictRecords([]string{"c", "x"}, recs, Options{})
+		if err := errors.Join(err1, err2, err3); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for j := range pe.Proba {
+			if want := (pa.Proba[j] + 2*pb.Proba[j]) / 3; math.Abs(pe.Proba[j]-want) > 1e-12 {
+				t.Errorf("%s: probability %d: %v, want %v", name, j, pe.Proba[j], want)
+			}
 		}
 	}
 }

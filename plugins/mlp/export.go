@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -20,7 +21,11 @@ import (
 // metrics describe (the best epoch's when early stopping restored them).
 func (j *job) export(metrics map[string]float64) error {
 	t := j.t
-	m, err := model.New(j.modelSpec(metrics))
+	spec, err := j.modelSpec(metrics)
+	if err != nil {
+		return err
+	}
+	m, err := model.New(spec)
 	if err != nil {
 		return fmt.Errorf("model file: %w", err)
 	}
@@ -34,13 +39,20 @@ func (j *job) export(metrics map[string]float64) error {
 }
 
 // modelSpec gathers what prediction needs and what describes the model.
-func (j *job) modelSpec(metrics map[string]float64) model.Spec {
+func (j *job) modelSpec(metrics map[string]float64) (model.Spec, error) {
 	t, c := j.t, &j.t.s.Config
 	info := model.Info{Trainer: "mlp", Study: j.spec.Key.Study, Trial: j.spec.Key.ID, Dataset: c.Dataset, DataDigest: t.ds.Digest,
 		Task: t.ds.Task.String(), Target: t.ds.Cols[t.ds.Target].Name, Classes: slices.Clone(t.ds.Classes),
 		Metrics: maps.Clone(metrics), Epochs: t.epoch}
 	for _, nv := range j.spec.Params {
 		info.Params = append(info.Params, model.Param{Name: nv.Name, Value: nv.Value.String()})
+	}
+	for _, k := range slices.Sorted(maps.Keys(j.spec.Trainer.Config)) {
+		v, err := json.Marshal(j.spec.Trainer.Config[k])
+		if err != nil {
+			v = fmt.Appendf(nil, "%q", fmt.Sprint(j.spec.Trainer.Config[k]))
+		}
+		info.Config = append(info.Config, model.Param{Name: k, Value: string(v)})
 	}
 	ignore := append([]string{info.Target}, c.Drop...)
 	if c.SplitColumn != "" {
@@ -53,6 +65,9 @@ func (j *job) modelSpec(metrics map[string]float64) model.Spec {
 	s := model.Spec{Info: info, Ignore: ignore, Missing: slices.Clone(missing)}
 	for i, f := range t.folds {
 		mf := model.Fold{Prep: j.prepared[i].pre.State(t.ds), YMean: f.yMean, YStd: f.yStd}
+		if err := checkState(j.prepared[i].pre, mf.Prep, t.ds); err != nil {
+			return model.Spec{}, fmt.Errorf("fold %d: %w", i+1, err)
+		}
 		for _, l := range f.model.Fold() {
 			act := ""
 			if l.Act != nn.Identity {
@@ -62,7 +77,35 @@ func (j *job) modelSpec(metrics map[string]float64) model.Spec {
 		}
 		s.Folds = append(s.Folds, mf)
 	}
-	return s
+	return s, nil
+}
+
+// checkRows bounds the rows checkState encodes both ways.
+const checkRows = 5000
+
+// checkState makes sure the preprocessing rebuilt from its exported state
+// encodes rows of the table exactly as the fitted one does: a fitted
+// transform the state does not carry would otherwise make a model file
+// that predicts something else than the trial measured, silently.
+func checkState(pre *data.Preprocessor, st data.PrepState, ds *data.Dataset) error {
+	back, err := data.FromState(st)
+	if err != nil {
+		return fmt.Errorf("model file: the preprocessing's state: %w", err)
+	}
+	step := max(1, ds.Rows/checkRows)
+	var rows []int
+	for r := 0; r < ds.Rows; r += step {
+		rows = append(rows, r)
+	}
+	want, got := pre.Transform(ds, rows), back.Transform(ds, rows)
+	for k := range want {
+		if math.Float32bits(want[k]) != math.Float32bits(got[k]) {
+			r, c := rows[k/pre.Width], k%pre.Width
+			return fmt.Errorf("model file: the saved preprocessing encodes feature %s of row %d as %v, training encoded %v (a fitted transform plugins/mlp/data's State does not export?)",
+				pre.Names[c], r+1, got[k], want[k])
+		}
+	}
+	return nil
 }
 
 // holdout predicts the validation rows (out of fold with k folds) and

@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"automl/model"
@@ -146,7 +148,7 @@ func TestModelFileReproducesTestMetrics(t *testing.T) {
 			if math.Abs(got-want) > 1e-6 {
 				t.Errorf("%s from the model file %v, the trainer reported %v", tc.metric, got, want)
 			}
-			if in := m.Info(); in.Study != "t" || in.Trial != 1 || in.Metrics[tc.metric] != want || in.Epochs != int(res.Step) || len(in.Params) != 1 {
+			if in := m.Info(); in.Study != "t" || in.Trial != 1 || in.Metrics[tc.metric] != want || in.Epochs != int(res.Step) || len(in.Params) != 1 || len(in.Config) != len(cfg) || !slices.Contains(in.Config, model.Param{Name: "dataset", Value: `"` + cfg["dataset"].(string) + `"`}) {
 				t.Errorf("model info %+v, result %+v", in, res)
 			}
 			if h.Val == nil || h.Val.Rows != len(sp.Folds[0].Val) || h.Val.Digest == "" {
@@ -266,5 +268,55 @@ func TestModelFileChangesNoMetric(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("checkpoint directory lacks %s: %v", f, err)
 		}
+	}
+}
+
+// TestModelFileRefusesBadRows: a trained model names a missing column, a
+// bad number's row and column, and takes an unseen category.
+func TestModelFileRefusesBadRows(t *testing.T) {
+	cfg := map[string]any{"dataset": datasets + "abalone.csv", "epochs": 3, "layers": "8"}
+	_, dir := trainInto(t, cfg, nil)
+	m, err := model.Load(filepath.Join(dir, model.ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, recs := rawRows(t, datasets+"abalone.csv", []int{0, 1, 2})
+	if _, err := m.PredictRecords(header[1:], [][]string{recs[0][1:]}, model.Options{Source: "a.csv"}); err == nil || !strings.Contains(err.Error(), `a.csv: column "sex": missing`) {
+		t.Errorf("without sex: %v", err)
+	}
+	recs[1][2] = "0.4O"
+	if _, err := m.PredictRecords(header, recs, model.Options{Source: "a.csv"}); err == nil || !strings.Contains(err.Error(), `row 2: column "diameter": "0.4O" is not a number`) {
+		t.Errorf("a bad number: %v", err)
+	}
+	recs[1][2] = "0.4"
+	recs[2][0] = "X" // sex: M, F or I in training
+	p, err := m.PredictRecords(header, recs, model.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := p.Value[2]; math.IsNaN(v) || math.IsInf(v, 0) {
+		t.Errorf("unseen category predicts %v", v)
+	}
+	if in := m.Inputs(); in[0].Name != "sex" || !in[0].Categorical || !slices.Equal(in[0].Levels, []string{"F", "I", "M"}) || in[1].Categorical {
+		t.Errorf("inputs %+v", in)
+	}
+}
+
+// TestCheckStateCatchesAStateThatEncodesOtherwise: a state that does not
+// reproduce the fitted encoding (a transform it does not carry, here a
+// shifted mean) stops the model file from being written.
+func TestCheckStateCatchesAStateThatEncodesOtherwise(t *testing.T) {
+	ds, sp := splitOf(t, map[string]any{"dataset": datasets + "abalone.csv"})
+	pre, err := data.Fit(ds, sp.Folds[0].Train, data.PrepOptions{Standardize: true, Indicator: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := pre.State(ds)
+	if err := checkState(pre, st, ds); err != nil {
+		t.Fatalf("the exported state: %v", err)
+	}
+	st.Cols[2].Mean += 1e-3
+	if err := checkState(pre, st, ds); err == nil || !strings.Contains(err.Error(), "feature diameter of row 1") {
+		t.Errorf("a shifted mean: %v", err)
 	}
 }

@@ -180,7 +180,8 @@ func (j *job) train(ctx context.Context, rep trial.Reporter) (res trial.Result, 
 
 // finish saves the checkpoint (the training state, to continue from) and
 // evaluates the final metrics, with the best weights when early stopping
-// is on, and the model's cost (params, inference_ms).
+// is on, and the model's cost (params, inference_ms); then it writes the
+// model and holdout files of those weights (export.go).
 func (j *job) finish() (trial.Result, error) {
 	t := j.t
 	res := trial.Result{Outcome: trial.ExitDone, Step: float64(t.epoch)}
