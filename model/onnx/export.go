@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 
 	"automl/model"
@@ -44,6 +45,9 @@ func FromModel(m *model.Model) (*Spec, error) {
 		members, weights = m.Members()
 	}
 	for j, mem := range members {
+		if !slices.Equal(mem.Missing(), s.Missing) {
+			return nil, fmt.Errorf("onnx: ensemble member %d (trial %d) reads other cells as missing (%q) than member 1 (%q); the graph has one list", j+1, mem.Info().Trial, mem.Missing(), s.Missing)
+		}
 		folds := mem.Folds()
 		for fi, f := range folds {
 			net, err := netOf(f, float64(weights[j])/float64(len(folds)))

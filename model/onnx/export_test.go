@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -292,3 +293,29 @@ func TestExportRefusesUnknownTransform(t *testing.T) {
 }
 
 func dataTransform(name string) data.Transform { return data.Transform{Name: name} }
+
+// TestExportRefusesMixedMissingTokens: ensemble members that read other
+// cells as missing cannot share the graph's one list of tokens.
+func TestExportRefusesMixedMissingTokens(t *testing.T) {
+	iris := "../../testdata/datasets/iris.csv"
+	a := train(t, map[string]any{"dataset": iris, "epochs": 2, "layers": "4"}, 1)
+	b := train(t, map[string]any{"dataset": iris, "epochs": 2, "layers": "4", "missing_values": []any{"?"}}, 2)
+	e, err := model.NewEnsemble([]*model.Model{a, b}, []int{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Export(e, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "ensemble member 2 (trial 2) reads other cells as missing") {
+		t.Fatalf("err = %v, want the members' missing tokens named", err)
+	}
+	if _, err := FromModel(must(model.NewEnsemble([]*model.Model{a, a}, []int{1, 3}))); err != nil {
+		t.Fatalf("members alike: %v", err)
+	}
+}
+
+func must(m *model.Model, err error) *model.Model {
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
