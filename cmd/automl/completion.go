@@ -93,6 +93,15 @@ func completions(root *cobra.Command) {
 			fixed(c, "state", states...)
 		case "search", "worker":
 			fixed(c, "log-level", "debug", "info", "warn", "error")
+		case "model":
+			for _, sub := range c.Commands() {
+				sub.ValidArgsFunction = completeStudy
+				if sub.Name() == "export" {
+					fixed(sub, "format", "automl\tthe model file", "onnx\tan ONNX graph")
+				}
+			}
+		case "predict":
+			_ = c.MarkFlagFilename("model", "automl")
 		}
 	}
 }
