@@ -14,7 +14,9 @@ import (
 
 	"automl/internal/modelfiles"
 	"automl/model"
+	"automl/model/ensemble"
 	"automl/report"
+	"automl/spacefile"
 )
 
 // ensembleData writes testdata's breast_cancer.csv into dir with a split
@@ -276,5 +278,13 @@ func TestEnsembleEndToEnd(t *testing.T) {
 	}
 	if _, errOut, code := automl(t, dir, "model", "ensemble", "nosuch"); code != 2 || !strings.Contains(errOut, `no study "nosuch"`) {
 		t.Errorf("no such study: exit %d, %s", code, errOut)
+	}
+}
+
+// The study file checks ensemble.metric against its own list (spacefile
+// imports nothing of the model); it must be the selection's.
+func TestEnsembleMetricListsAgree(t *testing.T) {
+	if got, want := spacefile.EnsembleMetrics, ensemble.Metrics(); !slices.Equal(got, want) {
+		t.Errorf("spacefile.EnsembleMetrics %v, model/ensemble's %v", got, want)
 	}
 }
