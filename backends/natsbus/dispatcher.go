@@ -62,7 +62,8 @@ type DispatcherOptions struct {
 	JobKey fleet.JobKey
 	// ModelDir, when set, is where the models of final trials go: before
 	// DeleteCheckpoints deletes a trial's checkpoints, the model and
-	// holdout files of its newest one are copied to
+	// holdout files of the one its last result named (checked against the
+	// reference's digest; see harvest.go) are copied to
 	// <ModelDir>/<study>/<trial>.automl and .holdout (package
 	// internal/modelfiles). Best effort, as the cleanup is: a failure is
 	// logged with the trial.
@@ -102,6 +103,7 @@ type Dispatcher struct {
 	pruned uint64 // events up to this stream sequence are deleted
 	o      DispatcherOptions
 	ckpt   *checkpoints
+	refs   trialRefs // checkpoints to harvest the models of (harvest.go)
 
 	// set by Claim
 	inc   string

@@ -1,6 +1,8 @@
 package natsbus_test
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -19,8 +21,8 @@ import (
 )
 
 // Before the cleanup deletes a final trial's checkpoints, the model and
-// holdout files of its newest checkpoint (the highest resource, the
-// latest attempt) go to the models directory; a checkpoint without them
+// holdout files of the checkpoint its last result named (the latest
+// attempt's) go to the models directory; a checkpoint without them
 // gives nothing; a trial whose copy fails is logged by number while the
 // others are copied and every checkpoint is deleted.
 func TestModelsHarvestedBeforeCleanup(t *testing.T) {
@@ -55,7 +57,7 @@ func TestModelsHarvestedBeforeCleanup(t *testing.T) {
 	}), natsbus.WorkerOptions{Slots: 2})
 
 	// Trial 1 pauses at 3, then its second attempt resumes and completes at
-	// 9: the newest checkpoint is the second one's.
+	// 9: the checkpoint its last result names is the second one's.
 	first := spec(1, 1)
 	first.To = 3
 	if err := d.Dispatch(ctx, []trial.Spec{first}); err != nil {
@@ -171,5 +173,98 @@ func TestHarvestOutlivesCancel(t *testing.T) {
 	_ = d.DeleteCheckpoints(ctx, study, []int{1})
 	if got, err := os.ReadFile(modelfiles.Model(dir, study, 1)); err != nil || string(got) != "m" {
 		t.Fatalf("model after a cancelled cleanup: %q, %v", got, err)
+	}
+}
+
+// The harvest takes the checkpoint the trial's result named, nothing else:
+// an object another client (any worker may write the bucket) put under a
+// newer name of the trial is not harvested, one put in place of the named
+// object is refused as a security event, and a trial whose result this
+// dispatcher never saw (or a digest-less reference) keeps no model.
+func TestHarvestTakesOnlyTheReferencedCheckpoint(t *testing.T) {
+	e, nc := server(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	var logs logBuffer
+	var harvested []int
+	d := newDispatcher(t, nc, natsbus.DispatcherOptions{
+		ModelDir: dir, Logger: logs.logger(),
+		Harvested: func(_ context.Context, ids []int) { harvested = append(harvested, ids...) },
+	})
+	startWorker(t, natstest.Conn(t, e, "w"), runFn(func(ctx context.Context, s trial.Spec, rep trial.Reporter) (trial.Result, error) {
+		if err := os.WriteFile(filepath.Join(s.CheckpointDir, modelfiles.ModelFile), []byte("trained "+s.Key.String()), 0o644); err != nil {
+			return trial.Result{}, err
+		}
+		return trial.Result{Step: 9, Metrics: trial.Metrics{"loss": 1}, Checkpoint: modelfiles.ModelFile}, nil
+	}), natsbus.WorkerOptions{Slots: 2})
+	specs := []trial.Spec{spec(1, 1), spec(2, 1)}
+	for i := range specs {
+		specs[i].To = 9
+	}
+	if err := d.Dispatch(ctx, specs); err != nil {
+		t.Fatal(err)
+	}
+	exits := untilExited(t, d, specs[0].Key, specs[1].Key)
+	ref2 := exitOf(t, exits[specs[1].Key]).Result.Checkpoint
+	name2, _, ok := strings.Cut(ref2, "#")
+	if !ok {
+		t.Fatalf("trial 2's result names %q, no digest", ref2)
+	}
+
+	// A rogue client writes the bucket: for trial 1 a checkpoint of a
+	// later attempt and a higher resource (newest by name), for trial 2 new
+	// content under the name its result gave, for trial 3 (no result seen)
+	// a checkpoint of its own.
+	obs, err := js(t, natstest.Conn(t, e, "rogue")).ObjectStore(ctx, natsbus.CheckpointBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plant := func(name string) {
+		t.Helper()
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		data := []byte("planted")
+		if err := tw.WriteHeader(&tar.Header{Name: modelfiles.ModelFile, Mode: 0o644, Size: int64(len(data))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(data); err != nil {
+			t.Fatal(err)
+		}
+		if err := tw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := obs.PutBytes(ctx, name, buf.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later := specs[0].Key
+	later.Attempt = 7
+	plant(natsbus.CheckpointKey(later, 3, 99))
+	plant(name2)
+	plant(natsbus.CheckpointKey(spec(3, 1).Key, 1, 9))
+
+	if err := d.DeleteCheckpoints(ctx, study, []int{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(modelfiles.Model(dir, study, 1)); err != nil || string(got) != "trained "+specs[0].Key.String() {
+		t.Errorf("trial 1's model: %q (err %v), want the one its run saved", got, err)
+	}
+	for _, id := range []int{2, 3} {
+		if got, err := os.ReadFile(modelfiles.Model(dir, study, id)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("trial %d: a model was kept: %q (err %v)", id, got, err)
+		}
+	}
+	if !slices.Equal(harvested, []int{1}) {
+		t.Errorf("Harvested called with %v, want [1]", harvested)
+	}
+	log := logs.buf.String()
+	if n := logs.count("security: checkpoint refused"); n != 1 || !strings.Contains(log, "trial=2") || !strings.Contains(log, natsbus.ErrCheckpointReplaced.Error()) {
+		t.Errorf("trial 2's replaced checkpoint: %d security events; log:\n%s", n, log)
+	}
+	if n := logs.count("no model kept: the dispatcher saw no checkpoint reference"); n != 1 || !strings.Contains(log, "trial=3") {
+		t.Errorf("trial 3 without a known reference: %d warnings; log:\n%s", n, log)
+	}
+	if infos, err := obs.List(ctx); !errors.Is(err, jetstream.ErrNoObjectsFound) {
+		t.Errorf("checkpoints left after cleanup: %d (err %v)", len(infos), err)
 	}
 }
