@@ -410,6 +410,16 @@ func (m *Model) Inputs() []Input { return slices.Clone(m.inputs) }
 // and split columns).
 func (m *Model) Ignored() []string { return slices.Clone(m.spec().Ignore) }
 
+// Missing are the cells read as missing values (trimmed, sorted): the
+// tokens Predict treats as missing, for exporters that must recognise
+// them. An ensemble's are its first member's.
+func (m *Model) Missing() []string {
+	if len(m.members) > 0 {
+		return m.members[0].Missing()
+	}
+	return slices.Sorted(maps.Keys(m.missing))
+}
+
 // Folds are a single model's folds, for exporters (nil for an ensemble).
 // They share the model's storage: do not modify them.
 func (m *Model) Folds() []Fold {

@@ -79,7 +79,7 @@ func BenchmarkTables(b *testing.B) {
 	b.Run("json", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := WriteJSON(io.Discard, in.Study, rows); err != nil {
+			if err := WriteJSON(io.Discard, in.Study, rows, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -192,7 +192,7 @@ func TestJSONDurationsInSeconds(t *testing.T) {
 		}
 	}
 	b.Reset()
-	if err := WriteJSON(&b, st, rows); err != nil {
+	if err := WriteJSON(&b, st, rows, nil); err != nil {
 		t.Fatal(err)
 	}
 	var full struct{ Trials []map[string]any }

@@ -49,6 +49,9 @@ type Data struct {
 	Pareto *Pareto
 	// Logs are the last lines of failed trials' logs (see Load), by id.
 	Logs map[int]triallog.Log
+	// Ensemble is the ensemble built of the study's models, when one was
+	// (see ReadEnsemble); the caller that knows where it lies sets it.
+	Ensemble *Ensemble
 	// Start and Now bound the timeline.
 	Start, Now time.Time
 

@@ -90,7 +90,7 @@ func TestLeaderboardOfSeveralObjectives(t *testing.T) {
 	}
 
 	b.Reset()
-	if err := WriteJSON(&b, st, rows); err != nil {
+	if err := WriteJSON(&b, st, rows, nil); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {

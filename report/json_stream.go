@@ -13,10 +13,11 @@ import (
 
 // WriteJSON writes the study and its ranked trials as one JSON document
 // (the study's name, objective and status, the versions of its space once
-// it has been edited, the trials, and the best one),
+// it has been edited, the trials, the best one, and the ensemble built of
+// its models when ens is not nil),
 // indented, a row at a time: indenting one 100,000-trial document at once
 // spent most of its time growing and copying an 80 MB buffer.
-func WriteJSON(w io.Writer, study *scheduler.Study, rows []Row) error {
+func WriteJSON(w io.Writer, study *scheduler.Study, rows []Row, ens *Ensemble) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	head := struct {
 		Study     string `json:"study"`
@@ -58,6 +59,13 @@ func WriteJSON(w io.Writer, study *scheduler.Study, rows []Row) error {
 	if rows[0].Rank == 1 && !multi { // several objectives: a front, no best
 		bw.WriteString(",\n  \"best\": ")
 		if b, err = json.MarshalIndent(&rows[0], "  ", "  "); err != nil {
+			return err
+		}
+		bw.Write(b)
+	}
+	if ens != nil {
+		bw.WriteString(",\n  \"ensemble\": ")
+		if b, err = json.MarshalIndent(ens, "  ", "  "); err != nil {
 			return err
 		}
 		bw.Write(b)

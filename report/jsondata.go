@@ -68,6 +68,10 @@ func (d *Data) AppendJSON(b []byte, v View, generated time.Time) []byte {
 	b = d.appendLanes(b)
 	b = d.appendPareto(b)
 	b = d.appendLogs(b)
+	if d.Ensemble != nil {
+		b = append(b, `,"ensemble":`...)
+		b = appendMarshal(b, d.Ensemble)
+	}
 	return append(b, '}')
 }
 

@@ -106,7 +106,7 @@ func TestWriteJSONMatchesScheduler(t *testing.T) {
 		if err := referenceJSON(&want, d.Study, rows); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteJSON(&got, d.Study, rows); err != nil {
+		if err := WriteJSON(&got, d.Study, rows, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got.String() != want.String() {

@@ -66,7 +66,7 @@ func TestVersionsSayWhichTrialsRanUnderEach(t *testing.T) {
 		}
 	}
 	var js bytes.Buffer
-	if err := WriteJSON(&js, st, rows); err != nil {
+	if err := WriteJSON(&js, st, rows, nil); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -87,7 +87,7 @@ func TestVersionsSayWhichTrialsRanUnderEach(t *testing.T) {
 	rows = Leaderboard(plain, recs)
 	js.Reset()
 	md.Reset()
-	if err := WriteJSON(&js, plain, rows); err != nil {
+	if err := WriteJSON(&js, plain, rows, nil); err != nil {
 		t.Fatal(err)
 	}
 	if Versions(plain) != nil || strings.Contains(js.String(), "space_version") || strings.Contains(columnNames(plain, rows), "space_version") {

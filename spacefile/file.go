@@ -47,12 +47,26 @@ type File struct {
 	// WarmStart lists where to import results from when the study starts
 	// (warm_start:; empty when the file has none).
 	WarmStart WarmStart
+	// KeepModels is how many completed trials keep their model file
+	// (keep_models:): the best K by the study's ranking, the leaderboard's
+	// order; KeepAllModels keeps every one. DefaultKeepModels when the file
+	// does not say.
+	KeepModels int
+	// Ensemble asks for an ensemble of the study's models when it ends
+	// (ensemble:; nil when the file has none).
+	Ensemble *Ensemble
 	// OwnTrainer: read by ParseWithoutTrainer, for a program that trains
 	// the trials itself; Trainer may be empty.
 	OwnTrainer bool
 
 	pos positions
 }
+
+// keep_models: the default, and the value that keeps every model (all).
+const (
+	DefaultKeepModels = 5
+	KeepAllModels     = -1
+)
 
 // Budget bounds a study.
 type Budget struct {

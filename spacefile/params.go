@@ -410,6 +410,7 @@ func (p *parser) crossCheck(s *File, params []search.Param) {
 			p.addError(err, s.pos.algorithm, "algorithm", s)
 		}
 	}
+	p.checkEnsemble(s)
 	if t, ok := LookupTrainer(s.Trainer.Plugin); ok && t.Check != nil {
 		for _, err := range t.Check(s) {
 			p.addError(err, s.pos.trainer, "trainer", s)

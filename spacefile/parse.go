@@ -126,7 +126,7 @@ func (b boundedRe) MatchString(s string) bool {
 	return len(s) >= b.min && len(s) <= b.max && b.re.MatchString(s)
 }
 
-var topKeys = []string{"study", "description", "objective", "objectives", "constraints", "budget", "algorithm", "resource", "trainer", "parameters", "enqueue", "warm_start"}
+var topKeys = []string{"study", "description", "objective", "objectives", "constraints", "budget", "algorithm", "resource", "trainer", "parameters", "enqueue", "warm_start", "keep_models", "ensemble"}
 
 func (p *parser) parse(data []byte) *File {
 	docs, err := decodeDocs(data)
@@ -151,7 +151,7 @@ func (p *parser) parse(data []byte) *File {
 		return nil
 	}
 
-	s := &File{Path: p.file, Resource: "epochs", Algorithm: Algorithm{Name: "random"}}
+	s := &File{Path: p.file, Resource: "epochs", Algorithm: Algorithm{Name: "random"}, KeepModels: DefaultKeepModels}
 	fields := p.fields(root, "", topKeys)
 	var params []search.Param
 	var enqueue *yaml.Node
@@ -196,6 +196,10 @@ func (p *parser) parse(data []byte) *File {
 			enqueue = f.val
 		case "warm_start":
 			p.warmStart(f.keyNode, f.val, s)
+		case "keep_models":
+			p.keepModels(f.val, s)
+		case "ensemble":
+			p.ensemble(f.keyNode, f.val, s)
 		}
 	}
 	if one, many := seen(fields, "objective"), seen(fields, "objectives"); one != nil && many != nil {
@@ -455,6 +459,29 @@ func (p *parser) integer(n *yaml.Node, where string) (int64, bool) {
 		return 0, false
 	}
 	return int64(x), true
+}
+
+// keepModels reads keep_models: K, a whole number >= 0 (at most
+// MaxTrials), or all.
+func (p *parser) keepModels(n *yaml.Node, s *File) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && n.Value == "all" {
+		s.KeepModels = KeepAllModels
+		return
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+		p.errorf(posOf(n), "keep_models", "want a whole number >= 0 (the best K completed trials keep their model file) or all, got %q", n.Value)
+		return
+	}
+	v, ok := p.integer(n, "keep_models")
+	switch {
+	case !ok:
+	case v < 0:
+		p.errorf(posOf(n), "keep_models", "must be >= 0 (0 keeps no model file) or all, got %d", v)
+	case v > MaxTrials:
+		p.errorf(posOf(n), "keep_models", "must be at most %d or all, got %d", MaxTrials, v)
+	default:
+		s.KeepModels = int(v)
+	}
 }
 
 func (p *parser) boolean(n *yaml.Node, where string) (bool, bool) {

@@ -18,6 +18,10 @@ type TrainerSpec struct {
 	// in a few words each, and errors placed at their keys (ConfigError).
 	// It must not train.
 	Preflight func(f *File, local bool) (checked []string, errs []error)
+	// Models is true for a trainer that keeps each completed trial's model
+	// and validation predictions, so the study file may ask for an
+	// ensemble: of them.
+	Models bool
 }
 
 var trainers = registry.New[TrainerSpec]("spacefile: trainer")

@@ -229,7 +229,7 @@ func TestReportExportsReadBack(t *testing.T) {
 	if err := report.WriteCSV(&csvOut, report.Columns(study, rows), rows); err != nil {
 		t.Fatal(err)
 	}
-	if err := report.WriteJSON(&jsonOut, study, rows); err != nil {
+	if err := report.WriteJSON(&jsonOut, study, rows, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := report.WriteJSONColumns(&colsOut, study, rows, []string{"trial", "state", "loss", "lr", "layers", "optimizer", "momentum", "batch"}); err != nil {

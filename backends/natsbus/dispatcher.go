@@ -60,7 +60,19 @@ type DispatcherOptions struct {
 	// JobKey signs the study's jobs and stop requests and checks the lease
 	// tokens of its events (required: workers run only signed jobs).
 	JobKey fleet.JobKey
-	Logger *slog.Logger
+	// ModelDir, when set, is where the models of final trials go: before
+	// DeleteCheckpoints deletes a trial's checkpoints, the model and
+	// holdout files of the one its last result named (checked against the
+	// reference's digest; see harvest.go) are copied to
+	// <ModelDir>/<study>/<trial>.automl and .holdout (package
+	// internal/modelfiles). Best effort, as the cleanup is: a failure is
+	// logged with the trial.
+	ModelDir string
+	// Harvested, when set with ModelDir, is called after DeleteCheckpoints
+	// with the trials whose model file it copied (none: not called), to
+	// apply a keep policy.
+	Harvested func(ctx context.Context, ids []int)
+	Logger    *slog.Logger
 }
 
 // pullHeartbeat is how often the server shows a waiting pull request is
@@ -91,6 +103,7 @@ type Dispatcher struct {
 	pruned uint64 // events up to this stream sequence are deleted
 	o      DispatcherOptions
 	ckpt   *checkpoints
+	refs   trialRefs // checkpoints to harvest the models of (harvest.go)
 
 	// set by Claim
 	inc   string
@@ -523,15 +536,6 @@ func (d *Dispatcher) ensurePool(ctx context.Context, pool string) error {
 	}
 	d.pools[pool] = true
 	return nil
-}
-
-// DeleteCheckpoints deletes every stored checkpoint of the given trials
-// (scheduler.CheckpointCleaner): the scheduler calls it once they are final.
-func (d *Dispatcher) DeleteCheckpoints(ctx context.Context, study string, ids []int) error {
-	if study != d.study || d.claim == nil {
-		return fmt.Errorf("delete checkpoints of %s: the dispatcher has not claimed that study", study)
-	}
-	return d.ckpt.deleteTrials(ctx, study, d.inc, ids)
 }
 
 // setupPatience bounds how long set-up retries errors a JetStream cluster

@@ -89,7 +89,10 @@
 // resumes from a checkpoint (Spec.Checkpoint), and uploads it after a run
 // that returned one, naming it in the result; so any worker can resume any
 // trial. The scheduler deletes a trial's checkpoints once the trial is final
-// (scheduler.CheckpointCleaner).
+// (scheduler.CheckpointCleaner); with DispatcherOptions.ModelDir the
+// dispatcher first copies the model and holdout files of the checkpoint
+// the trial's last result named there, if the object still holds the
+// reference's digest (harvest.go), so a trained model outlives them.
 //
 // Ownership. The scheduler (Dispatcher) creates the streams (with its
 // replica count), the object store and the job consumer of each pool it

@@ -123,6 +123,7 @@ func (d *Dispatcher) handOver(msg jetstream.Msg, ins []scheduler.Inbound) {
 			return
 		default:
 		}
+		d.noteCheckpoint(&in.Event)
 		select {
 		case d.events <- in:
 		case <-d.done:

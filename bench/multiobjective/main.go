@@ -7,7 +7,10 @@
 // fixed reference point) after 50, 100 and 200 trials: medians and
 // interquartile ranges over seeds, then whether our best sampler's median
 // is at most half of Optuna's best at 100 trials and no worse at 50 and
-// 200. See RESULTS.md.
+// 200. Constrained problems (constrained.go: one objective or two, with
+// constraints in the space file and Optuna's constraints_func) are
+// measured by the regret of the best feasible value, or of the feasible
+// trials' front, and the share of feasible trials. See RESULTS.md.
 package main
 
 import (
@@ -16,6 +19,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -33,6 +37,7 @@ import (
 	"automl/search/pareto"
 	"automl/search/value"
 	"automl/spacefile"
+	"automl/trial"
 )
 
 // sampler is one configuration of our side: an algorithm and its options
@@ -60,7 +65,9 @@ type study struct {
 	Seed    int                `json:"seed"`
 	Params  []map[string]any   `json:"params,omitempty"` // Optuna's side only (checked, then dropped)
 	Losses  [][]float64        `json:"losses"`
-	Regret  map[string]float64 `json:"regret,omitempty"` // budget -> hypervolume regret
+	Cons    [][]float64        `json:"cons,omitempty"` // constrained problems: each trial's constraint values (<= 0 holds)
+	Regret  map[string]float64 `json:"-"`              // budget -> hypervolume regret, or the best feasible value's regret
+	Share   map[string]float64 `json:"-"`              // budget -> the share of feasible trials (constrained problems)
 }
 
 func main() {
@@ -106,7 +113,7 @@ func run(funcs string, seed0, seeds int, budgetF, ours, optuna, python string, j
 	for _, n := range split(funcs, ",") {
 		p, ok := probs[n]
 		if !ok {
-			return fmt.Errorf("-funcs: unknown problem %q (zdt1, zdt2, zdt3, dtlz2, mixed)", n)
+			return fmt.Errorf("-funcs: unknown problem %q (%s)", n, strings.Join(slices.Sorted(maps.Keys(probs)), ", "))
 		}
 		ps = append(ps, p)
 	}
@@ -126,16 +133,22 @@ func run(funcs string, seed0, seeds int, budgetF, ours, optuna, python string, j
 			}
 			studies = append(studies, py...)
 		}
-		for i := range studies {
-			s := &studies[i]
-			if s.Regret, err = regrets(probs[s.Func], s.Losses, budgets); err != nil {
-				return fmt.Errorf("%s on %s, seed %d: %w", s.Sampler, s.Func, s.Seed, err)
-			}
-		}
 		if out != "" {
 			if err := writeStudies(out, studies); err != nil {
 				return err
 			}
+		}
+	}
+	// The figures come from the trials, in a run or from its file alike
+	// (a file keeps no figures: +Inf, no feasible trial yet, is not JSON).
+	for i := range studies {
+		s := &studies[i]
+		p, ok := probs[s.Func]
+		if !ok {
+			return fmt.Errorf("%s on %s, seed %d: unknown problem", s.Sampler, s.Func, s.Seed)
+		}
+		if s.Regret, s.Share, err = regrets(p, s.Losses, s.Cons, budgets); err != nil {
+			return fmt.Errorf("%s on %s, seed %d: %w", s.Sampler, s.Func, s.Seed, err)
 		}
 	}
 	printTables(os.Stdout, ps, studies, budgets)
@@ -145,9 +158,20 @@ func run(funcs string, seed0, seeds int, budgetF, ours, optuna, python string, j
 // spaceFor writes the space file of a problem for one of our samplers.
 func spaceFor(p *problem, s sampler, seed int) (*spacefile.File, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "study: bench\nobjectives:\n")
-	for i := range p.K {
-		fmt.Fprintf(&b, "  - {metric: f%d, direction: minimize}\n", i+1)
+	fmt.Fprintf(&b, "study: bench\n")
+	if p.K == 1 {
+		fmt.Fprintf(&b, "objective: {metric: f1, direction: minimize}\n")
+	} else {
+		fmt.Fprintf(&b, "objectives:\n")
+		for i := range p.K {
+			fmt.Fprintf(&b, "  - {metric: f%d, direction: minimize}\n", i+1)
+		}
+	}
+	if p.NC > 0 {
+		fmt.Fprintf(&b, "constraints:\n")
+		for i := range p.NC {
+			fmt.Fprintf(&b, "  - {metric: c%d, max: 0}\n", i+1)
+		}
 	}
 	alg := fmt.Sprintf("{name: %s, seed: %d", s.Algo, seed)
 	if s.Options != "" {
@@ -196,8 +220,24 @@ func runStudy(p *problem, s sampler, seed, trials int) (study, error) {
 		if ferr != nil {
 			return res, fmt.Errorf("trial %d: %w", id, ferr)
 		}
-		o.Status, o.HasLoss, o.Loss, o.Losses = search.Complete, true, f[0], f
-		res.Losses = append(res.Losses, f)
+		if len(f) != p.K+p.NC {
+			return res, fmt.Errorf("trial %d: %d values, want %d objectives and %d constraints", id, len(f), p.K, p.NC)
+		}
+		// The scheduler's way: the study's goals read the trial's metrics.
+		m := trial.Metrics{}
+		for i, v := range f {
+			if i < p.K {
+				m[fmt.Sprintf("f%d", i+1)] = v
+			} else {
+				m[fmt.Sprintf("c%d", i-p.K+1)] = v
+			}
+		}
+		o.Status, o.HasLoss, o.Loss = search.Complete, true, f[0]
+		file.Goals().Observe(o, m)
+		res.Losses = append(res.Losses, f[:p.K])
+		if p.NC > 0 {
+			res.Cons = append(res.Cons, f[p.K:])
+		}
 		want := 0
 		if len(res.Losses) < trials {
 			want = 1
@@ -217,7 +257,7 @@ func runOurs(ps []*problem, names []string, seed0, seeds, trials, jobs int) ([]s
 	for _, n := range names {
 		s, ok := ourSamplers[n]
 		if !ok {
-			return nil, fmt.Errorf("-ours: unknown sampler %q (random, nsga2, nsga2-p20, sobol)", n)
+			return nil, fmt.Errorf("-ours: unknown sampler %q (%s)", n, strings.Join(slices.Sorted(maps.Keys(ourSamplers)), ", "))
 		}
 		for _, p := range ps {
 			for seed := seed0; seed < seed0+seeds; seed++ {
@@ -312,29 +352,65 @@ func checkOptuna(p *problem, s study) error {
 		if err != nil {
 			return fmt.Errorf("trial %d: %w", i, err)
 		}
+		theirs := s.Losses[i]
+		if p.NC > 0 {
+			if len(s.Cons) <= i {
+				return fmt.Errorf("trial %d: no constraint values", i)
+			}
+			theirs = append(slices.Clone(theirs), s.Cons[i]...)
+		}
 		for k := range f {
-			if k >= len(s.Losses[i]) || math.Abs(f[k]-s.Losses[i][k]) > 1e-9*math.Max(1, math.Abs(f[k])) {
-				return fmt.Errorf("trial %d: Optuna's side computed %v, ours %v", i, s.Losses[i], f)
+			if len(theirs) != len(f) || math.Abs(f[k]-theirs[k]) > 1e-9*math.Max(1, math.Abs(f[k])) {
+				return fmt.Errorf("trial %d: Optuna's side computed %v, ours %v", i, theirs, f)
 			}
 		}
 	}
 	return nil
 }
 
-// regrets is the hypervolume regret after each budget.
-func regrets(p *problem, losses [][]float64, budgets []int) (map[string]float64, error) {
-	out := map[string]float64{}
+// regrets is the regret after each budget: the true front's hypervolume
+// less that of the feasible trials' front, or for one objective the best
+// feasible value less the known optimum (+Inf before the first feasible
+// trial); with constraints, share is the feasible trials' share.
+func regrets(p *problem, losses, cons [][]float64, budgets []int) (regret, share map[string]float64, err error) {
+	if p.NC > 0 && len(cons) != len(losses) {
+		return nil, nil, fmt.Errorf("%d trials, %d with constraint values", len(losses), len(cons))
+	}
+	regret = map[string]float64{}
+	if p.NC > 0 {
+		share = map[string]float64{}
+	}
 	for _, b := range budgets {
 		if b > len(losses) {
-			return nil, fmt.Errorf("%d trials, budget %d", len(losses), b)
+			return nil, nil, fmt.Errorf("%d trials, budget %d", len(losses), b)
 		}
-		hv, err := pareto.Hypervolume(losses[:b], p.Ref)
-		if err != nil {
-			return nil, err
+		var feas [][]float64
+		for i, l := range losses[:b] {
+			if p.NC == 0 || !slices.ContainsFunc(cons[i], func(c float64) bool { return !(c <= 0) }) {
+				feas = append(feas, l)
+			}
 		}
-		out[strconv.Itoa(b)] = p.TrueHV - hv
+		key := strconv.Itoa(b)
+		if p.NC > 0 {
+			share[key] = float64(len(feas)) / float64(b)
+		}
+		if p.K == 1 {
+			best := math.Inf(1)
+			for _, l := range feas {
+				best = math.Min(best, l[0])
+			}
+			regret[key] = best - p.Opt
+			continue
+		}
+		hv := 0.0
+		if len(feas) > 0 {
+			if hv, err = pareto.Hypervolume(feas, p.Ref); err != nil {
+				return nil, nil, err
+			}
+		}
+		regret[key] = p.TrueHV - hv
 	}
-	return out, nil
+	return regret, share, nil
 }
 
 // sourceDir is where this program's files are (the script sits next to them).

@@ -9,7 +9,9 @@ import (
 	"automl/search/value"
 )
 
-// problem is one function of several objectives with a known Pareto front.
+// problem is one function of several objectives with a known Pareto
+// front, or a constrained one (of one objective or several) with a known
+// optimum.
 type problem struct {
 	Name string
 	Doc  string
@@ -24,6 +26,16 @@ type problem struct {
 	Ref []float64
 	// TrueHV is the hypervolume of the true Pareto front against Ref.
 	TrueHV float64
+	// NC is the number of constraints: Eval returns K objectives, then
+	// NC values each feasible when at most 0 (metrics c1..cNC).
+	NC int
+	// Opt is the known (constrained) minimum of a problem of one
+	// objective, whose figure is the best feasible value's regret.
+	Opt float64
+	// Feasible is the share of the box that is feasible (constrained
+	// problems), and Box the bounds of x0..x{n-1} where the space is a box.
+	Feasible float64
+	Box      [][2]float64
 }
 
 // d is the number of variables of ZDT and DTLZ2.
@@ -165,8 +177,12 @@ func problems() (map[string]*problem, error) {
 		onCube("dtlz2", "DTLZ2, 3 objectives, 6 variables: the unit sphere's octant", 3, dtlz2, dref, dhv),
 		{Name: "mixed", Doc: "ZDT1's front over a float, an int, a categorical and a float conditional on it", Params: mixedParams, K: 2, Eval: mixed, Ref: zref, TrueHV: z1},
 	}
+	cons, err := constrainedProblems()
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]*problem{}
-	for _, p := range ps {
+	for _, p := range append(ps, cons...) {
 		out[p.Name] = p
 	}
 	return out, nil

@@ -21,7 +21,7 @@ import (
 // the read side (report) reads through the scheduler's contracts; plugins
 // import only trial, search and spacefile (to register their trainers)
 // and model (the mlp trainer's model files); model imports only the mlp
-// trainer's data, nn and kernels packages;
+// trainer's data, nn and kernels packages (model/ensemble its metrics too);
 // the worker wires natsbus and plugins; backends never import each other;
 // internal/ is the leaves everyone may use; nothing imports cmd/automl;
 // only backends, plugins and the worker import bbolt, nats, go-plugin or
@@ -154,7 +154,7 @@ func allowed(from, to, fromPath, toPath string) bool {
 		return may("search", "trial", "spacefile", "model")
 	case "model":
 		// the model file and prediction: on the training core's leaves only
-		return may() || slices.Contains([]string{"automl/plugins/mlp/data", "automl/plugins/mlp/nn", "automl/plugins/mlp/kernels"}, toPath)
+		return may() || slices.Contains(trainingCore, toPath)
 	case "worker":
 		return may("trial", "plugins") || strings.HasPrefix(toPath, "automl/backends/natsbus")
 	case "study":
@@ -167,6 +167,10 @@ func allowed(from, to, fromPath, toPath string) bool {
 	}
 	return false
 }
+
+// trainingCore are the mlp trainer's leaf packages the model may import
+// (metrics: for model/ensemble, which scores the members' predictions).
+var trainingCore = []string{"automl/plugins/mlp/data", "automl/plugins/mlp/nn", "automl/plugins/mlp/kernels", "automl/plugins/mlp/metrics"}
 
 func backendOf(path string) string {
 	parts := strings.Split(path, "/")

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"automl/internal/studyname"
+	"automl/model/ensemble"
 	"automl/report"
 	"automl/trial"
 )
@@ -69,7 +70,7 @@ func completionExamples(c *cobra.Command) {
 }
 
 // completions: study names for the commands that take a study, the
-// values of --format, --plot, --state, --log-level and --log-format, space files for
+// values of --format, --plot, --state, --metric, --log-level and --log-format, space files for
 // --space. Flags with nothing registered complete file names.
 func completions(root *cobra.Command) {
 	fixed(root, "log-format", "text\tkey=value lines", "json\tone JSON object a line")
@@ -93,6 +94,18 @@ func completions(root *cobra.Command) {
 			fixed(c, "state", states...)
 		case "search", "worker":
 			fixed(c, "log-level", "debug", "info", "warn", "error")
+		case "model":
+			for _, sub := range c.Commands() {
+				sub.ValidArgsFunction = completeStudy
+				switch sub.Name() {
+				case "export":
+					fixed(sub, "format", "automl\tthe model file", "onnx\tan ONNX graph")
+				case "ensemble":
+					fixed(sub, "metric", ensemble.Metrics()...)
+				}
+			}
+		case "predict":
+			_ = c.MarkFlagFilename("model", "automl")
 		}
 	}
 }

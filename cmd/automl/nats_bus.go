@@ -16,6 +16,7 @@ import (
 
 	"automl/backends/natsbus"
 	"automl/backends/natsbus/fleet"
+	"automl/internal/modelfiles"
 	"automl/spacefile"
 	"automl/worker"
 )
@@ -156,12 +157,17 @@ func (b *bus) close() {
 // scheduler has recovered the study, so no slot takes a job of an attempt
 // the recovery supersedes. stopWorkers cancels running trials (handing
 // their jobs back) and waits for the slots to return.
-func wire(ctx context.Context, b *bus, space *spacefile.File, f *searchFlags, log *slog.Logger) (disp *natsbus.Dispatcher, startWorkers, stopWorkers func(), err error) {
+//
+// The dispatcher keeps the models of final trials in <db>.models (see
+// keep.go), and calls harvested after each harvest.
+func wire(ctx context.Context, b *bus, space *spacefile.File, f *searchFlags, log *slog.Logger, harvested func(context.Context)) (disp *natsbus.Dispatcher, startWorkers, stopWorkers func(), err error) {
 	pool := space.Trainer.PoolName()
 	o := natsbus.DispatcherOptions{
 		Logger: log, Pools: []string{pool}, JobKey: b.fleet.JobKey(),
 		AckWait: f.ackWait, MaxDeliver: f.maxDeliver, Replicas: f.replicas,
-		Storage: int64(f.natsStorage),
+		Storage:   int64(f.natsStorage),
+		ModelDir:  modelfiles.Root(f.db),
+		Harvested: func(ctx context.Context, _ []int) { harvested(ctx) },
 	}
 	var store natsbus.StoreHealth // none on another server
 	if b.emb != nil {

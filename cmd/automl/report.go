@@ -186,12 +186,14 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 		if f.db != defaultDB {
 			view.DB = f.db // for the automl logs commands the page shows
 		}
+		d.Ensemble = reportEnsemble(cmd, f.db, study)
 		return fmt.Sprintf("%d trials", len(d.Rows)), report.WriteHTML(w, d, view, time.Now())
 	}
 	study2, rows, err := loadLeaderboard(cmd, f.db, study)
 	if err != nil {
 		return "", err
 	}
+	ens := reportEnsemble(cmd, f.db, study)
 	if f.sort != "" {
 		if err := report.SortRows(study2, rows, f.sort); err != nil {
 			return "", usageError{fmt.Errorf("--sort: %w", err)}
@@ -210,7 +212,7 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 	names := splitList(f.columns)
 	if f.format == "json" {
 		if len(names) == 0 {
-			return fmt.Sprintf("%d trials", len(rows)), report.WriteJSON(w, study2, rows)
+			return fmt.Sprintf("%d trials", len(rows)), report.WriteJSON(w, study2, rows, ens)
 		}
 		if _, err := report.SelectColumns(report.Columns(study2, rows), names, "json"); err != nil {
 			return "", usageError{fmt.Errorf("--columns: %w", err)}
@@ -228,6 +230,10 @@ func writeReport(cmd *cobra.Command, w io.Writer, study string, f reportFlags) (
 		return fmt.Sprintf("%d trials", len(rows)), report.WriteCSV(w, cols, rows)
 	}
 	fmt.Fprintf(w, "# Study %s\n\n%s %s, algorithm %s, %s, status %s%s\n\n", study2.Name, study2.Direction, study2.Metric, study2.Algorithm, counts, study2.Status, shown)
+	if ens != nil {
+		line := ens.Line()
+		fmt.Fprintf(w, "E%s\n\nMembers (trial×weight): %s\n\n", line[1:], ens.Weights())
+	}
 	if err := report.WriteMarkdown(w, cols, rows); err != nil {
 		return "", err
 	}

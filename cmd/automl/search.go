@@ -372,7 +372,8 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	mon.connected(bus.nc)
 	// Said once everything has started: a start that fails says one line.
 	f.store.announce(f.db, log)
-	disp, startWorkers, stopWorkers, err := wire(ctx, bus, space, f, log)
+	keep := &modelKeeper{st: store, db: f.db, space: space, log: log}
+	disp, startWorkers, stopWorkers, err := wire(ctx, bus, space, f, log, keep.harvested)
 	if err != nil {
 		return err
 	}
@@ -438,6 +439,10 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	defer stop.release()
 
 	sum, runErr := s.Run(runCtx)
+	keep.apply(context.WithoutCancel(ctx)) // every model kept so far, and keep_models may have changed
+	if space.Ensemble != nil && sum.Status == scheduler.StudyDone {
+		buildStudyEnsemble(context.WithoutCancel(ctx), store, f.db, space, log)
+	}
 	endStudy(sum)
 	waitBounded(stopWorkers, stopLimit/2, func() {
 		log.Warn("worker slots still stopping (a trainer or NATS does not answer); not waiting for them", "after", stopLimit/2)
@@ -544,7 +549,7 @@ func printResult(w io.Writer, store scheduler.Reader, study string, sum schedule
 		rows = rows[:f.top]
 	}
 	if f.asJSON {
-		return report.WriteJSON(w, st.Study, rows)
+		return report.WriteJSON(w, st.Study, rows, nil)
 	}
 	fmt.Fprintf(w, "study %s: %s (%s)\n", study, sum.Status, sum.Reason)
 	fmt.Fprintf(w, "trials: %s; elapsed %s; seed %d\n\n", report.StateCounts(sum.Counts, st.Study.Trials), roundDuration(st.Study.Elapsed), st.Study.Seed)

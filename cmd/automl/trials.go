@@ -75,7 +75,7 @@ every metric the trials reported among them, e.g. test_accuracy. With
 			}
 			names := splitList(columns)
 			if asJSON && len(names) == 0 {
-				return report.WriteJSON(cmd.OutOrStdout(), study, rows)
+				return report.WriteJSON(cmd.OutOrStdout(), study, rows, nil)
 			}
 			format := map[bool]string{true: "json", false: "table"}[asJSON]
 			cols, err := report.SelectColumns(report.Columns(study, rows), names, format)

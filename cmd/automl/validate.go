@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"automl/report/keep"
 	"automl/spacefile"
 )
 
@@ -26,6 +27,10 @@ with the study's settings (every row, the target's classes, the split
 sizes); the exec trainer's program is found on PATH (or in its workdir),
 with its script. With --fleet the trials run on other machines (automl
 worker), so the program and plugin binary are not looked for here.
+
+For the mlp trainer, which keeps each completed trial's model, it says
+how many models the study keeps (keep_models: K or all, default 5), and
+the ensemble it builds of them when it ends (ensemble: {size: K}).
 
 The exit status is 0 when every file is valid and 2 otherwise.`,
 		Example: `  automl validate -space space.yaml
@@ -48,6 +53,16 @@ The exit status is 0 when every file is valid and 2 otherwise.`,
 							f, s.Study, s.Space.Dim(), s.Algorithm.Name, s.Trainer.Plugin, goalsText(s))
 						for _, c := range checked {
 							fmt.Fprintf(out, "  checked: %s\n", c)
+						}
+						if s.Trainer.Plugin == "mlp" {
+							fmt.Fprintf(out, "  models: %s\n", keep.Text(s.KeepModels))
+						}
+						if e := s.Ensemble; e != nil {
+							by := "the objective's metric when the holdout predictions can compute it, else log_loss or rmse"
+							if e.Metric != "" {
+								by = e.Metric
+							}
+							fmt.Fprintf(out, "  ensemble: when the study ends, %d rounds of greedy selection among the kept models, by %s (automl model ensemble --help)\n", e.Size, by)
 						}
 						if w := s.BudgetWarning(); w != nil {
 							fmt.Fprintln(out, w)

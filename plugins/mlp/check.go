@@ -49,6 +49,9 @@ func check(sp *spacefile.File) []error {
 	errs = append(errs, checkDataset(sp, &scratch.Config)...)
 	errs = append(errs, checkParams(sp)...)
 	errs = append(errs, checkObjective(sp, &scratch.Config)...)
+	if c := scratch.Config; sp.Ensemble != nil && c.Validation == 0 && c.Folds < 2 && c.SplitColumn == "" {
+		errs = append(errs, sp.EnsembleError("needs validation predictions to select by, and validation is 0; set trainer.config.validation or remove ensemble:"))
+	}
 	if sp.Resource != "" && sp.Resource != "epochs" {
 		errs = append(errs, sp.TrainerError("resource", "the mlp trainer's resource is epochs; set resource: epochs (got %q)", sp.Resource))
 	}

@@ -99,6 +99,8 @@ func TestSpaceCheck(t *testing.T) {
 		{"unknown objective", irisCfg, good, "accuracy", []string{"objective.metric", `"accuracy"`}},
 		{"objective params", irisCfg, good, "params", nil},
 		{"objective inference_ms", irisCfg + "\n    validation: 0\n    test: 0", good, "inference_ms", nil},
+		{"ensemble", irisCfg, good + "\nensemble: {size: 10, metric: accuracy}", "", nil},
+		{"ensemble without validation", irisCfg + "\n    validation: 0", good + "\nensemble: {size: 10}", "params", []string{"s.yaml:11:1: ensemble:", "validation is 0"}},
 		{"misspelt cost objective", irisCfg, good, "param", []string{"objective.metric", `"param"`, "params, inference_ms"}},
 	}
 	for _, tc := range cases {

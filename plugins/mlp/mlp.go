@@ -43,5 +43,5 @@ func Keys() []KeyDoc {
 }
 
 func init() {
-	spacefile.RegisterTrainer(spacefile.TrainerSpec{Name: "mlp", Check: check, Preflight: preflight})
+	spacefile.RegisterTrainer(spacefile.TrainerSpec{Name: "mlp", Check: check, Preflight: preflight, Models: true})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"automl/model/ensemble"
 	"automl/plugins/mlp/data"
 	"automl/spacefile"
 )
@@ -40,6 +41,9 @@ func preflight(sp *spacefile.File, _ bool) ([]string, []error) {
 		}
 		return nil, []error{sp.MetricError("%v", err)}
 	}
+	if err := checkEnsembleMetric(sp, ds, c.Target); err != nil {
+		return nil, []error{err}
+	}
 	target := fmt.Sprintf("%s target %q", ds.Task, c.Target)
 	if ds.Task.Classification() {
 		target += fmt.Sprintf(" (%d classes)", len(ds.Classes))
@@ -69,4 +73,26 @@ func dataError(sp *spacefile.File, err error) error {
 		}
 	}
 	return sp.ConfigError(key, "%v", err)
+}
+
+// checkEnsembleMetric refuses an ensemble: metric the task cannot be
+// scored by (rmse of classes, accuracy of values, auc of 3 classes).
+func checkEnsembleMetric(sp *spacefile.File, ds *data.Dataset, target string) error {
+	if sp.Ensemble == nil || sp.Ensemble.Metric == "" {
+		return nil
+	}
+	m, err := ensemble.MetricByName(sp.Ensemble.Metric)
+	if err != nil {
+		return sp.EnsembleError("%v", err)
+	}
+	class := ds.Task.Classification()
+	switch {
+	case m.Classification && !class:
+		return sp.EnsembleError("metric %s is for classification; the target %q is %s (use rmse, mae or r2)", m.Name, target, ds.Task)
+	case !m.Classification && class:
+		return sp.EnsembleError("metric %s is for regression; the target %q is %s (use accuracy, balanced_accuracy, f1, log_loss or auc)", m.Name, target, ds.Task)
+	case m.Binary && len(ds.Classes) > 2:
+		return sp.EnsembleError("metric %s is for two classes; the target %q has %d", m.Name, target, len(ds.Classes))
+	}
+	return nil
 }

@@ -58,3 +58,35 @@ func TestPreflightReadsTheWholeDataSet(t *testing.T) {
 		})
 	}
 }
+
+// An ensemble: metric the task cannot be scored by is refused once the
+// data set says the task, at the ensemble: line.
+func TestPreflightEnsembleMetric(t *testing.T) {
+	datasets := "../../testdata/datasets/"
+	for _, tc := range []struct{ data, metric, want string }{
+		{"breast_cancer.csv", "auc", ""},
+		{"breast_cancer.csv", "rmse", `s.yaml:7:1: ensemble: metric rmse is for regression; the target "target" is binary (use accuracy`},
+		{"iris.csv", "auc", `s.yaml:7:1: ensemble: metric auc is for two classes; the target "target" has 3`},
+		{"iris.csv", "val_loss", ""},
+		{"abalone.csv", "r2", ""},
+		{"abalone.csv", "accuracy", `s.yaml:7:1: ensemble: metric accuracy is for classification; the target "target" is regression (use rmse, mae or r2)`},
+	} {
+		text := "study: s\nobjective: {metric: val_loss, direction: minimize}\ntrainer:\n  plugin: mlp\n  config:\n    dataset: " + datasets + tc.data +
+			"\nensemble: {size: 5, metric: " + tc.metric + "}\nparameters:\n  learning_rate: {type: float, low: 0.001, high: 0.1, log: true}\n"
+		sp, err := spacefile.Parse("s.yaml", []byte(text))
+		if err != nil {
+			t.Fatalf("%s %s: the space file's own check: %v", tc.data, tc.metric, err)
+		}
+		spec, _ := spacefile.LookupTrainer("mlp")
+		_, errs := spec.Preflight(sp, true)
+		if tc.want == "" {
+			if len(errs) > 0 {
+				t.Errorf("%s %s: %v", tc.data, tc.metric, errs)
+			}
+			continue
+		}
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.want) {
+			t.Errorf("%s %s: errors %v, want %q", tc.data, tc.metric, errs, tc.want)
+		}
+	}
+}

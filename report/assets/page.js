@@ -869,6 +869,20 @@
     btn.addEventListener("click", function () { copy(text, pre, btn); });
     box.appendChild(el("div", { cls: "bestline" }, el("span", { cls: "v", text: fmt(T.value[b]) }), el("span", { cls: "hint", text: "trial " + T.id[b] + " · " + fmtDur(T.busy[b]) + (T.who[b] >= 0 ? " on " + D.strings[T.who[b]] : "") }), btn));
     box.appendChild(pre);
+    drawEnsemble(box);
+  }
+
+  // The ensemble built of the study's models, beside the best single
+  // trial, both scored by the selection metric on the same rows.
+  function drawEnsemble(box) {
+    var E = D.ensemble;
+    if (!E) return;
+    var sc = function (v) { return v == null ? "–" : fmt(v); };
+    var text = "ensemble of " + plural(E.members.length, "model") + " (" + plural(E.rounds, "round") + ", by " + E.metric + "): val " + sc(E.val) +
+      (E.test != null ? ", test " + sc(E.test) : "") + " — best single trial #" + E.best.trial + ": val " + sc(E.best.val) +
+      (E.test != null || E.best.test != null ? ", test " + sc(E.best.test) : "");
+    var members = E.members.map(function (m) { return "#" + m.trial + (m.weight > 1 ? "×" + m.weight : ""); }).join(", ");
+    box.appendChild(el("div", { cls: "ensemble", id: "ensemble" }, el("div", { text: text }), el("div", { cls: "hint", text: "members " + members + " · " + E.file })));
   }
 
   function copy(text, pre, btn) {
