@@ -328,8 +328,8 @@ func printWallTables(w io.Writer, studies []wallStudy) {
 			}
 			fmt.Fprintf(w, "| %s | %s |\n", strings.Join(row, " | "), ratio)
 		}
-		fmt.Fprintf(w, "\n#### Slots, %d slots: utilisation (busy slot-seconds / (slots x wall)), study wall, and a free slot's wait (median over seeds)\n\n", slots)
-		fmt.Fprintf(w, "| sampler | utilisation | wall s | wait for the next trial's start: median / p95 ms | of which the suggestion: median / p95 ms | loads (1, 5, 15 min) |\n|---|---|---|---|---|---|\n")
+		fmt.Fprintf(w, "\n#### Slots, %d slots: utilisation (busy slot-seconds / (slots x wall)) and study wall (medians over studies); waits over all studies' slot turns\n\n", slots)
+		fmt.Fprintf(w, "| sampler | utilisation | wall s | a freed slot's wait for the next start: median / p95 ms | freed slot to the next trial's creation: median / p95 ms | loads (1, 5, 15 min) |\n|---|---|---|---|---|---|\n")
 		for _, smp := range smps {
 			var util, wall, idle, sugg []float64
 			var loads []string
