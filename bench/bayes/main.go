@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	_ "automl/plugins/funcs"
 	_ "automl/plugins/mlp"
@@ -44,6 +45,12 @@ func main() {
 		mlpSeeds = flag.Int("mlp-seeds", 5, "study seeds of the mlp check (100, 101, ...)")
 		mlpBudg  = flag.Int("mlp-budget", 200, "random search's trials in the mlp check")
 		mlpLimit = flag.Int("mlp-limit", 100, "most trials GP and TPE get to reach random's best in the mlp check")
+		wallSlot = flag.String("wallclock", "", "run the wall-clock benchmark instead, on these slot counts (e.g. 8,32): the automl binary against Optuna TPE with n_jobs")
+		wallN    = flag.Int("wall-trials", 100, "trials per wall-clock study")
+		wallMed  = flag.Duration("wall-median", time.Second, "median trial time of the wall-clock studies (log-normal)")
+		wallSig  = flag.Float64("wall-sigma", 0.5, "sigma of the log-normal trial time")
+		wallBin  = flag.String("wall-bin", "", "automl binary for the wall-clock studies (default: built from this checkout)")
+		wallIn   = flag.String("wall-in", "", "print the wall-clock tables from files of earlier runs (comma-separated)")
 		extra    = flag.String("options", "", "extra algorithm options for our samplers, as sampler=key: value;... (e.g. \"gp=n_init: 5\")")
 	)
 	flag.Parse()
@@ -62,6 +69,30 @@ func main() {
 		s.Options += opts
 		s.Name += "(" + opts + ")"
 		ourSamplers[name] = s
+	}
+	if *wallIn != "" {
+		var studies []wallStudy
+		for _, p := range split(*wallIn) {
+			s, err := readWall(p)
+			if err != nil {
+				fatal(err)
+			}
+			studies = append(studies, s...)
+		}
+		printWallTables(os.Stdout, studies)
+		return
+	}
+	if *wallSlot != "" {
+		slots, err := parseInts(*wallSlot)
+		if err != nil {
+			fatal(err)
+		}
+		cfg := wallConfig{funcs: split(*funcs), ours: split(*ours), optuna: strings.Contains(*optuna, "tpe"), seeds: *seeds, slots: slots,
+			trials: *wallN, median: *wallMed, sigma: *wallSig, python: *python, bin: *wallBin, out: *out}
+		if err := runWallclock(os.Stdout, cfg); err != nil {
+			fatal(err)
+		}
+		return
 	}
 	budgets, err := parseInts(*budgetsF)
 	if err != nil {

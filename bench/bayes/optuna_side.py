@@ -184,6 +184,31 @@ def run(task):
     return res
 
 
+def wallclock(fname, seed, slots, trials, median, sigma):
+    """One wall-clock study: TPESampler(constant_liar=True) with
+    study.optimize(n_jobs=slots), Optuna's own thread pool; each trial
+    sleeps a time drawn from the log-normal median x exp(sigma x z),
+    seeded by (seed, trial number), after its parameters are suggested.
+    Times in seconds since optimize was called; created: the objective was
+    entered (its parameters are drawn from then on), start/end: the sleep."""
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed, constant_liar=True))
+    obj = objective_for(fname)
+    rows = []
+    t0 = time.monotonic()
+
+    def timed(trial):
+        created = time.monotonic() - t0
+        v = obj(trial)
+        d = median * math.exp(sigma * np.random.default_rng([seed, trial.number]).standard_normal())
+        start = time.monotonic() - t0
+        time.sleep(d)
+        rows.append({"created": created, "start": start, "end": time.monotonic() - t0, "value": v})
+        return v
+
+    study.optimize(timed, n_trials=trials, n_jobs=slots)
+    return {"sampler": "optuna-tpe", "func": fname, "seed": seed, "slots": slots, "trials": rows}
+
+
 def overhead(n_obs, reps):
     """Median seconds of one TPE suggestion (6 float params) with n_obs finished trials."""
     out = {}
@@ -217,7 +242,15 @@ def main():
     ap.add_argument("--q", type=int, default=1, help="trials in flight (asked, not yet told)")
     ap.add_argument("--reference", default="")
     ap.add_argument("--overhead", type=int, default=0, help="measure TPE suggest time at this many observations")
+    ap.add_argument("--wallclock", type=int, default=0, help="one wall-clock study with this many slots (n_jobs)")
+    ap.add_argument("--seed", type=int, default=0, help="the wall-clock study's seed")
+    ap.add_argument("--trials", type=int, default=100, help="the wall-clock study's trials")
+    ap.add_argument("--median", type=float, default=1.0, help="median trial seconds (log-normal)")
+    ap.add_argument("--sigma", type=float, default=0.5, help="sigma of the log-normal trial time")
     args = ap.parse_args()
+    if args.wallclock:
+        print(json.dumps(wallclock(args.funcs, args.seed, args.wallclock, args.trials, args.median, args.sigma)))
+        return
     if args.overhead:
         print(json.dumps(overhead(args.overhead, 20)))
         return

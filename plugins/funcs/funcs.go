@@ -9,6 +9,9 @@
 //	function      branin | hartmann6 | rosenbrock4 | ackley5 | levy4 | styblinski_tang4 | mixed,
 //	              or zdt1, of two objectives (required)
 //	sleep         wall time per trial, e.g. 10ms (default 0), to simulate training
+//	duration      instead of sleep: a wall time per trial drawn from a log-normal,
+//	              {median: 1s, sigma: 0.5} (median x exp(sigma x z)), seeded by the
+//	              trial's seed and id, for wall-clock benchmarks with uneven trials
 //	noise         standard deviation of Gaussian noise added to the value (default 0)
 //	max_resource  the resource at which the fake curve reaches the value (default: the job's To)
 //	record        a file to which every evaluation is appended as a JSON line
@@ -41,12 +44,13 @@ import (
 // Metric is the name of the metric the trainer reports.
 const Metric = "value"
 
-var configKeys = []string{"function", "sleep", "noise", "max_resource", "record"}
+var configKeys = []string{"function", "sleep", "duration", "noise", "max_resource", "record"}
 
 // Config is the trainer's parsed config.
 type Config struct {
 	Function    *benchfn.Function
 	Sleep       time.Duration
+	Duration    *Duration // nil: every trial takes Sleep
 	Noise       float64
 	MaxResource float64
 	Record      string
@@ -77,6 +81,12 @@ func ParseConfig(cfg map[string]any) (Config, error) {
 				return c, fmt.Errorf("sleep: want a duration such as 10ms, got %v", v)
 			}
 			c.Sleep = d
+		case "duration":
+			d, err := parseDuration(v)
+			if err != nil {
+				return c, err
+			}
+			c.Duration = d
 		case "noise":
 			x, ok := number(v)
 			if !ok || x < 0 {
@@ -98,6 +108,9 @@ func ParseConfig(cfg map[string]any) (Config, error) {
 		default:
 			return c, fmt.Errorf("%s: unknown key; the funcs trainer takes %s", k, strings.Join(configKeys, ", "))
 		}
+	}
+	if c.Duration != nil && c.Sleep > 0 {
+		return c, fmt.Errorf("duration: give sleep (a fixed time) or duration (a drawn one), not both")
 	}
 	if c.Function == nil {
 		return c, fmt.Errorf("function: missing; one of %s", strings.Join(functionNames(), ", "))
@@ -140,7 +153,7 @@ func (Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (tri
 	}
 	f := vals[names[0]]
 	if spec.To <= 0 {
-		if err := sleep(ctx, cfg.Sleep); err != nil {
+		if err := sleep(ctx, cfg.trialSleep(spec)); err != nil {
 			return trial.Result{Outcome: trial.ExitAborted}, nil
 		}
 		if err := record(cfg.Record, spec, f); err != nil {
@@ -167,9 +180,10 @@ func (Runner) Run(ctx context.Context, spec trial.Spec, rep trial.Reporter) (tri
 		return m
 	}
 	steps := math.Ceil(spec.To - spec.From)
+	total := cfg.trialSleep(spec)
 	var last trial.Metrics
 	for t := spec.From + 1; t <= spec.To+1e-9; t++ {
-		if err := sleep(ctx, time.Duration(float64(cfg.Sleep)/math.Max(1, steps))); err != nil {
+		if err := sleep(ctx, time.Duration(float64(total)/math.Max(1, steps))); err != nil {
 			return trial.Result{Outcome: trial.ExitAborted, Step: t - 1}, nil
 		}
 		last = curve(t)
