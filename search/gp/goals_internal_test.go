@@ -3,7 +3,10 @@ package gp
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
+
+	"automl/search"
 )
 
 // TestConstrainedAcquisitionGradient: the constrained acquisition (log EI
@@ -80,5 +83,61 @@ func TestLogPhi(t *testing.T) {
 	b, _ := logPhi(-30 - 1e-9)
 	if math.Abs(a-b) > 1e-6 {
 		t.Errorf("logPhi jumps at -30: %v vs %v", a, b)
+	}
+}
+
+// TestHypervolumeScalarisation: with three objectives the losses are
+// normalised from the observed minimum to the Pareto front's maximum (a
+// dominated trial's larger losses do not stretch the range), the weights
+// are positive and sum to 1, and the level sets' corners lie on the rays
+// from the reference point along -λ; with two objectives the range stays
+// the observed one.
+func TestHypervolumeScalarisation(t *testing.T) {
+	obs := func(ls ...[]float64) *search.History {
+		h := &search.History{}
+		for _, l := range ls {
+			h.Trials = append(h.Trials, search.Observation{Status: search.Complete, HasLoss: true, Loss: l[0], Losses: l})
+		}
+		return h
+	}
+	g := goalsOf(obs([]float64{0, 1, 1}, []float64{1, 0, 1}, []float64{1, 1, 0}, []float64{5, 6, 7}))
+	if !g.hv || !slices.Equal(g.lo, []float64{0, 0, 0}) || !slices.Equal(g.hi, []float64{1, 1, 1}) {
+		t.Fatalf("3 objectives: hv %v, range %v..%v, want true, 0..1 (the front's nadir)", g.hv, g.lo, g.hi)
+	}
+	g2 := goalsOf(obs([]float64{0, 1}, []float64{1, 0}, []float64{5, 6}))
+	if g2.hv || !slices.Equal(g2.hi, []float64{5, 6}) {
+		t.Fatalf("2 objectives: hv %v, hi %v, want false, [5 6] (the observed maximum)", g2.hv, g2.hi)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 100; i++ {
+		w := g.weights(rng)
+		sum := 0.0
+		for _, v := range w {
+			if !(v > 0) {
+				t.Fatalf("weights %v: not positive", w)
+			}
+			sum += v
+		}
+		if math.Abs(sum-1) > 1e-12 {
+			t.Fatalf("weights %v sum to %v", w, sum)
+		}
+		// A point on the ray from the reference point along -λ (hvRef -
+		// d/w in normalised losses) is the corner of its level set: every
+		// weighted term ties, so raising any one loss raises s by its full
+		// weight (Chebyshev weights centred elsewhere raise it by ρ w_j
+		// only, off the largest term).
+		p := make([]float64, len(w))
+		for j := range p {
+			p[j] = hvRef - 0.01/w[j]
+		}
+		s0 := g.chebyshev(p, w)
+		for j := range p {
+			const eps = 1e-6
+			q := slices.Clone(p)
+			q[j] += eps
+			if d := g.chebyshev(q, w) - s0; d < 0.9*(1+rho)*w[j]*eps {
+				t.Fatalf("weights %v: raising loss %d by %v raises s by %v, want %v", w, j, eps, d, (1+rho)*w[j]*eps)
+			}
+		}
 	}
 }
