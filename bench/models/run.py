@@ -5,7 +5,12 @@ gp and by tpe) and Optuna + scikit-learn (sk.py) on it, appending one JSON
 line per run to OUT/results.jsonl.
 
     run.py --data adultlike,iris --seeds 1,2,3 --trials 24 [--sides gp,tpe,sklearn]
-           [--out bench/out/models] [--automl PATH] [--set key=value ...]
+           [--out bench/out/models] [--automl PATH] [--set key=value ...] [--ens-size 20]
+
+Every completed trial keeps its model (keep_models: all); after each
+automl study, `automl model ensemble bench --size 20 --json` builds the
+ensemble of them and its validation and test scores go in the line's
+"ens" object beside the best single trial's.
 
 --set adds a trainer config key to automl's study file (e.g.
 numeric_transform=quantile), to measure one option against the default.
@@ -23,6 +28,7 @@ CLASSIFICATION = {"breast_cancer", "wine", "iris", "sonar", "digits", "adultlike
 SPACE = """study: {study}
 objective: {{metric: {metric}, direction: {direction}}}
 budget: {{trials: {trials}}}
+keep_models: all
 algorithm: {{name: {algo}, seed: {seed}}}
 trainer:
   plugin: mlp
@@ -76,10 +82,24 @@ def run_automl(args, name, seed, csv, algo, outdir):
     m = best["metrics"]
     key = "accuracy" if cls else "rmse"
     done = sum(t["state"] == "completed" for t in tr["trials"])
+    # The ensemble of the study's models (every completed trial keeps one:
+    # keep_models: all), by greedy selection on the validation rows with
+    # the default metric, which follows the objective (accuracy or rmse).
+    e = subprocess.run(["nice", "-n", "10", args.automl, "model", "ensemble", "bench", "--db", db,
+                        "--size", str(args.ens_size), "--json"], capture_output=True, text=True, cwd=d)
+    if e.returncode != 0:
+        sys.exit(f"automl model ensemble failed on {tag}: {e.stderr[-2000:]}")
+    ens = json.loads(e.stdout)
+    if ens["metric"] != key or ens["best"]["trial"] != best["id"]:
+        sys.exit(f"{tag}: the ensemble's metric {ens['metric']} / best trial {ens['best']['trial']} "
+                 f"is not the study's {key} / trial {best['id']}")
     return {"side": algo, "data": name, "task": "classification" if cls else "regression", "n": args.trials,
             "seed": seed, "val": m["val_" + key], "test": m["test_" + key], "wall_s": round(wall, 2),
             "best_trial": best["id"], "best_params": best["params"], "epochs": m.get("best_epoch"),
             "completed": done, "set": args.set,
+            "ens": {"size": ens["size"], "rounds": ens["rounds"], "val": ens["val"], "test": ens["test"],
+                    "members": [[x["trial"], x["weight"]] for x in ens["members"]],
+                    "best_val": ens["best"]["val"], "best_test": ens["best"]["test"]},
             "trials": [[t["metrics"]["val_" + key], t["metrics"]["test_" + key]] for t in tr["trials"]
                        if t["state"] == "completed"]}
 
@@ -95,6 +115,7 @@ def main():
     ap.add_argument("--out", default="bench/out/models")
     ap.add_argument("--automl", default="bench/out/models/automl")
     ap.add_argument("--set", action="append", default=[])
+    ap.add_argument("--ens-size", type=int, default=20, help="automl model ensemble --size")
     args = ap.parse_args()
     args.automl = os.path.abspath(args.automl)
     os.makedirs(os.path.join(args.out, "data"), exist_ok=True)
