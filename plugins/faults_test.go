@@ -260,6 +260,22 @@ func TestNonFiniteMetricsRejected(t *testing.T) {
 	}
 }
 
+// The plugin may finish a stopped trial, and end the stream, before the
+// host's stop directive goes out (the Cancel sent first lets it): a NaN
+// report is still the trial's failure, not a protocol violation (CI saw
+// that race once under load; the hook makes it certain).
+func TestNonFiniteReportWhenThePluginEndsFirst(t *testing.T) {
+	defer plugins.SetBeforeStopDirective(func() { time.Sleep(100 * time.Millisecond) })()
+	p := open(t, builtinConfig(t, "t-nan"))
+	res, err := p.Run(context.Background(), spec("t-nan", 1), &reporter{})
+	if !errors.Is(err, plugins.ErrNotFinite) || res.Outcome != trial.ExitCrashed {
+		t.Fatalf("result %+v, error %v; want crashed, ErrNotFinite", res, err)
+	}
+	if !p.Healthy() {
+		t.Fatal("plugin unhealthy after a rejected metric")
+	}
+}
+
 // A NaN an exec program prints fails its trial with the exec trainer's
 // message for the program's author (which line, which key), through the
 // plugin host too: the host's check of the result does not replace it

@@ -200,8 +200,22 @@ func (t *hostTrial) report(ctx context.Context, rep trial.Reporter, r *trainerpb
 			stop = d == trial.Stop
 		}
 	}
-	return t.stream.Send(&trainerpb.HostMessage{Msg: &trainerpb.HostMessage_Directive{Directive: &trainerpb.Directive{Stop: stop}}})
+	if t.stopping {
+		beforeStopDirective()
+	}
+	err := t.stream.Send(&trainerpb.HostMessage{Msg: &trainerpb.HostMessage_Directive{Directive: &trainerpb.Directive{Stop: stop}}})
+	if errors.Is(err, io.EOF) {
+		// The plugin ended the stream first (a Cancel sent above let it
+		// finish the trial before this answer went out): its result, or
+		// the stream's status, is waiting for the receive loop.
+		return nil
+	}
+	return err
 }
+
+// beforeStopDirective runs between a Cancel and the stop directive that
+// follows it; tests delay it to let the plugin finish first.
+var beforeStopDirective = func() {}
 
 // stop asks the plugin to stop now, starts the grace period, and records
 // why the trial must fail (nil for a plain stop or timeout).
