@@ -30,6 +30,25 @@ func (s *Sampler) maximize(space *search.Space, lay *layout, a *acquisition, tr 
 	nc := o.NCandidates
 	// Each candidate costs O(n²) in the triangular solve; keep the total bounded.
 	nc = max(256, min(nc, int(candBudget/float64(a.obj.n*a.obj.n+1))))
+	cs := s.freshCandidates(space, lay, tr, nc, rng, seen)
+	if len(cs) == 0 {
+		return s.fallbackPoint(space, lay, rng, seen)
+	}
+	a.score(cs)
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].score > cs[j].score })
+	best := cs[0]
+	for i := 0; i < min(nRefine, len(cs)); i++ {
+		c := refine(space, lay, a, cs[i], seen)
+		if c.score > best.score {
+			best = c
+		}
+	}
+	return best.p, best.f
+}
+
+// freshCandidates draws nc candidates, rounded to real points of the
+// space, without the points already taken (seen) or drawn twice.
+func (s *Sampler) freshCandidates(space *search.Space, lay *layout, tr *training, nc int, rng *rand.Rand, seen map[string]bool) []cand {
 	us := s.candidates(space, tr, nc, rng)
 	cs := make([]cand, 0, len(us))
 	local := map[string]bool{}
@@ -42,22 +61,15 @@ func (s *Sampler) maximize(space *search.Space, lay *layout, a *acquisition, tr 
 		local[key] = true
 		cs = append(cs, cand{p: p, u: ue, f: lay.features(ue, nil)})
 	}
-	if len(cs) == 0 {
-		// Every candidate is taken (a small discrete space): fall back to a
-		// fresh random point, or a repeat if the space is exhausted.
-		p := s.designPoint(space, -1, rng, seen)
-		return p, lay.features(space.Encode(p), nil)
-	}
-	a.score(cs)
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].score > cs[j].score })
-	best := cs[0]
-	for i := 0; i < min(nRefine, len(cs)); i++ {
-		c := refine(space, lay, a, cs[i], seen)
-		if c.score > best.score {
-			best = c
-		}
-	}
-	return best.p, best.f
+	return cs
+}
+
+// fallbackPoint is the point when every candidate is taken (a small
+// discrete space): a fresh random point, or a repeat if the space is
+// exhausted.
+func (s *Sampler) fallbackPoint(space *search.Space, lay *layout, rng *rand.Rand, seen map[string]bool) (search.Point, []float64) {
+	p := s.designPoint(space, -1, rng, seen)
+	return p, lay.features(space.Encode(p), nil)
 }
 
 // candidates draws nc unit-cube vectors: half from a freshly scrambled

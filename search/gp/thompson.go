@@ -32,21 +32,9 @@ const (
 func (s *Sampler) thompson(space *search.Space, lay *layout, post *posterior, tr *training, o Options, rng *rand.Rand, seen map[string]bool) (search.Point, []float64) {
 	m := max(thompsonMinimum, min(thompsonCands, int(candBudget/float64(post.n*post.n+1))))
 	m = min(m, o.NCandidates)
-	us := s.candidates(space, tr, m, rng)
-	cs := make([]cand, 0, len(us))
-	local := map[string]bool{}
-	for _, u := range us {
-		p, ue := round(space, u)
-		key := p.Key()
-		if seen[key] || local[key] {
-			continue
-		}
-		local[key] = true
-		cs = append(cs, cand{p: p, u: ue, f: lay.features(ue, nil)})
-	}
+	cs := s.freshCandidates(space, lay, tr, m, rng, seen)
 	if len(cs) == 0 {
-		p := s.designPoint(space, -1, rng, seen)
-		return p, lay.features(space.Encode(p), nil)
+		return s.fallbackPoint(space, lay, rng, seen)
 	}
 	fs := make([][]float64, len(cs))
 	for i := range cs {
