@@ -20,43 +20,14 @@ import (
 )
 
 // ensembleData writes testdata's breast_cancer.csv into dir with a split
-// column (every 5th row test, the next validation, the rest train) and
-// returns the test rows without it: header, records and their labels.
+// column (see writeSplit) and returns the test rows and their labels.
 func ensembleData(t *testing.T, dir string) (header []string, test [][]string, labels []string) {
-	t.Helper()
-	f, err := os.Open("../../testdata/datasets/breast_cancer.csv")
-	if err != nil {
-		t.Fatal(err)
+	header, test = writeSplit(t, "../../testdata/datasets/breast_cancer.csv", filepath.Join(dir, "data.csv"))
+	target := slices.Index(header, "target")
+	for _, r := range test {
+		labels = append(labels, r[target])
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := os.Create(filepath.Join(dir, "data.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	w := csv.NewWriter(out)
-	_ = w.Write(append(slices.Clone(recs[0]), "split"))
-	target := slices.Index(recs[0], "target")
-	for i, r := range recs[1:] {
-		split := map[int]string{0: "test", 1: "validation"}[i%5]
-		if split == "" {
-			split = "train"
-		}
-		if split == "test" {
-			test = append(test, r)
-			labels = append(labels, r[target])
-		}
-		_ = w.Write(append(slices.Clone(r), split))
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		t.Fatal(err)
-	}
-	return recs[0], test, labels
+	return header, test, labels
 }
 
 const ensembleSpace = `study: ens

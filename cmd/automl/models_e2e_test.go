@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -17,12 +18,18 @@ import (
 	"automl/internal/modelfiles"
 )
 
-// irisSplit writes iris with a split column (every 5th row test, the
-// next validation, the rest train) into dir, and returns the test rows
-// (header and records, without the split column).
+// irisSplit writes iris with a split column into dir (see writeSplit)
+// and returns the test rows.
 func irisSplit(t *testing.T, dir string) (header []string, test [][]string) {
+	return writeSplit(t, "../../testdata/datasets/iris.csv", filepath.Join(dir, "iris.csv"))
+}
+
+// writeSplit copies the CSV file src to dst with a split column (every
+// 5th row test, the next validation, the rest train) and returns the test
+// rows (header and records, without the split column).
+func writeSplit(t *testing.T, src, dst string) (header []string, test [][]string) {
 	t.Helper()
-	f, err := os.Open("../../testdata/datasets/iris.csv")
+	f, err := os.Open(src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +38,7 @@ func irisSplit(t *testing.T, dir string) (header []string, test [][]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := os.Create(filepath.Join(dir, "iris.csv"))
+	out, err := os.Create(dst)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,19 +55,10 @@ func irisSplit(t *testing.T, dir string) (header []string, test [][]string) {
 		_ = w.Write(append(slices.Clone(r), split))
 	}
 	w.Flush()
-	if err := errorsJoin(w.Error(), out.Close()); err != nil {
+	if err := errors.Join(w.Error(), out.Close()); err != nil {
 		t.Fatal(err)
 	}
 	return recs[0], test
-}
-
-func errorsJoin(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
 }
 
 const modelsSpace = `study: iris
