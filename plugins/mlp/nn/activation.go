@@ -103,9 +103,7 @@ func activate(k Activation, x, y []float32) {
 			y[i] = v
 		}
 	case Tanh:
-		for i, v := range x {
-			y[i] = float32(math.Tanh(float64(v)))
-		}
+		kernels.Tanh(x, y) // float32(math.Tanh(float64(v))), bit for bit
 	case Sigmoid:
 		for i, v := range x {
 			y[i] = float32(sigmoid(float64(v)))
