@@ -9,7 +9,6 @@ import "math"
 //
 //	tanh(|x|) = -m / (2 + m),  m = e^(-2|x|) - 1,
 //
-// with m from a 32-entry table of 2^(j/32) and a degree-6 polynomial,
 // to a relative error below 1e-13, and kept only when every float64
 // within a relative 1e-12 of it rounds to the same float32: math.Tanh's
 // own result, within a few float64 ulps of the true value, is among them
@@ -18,7 +17,28 @@ import "math"
 // unit's input falls on either side of any threshold at random, and a
 // mispredicted branch costs more than the arithmetic. Inputs beyond 9.5
 // are taken as 9.5, whose float32 tanh is 1 as theirs is; NaN stays NaN.
+// With the assembly kernels (AVX2/FMA), four values at a time.
 func Tanh(x, y []float32) {
+	y = y[:len(x)]
+	i := 0
+	for useAsmVec {
+		n := (len(x) - i) &^ 3
+		if n == 0 {
+			break
+		}
+		done := tanhVec(n, &x[i], &y[i])
+		i += done
+		if done < n { // a group the vector window refused: in Go
+			tanhGo(x[i:i+4], y[i:i+4])
+			i += 4
+		}
+	}
+	tanhGo(x[i:], y[i:])
+}
+
+// tanhGo is Tanh in Go: m from a 32-entry table of 2^(j/32) and a
+// degree-6 polynomial.
+func tanhGo(x, y []float32) {
 	y = y[:len(x)]
 	const (
 		inv           = 32 / math.Ln2

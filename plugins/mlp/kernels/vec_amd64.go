@@ -19,3 +19,10 @@ func dotVec(n int, a, b *float32) float32
 
 //go:noescape
 func axpyVec(n int, alpha float32, x, y *float32)
+
+// tanhVec is Tanh's loop (tanh_amd64.s); n is a multiple of 4. It
+// returns how many it did: fewer than n when a group of four needs
+// tanhGo.
+//
+//go:noescape
+func tanhVec(n int, x, y *float32) int

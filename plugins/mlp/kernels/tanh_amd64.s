@@ -1,0 +1,178 @@
+#include "textflag.h"
+
+// Tanh's AVX2/FMA loop (tanh.go): four float32 at a time, widened to
+// float64, with the arithmetic of tanhGo but k = round(u/ln2) and e^r - 1
+// by its Taylor polynomial of degree 12 (no table, |r| <= ln2/2,
+// remainder under 1e-15 relative). It stops before the first group of
+// four with a lane the rounding window refuses (or NaN), and returns the
+// count done: tanhGo takes that group.
+
+// 0: absmask
+DATA tanhc<>+0(SB)/8, $0x7fffffffffffffff
+DATA tanhc<>+8(SB)/8, $0x7fffffffffffffff
+DATA tanhc<>+16(SB)/8, $0x7fffffffffffffff
+DATA tanhc<>+24(SB)/8, $0x7fffffffffffffff
+// 32: clamp 9.5
+DATA tanhc<>+32(SB)/8, $0x4023000000000000
+DATA tanhc<>+40(SB)/8, $0x4023000000000000
+DATA tanhc<>+48(SB)/8, $0x4023000000000000
+DATA tanhc<>+56(SB)/8, $0x4023000000000000
+// 64: -2
+DATA tanhc<>+64(SB)/8, $0xc000000000000000
+DATA tanhc<>+72(SB)/8, $0xc000000000000000
+DATA tanhc<>+80(SB)/8, $0xc000000000000000
+DATA tanhc<>+88(SB)/8, $0xc000000000000000
+// 96: 1/ln2
+DATA tanhc<>+96(SB)/8, $0x3ff71547652b82fe
+DATA tanhc<>+104(SB)/8, $0x3ff71547652b82fe
+DATA tanhc<>+112(SB)/8, $0x3ff71547652b82fe
+DATA tanhc<>+120(SB)/8, $0x3ff71547652b82fe
+// 128: ln2Hi
+DATA tanhc<>+128(SB)/8, $0x3fe62e42fee00000
+DATA tanhc<>+136(SB)/8, $0x3fe62e42fee00000
+DATA tanhc<>+144(SB)/8, $0x3fe62e42fee00000
+DATA tanhc<>+152(SB)/8, $0x3fe62e42fee00000
+// 160: ln2Lo
+DATA tanhc<>+160(SB)/8, $0x3dea39ef35793c76
+DATA tanhc<>+168(SB)/8, $0x3dea39ef35793c76
+DATA tanhc<>+176(SB)/8, $0x3dea39ef35793c76
+DATA tanhc<>+184(SB)/8, $0x3dea39ef35793c76
+// 192: 1
+DATA tanhc<>+192(SB)/8, $0x3ff0000000000000
+DATA tanhc<>+200(SB)/8, $0x3ff0000000000000
+DATA tanhc<>+208(SB)/8, $0x3ff0000000000000
+DATA tanhc<>+216(SB)/8, $0x3ff0000000000000
+// 224: 1023
+DATA tanhc<>+224(SB)/8, $0x00000000000003ff
+DATA tanhc<>+232(SB)/8, $0x00000000000003ff
+DATA tanhc<>+240(SB)/8, $0x00000000000003ff
+DATA tanhc<>+248(SB)/8, $0x00000000000003ff
+// 256: 1/12!
+DATA tanhc<>+256(SB)/8, $0x3e21eed8eff8d898
+DATA tanhc<>+264(SB)/8, $0x3e21eed8eff8d898
+DATA tanhc<>+272(SB)/8, $0x3e21eed8eff8d898
+DATA tanhc<>+280(SB)/8, $0x3e21eed8eff8d898
+// 288: 1/11!
+DATA tanhc<>+288(SB)/8, $0x3e5ae64567f544e4
+DATA tanhc<>+296(SB)/8, $0x3e5ae64567f544e4
+DATA tanhc<>+304(SB)/8, $0x3e5ae64567f544e4
+DATA tanhc<>+312(SB)/8, $0x3e5ae64567f544e4
+// 320: 1/10!
+DATA tanhc<>+320(SB)/8, $0x3e927e4fb7789f5c
+DATA tanhc<>+328(SB)/8, $0x3e927e4fb7789f5c
+DATA tanhc<>+336(SB)/8, $0x3e927e4fb7789f5c
+DATA tanhc<>+344(SB)/8, $0x3e927e4fb7789f5c
+// 352: 1/9!
+DATA tanhc<>+352(SB)/8, $0x3ec71de3a556c734
+DATA tanhc<>+360(SB)/8, $0x3ec71de3a556c734
+DATA tanhc<>+368(SB)/8, $0x3ec71de3a556c734
+DATA tanhc<>+376(SB)/8, $0x3ec71de3a556c734
+// 384: 1/8!
+DATA tanhc<>+384(SB)/8, $0x3efa01a01a01a01a
+DATA tanhc<>+392(SB)/8, $0x3efa01a01a01a01a
+DATA tanhc<>+400(SB)/8, $0x3efa01a01a01a01a
+DATA tanhc<>+408(SB)/8, $0x3efa01a01a01a01a
+// 416: 1/7!
+DATA tanhc<>+416(SB)/8, $0x3f2a01a01a01a01a
+DATA tanhc<>+424(SB)/8, $0x3f2a01a01a01a01a
+DATA tanhc<>+432(SB)/8, $0x3f2a01a01a01a01a
+DATA tanhc<>+440(SB)/8, $0x3f2a01a01a01a01a
+// 448: 1/6!
+DATA tanhc<>+448(SB)/8, $0x3f56c16c16c16c17
+DATA tanhc<>+456(SB)/8, $0x3f56c16c16c16c17
+DATA tanhc<>+464(SB)/8, $0x3f56c16c16c16c17
+DATA tanhc<>+472(SB)/8, $0x3f56c16c16c16c17
+// 480: 1/5!
+DATA tanhc<>+480(SB)/8, $0x3f81111111111111
+DATA tanhc<>+488(SB)/8, $0x3f81111111111111
+DATA tanhc<>+496(SB)/8, $0x3f81111111111111
+DATA tanhc<>+504(SB)/8, $0x3f81111111111111
+// 512: 1/4!
+DATA tanhc<>+512(SB)/8, $0x3fa5555555555555
+DATA tanhc<>+520(SB)/8, $0x3fa5555555555555
+DATA tanhc<>+528(SB)/8, $0x3fa5555555555555
+DATA tanhc<>+536(SB)/8, $0x3fa5555555555555
+// 544: 1/3!
+DATA tanhc<>+544(SB)/8, $0x3fc5555555555555
+DATA tanhc<>+552(SB)/8, $0x3fc5555555555555
+DATA tanhc<>+560(SB)/8, $0x3fc5555555555555
+DATA tanhc<>+568(SB)/8, $0x3fc5555555555555
+// 576: 1/2!
+DATA tanhc<>+576(SB)/8, $0x3fe0000000000000
+DATA tanhc<>+584(SB)/8, $0x3fe0000000000000
+DATA tanhc<>+592(SB)/8, $0x3fe0000000000000
+DATA tanhc<>+600(SB)/8, $0x3fe0000000000000
+// 608: 1-1e-12
+DATA tanhc<>+608(SB)/8, $0x3fefffffffffdcd1
+DATA tanhc<>+616(SB)/8, $0x3fefffffffffdcd1
+DATA tanhc<>+624(SB)/8, $0x3fefffffffffdcd1
+DATA tanhc<>+632(SB)/8, $0x3fefffffffffdcd1
+// 640: 1+1e-12
+DATA tanhc<>+640(SB)/8, $0x3ff0000000001198
+DATA tanhc<>+648(SB)/8, $0x3ff0000000001198
+DATA tanhc<>+656(SB)/8, $0x3ff0000000001198
+DATA tanhc<>+664(SB)/8, $0x3ff0000000001198
+GLOBL tanhc<>(SB), RODATA|NOPTR, $672
+
+// func tanhVec(n int, x, y *float32) int
+// n is a multiple of 4.
+TEXT ·tanhVec(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DI
+	XORQ AX, AX
+	TESTQ CX, CX
+	JEQ tanh_done
+tanh_loop:
+	VCVTPS2PD (SI)(AX*4), Y0                // f
+	VANDPD tanhc<>+0(SB), Y0, Y1            // a = |f|
+	VMOVUPD tanhc<>+32(SB), Y2
+	VMINPD Y1, Y2, Y1                       // a = min(9.5, a), NaN kept
+	VMULPD tanhc<>+64(SB), Y1, Y1           // u = -2a
+	VMULPD tanhc<>+96(SB), Y1, Y2
+	VROUNDPD $0, Y2, Y2                     // k = round(u/ln2)
+	VMOVAPD Y1, Y3
+	VFNMADD231PD tanhc<>+128(SB), Y2, Y3    // r = u - k*ln2Hi
+	VFNMADD231PD tanhc<>+160(SB), Y2, Y3    // r -= k*ln2Lo
+	VMOVUPD tanhc<>+256(SB), Y4             // p = 1/12!
+	VFMADD213PD tanhc<>+288(SB), Y3, Y4     // p = p*r + 1/11!
+	VFMADD213PD tanhc<>+320(SB), Y3, Y4
+	VFMADD213PD tanhc<>+352(SB), Y3, Y4
+	VFMADD213PD tanhc<>+384(SB), Y3, Y4
+	VFMADD213PD tanhc<>+416(SB), Y3, Y4
+	VFMADD213PD tanhc<>+448(SB), Y3, Y4
+	VFMADD213PD tanhc<>+480(SB), Y3, Y4
+	VFMADD213PD tanhc<>+512(SB), Y3, Y4
+	VFMADD213PD tanhc<>+544(SB), Y3, Y4
+	VFMADD213PD tanhc<>+576(SB), Y3, Y4     // ... + 1/2!
+	VFMADD213PD tanhc<>+192(SB), Y3, Y4     // ... + 1
+	VMULPD Y3, Y4, Y4                       // er = e^r - 1
+	VCVTPD2DQY Y2, X5                       // k as int32
+	VPMOVSXDQ X5, Y5
+	VPADDQ tanhc<>+224(SB), Y5, Y5
+	VPSLLQ $52, Y5, Y5                      // s = 2^k
+	VSUBPD tanhc<>+192(SB), Y5, Y6          // m = s - 1
+	VFMADD231PD Y4, Y5, Y6                  // m += s*er
+	VMOVUPD tanhc<>+64(SB), Y7
+	VSUBPD Y6, Y7, Y7                       // -2 - m
+	VDIVPD Y7, Y6, Y7                       // t = m/(-2-m) = -m/(2+m)
+	VMOVUPD tanhc<>+0(SB), Y8
+	VANDNPD Y0, Y8, Y9                      // sign of f
+	VANDPD Y8, Y7, Y7
+	VORPD Y9, Y7, Y7                        // t with f's sign
+	VMULPD tanhc<>+608(SB), Y7, Y10
+	VMULPD tanhc<>+640(SB), Y7, Y11
+	VCVTPD2PSY Y10, X10                     // lo
+	VCVTPD2PSY Y11, X11                     // hi
+	VCMPPS $0, X11, X10, X12                // lo == hi (false for NaN)
+	VMOVMSKPS X12, DX
+	CMPQ DX, $15
+	JNE tanh_done
+	VMOVUPS X10, (DI)(AX*4)
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JLT tanh_loop
+tanh_done:
+	MOVQ AX, ret+24(FP)
+	VZEROUPPER
+	RET
