@@ -303,6 +303,7 @@ type scratch struct {
 	exec  *kernels.Exec
 	ds    *data.Dataset
 	idx   []int
+	x     []float32 // the encoded chunk
 	a, b  []float32
 	cols  []*data.Column
 	spare []data.Column
@@ -382,7 +383,8 @@ func (m *Model) run(s *scratch, fi int, scale float64, lo, hi int, out *Predicti
 	spec := m.spec()
 	classes := len(out.Classes)
 	f, ff := m.folds[fi], spec.Folds[fi]
-	x := f.pre.Transform(s.ds, s.idx[:rows])
+	s.x = f.pre.TransformTo(s.x, s.ds, s.idx[:rows])
+	x := s.x
 	z := m.forward(s, ff.Layers, f.acts, x, rows)
 	switch spec.Info.Task {
 	case Binary:
@@ -445,7 +447,7 @@ func (m *Model) parse(s *scratch, records [][]string, cols []int, fields int, o 
 				code := int32(-1)
 				if !miss {
 					var ok bool
-					if code, ok = m.levels[i][v]; !ok {
+					if code, ok = m.levels[i].code(v); !ok {
 						code = int32(len(in.Levels))
 					}
 				}

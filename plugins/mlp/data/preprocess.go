@@ -175,7 +175,19 @@ func Fit(ds *Dataset, rows []int, o PrepOptions) (*Preprocessor, error) {
 
 // Transform encodes rows into a len(rows) x Width row-major matrix.
 func (p *Preprocessor) Transform(ds *Dataset, rows []int) []float32 {
-	out := make([]float32, len(rows)*p.Width)
+	return p.TransformTo(nil, ds, rows)
+}
+
+// TransformTo is Transform into dst's storage when it holds enough (a
+// caller encoding chunk after chunk allocates once), else a new slice.
+func (p *Preprocessor) TransformTo(dst []float32, ds *Dataset, rows []int) []float32 {
+	out := dst[:0]
+	if n := len(rows) * p.Width; cap(out) >= n {
+		out = out[:n]
+		clear(out)
+	} else {
+		out = make([]float32, n)
+	}
 	for i, r := range rows {
 		row := out[i*p.Width : (i+1)*p.Width]
 		for _, cp := range p.cols {
