@@ -119,7 +119,7 @@ type Model struct {
 	inputs  []Input
 	folds   []compiledFold
 	index   []int // the inputs' positions in the training table
-	levels  []map[string]int32
+	levels  []levelIndex
 	missing map[string]bool
 	// missFirst marks the first bytes of the missing tokens: a cell
 	// starting otherwise skips the map lookup.
@@ -318,7 +318,7 @@ func (m *Model) addInputs(p data.PrepState, fold int) error {
 		}
 		m.inputs = append(m.inputs, Input{Name: c.Name, Categorical: c.Categorical, Levels: c.Levels})
 		m.index = append(m.index, c.Index)
-		m.levels = append(m.levels, lv)
+		m.levels = append(m.levels, newLevelIndex(c.Levels))
 	}
 	return nil
 }
