@@ -2,8 +2,10 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 
 	"automl/plugins/mlp/data"
@@ -65,5 +67,117 @@ func BenchmarkPredict(b *testing.B) {
 			}
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
+	}
+}
+
+// adultRecords are n rows shaped like bench/models' adult-like set (as
+// gen_data.py adultlike writes them): 6 integer columns, two of them
+// heavy-tailed with a point mass at 0, and 7 categoricals of 2 to 42
+// levels, about 5% "?" in workclass, occupation and native_country.
+func adultRecords(n int, seed uint64) (header []string, recs [][]string) {
+	header = []string{"age", "workclass", "fnlwgt", "education_num", "marital_status", "occupation", "relationship",
+		"race", "sex", "capital_gain", "capital_loss", "hours_per_week", "native_country", "target"}
+	rng := rand.New(rand.NewPCG(seed, 22))
+	level := func(prefix string, k int, missing float64) string {
+		if rng.Float64() < missing {
+			return "?"
+		}
+		if k > 8 && rng.Float64() < 0.9 { // native_country: mostly c0
+			return prefix + "0"
+		}
+		return prefix + strconv.Itoa(rng.IntN(k))
+	}
+	num := func(v float64) string { return strconv.Itoa(int(math.Round(v))) }
+	for range n {
+		gain, loss := 0.0, 0.0
+		if rng.Float64() < 0.085 {
+			gain = math.Exp(8.3 + 1.1*rng.NormFloat64())
+		}
+		if rng.Float64() < 0.047 {
+			loss = max(0, 1850+350*rng.NormFloat64())
+		}
+		recs = append(recs, []string{num(17 + 20*rng.Float64()*rng.Float64()*3), level("work", 8, 0.055),
+			num(math.Exp(12 + 0.6*rng.NormFloat64())), num(min(16, max(1, 10+2.6*rng.NormFloat64()))),
+			level("ms", 7, 0), level("occ", 14, 0.057), level("rel", 6, 0), level("race", 5, 0),
+			[]string{"Male", "Female"}[rng.IntN(2)], num(gain), num(loss), num(min(99, max(1, 40+12*rng.NormFloat64()))),
+			level("c", 42, 0.018), []string{"<=50K", ">50K"}[rng.IntN(2)]})
+	}
+	return header, recs
+}
+
+// adultSpec is tpe's best adult-like architecture of bench/models
+// (169-34-34 hidden units, tanh) over the mlp trainer's default
+// preprocessing of adult-like rows (median imputation, standardised
+// numbers, one-hot categoricals), fitted on 2,000 of those rows; random
+// weights.
+func adultSpec(tb testing.TB, act string) Spec {
+	header, recs := adultRecords(2000, 1)
+	var b strings.Builder
+	b.WriteString(strings.Join(header, ",") + "\n")
+	for _, r := range recs {
+		b.WriteString(strings.Join(r, ",") + "\n")
+	}
+	t, err := data.Read("adult", strings.NewReader(b.String()), data.LoadOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ds, err := data.Prepare(t, "target", data.Binary, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rows := make([]int, t.Rows)
+	for i := range rows {
+		rows[i] = i
+	}
+	pre, err := data.Fit(ds, rows, data.PrepOptions{Standardize: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	w := func(n int, scale float64) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64() * scale)
+		}
+		return v
+	}
+	var layers []Layer
+	in := pre.Width
+	for _, out := range []int{169, 34, 34, 1} {
+		l := Layer{In: in, Out: out, W: w(in*out, 1/math.Sqrt(float64(in))), B: w(out, 0.1), Act: act}
+		if out == 1 {
+			l.Act = ""
+		}
+		layers = append(layers, l)
+		in = out
+	}
+	return Spec{Info: Info{Task: Binary, Target: "target", Classes: ds.Classes}, Ignore: []string{"target"}, Missing: data.DefaultMissing,
+		Folds: []Fold{{Prep: pre.State(ds), YStd: 1, Layers: layers}}}
+}
+
+// BenchmarkPredictAdult measures rows/s of PredictRecords on 10,000
+// adult-like rows (bench/models' test split size) with tpe's best
+// adult-like architecture there, 169-34-34 tanh (and relu, for
+// comparison), on 1 and 2 goroutines. cpu-ns/row is the process's CPU
+// time per row (all threads), which a machine shared with other work
+// leaves comparable where wall time is not:
+// go test ./model -run XXX -bench PredictAdult
+func BenchmarkPredictAdult(b *testing.B) {
+	header, recs := adultRecords(10000, 2)
+	for _, act := range []string{"tanh", "relu"} {
+		m := mustNew(b, adultSpec(b, act))
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/threads=%d", act, threads), func(b *testing.B) {
+				cpu := processCPU()
+				for b.Loop() {
+					if _, err := m.PredictRecords(header, recs, Options{Threads: threads}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				rows := float64(len(recs)) * float64(b.N)
+				b.ReportMetric(rows/b.Elapsed().Seconds(), "rows/s")
+				b.ReportMetric(float64(processCPU()-cpu)/rows, "cpu-ns/row")
+			})
+		}
 	}
 }
