@@ -3,6 +3,7 @@
 CSV written by gen_data.py (a `split` column: train / val / test).
 
     sk.py DATA.csv TASK N SEED [EPOCHS PATIENCE]   # TASK: classification | regression
+    sk.py DATA.csv TASK --predict PARAMS_JSON [EPOCHS]
 
 Preprocessing (fitted on the train rows only): numeric columns median
 imputation + StandardScaler; categorical columns (any non-numeric value)
@@ -13,6 +14,13 @@ improved for PATIENCE epochs, restoring the best epoch's weights: the same
 rule as the mlp trainer's `patience`. The objective is validation accuracy
 (classification) or validation RMSE (regression); the best trial by it
 gives the test score. Prints one JSON line.
+
+--predict times prediction only, for a given architecture (the JSON of a
+trial's parameters: num_layers, units_i, activation, ...): the pipeline
+fitted as above, the network trained for EPOCHS epochs (default 1: the
+throughput depends on the architecture, not the weights), then
+predict(transform(raw test rows)) timed as after a study, on the BLAS
+threads the environment gives (OPENBLAS_NUM_THREADS).
 """
 import copy
 import csv
@@ -72,7 +80,41 @@ def preprocessor(nnum, ncat):
     return ColumnTransformer(parts)
 
 
+def throughput(m, pre, raw):
+    """Rows/s of predict(transform(raw)), repeated for at least a second."""
+    reps, t1 = 0, time.perf_counter()
+    while time.perf_counter() - t1 < 1.0 or reps < 3:
+        m.predict(pre.transform(raw))
+        reps += 1
+    return reps * len(raw) / (time.perf_counter() - t1)
+
+
+def predict_only(path, task, params, epochs):
+    X, y, split, nnum, ncat = read(path)
+    cls = task == "classification"
+    if not cls:
+        y = y.astype(float)
+    tr, te = split == "train", split == "test"
+    pre = preprocessor(nnum, ncat).fit(X[tr])
+    Xtr = pre.transform(X[tr]).astype(np.float64)
+    ymu, ysd = (0.0, 1.0) if cls else (y[tr].mean(), y[tr].std() or 1.0)
+    layers = tuple(params[f"units_{i}"] for i in range(1, params["num_layers"] + 1))
+    m = (MLPClassifier if cls else MLPRegressor)(hidden_layer_sizes=layers, activation=params["activation"],
+                                                 solver="adam", random_state=1)
+    for _ in range(epochs):
+        if cls:
+            m.partial_fit(Xtr, y[tr], classes=np.unique(y[tr]))
+        else:
+            m.partial_fit(Xtr, (y[tr] - ymu) / ysd)
+    raw = X[te]
+    print(json.dumps({"side": "sklearn", "data": path, "rows": len(raw), "layers": list(layers),
+                      "activation": params["activation"], "predict_rows_s": round(throughput(m, pre, raw))}))
+
+
 def main():
+    if len(sys.argv) > 3 and sys.argv[3] == "--predict":
+        return predict_only(sys.argv[1], sys.argv[2], json.loads(sys.argv[4]),
+                            int(sys.argv[5]) if len(sys.argv) > 5 else 1)
     path, task, n, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     epochs = int(sys.argv[5]) if len(sys.argv) > 5 else 60
     patience = int(sys.argv[6]) if len(sys.argv) > 6 else 10
@@ -137,12 +179,7 @@ def main():
     best = study.best_trial.number
     v, t, m, ep = results[best]
     # predict throughput: raw test rows -> preprocessing -> network, as a user would
-    raw = X[te]
-    reps, t1 = 0, time.perf_counter()
-    while time.perf_counter() - t1 < 1.0 or reps < 3:
-        m.predict(pre.transform(raw))
-        reps += 1
-    rps = reps * len(raw) / (time.perf_counter() - t1)
+    rps = throughput(m, pre, X[te])
     print(json.dumps({"side": "sklearn", "data": path, "task": task, "n": n, "seed": seed, "val": v, "test": t,
                       "wall_s": round(wall, 2), "predict_rows_s": round(rps), "best_trial": best,
                       "best_params": study.best_trial.params, "epochs": ep,
