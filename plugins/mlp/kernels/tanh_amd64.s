@@ -115,63 +115,155 @@ DATA tanhc<>+664(SB)/8, $0x3ff0000000001198
 GLOBL tanhc<>(SB), RODATA|NOPTR, $672
 
 // func tanhVec(n int, x, y *float32) int
-// n is a multiple of 4.
+// n is a multiple of 4. Eight values per iteration, as two independent
+// groups of four (their long dependency chains overlap), then a last
+// group of four if n is not a multiple of 8.
 TEXT ·tanhVec(SB), NOSPLIT, $0-32
 	MOVQ n+0(FP), CX
 	MOVQ x+8(FP), SI
 	MOVQ y+16(FP), DI
 	XORQ AX, AX
-	TESTQ CX, CX
-	JEQ tanh_done
-tanh_loop:
-	VCVTPS2PD (SI)(AX*4), Y0                // f
-	VANDPD tanhc<>+0(SB), Y0, Y1            // a = |f|
-	VMOVUPD tanhc<>+32(SB), Y2
-	VMINPD Y1, Y2, Y1                       // a = min(9.5, a), NaN kept
-	VMULPD tanhc<>+64(SB), Y1, Y1           // u = -2a
+	MOVQ CX, BX
+	ANDQ $-8, BX
+	JEQ tanh_four
+tanh_loop8:
+	VCVTPS2PD (SI)(AX*4), Y0
+	VCVTPS2PD 16(SI)(AX*4), Y8
+	VANDPD tanhc<>+0(SB), Y0, Y1
+	VANDPD tanhc<>+0(SB), Y8, Y9
+	VMOVUPD tanhc<>+32(SB), Y5
+	VMOVUPD tanhc<>+32(SB), Y13
+	VMINPD Y1, Y5, Y1
+	VMINPD Y9, Y13, Y9
+	VMULPD tanhc<>+64(SB), Y1, Y1
+	VMULPD tanhc<>+64(SB), Y9, Y9
 	VMULPD tanhc<>+96(SB), Y1, Y2
-	VROUNDPD $0, Y2, Y2                     // k = round(u/ln2)
-	VMOVAPD Y1, Y3
-	VFNMADD231PD tanhc<>+128(SB), Y2, Y3    // r = u - k*ln2Hi
-	VFNMADD231PD tanhc<>+160(SB), Y2, Y3    // r -= k*ln2Lo
-	VMOVUPD tanhc<>+256(SB), Y4             // p = 1/12!
-	VFMADD213PD tanhc<>+288(SB), Y3, Y4     // p = p*r + 1/11!
-	VFMADD213PD tanhc<>+320(SB), Y3, Y4
-	VFMADD213PD tanhc<>+352(SB), Y3, Y4
-	VFMADD213PD tanhc<>+384(SB), Y3, Y4
-	VFMADD213PD tanhc<>+416(SB), Y3, Y4
-	VFMADD213PD tanhc<>+448(SB), Y3, Y4
-	VFMADD213PD tanhc<>+480(SB), Y3, Y4
-	VFMADD213PD tanhc<>+512(SB), Y3, Y4
-	VFMADD213PD tanhc<>+544(SB), Y3, Y4
-	VFMADD213PD tanhc<>+576(SB), Y3, Y4     // ... + 1/2!
-	VFMADD213PD tanhc<>+192(SB), Y3, Y4     // ... + 1
-	VMULPD Y3, Y4, Y4                       // er = e^r - 1
-	VCVTPD2DQY Y2, X5                       // k as int32
-	VPMOVSXDQ X5, Y5
-	VPADDQ tanhc<>+224(SB), Y5, Y5
-	VPSLLQ $52, Y5, Y5                      // s = 2^k
-	VSUBPD tanhc<>+192(SB), Y5, Y6          // m = s - 1
-	VFMADD231PD Y4, Y5, Y6                  // m += s*er
-	VMOVUPD tanhc<>+64(SB), Y7
-	VSUBPD Y6, Y7, Y7                       // -2 - m
-	VDIVPD Y7, Y6, Y7                       // t = m/(-2-m) = -m/(2+m)
-	VMOVUPD tanhc<>+0(SB), Y8
-	VANDNPD Y0, Y8, Y9                      // sign of f
-	VANDPD Y8, Y7, Y7
-	VORPD Y9, Y7, Y7                        // t with f's sign
-	VMULPD tanhc<>+608(SB), Y7, Y10
-	VMULPD tanhc<>+640(SB), Y7, Y11
-	VCVTPD2PSY Y10, X10                     // lo
-	VCVTPD2PSY Y11, X11                     // hi
-	VCMPPS $0, X11, X10, X12                // lo == hi (false for NaN)
-	VMOVMSKPS X12, DX
+	VMULPD tanhc<>+96(SB), Y9, Y10
+	VROUNDPD $0, Y2, Y2
+	VROUNDPD $0, Y10, Y10
+	VFNMADD231PD tanhc<>+128(SB), Y2, Y1
+	VFNMADD231PD tanhc<>+128(SB), Y10, Y9
+	VFNMADD231PD tanhc<>+160(SB), Y2, Y1
+	VFNMADD231PD tanhc<>+160(SB), Y10, Y9
+	VMOVUPD tanhc<>+256(SB), Y3
+	VMOVUPD tanhc<>+256(SB), Y11
+	VFMADD213PD tanhc<>+288(SB), Y1, Y3
+	VFMADD213PD tanhc<>+288(SB), Y9, Y11
+	VFMADD213PD tanhc<>+320(SB), Y1, Y3
+	VFMADD213PD tanhc<>+320(SB), Y9, Y11
+	VFMADD213PD tanhc<>+352(SB), Y1, Y3
+	VFMADD213PD tanhc<>+352(SB), Y9, Y11
+	VFMADD213PD tanhc<>+384(SB), Y1, Y3
+	VFMADD213PD tanhc<>+384(SB), Y9, Y11
+	VFMADD213PD tanhc<>+416(SB), Y1, Y3
+	VFMADD213PD tanhc<>+416(SB), Y9, Y11
+	VFMADD213PD tanhc<>+448(SB), Y1, Y3
+	VFMADD213PD tanhc<>+448(SB), Y9, Y11
+	VFMADD213PD tanhc<>+480(SB), Y1, Y3
+	VFMADD213PD tanhc<>+480(SB), Y9, Y11
+	VFMADD213PD tanhc<>+512(SB), Y1, Y3
+	VFMADD213PD tanhc<>+512(SB), Y9, Y11
+	VFMADD213PD tanhc<>+544(SB), Y1, Y3
+	VFMADD213PD tanhc<>+544(SB), Y9, Y11
+	VFMADD213PD tanhc<>+576(SB), Y1, Y3
+	VFMADD213PD tanhc<>+576(SB), Y9, Y11
+	VFMADD213PD tanhc<>+192(SB), Y1, Y3
+	VFMADD213PD tanhc<>+192(SB), Y9, Y11
+	VMULPD Y1, Y3, Y3
+	VMULPD Y9, Y11, Y11
+	VCVTPD2DQY Y2, X2
+	VCVTPD2DQY Y10, X10
+	VPMOVSXDQ X2, Y2
+	VPMOVSXDQ X10, Y10
+	VPADDQ tanhc<>+224(SB), Y2, Y2
+	VPADDQ tanhc<>+224(SB), Y10, Y10
+	VPSLLQ $52, Y2, Y2
+	VPSLLQ $52, Y10, Y10
+	VSUBPD tanhc<>+192(SB), Y2, Y4
+	VSUBPD tanhc<>+192(SB), Y10, Y12
+	VFMADD231PD Y3, Y2, Y4
+	VFMADD231PD Y11, Y10, Y12
+	VMOVUPD tanhc<>+64(SB), Y5
+	VMOVUPD tanhc<>+64(SB), Y13
+	VSUBPD Y4, Y5, Y5
+	VSUBPD Y12, Y13, Y13
+	VDIVPD Y5, Y4, Y4
+	VDIVPD Y13, Y12, Y12
+	VMOVUPD tanhc<>+0(SB), Y6
+	VMOVUPD tanhc<>+0(SB), Y14
+	VANDNPD Y0, Y6, Y0
+	VANDNPD Y8, Y14, Y8
+	VANDPD Y6, Y4, Y4
+	VANDPD Y14, Y12, Y12
+	VORPD Y0, Y4, Y4
+	VORPD Y8, Y12, Y12
+	VMULPD tanhc<>+608(SB), Y4, Y5
+	VMULPD tanhc<>+608(SB), Y12, Y13
+	VMULPD tanhc<>+640(SB), Y4, Y6
+	VMULPD tanhc<>+640(SB), Y12, Y14
+	VCVTPD2PSY Y5, X5
+	VCVTPD2PSY Y13, X13
+	VCVTPD2PSY Y6, X6
+	VCVTPD2PSY Y14, X14
+	VCMPPS $0, X6, X5, X7
+	VCMPPS $0, X14, X13, X15
+	VANDPS X7, X15, X15
+	VMOVMSKPS X15, DX
 	CMPQ DX, $15
 	JNE tanh_done
-	VMOVUPS X10, (DI)(AX*4)
-	ADDQ $4, AX
+	VMOVUPS X5, (DI)(AX*4)
+	VMOVUPS X13, 16(DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, BX
+	JLT tanh_loop8
+tanh_four:
 	CMPQ AX, CX
-	JLT tanh_loop
+	JGE tanh_done
+	VCVTPS2PD (SI)(AX*4), Y0
+	VANDPD tanhc<>+0(SB), Y0, Y1
+	VMOVUPD tanhc<>+32(SB), Y5
+	VMINPD Y1, Y5, Y1
+	VMULPD tanhc<>+64(SB), Y1, Y1
+	VMULPD tanhc<>+96(SB), Y1, Y2
+	VROUNDPD $0, Y2, Y2
+	VFNMADD231PD tanhc<>+128(SB), Y2, Y1
+	VFNMADD231PD tanhc<>+160(SB), Y2, Y1
+	VMOVUPD tanhc<>+256(SB), Y3
+	VFMADD213PD tanhc<>+288(SB), Y1, Y3
+	VFMADD213PD tanhc<>+320(SB), Y1, Y3
+	VFMADD213PD tanhc<>+352(SB), Y1, Y3
+	VFMADD213PD tanhc<>+384(SB), Y1, Y3
+	VFMADD213PD tanhc<>+416(SB), Y1, Y3
+	VFMADD213PD tanhc<>+448(SB), Y1, Y3
+	VFMADD213PD tanhc<>+480(SB), Y1, Y3
+	VFMADD213PD tanhc<>+512(SB), Y1, Y3
+	VFMADD213PD tanhc<>+544(SB), Y1, Y3
+	VFMADD213PD tanhc<>+576(SB), Y1, Y3
+	VFMADD213PD tanhc<>+192(SB), Y1, Y3
+	VMULPD Y1, Y3, Y3
+	VCVTPD2DQY Y2, X2
+	VPMOVSXDQ X2, Y2
+	VPADDQ tanhc<>+224(SB), Y2, Y2
+	VPSLLQ $52, Y2, Y2
+	VSUBPD tanhc<>+192(SB), Y2, Y4
+	VFMADD231PD Y3, Y2, Y4
+	VMOVUPD tanhc<>+64(SB), Y5
+	VSUBPD Y4, Y5, Y5
+	VDIVPD Y5, Y4, Y4
+	VMOVUPD tanhc<>+0(SB), Y6
+	VANDNPD Y0, Y6, Y0
+	VANDPD Y6, Y4, Y4
+	VORPD Y0, Y4, Y4
+	VMULPD tanhc<>+608(SB), Y4, Y5
+	VMULPD tanhc<>+640(SB), Y4, Y6
+	VCVTPD2PSY Y5, X5
+	VCVTPD2PSY Y6, X6
+	VCMPPS $0, X6, X5, X7
+	VMOVMSKPS X7, DX
+	CMPQ DX, $15
+	JNE tanh_done
+	VMOVUPS X5, (DI)(AX*4)
+	ADDQ $4, AX
 tanh_done:
 	MOVQ AX, ret+24(FP)
 	VZEROUPPER
