@@ -4,7 +4,9 @@
 // 10, no dropout), loads the model file the trainer wrote, and predicts
 // the data set's raw test rows (CSV strings, as `automl predict` gets
 // them) repeatedly for at least a second. It prints one JSON line: rows/s
-// and the test score of those predictions (which must equal the trainer's
+// (wall), rows per second of the process's CPU time (cpu_rows_s: the
+// work per row, which other work on the machine leaves comparable) and
+// the test score of those predictions (which must equal the trainer's
 // reported test metric).
 //
 //	go run ./bench/models/predict -data bench/out/models/data/adultlike-s1.csv \
@@ -120,16 +122,21 @@ func run(path, task, params string, threads, epochs int) error {
 		}
 		score = math.Sqrt(score / float64(len(truth)))
 	}
-	reps, start := 0, time.Now()
+	reps, start, cpu := 0, time.Now(), processCPU()
 	for time.Since(start) < time.Second || reps < 3 {
 		if _, err := m.PredictRecords(header, recs, o); err != nil {
 			return err
 		}
 		reps++
 	}
-	rps := float64(reps*len(recs)) / time.Since(start).Seconds()
+	rows := float64(reps * len(recs))
+	rps := rows / time.Since(start).Seconds()
+	cpuRps := 0.0
+	if used := (processCPU() - cpu).Seconds(); used > 0 {
+		cpuRps = math.Round(rows / used)
+	}
 	out, _ := json.Marshal(map[string]any{"data": path, "rows": len(recs), "predict_rows_s": math.Round(rps),
-		"test": score, "trainer_test": res.Metrics[key], "threads": threads})
+		"cpu_rows_s": cpuRps, "test": score, "trainer_test": res.Metrics[key], "threads": threads})
 	fmt.Println(string(out))
 	return nil
 }
