@@ -17,7 +17,7 @@ import "math"
 // unit's input falls on either side of any threshold at random, and a
 // mispredicted branch costs more than the arithmetic. Inputs beyond 9.5
 // are taken as 9.5, whose float32 tanh is 1 as theirs is; NaN stays NaN.
-// With the assembly kernels (AVX2/FMA), four values at a time.
+// With the assembly kernels (AVX2/FMA), eight values at a time.
 func Tanh(x, y []float32) {
 	y = y[:len(x)]
 	i := 0
