@@ -47,6 +47,7 @@ func init() {
 func setKernel(k microKernel) {
 	micro, mr, nr, mc = k, k.mr, k.nr, 16*k.mr
 	useAsmVec = k.name != "go"
+	useAsm512 = k.name == "avx512"
 }
 
 // Kernel names the micro-kernel in use: "avx512" or "avx2" (assembly with

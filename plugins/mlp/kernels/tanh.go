@@ -17,7 +17,8 @@ import "math"
 // unit's input falls on either side of any threshold at random, and a
 // mispredicted branch costs more than the arithmetic. Inputs beyond 9.5
 // are taken as 9.5, whose float32 tanh is 1 as theirs is; NaN stays NaN.
-// With the assembly kernels (AVX2/FMA), eight values at a time.
+// With the assembly kernels, eight values at a time (AVX2/FMA or
+// AVX-512).
 func Tanh(x, y []float32) {
 	y = y[:len(x)]
 	i := 0
@@ -26,7 +27,15 @@ func Tanh(x, y []float32) {
 		if n == 0 {
 			break
 		}
-		done := tanhVec(n, &x[i], &y[i])
+		var done int
+		if n8 := n &^ 7; useAsm512 && n8 > 0 {
+			done = tanhVec512(n8, &x[i], &y[i])
+			if done == n8 && n8 < n { // four more
+				done += tanhVec(n-n8, &x[i+n8], &y[i+n8])
+			}
+		} else {
+			done = tanhVec(n, &x[i], &y[i])
+		}
 		i += done
 		if done < n { // a group the vector window refused: in Go
 			tanhGo(x[i:i+4], y[i:i+4])

@@ -268,3 +268,68 @@ tanh_done:
 	MOVQ AX, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func tanhVec512(n int, x, y *float32) int
+// n is a multiple of 8: tanhVec's arithmetic on eight lanes of an
+// AVX-512 register (and-not, and, or as integer ops: AVX512F only; the
+// window's float32 compare in AVX).
+TEXT ·tanhVec512(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DI
+	XORQ AX, AX
+	TESTQ CX, CX
+	JEQ tanh512_done
+	VBROADCASTSD tanhc<>+0(SB), Z7          // absmask
+	VBROADCASTSD tanhc<>+32(SB), Z11        // 9.5
+	VBROADCASTSD tanhc<>+64(SB), Z12        // -2
+	VBROADCASTSD tanhc<>+256(SB), Z13       // 1/12!
+tanh512_loop:
+	VCVTPS2PD (SI)(AX*4), Z0                // f
+	VPANDQ Z7, Z0, Z1                       // a = |f|
+	VMINPD Z1, Z11, Z1                      // a = min(9.5, a), NaN kept
+	VMULPD Z12, Z1, Z1                      // u = -2a
+	VMULPD.BCST tanhc<>+96(SB), Z1, Z2
+	VRNDSCALEPD $0, Z2, Z2                  // k = round(u/ln2)
+	VFNMADD231PD.BCST tanhc<>+128(SB), Z2, Z1 // r = u - k*ln2Hi
+	VFNMADD231PD.BCST tanhc<>+160(SB), Z2, Z1 // r -= k*ln2Lo
+	VMOVAPD Z13, Z3                         // p = 1/12!
+	VFMADD213PD.BCST tanhc<>+288(SB), Z1, Z3
+	VFMADD213PD.BCST tanhc<>+320(SB), Z1, Z3
+	VFMADD213PD.BCST tanhc<>+352(SB), Z1, Z3
+	VFMADD213PD.BCST tanhc<>+384(SB), Z1, Z3
+	VFMADD213PD.BCST tanhc<>+416(SB), Z1, Z3
+	VFMADD213PD.BCST tanhc<>+448(SB), Z1, Z3
+	VFMADD213PD.BCST tanhc<>+480(SB), Z1, Z3
+	VFMADD213PD.BCST tanhc<>+512(SB), Z1, Z3
+	VFMADD213PD.BCST tanhc<>+544(SB), Z1, Z3
+	VFMADD213PD.BCST tanhc<>+576(SB), Z1, Z3
+	VFMADD213PD.BCST tanhc<>+192(SB), Z1, Z3 // ... + 1
+	VMULPD Z1, Z3, Z3                       // er = e^r - 1
+	VCVTPD2DQ Z2, Y4                        // k as int32
+	VPMOVSXDQ Y4, Z4
+	VPADDQ.BCST tanhc<>+224(SB), Z4, Z4
+	VPSLLQ $52, Z4, Z4                      // s = 2^k
+	VSUBPD.BCST tanhc<>+192(SB), Z4, Z6     // m = s - 1
+	VFMADD231PD Z3, Z4, Z6                  // m += s*er
+	VSUBPD Z6, Z12, Z5                      // -2 - m
+	VDIVPD Z5, Z6, Z6                       // t = -m/(2+m)
+	VPANDNQ Z0, Z7, Z0                      // sign of f
+	VPANDQ Z7, Z6, Z6
+	VPORQ Z0, Z6, Z6                        // t with f's sign
+	VMULPD.BCST tanhc<>+608(SB), Z6, Z8
+	VMULPD.BCST tanhc<>+640(SB), Z6, Z9
+	VCVTPD2PS Z8, Y8                        // lo
+	VCVTPD2PS Z9, Y9                        // hi
+	VCMPPS $0, Y9, Y8, Y10                  // lo == hi (false for NaN)
+	VMOVMSKPS Y10, DX
+	CMPQ DX, $255
+	JNE tanh512_done
+	VMOVUPS Y8, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT tanh512_loop
+tanh512_done:
+	MOVQ AX, ret+24(FP)
+	VZEROUPPER
+	RET

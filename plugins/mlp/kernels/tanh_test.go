@@ -54,8 +54,8 @@ func tanhMismatches(lo, hi, stride uint32) (bad []uint32, checked int64) {
 
 // TestTanhIsMathTanhBitForBit: Tanh must give float32(math.Tanh(x)) bit
 // for bit, the trainer's activation until it used Tanh, so models and
-// runs trained before it predict and resume alike; through the assembly
-// loop (when this CPU runs it) and through Go. By default every 61st
+// runs trained before it predict and resume alike; through each assembly
+// loop this CPU runs (AVX2, AVX-512) and through Go. By default every 61st
 // float32 from 0 to 64 (above 44, math.Tanh is ±1) and both signs, plus
 // special values and random inputs; AUTOML_TANH_EXHAUSTIVE=1 checks
 // every float32, both signs (minutes on 2 cores).
@@ -68,21 +68,23 @@ func TestTanhIsMathTanhBitForBit(t *testing.T) {
 	if stride == 1 {
 		end = math.Float32bits(float32(math.Inf(1))) + 1
 	}
-	paths := []bool{false}
-	if len(asmKernels()) > 0 {
-		paths = append(paths, true)
+	type path struct{ asm, avx512 bool }
+	paths := []path{{false, false}}
+	for _, k := range asmKernels() {
+		paths = append(paths, path{true, k.name == "avx512"})
 	}
-	for _, asm := range paths {
-		old := useAsmVec
-		useAsmVec = asm
+	for _, p := range paths {
+		old, old512 := useAsmVec, useAsm512
+		useAsmVec, useAsm512 = p.asm, p.avx512
+		asm := fmt.Sprintf("%v (avx512 %v)", p.asm, p.avx512)
 		bad, n := tanhMismatches(0, end, stride)
 		for _, b := range bad {
 			v := math.Float32frombits(b)
 			got := make([]float32, 1)
 			Tanh([]float32{v}, got)
-			t.Errorf("assembly %v: Tanh(%v) (bits %#x) = %v, math.Tanh gives %v", asm, v, b, got[0], float32(math.Tanh(float64(v))))
+			t.Errorf("assembly %s: Tanh(%v) (bits %#x) = %v, math.Tanh gives %v", asm, v, b, got[0], float32(math.Tanh(float64(v))))
 		}
-		t.Logf("assembly %v: %d inputs checked (stride %d)", asm, n, stride)
+		t.Logf("assembly %s: %d inputs checked (stride %d)", asm, n, stride)
 		// special values, and random ones, in one slice with a tail
 		x := []float32{0, float32(math.Copysign(0, -1)), tanhOne, math.Nextafter32(tanhOne, 0), 9.01, 44,
 			1e-45, 1e-30, float32(math.Inf(1)), float32(math.Inf(-1)), math.MaxFloat32, float32(math.NaN())}
@@ -95,10 +97,10 @@ func TestTanhIsMathTanhBitForBit(t *testing.T) {
 		for i, v := range x {
 			want := float32(math.Tanh(float64(v)))
 			if math.Float32bits(y[i]) != math.Float32bits(want) && !(math.IsNaN(float64(v)) && math.IsNaN(float64(y[i]))) {
-				t.Errorf("assembly %v: Tanh(%v) = %v, math.Tanh gives %v", asm, v, y[i], want)
+				t.Errorf("assembly %s: Tanh(%v) = %v, math.Tanh gives %v", asm, v, y[i], want)
 			}
 		}
-		useAsmVec = old
+		useAsmVec, useAsm512 = old, old512
 	}
 }
 
@@ -111,14 +113,21 @@ func BenchmarkTanh(b *testing.B) {
 		x[i] = float32(rng.NormFloat64() * 1.5)
 	}
 	y := make([]float32, len(x))
-	for _, asm := range []bool{true, false} {
-		if asm && len(asmKernels()) == 0 {
-			continue
-		}
-		b.Run(fmt.Sprintf("Tanh/assembly=%v", asm), func(b *testing.B) {
-			old := useAsmVec
-			useAsmVec = asm
-			defer func() { useAsmVec = old }()
+	modes := []struct {
+		name        string
+		asm, avx512 bool
+	}{{"go", false, false}}
+	for _, k := range asmKernels() {
+		modes = append(modes, struct {
+			name        string
+			asm, avx512 bool
+		}{k.name, true, k.name == "avx512"})
+	}
+	for _, m := range modes {
+		b.Run("Tanh/"+m.name, func(b *testing.B) {
+			old, old512 := useAsmVec, useAsm512
+			useAsmVec, useAsm512 = m.asm, m.avx512
+			defer func() { useAsmVec, useAsm512 = old, old512 }()
 			for b.Loop() {
 				Tanh(x, y)
 			}

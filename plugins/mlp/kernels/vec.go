@@ -6,6 +6,10 @@ import "math"
 // micro-kernel choice (setKernel), so AUTOML_MLP_KERNEL=go runs pure Go.
 var useAsmVec = false
 
+// useAsm512 selects the AVX-512 form of a loop where there is one (Tanh),
+// with the AVX-512 GEMM micro-kernel.
+var useAsm512 = false
+
 // vecBlock is the element count the assembly loops handle per iteration;
 // the tail runs in Go.
 const vecBlock = 16

@@ -26,3 +26,8 @@ func axpyVec(n int, alpha float32, x, y *float32)
 //
 //go:noescape
 func tanhVec(n int, x, y *float32) int
+
+// tanhVec512 is tanhVec on AVX-512 registers; n is a multiple of 8.
+//
+//go:noescape
+func tanhVec512(n int, x, y *float32) int
