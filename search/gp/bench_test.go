@@ -130,3 +130,41 @@ func BenchmarkZDT1Hypervolume100(b *testing.B) {
 		b.ReportMetric(med(r), "regret-random")
 	}
 }
+
+// The wall-clock study's regime (bench/bayes -wallclock 8): about 50 to
+// 100 completed trials and 7 running when a slot frees.
+func BenchmarkSample50Q8Thompson(b *testing.B)  { benchmarkSampleBusy(b, 57, 7, "thompson") }
+func BenchmarkSample100Q8Thompson(b *testing.B) { benchmarkSampleBusy(b, 107, 7, "thompson") }
+
+// benchmarkRefitBusy is benchmarkSampleBusy with a fresh sampler per
+// suggestion, so each one fits the hyperparameters it uses (and starts
+// the next fit ahead, in the background): the cost of a suggestion that
+// finds its fit not ready.
+func benchmarkRefitBusy(b *testing.B, n, pending int) {
+	f, _ := benchfn.Get("hartmann6")
+	s, _ := parse(b, "", f.SpaceYAML)
+	rng := rand.New(rand.NewPCG(7, 7))
+	h := &search.History{}
+	u := make([]float64, s.Dim())
+	for i := 0; i < n; i++ {
+		for k := range u {
+			u[k] = rng.Float64()
+		}
+		p := s.Decode(u)
+		if i >= n-pending {
+			h.Add(search.Observation{ID: i, Point: p, Status: search.Pending})
+			continue
+		}
+		v, _ := f.Eval(s.Values(p))
+		h.Add(search.Observation{ID: i, Point: p, Status: search.Complete, Loss: v, HasLoss: true})
+	}
+	for b.Loop() {
+		smp, _ := gp.New(gp.Options{Seed: 3})
+		if _, err := smp.Sample(s, h, rng); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRefit50Q8(b *testing.B)  { benchmarkRefitBusy(b, 57, 7) }
+func BenchmarkRefit100Q8(b *testing.B) { benchmarkRefitBusy(b, 107, 7) }

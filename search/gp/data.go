@@ -17,6 +17,11 @@ type training struct {
 	feas    []bool    // complete with a finite loss and feasible (Violation <= 0)
 	viol    []float64 // their total violation (+Inf for imputed losses)
 	pending [][]float64
+	// settled counts the observations (of x, loss) that come before the
+	// first recent pending trial in history order (fitahead.go): trials
+	// created later may still finish and join x, but never before these,
+	// unless a straggler (a trial pending among older ones) finishes.
+	settled int
 	// Several objectives and constraints (goals.go): fit, when set, is the
 	// data the hyperparameters are fitted to (the equal-weight
 	// scalarisation); cons is each constraint's data; constrained says the
@@ -81,10 +86,12 @@ func prepare(s *search.Space, lay *layout, h *search.History) *training {
 			t.viol[len(t.viol)-1] = o.Violation
 		}
 	}
+	var held [][2]int // pending trials: index in the history, observations before it
 	for i := range h.Trials {
 		o := &h.Trials[i]
 		switch o.Status {
 		case search.Pending:
+			held = append(held, [2]int{i, len(t.loss)})
 			t.pending = append(t.pending, lay.features(s.Encode(o.Point), nil))
 		case search.Complete:
 			switch {
@@ -114,6 +121,13 @@ func prepare(s *search.Space, lay *layout, h *search.History) *training {
 			if len(finite) > 0 {
 				add(o, worst)
 			}
+		}
+	}
+	t.settled = len(t.loss)
+	for _, p := range held {
+		if p[0] >= len(h.Trials)-2*(len(held)+1) {
+			t.settled = p[1]
+			break
 		}
 	}
 	return t

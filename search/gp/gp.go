@@ -39,10 +39,13 @@
 // Cost: hyperparameters are refitted every k trials (k = n/20 by default)
 // on at most fit_max observations and cached, keyed by the exact data they
 // were fitted to; the posterior conditions on at most max_observations.
-// The sampler is a pure function of (space, history, rng): the cache only
-// saves work, since a refit on the same data gives the same bits, so a
-// restarted study makes the same suggestions as an uninterrupted one with
-// the plain sampler searcher's snapshot.
+// While trials are pending, the fit a suggestion uses lags one settled
+// observation behind and the next one is fitted ahead in a background
+// goroutine (fitahead.go), so a freed slot does not wait for a refit.
+// The sampler is a pure function of (space, history, rng): the cache and
+// the fits ahead only save work, since a refit on the same data gives the
+// same bits, so a restarted study makes the same suggestions as an
+// uninterrupted one with the plain sampler searcher's snapshot.
 package gp
 
 import (
@@ -66,8 +69,13 @@ type Sampler struct {
 	mu     sync.Mutex
 	hypers map[uint64]fitted
 	order  []uint64 // cache keys, oldest first
-	logged map[int]bool
-	design struct {
+	// Fits ahead (fitahead.go): the queue, what is queued or being
+	// fitted (closed when done), and whether the fitter runs.
+	fitting  map[uint64]chan struct{}
+	queue    []fitJob
+	fitterOn bool
+	logged   map[int]bool
+	design   struct {
 		space *search.Space
 		seq   *sobol.Sampler
 	}
@@ -244,67 +252,6 @@ func (s *Sampler) model(space *search.Space, lay *layout, tr *training, o Option
 type fitted struct {
 	hyper
 	warp warpKind
-}
-
-// hyperFor returns the hyperparameters for the data: fitted to the first
-// k⌊n/k⌋ observations (at most FitMax of them), from the cache when that
-// exact data was fitted before. With the automatic transform, both
-// transforms are fitted and the one with the larger marginal likelihood of
-// the untransformed losses is kept.
-func (s *Sampler) hyperFor(lay *layout, tr *training, o Options) fitted {
-	n := len(tr.loss)
-	nfit := n
-	if k := o.RefitEvery; n >= k {
-		nfit = k * (n / k)
-	}
-	idx := subset(tr.loss[:nfit], o.FitMax)
-	x, loss, imp := tr.rows(idx)
-	kinds := []warpKind{warpNames[o.Warp]}
-	if kinds[0] == warpAuto {
-		kinds = autoKinds
-	}
-	key := fingerprint(x, loss, imp, kinds)
-	s.mu.Lock()
-	fit, ok := s.hypers[key]
-	s.mu.Unlock()
-	if ok {
-		return fit
-	}
-	// The first transform is fitted from the fixed starts, the others from
-	// its optimum (the length scales carry over; the warp mostly moves the
-	// noise and signal variance), which costs one L-BFGS run each.
-	bestF := math.Inf(1)
-	var warm []float64
-	fd := newFitData(lay, x, nil)
-	fd.setImported(imp)
-	for i, kind := range kinds {
-		y, logJac := warp(kind, loss)
-		fd.y = y
-		var hp hyper
-		var f float64
-		if i == 0 {
-			hp, f, warm = fitHyper(fd, 200)
-		} else {
-			hp, f, _ = fitHyper(fd, 200, warm)
-		}
-		if f -= logJac; f < bestF || math.IsInf(bestF, 1) {
-			bestF, fit = f, fitted{hp, kind}
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.hypers == nil {
-		s.hypers = map[uint64]fitted{}
-	}
-	if _, dup := s.hypers[key]; !dup {
-		s.hypers[key] = fit
-		s.order = append(s.order, key)
-		if len(s.order) > 16 {
-			delete(s.hypers, s.order[0])
-			s.order = s.order[1:]
-		}
-	}
-	return fit
 }
 
 func fingerprint(x [][]float64, y []float64, imp []bool, kinds []warpKind) uint64 {
