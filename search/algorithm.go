@@ -153,7 +153,9 @@ func TakeQueued(c Context, n int) ([]Point, *History) {
 }
 
 // Searcher is a deterministic, side-effect-free policy: same snapshot and
-// same events, same actions. It does no I/O and starts no goroutines.
+// same events, same actions. It does no I/O, and whatever it computes in
+// the background (gp fits its hyperparameters ahead, search/gp/fitahead.go)
+// must not change its actions: only how long they take.
 // Observe must treat a duplicate event as a no-op.
 //
 // The History may hold trials the searcher did not create: imported
