@@ -8,6 +8,7 @@ import (
 	"automl/search"
 	"automl/search/gp"
 	"automl/search/pareto"
+	"automl/search/searchtest"
 )
 
 // dtlz2 is DTLZ2 with three objectives over zdt1Space's six variables:
@@ -94,3 +95,78 @@ func TestThreeObjectivesDeterministic(t *testing.T) {
 		t.Errorf("another rng (other candidates) gave the same first point %v", a[0])
 	}
 }
+
+// TestThreeObjectivesOddTrials: EHVI's data takes NaN, ±Inf and missing
+// losses, failed, pruned, imported and pending trials, and still
+// proposes a valid point that is not pending.
+func TestThreeObjectivesOddTrials(t *testing.T) {
+	s, _ := parse(t, "", zdt1Space)
+	smp, _ := gp.New(gp.Options{Seed: 2, NInit: 5, NCandidates: 200})
+	h := runGoals(t, smp, s, dtlz2(s), 12, 1, 3)
+	odd := [][]float64{{math.NaN(), 1, 1}, {math.Inf(1), 0.5, 0.5}, {0.2, math.Inf(-1), 0.3}, {0.1, 0.2}, nil}
+	for i, l := range odd {
+		o := h.Trials[i]
+		o.ID, o.Losses = 100+i, l
+		o.Point = s.Decode([]float64{0.1 * float64(i), 0.3, 0.7, 0.2, 0.9, 0.4})
+		h.Add(o)
+	}
+	for i, st := range []search.Status{search.Failed, search.Pruned, search.Pending} {
+		h.Add(search.Observation{ID: 200 + i, Point: s.Decode([]float64{0.5, 0.1 * float64(i), 0.5, 0.5, 0.5, 0.5}), Status: st})
+	}
+	imp := h.Trials[0]
+	imp.ID, imp.Imported = 300, true
+	imp.Point = s.Decode([]float64{0.9, 0.9, 0.1, 0.1, 0.1, 0.1})
+	h.Add(imp)
+	for _, q := range []int{1, 2} {
+		ps, err := smp.SampleBatch(s, h, rand.New(rand.NewPCG(1, 1)), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if err := s.Check(p); err != nil {
+				t.Fatalf("invalid point %v: %v", p, err)
+			}
+			if p.Equal(h.Trials[h.Len()-2].Point) {
+				t.Errorf("proposed the pending trial's point %v", p)
+			}
+		}
+	}
+}
+
+// benchmarkSuggestDTLZ2 times EHVI suggestions for a study of three
+// objectives (DTLZ2, 6-D) on a history of n random points (cached: the
+// objectives' hyperparameters from the cache, as between two refits;
+// otherwise a fresh sampler fits all three, the cost at a refit).
+func benchmarkSuggestDTLZ2(b *testing.B, n int, cached bool) {
+	s, _ := parse(b, "", zdt1Space)
+	eval := dtlz2(s)
+	rng := rand.New(rand.NewPCG(7, 7))
+	h := &search.History{}
+	u := make([]float64, s.Dim())
+	for i := 0; i < n; i++ {
+		for k := range u {
+			u[k] = rng.Float64()
+		}
+		p := s.Decode(u)
+		l, _ := eval(p)
+		h.Add(search.Observation{ID: i, Point: p, Status: search.Complete, Loss: l[0], HasLoss: true, Losses: l})
+	}
+	smp, _ := gp.New(gp.Options{Seed: 3})
+	if _, err := smp.Sample(s, h, rng); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	cpu := searchtest.CPUSeconds()
+	for i := 0; i < b.N; i++ {
+		if !cached {
+			smp, _ = gp.New(gp.Options{Seed: 3})
+		}
+		if _, err := smp.Sample(s, h, rng); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((searchtest.CPUSeconds()-cpu)/float64(b.N), "cpu-s/op")
+}
+
+func BenchmarkSuggestDTLZ2300CachedFit(b *testing.B) { benchmarkSuggestDTLZ2(b, 300, true) }
+func BenchmarkSuggestDTLZ2300Refit(b *testing.B)     { benchmarkSuggestDTLZ2(b, 300, false) }
