@@ -68,11 +68,17 @@ type acquisition struct {
 	cons []*posterior
 	thr  []float64 // each constraint's standardised threshold
 	noEI bool
+	mo   *moAcq // several objectives: log EHVI replaces log EI (ehvi.go)
 }
 
 // addFantasy conditions every GP on a pending point.
 func (a *acquisition) addFantasy(f []float64) {
 	a.obj.addFantasy(f)
+	if a.mo != nil {
+		for _, o := range a.mo.objs[1:] {
+			o.addFantasy(f)
+		}
+	}
 	for _, c := range a.cons {
 		c.addFantasy(f)
 	}
@@ -84,11 +90,14 @@ func (a *acquisition) score(cs []cand) {
 	for i := range cs {
 		fs[i] = cs[i].f
 	}
-	if a.noEI {
+	switch {
+	case a.mo != nil:
+		a.mo.score(cs)
+	case a.noEI:
 		for i := range cs {
 			cs[i].score = 0
 		}
-	} else {
+	default:
 		mu, sd := a.obj.predict(fs)
 		for i := range cs {
 			cs[i].score = logEI(mu[i], sd[i], a.obj.best)
@@ -107,9 +116,12 @@ func (a *acquisition) score(cs []cand) {
 // the features listed in vars (written into grad).
 func (a *acquisition) valueGrad(x []float64, vars []int, grad []float64) float64 {
 	val := 0.0
-	if a.noEI {
+	switch {
+	case a.mo != nil:
+		val = a.mo.valueGrad(x, vars, grad)
+	case a.noEI:
 		clear(grad)
-	} else {
+	default:
 		val = a.obj.logEIGrad(x, vars, grad)
 	}
 	if len(a.cons) == 0 {

@@ -10,9 +10,11 @@ import (
 
 // Several objectives and constraints.
 //
-// Several objectives: ParEGO (Knowles 2006). Each suggestion draws a fresh
-// weight vector w from the study's rng, and the GP models the augmented
-// Chebyshev scalarisation of the losses,
+// Three or more objectives without constraints: expected hypervolume
+// improvement, one GP per objective (ehvi.go). Otherwise ParEGO (Knowles
+// 2006): each suggestion draws a fresh weight vector w from the study's
+// rng, and the GP models the augmented Chebyshev scalarisation of the
+// losses,
 //
 //	s(f) = max_i w_i (f'_i - z) + ρ Σ_i w_i (f'_i - z),  ρ = 0.05,
 //
@@ -20,26 +22,25 @@ import (
 // EI of s, as for one objective. Over many suggestions the weights sweep
 // the whole front. With two objectives this is ParEGO as published: w
 // uniform on the simplex, z = 0 (the observed ideal point) and f'
-// normalised over the range observed so far. With three or more, it is
-// the hypervolume scalarisation of Golovin and Zhang (2020): λ uniform on
+// normalised over the range observed so far. With three or more (under
+// constraints, or a front too large for EHVI's grid), it is the
+// hypervolume scalarisation of Golovin and Zhang (2020): λ uniform on
 // the positive unit sphere and w_i ∝ 1/λ_i, so that s's minimiser along
 // each draw is where the ray from the reference point z = 1.1 in direction
 // -λ meets the front (the mean over λ of its k-th power, maximised, is
 // the hypervolume, which is what makes the draws spread as it rewards);
 // f' is normalised from the observed ideal (0) to the current Pareto
 // front's nadir (1), so z is the front's nadir plus 10%. On DTLZ2 (3
-// objectives) it leaves 0.67x ParEGO's hypervolume regret at 100 trials
-// (bench/multiobjective/RESULTS.md); on two-objective ZDT1 it was level
-// with ParEGO (3 seeds), so two objectives keep ParEGO. The
+// objectives) it left 0.67x ParEGO's hypervolume regret at 100 trials,
+// and EHVI about half of its own (bench/multiobjective/RESULTS.md); on
+// two-objective ZDT1 the scalarisation was level with ParEGO (3 seeds),
+// and ParEGO already leaves a few percent of Optuna's regret on every
+// two-objective problem, so two objectives keep ParEGO. The
 // hyperparameters are fitted to the equal-weight scalarisation (and
 // cached, keyed by its data, refitted every k trials as for one
 // objective), and each suggestion's model conditions on its own
 // scalarisation with them, so a suggestion costs one factorisation, not
-// one fit. We chose random scalarisations over log EHVI: they work for
-// any number of objectives, cost what one objective costs, and need
-// nothing but the single-objective machinery, which is well tested; log
-// EHVI is more sample-efficient on two objectives in the literature, and
-// remains to be shown here.
+// one fit.
 //
 // Constraints: one GP per constraint, on its slack (search.Observation's
 // Slacks, the distance inside its bound; a failed trial counts as the

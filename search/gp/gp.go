@@ -23,9 +23,11 @@
 // continuous parameters, a sweep of the discrete ones. The first n_init
 // trials follow a scrambled Sobol design seeded by the study seed.
 //
-// Several objectives (ParEGO: a random augmented Chebyshev scalarisation
-// per suggestion) and constraints (a GP per constraint, log EI plus the
-// log probability of feasibility): see goals.go.
+// Several objectives (three or more: expected hypervolume improvement with
+// a GP per objective, ehvi.go; two, or under constraints: ParEGO, a random
+// augmented Chebyshev scalarisation per suggestion) and constraints (a GP
+// per constraint, log EI plus the log probability of feasibility): see
+// goals.go.
 //
 // Parallel slots: pending trials are fantasised at the posterior mean
 // (Kriging believer), and SampleBatch adds each new point as a fantasy
@@ -110,13 +112,23 @@ func (s *Sampler) SampleBatch(space *search.Space, h *search.History, rng *rand.
 	if g.k < 2 {
 		return s.batch(space, h, g, nil, rng, q)
 	}
-	// ParEGO: a fresh scalarisation, so a fresh model, per suggestion;
-	// the batch's earlier points are pending for the later ones.
+	// EHVI or ParEGO (a fresh scalarisation, so a fresh model, per
+	// suggestion); the batch's earlier points are pending for the later ones.
 	out := make([]search.Point, 0, q)
 	for j := 0; j < q; j++ {
 		hj := h
 		if j > 0 {
 			hj = h.WithPending(out...)
+		}
+		if g.hv && g.nc == 0 {
+			p, err := s.ehviPoint(space, hj, g, rng)
+			if err != nil {
+				return nil, err
+			}
+			if p != nil {
+				out = append(out, p)
+				continue
+			}
 		}
 		ps, err := s.batch(space, hj, g, g.weights(rng), rng, 1)
 		if err != nil {
@@ -308,7 +320,7 @@ func init() {
 	search.RegisterSampler(search.AlgorithmSpec{
 		Name:    "gp",
 		Aliases: []string{"bayes"},
-		Doc:     "Bayesian optimisation: Gaussian process (Matérn-5/2, ARD) with log expected improvement; several objectives by ParEGO, constraints by a GP each",
+		Doc:     "Bayesian optimisation: Gaussian process (Matérn-5/2, ARD) with log expected improvement; several objectives by EHVI (three or more) or ParEGO, constraints by a GP each",
 		Options: optionSpecs,
 		// Several objectives and constraints: goals.go.
 		MultiObjective: true,
