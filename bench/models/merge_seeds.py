@@ -107,7 +107,7 @@ def table(old_path, new_path, ll_path=None):
             check_rows(r, r["test"])
             new[(r["data"], r["side"])][r["seed"]] = r
     main = {(x["data"], x["side"]): x for x in old["main"]}
-    print("| data | side | seeds | metric | test median (IQR), 5 seeds | seeds 1-3 | seeds 4,5 | "
+    print("| data | side | seeds | metric | test median (IQR), 5 seeds | seeds 1-3 (recovered, sorted) | seeds 4, 5 | "
           "wall median s, seeds 4,5 (/ sklearn) | matches sklearn (5 seeds) |")
     print("|---|---|---|---|---:|---|---|---:|---|")
     test5 = {}
