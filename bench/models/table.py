@@ -36,6 +36,8 @@ def main():
     pred = {}
     pp = path.replace("results.jsonl", "predict.jsonl")
     try:
+        if pp == path:  # not a results.jsonl (e.g. results/n60.jsonl): no predict figures beside it
+            raise FileNotFoundError(pp)
         for l in open(pp):
             x = json.loads(l)
             pred[(x["name"], x["n"], x["side"], x["seed"])] = x["predict_rows_s"]
