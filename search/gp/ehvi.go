@@ -249,7 +249,7 @@ func (s *Sampler) ehviPoint(space *search.Space, h *search.History, g goals, rng
 	mean, sd := make([]float64, g.k), make([]float64, g.k)
 	for i, t := range trs {
 		var err error
-		if objs[i], mean[i], sd[i], err = s.objectiveModel(lay, t, o); err != nil {
+		if objs[i], mean[i], sd[i], err = s.standardModel(lay, t, o, 0); err != nil {
 			return nil, fmt.Errorf("gp: objective %d's model: %w", i+1, err)
 		}
 	}
@@ -324,29 +324,4 @@ func (s *Sampler) ehviPoint(space *search.Space, h *search.History, g goals, rng
 	}
 	p, _ := s.maximize(space, lay, &acquisition{obj: objs[0], mo: mo}, &ctr, o, rng, seen)
 	return p, nil
-}
-
-// objectiveModel is one objective's GP on its standardised losses (fitted
-// as the single-objective one, without output warp), conditioned on the
-// pending trials as fantasies, with the mean and scale it standardised by.
-func (s *Sampler) objectiveModel(lay *layout, t *training, o Options) (*posterior, float64, float64, error) {
-	o.Warp = "standard"
-	fit := s.hyperFor(lay, t, o)
-	idx := subset(t.loss, o.MaxObservations)
-	x, loss, imp := t.rows(idx)
-	mean := 0.0
-	for _, v := range loss {
-		mean += v
-	}
-	mean /= float64(len(loss))
-	y := append([]float64(nil), loss...)
-	sd := standardizeSD(y)
-	post, err := newPosteriorImported(newKernel(lay, fit.hyper), x, y, imp, len(t.pending))
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	for _, f := range t.pending {
-		post.addFantasy(f)
-	}
-	return post, mean, sd, nil
 }

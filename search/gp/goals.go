@@ -245,10 +245,22 @@ func (s *Sampler) constraintModel(lay *layout, tc *training, o Options, extra in
 	if len(tc.loss) < 2 {
 		return nil, 0, nil
 	}
+	post, mean, sd, err := s.standardModel(lay, tc, o, extra)
+	if err != nil {
+		return nil, 0, err
+	}
+	return post, -mean / sd, nil
+}
+
+// standardModel is a GP on t's standardised losses (hyperparameters fitted
+// as the objective's, without output warp), with room for extra fantasies
+// beyond t's pending trials, which it is conditioned on; it returns the
+// mean and scale it standardised by. Constraints and, with three or more
+// objectives, each objective are modelled so.
+func (s *Sampler) standardModel(lay *layout, t *training, o Options, extra int) (*posterior, float64, float64, error) {
 	o.Warp = "standard"
-	fit := s.hyperFor(lay, tc, o)
-	idx := subset(tc.loss, o.MaxObservations)
-	x, loss, imp := tc.rows(idx)
+	fit := s.hyperFor(lay, t, o)
+	x, loss, imp := t.rows(subset(t.loss, o.MaxObservations))
 	mean := 0.0
 	for _, v := range loss {
 		mean += v
@@ -256,12 +268,12 @@ func (s *Sampler) constraintModel(lay *layout, tc *training, o Options, extra in
 	mean /= float64(len(loss))
 	y := append([]float64(nil), loss...)
 	sd := standardizeSD(y)
-	post, err := newPosteriorImported(newKernel(lay, fit.hyper), x, y, imp, len(tc.pending)+extra)
+	post, err := newPosteriorImported(newKernel(lay, fit.hyper), x, y, imp, len(t.pending)+extra)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
-	for _, f := range tc.pending {
+	for _, f := range t.pending {
 		post.addFantasy(f)
 	}
-	return post, -mean / sd, nil
+	return post, mean, sd, nil
 }
