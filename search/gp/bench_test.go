@@ -20,23 +20,7 @@ func benchmarkSample(b *testing.B, n int) { benchmarkSampleBusy(b, n, 0, "") }
 // benchmarkSampleBusy is benchmarkSample with the last pending of the n
 // trials still running (q = pending + 1 slots) and the batch rule given.
 func benchmarkSampleBusy(b *testing.B, n, pending int, batch string) {
-	f, _ := benchfn.Get("hartmann6")
-	s, _ := parse(b, "", f.SpaceYAML)
-	rng := rand.New(rand.NewPCG(7, 7))
-	h := &search.History{}
-	u := make([]float64, s.Dim())
-	for i := 0; i < n; i++ {
-		for k := range u {
-			u[k] = rng.Float64()
-		}
-		p := s.Decode(u)
-		if i >= n-pending {
-			h.Add(search.Observation{ID: i, Point: p, Status: search.Pending})
-			continue
-		}
-		v, _ := f.Eval(s.Values(p))
-		h.Add(search.Observation{ID: i, Point: p, Status: search.Complete, Loss: v, HasLoss: true})
-	}
+	s, h, rng := hartmannHistory(b, n, pending)
 	smp, _ := gp.New(gp.Options{Seed: 3, Batch: batch})
 	if _, err := smp.Sample(s, h, rng); err != nil {
 		b.Fatal(err)
@@ -89,17 +73,7 @@ func benchmarkSuggestMO(b *testing.B, n int, cached, constrained bool) {
 	if _, err := smp.Sample(s, h, rng); err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	cpu := searchtest.CPUSeconds()
-	for i := 0; i < b.N; i++ {
-		if !cached {
-			smp, _ = gp.New(gp.Options{Seed: 3})
-		}
-		if _, err := smp.Sample(s, h, rng); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric((searchtest.CPUSeconds()-cpu)/float64(b.N), "cpu-s/op")
+	timeSuggestions(b, smp, s, h, rng, cached)
 }
 
 func BenchmarkSuggestMO1000CachedFit(b *testing.B) { benchmarkSuggestMO(b, 1000, true, false) }
@@ -141,6 +115,21 @@ func BenchmarkSample100Q8Thompson(b *testing.B) { benchmarkSampleBusy(b, 107, 7,
 // the next fit ahead, in the background): the cost of a suggestion that
 // finds its fit not ready.
 func benchmarkRefitBusy(b *testing.B, n, pending int) {
+	s, h, rng := hartmannHistory(b, n, pending)
+	for b.Loop() {
+		smp, _ := gp.New(gp.Options{Seed: 3})
+		if _, err := smp.Sample(s, h, rng); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRefit50Q8(b *testing.B)  { benchmarkRefitBusy(b, 57, 7) }
+func BenchmarkRefit100Q8(b *testing.B) { benchmarkRefitBusy(b, 107, 7) }
+
+// hartmannHistory is a history of n random points of hartmann6 (6-D),
+// the last pending of them still running.
+func hartmannHistory(b *testing.B, n, pending int) (*search.Space, *search.History, *rand.Rand) {
 	f, _ := benchfn.Get("hartmann6")
 	s, _ := parse(b, "", f.SpaceYAML)
 	rng := rand.New(rand.NewPCG(7, 7))
@@ -158,13 +147,22 @@ func benchmarkRefitBusy(b *testing.B, n, pending int) {
 		v, _ := f.Eval(s.Values(p))
 		h.Add(search.Observation{ID: i, Point: p, Status: search.Complete, Loss: v, HasLoss: true})
 	}
-	for b.Loop() {
-		smp, _ := gp.New(gp.Options{Seed: 3})
+	return s, h, rng
+}
+
+// timeSuggestions times smp's suggestions on h, reporting the CPU seconds
+// of one; cached: smp keeps its fitted hyperparameters between them,
+// otherwise each is made by a fresh sampler, which fits them too.
+func timeSuggestions(b *testing.B, smp *gp.Sampler, s *search.Space, h *search.History, rng *rand.Rand, cached bool) {
+	b.ResetTimer()
+	cpu := searchtest.CPUSeconds()
+	for i := 0; i < b.N; i++ {
+		if !cached {
+			smp, _ = gp.New(gp.Options{Seed: 3})
+		}
 		if _, err := smp.Sample(s, h, rng); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric((searchtest.CPUSeconds()-cpu)/float64(b.N), "cpu-s/op")
 }
-
-func BenchmarkRefit50Q8(b *testing.B)  { benchmarkRefitBusy(b, 57, 7) }
-func BenchmarkRefit100Q8(b *testing.B) { benchmarkRefitBusy(b, 107, 7) }

@@ -8,7 +8,6 @@ import (
 	"automl/search"
 	"automl/search/gp"
 	"automl/search/pareto"
-	"automl/search/searchtest"
 )
 
 // dtlz2 is DTLZ2 with three objectives over zdt1Space's six variables:
@@ -155,17 +154,7 @@ func benchmarkSuggestDTLZ2(b *testing.B, n int, cached bool) {
 	if _, err := smp.Sample(s, h, rng); err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	cpu := searchtest.CPUSeconds()
-	for i := 0; i < b.N; i++ {
-		if !cached {
-			smp, _ = gp.New(gp.Options{Seed: 3})
-		}
-		if _, err := smp.Sample(s, h, rng); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric((searchtest.CPUSeconds()-cpu)/float64(b.N), "cpu-s/op")
+	timeSuggestions(b, smp, s, h, rng, cached)
 }
 
 func BenchmarkSuggestDTLZ2300CachedFit(b *testing.B) { benchmarkSuggestDTLZ2(b, 300, true) }
