@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"automl/internal/cputime"
 	"automl/plugins/mlp/data"
 )
 
@@ -168,7 +169,7 @@ func BenchmarkPredictAdult(b *testing.B) {
 		m := mustNew(b, adultSpec(b, act))
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/threads=%d", act, threads), func(b *testing.B) {
-				cpu := processCPU()
+				cpu := cputime.Process()
 				for b.Loop() {
 					if _, err := m.PredictRecords(header, recs, Options{Threads: threads}); err != nil {
 						b.Fatal(err)
@@ -176,7 +177,7 @@ func BenchmarkPredictAdult(b *testing.B) {
 				}
 				rows := float64(len(recs)) * float64(b.N)
 				b.ReportMetric(rows/b.Elapsed().Seconds(), "rows/s")
-				b.ReportMetric(float64(processCPU()-cpu)/rows, "cpu-ns/row")
+				b.ReportMetric(float64(cputime.Process()-cpu)/rows, "cpu-ns/row")
 			})
 		}
 	}

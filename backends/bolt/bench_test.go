@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"automl/backends/storetest"
+	"automl/internal/cputime"
 	"automl/scheduler"
 	"automl/trial"
 )
@@ -31,7 +32,7 @@ func BenchmarkCommitStep(b *testing.B) {
 	snap := storetest.Snapshot(0)
 	snap.Searcher = make([]byte, 2048)
 	b.ReportAllocs()
-	defer reportCPU(b, cpuTime())
+	defer reportCPU(b, cputime.Process())
 	id := 0
 	for b.Loop() {
 		snap.NextID = id + 4
@@ -95,7 +96,7 @@ func bigStore(b *testing.B) string {
 
 func benchLoad(b *testing.B, st scheduler.Store) {
 	b.ReportAllocs()
-	defer reportCPU(b, cpuTime())
+	defer reportCPU(b, cputime.Process())
 	for b.Loop() {
 		got, err := st.Load(context.Background(), "s")
 		if err != nil {
@@ -111,7 +112,7 @@ func benchLoad(b *testing.B, st scheduler.Store) {
 // reportCPU reports the process's CPU time per op since start (all
 // threads: the socket server's too, and parallel decoding's).
 func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64((cputime.Process()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkLoad100k: Load of a study of 100,000 trials from the file.
@@ -148,7 +149,7 @@ func BenchmarkStudies100k(b *testing.B) {
 	}
 	defer s.Close()
 	b.ReportAllocs()
-	defer reportCPU(b, cpuTime())
+	defer reportCPU(b, cputime.Process())
 	for b.Loop() {
 		infos, err := s.Studies(context.Background())
 		if err != nil {
@@ -254,7 +255,7 @@ func BenchmarkBackup100k(b *testing.B) {
 	}
 	defer s.Close()
 	dst := filepath.Join(b.TempDir(), "automl.db.backup")
-	defer reportCPU(b, cpuTime())
+	defer reportCPU(b, cputime.Process())
 	for b.Loop() {
 		if err := s.backup(dst); err != nil {
 			b.Fatal(err)
@@ -266,7 +267,7 @@ func BenchmarkBackup100k(b *testing.B) {
 // checks the whole file (pages and every checksum).
 func BenchmarkOpen100k(b *testing.B) {
 	path := bigStore(b)
-	defer reportCPU(b, cpuTime())
+	defer reportCPU(b, cputime.Process())
 	for b.Loop() {
 		s, err := Open(path, &Options{NoServe: true})
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"automl/backends/bolt"
+	"automl/internal/cputime"
 	"automl/report/reporttest"
 )
 
@@ -40,7 +41,7 @@ func benchReport(b *testing.B, db, format string, trials int) {
 	out := filepath.Join(b.TempDir(), "report."+format)
 	args := []string{"report", "fixture", "--db", db, "--format", format, "-o", out}
 	b.ReportAllocs()
-	start := cpuTime()
+	start := cputime.Process()
 	for b.Loop() {
 		root := newRootCmd()
 		root.SetArgs(args)
@@ -49,7 +50,7 @@ func benchReport(b *testing.B, db, format string, trials int) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64((cpuTime()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((cputime.Process()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
 	if fi, err := os.Stat(out); err == nil {
 		b.ReportMetric(float64(fi.Size())/float64(trials), "bytes/trial")
 	}

@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"time"
 
+	"automl/internal/cputime"
 	"automl/model"
 	"automl/plugins/mlp"
 	"automl/trial"
@@ -122,7 +123,7 @@ func run(path, task, params string, threads, epochs int) error {
 		}
 		score = math.Sqrt(score / float64(len(truth)))
 	}
-	reps, start, cpu := 0, time.Now(), processCPU()
+	reps, start, cpu := 0, time.Now(), cputime.Process()
 	for time.Since(start) < time.Second || reps < 3 {
 		if _, err := m.PredictRecords(header, recs, o); err != nil {
 			return err
@@ -132,7 +133,7 @@ func run(path, task, params string, threads, epochs int) error {
 	rows := float64(reps * len(recs))
 	rps := rows / time.Since(start).Seconds()
 	cpuRps := 0.0
-	if used := (processCPU() - cpu).Seconds(); used > 0 {
+	if used := (cputime.Process() - cpu).Seconds(); used > 0 {
 		cpuRps = math.Round(rows / used)
 	}
 	out, _ := json.Marshal(map[string]any{"data": path, "rows": len(recs), "predict_rows_s": math.Round(rps),

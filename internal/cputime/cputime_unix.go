@@ -1,15 +1,15 @@
 //go:build unix
 
-package bolt
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the process's user+system CPU time so far: on a shared,
-// overloaded machine a steadier figure than wall time.
-func cpuTime() time.Duration {
+// Process is the CPU time this process has used so far; 0 when the system
+// does not say.
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
