@@ -16,10 +16,10 @@ import (
 	"math"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"automl/bench/internal/mlprun"
 	"automl/plugins/mlp"
 	"automl/plugins/mlp/data"
 	"automl/plugins/mlp/metrics"
@@ -42,21 +42,10 @@ var jobs = []job{
 	{"wine_quality", "test_r2", 0},
 }
 
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
-
-type nopReporter struct{}
-
-func (nopReporter) Report(context.Context, float64, trial.Metrics) (trial.Directive, error) {
-	return trial.Continue, nil
-}
-
 func main() {
 	dir := flag.String("data", "testdata/datasets", "directory of the CSV files")
 	seeds := flag.Int("seeds", 5, "seeds per data set (median reported)")
-	var only, sets listFlag
+	var only, sets mlprun.ListFlag
 	flag.Var(&only, "only", "run only this data set (repeatable)")
 	flag.Var(&sets, "set", "override a config key, key=value (repeatable)")
 	flag.Parse()
@@ -73,10 +62,10 @@ func main() {
 			cfg := map[string]any{"dataset": path, "split_seed": s, "seed": s}
 			for _, kv := range sets {
 				k, v, _ := strings.Cut(kv, "=")
-				cfg[k] = parseValue(v)
+				cfg[k] = mlprun.Value(v)
 			}
 			res, err := mlp.Runner{}.Run(context.Background(), trial.Spec{Key: trial.Key{Study: "quality", ID: s}, Params: value.Values{},
-				Trainer: trial.Trainer{Plugin: "mlp", Config: cfg}}, nopReporter{})
+				Trainer: trial.Trainer{Plugin: "mlp", Config: cfg}}, mlprun.NopReporter{})
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "%s seed %d: %v\n", j.file, s, err)
 				os.Exit(1)
@@ -96,7 +85,7 @@ func main() {
 		for i, v := range vals {
 			per[i] = fmt.Sprintf("%.3f", v)
 		}
-		med := median(vals)
+		med := mlprun.Median(vals)
 		bar, baseCol := "-", "-"
 		if j.target > 0 {
 			bar = fmt.Sprintf(">= %.2f", j.target)
@@ -106,35 +95,13 @@ func main() {
 			}
 		}
 		if len(base) > 0 {
-			baseCol = fmt.Sprintf("%.3f", median(base))
+			baseCol = fmt.Sprintf("%.3f", mlprun.Median(base))
 		}
-		fmt.Printf("| %s | %s | %.3f | %s | %s | %s | %.0f | %.1fs |\n", j.file, j.metric, med, strings.Join(per, " "), baseCol, bar, median(epochs), time.Since(start).Seconds())
+		fmt.Printf("| %s | %s | %.3f | %s | %s | %s | %.0f | %.1fs |\n", j.file, j.metric, med, strings.Join(per, " "), baseCol, bar, mlprun.Median(epochs), time.Since(start).Seconds())
 	}
 	if failed {
 		os.Exit(1)
 	}
-}
-
-func parseValue(v string) any {
-	if n, err := strconv.Atoi(v); err == nil {
-		return n
-	}
-	if f, err := strconv.ParseFloat(v, 64); err == nil {
-		return f
-	}
-	if b, err := strconv.ParseBool(v); err == nil {
-		return b
-	}
-	return v
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // linearBaseline fits least squares on the trainer's default split and

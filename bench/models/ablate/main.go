@@ -18,36 +18,24 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"automl/bench/internal/mlprun"
 	"automl/plugins/mlp"
 	"automl/search/value"
 	"automl/trial"
 )
 
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
-
-type nopReporter struct{}
-
-func (nopReporter) Report(context.Context, float64, trial.Metrics) (trial.Directive, error) {
-	return trial.Continue, nil
-}
-
 func main() {
 	seeds := flag.Int("seeds", 1, "model seeds per file")
 	metric := flag.String("metric", "accuracy", "accuracy or rmse")
-	var sets, variants listFlag
+	var sets, variants mlprun.ListFlag
 	flag.Var(&sets, "set", "a base config key, key=value (repeatable)")
 	flag.Var(&variants, "variant", "NAME=key:value;key:value (repeatable)")
 	flag.Parse()
 	if len(variants) == 0 {
-		variants = listFlag{"base="}
+		variants = mlprun.ListFlag{"base="}
 	}
 	fmt.Printf("| variant | val %s (median) | test %s (median) | per run (val/test) | time |\n|---|---:|---:|---|---:|\n", *metric, *metric)
 	for _, v := range variants {
@@ -61,16 +49,16 @@ func main() {
 					"seed": s, "epochs": 60, "patience": 10, "dropout": 0.0, "threads": 1}
 				for _, kv := range sets {
 					k, x, _ := strings.Cut(kv, "=")
-					cfg[k] = parseValue(x)
+					cfg[k] = mlprun.Value(x)
 				}
 				if spec != "" {
 					for _, kv := range strings.Split(spec, ";") {
 						k, x, _ := strings.Cut(kv, ":")
-						cfg[k] = parseValue(x)
+						cfg[k] = mlprun.Value(x)
 					}
 				}
 				res, err := mlp.Runner{}.Run(context.Background(), trial.Spec{Key: trial.Key{Study: "ablate", ID: s}, Params: value.Values{},
-					Trainer: trial.Trainer{Plugin: "mlp", Config: cfg}}, nopReporter{})
+					Trainer: trial.Trainer{Plugin: "mlp", Config: cfg}}, mlprun.NopReporter{})
 				if err != nil {
 					fmt.Fprintf(os.Stderr, "%s %s seed %d: %v\n", name, file, s, err)
 					os.Exit(1)
@@ -80,29 +68,6 @@ func main() {
 				per = append(per, fmt.Sprintf("%.4f/%.4f", vals[len(vals)-1], tests[len(tests)-1]))
 			}
 		}
-		fmt.Printf("| %s | %.4f | %.4f | %s | %.0fs |\n", name, median(vals), median(tests), strings.Join(per, " "), time.Since(start).Seconds())
+		fmt.Printf("| %s | %.4f | %.4f | %s | %.0fs |\n", name, mlprun.Median(vals), mlprun.Median(tests), strings.Join(per, " "), time.Since(start).Seconds())
 	}
-}
-
-func parseValue(v string) any {
-	if n, err := strconv.Atoi(v); err == nil {
-		return n
-	}
-	if f, err := strconv.ParseFloat(v, 64); err == nil {
-		return f
-	}
-	if b, err := strconv.ParseBool(v); err == nil {
-		return b
-	}
-	return v
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
