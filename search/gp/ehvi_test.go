@@ -67,32 +67,7 @@ func TestThreeObjectivesDeterministic(t *testing.T) {
 	smp, _ := gp.New(gp.Options{Seed: 1})
 	h := runGoals(t, smp, s, dtlz2(s), 20, 1, 4)
 	pending := s.Decode([]float64{0.5, 0.5, 0.5, 0.5, 0.5, 0.5})
-	pend := h.WithPending(pending)
-	draw := func(seed uint64) []search.Point {
-		fresh, _ := gp.New(gp.Options{Seed: 1})
-		ps, err := fresh.SampleBatch(s, pend, rand.New(rand.NewPCG(seed, 9)), 3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ps
-	}
-	a, b, c := draw(5), draw(5), draw(6)
-	for i := range a {
-		if !a[i].Equal(b[i]) {
-			t.Errorf("point %d: %v then %v from the same history and rng", i, a[i], b[i])
-		}
-		if a[i].Equal(pending) {
-			t.Errorf("point %d is the pending trial's %v", i, pending)
-		}
-		for j := range a {
-			if j != i && a[i].Equal(a[j]) {
-				t.Errorf("points %d and %d of one batch are the same: %v", i, j, a[i])
-			}
-		}
-	}
-	if a[0].Equal(c[0]) {
-		t.Errorf("another rng (other candidates) gave the same first point %v", a[0])
-	}
+	checkBatchDeterministic(t, s, h.WithPending(pending), "other candidates")
 }
 
 // TestThreeObjectivesOddTrials: EHVI's data takes NaN, ±Inf and missing

@@ -181,6 +181,15 @@ func TestGoalsDeterministic(t *testing.T) {
 	}
 	smp, _ := gp.New(gp.Options{Seed: 1})
 	h := runGoals(t, smp, s, eval, 20, 1, 4)
+	checkBatchDeterministic(t, s, h, "another weight vector")
+}
+
+// checkBatchDeterministic draws batches of 3 from h with fresh samplers
+// (seed 1): the same rng gives the same batch, of distinct points none of
+// which is pending in h; another rng (why: what differs then) another
+// first point.
+func checkBatchDeterministic(t *testing.T, s *search.Space, h *search.History, why string) {
+	t.Helper()
 	draw := func(seed uint64) []search.Point {
 		fresh, _ := gp.New(gp.Options{Seed: 1})
 		ps, err := fresh.SampleBatch(s, h, rand.New(rand.NewPCG(seed, 9)), 3)
@@ -194,6 +203,11 @@ func TestGoalsDeterministic(t *testing.T) {
 		if !a[i].Equal(b[i]) {
 			t.Errorf("point %d: %v then %v from the same history and rng", i, a[i], b[i])
 		}
+		for _, o := range h.Trials {
+			if o.Status == search.Pending && a[i].Equal(o.Point) {
+				t.Errorf("point %d is the pending trial's %v", i, o.Point)
+			}
+		}
 		for j := range a {
 			if j != i && a[i].Equal(a[j]) {
 				t.Errorf("points %d and %d of one batch are the same: %v", i, j, a[i])
@@ -201,7 +215,7 @@ func TestGoalsDeterministic(t *testing.T) {
 		}
 	}
 	if a[0].Equal(c[0]) {
-		t.Errorf("another rng (another weight vector) gave the same first point %v", a[0])
+		t.Errorf("another rng (%s) gave the same first point %v", why, a[0])
 	}
 }
 
