@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"automl/plugins/mlp/data"
 	"automl/plugins/mlp/nn"
 	"automl/trial"
 )
@@ -90,18 +91,7 @@ func TestInferenceMSIsReportedWithTheResult(t *testing.T) {
 // trainerFor builds (untrained) folds for a config.
 func trainerFor(t *testing.T, cfg map[string]any) *trainer {
 	t.Helper()
-	s, err := Parse(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := loadDataset(&s.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pf, err := prepare(&s.Config, ds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, ds, pf := preparedData(t, cfg)
 	tr, err := newTrainer(s, ds, pf, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -185,4 +175,29 @@ func TestMedianMS(t *testing.T) {
 			t.Errorf("medianMS(%v) = %v, want %v", tc.in, got, tc.want)
 		}
 	}
+}
+
+// loadedData parses a config and loads its data set, as the trainer does.
+func loadedData(t *testing.T, cfg map[string]any) (*Settings, *data.Dataset) {
+	t.Helper()
+	s, err := Parse(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := loadDataset(&s.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, ds
+}
+
+// preparedData is loadedData with the folds' preprocessing fitted.
+func preparedData(t *testing.T, cfg map[string]any) (*Settings, *data.Dataset, []preparedFold) {
+	t.Helper()
+	s, ds := loadedData(t, cfg)
+	pf, err := prepare(&s.Config, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, ds, pf
 }

@@ -54,14 +54,7 @@ func rawRows(t *testing.T, path string, rows []int) ([]string, [][]string) {
 // splitOf recomputes a config's split (as the trainer does).
 func splitOf(t *testing.T, cfg map[string]any) (*data.Dataset, data.Splits) {
 	t.Helper()
-	s, err := Parse(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := loadDataset(&s.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, ds := loadedData(t, cfg)
 	sp, err := splitRows(&s.Config, ds)
 	if err != nil {
 		t.Fatal(err)

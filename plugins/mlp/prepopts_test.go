@@ -23,18 +23,7 @@ func TestPreprocessingKeysReachTheEncoder(t *testing.T) {
 	}
 	writeCSV(t, path, b.String())
 	cfg := map[string]any{"dataset": path, "numeric_transform": "log", "max_levels": 1, "categorical_encoding": "onehot+frequency"}
-	s, err := Parse(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := loadDataset(&s.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pf, err := prepare(&s.Config, ds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, pf := preparedData(t, cfg)
 	// gain, country=us, country=(other), country(frequency)
 	if pf[0].width != 4 {
 		t.Errorf("width %d, want 4", pf[0].width)

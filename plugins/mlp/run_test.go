@@ -134,13 +134,11 @@ func TestLearnsXORToZeroError(t *testing.T) {
 		t.Errorf("train loss %v after 400 epochs", res.Metrics["train_loss"])
 	}
 	// The same trial trained by hand (same seed): every row classified right.
-	s, err := Parse(cfg, nil)
+	s, ds, pf := preparedData(t, cfg)
+	tr, err := newTrainer(s, ds, pf, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, _ := loadDataset(&s.Config)
-	pf, _ := prepare(&s.Config, ds)
-	tr, _ := newTrainer(s, ds, pf, 7)
 	for e := 0; e < 400; e++ {
 		if _, err := tr.epochStep(e, func() bool { return false }); err != nil {
 			t.Fatal(err)
