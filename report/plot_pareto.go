@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -129,9 +130,9 @@ func frontOf2(pts [][2]float64) [][2]float64 {
 	s := slices.Clone(pts)
 	slices.SortFunc(s, func(a, b [2]float64) int {
 		if a[0] != b[0] {
-			return cmpFloat(a[0], b[0])
+			return cmp.Compare(a[0], b[0])
 		}
-		return cmpFloat(a[1], b[1])
+		return cmp.Compare(a[1], b[1])
 	})
 	var out [][2]float64
 	for _, q := range s {
@@ -140,16 +141,6 @@ func frontOf2(pts [][2]float64) [][2]float64 {
 		}
 	}
 	return out
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // hypervolumePlot: the hypervolume of the feasible front after each

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -126,9 +127,9 @@ func TestConstrainedOptima(t *testing.T) {
 		}
 		slices.SortFunc(pts, func(a, b []float64) int {
 			if a[0] != b[0] {
-				return cmpF(a[0], b[0])
+				return cmp.Compare(a[0], b[0])
 			}
-			return cmpF(a[1], b[1])
+			return cmp.Compare(a[1], b[1])
 		})
 		var front [][]float64
 		for _, q := range pts {
@@ -144,16 +145,6 @@ func TestConstrainedOptima(t *testing.T) {
 			t.Errorf("%s: the feasible samples' front (%d points of %d) has hypervolume %.6f, stated %.6f", name, len(front), len(xs), hv, p.TrueHV)
 		}
 	}
-}
-
-func cmpF(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Before its first feasible trial a study of one objective has no best

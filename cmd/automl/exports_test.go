@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -73,17 +74,7 @@ func readCSV(t *testing.T, text string) ([]string, [][]string, func(row []string
 }
 
 func descending(xs []float64) bool {
-	return slices.IsSortedFunc(xs, func(a, b float64) int { return -cmpFloat(a, b) })
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return slices.IsSortedFunc(xs, func(a, b float64) int { return -cmp.Compare(a, b) })
 }
 
 // TestExportsEveryMetric: test_accuracy, which the mlp trainer reports
