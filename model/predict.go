@@ -11,7 +11,6 @@ import (
 
 	"automl/plugins/mlp/data"
 	"automl/plugins/mlp/kernels"
-	"automl/plugins/mlp/nn"
 )
 
 // Options adjust prediction. The zero value is strict and names the input
@@ -305,6 +304,7 @@ type scratch struct {
 	idx   []int
 	x     []float32 // the encoded chunk
 	a, b  []float32
+	z     []float32 // the output, row-major
 	cols  []*data.Column
 	spare []data.Column
 }
@@ -385,7 +385,7 @@ func (m *Model) run(s *scratch, fi int, scale float64, lo, hi int, out *Predicti
 	f, ff := m.folds[fi], spec.Folds[fi]
 	s.x = f.pre.TransformTo(s.x, s.ds, s.idx[:rows])
 	x := s.x
-	z := m.forward(s, ff.Layers, f.acts, x, rows)
+	z := forward(s, ff.Layers, &f, x, rows)
 	switch spec.Info.Task {
 	case Binary:
 		for r := 0; r < rows; r++ {
@@ -469,29 +469,6 @@ func (m *Model) parse(s *scratch, records [][]string, cols []int, fields int, o 
 		}
 	}
 	return nil
-}
-
-// forward runs the layers over rows x (rows x In) and returns the output
-// (owned by the scratch).
-func (m *Model) forward(s *scratch, layers []Layer, acts []nn.Activation, x []float32, rows int) []float32 {
-	in := x
-	for li, l := range layers {
-		buf := &s.a
-		if li%2 == 1 {
-			buf = &s.b
-		}
-		*buf = growFloat32(*buf, rows*l.Out)
-		y := *buf
-		for r := 0; r < rows; r++ {
-			copy(y[r*l.Out:(r+1)*l.Out], l.B)
-		}
-		s.exec.Gemm(false, false, rows, l.Out, l.In, in, l.In, l.W, l.Out, y, l.Out, true)
-		if acts[li] != nn.Identity {
-			nn.Apply(acts[li], y, y)
-		}
-		in = y
-	}
-	return in
 }
 
 func sigmoid(z float64) float64 {
