@@ -96,7 +96,7 @@ func TestForwardMatchesGemm(t *testing.T) {
 }
 
 // BenchmarkForward measures the forward pass alone on 256-row chunks of
-// the wine architecture (256-211-38 relu, 7 outputs):
+// the wine architecture (256-211-38 relu, one output):
 // go test ./model -run XXX -bench Forward
 func BenchmarkForward(b *testing.B) {
 	m := mustNew(b, wineSpec("relu"))
