@@ -116,3 +116,19 @@ func BenchmarkForward(b *testing.B) {
 		b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N*rows), "cpu-ns/row")
 	})
 }
+
+// TestChunking: chunks cover the rows in whole panels of at most
+// chunkRows rows, as many per goroutine where the rows allow.
+func TestChunking(t *testing.T) {
+	for _, c := range []struct{ n, threads, size, chunks int }{
+		{1, 2, 32, 1}, {1300, 2, 224, 6}, {1300, 1, 224, 6}, {10000, 2, 256, 40}, {257, 2, 160, 2}, {600, 4, 160, 4},
+	} {
+		size, chunks := chunking(c.n, c.threads)
+		if size != c.size || chunks != c.chunks {
+			t.Errorf("%d rows on %d goroutines: %d chunks of %d, want %d of %d", c.n, c.threads, chunks, size, c.chunks, c.size)
+		}
+		if size%32 != 0 || size > chunkRows || size*chunks < c.n || size*(chunks-1) >= c.n {
+			t.Errorf("%d rows on %d goroutines: %d chunks of %d do not cover them", c.n, c.threads, chunks, size)
+		}
+	}
+}
