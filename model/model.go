@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"automl/plugins/mlp/data"
+	"automl/plugins/mlp/kernels"
 	"automl/plugins/mlp/nn"
 )
 
@@ -134,6 +135,9 @@ type Model struct {
 type compiledFold struct {
 	pre  *data.Preprocessor
 	acts []nn.Activation
+	// packed are the layers' weights packed for the micro-kernel (nil for
+	// a layer of one output, which runs as dot products).
+	packed []*kernels.Packed
 }
 
 // New makes a single model from its parts, checking that they fit.
@@ -360,6 +364,11 @@ func compileFold(f Fold, out int) (compiledFold, error) {
 			return cf, fmt.Errorf("the output layer has activation %s", l.Act)
 		}
 		cf.acts = append(cf.acts, act)
+		var pk *kernels.Packed
+		if l.Out > 1 {
+			pk = kernels.Pack(l.In, l.Out, l.W, l.B)
+		}
+		cf.packed = append(cf.packed, pk)
 		width = l.Out
 	}
 	if width != out {

@@ -2,7 +2,9 @@
 // packed, cache-blocked matrix multiply (GEMM) whose inner micro-kernel is
 // Go assembly (AVX2/FMA on amd64, chosen at run time by CPU feature) with a
 // pure-Go fallback, a parallel-for over a fixed number of goroutines, and
-// the small vector loops of the optimisers.
+// the small vector loops of the optimisers; and, for models' predictions,
+// dense layers packed once (Pack) that run a batch in the micro-kernel's
+// panel layout from layer to layer, with the GEMM's arithmetic.
 //
 // Determinism: every output element of a GEMM is produced by one
 // micro-kernel call sequence that accumulates over k in order 0..k-1, and

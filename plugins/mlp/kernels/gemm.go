@@ -22,6 +22,10 @@ type microKernel struct {
 	name   string
 	mr, nr int
 	run    func(kc int, a, b, c []float32, ldc int)
+	// infer, where there is one, sets a contiguous C = bias + A·B (bias
+	// along C's rows) with run's arithmetic, then max(0, C) as Relu does
+	// when relu: Packed.Forward's tile in one call.
+	infer func(kc int, a, b, c, bias []float32, relu bool)
 }
 
 // The micro-kernel in use, chosen once at start-up, and its tile shape.
