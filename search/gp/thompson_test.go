@@ -28,7 +28,7 @@ func TestDrawHasThePosteriorsMoments(t *testing.T) {
 		probe := [][]float64{{0.1, 0.9}, {0.12, 0.9}, {0.5, 0.5}, {0.8, 0.8}, {0.95, 0.05}}
 		mu, _ := post.predict(probe)
 		cov := exactCov(post, probe)
-		const n = 8000
+		const n = 3000
 		m := len(probe)
 		sum := make([]float64, m)
 		sq := make([]float64, m*m)
