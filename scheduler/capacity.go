@@ -84,17 +84,20 @@ func (s *Scheduler) jobs() int {
 	if (s.searcherDone && len(s.study.Queue) == 0) || s.draining || s.failedStudy != "" || s.resourceSpent() {
 		return 0
 	}
-	limit := min(s.inFlightLimit(), s.failureRoom())
+	ramp, room := s.inFlightLimit(), s.failureRoom()
+	limit := min(ramp, room)
 	free := limit - len(s.ledger.inFlight)
 	// The queue's share of the limit: all of it when the slots are
 	// known, half of it while the limit ramps up with the slots seen.
 	queue := min(s.cfg.Queue, max(limit-s.cfg.Slots, limit/2))
-	if s.cfg.Queue > 0 && free < (queue+1)/2 {
+	if s.cfg.Queue > 0 && room >= ramp && free < (queue+1)/2 {
 		// Refill the queue in halves, not a job per finished trial: the
 		// workers still have queued jobs, and each refill is a commit.
 		// Counted over pending and running together: a worker may report
 		// a short trial's start only with its end (natsbus), so a trial
-		// seen pending may well be running.
+		// seen pending may well be running. Not when the failures allowed
+		// bound the jobs (to the slots, at 32 slots and 100 trials): freed
+		// slots would wait, idle, for half a queue that is not there.
 		free = 0
 	}
 	return max(free, 0)

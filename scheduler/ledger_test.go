@@ -266,6 +266,33 @@ func TestJobsRefillInHalves(t *testing.T) {
 	}
 }
 
+// When the failures allowed bound the jobs in flight to the slots (32
+// slots, max_failed 10: no room for a queue), every freed slot gets its
+// job at once: refilled in halves, 7 of 8 freed slots would sit idle until
+// the eighth ended (issue 20). With room for a queue beyond the slots,
+// the halves rule holds.
+func TestJobsNotInHalvesWhenFailuresBoundThem(t *testing.T) {
+	for _, c := range []struct {
+		maxFailed, inFlight, want int
+	}{
+		{10, 31, 1},
+		{10, 25, 7},
+		{10, 32, 0},
+		{1 << 30, 63, 0}, // the queue of 32 is there: refill at 16 free
+		{1 << 30, 48, 16},
+	} {
+		l := newLedger("s", "", &search.Space{}, goal.Of(trial.Objective{}, nil, nil), trial.Retry{}, "epochs")
+		for i := range c.inFlight {
+			l.inFlight[i] = true
+		}
+		l.counts[trial.Running] = c.inFlight
+		s := &Scheduler{cfg: Config{Slots: 32, Queue: 32}, ledger: l, load: seenBusy(32), fails: newFailures(c.maxFailed, 0)}
+		if got := s.jobs(); got != c.want {
+			t.Errorf("max_failed %d, %d in flight on 32 slots and a queue of 32: %d jobs, want %d", c.maxFailed, c.inFlight, got, c.want)
+		}
+	}
+}
+
 // At the end of the time budget every run still going is stopped: one the
 // searcher had asked to stop ends pruned (and the searcher sees it end),
 // one a user had asked to stop ends stopped, the others go back to the

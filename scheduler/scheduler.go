@@ -422,7 +422,8 @@ func (s *Scheduler) flush(ctx context.Context) error {
 }
 
 func (s *Scheduler) commit(ctx context.Context) error {
-	if len(s.buf.dirty) == 0 && len(s.buf.reports) == 0 && len(s.buf.logs) == 0 && len(s.buf.toSend) == 0 && !s.studyChanged() {
+	// Nothing new: no commit, but for the study's elapsed time every 5 s.
+	if len(s.buf.dirty) == 0 && len(s.buf.reports) == 0 && len(s.buf.logs) == 0 && len(s.buf.toSend) == 0 && !s.lastCommit.IsZero() && s.cfg.Now().Sub(s.lastCommit) <= 5*time.Second {
 		return nil
 	}
 	snap, err := s.snapshot()
@@ -442,10 +443,6 @@ func (s *Scheduler) commit(ctx context.Context) error {
 	s.buf.committed()
 	s.lastCommit = s.cfg.Now()
 	return nil
-}
-
-func (s *Scheduler) studyChanged() bool {
-	return s.lastCommit.IsZero() || s.cfg.Now().Sub(s.lastCommit) > 5*time.Second
 }
 
 func (s *Scheduler) snapshot() (Snapshot, error) {

@@ -22,6 +22,7 @@ type posterior struct {
 	alpha  []float64 // (K + noise)⁻¹ y over the real data
 	best   float64   // incumbent: min of y and of the fantasies' means
 	jitter float64
+	imp    []bool // the imported observations (nil: none)
 }
 
 // newPosterior conditions the GP on (x, y), with room for extra fantasies.
@@ -62,6 +63,12 @@ func newPosteriorImported(k *kernel, x [][]float64, y []float64, imp []bool, ext
 		return nil, err
 	}
 	p.jitter = jit
+	for i := range imp {
+		if imp[i] {
+			p.imp = append([]bool(nil), imp...)
+			break
+		}
+	}
 	p.alpha = append([]float64(nil), y...)
 	solveL(p.l, n, p.stride, p.alpha)
 	solveLT(p.l, n, p.stride, p.alpha)
