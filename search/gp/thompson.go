@@ -58,8 +58,12 @@ func (p *posterior) draw(xs [][]float64, rng *rand.Rand) []float64 {
 	mu, _ := p.predict(xs)
 	b := make([]float64, p.n*m)
 	for j := 0; j < p.n; j++ {
+		cf := p.cross(j)
 		for c, x := range xs {
 			b[j*m+c] = p.k.eval(p.x[j], x)
+			if cf != 1 {
+				b[j*m+c] *= cf
+			}
 		}
 	}
 	blas64.Trsm(blas.Left, blas.NoTrans, 1, lower(p.l, p.n, p.stride), blas64.General{Rows: p.n, Cols: m, Stride: m, Data: b})
