@@ -8,11 +8,12 @@
 // like. Losses go through a monotone output transform (Box-Cox with λ in
 // {1, 1/2, 1/4, 0} on the shifted loss, the one whose model gives the
 // losses the largest marginal likelihood) and are standardised.
-// Imported results (a warm start from a related study) are data of the
-// study's function plus a smooth discrepancy whose variance is fitted
-// with the other hyperparameters (hyper.go): where the study's own results
-// agree with them, they count fully; where they disagree, the fit widens
-// the discrepancy and the study's own results prevail.
+// Imported results (a warm start from a related study) are data of a
+// related function: the study's scaled by a correlation plus a smooth
+// discrepancy, both fitted with the other hyperparameters (hyper.go):
+// where the study's own results agree with them, they count fully; where
+// they disagree, the fit widens the discrepancy or lowers the correlation
+// and the study's own results prevail.
 // Hyperparameters (length scales, signal and noise variance) are fitted by
 // maximum a posteriori with dimension-scaled priors, by L-BFGS from fixed
 // starting points; the Cholesky factorisation retries with growing jitter.

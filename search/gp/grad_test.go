@@ -68,12 +68,28 @@ func TestLogEIGradientMatchesFiniteDifferences(t *testing.T) {
 	d := 3
 	x, y := randomData(rng, 20, d)
 	lay := contLayout(d)
-	k := newKernel(lay, hyper{ls: []float64{0.3, 0.5, 0.8}, s2: 1.2, noise: 1e-4})
-	post, err := newPosterior(k, x, y, 2)
-	if err != nil {
-		t.Fatal(err)
+	// without imported results, and with the first 8 imported (their
+	// discrepancy and correlation in the kernel)
+	for _, imported := range []int{0, 8} {
+		h := hyper{ls: []float64{0.3, 0.5, 0.8}, s2: 1.2, noise: 1e-4}
+		imp := make([]bool, len(x))
+		if imported > 0 {
+			h.s2b, h.rho = 0.3, 0.7
+			for i := range imported {
+				imp[i] = true
+			}
+		}
+		post, err := newPosteriorImported(newKernel(lay, h), x, y, imp, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		post.addFantasy([]float64{0.5, 0.5, 0.5})
+		checkLogEIGrad(t, rng, post)
 	}
-	post.addFantasy([]float64{0.5, 0.5, 0.5})
+}
+
+func checkLogEIGrad(t *testing.T, rng *rand.Rand, post *posterior) {
+	t.Helper()
 	vars := []int{0, 1, 2}
 	for trial := 0; trial < 10; trial++ {
 		p := []float64{rng.Float64(), rng.Float64(), rng.Float64()}

@@ -17,18 +17,26 @@ import (
 // over-fitting; log s² ~ N(0, 1); log noise ~ N(-8, 2²) with a floor of
 // minNoise, as the objectives are mostly deterministic up to the warp.
 //
-// Imported results (a warm start) are taken as the study's function plus a
-// discrepancy b ~ GP(0, s²_b k) with the same length scales: θ gets
-// log s²_b, prior N(-2, 2²) (a discrepancy a tenth of the signal's size
-// or so, free to grow). Results of the same function fit a small s²_b and
-// count as the study's own; those of a related function whose optimum has
-// moved fit a large one, and the study's own results near its optimum
-// outweigh them (Kennedy and O'Hagan's co-kriging, with a unit
-// correlation).
+// Imported results (a warm start) are taken as a related function: the
+// study's function scaled by a correlation ρ plus a discrepancy
+// b ~ GP(0, s²_b k) with the same length scales, so that two imported
+// results covary by (s² + s²_b) k, an imported result and the study's
+// function by ρ s² k (a two-task, intrinsic-coregionalisation kernel,
+// Bonilla et al. 2008; Swersky et al. 2013). θ gets log s²_b, prior
+// N(-2, 2²) (a discrepancy a tenth of the signal's size or so, free to
+// grow), and logit ρ, prior N(2, 1.5²) (ρ near 0.9, free to fall).
+// Results of the same function fit a small s²_b and ρ near 1 and count as
+// the study's own; those of a related function whose optimum has moved
+// fit a larger s²_b or a smaller ρ, which leaves the study's function
+// uncertain where only imported results are, and the study's own results
+// near its optimum outweigh them (Kennedy and O'Hagan's co-kriging, with
+// the correlation fitted).
 
 const (
 	biasMu, biasSigma = -2.0, 2.0
 	biasLo, biasHi    = -12.0, 3.0
+	rhoMu, rhoSigma   = 2.0, 1.5
+	rhoLo, rhoHi      = -6.0, 6.0
 )
 
 const (
@@ -71,7 +79,7 @@ func (fd *fitData) setImported(imp []bool) {
 // nTheta is the number of hyperparameters fitted.
 func (fd *fitData) nTheta() int {
 	if fd.imp != nil {
-		return fd.p + 3
+		return fd.p + 4
 	}
 	return fd.p + 2
 }
@@ -146,6 +154,8 @@ func bound(theta []float64, p int, clamped, pgrad []float64) float64 {
 			lo, hi = noiseLo, noiseHi
 		case i == p+2:
 			lo, hi = biasLo, biasHi
+		case i == p+3:
+			lo, hi = rhoLo, rhoHi
 		}
 		c := math.Max(lo, math.Min(hi, t))
 		clamped[i] = c
@@ -173,16 +183,23 @@ func (o *objective) eval(theta []float64) {
 	s2 := math.Exp(th[p])
 	en := math.Exp(th[p+1])
 	noise := en + minNoise
-	s2b := 0.0 // the imported results' discrepancy
+	s2b := 0.0            // the imported results' discrepancy
+	rho, drho := 1.0, 0.0 // the correlation and dρ/dθ
 	if fd.imp != nil {
 		s2b = math.Exp(th[p+2])
+		rho = logistic(th[p+3])
+		drho = rho * (1 - rho)
 	}
 	// both: observations i and j are both imported, so they share the
 	// discrepancy; sig is the signal variance between them.
 	both := func(i, j int) bool { return fd.imp != nil && fd.imp[i] && fd.imp[j] }
+	mixed := func(i, j int) bool { return fd.imp != nil && fd.imp[i] != fd.imp[j] }
 	sig := func(i, j int) float64 {
 		if both(i, j) {
 			return s2 + s2b
+		}
+		if mixed(i, j) && rho != 1 {
+			return rho * s2
 		}
 		return s2
 	}
@@ -217,7 +234,7 @@ func (o *objective) eval(theta []float64) {
 	}
 	a := o.alpha
 	gls := make([]float64, p)
-	gs2, gb, tr := 0.0, 0.0, 0.0
+	gs2, gb, tr, gr := 0.0, 0.0, 0.0, 0.0
 	for i := 0; i < n; i++ {
 		wii := k[i*n+i] - a[i]*a[i]
 		tr += wii
@@ -230,7 +247,12 @@ func (o *objective) eval(theta []float64) {
 			r, e := o.r[i*n+j], o.e[i*n+j]
 			// (the products in this order: without imported results, the
 			// same bits as a study without the discrepancy)
-			gs2 += w * s2 * (1 + sqrt5*r + 5.0/3*r*r) * e
+			if mixed(i, j) && rho != 1 {
+				gs2 += w * rho * s2 * (1 + sqrt5*r + 5.0/3*r*r) * e
+				gr += w * drho * s2 * (1 + sqrt5*r + 5.0/3*r*r) * e
+			} else {
+				gs2 += w * s2 * (1 + sqrt5*r + 5.0/3*r*r) * e
+			}
 			sij := sig(i, j)
 			if both(i, j) {
 				gb += w * s2b * (1 + sqrt5*r + 5.0/3*r*r) * e
@@ -258,6 +280,9 @@ func (o *objective) eval(theta []float64) {
 		zb := (th[p+2] - biasMu) / biasSigma
 		f += 0.5 * zb * zb
 		grad[p+2] += gb + zb/biasSigma
+		zr := (th[p+3] - rhoMu) / rhoSigma
+		f += 0.5 * zr * zr
+		grad[p+3] += gr + zr/rhoSigma
 	}
 	o.lastF = f
 }
@@ -277,6 +302,7 @@ func starts(fd *fitData) [][]float64 {
 		th[p+1] = math.Log(1e-3)
 		if fd.imp != nil {
 			th[p+2] = biasMu
+			th[p+3] = rhoMu
 		}
 		out = append(out, th)
 	}
@@ -306,9 +332,13 @@ func fitHyper(fd *fitData, maxIter int, from ...[]float64) (hyper, float64, []fl
 	h := hyper{ls: make([]float64, fd.p), s2: math.Exp(th[fd.p]), noise: math.Exp(th[fd.p+1]) + minNoise}
 	if fd.imp != nil {
 		h.s2b = math.Exp(th[fd.p+2])
+		h.rho = logistic(th[fd.p+3])
 	}
 	for g := range h.ls {
 		h.ls[g] = math.Exp(th[g])
 	}
 	return h, bestF, th
 }
+
+// logistic maps the fitted θ of the correlation into (0, 1).
+func logistic(t float64) float64 { return 1 / (1 + math.Exp(-t)) }

@@ -16,6 +16,7 @@ type hyper struct {
 	s2    float64   // signal variance
 	noise float64   // noise variance (of the transformed, standardised loss)
 	s2b   float64   // variance of imported results' discrepancy (0: none imported)
+	rho   float64   // correlation of imported results with the study's function (0: none imported)
 }
 
 // kernel is a hyper bound to a layout: per-feature inverse squared length
@@ -25,10 +26,11 @@ type kernel struct {
 	s2    float64
 	noise float64
 	s2b   float64
+	rho   float64
 }
 
 func newKernel(lay *layout, h hyper) *kernel {
-	k := &kernel{w: make([]float64, lay.nf), s2: h.s2, noise: h.noise, s2b: h.s2b}
+	k := &kernel{w: make([]float64, lay.nf), s2: h.s2, noise: h.noise, s2b: h.s2b, rho: h.rho}
 	for i, g := range lay.params {
 		inv := 1 / (h.ls[i] * h.ls[i])
 		for f := g.off; f < g.off+g.width; f++ {

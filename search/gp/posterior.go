@@ -22,7 +22,16 @@ type posterior struct {
 	alpha  []float64 // (K + noise)⁻¹ y over the real data
 	best   float64   // incumbent: min of y and of the fantasies' means
 	jitter float64
-	imp    []bool // the imported observations (nil: none)
+	imp    []bool // imported results among the real data (nil: none)
+}
+
+// cross is the factor on the kernel between the study's function and
+// conditioning point j: the correlation for an imported result, else 1.
+func (p *posterior) cross(j int) float64 {
+	if p.imp != nil && j < p.n0 && p.imp[j] && p.k.rho != 0 {
+		return p.k.rho
+	}
+	return 1
 }
 
 // newPosterior conditions the GP on (x, y), with room for extra fantasies.
@@ -31,10 +40,10 @@ func newPosterior(k *kernel, x [][]float64, y []float64, extra int) (*posterior,
 }
 
 // newPosteriorImported conditions the GP on (x, y) where imp marks the
-// imported results: observations of the study's function plus a
-// discrepancy (hyper.go), so two imported results covary by the kernel
-// plus the discrepancy's, and an imported result with anything else by
-// the kernel alone. Predictions are of the study's function. The EI
+// imported results: observations of a related function, the study's
+// scaled by the correlation ρ plus a discrepancy (hyper.go), so two
+// imported results covary by the kernel plus the discrepancy's, an
+// imported result with anything else by ρ times the kernel. Predictions are of the study's function. The EI
 // incumbent is the best of the study's own results (of the imported ones
 // while it has none).
 func newPosteriorImported(k *kernel, x [][]float64, y []float64, imp []bool, extra int) (*posterior, error) {
@@ -45,11 +54,16 @@ func newPosteriorImported(k *kernel, x [][]float64, y []float64, imp []bool, ext
 	p.l = make([]float64, p.stride*p.stride)
 	imported := func(i int) bool { return imp != nil && imp[i] }
 	for i := 0; i < n; i++ {
+		if imported(i) && p.imp == nil {
+			p.imp = imp
+		}
 		for j := 0; j < i; j++ {
 			r2 := k.r2(x[i], x[j])
 			c := k.s2 * m52(r2)
 			if imported(i) && imported(j) {
 				c += k.s2b * m52(r2)
+			} else if (imported(i) || imported(j)) && k.rho != 0 {
+				c *= k.rho
 			}
 			p.l[i*p.stride+j] = c
 		}
@@ -63,12 +77,6 @@ func newPosteriorImported(k *kernel, x [][]float64, y []float64, imp []bool, ext
 		return nil, err
 	}
 	p.jitter = jit
-	for i := range imp {
-		if imp[i] {
-			p.imp = append([]bool(nil), imp...)
-			break
-		}
-	}
 	p.alpha = append([]float64(nil), y...)
 	solveL(p.l, n, p.stride, p.alpha)
 	solveLT(p.l, n, p.stride, p.alpha)
@@ -90,6 +98,9 @@ func newPosteriorImported(k *kernel, x [][]float64, y []float64, imp []bool, ext
 func (p *posterior) kvec(x []float64, kv []float64) {
 	for j := 0; j < p.n; j++ {
 		kv[j] = p.k.eval(x, p.x[j])
+		if c := p.cross(j); c != 1 {
+			kv[j] *= c
+		}
 	}
 }
 
@@ -120,8 +131,12 @@ func (p *posterior) predict(xs [][]float64) (mu, sd []float64) {
 	b := make([]float64, p.n*m) // b[j*m+c] = k(x_j, xs_c)
 	for j := 0; j < p.n; j++ {
 		xj := p.x[j]
+		cf := p.cross(j)
 		for c, x := range xs {
 			b[j*m+c] = p.k.eval(xj, x)
+			if cf != 1 {
+				b[j*m+c] *= cf
+			}
 		}
 	}
 	for j := 0; j < p.n0; j++ {
@@ -159,6 +174,10 @@ func (p *posterior) logEIGrad(x []float64, vars []int, grad []float64) float64 {
 		r2 := p.k.r2(x, xj)
 		kv[j] = p.k.s2 * m52(r2)
 		c := -2 * p.k.s2 * m52d(r2)
+		if cf := p.cross(j); cf != 1 {
+			kv[j] *= cf
+			c *= cf
+		}
 		for v, f := range vars {
 			dk[j*len(vars)+v] = c * w[f] * (x[f] - xj[f])
 		}
@@ -205,6 +224,10 @@ func (p *posterior) meanSDGrad(x []float64, vars []int, dmu, dsd []float64) (flo
 		r2 := p.k.r2(x, xj)
 		kv[j] = p.k.s2 * m52(r2)
 		c := -2 * p.k.s2 * m52d(r2)
+		if cf := p.cross(j); cf != 1 {
+			kv[j] *= cf
+			c *= cf
+		}
 		for v, f := range vars {
 			dk[j*len(vars)+v] = c * w[f] * (x[f] - xj[f])
 		}

@@ -58,25 +58,36 @@ func (s *Sampler) thompson(space *search.Space, lay *layout, post *posterior, tr
 // with X the data and the fantasies (observed at their posterior mean,
 // which leaves the mean k(x, X₀) α of the real data unchanged) and the
 // cached Cholesky factor of K + σ²I. An imported observation is the
-// function plus a discrepancy (newPosteriorImported), so its prior value
-// adds a draw of the discrepancy. Averaged over the features, the draw has
+// function scaled by the correlation ρ, plus an independent function's
+// √(1-ρ²) share and a discrepancy (newPosteriorImported): its prior value
+// is made of the three draws, and its covariance with f(x) is ρ k. Averaged over the features, the draw has
 // the posterior's mean and covariance exactly (TestDrawHasThePosteriorsMoments);
 // it costs O(n m) kernel evaluations and O((n + m) L) features for m
 // points, where the exact joint draw cost an m x m covariance and its
 // Cholesky factor, O(n²m + m³).
 func (p *posterior) draw(xs [][]float64, rng *rand.Rand) []float64 {
 	prior := newPriorDraw(p.k.w, p.k.s2, rffFeatures, rng)
-	var disc *priorDraw
+	var disc, perp *priorDraw
 	if p.imp != nil {
 		disc = newPriorDraw(p.k.w, p.k.s2b, rffFeatures, rng)
+		if p.k.rho != 0 && p.k.rho != 1 {
+			perp = newPriorDraw(p.k.w, p.k.s2, rffFeatures, rng)
+		}
 	}
 	sdNoise := math.Sqrt(p.k.noise + p.jitter)
 	c := make([]float64, p.n) // (K + σ²I)⁻¹ (f(X) + ε), then α minus it
 	for j := 0; j < p.n; j++ {
-		c[j] = prior.at(p.x[j]) + sdNoise*rng.NormFloat64()
+		f := prior.at(p.x[j])
 		if disc != nil && j < p.n0 && p.imp[j] {
-			c[j] += disc.at(p.x[j])
+			// An imported result is ρ f + √(1-ρ²) f⊥ + δ, f⊥ and δ
+			// independent of f: the covariances of newPosteriorImported.
+			rho := p.cross(j)
+			f = rho*f + disc.at(p.x[j])
+			if perp != nil {
+				f += math.Sqrt(1-rho*rho) * perp.at(p.x[j])
+			}
 		}
+		c[j] = f + sdNoise*rng.NormFloat64()
 	}
 	solveL(p.l, p.n, p.stride, c)
 	solveLT(p.l, p.n, p.stride, c)
@@ -90,7 +101,7 @@ func (p *posterior) draw(xs [][]float64, rng *rand.Rand) []float64 {
 	for i, x := range xs {
 		v := prior.at(x)
 		for j := 0; j < p.n; j++ {
-			v += p.k.eval(x, p.x[j]) * c[j]
+			v += p.k.eval(x, p.x[j]) * p.cross(j) * c[j]
 		}
 		out[i] = v
 	}

@@ -10,16 +10,22 @@ import (
 // the exact posterior's mean and covariance (each draw is pathwise, from
 // random Fourier features; averaged over them the moments are exact), with
 // a pending point fantasised and with imported observations (whose prior
-// adds a discrepancy). The covariance includes two close points, so the
+// adds a discrepancy, and with a correlation below 1 an independent
+// function's share). The covariance includes two close points, so the
 // draw is joint, not independent per point.
 func TestDrawHasThePosteriorsMoments(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, tc := range []struct {
 		name string
 		imp  []bool
-	}{{"plain", nil}, {"imported", []bool{true, true, true, true, false, false, false, false, true, false, false, true}}} {
+		rho  float64
+	}{
+		{"plain", nil, 0},
+		{"imported", []bool{true, true, true, true, false, false, false, false, true, false, false, true}, 0},
+		{"imported, correlation 0.6", []bool{true, true, true, true, false, false, false, false, true, false, false, true}, 0.6},
+	} {
 		x, y := randomData(rng, 12, 2)
-		k := newKernel(contLayout(2), hyper{ls: []float64{0.3, 0.5}, s2: 1.3, noise: 1e-3, s2b: 0.4})
+		k := newKernel(contLayout(2), hyper{ls: []float64{0.3, 0.5}, s2: 1.3, noise: 1e-3, s2b: 0.4, rho: tc.rho})
 		post, err := newPosteriorImported(k, x, y, tc.imp, 1)
 		if err != nil {
 			t.Fatal(err)
