@@ -1,5 +1,5 @@
 // Command multiobjective benchmarks automl's samplers of several
-// objectives (random, nsga2) against Optuna's (NSGAIISampler, TPESampler,
+// objectives (random, nsga2, tpe, gp) against Optuna's (NSGAIISampler, TPESampler,
 // RandomSampler) on functions with known Pareto fronts, in one run: ours
 // in-process through search.NewSearcher and a History, Optuna's in a
 // python3 subprocess (optuna_side.py). The figure is the hypervolume
@@ -76,7 +76,7 @@ func main() {
 		seeds   = flag.Int("seeds", 20, "seeds per problem and sampler")
 		seed0   = flag.Int("seed0", 0, "the first seed (seeds seed0, seed0+1, ...)")
 		budgetF = flag.String("budgets", "50,100,200", "trial budgets (the last is the study length)")
-		ours    = flag.String("ours", "random,nsga2,nsga2-p20", "our samplers: random, nsga2, nsga2-p20, sobol, tpe, gp")
+		ours    = flag.String("ours", "random,nsga2,nsga2-p20,tpe,gp", "our samplers: random, nsga2, nsga2-p20, sobol, tpe, gp")
 		optuna  = flag.String("optuna", "nsga2,tpe,random", "Optuna's samplers (empty: none)")
 		python  = flag.String("python", "/usr/bin/python3", "python with optuna")
 		jobs    = flag.Int("j", runtime.NumCPU(), "studies run at once")
