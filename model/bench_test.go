@@ -134,6 +134,14 @@ func adultSpec(tb testing.TB, act string) Spec {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return Spec{Info: Info{Task: Binary, Target: "target", Classes: ds.Classes}, Ignore: []string{"target"}, Missing: data.DefaultMissing,
+		Folds: []Fold{{Prep: pre.State(ds), YStd: 1, Layers: randomLayers(pre.Width, []int{169, 34, 34, 1}, act)}}}
+}
+
+// randomLayers is a network of the given widths over in inputs, with
+// random weights (scaled by 1/√fan-in) and biases, act on every hidden
+// layer and none on the last, always the same for the same shape.
+func randomLayers(in int, widths []int, act string) []Layer {
 	rng := rand.New(rand.NewPCG(9, 9))
 	w := func(n int, scale float64) []float32 {
 		v := make([]float32, n)
@@ -143,30 +151,24 @@ func adultSpec(tb testing.TB, act string) Spec {
 		return v
 	}
 	var layers []Layer
-	in := pre.Width
-	for _, out := range []int{169, 34, 34, 1} {
+	for i, out := range widths {
 		l := Layer{In: in, Out: out, W: w(in*out, 1/math.Sqrt(float64(in))), B: w(out, 0.1), Act: act}
-		if out == 1 {
+		if i == len(widths)-1 {
 			l.Act = ""
 		}
 		layers = append(layers, l)
 		in = out
 	}
-	return Spec{Info: Info{Task: Binary, Target: "target", Classes: ds.Classes}, Ignore: []string{"target"}, Missing: data.DefaultMissing,
-		Folds: []Fold{{Prep: pre.State(ds), YStd: 1, Layers: layers}}}
+	return layers
 }
 
-// BenchmarkPredictAdult measures rows/s of PredictRecords on 10,000
-// adult-like rows (bench/models' test split size) with tpe's best
-// adult-like architecture there, 169-34-34 tanh (and relu, for
-// comparison), on 1 and 2 goroutines. cpu-ns/row is the process's CPU
-// time per row (all threads), which a machine shared with other work
-// leaves comparable where wall time is not:
-// go test ./model -run XXX -bench PredictAdult
-func BenchmarkPredictAdult(b *testing.B) {
-	header, recs := adultRecords(10000, 2)
-	for _, act := range []string{"tanh", "relu"} {
-		m := mustNew(b, adultSpec(b, act))
+// benchmarkPredict runs PredictRecords of recs on each model of acts
+// (spec builds it) with 1 and 2 goroutines, reporting rows/s and the
+// process's CPU time per row (all threads), which a machine shared with
+// other work leaves comparable where wall time is not.
+func benchmarkPredict(b *testing.B, spec func(act string) Spec, acts []string, header []string, recs [][]string) {
+	for _, act := range acts {
+		m := mustNew(b, spec(act))
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/threads=%d", act, threads), func(b *testing.B) {
 				cpu := cputime.Process()
@@ -183,43 +185,35 @@ func BenchmarkPredictAdult(b *testing.B) {
 	}
 }
 
+// BenchmarkPredictAdult measures rows/s of PredictRecords on 10,000
+// adult-like rows (bench/models' test split size) with tpe's best
+// adult-like architecture there, 169-34-34 tanh (and relu, for
+// comparison), on 1 and 2 goroutines (benchmarkPredict):
+// go test ./model -run XXX -bench PredictAdult
+func BenchmarkPredictAdult(b *testing.B) {
+	header, recs := adultRecords(10000, 2)
+	benchmarkPredict(b, func(act string) Spec { return adultSpec(b, act) }, []string{"tanh", "relu"}, header, recs)
+}
+
 // wineSpec is gp's best wine_quality seed-1 architecture of bench/models
 // (256-211-38 relu hidden units, a regression) over 11 standardised
 // numeric inputs; random weights.
 func wineSpec(act string) Spec {
 	const numeric = 11
-	rng := rand.New(rand.NewPCG(9, 9))
-	w := func(n int, scale float64) []float32 {
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = float32(rng.NormFloat64() * scale)
-		}
-		return v
-	}
 	prep := data.PrepState{Width: numeric}
 	for i := 0; i < numeric; i++ {
 		name := fmt.Sprintf("f%d", i)
 		prep.Names = append(prep.Names, name)
 		prep.Cols = append(prep.Cols, data.ColState{Name: name, Index: i, Fill: 0, Indicator: -1, Mean: 0.5, Std: 2, Out: i})
 	}
-	var layers []Layer
-	in := numeric
-	for _, out := range []int{256, 211, 38, 1} {
-		l := Layer{In: in, Out: out, W: w(in*out, 1/math.Sqrt(float64(in))), B: w(out, 0.1), Act: act}
-		if out == 1 {
-			l.Act = ""
-		}
-		layers = append(layers, l)
-		in = out
-	}
+	layers := randomLayers(numeric, []int{256, 211, 38, 1}, act)
 	return Spec{Info: Info{Task: Regression, Target: "quality"}, Missing: data.DefaultMissing,
 		Folds: []Fold{{Prep: prep, YMean: 5.8, YStd: 0.9, Layers: layers}}}
 }
 
 // BenchmarkPredictWine measures rows/s of PredictRecords on 10,000 rows
 // of 11 numeric columns with gp's best wine_quality architecture there,
-// 256-211-38 relu (and tanh), on 1 and 2 goroutines; cpu-ns/row as in
-// BenchmarkPredictAdult:
+// 256-211-38 relu (and tanh), on 1 and 2 goroutines (benchmarkPredict):
 // go test ./model -run XXX -bench PredictWine
 func BenchmarkPredictWine(b *testing.B) {
 	const rows, numeric = 10000, 11
@@ -235,20 +229,5 @@ func BenchmarkPredictWine(b *testing.B) {
 			recs[r][i] = strconv.FormatFloat(rng.NormFloat64()*3, 'f', 3, 64)
 		}
 	}
-	for _, act := range []string{"relu", "tanh"} {
-		m := mustNew(b, wineSpec(act))
-		for _, threads := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/threads=%d", act, threads), func(b *testing.B) {
-				cpu := cputime.Process()
-				for b.Loop() {
-					if _, err := m.PredictRecords(header, recs, Options{Threads: threads}); err != nil {
-						b.Fatal(err)
-					}
-				}
-				rows := float64(len(recs)) * float64(b.N)
-				b.ReportMetric(rows/b.Elapsed().Seconds(), "rows/s")
-				b.ReportMetric(float64(cputime.Process()-cpu)/rows, "cpu-ns/row")
-			})
-		}
-	}
+	benchmarkPredict(b, wineSpec, []string{"relu", "tanh"}, header, recs)
 }
