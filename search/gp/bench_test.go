@@ -55,17 +55,13 @@ func benchmarkSuggestMO(b *testing.B, n int, cached, constrained bool) {
 	eval := zdt1(s)
 	rng := rand.New(rand.NewPCG(7, 7))
 	h := &search.History{}
-	u := make([]float64, s.Dim())
-	for i := 0; i < n; i++ {
-		for k := range u {
-			u[k] = rng.Float64()
-		}
-		p := s.Decode(u)
+	us, ps := uniformPoints(s, n, rng)
+	for i, p := range ps {
 		l, _ := eval(p)
 		o := search.Observation{ID: i, Point: p, Status: search.Complete, Loss: l[0], HasLoss: true, Losses: l}
 		if constrained {
-			o.Slacks = []float64{0.7 - u[0]}
-			o.Violation = max(0, u[0]-0.7)
+			o.Slacks = []float64{0.7 - us[i][0]}
+			o.Violation = max(0, us[i][0]-0.7)
 		}
 		h.Add(o)
 	}
@@ -127,6 +123,20 @@ func benchmarkRefitBusy(b *testing.B, n, pending int) {
 func BenchmarkRefit50Q8(b *testing.B)  { benchmarkRefitBusy(b, 57, 7) }
 func BenchmarkRefit100Q8(b *testing.B) { benchmarkRefitBusy(b, 107, 7) }
 
+// uniformPoints draws n points uniformly in the unit cube of s (us) and
+// decodes them (ps), in the order a loop drawing one at a time would.
+func uniformPoints(s *search.Space, n int, rng *rand.Rand) (us [][]float64, ps []search.Point) {
+	for range n {
+		u := make([]float64, s.Dim())
+		for k := range u {
+			u[k] = rng.Float64()
+		}
+		us = append(us, u)
+		ps = append(ps, s.Decode(u))
+	}
+	return us, ps
+}
+
 // hartmannHistory is a history of n random points of hartmann6 (6-D),
 // the last pending of them still running.
 func hartmannHistory(b *testing.B, n, pending int) (*search.Space, *search.History, *rand.Rand) {
@@ -134,12 +144,8 @@ func hartmannHistory(b *testing.B, n, pending int) (*search.Space, *search.Histo
 	s, _ := parse(b, "", f.SpaceYAML)
 	rng := rand.New(rand.NewPCG(7, 7))
 	h := &search.History{}
-	u := make([]float64, s.Dim())
-	for i := 0; i < n; i++ {
-		for k := range u {
-			u[k] = rng.Float64()
-		}
-		p := s.Decode(u)
+	_, ps := uniformPoints(s, n, rng)
+	for i, p := range ps {
 		if i >= n-pending {
 			h.Add(search.Observation{ID: i, Point: p, Status: search.Pending})
 			continue

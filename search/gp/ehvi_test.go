@@ -116,12 +116,8 @@ func benchmarkSuggestDTLZ2(b *testing.B, n int, cached bool) {
 	eval := dtlz2(s)
 	rng := rand.New(rand.NewPCG(7, 7))
 	h := &search.History{}
-	u := make([]float64, s.Dim())
-	for i := 0; i < n; i++ {
-		for k := range u {
-			u[k] = rng.Float64()
-		}
-		p := s.Decode(u)
+	_, ps := uniformPoints(s, n, rng)
+	for i, p := range ps {
 		l, _ := eval(p)
 		h.Add(search.Observation{ID: i, Point: p, Status: search.Complete, Loss: l[0], HasLoss: true, Losses: l})
 	}
