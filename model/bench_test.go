@@ -23,12 +23,7 @@ func benchSpec(numeric, units int) Spec {
 		}
 		return v
 	}
-	prep := data.PrepState{Width: numeric}
-	for i := 0; i < numeric; i++ {
-		name := fmt.Sprintf("f%d", i)
-		prep.Names = append(prep.Names, name)
-		prep.Cols = append(prep.Cols, data.ColState{Name: name, Index: i, Fill: 0, Indicator: -1, Mean: 0.5, Std: 2, Out: i})
-	}
+	prep := numericPrep(numeric)
 	return Spec{Info: Info{Task: Binary, Target: "y", Classes: []string{"0", "1"}}, Missing: data.DefaultMissing,
 		Folds: []Fold{{Prep: prep, YStd: 1, Layers: []Layer{
 			{In: numeric, Out: units, W: w(numeric * units), B: w(units), Act: "relu"},
@@ -37,24 +32,43 @@ func benchSpec(numeric, units int) Spec {
 		}}}}
 }
 
+// numericPrep is the preprocessing of numeric columns f0, f1, ...: no
+// missing values, each standardised by mean 0.5 and deviation 2.
+func numericPrep(numeric int) data.PrepState {
+	prep := data.PrepState{Width: numeric}
+	for i := 0; i < numeric; i++ {
+		name := fmt.Sprintf("f%d", i)
+		prep.Names = append(prep.Names, name)
+		prep.Cols = append(prep.Cols, data.ColState{Name: name, Index: i, Fill: 0, Indicator: -1, Mean: 0.5, Std: 2, Out: i})
+	}
+	return prep
+}
+
+// numericRecords is rows of numeric text cells under the header f0, f1,
+// ...: normal values times scale, with digits decimals, from the seed.
+func numericRecords(rows, numeric int, seed uint64, scale float64, digits int) (header []string, recs [][]string) {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	header = make([]string, numeric)
+	for i := range header {
+		header[i] = fmt.Sprintf("f%d", i)
+	}
+	recs = make([][]string, rows)
+	for r := range recs {
+		recs[r] = make([]string, numeric)
+		for i := range recs[r] {
+			recs[r][i] = strconv.FormatFloat(rng.NormFloat64()*scale, 'f', digits, 64)
+		}
+	}
+	return header, recs
+}
+
 // BenchmarkPredict measures rows/s of PredictRecords (text cells parsed,
 // encoded, two 256-unit relu layers) on 20 numeric columns:
 // go test ./model -run XXX -bench Predict -benchtime 20x
 func BenchmarkPredict(b *testing.B) {
 	const rows, numeric = 20000, 20
 	m := mustNew(b, benchSpec(numeric, 256))
-	rng := rand.New(rand.NewPCG(1, 1))
-	header := make([]string, numeric)
-	for i := range header {
-		header[i] = fmt.Sprintf("f%d", i)
-	}
-	recs := make([][]string, rows)
-	for r := range recs {
-		recs[r] = make([]string, numeric)
-		for i := range recs[r] {
-			recs[r][i] = strconv.FormatFloat(rng.NormFloat64(), 'f', 6, 64)
-		}
-	}
+	header, recs := numericRecords(rows, numeric, 1, 1, 6)
 	for _, threads := range []int{1, 0} {
 		name := "threads=all"
 		if threads == 1 {
@@ -200,12 +214,7 @@ func BenchmarkPredictAdult(b *testing.B) {
 // numeric inputs; random weights.
 func wineSpec(act string) Spec {
 	const numeric = 11
-	prep := data.PrepState{Width: numeric}
-	for i := 0; i < numeric; i++ {
-		name := fmt.Sprintf("f%d", i)
-		prep.Names = append(prep.Names, name)
-		prep.Cols = append(prep.Cols, data.ColState{Name: name, Index: i, Fill: 0, Indicator: -1, Mean: 0.5, Std: 2, Out: i})
-	}
+	prep := numericPrep(numeric)
 	layers := randomLayers(numeric, []int{256, 211, 38, 1}, act)
 	return Spec{Info: Info{Task: Regression, Target: "quality"}, Missing: data.DefaultMissing,
 		Folds: []Fold{{Prep: prep, YMean: 5.8, YStd: 0.9, Layers: layers}}}
@@ -217,17 +226,6 @@ func wineSpec(act string) Spec {
 // go test ./model -run XXX -bench PredictWine
 func BenchmarkPredictWine(b *testing.B) {
 	const rows, numeric = 10000, 11
-	rng := rand.New(rand.NewPCG(2, 2))
-	header := make([]string, numeric)
-	for i := range header {
-		header[i] = fmt.Sprintf("f%d", i)
-	}
-	recs := make([][]string, rows)
-	for r := range recs {
-		recs[r] = make([]string, numeric)
-		for i := range recs[r] {
-			recs[r][i] = strconv.FormatFloat(rng.NormFloat64()*3, 'f', 3, 64)
-		}
-	}
+	header, recs := numericRecords(rows, numeric, 2, 3, 3)
 	benchmarkPredict(b, wineSpec, []string{"relu", "tanh"}, header, recs)
 }
