@@ -157,19 +157,7 @@ func (d *priorDraw) at(x []float64) float64 {
 		for f, o := range d.omega[i*nf : (i+1)*nf] {
 			a += o * x[f]
 		}
-		// cosine(a), inline: the iterations are independent but for s,
-		// so the processor overlaps them.
-		t := a * (1 / (2 * math.Pi))
-		if !(math.Abs(t) < 1<<50) {
-			s += w * math.Cos(a)
-			continue
-		}
-		t = math.Abs(t - (t + toInt - toInt))
-		sign := w
-		if t > 0.25 {
-			t, sign = 0.5-t, -w
-		}
-		s += sign * cosPoly(2*math.Pi*t)
+		s += w * cosine(a)
 	}
 	return s
 }
@@ -177,7 +165,7 @@ func (d *priorDraw) at(x []float64) float64 {
 // cosine is cos(a) to about 1e-10 absolute, twice as fast as math.Cos
 // (the draws spend most of their time here): a is reduced to a quarter
 // turn and the Taylor series taken to the 14th power (the next term is
-// under 7e-11 there). priorDraw.at has it inline.
+// under 7e-11 there).
 func cosine(a float64) float64 {
 	t := a * (1 / (2 * math.Pi))
 	if !(math.Abs(t) < 1<<50) {
