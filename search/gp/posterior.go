@@ -165,55 +165,20 @@ func (p *posterior) predict(xs [][]float64) (mu, sd []float64) {
 // logEIGrad returns log EI at x and its gradient with respect to the
 // features listed in vars (written into grad).
 func (p *posterior) logEIGrad(x []float64, vars []int, grad []float64) float64 {
-	n := p.n
-	kv := make([]float64, n)
-	dk := make([]float64, n*len(vars)) // dk[j*len(vars)+v] = d k(x, x_j) / d x_vars[v]
-	w := p.k.w
-	for j := 0; j < n; j++ {
-		xj := p.x[j]
-		r2 := p.k.r2(x, xj)
-		kv[j] = p.k.s2 * m52(r2)
-		c := -2 * p.k.s2 * m52d(r2)
-		if cf := p.cross(j); cf != 1 {
-			kv[j] *= cf
-			c *= cf
-		}
-		for v, f := range vars {
-			dk[j*len(vars)+v] = c * w[f] * (x[f] - xj[f])
-		}
-	}
-	mu := dot(kv[:p.n0], p.alpha)
-	v := kv
-	solveL(p.l, n, p.stride, v)
-	vv := dot(v, v)
-	beta := append([]float64(nil), v...)
-	solveLT(p.l, n, p.stride, beta)
-	variance := math.Max(p.k.s2-vv, 1e-12*p.k.s2)
-	sd := math.Sqrt(variance)
+	dmu, dsd := make([]float64, len(vars)), make([]float64, len(vars))
+	mu, sd := p.meanSDGrad(x, vars, dmu, dsd)
 	z := (p.best - mu) / sd
 	lh, dlh := logH(z)
 	for vi := range vars {
-		dmu, dvar := 0.0, 0.0
-		for j := 0; j < n; j++ {
-			d := dk[j*len(vars)+vi]
-			if j < p.n0 {
-				dmu += d * p.alpha[j]
-			}
-			dvar -= 2 * beta[j] * d
-		}
-		if p.k.s2-vv <= 1e-12*p.k.s2 {
-			dvar = 0
-		}
-		dsd := dvar / (2 * sd)
-		dz := (-dmu - z*dsd) / sd
-		grad[vi] = dsd/sd + dlh*dz
+		dz := (-dmu[vi] - z*dsd[vi]) / sd
+		grad[vi] = dsd[vi]/sd + dlh*dz
 	}
 	return math.Log(sd) + lh
 }
 
 // meanSDGrad returns the posterior mean and standard deviation at x and
 // their gradients with respect to the features listed in vars (written
-// into dmu and dsd), as logEIGrad computes them.
+// into dmu and dsd).
 func (p *posterior) meanSDGrad(x []float64, vars []int, dmu, dsd []float64) (float64, float64) {
 	n := p.n
 	kv := make([]float64, n)
