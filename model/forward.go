@@ -23,7 +23,7 @@ func forward(s *scratch, layers []Layer, f *compiledFold, x []float32, rows int)
 				s.z = kernels.UnpackRows(rows, width, cur, s.z)
 				cur, panels = s.z, false
 			}
-			*buf = growFloat32(*buf, rows)
+			*buf = grow(*buf, rows)
 			y := *buf
 			for r := range y {
 				y[r] = l.B[0]

@@ -436,9 +436,9 @@ func (m *Model) parse(s *scratch, records [][]string, cols []int, fields int, o 
 		c := &s.spare[i]
 		c.Name, c.Categorical = in.Name, in.Categorical
 		if in.Categorical {
-			c.Codes = growInt32(c.Codes, rows)
+			c.Codes = grow(c.Codes, rows)
 		} else {
-			c.Num = growFloat64(c.Num, rows)
+			c.Num = grow(c.Num, rows)
 		}
 		s.cols[i] = c
 	}
@@ -510,23 +510,11 @@ func softmaxAdd(z []float32, scale float64, p []float64) {
 	}
 }
 
-func growFloat32(s []float32, n int) []float32 {
+// grow returns s resliced to n, or a new slice when s is too small (its
+// contents are not kept: the callers overwrite them).
+func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
-		return make([]float32, n)
-	}
-	return s[:n]
-}
-
-func growFloat64(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n)
-	}
-	return s[:n]
-}
-
-func growInt32(s []int32, n int) []int32 {
-	if cap(s) < n {
-		return make([]int32, n)
+		return make([]T, n)
 	}
 	return s[:n]
 }
