@@ -172,9 +172,18 @@ parameters:
 		}
 		evals[e.Trial]++
 	}
+	again := false
 	for _, tr := range after.Trials {
 		if tr.Attempt != 1 || evals[tr.ID] != 1 {
 			t.Errorf("trial %d: attempt %d, evaluated %d times; want once", tr.ID, tr.Attempt, evals[tr.ID])
+			again = true
+		}
+	}
+	if again { // why a run went again: the log's warnings name it
+		for _, l := range strings.Split(log, "\n") {
+			if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") {
+				t.Log(l)
+			}
 		}
 	}
 	var faultLine string
