@@ -28,6 +28,10 @@ type Ensemble struct {
 	// the members counted with their weights.
 	Size   int `json:"size"`
 	Rounds int `json:"rounds"`
+	// Init and Bags are the selection's sorted initialisation and bags
+	// (0 when not asked for).
+	Init int `json:"init,omitempty"`
+	Bags int `json:"bags,omitempty"`
 	// Members are the trials in the ensemble with their weights.
 	Members []EnsembleMember `json:"members"`
 	// Val and Test are the ensemble's scores (Test nil without a test

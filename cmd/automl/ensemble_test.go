@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -208,6 +209,33 @@ func TestEnsembleEndToEnd(t *testing.T) {
 	if _, err := model.Load(filepath.Join(dir, "small.automl")); err != nil {
 		t.Errorf("small.automl: %v", err)
 	}
+	// --bags and --init: recorded, the weights summing to the rounds, and
+	// the same ensemble twice (the bags' draws are seeded).
+	var bagged [2]string
+	for i := range bagged {
+		bagged[i], errOut, code = automl(t, dir, "model", "ensemble", "ens", "--size", "4", "--init", "2", "--bags", "5", "--metric", "brier", "-o", "bags.automl", "--json")
+		if code != 0 {
+			t.Fatalf("model ensemble --bags: exit %d: %s", code, errOut)
+		}
+		bagged[i] = regexp.MustCompile(`,\s*"created": "[^"]*"`).ReplaceAllString(bagged[i], "")
+	}
+	var bg report.Ensemble
+	if err := json.Unmarshal([]byte(bagged[0]), &bg); err != nil || bg.Bags != 5 || bg.Init != 2 || bg.Metric != "brier" || bg.Maximize {
+		t.Fatalf("model ensemble --bags --json: %v:\n%s", err, bagged[0])
+	}
+	if bagged[0] != bagged[1] {
+		t.Errorf("two bagged selections differ:\n%s\n%s", bagged[0], bagged[1])
+	}
+	sumW := 0
+	for _, m := range bg.Members {
+		sumW += m.Weight
+	}
+	if bg.Rounds < 5*2 || sumW != bg.Rounds {
+		t.Errorf("bagged: %d rounds, weights %s: want at least 5 bags x 2 initial, summing to the rounds", bg.Rounds, bg.Weights())
+	}
+	if _, err := model.Load(filepath.Join(dir, "bags.automl")); err != nil {
+		t.Errorf("bags.automl: %v", err)
+	}
 	txt, errOut, code := automl(t, dir, "model", "ensemble", "ens", "--size", "2", "-o", "two.automl")
 	if code != 0 || !strings.Contains(txt, "ensemble written to two.automl") || !strings.Contains(txt, "TRIAL") || !strings.Contains(txt, "VAL LOG_LOSS") || !strings.Contains(txt, "best single trial #") {
 		t.Errorf("model ensemble: exit %d (%s):\n%s", code, errOut, txt)
@@ -239,6 +267,8 @@ func TestEnsembleEndToEnd(t *testing.T) {
 		want string
 	}{
 		{[]string{"--size", "0"}, "--size must be 1 to 1000, got 0"},
+		{[]string{"--size", "3", "--init", "4"}, "--init 4 exceeds the ensemble's size 3"},
+		{[]string{"--bags", "-1"}, "--bags 0 to 1000, got --init 0 --bags -1"},
 		{[]string{"--metric", "rmse"}, "--metric: metric rmse is for regression; the models predict binary classes"},
 		{[]string{"--metric", "precision"}, `unknown ensemble metric "precision"`},
 	} {
