@@ -66,7 +66,11 @@ one's (automl model list shows them); ties go to the better-ranked trial.
 The metric (--metric) defaults to the study file's ensemble.metric, else
 the study's objective when the validation predictions can compute it
 (accuracy, balanced_accuracy, f1, auc, log_loss, brier, rmse, mae, r2), else
-log_loss for classification and rmse for regression.
+log_loss for classification and rmse for regression. When no metric is
+named and the objective is accuracy, balanced_accuracy or f1, which move
+by whole rows, the selection runs by log_loss (the probabilities: a
+smoother criterion) and the scores shown are the objective's ("selected
+by log_loss, scored by accuracy"); --metric accuracy selects by accuracy.
 
 It prints the members and their weights, and the ensemble's validation and
 test scores beside the best single trial's (the leaderboard's first) by
@@ -207,11 +211,23 @@ func buildEnsemble(study *scheduler.Study, rows []report.Row, ms *studyModels, o
 	for i, c := range cands {
 		ec[i], hs[i] = ensemble.FromHoldout("trial "+strconv.Itoa(c.trial), c.holdout), c.holdout
 	}
-	res, err := ensemble.Select(ec, ensemble.Labels(ref.Val), m, opt)
+	// no metric named: a metric of hard labels (accuracy) is scored, but
+	// the selection runs by log loss (Metric.Smooth)
+	sel := m
+	if metric == "" {
+		sel = m.Smooth()
+	}
+	res, err := ensemble.Select(ec, ensemble.Labels(ref.Val), sel, opt)
 	if err != nil {
 		return nil, notes, err
 	}
 	rec := &report.Ensemble{File: out, Metric: m.Name, Maximize: m.Maximize, Size: opt.Size, Init: opt.Init, Bags: opt.Bags, Rounds: res.Rounds, Val: res.Score, Created: time.Now().UTC()}
+	if sel.Name != m.Name {
+		rec.SelectedBy = sel.Name
+		if v, ok := ensemble.SplitScore(m, hs, res.Weights, ensemble.Val); ok {
+			rec.Val = v
+		}
+	}
 	var members []*model.Model
 	var weights []int
 	for _, i := range byWeight(res.Weights) {

@@ -127,3 +127,12 @@ func TestBrier(t *testing.T) {
 		t.Errorf("no rows: %v, want NaN", s)
 	}
 }
+
+func TestSmooth(t *testing.T) {
+	for name, want := range map[string]string{"accuracy": "log_loss", "balanced_accuracy": "log_loss", "f1": "log_loss",
+		"log_loss": "log_loss", "brier": "brier", "auc": "auc", "rmse": "rmse", "r2": "r2"} {
+		if got := metric(t, name).Smooth(); got.Name != want {
+			t.Errorf("%s.Smooth() = %s, want %s", name, got.Name, want)
+		}
+	}
+}
