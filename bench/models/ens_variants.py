@@ -9,7 +9,7 @@ trial's (run.py's "best_test"). Studies already in --jsonl are skipped,
 so it can be run again as run.py adds studies.
 
     ens_variants.py [--out bench/out/models] [--automl PATH] [--jsonl FILE]
-    ens_variants.py --table FILE [--seeds 1,2,3]
+    ens_variants.py --table FILE [--seeds 1,2,3] [--compare plain,log_loss]
 
 A variant is a policy for both tasks: its arguments for classification
 and for regression (log_loss and brier are classification metrics; their
@@ -70,8 +70,10 @@ def test_score(automl, model, data, d, cls):
 def gain(x):
     """Points of accuracy, or % of RMSE saved, over the best single trial."""
     if x["task"] == "classification":
-        return 100 * (x["test"] - x["single_test"])
-    return 100 * (1 - x["test"] / x["single_test"])
+        g = 100 * (x["test"] - x["single_test"])
+    else:
+        g = 100 * (1 - x["test"] / x["single_test"])
+    return round(g, 4) + 0.0  # no -0.00 from float noise
 
 
 def run(args):
@@ -142,7 +144,7 @@ def table(args):
                 if not g:
                     cells.append("-")
                     continue
-                med = float(np.median(g))
+                med = round(float(np.median(g)), 4) + 0.0
                 allg[task] += g
                 ok = med >= (0.3 if task == "classification" else 2.0)
                 goal[s] += ok
@@ -151,6 +153,19 @@ def table(args):
         print(f"| {v} | " + " | ".join(cells) + f" | {goal['gp']} | {goal['tpe']} | "
               f"{mean.get('classification', '-')} | {mean.get('regression', '-')} |")
     print("\n(* reaches the goal)")
+    if args.compare:
+        vs = args.compare.split(",")
+        print(f"\n| data | side | " + " | ".join(f"{v}: gain per seed ({args.seeds}) | median | members" for v in vs) + " |")
+        print("|---|---|" + "---|---:|---:|" * len(vs))
+        for d, task in sets:
+            for s in sides:
+                cells = []
+                for v in vs:
+                    g = sorted(by[(v, d, s)], key=lambda x: x["seed"])
+                    unit = " pt" if task == "classification" else " %"
+                    cells.append(", ".join(f"{gain(x):+.2f}" for x in g) + f" | {np.median([gain(x) for x in g]):+.2f}{unit}"
+                                 f" | {np.median([x['members'] for x in g]):g}")
+                print(f"| {d} | {s} | " + " | ".join(cells) + " |")
     if args.per_seed:
         print("\nper seed gains:\n")
         for v in VARIANTS:
@@ -168,6 +183,7 @@ def main():
     ap.add_argument("--table", default=None)
     ap.add_argument("--seeds", default="1,2,3,4,5")
     ap.add_argument("--per-seed", action="store_true")
+    ap.add_argument("--compare", default=None, help="variants for a per-seed table, e.g. plain,log_loss")
     args = ap.parse_args()
     if args.table:
         table(args)
