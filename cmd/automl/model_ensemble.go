@@ -49,7 +49,9 @@ with replacement (Caruana et al. 2004, as auto-sklearn does): starting from
 the best single model on the validation rows, each of --size rounds adds
 the model (again, if it is already in) whose addition makes the averaged
 prediction score best; the ensemble is the best of those rounds, so its
-validation score is never below the best single model's. A model's weight
+validation score by the selection's metric is never below the best single
+model's by it (the best by that metric; scored by another, as below, it
+can be). A model's weight
 is how often it was added. Class probabilities are averaged for
 classification, values for regression.
 
