@@ -20,14 +20,21 @@ import (
 type Ensemble struct {
 	// File is the ensemble's model file as written (ensemble.automl).
 	File string `json:"file"`
-	// Metric is the selection metric (accuracy, log_loss, rmse, ...);
-	// Maximize says which way it improves.
-	Metric   string `json:"metric"`
-	Maximize bool   `json:"maximize"`
+	// Metric is the metric of the scores (accuracy, log_loss, rmse, ...);
+	// Maximize says which way it improves. SelectedBy is the selection's
+	// metric when it is another (log_loss for an accuracy objective);
+	// empty when the selection ran by Metric.
+	Metric     string `json:"metric"`
+	Maximize   bool   `json:"maximize"`
+	SelectedBy string `json:"selected_by,omitempty"`
 	// Size is the rounds asked for; Rounds those kept (the best prefix),
 	// the members counted with their weights.
 	Size   int `json:"size"`
 	Rounds int `json:"rounds"`
+	// Init and Bags are the selection's sorted initialisation and bags
+	// (0 when not asked for).
+	Init int `json:"init,omitempty"`
+	Bags int `json:"bags,omitempty"`
 	// Members are the trials in the ensemble with their weights.
 	Members []EnsembleMember `json:"members"`
 	// Val and Test are the ensemble's scores (Test nil without a test
@@ -77,10 +84,15 @@ func ReadEnsemble(path string) (*Ensemble, error) {
 
 // Line says in one line what the ensemble is and scores beside the best
 // single trial: "ensemble of 3 models (8 rounds, by accuracy): val 0.97,
-// test 0.95 — best single trial #12: val 0.96, test 0.93".
+// test 0.95 — best single trial #12: val 0.96, test 0.93"; selected by
+// another metric: "(8 rounds, selected by log_loss, scored by accuracy)".
 func (e *Ensemble) Line() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "ensemble of %s (%s, by %s): val %s", plural(len(e.Members), "model"), plural(e.Rounds, "round"), e.Metric, score(&e.Val))
+	by := "by " + e.Metric
+	if e.SelectedBy != "" {
+		by = "selected by " + e.SelectedBy + ", scored by " + e.Metric
+	}
+	fmt.Fprintf(&b, "ensemble of %s (%s, %s): val %s", plural(len(e.Members), "model"), plural(e.Rounds, "round"), by, score(&e.Val))
 	if e.Test != nil {
 		fmt.Fprintf(&b, ", test %s", score(e.Test))
 	}

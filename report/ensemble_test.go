@@ -25,6 +25,11 @@ func TestEnsembleLine(t *testing.T) {
 	if got, want := e.Weights(), "#3×4, #7, #1"; got != want {
 		t.Errorf("weights %q, want %q", got, want)
 	}
+	e.SelectedBy = "log_loss"
+	if got, want := e.Line(), "ensemble of 3 models (6 rounds, selected by log_loss, scored by accuracy): val 0.975, test 0.95 — best single trial #3: val 0.95, test 0.925"; got != want {
+		t.Errorf("selected by another metric: line\n %s\nwant\n %s", got, want)
+	}
+	e.SelectedBy = ""
 	e.Test, e.Best.Test = nil, nil
 	e.Members, e.Rounds = e.Members[:1], 1
 	if got, want := e.Line(), "ensemble of 1 model (1 round, by accuracy): val 0.975 — best single trial #3: val 0.95"; got != want {

@@ -26,7 +26,7 @@ const MaxEnsembleSize = 1000
 // EnsembleMetrics are the metrics an ensemble can be selected by, as the
 // model/ensemble package names them (a val_ prefix and "loss" for log_loss
 // are accepted too).
-var EnsembleMetrics = []string{"accuracy", "balanced_accuracy", "f1", "auc", "log_loss", "rmse", "mae", "r2"}
+var EnsembleMetrics = []string{"accuracy", "balanced_accuracy", "f1", "auc", "log_loss", "brier", "rmse", "mae", "r2"}
 
 // ensemble reads ensemble: {size: K, metric: M} or ensemble: K.
 func (p *parser) ensemble(key, n *yaml.Node, s *File) {

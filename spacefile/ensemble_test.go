@@ -47,7 +47,7 @@ func TestEnsembleErrors(t *testing.T) {
 		{"ensemble: {size: 1001}", "space.yaml:6:18: ensemble.size: 1001 rounds; want 1 to 1000"},
 		{"ensemble: {size: 2.5}", "space.yaml:6:18: ensemble.size: want a whole number, got 2.5"},
 		{"ensemble: {size: many}", "space.yaml:6:18: ensemble.size: want a finite number"},
-		{"ensemble: {size: 5, metric: precision}", `space.yaml:6:29: ensemble.metric: unknown metric "precision"; allowed: accuracy, balanced_accuracy, f1, auc, log_loss, rmse, mae, r2`},
+		{"ensemble: {size: 5, metric: precision}", `space.yaml:6:29: ensemble.metric: unknown metric "precision"; allowed: accuracy, balanced_accuracy, f1, auc, log_loss, brier, rmse, mae, r2`},
 		{"ensemble: {metric: rmse}", `space.yaml:6:11: ensemble: missing required key "size"`},
 		{"ensemble: {sise: 5}", `space.yaml:6:12: ensemble: unknown key "sise" (did you mean "size"?)`},
 		{"ensemble: [5]", "space.yaml:6:11: ensemble: want a mapping"},

@@ -84,7 +84,9 @@ def run_automl(args, name, seed, csv, algo, outdir):
     done = sum(t["state"] == "completed" for t in tr["trials"])
     # The ensemble of the study's models (every completed trial keeps one:
     # keep_models: all), by greedy selection on the validation rows with
-    # the default metric, which follows the objective (accuracy or rmse).
+    # the default metric: scored by the objective's (accuracy or rmse),
+    # selected by log loss for accuracy since it was made the default
+    # ("selected_by").
     e = subprocess.run(["nice", "-n", "10", args.automl, "model", "ensemble", "bench", "--db", db,
                         "--size", str(args.ens_size), "--json"], capture_output=True, text=True, cwd=d)
     if e.returncode != 0:
@@ -99,7 +101,8 @@ def run_automl(args, name, seed, csv, algo, outdir):
             "completed": done, "set": args.set,
             "ens": {"size": ens["size"], "rounds": ens["rounds"], "val": ens["val"], "test": ens["test"],
                     "members": [[x["trial"], x["weight"]] for x in ens["members"]],
-                    "best_val": ens["best"]["val"], "best_test": ens["best"]["test"]},
+                    "best_val": ens["best"]["val"], "best_test": ens["best"]["test"],
+                    "selected_by": ens.get("selected_by", ens["metric"])},
             "trials": [[t["metrics"]["val_" + key], t["metrics"]["test_" + key]] for t in tr["trials"]
                        if t["state"] == "completed"]}
 

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,7 +71,7 @@ func TestEnsembleEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut, code := automl(t, dir, "validate", "-space", "space.yaml")
-	if want := "  ensemble: when the study ends, 8 rounds of greedy selection among the kept models, by the objective's metric"; code != 0 || !strings.Contains(out, want) {
+	if want := "  ensemble: when the study ends, 8 rounds of greedy selection among the kept models, by the objective's metric when the holdout predictions can compute it (log_loss for accuracy"; code != 0 || !strings.Contains(out, want) {
 		t.Errorf("validate: exit %d (%s), want %q:\n%s", code, errOut, want, out)
 	}
 	bad := strings.Replace(ensembleSpace, "ensemble: {size: 8}", "ensemble: {size: 8, metric: rmse}", 1)
@@ -95,11 +96,34 @@ func TestEnsembleEndToEnd(t *testing.T) {
 	}
 	root := newRootCmd()
 	root.SetContext(context.Background())
-	_, rows, ms, err := loadModels(root, filepath.Join(dir, "automl.db"), "ens")
+	study, rows, ms, err := loadModels(root, filepath.Join(dir, "automl.db"), "ens")
 	if err != nil {
 		t.Fatal(err)
 	}
 	kept := ms.kept()
+
+	// The same models under an accuracy objective: with no metric named the
+	// selection runs by log loss and the scores are accuracies; named, by
+	// accuracy itself.
+	acc := *study
+	acc.Metric = "val_accuracy"
+	byLL, _, err := buildEnsemble(study, rows, ms, ensemble.Options{Size: 8}, "log_loss", filepath.Join(dir, "ll.automl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	smooth, _, err := buildEnsemble(&acc, rows, ms, ensemble.Options{Size: 8}, "", filepath.Join(dir, "smooth.automl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if smooth.Metric != "accuracy" || !smooth.Maximize || smooth.SelectedBy != "log_loss" || smooth.Weights() != byLL.Weights() ||
+		smooth.Val < 0.5 || smooth.Val > 1 || smooth.Test == nil || *smooth.Test < 0.5 || *smooth.Test > 1 ||
+		!strings.Contains(smooth.Line(), "rounds, selected by log_loss, scored by accuracy): val ") {
+		t.Errorf("accuracy objective, no metric named: %+v (%s), want the log-loss selection %s scored by accuracy", smooth, smooth.Line(), byLL.Weights())
+	}
+	named, _, err := buildEnsemble(&acc, rows, ms, ensemble.Options{Size: 8}, "accuracy", filepath.Join(dir, "named.automl"))
+	if err != nil || named.Metric != "accuracy" || named.SelectedBy != "" || !strings.Contains(named.Line(), ", by accuracy): val ") {
+		t.Errorf("--metric accuracy: %+v %v", named, err)
+	}
 	total := 0
 	for _, m := range rec.Members {
 		total += m.Weight
@@ -208,6 +232,33 @@ func TestEnsembleEndToEnd(t *testing.T) {
 	if _, err := model.Load(filepath.Join(dir, "small.automl")); err != nil {
 		t.Errorf("small.automl: %v", err)
 	}
+	// --bags and --init: recorded, the weights summing to the rounds, and
+	// the same ensemble twice (the bags' draws are seeded).
+	var bagged [2]string
+	for i := range bagged {
+		bagged[i], errOut, code = automl(t, dir, "model", "ensemble", "ens", "--size", "4", "--init", "2", "--bags", "5", "--metric", "brier", "-o", "bags.automl", "--json")
+		if code != 0 {
+			t.Fatalf("model ensemble --bags: exit %d: %s", code, errOut)
+		}
+		bagged[i] = regexp.MustCompile(`,\s*"created": "[^"]*"`).ReplaceAllString(bagged[i], "")
+	}
+	var bg report.Ensemble
+	if err := json.Unmarshal([]byte(bagged[0]), &bg); err != nil || bg.Bags != 5 || bg.Init != 2 || bg.Metric != "brier" || bg.Maximize {
+		t.Fatalf("model ensemble --bags --json: %v:\n%s", err, bagged[0])
+	}
+	if bagged[0] != bagged[1] {
+		t.Errorf("two bagged selections differ:\n%s\n%s", bagged[0], bagged[1])
+	}
+	sumW := 0
+	for _, m := range bg.Members {
+		sumW += m.Weight
+	}
+	if bg.Rounds < 5*2 || sumW != bg.Rounds {
+		t.Errorf("bagged: %d rounds, weights %s: want at least 5 bags x 2 initial, summing to the rounds", bg.Rounds, bg.Weights())
+	}
+	if _, err := model.Load(filepath.Join(dir, "bags.automl")); err != nil {
+		t.Errorf("bags.automl: %v", err)
+	}
 	txt, errOut, code := automl(t, dir, "model", "ensemble", "ens", "--size", "2", "-o", "two.automl")
 	if code != 0 || !strings.Contains(txt, "ensemble written to two.automl") || !strings.Contains(txt, "TRIAL") || !strings.Contains(txt, "VAL LOG_LOSS") || !strings.Contains(txt, "best single trial #") {
 		t.Errorf("model ensemble: exit %d (%s):\n%s", code, errOut, txt)
@@ -239,6 +290,8 @@ func TestEnsembleEndToEnd(t *testing.T) {
 		want string
 	}{
 		{[]string{"--size", "0"}, "--size must be 1 to 1000, got 0"},
+		{[]string{"--size", "3", "--init", "4"}, "--init 4 exceeds the ensemble's size 3"},
+		{[]string{"--bags", "-1"}, "--bags 0 to 1000, got --init 0 --bags -1"},
 		{[]string{"--metric", "rmse"}, "--metric: metric rmse is for regression; the models predict binary classes"},
 		{[]string{"--metric", "precision"}, `unknown ensemble metric "precision"`},
 	} {
@@ -247,6 +300,20 @@ func TestEnsembleEndToEnd(t *testing.T) {
 			t.Errorf("%v: exit %d, %q; want 2 and %q", tc.args, code, errOut, tc.want)
 		}
 	}
+	// the page says an ensemble selected by another metric than it is scored by
+	if err := writeEnsembleRecord(studyDir, smooth); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := automl(t, dir, "report", "ens", "--format", "html", "-o", "smooth.html"); code != 0 {
+		t.Fatalf("report html: exit %d: %s", code, errOut)
+	}
+	t.Run("selected by log loss, in the browser", func(t *testing.T) {
+		chromiumPath(t)
+		dom := dumpAndShoot(t, "file://"+filepath.Join(dir, "smooth.html"), filepath.Join(t.TempDir(), "smooth.png"), 1300, 900)
+		if want := `<div class="ensemble" id="ensemble"><div>` + smooth.Line() + `</div>`; !strings.Contains(dom, want) {
+			t.Errorf("the page does not show %s", want)
+		}
+	})
 	if _, errOut, code := automl(t, dir, "model", "ensemble", "nosuch"); code != 2 || !strings.Contains(errOut, `no study "nosuch"`) {
 		t.Errorf("no such study: exit %d, %s", code, errOut)
 	}

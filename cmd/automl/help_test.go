@@ -114,7 +114,7 @@ func TestCompletionOffersValues(t *testing.T) {
 		{[]string{"search", "--log-level", ""}, "debug info warn error"},
 		{[]string{"plugin", "serve", ""}, "exec funcs mlp"},
 		{[]string{"completion", ""}, "bash fish powershell zsh"},
-		{[]string{"model", "ensemble", "quickstart", "--metric", ""}, "accuracy balanced_accuracy f1 auc log_loss rmse mae r2"},
+		{[]string{"model", "ensemble", "quickstart", "--metric", ""}, "accuracy balanced_accuracy f1 auc log_loss brier rmse mae r2"},
 	} {
 		if got := strings.Join(offered(t, tc.args...), " "); got != tc.want {
 			t.Errorf("automl __complete %q offers %q, want %q", tc.args, got, tc.want)

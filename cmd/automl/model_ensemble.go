@@ -29,6 +29,9 @@ import (
 // flag nor the study file's ensemble: gives one.
 const defaultEnsembleSize = 20
 
+// maxEnsembleBags bounds --bags.
+const maxEnsembleBags = 1000
+
 // ensembleFile is the ensemble the study file's ensemble: builds when the
 // study ends, in the study's models directory, with its record
 // (report.EnsembleFile) beside it.
@@ -36,27 +39,40 @@ const ensembleFile = "ensemble.automl"
 
 func newModelEnsembleCmd() *cobra.Command {
 	var db, out, metric string
-	var size int
+	var size, init, bags int
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "ensemble STUDY [--size K] [-o FILE]",
+		Use:   "ensemble STUDY [--size K] [--init N] [--bags B] [-o FILE]",
 		Short: "Build an ensemble of the study's kept models (greedy ensemble selection)",
 		Long: `Build an ensemble of the models a study kept, by greedy ensemble selection
 with replacement (Caruana et al. 2004, as auto-sklearn does): starting from
 the best single model on the validation rows, each of --size rounds adds
 the model (again, if it is already in) whose addition makes the averaged
 prediction score best; the ensemble is the best of those rounds, so its
-validation score is never below the best single model's. A model's weight
+validation score by the selection's metric is never below the best single
+model's by it (the best by that metric; scored by another, as below, it
+can be). A model's weight
 is how often it was added. Class probabilities are averaged for
 classification, values for regression.
+
+--init N starts from the N best models, one weight each (sorted
+initialisation). --bags B repeats the selection B times, each among a
+random half of the models (drawn the same way every time), and sums the
+bags' weights (bagged ensemble selection, Caruana et al. 2006): it curbs
+models picked for the sake of a few validation rows, at the price of the
+guarantee above.
 
 The candidates are the completed trials whose model file keep_models kept
 and whose holdout predictions were validated on the same rows as the best
 one's (automl model list shows them); ties go to the better-ranked trial.
 The metric (--metric) defaults to the study file's ensemble.metric, else
 the study's objective when the validation predictions can compute it
-(accuracy, balanced_accuracy, f1, auc, log_loss, rmse, mae, r2), else
-log_loss for classification and rmse for regression.
+(accuracy, balanced_accuracy, f1, auc, log_loss, brier, rmse, mae, r2), else
+log_loss for classification and rmse for regression. When no metric is
+named and the objective is accuracy, balanced_accuracy or f1, which move
+by whole rows, the selection runs by log_loss (the probabilities: a
+smoother criterion) and the scores shown are the objective's ("selected
+by log_loss, scored by accuracy"); --metric accuracy selects by accuracy.
 
 It prints the members and their weights, and the ensemble's validation and
 test scores beside the best single trial's (the leaderboard's first) by
@@ -67,12 +83,16 @@ record (ensemble.json) goes beside it, which automl report shows; the
 study file's ensemble: {size: K} builds the same when the study ends.`,
 		Example: `  automl model ensemble mlp --size 20
   automl model ensemble mlp --size 50 -o ens.automl --metric log_loss
+  automl model ensemble mlp --bags 20 --init 3
   automl model ensemble mlp --json | jq '.members'
   automl predict -m mlp.db.models/mlp/ensemble.automl data.csv -o preds.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("size") && (size < 1 || size > spacefile.MaxEnsembleSize) {
 				return usagef("--size must be 1 to %d, got %d", spacefile.MaxEnsembleSize, size)
+			}
+			if init < 0 || bags < 0 || bags > maxEnsembleBags {
+				return usagef("--init must be at least 0 and --bags 0 to %d, got --init %d --bags %d", maxEnsembleBags, init, bags)
 			}
 			study, rows, ms, err := loadModels(cmd, db, args[0])
 			if err != nil {
@@ -92,7 +112,10 @@ study file's ensemble: {size: K} builds the same when the study ends.`,
 			if record {
 				out = filepath.Join(ms.Dir, ensembleFile)
 			}
-			rec, notes, err := buildEnsemble(study, rows, ms, size, metric, out)
+			if init > size {
+				return usagef("--init %d exceeds the ensemble's size %d", init, size)
+			}
+			rec, notes, err := buildEnsemble(study, rows, ms, ensemble.Options{Size: size, Init: init, Bags: bags}, metric, out)
 			if err != nil {
 				return err
 			}
@@ -119,6 +142,8 @@ study file's ensemble: {size: K} builds the same when the study ends.`,
 	addDBFlag(cmd, &db)
 	fl := cmd.Flags()
 	fl.IntVar(&size, "size", defaultEnsembleSize, "selection rounds: the members counted with their weights (the study file's ensemble.size when it has one)")
+	fl.IntVar(&init, "init", 0, "start from the N best models, one weight each (0 or 1: the best one)")
+	fl.IntVar(&bags, "bags", 0, "bagged selection: repeat it B times among random halves of the models and sum the weights (0 or 1: once among all)")
 	fl.StringVarP(&out, "output", "o", "", "the ensemble file to write (default <db>.models/<study>/ensemble.automl, recorded for automl report)")
 	fl.StringVar(&metric, "metric", "", "the selection metric: "+strings.Join(ensemble.Metrics(), ", ")+" (default: the objective's when computable)")
 	fl.BoolVar(&asJSON, "json", false, "print the ensemble's record as JSON")
@@ -145,7 +170,7 @@ type candidate struct {
 // buildEnsemble selects an ensemble among the study's kept models, writes
 // it to out and returns its record; notes say which trials were left out
 // and why, and which metric was taken.
-func buildEnsemble(study *scheduler.Study, rows []report.Row, ms *studyModels, size int, metric, out string) (*report.Ensemble, []string, error) {
+func buildEnsemble(study *scheduler.Study, rows []report.Row, ms *studyModels, opt ensemble.Options, metric, out string) (*report.Ensemble, []string, error) {
 	var notes []string
 	var cands []candidate
 	holdouts := map[int]*model.Holdout{}
@@ -188,11 +213,23 @@ func buildEnsemble(study *scheduler.Study, rows []report.Row, ms *studyModels, s
 	for i, c := range cands {
 		ec[i], hs[i] = ensemble.FromHoldout("trial "+strconv.Itoa(c.trial), c.holdout), c.holdout
 	}
-	res, err := ensemble.Select(ec, ensemble.Labels(ref.Val), m, ensemble.Options{Size: size})
+	// no metric named: a metric of hard labels (accuracy) is scored, but
+	// the selection runs by log loss (Metric.Smooth)
+	sel := m
+	if metric == "" {
+		sel = m.Smooth()
+	}
+	res, err := ensemble.Select(ec, ensemble.Labels(ref.Val), sel, opt)
 	if err != nil {
 		return nil, notes, err
 	}
-	rec := &report.Ensemble{File: out, Metric: m.Name, Maximize: m.Maximize, Size: size, Rounds: res.Rounds, Val: res.Score, Created: time.Now().UTC()}
+	rec := &report.Ensemble{File: out, Metric: m.Name, Maximize: m.Maximize, Size: opt.Size, Init: opt.Init, Bags: opt.Bags, Rounds: res.Rounds, Val: res.Score, Created: time.Now().UTC()}
+	if sel.Name != m.Name {
+		rec.SelectedBy = sel.Name
+		if v, ok := ensemble.SplitScore(m, hs, res.Weights, ensemble.Val); ok {
+			rec.Val = v
+		}
+	}
 	var members []*model.Model
 	var weights []int
 	for _, i := range byWeight(res.Weights) {
@@ -324,7 +361,7 @@ func buildStudyEnsemble(ctx context.Context, st scheduler.Reader, db string, spa
 	rows := report.Leaderboard(state.Study, state.Trials)
 	root := modelfiles.Root(db)
 	ms := &studyModels{Study: space.Study, Dir: modelfiles.StudyDir(root, space.Study), Models: keep.Scan(root, state.Study, rows), KeepModels: &space.KeepModels}
-	rec, notes, err := buildEnsemble(state.Study, rows, ms, space.Ensemble.Size, space.Ensemble.Metric, filepath.Join(ms.Dir, ensembleFile))
+	rec, notes, err := buildEnsemble(state.Study, rows, ms, ensemble.Options{Size: space.Ensemble.Size}, space.Ensemble.Metric, filepath.Join(ms.Dir, ensembleFile))
 	for _, n := range notes {
 		log.Info("ensemble: "+n, "study", space.Study)
 	}

@@ -58,7 +58,7 @@ The exit status is 0 when every file is valid and 2 otherwise.`,
 							fmt.Fprintf(out, "  models: %s\n", keep.Text(s.KeepModels))
 						}
 						if e := s.Ensemble; e != nil {
-							by := "the objective's metric when the holdout predictions can compute it, else log_loss or rmse"
+							by := "the objective's metric when the holdout predictions can compute it (log_loss for accuracy, balanced_accuracy and f1, scored by the objective), else log_loss or rmse"
 							if e.Metric != "" {
 								by = e.Metric
 							}

@@ -23,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 )
 
 // Candidate is one trained model's predictions on the validation rows.
@@ -49,6 +51,16 @@ type Options struct {
 	// Init is the number of best single candidates the ensemble starts
 	// with, one weight each (0 or 1: the best one only).
 	Init int
+	// Bags > 1 runs bagged ensemble selection (Caruana, Munson and
+	// Niculescu-Mizil, "Getting the most out of ensemble selection", ICDM
+	// 2006): Bags selections, each of Size rounds among a random half of
+	// the candidates (its own Init best first), their weights summed. It
+	// curbs members picked for a few validation rows' sake. 0 or 1: one
+	// selection among all candidates.
+	Bags int
+	// Seed seeds the bags' draws: the same seed, candidates and options
+	// give the same ensemble.
+	Seed uint64
 }
 
 // Result is a selected ensemble.
@@ -58,12 +70,15 @@ type Result struct {
 	// Weights holds, per candidate, how many times it was picked in the
 	// returned ensemble; they sum to Rounds.
 	Weights []int
-	// Rounds is the size of the returned ensemble (the best prefix).
+	// Rounds is the size of the returned ensemble (the best prefix; with
+	// bags, the sum of the bags' best prefixes).
 	Rounds int
-	// Picks is the candidate added in each round, all Size of them.
+	// Picks is the candidate added in each round, all Size of them (nil
+	// with bags).
 	Picks []int
 	// Trajectory is the validation score after each round, all Size of
-	// them; Score is Trajectory[Rounds-1].
+	// them (nil with bags); Score is the returned ensemble's validation
+	// score, Trajectory[Rounds-1] without bags.
 	Trajectory []float64
 	Score      float64
 	// Best is the best single candidate and BestScore its score.
@@ -93,11 +108,13 @@ func Select(cands []Candidate, y []float64, m Metric, opt Options) (Result, erro
 	if opt.Init > opt.Size {
 		return Result{}, fmt.Errorf("ensemble init %d exceeds its size %d", opt.Init, opt.Size)
 	}
+	if opt.Init < 0 || opt.Bags < 0 {
+		return Result{}, fmt.Errorf("ensemble init %d, bags %d: must not be negative", opt.Init, opt.Bags)
+	}
 	preds, width, err := check(cands, y, m)
 	if err != nil {
 		return Result{}, err
 	}
-	rows := len(y)
 	single := make([]float64, len(cands))
 	for i, p := range preds {
 		single[i] = m.Score(p, width, y)
@@ -108,12 +125,64 @@ func Select(cands []Candidate, y []float64, m Metric, opt Options) (Result, erro
 		return Result{}, fmt.Errorf("ensemble: %s is undefined on the validation rows for every candidate", m.Name)
 	}
 	res.Best, res.BestScore = order[0], single[order[0]]
+	g := greedy{preds: preds, width: width, y: y, m: m, opt: opt}
+	if opt.Bags <= 1 {
+		g.run(order, res.Weights, &res)
+		res.Score = res.Trajectory[res.Rounds-1]
+		return res, nil
+	}
+	// bagged: each bag selects among a random half of the candidates (in
+	// rank order, so that its initialisation is its own best ones) and
+	// the bags' picks are summed
+	r := rand.New(rand.NewPCG(opt.Seed, uint64(len(cands))))
+	half := (len(cands) + 1) / 2
+	for range opt.Bags {
+		in := make([]bool, len(cands))
+		for _, c := range r.Perm(len(cands))[:half] {
+			in[c] = true
+		}
+		var sub []int
+		for _, c := range order {
+			if in[c] {
+				sub = append(sub, c)
+			}
+		}
+		var bag Result
+		g.run(sub, res.Weights, &bag)
+		res.Rounds += bag.Rounds
+	}
+	p := make([][]float32, len(cands))
+	for c, cd := range cands {
+		p[c] = cd.Pred
+	}
+	avg, err := Average(p, res.Weights)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Score = m.Score(avg, width, y)
+	return res, nil
+}
 
-	sum := make([]float64, rows*width)
-	avg := make([]float64, rows*width)
+// greedy is one greedy selection's inputs.
+type greedy struct {
+	preds [][]float64
+	width int
+	y     []float64
+	m     Metric
+	opt   Options
+}
+
+// run selects among the candidates in order (best single first; ties go
+// to the earlier one there), adds the best prefix's picks to weights and
+// records in res the picks, trajectory and rounds.
+func (g greedy) run(order []int, weights []int, res *Result) {
+	m := g.m
+	init := min(max(g.opt.Init, 1), len(order))
+	sum := make([]float64, len(g.y)*g.width)
+	avg := make([]float64, len(sum))
 	n := 0
 	add := func(c int) {
-		for j, v := range preds[c] {
+		for j, v := range g.preds[c] {
 			sum[j] += v
 		}
 		n++
@@ -121,35 +190,36 @@ func Select(cands []Candidate, y []float64, m Metric, opt Options) (Result, erro
 			avg[j] = sum[j] / float64(n)
 		}
 		res.Picks = append(res.Picks, c)
-		res.Trajectory = append(res.Trajectory, m.Score(avg, width, y))
+		res.Trajectory = append(res.Trajectory, m.Score(avg, g.width, g.y))
 	}
-	for _, c := range order[:max(opt.Init, 1)] {
+	for _, c := range order[:init] {
 		add(c)
 	}
-	for n < opt.Size {
+	// ties go to the first in candidate order
+	cands := slices.Clone(order)
+	slices.Sort(cands)
+	for n < g.opt.Size {
 		best, bestScore := -1, math.NaN()
-		for c, p := range preds {
-			for j, v := range p {
+		for _, c := range cands {
+			for j, v := range g.preds[c] {
 				avg[j] = (sum[j] + v) / float64(n+1)
 			}
-			if s := m.Score(avg, width, y); best < 0 || m.Better(s, bestScore) {
+			if s := m.Score(avg, g.width, g.y); best < 0 || m.Better(s, bestScore) {
 				best, bestScore = c, s
 			}
 		}
 		add(best)
 	}
 	// the best prefix that holds the whole initial set, the earliest on a tie
-	res.Rounds = max(opt.Init, 1)
+	res.Rounds = init
 	for r := res.Rounds; r < len(res.Trajectory); r++ {
 		if m.Better(res.Trajectory[r], res.Trajectory[res.Rounds-1]) {
 			res.Rounds = r + 1
 		}
 	}
 	for _, c := range res.Picks[:res.Rounds] {
-		res.Weights[c]++
+		weights[c]++
 	}
-	res.Score = res.Trajectory[res.Rounds-1]
-	return res, nil
 }
 
 // rank orders candidates best first by their single score, NaN last,

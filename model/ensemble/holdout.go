@@ -38,7 +38,7 @@ func MetricFor(name, objective string, h *model.Holdout) (m Metric, followed boo
 	case m.Classification && !class:
 		return m, false, fmt.Errorf("metric %s is for classification; the models predict a %s target (use rmse, mae or r2)", m.Name, h.Task)
 	case !m.Classification && class:
-		return m, false, fmt.Errorf("metric %s is for regression; the models predict %s classes (use accuracy, balanced_accuracy, f1, log_loss or auc)", m.Name, h.Task)
+		return m, false, fmt.Errorf("metric %s is for regression; the models predict %s classes (use accuracy, balanced_accuracy, f1, log_loss, brier or auc)", m.Name, h.Task)
 	case m.Binary && len(h.Classes) > 2:
 		return m, false, fmt.Errorf("metric %s is for two classes; the models predict %d", m.Name, len(h.Classes))
 	}

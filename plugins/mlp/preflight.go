@@ -90,7 +90,7 @@ func checkEnsembleMetric(sp *spacefile.File, ds *data.Dataset, target string) er
 	case m.Classification && !class:
 		return sp.EnsembleError("metric %s is for classification; the target %q is %s (use rmse, mae or r2)", m.Name, target, ds.Task)
 	case !m.Classification && class:
-		return sp.EnsembleError("metric %s is for regression; the target %q is %s (use accuracy, balanced_accuracy, f1, log_loss or auc)", m.Name, target, ds.Task)
+		return sp.EnsembleError("metric %s is for regression; the target %q is %s (use accuracy, balanced_accuracy, f1, log_loss, brier or auc)", m.Name, target, ds.Task)
 	case m.Binary && len(ds.Classes) > 2:
 		return sp.EnsembleError("metric %s is for two classes; the target %q has %d", m.Name, target, len(ds.Classes))
 	}

@@ -878,7 +878,7 @@
     var E = D.ensemble;
     if (!E) return;
     var sc = function (v) { return v == null ? "–" : fmt(v); };
-    var text = "ensemble of " + plural(E.members.length, "model") + " (" + plural(E.rounds, "round") + ", by " + E.metric + "): val " + sc(E.val) +
+    var text = "ensemble of " + plural(E.members.length, "model") + " (" + plural(E.rounds, "round") + ", " + (E.selected_by ? "selected by " + E.selected_by + ", scored by " + E.metric : "by " + E.metric) + "): val " + sc(E.val) +
       (E.test != null ? ", test " + sc(E.test) : "") + " — best single trial #" + E.best.trial + ": val " + sc(E.best.val) +
       (E.test != null || E.best.test != null ? ", test " + sc(E.best.test) : "");
     var members = E.members.map(function (m) { return "#" + m.trial + (m.weight > 1 ? "×" + m.weight : ""); }).join(", ");
