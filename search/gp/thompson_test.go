@@ -105,7 +105,8 @@ func TestBatchOption(t *testing.T) {
 }
 
 // TestCosine: the draws' cosine agrees with math.Cos to 1e-9 over small,
-// large and negative angles.
+// large and negative angles, gives NaN for NaN and ±Inf, and stays bounded
+// for angles past its range.
 func TestCosine(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	worst, at := 0.0, 0.0
@@ -122,5 +123,15 @@ func TestCosine(t *testing.T) {
 	}
 	if worst > 1e-9 {
 		t.Errorf("cosine(%v) off math.Cos by %.3g, want under 1e-9", at, worst)
+	}
+	for _, a := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		if c := cosine(a); !math.IsNaN(c) {
+			t.Errorf("cosine(%v) = %v, want NaN", a, c)
+		}
+	}
+	for _, a := range []float64{1e16, -3e17, 1e300} { // the reduction is lost; the value stays bounded
+		if c := cosine(a); !(math.Abs(c) <= 1.01) {
+			t.Errorf("cosine(%v) = %v, want within [-1.01, 1.01]", a, c)
+		}
 	}
 }
