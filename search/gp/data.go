@@ -38,16 +38,6 @@ type droppedTrial struct {
 	reason string
 }
 
-// importedUntil is the number of the study's own complete trials from
-// which imported results no longer feed the model. Tuned on
-// bench/warmstart (seeds 100..107 of ackley5, styblinski_tang4, levy4 and
-// branin; see its README): left out after 30 own trials, a warm study
-// reached the cold study's 100-trial regret in a mean of 59.0 trials
-// against 61.4 when imported results stay (60.4 after 20, 67.9 after 10);
-// the study's own trials by then describe the region they search better
-// than a related study's, and the model is fitted on 50 fewer points.
-const importedUntil = 30
-
 // prepare turns the history into training data. How each kind of trial
 // feeds the model:
 //
@@ -62,9 +52,7 @@ const importedUntil = 30
 //   - pending: not data; fantasised at the posterior mean (Kriging
 //     believer), which keeps parallel suggestions apart;
 //   - imported (a warm start from another study): complete, as data of a
-//     related function, the study's plus a smooth discrepancy (hyper.go),
-//     until the study has importedUntil complete trials of its own; from
-//     then on left out, the study's own results alone make the model.
+//     related function, the study's plus a smooth discrepancy (hyper.go).
 //
 // Imputed values need at least one complete finite loss; before that,
 // pruned and failed trials are left out.
@@ -73,13 +61,6 @@ func prepare(s *search.Space, lay *layout, h *search.History) *training {
 	if h == nil {
 		return t
 	}
-	own := 0
-	for i := range h.Trials {
-		if !h.Trials[i].Imported && h.Trials[i].Status == search.Complete {
-			own++
-		}
-	}
-	dropImported := own >= importedUntil
 	var finite []float64
 	for _, o := range h.Trials {
 		if o.Status == search.Complete && o.HasLoss && !math.IsNaN(o.Loss) && !math.IsInf(o.Loss, 0) {
@@ -108,9 +89,6 @@ func prepare(s *search.Space, lay *layout, h *search.History) *training {
 	var held [][2]int // pending trials: index in the history, observations before it
 	for i := range h.Trials {
 		o := &h.Trials[i]
-		if dropImported && o.Imported {
-			continue
-		}
 		switch o.Status {
 		case search.Pending:
 			held = append(held, [2]int{i, len(t.loss)})
