@@ -19,14 +19,14 @@ const MaxSlots = 4096
 // second with 64).
 const rampFloor = 128
 
-// inFlightLimit bounds the jobs queued or running: what Config.Slots and
-// Queue allow, and no more than twice the slots seen busy (rampFloor at
+// inFlightLimit bounds the jobs queued or running: what Config.Slots,
+// Queue and Lead allow, and no more than twice the slots seen busy (rampFloor at
 // least). Jobs are created as slots take them, never far ahead: a study
 // told it has 4,096 slots and run by two keeps a backlog for two, and one
 // that has them fills them within a few doublings.
 func (s *Scheduler) inFlightLimit() int {
 	ramp := max(rampFloor, int(math.Ceil(2*s.load.Busy(s.ledger.counts[trial.Running]))))
-	return min(s.cfg.Slots+s.cfg.Queue, ramp)
+	return min(s.cfg.Slots+s.cfg.Queue+s.cfg.Lead, ramp)
 }
 
 // jobs is how many jobs of any kind (new trials, promotions) fit now: free
@@ -41,7 +41,7 @@ func (s *Scheduler) jobs() int {
 	free := limit - len(s.ledger.inFlight)
 	// The queue's share of the limit: all of it when the slots are
 	// known, half of it while the limit ramps up with the slots seen.
-	queue := min(s.cfg.Queue, max(limit-s.cfg.Slots, limit/2))
+	queue := min(s.cfg.Queue, max(limit-s.cfg.Slots-s.cfg.Lead, limit/2))
 	if s.cfg.Queue > 0 && room >= ramp && free < (queue+1)/2 {
 		// Refill the queue in halves, not a job per finished trial: the
 		// workers still have queued jobs, and each refill is a commit.

@@ -58,3 +58,28 @@ func TestJobsRampWithTheSlotsSeen(t *testing.T) {
 		}
 	}
 }
+
+// A lead (gp's trials suggested ahead) is kept beyond the slots even where
+// the failures allowed bound the jobs to the slots, and refilled a trial
+// per exit, never in halves.
+func TestJobsKeepTheLead(t *testing.T) {
+	for _, c := range []struct {
+		maxFailed, inFlight, want int
+	}{
+		{10, 32, 4},
+		{10, 35, 1}, // one freed slot took a trial of the lead: refilled at once
+		{10, 36, 0},
+		{1 << 30, 35, 1},
+		{1 << 30, 20, 16},
+	} {
+		l := newLedger("s", "", &search.Space{}, goal.Of(trial.Objective{}, nil, nil), trial.Retry{}, "epochs")
+		for i := range c.inFlight {
+			l.inFlight[i] = true
+		}
+		l.counts[trial.Running] = min(c.inFlight, 32)
+		s := &Scheduler{cfg: Config{Slots: 32, Lead: 4}, ledger: l, load: seenBusy(32), fails: newFailures(c.maxFailed, 0)}
+		if got := s.jobs(); got != c.want {
+			t.Errorf("max_failed %d, %d in flight on 32 slots and a lead of 4: %d jobs, want %d", c.maxFailed, c.inFlight, got, c.want)
+		}
+	}
+}
