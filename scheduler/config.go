@@ -133,11 +133,18 @@ func DefaultQueue(f *spacefile.File, slots int) int {
 // (bench/bayes/RESULTS.md, "Slot idle: a queue for model-based search").
 // Each is still suggested in the step after an exit, from every result
 // told so far; it costs the searcher one more pending trial per lead.
-// None for the other algorithms: random, grid and Sobol have a queue,
-// TPE and CMA-ES suggest in milliseconds or less.
+// gp's option lead sets it. None for the other algorithms: random, grid
+// and Sobol have a queue, TPE and CMA-ES suggest in milliseconds or less.
 func DefaultLead(f *spacefile.File, slots int) int {
-	if spec, ok := search.Lookup(f.Algorithm.Name); ok && spec.Name == "gp" && slots >= 4 {
-		return min((slots+7)/8, MaxSlots)
+	spec, ok := search.Lookup(f.Algorithm.Name)
+	if !ok || spec.Name != "gp" {
+		return 0
+	}
+	if n, ok := f.Algorithm.Options["lead"].Int(); ok {
+		return min(max(int(n), 0), MaxSlots)
+	}
+	if slots >= 4 {
+		return (slots + 7) / 8
 	}
 	return 0
 }

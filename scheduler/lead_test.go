@@ -150,7 +150,7 @@ func TestLeadKeepsJobsAheadOfTheSlots(t *testing.T) {
 }
 
 // DefaultLead: one per 8 slots for gp (and its alias) from 4 slots on;
-// none for fewer slots or for other algorithms.
+// none for fewer slots or for other algorithms; gp's lead option sets it.
 func TestDefaultLead(t *testing.T) {
 	for _, c := range []struct {
 		algo        string
@@ -158,6 +158,7 @@ func TestDefaultLead(t *testing.T) {
 	}{
 		{"gp", 1, 0}, {"gp", 3, 0}, {"gp", 4, 1}, {"gp", 8, 1}, {"gp", 9, 2}, {"gp", 32, 4}, {"bayes", 32, 4},
 		{"tpe", 32, 0}, {"random", 32, 0}, {"cmaes", 8, 0},
+		{"gp, lead: 0", 32, 0}, {"gp, lead: 3", 2, 3},
 	} {
 		f := parse(t, strings.Replace(fmt.Sprintf(gpBraninSpace, 10, 1), "name: gp, seed: 1, n_init: 4", "name: "+c.algo, 1))
 		if got := scheduler.DefaultLead(f, c.slots); got != c.want {
