@@ -128,13 +128,13 @@ func DefaultQueue(f *spacefile.File, slots int) int {
 }
 
 // DefaultLead is how many trials to suggest ahead of the free slots for
-// gp, whose suggestion takes tens of milliseconds of CPU: one per 8 slots
-// from 4 slots on, so that a freed slot takes a trial already suggested
-// (bench/bayes/RESULTS.md, "Slot idle: a queue for model-based search").
-// Each is still suggested in the step after an exit, from every result
-// told so far; it costs the searcher one more pending trial per lead.
-// gp's option lead sets it. None for the other algorithms: random, grid
-// and Sobol have a queue, TPE and CMA-ES suggest in milliseconds or less.
+// gp, whose suggestion takes tens of milliseconds of CPU: one from 4 slots
+// on, so that a freed slot takes a trial already suggested while the next
+// is computed (bench/bayes/RESULTS.md, "Slot idle: a lead for gp"). Each
+// is still suggested in the step after an exit, from every result told
+// so far; it costs the searcher one more pending trial per lead. gp's
+// option lead sets it. None for the other algorithms: random, grid and
+// Sobol have a queue, TPE and CMA-ES suggest in milliseconds or less.
 func DefaultLead(f *spacefile.File, slots int) int {
 	spec, ok := search.Lookup(f.Algorithm.Name)
 	if !ok || spec.Name != "gp" {
@@ -144,7 +144,7 @@ func DefaultLead(f *spacefile.File, slots int) int {
 		return min(max(int(n), 0), MaxSlots)
 	}
 	if slots >= 4 {
-		return (slots + 7) / 8
+		return 1
 	}
 	return 0
 }

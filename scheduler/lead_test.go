@@ -149,14 +149,14 @@ func TestLeadKeepsJobsAheadOfTheSlots(t *testing.T) {
 	}
 }
 
-// DefaultLead: one per 8 slots for gp (and its alias) from 4 slots on;
+// DefaultLead: one for gp (and its alias) from 4 slots on;
 // none for fewer slots or for other algorithms; gp's lead option sets it.
 func TestDefaultLead(t *testing.T) {
 	for _, c := range []struct {
 		algo        string
 		slots, want int
 	}{
-		{"gp", 1, 0}, {"gp", 3, 0}, {"gp", 4, 1}, {"gp", 8, 1}, {"gp", 9, 2}, {"gp", 32, 4}, {"bayes", 32, 4},
+		{"gp", 1, 0}, {"gp", 3, 0}, {"gp", 4, 1}, {"gp", 8, 1}, {"gp", 9, 1}, {"gp", 32, 1}, {"bayes", 32, 1},
 		{"tpe", 32, 0}, {"random", 32, 0}, {"cmaes", 8, 0},
 		{"gp, lead: 0", 32, 0}, {"gp, lead: 3", 2, 3},
 	} {
