@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"math"
-	"time"
 
 	"automl/trial"
 )
@@ -20,61 +19,14 @@ const MaxSlots = 4096
 // second with 64).
 const rampFloor = 128
 
-// loadWindow is how far back the attempts that ended count towards the
-// slots seen busy; longer than the time a worker may hold back a short
-// run's start (natsbus: 100 ms), so a run too short to be seen running is
-// still seen.
-const loadWindow = time.Second
-
-// load measures how many slots the workers are seen keeping busy, whatever
-// Config.Slots claims: the trials seen running, or the average number of
-// slots the attempts that ended lately kept busy (their run times over the
-// time they ended in, Little's law), whichever is more. The second sees
-// runs too short to be seen running; the larger of the two, not their
-// sum, since a run seen running and then ending counts in both. Each run
-// counts for at most loadWindow, so a long run that just ended weighs no
-// more than one slot.
-type load struct {
-	start    time.Time     // of the current period
-	cur      time.Duration // run time of the attempts that ended in it
-	prev     time.Duration // the same in the period before
-	prevSpan time.Duration // that period's length
-	now      time.Time     // the last roll
-}
-
-// roll moves the clock to now, starting a new period every loadWindow.
-func (l *load) roll(now time.Time) {
-	l.now = now
-	if l.start.IsZero() {
-		l.start = now
-		return
-	}
-	if span := now.Sub(l.start); span >= loadWindow {
-		l.prev, l.prevSpan = l.cur, span
-		l.cur, l.start = 0, now
-	}
-}
-
-// ended counts an attempt that ran for d.
-func (l *load) ended(d time.Duration) { l.cur += min(max(d, 0), loadWindow) }
-
-// busy is how many slots are seen busy, given the trials seen running.
-func (l *load) busy(running int) float64 {
-	b := float64(running)
-	if span := l.prevSpan + l.now.Sub(l.start); span > 0 {
-		b = max(b, float64(l.prev+l.cur)/float64(span))
-	}
-	return b
-}
-
-// inFlightLimit bounds the jobs queued or running: what Config.Slots and
-// Queue allow, and no more than twice the slots seen busy (rampFloor at
+// inFlightLimit bounds the jobs queued or running: what Config.Slots,
+// Queue and Lead allow, and no more than twice the slots seen busy (rampFloor at
 // least). Jobs are created as slots take them, never far ahead: a study
 // told it has 4,096 slots and run by two keeps a backlog for two, and one
 // that has them fills them within a few doublings.
 func (s *Scheduler) inFlightLimit() int {
-	ramp := max(rampFloor, int(math.Ceil(2*s.load.busy(s.ledger.counts[trial.Running]))))
-	return min(s.cfg.Slots+s.cfg.Queue, ramp)
+	ramp := max(rampFloor, int(math.Ceil(2*s.load.Busy(s.ledger.counts[trial.Running]))))
+	return min(s.cfg.Slots+s.cfg.Queue+s.cfg.Lead, ramp)
 }
 
 // jobs is how many jobs of any kind (new trials, promotions) fit now: free
@@ -89,7 +41,7 @@ func (s *Scheduler) jobs() int {
 	free := limit - len(s.ledger.inFlight)
 	// The queue's share of the limit: all of it when the slots are
 	// known, half of it while the limit ramps up with the slots seen.
-	queue := min(s.cfg.Queue, max(limit-s.cfg.Slots, limit/2))
+	queue := min(s.cfg.Queue, max(limit-s.cfg.Slots-s.cfg.Lead, limit/2))
 	if s.cfg.Queue > 0 && room >= ramp && free < (queue+1)/2 {
 		// Refill the queue in halves, not a job per finished trial: the
 		// workers still have queued jobs, and each refill is a commit.

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"automl/internal/slotload"
 	"automl/search"
 	"automl/trial"
 	"automl/trial/goal"
@@ -14,47 +15,15 @@ import (
 var noFailureBudget = newFailures(1<<30, 0)
 
 // seenBusy is a load that has seen n slots busy over the last second.
-func seenBusy(n int) load {
+func seenBusy(n int) slotload.Load {
+	var l slotload.Load
 	t0 := time.Unix(1000, 0)
-	return load{start: t0, now: t0, prev: time.Duration(n) * loadWindow, prevSpan: loadWindow}
-}
-
-// The slots seen busy are the running trials, or the run time of the
-// attempts that ended lately over the time they ended in if more; a run
-// counts for at most loadWindow, however long it ran.
-func TestLoadSeesBusySlots(t *testing.T) {
-	t0 := time.Unix(1000, 0)
-	var l load
-	l.roll(t0)
-	// Two slots run 10 ms trials back to back for two seconds, none of
-	// them seen running (their start comes with their end).
-	for ms := 10; ms <= 2000; ms += 10 {
-		l.roll(t0.Add(time.Duration(ms) * time.Millisecond))
-		l.ended(10 * time.Millisecond)
-		l.ended(10 * time.Millisecond)
+	l.Roll(t0)
+	for range n {
+		l.Ended(slotload.Window)
 	}
-	if b := l.busy(0); b < 1.9 || b > 2.1 {
-		t.Errorf("two slots of short trials: %.2f busy, want 2", b)
-	}
-	// Seen running too (a dispatcher that reports starts at once): the
-	// same slots, not twice as many.
-	if b := l.busy(2); b < 1.9 || b > 2.1 {
-		t.Errorf("two slots of short trials seen running: %.2f busy, want 2", b)
-	}
-	// A week-long trial that ends weighs one slot at most.
-	l = load{}
-	l.roll(t0)
-	l.roll(t0.Add(1500 * time.Millisecond))
-	l.ended(7 * 24 * time.Hour)
-	if b := l.busy(0); b <= 0 || b > 1 {
-		t.Errorf("one long trial ended: %.2f busy, want at most 1", b)
-	}
-	// Quiet for longer than two windows: only the running trials count.
-	l.roll(t0.Add(5 * time.Second))
-	l.roll(t0.Add(7 * time.Second))
-	if b := l.busy(1); b != 1 {
-		t.Errorf("after a quiet spell: %.2f busy, want the 1 running", b)
-	}
+	l.Roll(t0.Add(slotload.Window))
+	return l
 }
 
 // Jobs in flight are bounded by twice the slots seen busy (rampFloor at
@@ -86,6 +55,31 @@ func TestJobsRampWithTheSlotsSeen(t *testing.T) {
 		}
 		if n := len(l.inFlight) + s.jobs(); n > max(rampFloor, 2*max(c.seen, c.running)) {
 			t.Errorf("%s: %d in flight, more than twice the %d slots seen", c.name, n, max(c.seen, c.running))
+		}
+	}
+}
+
+// A lead (gp's trials suggested ahead) is kept beyond the slots even where
+// the failures allowed bound the jobs to the slots, and refilled a trial
+// per exit, never in halves.
+func TestJobsKeepTheLead(t *testing.T) {
+	for _, c := range []struct {
+		maxFailed, inFlight, want int
+	}{
+		{10, 32, 4},
+		{10, 35, 1}, // one freed slot took a trial of the lead: refilled at once
+		{10, 36, 0},
+		{1 << 30, 35, 1},
+		{1 << 30, 20, 16},
+	} {
+		l := newLedger("s", "", &search.Space{}, goal.Of(trial.Objective{}, nil, nil), trial.Retry{}, "epochs")
+		for i := range c.inFlight {
+			l.inFlight[i] = true
+		}
+		l.counts[trial.Running] = min(c.inFlight, 32)
+		s := &Scheduler{cfg: Config{Slots: 32, Lead: 4}, ledger: l, load: seenBusy(32), fails: newFailures(c.maxFailed, 0)}
+		if got := s.jobs(); got != c.want {
+			t.Errorf("max_failed %d, %d in flight on 32 slots and a lead of 4: %d jobs, want %d", c.maxFailed, c.inFlight, got, c.want)
 		}
 	}
 }

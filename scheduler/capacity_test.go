@@ -68,6 +68,7 @@ func TestConfigLimits(t *testing.T) {
 	}{
 		{func(c *scheduler.Config) { c.Slots = scheduler.MaxSlots + 1 }, "slots must be 1 to 4096, got 4097"},
 		{func(c *scheduler.Config) { c.Queue = scheduler.MaxSlots + 1 }, "queue must be at most 4096, got 4097"},
+		{func(c *scheduler.Config) { c.Lead = scheduler.MaxSlots + 1 }, "lead must be at most 4096, got 4097"},
 		{func(c *scheduler.Config) { c.Override.Trials = spacefile.MaxTrials + 1 }, "trials must be 0 to 1000000000, got 1000000001"},
 		{func(c *scheduler.Config) { c.Override.Timeout = spacefile.MaxTimeout + 1 }, "timeout must be 0 to"},
 	} {

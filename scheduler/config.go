@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"automl/search"
 	"automl/spacefile"
 	"automl/trial"
 )
@@ -30,6 +31,11 @@ type Config struct {
 	// bounded by twice the slots seen busy: Slots and Queue are a ceiling,
 	// never a backlog created up front.
 	Queue int
+	// Lead is how many trials a model-based algorithm suggests ahead of
+	// the free slots (see DefaultLead): a freed slot takes one while the
+	// next is computed. Unlike Queue it is refilled a trial per exit, and
+	// kept where the failures allowed bound the jobs to the slots.
+	Lead int
 	// Override is the command line's budget: a field it sets replaces the
 	// space file's. Without Settle, a trial budget or timeout set here also
 	// replaces the one a resumed study was stored with.
@@ -85,6 +91,8 @@ func (cfg Config) check() (Config, error) {
 		return cfg, fmt.Errorf("scheduler: slots must be 1 to %d, got %d", MaxSlots, cfg.Slots)
 	case cfg.Queue > MaxSlots:
 		return cfg, fmt.Errorf("scheduler: queue must be at most %d, got %d", MaxSlots, cfg.Queue)
+	case cfg.Lead > MaxSlots:
+		return cfg, fmt.Errorf("scheduler: lead must be at most %d, got %d", MaxSlots, cfg.Lead)
 	case o.Trials < 0 || o.Trials > spacefile.MaxTrials:
 		return cfg, fmt.Errorf("scheduler: trials must be 0 to %d, got %d", spacefile.MaxTrials, o.Trials)
 	case o.Timeout < 0 || o.Timeout > spacefile.MaxTimeout:
@@ -103,7 +111,7 @@ func (cfg Config) check() (Config, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	cfg.Queue = max(cfg.Queue, 0)
+	cfg.Queue, cfg.Lead = max(cfg.Queue, 0), max(cfg.Lead, 0)
 	return cfg, nil
 }
 
@@ -115,6 +123,28 @@ func (cfg Config) check() (Config, error) {
 func DefaultQueue(f *spacefile.File, slots int) int {
 	if f.Algorithm.Prefetch() {
 		return min(max(slots, 32), MaxSlots)
+	}
+	return 0
+}
+
+// DefaultLead is how many trials to suggest ahead of the free slots for
+// gp, whose suggestion takes tens of milliseconds of CPU: one from 4 slots
+// on, so that a freed slot takes a trial already suggested while the next
+// is computed (bench/bayes/RESULTS.md, "Slot idle: a lead for gp"). Each
+// is still suggested in the step after an exit, from every result told
+// so far; it costs the searcher one more pending trial per lead. gp's
+// option lead sets it. None for the other algorithms: random, grid and
+// Sobol have a queue, TPE and CMA-ES suggest in milliseconds or less.
+func DefaultLead(f *spacefile.File, slots int) int {
+	spec, ok := search.Lookup(f.Algorithm.Name)
+	if !ok || spec.Name != "gp" {
+		return 0
+	}
+	if n, ok := f.Algorithm.Options["lead"].Int(); ok {
+		return min(max(int(n), 0), MaxSlots)
+	}
+	if slots >= 4 {
+		return 1
 	}
 	return 0
 }

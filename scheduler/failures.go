@@ -69,9 +69,10 @@ func (f *failures) room(failedNow int) int {
 // already taken by workers run on (and may fail) while the study drains;
 // queued jobs beyond the failures allowed would run and fail too before
 // the scheduler sees the last failure. A study that works keeps its queue:
-// the bound is never less than the slots.
+// the bound is never less than the slots and Config.Lead (should every
+// trial fail, the lead's trials may run too).
 func (s *Scheduler) failureRoom() int {
-	return max(s.cfg.Slots, s.fails.room(s.ledger.counts[trial.Failed]))
+	return max(s.cfg.Slots+s.cfg.Lead, s.fails.room(s.ledger.counts[trial.Failed]))
 }
 
 // noneCompleted is why a study that ended without a completed trial

@@ -123,15 +123,18 @@ func TestFailuresStayWithinTheBudget(t *testing.T) {
 		name     string
 		failFast int
 		allowed  int
+		lead     int
 	}{
-		{"max_failed", 0, 5},
-		{"fail_fast", 3, 3},
+		{"max_failed", 0, 5, 0},
+		{"fail_fast", 3, 3, 0},
+		{"max_failed with a lead", 0, 5, 2},
+		{"fail_fast with a lead", 3, 3, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, fmt.Sprintf(braninSpace, "burst", 200, 1))
 			d := &instant{events: make(chan scheduler.Inbound, 10000)}
 			s, err := scheduler.New(scheduler.Config{
-				File: h.space, Store: h.store, Dispatcher: d, Slots: slots, Queue: 32,
+				File: h.space, Store: h.store, Dispatcher: d, Slots: slots, Queue: 32, Lead: tc.lead,
 				Override: spacefile.Budget{MaxFailed: new(5), FailFast: new(tc.failFast)},
 			})
 			if err != nil {
@@ -142,9 +145,9 @@ func TestFailuresStayWithinTheBudget(t *testing.T) {
 				t.Fatal(err)
 			}
 			failed := countStates(h.load().Trials)[trial.Failed]
-			if sum.Status != scheduler.StudyFailed || failed < tc.allowed || failed > tc.allowed+slots {
-				t.Fatalf("%s (%s): %d trials failed, %d jobs sent; want between %d and %d (the budget and the slots)",
-					sum.Status, sum.Reason, failed, d.sent, tc.allowed, tc.allowed+slots)
+			if most := tc.allowed + slots + tc.lead; sum.Status != scheduler.StudyFailed || failed < tc.allowed || failed > most {
+				t.Fatalf("%s (%s): %d trials failed, %d jobs sent; want between %d and %d (the budget, the slots and the lead)",
+					sum.Status, sum.Reason, failed, d.sent, tc.allowed, most)
 			}
 		})
 	}

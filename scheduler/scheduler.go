@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"automl/internal/errtree"
+	"automl/internal/slotload"
 	"automl/search"
 	"automl/spacefile"
 	"automl/trial"
@@ -54,7 +55,7 @@ type Scheduler struct {
 	popped           map[string]string // queued configurations the searcher took, to their trials' origin
 
 	reconcile *reconcile
-	load      load // the slots seen busy, which bound the jobs in flight
+	load      slotload.Load // the slots seen busy, which bound the jobs in flight
 
 	// lifecycle
 	searcherDone bool
@@ -223,7 +224,7 @@ func gather(ch <-chan Inbound, batch []Inbound, max int) []Inbound {
 // step applies a batch of events, lets the searcher act, commits once,
 // then acknowledges the events and dispatches the new jobs.
 func (s *Scheduler) step(ctx context.Context, batch []Inbound, start bool) error {
-	s.load.roll(s.cfg.Now())
+	s.load.Roll(s.cfg.Now())
 	for _, in := range batch {
 		eff, err := s.ledger.apply(in.Event)
 		if err != nil {
@@ -296,7 +297,7 @@ func (s *Scheduler) flushDue() <-chan time.Time {
 func (s *Scheduler) carryOut(eff effects) error {
 	s.buf.add(eff, s.spec)
 	for _, d := range eff.ran {
-		s.load.ended(d)
+		s.load.Ended(d)
 	}
 	for _, id := range eff.unknown {
 		s.log.Warn("event for an unknown trial dropped", "study", s.study.Name, "trial", id)

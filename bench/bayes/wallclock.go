@@ -137,9 +137,13 @@ func oursWall(cfg wallConfig, dir string, f *benchfn.Function, algo string, seed
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return wallStudy{}, err
 	}
+	opts := "" // -options, as the simulated studies get them
+	if s := ourSamplers[algo]; s.Options != "" {
+		opts = ", " + s.Options
+	}
 	space := fmt.Sprintf("study: wall\nobjective: {metric: value, direction: minimize}\nbudget: {trials: %d}\n"+
-		"algorithm: {name: %s, seed: %d}\ntrainer: {plugin: funcs, config: {function: %s, duration: {median: %s, sigma: %g}}}\nparameters:\n%s",
-		cfg.trials, algo, seed, f.Name, cfg.median, cfg.sigma, f.SpaceYAML)
+		"algorithm: {name: %s, seed: %d%s}\ntrainer: {plugin: funcs, config: {function: %s, duration: {median: %s, sigma: %g}}}\nparameters:\n%s",
+		cfg.trials, algo, seed, opts, f.Name, cfg.median, cfg.sigma, f.SpaceYAML)
 	if err := os.WriteFile(filepath.Join(dir, "space.yaml"), []byte(space), 0o644); err != nil {
 		return wallStudy{}, err
 	}

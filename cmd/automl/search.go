@@ -387,7 +387,7 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 	}
 	cfg := scheduler.Config{
 		File: space, Store: store, StoreFile: f.db, Dispatcher: disp, Slots: slots,
-		Queue:    scheduler.DefaultQueue(space, slots),
+		Queue: scheduler.DefaultQueue(space, slots), Lead: scheduler.DefaultLead(space, slots),
 		Override: f.override, Log: log, Ready: startWorkers, TimeoutGrace: f.grace,
 		Imports: imports, AllowSpaceChange: f.allowEdit,
 		Settle: func(st *scheduler.Study, recs []trial.Record, created bool) error {

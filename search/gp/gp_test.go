@@ -75,7 +75,7 @@ func TestSamplerConformance(t *testing.T) {
 }
 
 func TestOptions(t *testing.T) {
-	s, set := parse(t, "n_init: 7, n_candidates: 500, refit_every: 3, fit_max: 50, max_observations: 300, warp: log", "  x: {type: float, low: 0, high: 1}\n")
+	s, set := parse(t, "n_init: 7, n_candidates: 500, refit_every: 3, fit_max: 50, max_observations: 300, warp: log, lead: 2", "  x: {type: float, low: 0, high: 1}\n")
 	o, err := gp.OptionsFrom(s, set)
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +88,8 @@ func TestOptions(t *testing.T) {
 		{"n_init: 0", "must be >= 1"},
 		{"n_candidates: 3", "must be >= 16"},
 		{"warp: cube", `unknown value "cube"`},
+		{"lead: -1", "must be >= 0"},
+		{"lead: 5000", "lead must be 0 to 4096, got 5000"},
 		{"n_inti: 3", `did you mean "n_init"?`},
 	} {
 		yaml := "study: t\nobjective: {metric: loss, direction: minimize}\nalgorithm: {name: gp, " + c.opts +

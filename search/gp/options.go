@@ -77,6 +77,7 @@ var optionSpecs = map[string]search.Option{
 	"fit_max":          {Kind: search.OptInt, Min: new(10.0), Doc: "observations the hyperparameters are fitted on, at most (default 160)"},
 	"max_observations": {Kind: search.OptInt, Min: new(10.0), Doc: "observations the model conditions on, at most (default 1000)"},
 	"warp":             {Kind: search.OptString, Choices: warpChoices(), Doc: "output transform: auto, standard, sqrt, fourth or log (default auto)"},
+	"lead":             {Kind: search.OptInt, Min: new(0.0), Doc: "trials suggested ahead of the free slots, so a freed slot takes one while the next is computed (at most 4096; default 1 from 4 slots on, none below; 0: none)"},
 	"batch":            {Kind: search.OptString, Choices: batchChoices, Doc: "the choice while other trials are pending: thompson (a posterior draw's minimiser) or believer (log EI, pending trials fantasised at their mean) (default thompson)"},
 }
 
@@ -107,6 +108,10 @@ func OptionsFrom(_ *search.Space, set search.Settings) (Options, error) {
 			o.FitMax = int(n)
 		case "max_observations":
 			o.MaxObservations = int(n)
+		case "lead": // read by the scheduler (scheduler.DefaultLead)
+			if n > 4096 {
+				return o, fmt.Errorf("gp: lead must be 0 to 4096, got %d", n)
+			}
 		case "warp":
 			str, _ := v.Str()
 			o.Warp, isInt = str, true
