@@ -26,7 +26,7 @@ const rampFloor = 128
 // that has them fills them within a few doublings.
 func (s *Scheduler) inFlightLimit() int {
 	ramp := max(rampFloor, int(math.Ceil(2*s.load.Busy(s.ledger.counts[trial.Running]))))
-	return min(s.cfg.Slots+s.cfg.Queue+s.cfg.Lead, ramp)
+	return min(s.cfg.Slots+s.cfg.Queue+s.lead(), ramp)
 }
 
 // jobs is how many jobs of any kind (new trials, promotions) fit now: free
@@ -41,7 +41,7 @@ func (s *Scheduler) jobs() int {
 	free := limit - len(s.ledger.inFlight)
 	// The queue's share of the limit: all of it when the slots are
 	// known, half of it while the limit ramps up with the slots seen.
-	queue := min(s.cfg.Queue, max(limit-s.cfg.Slots-s.cfg.Lead, limit/2))
+	queue := min(s.cfg.Queue, max(limit-s.cfg.Slots-s.lead(), limit/2))
 	if s.cfg.Queue > 0 && room >= ramp && free < (queue+1)/2 {
 		// Refill the queue in halves, not a job per finished trial: the
 		// workers still have queued jobs, and each refill is a commit.
@@ -62,4 +62,13 @@ func (s *Scheduler) want() int {
 		free = min(free, s.study.Trials-s.ledger.counted(s.budget.CountFailed))
 	}
 	return max(free, 0)
+}
+
+// lead is Config.Lead, none while runs are known to last LeadRuns or
+// more (worker clocks: the same events give the same jobs).
+func (s *Scheduler) lead() int {
+	if s.cfg.LeadRuns > 0 && !s.load.RunsUnder(s.cfg.LeadRuns) {
+		return 0
+	}
+	return s.cfg.Lead
 }

@@ -36,6 +36,9 @@ type Config struct {
 	// next is computed. Unlike Queue it is refilled a trial per exit, and
 	// kept where the failures allowed bound the jobs to the slots.
 	Lead int
+	// LeadRuns > 0 drops the lead while the last attempts' median run
+	// time (worker clocks) is at least LeadRuns: see DefaultLead.
+	LeadRuns time.Duration
 	// Override is the command line's budget: a field it sets replaces the
 	// space file's. Without Settle, a trial budget or timeout set here also
 	// replaces the one a resumed study was stored with.
@@ -127,27 +130,29 @@ func DefaultQueue(f *spacefile.File, slots int) int {
 	return 0
 }
 
-// DefaultLead is how many trials to suggest ahead of the free slots for
-// gp, whose suggestion takes tens of milliseconds of CPU: one from 4 slots
-// on, so that a freed slot takes a trial already suggested while the next
-// is computed (bench/bayes/RESULTS.md, "Slot idle: a lead for gp"). Each
-// is still suggested in the step after an exit, from every result told
-// so far; it costs the searcher one more pending trial per lead. gp's
-// option lead sets it. None for the other algorithms: random, grid and
-// Sobol have a queue, TPE and CMA-ES suggest in milliseconds or less.
-func DefaultLead(f *spacefile.File, slots int) int {
+// DefaultLead is how many trials gp suggests ahead of the free slots: one
+// from 4 slots on, so a freed slot takes a trial already suggested while
+// the next is computed (bench/bayes/RESULTS.md, "Slot idle: a lead for
+// gp"), from every result told so far; while runs last under upTo (10 s),
+// beyond which a suggestion's wait is under 1% of a trial and the lead
+// would only cost the searcher a pending trial. gp's option lead sets it,
+// for runs of any length. Random, grid and Sobol have a queue instead.
+func DefaultLead(f *spacefile.File, slots int) (lead int, upTo time.Duration) {
 	spec, ok := search.Lookup(f.Algorithm.Name)
 	if !ok || spec.Name != "gp" {
-		return 0
+		return 0, 0
 	}
 	if n, ok := f.Algorithm.Options["lead"].Int(); ok {
-		return min(max(int(n), 0), MaxSlots)
+		return min(max(int(n), 0), MaxSlots), 0
 	}
 	if slots >= 4 {
-		return 1
+		return 1, leadRuns
 	}
-	return 0
+	return 0, 0
 }
+
+// leadRuns is the run time under which gp's default lead applies.
+const leadRuns = 10 * time.Second
 
 // Summary is how a run ended.
 type Summary struct {

@@ -72,7 +72,7 @@ func (f *failures) room(failedNow int) int {
 // the bound is never less than the slots and Config.Lead (should every
 // trial fail, the lead's trials may run too).
 func (s *Scheduler) failureRoom() int {
-	return max(s.cfg.Slots+s.cfg.Lead, s.fails.room(s.ledger.counts[trial.Failed]))
+	return max(s.cfg.Slots+s.lead(), s.fails.room(s.ledger.counts[trial.Failed]))
 }
 
 // noneCompleted is why a study that ended without a completed trial

@@ -34,7 +34,9 @@ type lockstep struct {
 	held    []trial.Spec // dispatched, not yet ended
 	sent    int
 	most    int
-	stalled string // why drive gave up, if it did
+	run     time.Duration // > 0: each trial starts, and ends this much later (worker clock)
+	mostAt  []int         // the jobs held when each end was sent
+	stalled string        // why drive gave up, if it did
 	events  chan scheduler.Inbound
 	changed chan struct{}
 }
@@ -88,8 +90,15 @@ func (d *lockstep) drive(ctx context.Context, cancel func(), full, total int) {
 				return
 			}
 		}
+		d.mu.Lock()
+		d.mostAt = append(d.mostAt, len(d.held)+1)
+		d.mu.Unlock()
 		x := []float64{spec.Params.Float("x0", math.NaN()), spec.Params.Float("x1", math.NaN())}
-		d.events <- scheduler.Inbound{Ack: func() {}, Event: trial.Event{Key: spec.Key, Kind: trial.Exited, Time: time.Now(),
+		end := time.Now()
+		if d.run > 0 {
+			d.events <- scheduler.Inbound{Ack: func() {}, Event: trial.Event{Key: spec.Key, Kind: trial.Started, Time: end.Add(-d.run)}}
+		}
+		d.events <- scheduler.Inbound{Ack: func() {}, Event: trial.Event{Key: spec.Key, Kind: trial.Exited, Time: end,
 			Result: &trial.Result{Outcome: trial.ExitDone, Metrics: trial.Metrics{"value": benchfn.Branin(x)}}}}
 	}
 }
@@ -102,16 +111,16 @@ func TestLeadKeepsJobsAheadOfTheSlots(t *testing.T) {
 	const slots, total = 8, 24
 	runOnce := func(seed int) ([]string, *lockstep) {
 		h := newHarness(t, fmt.Sprintf(gpBraninSpace, total, seed))
-		lead := scheduler.DefaultLead(h.space, slots)
-		if lead != 1 {
-			t.Fatalf("DefaultLead for gp on %d slots: %d, want 1", slots, lead)
+		lead, upTo := scheduler.DefaultLead(h.space, slots)
+		if lead != 1 || upTo != 10*time.Second {
+			t.Fatalf("DefaultLead for gp on %d slots: %d up to runs of %v, want 1 up to 10s", slots, lead, upTo)
 		}
 		d := newLockstep()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		go d.drive(ctx, cancel, slots+lead, total)
 		s, err := scheduler.New(scheduler.Config{File: h.space, Store: h.store, Dispatcher: d, Slots: slots, Lead: lead,
-			Queue: scheduler.DefaultQueue(h.space, slots)})
+			LeadRuns: upTo, Queue: scheduler.DefaultQueue(h.space, slots)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,20 +158,75 @@ func TestLeadKeepsJobsAheadOfTheSlots(t *testing.T) {
 	}
 }
 
-// DefaultLead: one for gp (and its alias) from 4 slots on;
-// none for fewer slots or for other algorithms; gp's lead option sets it.
+// DefaultLead: one for gp (and its alias) from 4 slots on, while runs
+// are under 10 s; none for fewer slots or for other algorithms; gp's lead
+// option sets it, for runs of any length.
 func TestDefaultLead(t *testing.T) {
 	for _, c := range []struct {
 		algo        string
 		slots, want int
+		upTo        time.Duration
 	}{
-		{"gp", 1, 0}, {"gp", 3, 0}, {"gp", 4, 1}, {"gp", 8, 1}, {"gp", 9, 1}, {"gp", 32, 1}, {"bayes", 32, 1},
-		{"tpe", 32, 0}, {"random", 32, 0}, {"cmaes", 8, 0},
-		{"gp, lead: 0", 32, 0}, {"gp, lead: 3", 2, 3},
+		{"gp", 1, 0, 0}, {"gp", 3, 0, 0}, {"gp", 4, 1, 10 * time.Second}, {"gp", 8, 1, 10 * time.Second},
+		{"gp", 9, 1, 10 * time.Second}, {"gp", 32, 1, 10 * time.Second}, {"bayes", 32, 1, 10 * time.Second},
+		{"tpe", 32, 0, 0}, {"random", 32, 0, 0}, {"cmaes", 8, 0, 0},
+		{"gp, lead: 0", 32, 0, 0}, {"gp, lead: 3", 2, 3, 0},
 	} {
 		f := parse(t, strings.Replace(fmt.Sprintf(gpBraninSpace, 10, 1), "name: gp, seed: 1, n_init: 4", "name: "+c.algo, 1))
-		if got := scheduler.DefaultLead(f, c.slots); got != c.want {
-			t.Errorf("%s on %d slots: lead %d, want %d", c.algo, c.slots, got, c.want)
+		if got, upTo := scheduler.DefaultLead(f, c.slots); got != c.want || upTo != c.upTo {
+			t.Errorf("%s on %d slots: lead %d up to runs of %v, want %d up to %v", c.algo, c.slots, got, upTo, c.want, c.upTo)
+		}
+	}
+}
+
+// gp's default lead gives way to trials that run long (a minute here, by
+// the workers' clocks): once runs have ended, the study keeps the slots'
+// jobs and no more; runs of 100 ms keep the lead, and so does a lead set
+// in the space file, whatever the runs.
+func TestLeadOnlyWhileRunsAreShort(t *testing.T) {
+	const slots, total = 8, 20
+	run := func(space string, run time.Duration) (after []int) {
+		h := newHarness(t, space)
+		lead, upTo := scheduler.DefaultLead(h.space, slots)
+		d := newLockstep()
+		d.run = run
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		full := slots + lead
+		if upTo > 0 && run >= upTo {
+			full = slots
+		}
+		go d.drive(ctx, cancel, full, total)
+		s, err := scheduler.New(scheduler.Config{File: h.space, Store: h.store, Dispatcher: d, Slots: slots, Lead: lead, LeadRuns: upTo})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := s.Run(ctx)
+		if d.stalled != "" {
+			t.Fatalf("runs of %v: %s", run, d.stalled)
+		}
+		if err != nil || sum.Counts[trial.Completed] != total {
+			t.Fatalf("runs of %v: %v, %d completed", run, err, sum.Counts[trial.Completed])
+		}
+		return d.mostAt[1 : total-slots-lead] // after the first end, while the budget lasts
+	}
+	def := fmt.Sprintf(gpBraninSpace, total, 3)
+	set := strings.Replace(def, "n_init: 4", "n_init: 4, lead: 1", 1)
+	for _, c := range []struct {
+		name  string
+		space string
+		run   time.Duration
+		held  int
+	}{
+		{"default lead, runs of a minute", def, time.Minute, slots},
+		{"default lead, runs of 100ms", def, 100 * time.Millisecond, slots + 1},
+		{"lead: 1, runs of a minute", set, time.Minute, slots + 1},
+	} {
+		for i, held := range run(c.space, c.run) {
+			if held != c.held {
+				t.Errorf("%s: %d jobs held at end %d, want %d", c.name, held, i+2, c.held)
+				break
+			}
 		}
 	}
 }

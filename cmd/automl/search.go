@@ -385,9 +385,10 @@ func runSearch(cmd *cobra.Command, f *searchFlags) error {
 		log.Info("--parallel is more than the worker slots here, and no other worker can join (no --nats or --listen)", "parallel", f.parallel, "workers", f.workers)
 		slots = f.workers
 	}
+	lead, leadRuns := scheduler.DefaultLead(space, slots)
 	cfg := scheduler.Config{
 		File: space, Store: store, StoreFile: f.db, Dispatcher: disp, Slots: slots,
-		Queue: scheduler.DefaultQueue(space, slots), Lead: scheduler.DefaultLead(space, slots),
+		Queue: scheduler.DefaultQueue(space, slots), Lead: lead, LeadRuns: leadRuns,
 		Override: f.override, Log: log, Ready: startWorkers, TimeoutGrace: f.grace,
 		Imports: imports, AllowSpaceChange: f.allowEdit,
 		Settle: func(st *scheduler.Study, recs []trial.Record, created bool) error {

@@ -3,7 +3,10 @@
 // flight by it.
 package slotload
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Window is how far back the attempts that ended count towards the slots
 // seen busy; longer than the time a worker may hold back a short run's
@@ -24,7 +27,13 @@ type Load struct {
 	prev     time.Duration // the same in the period before
 	prevSpan time.Duration // that period's length
 	now      time.Time     // the last roll
+	// the run times of the last len(recent) attempts that ended, a ring
+	recent [recentRuns]time.Duration
+	ended  int // attempts counted in all
 }
+
+// recentRuns is how many of the last run times MedianRun looks at.
+const recentRuns = 9
 
 // Roll moves the clock to now, starting a new period every Window.
 func (l *Load) Roll(now time.Time) {
@@ -40,7 +49,23 @@ func (l *Load) Roll(now time.Time) {
 }
 
 // Ended counts an attempt that ran for d.
-func (l *Load) Ended(d time.Duration) { l.cur += min(max(d, 0), Window) }
+func (l *Load) Ended(d time.Duration) {
+	l.cur += min(max(d, 0), Window)
+	l.recent[l.ended%recentRuns] = d
+	l.ended++
+}
+
+// MedianRun is the median run time of the last attempts that ended (up to
+// 9; the lower middle of an even count); false before any ended.
+func (l *Load) MedianRun() (time.Duration, bool) {
+	n := min(l.ended, recentRuns)
+	if n == 0 {
+		return 0, false
+	}
+	runs := slices.Clone(l.recent[:n])
+	slices.Sort(runs)
+	return runs[(n-1)/2], true
+}
 
 // Busy is how many slots are seen busy, given the trials seen running.
 func (l *Load) Busy(running int) float64 {
@@ -49,4 +74,11 @@ func (l *Load) Busy(running int) float64 {
 		b = max(b, float64(l.prev+l.cur)/float64(span))
 	}
 	return b
+}
+
+// RunsUnder reports whether the last attempts' median run time is under
+// limit, or unknown (none ended).
+func (l *Load) RunsUnder(limit time.Duration) bool {
+	m, ok := l.MedianRun()
+	return !ok || m < limit
 }

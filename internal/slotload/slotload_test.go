@@ -42,3 +42,37 @@ func TestLoadSeesBusySlots(t *testing.T) {
 		t.Errorf("after a quiet spell: %.2f busy, want the 1 running", b)
 	}
 }
+
+// MedianRun is the median of the last 9 run times: unknown before any
+// ended, then following the recent runs, not the first ones.
+func TestMedianRunFollowsTheLastRuns(t *testing.T) {
+	var l Load
+	if _, ok := l.MedianRun(); ok {
+		t.Fatal("a median before any run ended")
+	}
+	l.Ended(3 * time.Second)
+	if m, ok := l.MedianRun(); !ok || m != 3*time.Second {
+		t.Fatalf("one run of 3s: median %v, %v", m, ok)
+	}
+	for _, s := range []int{1, 9, 2, 8, 7} {
+		l.Ended(time.Duration(s) * time.Second)
+	}
+	if m, _ := l.MedianRun(); m != 3*time.Second { // 1 2 3 7 8 9
+		t.Fatalf("runs 3 1 9 2 8 7: median %v, want 3s (the lower middle of six)", m)
+	}
+	for range 9 { // the long runs of before no longer count
+		l.Ended(time.Minute)
+	}
+	if m, _ := l.MedianRun(); m != time.Minute {
+		t.Fatalf("after 9 runs of a minute: median %v", m)
+	}
+	for range 5 {
+		l.Ended(time.Second)
+	}
+	if m, _ := l.MedianRun(); m != time.Second {
+		t.Fatalf("5 runs of 1s after 9 of a minute: median %v, want 1s", m)
+	}
+	if !l.RunsUnder(2*time.Second) || l.RunsUnder(time.Second) || !(&Load{}).RunsUnder(time.Nanosecond) {
+		t.Fatal("RunsUnder: want under 2s, not under 1s, and unknown runs under anything")
+	}
+}

@@ -77,7 +77,7 @@ var optionSpecs = map[string]search.Option{
 	"fit_max":          {Kind: search.OptInt, Min: new(10.0), Doc: "observations the hyperparameters are fitted on, at most (default 160)"},
 	"max_observations": {Kind: search.OptInt, Min: new(10.0), Doc: "observations the model conditions on, at most (default 1000)"},
 	"warp":             {Kind: search.OptString, Choices: warpChoices(), Doc: "output transform: auto, standard, sqrt, fourth or log (default auto)"},
-	"lead":             {Kind: search.OptInt, Min: new(0.0), Doc: "trials suggested ahead of the free slots, so a freed slot takes one while the next is computed (at most 4096; default 1 from 4 slots on, none below; 0: none)"},
+	"lead":             {Kind: search.OptInt, Min: new(0.0), Doc: "trials suggested ahead of the free slots, so a freed slot takes one while the next is computed (at most 4096; default 1 from 4 slots on while runs last under 10 s, none below; set here, it applies to runs of any length; 0: none)"},
 	"batch":            {Kind: search.OptString, Choices: batchChoices, Doc: "the choice while other trials are pending: thompson (a posterior draw's minimiser) or believer (log EI, pending trials fantasised at their mean) (default thompson)"},
 }
 
