@@ -24,16 +24,19 @@ import sys
 import numpy as np
 
 
-def accuracy(automl, model, data, split, d):
+def predict(automl, model, data, split, d):
+    """The model's predictions for the data file's rows of split (written
+    once to d/rows-SPLIT.csv without the split column), through `automl
+    predict`, and those rows."""
     with open(data) as f:
-        rows = list(csv.DictReader(f))
-    rows = [r for r in rows if r["split"] == split]
+        rows = [r for r in csv.DictReader(f) if r["split"] == split]
     part = os.path.join(d, f"rows-{split}.csv")
-    cols = [c for c in rows[0] if c != "split"]
-    with open(part, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
+    if not os.path.exists(part):
+        cols = [c for c in rows[0] if c != "split"]
+        with open(part, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(rows)
     p = subprocess.run(["nice", "-n", "10", automl, "predict", "-m", model, part, "--json"],
                        capture_output=True, text=True)
     if p.returncode != 0:
@@ -41,6 +44,11 @@ def accuracy(automl, model, data, split, d):
     pred = [x["prediction"] for x in json.loads(p.stdout)["predictions"]]
     if len(pred) != len(rows):
         sys.exit(f"{model}: {len(pred)} predictions for {len(rows)} {split} rows")
+    return pred, rows
+
+
+def accuracy(automl, model, data, split, d):
+    pred, rows = predict(automl, model, data, split, d)
     return float(np.mean([str(a) == r["target"] for a, r in zip(pred, rows)]))
 
 

@@ -24,13 +24,14 @@ the goal count (median gain >= 0.3 points of accuracy or 2% of RMSE).
 """
 import argparse
 import collections
-import csv
 import json
 import os
 import subprocess
 import sys
 
 import numpy as np
+
+from ens_metric import predict  # this directory: the scripts run as files
 
 # name: (classification args, regression args)
 VARIANTS = {
@@ -46,22 +47,7 @@ VARIANTS = {
 
 
 def test_score(automl, model, data, d, cls):
-    with open(data) as f:
-        rows = [r for r in csv.DictReader(f) if r["split"] == "test"]
-    part = os.path.join(d, "rows-test.csv")
-    if not os.path.exists(part):
-        cols = [c for c in rows[0] if c != "split"]
-        with open(part, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
-            w.writeheader()
-            w.writerows(rows)
-    p = subprocess.run(["nice", "-n", "10", automl, "predict", "-m", model, part, "--json"],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.exit(f"automl predict failed on {model}: {p.stderr[-2000:]}")
-    pred = [x["prediction"] for x in json.loads(p.stdout)["predictions"]]
-    if len(pred) != len(rows):
-        sys.exit(f"{model}: {len(pred)} predictions for {len(rows)} test rows")
+    pred, rows = predict(automl, model, data, "test", d)
     if cls:
         return float(np.mean([str(a) == r["target"] for a, r in zip(pred, rows)]))
     return float(np.sqrt(np.mean([(float(a) - float(r["target"])) ** 2 for a, r in zip(pred, rows)])))
