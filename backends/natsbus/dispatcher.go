@@ -93,12 +93,16 @@ const publishChunk = 1024
 // any study. It implements scheduler.Dispatcher and scheduler.Owner and is
 // safe for concurrent use.
 type Dispatcher struct {
-	study  string
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	jobs   jetstream.Stream
-	evs    jetstream.Stream
-	log    *slog.Logger
+	study string
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	jobs  jetstream.Stream
+	evs   jetstream.Stream
+	log   *slog.Logger
+	// exLog is log as NewDispatcher made it, for the advisories' goroutine
+	// it starts: Claim then replaces log (with the incarnation), which
+	// that goroutine must not read unsynchronised.
+	exLog  *slog.Logger
 	prune  time.Duration
 	pruned uint64 // events up to this stream sequence are deleted
 	o      DispatcherOptions
@@ -200,6 +204,7 @@ func NewDispatcher(ctx context.Context, nc *nats.Conn, study string, o Dispatche
 		}
 	}
 	d.wg.Add(1)
+	d.exLog = d.log
 	go d.consumeExhausted()
 	return d, nil
 }

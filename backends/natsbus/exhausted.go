@@ -42,14 +42,14 @@ func (d *Dispatcher) consumeExhausted() {
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
 				return
 			}
-			d.log.Warn("advisory consumer", "err", err)
+			d.exLog.Warn("advisory consumer", "err", err)
 			continue
 		}
 		if err := d.onExhausted(msg); errors.Is(err, errNotMine) {
 			_ = msg.NakWithDelay(othersAdvisoryDelay)
 			continue
 		} else if err != nil {
-			d.log.Warn("handle a job out of deliveries; retrying later", "err", err)
+			d.exLog.Warn("handle a job out of deliveries; retrying later", "err", err)
 			_ = msg.NakWithDelay(time.Second)
 			continue
 		}
@@ -64,7 +64,7 @@ func (d *Dispatcher) consumeExhausted() {
 func (d *Dispatcher) onExhausted(m jetstream.Msg) error {
 	var adv maxDeliveriesAdvisory
 	if err := json.Unmarshal(m.Data(), &adv); err != nil || adv.Stream != TrialsStream || adv.StreamSeq == 0 {
-		d.log.Error("dropping an unreadable max-deliveries advisory", "subject", m.Subject(), "err", err)
+		d.exLog.Error("dropping an unreadable max-deliveries advisory", "subject", m.Subject(), "err", err)
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
@@ -97,9 +97,9 @@ func (d *Dispatcher) onExhausted(m jetstream.Msg) error {
 		if _, err := d.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(EventsStream)); err != nil {
 			return fmt.Errorf("publish the exit of %v: %w", key, err)
 		}
-		d.log.Warn("job out of deliveries: trial failed", append(keyAttrs(key), "deliveries", adv.Deliveries)...)
+		d.exLog.Warn("job out of deliveries: trial failed", append(keyAttrs(key), "deliveries", adv.Deliveries)...)
 	} else {
-		d.log.Error("removing a job out of deliveries that names no trial", "subject", raw.Subject, "seq", adv.StreamSeq)
+		d.exLog.Error("removing a job out of deliveries that names no trial", "subject", raw.Subject, "seq", adv.StreamSeq)
 	}
 	if err := d.jobs.DeleteMsg(ctx, adv.StreamSeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 		return fmt.Errorf("delete job %d: %w", adv.StreamSeq, err)
